@@ -1,0 +1,86 @@
+# samsvar — build, run, test.  `make run` and `make test` do all set-up on a fresh Debian 12 machine.
+#
+# Variables kept apart as Redis and git do, so a sanitizer or release build changes one of them only.
+STD   = -std=c11 -D_GNU_SOURCE
+WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
+        -Wno-format-nonliteral
+OPT  ?= -O2
+DEBUG ?= -g
+SAN  ?=
+PKGS  = libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl
+CFLAGS_ALL  = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN) -Iinclude -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS_ALL  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm $(LDLIBS)
+TEST_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null)
+
+BUILD ?= build
+SRCS  := $(wildcard gateway/*.c)
+OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o)
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+TSUP  := $(wildcard tests/support/*.c)
+TSUPOBJS := $(TSUP:tests/support/%.c=$(BUILD)/tobj/support_%.o)
+TESTS := $(wildcard tests/test_*.c)
+TBINS := $(TESTS:tests/%.c=$(BUILD)/tests/%)
+
+# Dev packages that the build and the tests need (Debian 12 names).
+APT_PKGS = build-essential pkg-config libmicrohttpd-dev libcjson-dev libxml2-dev libsqlite3-dev \
+           libcurl4-openssl-dev libcriterion-dev libxml2-utils python3
+BENCH_PKGS = wrk nginx-light
+
+CONF  ?= conf/samsvar.conf
+LISTEN ?= 127.0.0.1:8080
+SHARED ?= $(CURDIR)/../shared
+export SAMSVAR_SHARED ?= $(SHARED)
+
+.PHONY: all deps bench-deps run test unit asan valgrind bench fuzz clean check-content
+
+all: $(BUILD)/samsvar
+
+deps:
+	@sh tools/install-deps.sh $(APT_PKGS)
+
+bench-deps:
+	@sh tools/install-deps.sh $(BENCH_PKGS)
+
+$(BUILD)/samsvar: $(OBJS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/obj/%.o: gateway/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tobj/support_%.o: tests/support/%.c | $(BUILD)/tobj
+	$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(LIBOBJS) $(TSUPOBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIBOBJS) $(TSUPOBJS) $(LDLIBS_ALL) $(TEST_LIBS)
+
+$(BUILD)/obj $(BUILD)/tobj $(BUILD)/tests:
+	mkdir -p $@
+
+# Serve the bundled content; the store is created and loaded on first start.
+run: deps
+	$(MAKE) all
+	./$(BUILD)/samsvar serve --config $(CONF) --listen $(LISTEN)
+
+# The whole suite: unit tests per module and black-box tests against the real daemon.
+test: deps
+	$(MAKE) all $(TBINS)
+	@sh tests/run.sh $(BUILD)
+
+asan: deps
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	        build-asan/samsvar $(TESTS:tests/%.c=build-asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  sh tests/run.sh build-asan
+
+valgrind: deps
+	$(MAKE) all $(TBINS)
+	@VALGRIND=1 sh tests/run.sh $(BUILD)
+
+bench: deps bench-deps
+	$(MAKE) all
+	@sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(OBJS:.o=.d) $(TSUPOBJS:.o=.d) $(TBINS:=.d)

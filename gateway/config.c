@@ -1,0 +1,217 @@
+/* config.c — configuration file parsing with defaults and bounds. */
+#include "samsvar/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_LINE 4096
+
+void sv_config_defaults(struct sv_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+	c->listen_port = 8080;
+	snprintf(c->store_path, sizeof(c->store_path), "var/samsvar.db");
+	snprintf(c->content_dir, sizeof(c->content_dir), "mappings");
+	snprintf(c->canonical_base, sizeof(c->canonical_base), "https://fhir.samsvar.no");
+	c->max_body_bytes = 4u * 1024 * 1024;
+	c->threads = 2;
+	c->max_connections = 1024;
+	c->timeout_seconds = 30;
+	c->expand_max = 10000;
+	c->log_requests = 1;
+}
+
+static enum sv_err parse_uint(const char *key, const char *v, unsigned long long lo,
+			      unsigned long long hi, unsigned long long *out, struct sv_error *err)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		return sv_fail(err, SV_ECONFIG, "%s: '%s' is not a whole number", key, v);
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return sv_fail(err, SV_ECONFIG, "%s: '%s' is not a whole number", key, v);
+	if (n < lo || n > hi)
+		return sv_fail(err, SV_ECONFIG, "%s: %llu is outside %llu..%llu", key, n, lo, hi);
+	*out = n;
+	return SV_OK;
+}
+
+static enum sv_err set_string(char *dst, size_t cap, const char *key, const char *v, struct sv_error *err)
+{
+	size_t n = strlen(v);
+	if (n == 0)
+		return sv_fail(err, SV_ECONFIG, "%s: empty value", key);
+	if (n >= cap)
+		return sv_fail(err, SV_ECONFIG, "%s: value longer than %zu bytes", key, cap - 1);
+	memcpy(dst, v, n + 1);
+	return SV_OK;
+}
+
+enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err)
+{
+	const char *colon = strrchr(hostport, ':');
+	unsigned long long port;
+	size_t hlen;
+	enum sv_err rc;
+
+	if (!colon || colon == hostport)
+		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not HOST:PORT", hostport);
+	hlen = (size_t)(colon - hostport);
+	if (hlen >= sizeof(c->listen_host))
+		return sv_fail(err, SV_ECONFIG, "listen: host too long");
+	if ((rc = parse_uint("listen port", colon + 1, 0, 65535, &port, err)) != SV_OK)
+		return rc;
+	memcpy(c->listen_host, hostport, hlen);
+	c->listen_host[hlen] = '\0';
+	c->listen_port = (unsigned)port;
+	return SV_OK;
+}
+
+enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, struct sv_error *err)
+{
+	unsigned long long n;
+	enum sv_err rc;
+
+	if (strcmp(key, "listen") == 0)
+		return sv_config_set_listen(c, v, err);
+	if (strcmp(key, "store") == 0)
+		return set_string(c->store_path, sizeof(c->store_path), key, v, err);
+	if (strcmp(key, "content") == 0)
+		return set_string(c->content_dir, sizeof(c->content_dir), key, v, err);
+	if (strcmp(key, "canonical_base") == 0) {
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			return sv_fail(err, SV_ECONFIG, "canonical_base: '%s' is not an http(s) URL", v);
+		if (v[strlen(v) - 1] == '/')
+			return sv_fail(err, SV_ECONFIG, "canonical_base: must not end with '/'");
+		return set_string(c->canonical_base, sizeof(c->canonical_base), key, v, err);
+	}
+	if (strcmp(key, "log_requests") == 0) {
+		if (strcmp(v, "true") == 0)
+			c->log_requests = 1;
+		else if (strcmp(v, "false") == 0)
+			c->log_requests = 0;
+		else
+			return sv_fail(err, SV_ECONFIG, "log_requests: '%s' is not true or false", v);
+		return SV_OK;
+	}
+	if (strcmp(key, "max_body") == 0) {
+		if ((rc = parse_uint(key, v, 1024, 1024ULL * 1024 * 1024, &n, err)) != SV_OK)
+			return rc;
+		c->max_body_bytes = (size_t)n;
+		return SV_OK;
+	}
+	if (strcmp(key, "threads") == 0) {
+		if ((rc = parse_uint(key, v, 1, 256, &n, err)) != SV_OK)
+			return rc;
+		c->threads = (unsigned)n;
+		return SV_OK;
+	}
+	if (strcmp(key, "max_connections") == 0) {
+		if ((rc = parse_uint(key, v, 1, 65536, &n, err)) != SV_OK)
+			return rc;
+		c->max_connections = (unsigned)n;
+		return SV_OK;
+	}
+	if (strcmp(key, "timeout") == 0) {
+		if ((rc = parse_uint(key, v, 1, 3600, &n, err)) != SV_OK)
+			return rc;
+		c->timeout_seconds = (unsigned)n;
+		return SV_OK;
+	}
+	if (strcmp(key, "expand_max") == 0) {
+		if ((rc = parse_uint(key, v, 1, 1000000, &n, err)) != SV_OK)
+			return rc;
+		c->expand_max = (unsigned)n;
+		return SV_OK;
+	}
+	return sv_fail(err, SV_ECONFIG, "unknown key '%s'", key);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, const char *name,
+			    struct sv_error *err)
+{
+	char line[CONFIG_MAX_LINE];
+	size_t pos = 0;
+	int lineno = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char *k, *v, *eq;
+		enum sv_err rc;
+
+		lineno++;
+		if (n >= sizeof(line))
+			return sv_fail(err, SV_ECONFIG, "%s:%d: line longer than %d bytes", name, lineno,
+				       CONFIG_MAX_LINE - 1);
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		if (memchr(line, '\0', n))
+			return sv_fail(err, SV_ECONFIG, "%s:%d: NUL byte in line", name, lineno);
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq)
+			return sv_fail(err, SV_ECONFIG, "%s:%d: expected 'key = value'", name, lineno);
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		rc = sv_config_set(c, k, v, err);
+		if (rc != SV_OK) {
+			char msg[sizeof(err->message)];
+			if (!err)
+				return rc;
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			return sv_fail(err, rc, "%s:%d: %s", name, lineno, msg);
+		}
+	}
+	return SV_OK;
+}
+
+enum sv_err sv_config_load(struct sv_config *c, const char *path, struct sv_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+	enum sv_err rc;
+
+	if (!f)
+		return sv_fail(err, SV_EIO, "%s: cannot open: %s", path, strerror(errno));
+	buf = sv_xmalloc(CONFIG_MAX_BYTES + 1);
+	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		rc = sv_fail(err, SV_EIO, "%s: read error", path);
+		goto out;
+	}
+	if (n > CONFIG_MAX_BYTES) {
+		rc = sv_fail(err, SV_ECONFIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+		goto out;
+	}
+	rc = sv_config_parse(c, buf, n, path, err);
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,387 @@
+/* expand.c — ValueSet expansion and membership. */
+#include "samsvar/expand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VS_DEPTH 8
+
+static const char *cstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static unsigned fold(const unsigned char *s, size_t *adv)
+{
+	if (s[0] == 0xC3 && s[1]) {
+		unsigned c = s[1];
+		*adv = 2;
+		if (c >= 0x80 && c <= 0x9E && c != 0x97)
+			c += 0x20;
+		return 0xC300 | c;
+	}
+	*adv = 1;
+	return (s[0] >= 'A' && s[0] <= 'Z') ? s[0] + 32u : s[0];
+}
+
+int sv_text_contains(const char *haystack, const char *needle)
+{
+	const unsigned char *h = (const unsigned char *)haystack;
+
+	if (!needle || !*needle)
+		return 1;
+	if (!haystack)
+		return 0;
+	for (; *h; h++) {
+		const unsigned char *a = h, *b = (const unsigned char *)needle;
+		while (*a && *b) {
+			size_t na, nb;
+			if (fold(a, &na) != fold(b, &nb))
+				break;
+			a += na;
+			b += nb;
+		}
+		if (!*b)
+			return 1;
+	}
+	return 0;
+}
+
+cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struct sv_error *err)
+{
+	const char *q = strstr(url, "?fhir_vs");
+	cJSON *vs, *compose, *inc, *includes;
+	char *system;
+
+	(void)snap;
+	if (!q)
+		return NULL;
+	system = sv_xstrndup(url, (size_t)(q - url));
+	vs = cJSON_CreateObject();
+	cJSON_AddStringToObject(vs, "resourceType", "ValueSet");
+	cJSON_AddStringToObject(vs, "url", url);
+	cJSON_AddStringToObject(vs, "status", "active");
+	compose = cJSON_AddObjectToObject(vs, "compose");
+	includes = cJSON_AddArrayToObject(compose, "include");
+	inc = cJSON_CreateObject();
+	cJSON_AddStringToObject(inc, "system", system);
+	cJSON_AddItemToArray(includes, inc);
+	if (q[8] == '=') {
+		if (strncmp(q + 9, "isa/", 4) == 0 && q[13]) {
+			cJSON *filters = cJSON_AddArrayToObject(inc, "filter"), *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "property", "concept");
+			cJSON_AddStringToObject(f, "op", "is-a");
+			cJSON_AddStringToObject(f, "value", q + 13);
+			cJSON_AddItemToArray(filters, f);
+		} else {
+			sv_fail_at(err, SV_ENOTSUPPORTED, "url", "implicit value set form '%s' is not supported "
+				   "(use ?fhir_vs or ?fhir_vs=isa/<code>)", q);
+			cJSON_Delete(vs);
+			vs = NULL;
+		}
+	} else if (q[8] != '\0') {
+		sv_fail_at(err, SV_EINVAL, "url", "malformed implicit value set url '%s'", url);
+		cJSON_Delete(vs);
+		vs = NULL;
+	}
+	free(system);
+	return vs;
+}
+
+static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem **cs,
+			      struct sv_error *err)
+{
+	const char *system = cstr(inc, "system"), *version = cstr(inc, "version");
+	*cs = NULL;
+	if (!system)
+		return SV_OK;
+	*cs = sv_snapshot_codesystem(snap, system, version);
+	if (!*cs)
+		return sv_fail_at(err, SV_ENOTFOUND, "system", "the value set uses code system %s%s%s, which is "
+				  "not known to this server", system, version ? " version " : "", version ? version : "");
+	return SV_OK;
+}
+
+static int code_in_list(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len && *p == ' ') {
+			p++;
+			len--;
+		}
+		if (len == n && strncmp(p, code, n) == 0)
+			return 1;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
+			       struct sv_error *err)
+{
+	const char *prop = cstr(f, "property"), *op = cstr(f, "op"), *value = cstr(f, "value");
+	uint32_t self = (uint32_t)(k - cs->concepts), target;
+
+	if (!prop || !op || !value)
+		return sv_fail(err, SV_EINVAL, "a value set filter needs property, op and value");
+	if (strcmp(op, "in") == 0 && strcmp(prop, "concept") == 0) {
+		*pass = code_in_list(value, k->code);
+		return SV_OK;
+	}
+	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
+		*pass = 0;
+		for (uint32_t i = 0; i < k->nparents; i++)
+			*pass |= strcmp(cs->concepts[k->parents[i]].code, value) == 0;
+		return SV_OK;
+	}
+	if (strcmp(prop, "concept") != 0 ||
+	    (strcmp(op, "is-a") && strcmp(op, "descendent-of") && strcmp(op, "is-not-a") && strcmp(op, "=")))
+		return sv_fail(err, SV_ENOTSUPPORTED, "value set filter '%s %s %s' is not supported", prop, op, value);
+	if (!sv_strmap_get(&cs->index, value, &target))
+		return sv_fail(err, SV_ENOTFOUND, "filter value '%s' is not a code of %s", value, cs->url);
+	if (strcmp(op, "=") == 0)
+		*pass = self == target;
+	else if (strcmp(op, "is-a") == 0)
+		*pass = sv_codesystem_subsumes(cs, target, self);
+	else if (strcmp(op, "descendent-of") == 0)
+		*pass = self != target && sv_codesystem_subsumes(cs, target, self);
+	else
+		*pass = !sv_codesystem_subsumes(cs, target, self);
+	return SV_OK;
+}
+
+static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
+			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err);
+
+/* Does concept k of cs satisfy the include/exclude clause `inc`? */
+static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem *cs,
+				  const struct sv_concept *k, int depth, int *match, struct sv_error *err)
+{
+	const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c, *f, *v;
+	enum sv_err rc;
+
+	*match = 0;
+	if (cs && cstr(inc, "system") && strcmp(cstr(inc, "system"), cs->url) != 0)
+		return SV_OK;
+	if (cJSON_GetArraySize(concepts) > 0) {
+		int in = 0;
+		cJSON_ArrayForEach(c, concepts)
+			in |= cstr(c, "code") && strcmp(cstr(c, "code"), k->code) == 0;
+		if (!in)
+			return SV_OK;
+	}
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(inc, "filter")) {
+		int pass = 0;
+		if ((rc = filter_pass(cs, f, k, &pass, err)) != SV_OK)
+			return rc;
+		if (!pass)
+			return SV_OK;
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+		const struct sv_resource *r;
+		int m;
+		if (!cJSON_IsString(v))
+			return sv_fail(err, SV_EINVAL, "include.valueSet must be a canonical url");
+		r = sv_snapshot_valueset(snap, v->valuestring, NULL);
+		if (!r)
+			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known", v->valuestring);
+		if ((rc = member_rec(snap, r->resource, cs->url, k->code, depth + 1, &m, NULL, err)) != SV_OK)
+			return rc;
+		if (!m)
+			return SV_OK;
+	}
+	*match = 1;
+	return SV_OK;
+}
+
+static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
+			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err)
+{
+	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
+	const struct sv_codesystem *cs = NULL;
+	const struct sv_concept *k = NULL;
+	enum sv_err rc;
+	int in = 0;
+
+	*member = 0;
+	if (k_out)
+		*k_out = NULL;
+	if (depth > MAX_VS_DEPTH)
+		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
+		int m;
+		if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), system) != 0)
+			continue;
+		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+			return rc;
+		k = sv_codesystem_concept(cs, code);
+		if (!k)
+			continue;
+		if ((rc = clause_matches(snap, inc, cs, k, depth, &m, err)) != SV_OK)
+			return rc;
+		if (m) {
+			in = 1;
+			break;
+		}
+	}
+	if (!in)
+		return SV_OK;
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
+		int m;
+		if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), system) != 0)
+			continue;
+		if ((rc = clause_matches(snap, inc, cs, k, depth, &m, err)) != SV_OK)
+			return rc;
+		if (m)
+			return SV_OK;
+	}
+	*member = 1;
+	if (k_out)
+		*k_out = k;
+	return SV_OK;
+}
+
+enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
+			       const char *code, int *member, const struct sv_concept **k_out, struct sv_error *err)
+{
+	return member_rec(snap, vs, system, code, 0, member, k_out, err);
+}
+
+static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 256;
+		e->items = sv_xrealloc(e->items, e->cap * sizeof(*e->items));
+	}
+	e->items[e->n].cs = cs;
+	e->items[e->n].k = k;
+	e->n++;
+}
+
+static void note_system(struct sv_expansion *e, const struct sv_codesystem *cs)
+{
+	char buf[1024];
+	const cJSON *s;
+	snprintf(buf, sizeof(buf), "%s|%s", cs->url, cs->version);
+	cJSON_ArrayForEach(s, e->used_systems)
+		if (strcmp(s->valuestring, buf) == 0)
+			return;
+	cJSON_AddItemToArray(e->used_systems, cJSON_CreateString(buf));
+}
+
+enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
+		      struct sv_error *err)
+{
+	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
+	unsigned char **seen = sv_xcalloc(snap->ncs + 1, sizeof(*seen));
+	enum sv_err rc = SV_OK;
+
+	out->used_systems = cJSON_CreateArray();
+	if (!compose) {
+		rc = sv_fail(err, SV_ENOTSUPPORTED, "the value set has no compose to expand");
+		goto out;
+	}
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
+		const struct sv_codesystem *cs;
+		const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c;
+		size_t ci;
+
+		if (!cstr(inc, "system")) {
+			/* An include of whole value sets only. */
+			const cJSON *v;
+			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+				const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+				struct sv_expansion sub = {0};
+				if (!r) {
+					rc = sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
+						     cJSON_IsString(v) ? v->valuestring : "(not a url)");
+					goto out;
+				}
+				if (vs == r->resource) {
+					rc = sv_fail(err, SV_EINVAL, "value set includes itself");
+					goto out;
+				}
+				rc = sv_expand(snap, r->resource, limit, &sub, err);
+				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
+					ci = (size_t)(sub.items[i].cs - snap->cs);
+					if (!seen[ci])
+						seen[ci] = sv_xcalloc(sub.items[i].cs->nconcepts + 1, 1);
+					if (!seen[ci][sub.items[i].k - sub.items[i].cs->concepts]++)
+						push(out, sub.items[i].cs, sub.items[i].k);
+					note_system(out, sub.items[i].cs);
+				}
+				sv_expansion_release(&sub);
+				if (rc != SV_OK)
+					goto out;
+			}
+			continue;
+		}
+		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+			goto out;
+		note_system(out, cs);
+		ci = (size_t)(cs - snap->cs);
+		if (!seen[ci])
+			seen[ci] = sv_xcalloc(cs->nconcepts + 1, 1);
+		if (cJSON_GetArraySize(concepts) > 0) {
+			cJSON_ArrayForEach(c, concepts) {
+				const struct sv_concept *k = sv_codesystem_concept(cs, cstr(c, "code"));
+				int m;
+				if (!k) {
+					rc = sv_fail(err, SV_ENOTFOUND, "the value set names code '%s', which is not in %s",
+						     cstr(c, "code") ? cstr(c, "code") : "", cs->url);
+					goto out;
+				}
+				if ((rc = clause_matches(snap, inc, cs, k, 0, &m, err)) != SV_OK)
+					goto out;
+				if (m && !seen[ci][k - cs->concepts]++)
+					push(out, cs, k);
+			}
+		} else {
+			for (uint32_t i = 0; i < cs->nconcepts; i++) {
+				int m;
+				if ((rc = clause_matches(snap, inc, cs, &cs->concepts[i], 0, &m, err)) != SV_OK)
+					goto out;
+				if (m && !seen[ci][i]++)
+					push(out, cs, &cs->concepts[i]);
+			}
+		}
+	}
+	/* Excludes: drop members matching any exclude clause. */
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(compose, "exclude")) > 0) {
+		size_t w = 0;
+		for (size_t i = 0; i < out->n; i++) {
+			int drop = 0;
+			cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
+				int m;
+				if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), out->items[i].cs->url) != 0)
+					continue;
+				if ((rc = clause_matches(snap, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
+					goto out;
+				drop |= m;
+			}
+			if (!drop)
+				out->items[w++] = out->items[i];
+		}
+		out->n = w;
+	}
+	if (out->n > limit)
+		rc = sv_fail(err, SV_ETOOCOSTLY, "the expansion has %zu codes, more than the %zu this server "
+			     "returns at once: use count and offset, or filter", out->n, limit);
+out:
+	for (uint32_t i = 0; i < snap->ncs; i++)
+		free(seen[i]);
+	free(seen);
+	return rc;
+}
+
+void sv_expansion_release(struct sv_expansion *e)
+{
+	free(e->items);
+	cJSON_Delete(e->used_systems);
+	memset(e, 0, sizeof(*e));
+}

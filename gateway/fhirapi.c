@@ -1,0 +1,92 @@
+/* fhirapi.c — the routing table of the FHIR API and the OperationOutcome helpers. */
+#include "samsvar/fhirapi.h"
+
+#include <string.h>
+
+/* One row per (type, instance?, operation): NULL type = system level; op NULL = REST interaction. */
+struct route {
+	const char *type;
+	const char *op;
+	int get_ok;            /* GET allowed (POST is allowed for every operation) */
+	int post_ok;
+	sv_handler_fn fn;
+};
+
+static const struct route ROUTES[] = {
+	{"metadata", NULL, 1, 0, sv_op_metadata},
+	{"CodeSystem", "lookup", 1, 1, sv_op_cs_lookup},
+	{"CodeSystem", "validate-code", 1, 1, sv_op_cs_validate_code},
+	{"CodeSystem", "subsumes", 1, 1, sv_op_cs_subsumes},
+	{"ValueSet", "expand", 1, 1, sv_op_vs_expand},
+	{"ValueSet", "validate-code", 1, 1, sv_op_vs_validate_code},
+	{"ConceptMap", "translate", 1, 1, sv_op_cm_translate},
+};
+
+static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};
+
+enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status)
+{
+	const char *m = req->method;
+	int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+
+	*out = NULL;
+	*status = 200;
+	if (!req->type && !req->operation)
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path");
+	if (req->type && strcmp(req->type, "metadata") == 0 && (req->id || req->operation))
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path under /fhir/metadata");
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++) {
+		const struct route *r = &ROUTES[i];
+		if ((r->type == NULL) != (req->type == NULL) || (r->type && strcmp(r->type, req->type) != 0))
+			continue;
+		if ((r->op == NULL) != (req->operation == NULL) || (r->op && strcmp(r->op, req->operation) != 0))
+			continue;
+		if ((is_get && !r->get_ok) || (!is_get && !r->post_ok))
+			return sv_fail(&req->err, SV_EMETHOD, "%s is not allowed on this path", m);
+		return r->fn(req, out, status);
+	}
+	for (size_t i = 0; i < sizeof(RESOURCE_TYPES) / sizeof(RESOURCE_TYPES[0]); i++) {
+		if (!req->type || strcmp(req->type, RESOURCE_TYPES[i]) != 0)
+			continue;
+		if (req->operation)
+			return sv_fail(&req->err, SV_ENOTFOUND, "operation $%s is not supported on %s",
+				       req->operation, req->type);
+		if (!is_get)
+			return sv_fail(&req->err, SV_EMETHOD, "%s is not allowed on %s (the terminology is "
+				       "changed with `samsvar import`)", m, req->type);
+		return req->id ? sv_op_read(req, out, status) : sv_op_search(req, out, status);
+	}
+	if (req->operation)
+		return sv_fail(&req->err, SV_ENOTFOUND, "operation $%s is not supported", req->operation);
+	return sv_fail(&req->err, SV_ENOTFOUND, "resource type '%s' is not served here", req->type);
+}
+
+cJSON *sv_outcome_new(const char *severity, const char *code, const char *text)
+{
+	cJSON *oo = cJSON_CreateObject(), *issues, *issue, *details;
+
+	cJSON_AddStringToObject(oo, "resourceType", "OperationOutcome");
+	issues = cJSON_AddArrayToObject(oo, "issue");
+	issue = cJSON_CreateObject();
+	cJSON_AddStringToObject(issue, "severity", severity);
+	cJSON_AddStringToObject(issue, "code", code);
+	details = cJSON_AddObjectToObject(issue, "details");
+	cJSON_AddStringToObject(details, "text", text);
+	cJSON_AddStringToObject(issue, "diagnostics", text);
+	cJSON_AddItemToArray(issues, issue);
+	return oo;
+}
+
+cJSON *sv_outcome_from_error(const struct sv_error *err)
+{
+	const char *text = err->message[0] ? err->message : sv_strerror(err->code);
+	int status = sv_err_http_status(err->code);
+	cJSON *oo = sv_outcome_new(status >= 500 ? "fatal" : "error", sv_err_issue_code(err->code), text);
+
+	if (err->expression[0]) {
+		cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
+		cJSON *expr = cJSON_AddArrayToObject(issue, "expression");
+		cJSON_AddItemToArray(expr, cJSON_CreateString(err->expression));
+	}
+	return oo;
+}

@@ -1,0 +1,368 @@
+/* main.c — the samsvar command: serve, check-config, import (and translate). */
+#include "samsvar/config.h"
+#include "samsvar/content.h"
+#include "samsvar/fhirxml.h"
+#include "samsvar/http.h"
+#include "samsvar/importer.h"
+#include "samsvar/snapshot.h"
+#include "samsvar/store.h"
+#include "samsvar/version.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "conf/samsvar.conf"
+
+static volatile sig_atomic_t shutdown_asap;
+static volatile sig_atomic_t reload_asap;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_asap = 1;
+	else
+		shutdown_asap = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: samsvar <command> [options]\n"
+		"\n"
+		"commands:\n"
+		"  serve         run the FHIR terminology server in the foreground (logs to stderr)\n"
+		"  check-config  FILE: parse a configuration file and report the first error\n"
+		"  import        load terminology into the store:\n"
+		"                  --icf-claml FILE   WHO ICF ClaML (e.g. the DIMDI German release)\n"
+		"                  --icf-tsv FILE     ICF table: code, parent, title\n"
+		"                  --snomed-gps FILE  SNOMED CT Global Patient Set ValueSet (FHIR JSON)\n"
+		"                  --snomed-rf2 DIR   SNOMED CT RF2 snapshot folder\n"
+		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
+		"                  --content DIR      bundled content folder (mappings/)\n"
+		"\n"
+		"options (every command that touches the store):\n"
+		"  --config FILE       configuration file (default " DEFAULT_CONFIG ")\n"
+		"  --store PATH        SQLite store (overrides `store`)\n"
+		"  --listen HOST:PORT  address to serve on (serve only; overrides `listen`)\n"
+		"  --help, --version\n");
+}
+
+/* Loads configuration: defaults, then the file (required when named, optional when default). */
+static int load_config(struct sv_config *cfg, const char *path, int explicit_path)
+{
+	struct sv_error err = {0};
+	sv_config_defaults(cfg);
+	if (!explicit_path && access(path, R_OK) != 0)
+		return 0;
+	if (sv_config_load(cfg, path, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+struct opts {
+	const char *config;
+	int config_given;
+	const char *store;
+	const char *listen;
+	const char *imports[32][2];  /* kind, path */
+	int nimports;
+};
+
+static int parse_opts(int argc, char **argv, int first, struct opts *o)
+{
+	o->config = DEFAULT_CONFIG;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--config") == 0 || strcmp(a, "--store") == 0 || strcmp(a, "--listen") == 0 ||
+		    strncmp(a, "--icf-", 6) == 0 || strncmp(a, "--snomed-", 9) == 0 || strcmp(a, "--fhir") == 0 ||
+		    strcmp(a, "--content") == 0) {
+			if (!v) {
+				fprintf(stderr, "samsvar: %s needs a value\n", a);
+				return -1;
+			}
+			i++;
+			if (strcmp(a, "--config") == 0) {
+				o->config = v;
+				o->config_given = 1;
+			} else if (strcmp(a, "--store") == 0) {
+				o->store = v;
+			} else if (strcmp(a, "--listen") == 0) {
+				o->listen = v;
+			} else {
+				if (o->nimports == 32) {
+					fprintf(stderr, "samsvar: at most 32 imports at once\n");
+					return -1;
+				}
+				o->imports[o->nimports][0] = a + 2;
+				o->imports[o->nimports][1] = v;
+				o->nimports++;
+			}
+		} else {
+			fprintf(stderr, "samsvar: unknown option '%s' (see samsvar --help)\n", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup(struct opts *o, struct sv_config *cfg)
+{
+	struct sv_error err = {0};
+	if (load_config(cfg, o->config, o->config_given) != 0)
+		return -1;
+	if (o->store && sv_config_set(cfg, "store", o->store, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: --store: %s\n", err.message);
+		return -1;
+	}
+	if (o->listen && sv_config_set_listen(cfg, o->listen, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: --listen: %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts every resource of `arr` into the store (the caller holds the transaction). */
+static enum sv_err put_all(struct sv_store *st, cJSON *arr, const char *source, int *count, struct sv_error *err)
+{
+	cJSON *r;
+	cJSON_ArrayForEach(r, arr) {
+		enum sv_err rc = sv_store_put(st, r, "samsvar import", source, err);
+		if (rc != SV_OK)
+			return rc;
+		(*count)++;
+	}
+	return SV_OK;
+}
+
+static cJSON *run_import(const char *kind, const char *path, const struct sv_config *cfg, struct sv_error *err)
+{
+	cJSON *one = NULL, *arr;
+
+	if (strcmp(kind, "icf-claml") == 0)
+		one = sv_import_icf_claml(path, err);
+	else if (strcmp(kind, "icf-tsv") == 0)
+		one = sv_import_icf_tsv(path, err);
+	else if (strcmp(kind, "snomed-gps") == 0)
+		one = sv_import_snomed_gps(path, err);
+	else if (strcmp(kind, "snomed-rf2") == 0)
+		one = sv_import_snomed_rf2(path, err);
+	else if (strcmp(kind, "fhir") == 0)
+		return sv_import_fhir_file(path, err);
+	else if (strcmp(kind, "content") == 0)
+		return sv_content_load_dir(path, cfg->canonical_base, err);
+	else {
+		sv_fail(err, SV_EINVAL, "unknown import --%s", kind);
+		return NULL;
+	}
+	if (!one)
+		return NULL;
+	arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, one);
+	return arr;
+}
+
+/* Imports each (kind, path) in one transaction: all or nothing. */
+static int import_into(struct sv_store *st, const struct sv_config *cfg, const char *const (*items)[2], int n)
+{
+	struct sv_error err = {0};
+	int count = 0, ok = 0;
+
+	if (sv_store_begin(st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		cJSON *arr = run_import(items[i][0], items[i][1], cfg, &err);
+		char source[600];
+		if (!arr) {
+			fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
+			goto out;
+		}
+		snprintf(source, sizeof(source), "--%s %s", items[i][0], items[i][1]);
+		if (put_all(st, arr, source, &count, &err) != SV_OK) {
+			fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
+			cJSON_Delete(arr);
+			goto out;
+		}
+		cJSON_Delete(arr);
+	}
+	if (sv_store_commit(st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	ok = 1;
+	fprintf(stderr, "samsvar: imported %d resource%s\n", count, count == 1 ? "" : "s");
+out:
+	if (!ok)
+		sv_store_rollback(st);
+	return ok ? 0 : -1;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct sv_config cfg;
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	int rc;
+
+	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
+		return 2;
+	if (o.nimports == 0) {
+		fprintf(stderr, "samsvar: import needs at least one of --icf-claml, --icf-tsv, --snomed-gps, "
+			"--snomed-rf2, --fhir, --content\n");
+		return 2;
+	}
+	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return 1;
+	}
+	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports) == 0 ? 0 : 1;
+	sv_store_close(st);
+	return rc;
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+	struct sv_config cfg;
+	struct sv_error err = {0};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: samsvar check-config FILE\n");
+		return 2;
+	}
+	sv_config_defaults(&cfg);
+	if (sv_config_load(&cfg, argv[2], &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return 1;
+	}
+	printf("%s: ok (listen %s:%u, store %s, threads %u)\n", argv[2], cfg.listen_host, cfg.listen_port,
+	       cfg.store_path, cfg.threads);
+	return 0;
+}
+
+static struct sv_snapshot *snapshot_or_complain(struct sv_store *st)
+{
+	struct sv_error err = {0};
+	struct sv_snapshot *s = sv_snapshot_from_store(st, &err);
+	if (!s)
+		fprintf(stderr, "samsvar: cannot build the terminology snapshot: %s\n", err.message);
+	return s;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct sv_config cfg;
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	struct sv_registry reg;
+	struct sv_http *http = NULL;
+	struct sv_snapshot *snap;
+	struct sigaction sa;
+	long count = 0, dv = 0, dv_now;
+	int rc = 1;
+
+	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
+		return 2;
+	if (o.nimports) {
+		fprintf(stderr, "samsvar: serve takes no import options\n");
+		return 2;
+	}
+	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK || sv_store_count(st, &count, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	if (count == 0) {
+		const char *item[1][2] = {{"content", cfg.content_dir}};
+		fprintf(stderr, "samsvar: empty store %s: loading bundled content from %s\n", cfg.store_path,
+			cfg.content_dir);
+		if (import_into(st, &cfg, item, 1) != 0)
+			goto out;
+	}
+	if (!(snap = snapshot_or_complain(st)))
+		goto out;
+	sv_registry_init(&reg, snap);
+	sv_store_data_version(st, &dv, NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sv_http_start(&cfg, &reg, &http, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		sv_registry_release(&reg);
+		goto out;
+	}
+	fprintf(stderr, "samsvar %s: listening on http://%s:%u/fhir (%u code systems, %u value sets, %u maps)\n",
+		SAMSVAR_VERSION, cfg.listen_host, sv_http_port(http), snap->ncs, snap->nvs, snap->ncm);
+	while (!shutdown_asap) {
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		/* Another process (samsvar import) committed, or SIGHUP: build and swap a new snapshot. */
+		if (sv_store_data_version(st, &dv_now, NULL) == SV_OK && dv_now != dv) {
+			dv = dv_now;
+			reload_asap = 1;
+		}
+		if (reload_asap) {
+			struct sv_snapshot *fresh;
+			reload_asap = 0;
+			if ((fresh = snapshot_or_complain(st)) != NULL) {
+				sv_registry_swap(&reg, fresh);
+				fprintf(stderr, "samsvar: reloaded terminology (generation %llu)\n",
+					(unsigned long long)reg.generation);
+			}
+		}
+	}
+	fprintf(stderr, "samsvar: shutting down: finishing requests in flight\n");
+	sv_http_stop(http);
+	sv_registry_release(&reg);
+	rc = 0;
+	fprintf(stderr, "samsvar: stopped\n");
+out:
+	sv_store_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("samsvar %s\n", SAMSVAR_VERSION);
+		return 0;
+	}
+	sv_fhirxml_init();
+	if (strcmp(argv[1], "serve") == 0)
+		rc = cmd_serve(argc, argv);
+	else if (strcmp(argv[1], "check-config") == 0)
+		rc = cmd_check_config(argc, argv);
+	else if (strcmp(argv[1], "import") == 0)
+		rc = cmd_import(argc, argv);
+	else {
+		fprintf(stderr, "samsvar: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		rc = 2;
+	}
+	return rc;
+}

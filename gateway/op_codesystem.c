@@ -1,0 +1,326 @@
+/* op_codesystem.c — CodeSystem $lookup, $validate-code and $subsumes. */
+#include "samsvar/fhirapi.h"
+#include "samsvar/params.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The code system an operation names: the instance in the path, else `system` (or the system of
+ * the coding) with `version`. Unknown system → SV_ENOTFOUND naming the parameter. */
+enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
+			      const char *param, const struct sv_codesystem **out)
+{
+	const struct sv_codesystem *cs;
+
+	*out = NULL;
+	if (req->id) {
+		cs = sv_snapshot_by_id(req->snap, 'C', req->id);
+		if (!cs)
+			return sv_fail(&req->err, SV_ENOTFOUND, "CodeSystem/%s is not known", req->id);
+		if (system && strcmp(system, cs->url) != 0)
+			return sv_fail_at(&req->err, SV_EINVAL, param, "system '%s' conflicts with CodeSystem/%s (%s)",
+					  system, req->id, cs->url);
+		*out = cs;
+		return SV_OK;
+	}
+	if (!system || !*system)
+		return sv_fail_at(&req->err, SV_EREQUIRED, param, "parameter '%s' is required", param);
+	cs = sv_snapshot_codesystem(req->snap, system, version);
+	if (!cs) {
+		if (version && sv_snapshot_codesystem(req->snap, system, NULL))
+			return sv_fail_at(&req->err, SV_ENOTFOUND, "version",
+					  "version '%s' of code system %s is not known", version, system);
+		return sv_fail_at(&req->err, SV_ENOTFOUND, param, "code system %s is not known to this server",
+				  system);
+	}
+	*out = cs;
+	return SV_OK;
+}
+
+/* Reads the code to act on from `code`+`system`+`version` or `coding` (exactly one form). */
+enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
+			      const char *system_name, cJSON **coding)
+{
+	const cJSON *cp = sv_params_get(req->params, coding_name);
+	const char *code = sv_params_string(req->params, code_name);
+
+	*coding = NULL;
+	if (cp && code)
+		return sv_fail_at(&req->err, SV_EINVAL, coding_name, "give either '%s' or '%s', not both",
+				  code_name, coding_name);
+	if (sv_params_count(req->params, code_name) > 1 || sv_params_count(req->params, coding_name) > 1)
+		return sv_fail_at(&req->err, SV_EINVAL, code_name, "'%s' is given more than once", code_name);
+	if (cp) {
+		*coding = sv_param_coding(cp, coding_name, &req->err);
+		if (!*coding)
+			return req->err.code;
+		if (!cJSON_IsString(cJSON_GetObjectItem(*coding, "code"))) {
+			cJSON_Delete(*coding);
+			*coding = NULL;
+			return sv_fail_at(&req->err, SV_EINVAL, coding_name, "'%s' has no code", coding_name);
+		}
+		return SV_OK;
+	}
+	if (!code || !*code)
+		return sv_fail_at(&req->err, SV_EREQUIRED, code_name, "parameter '%s' (or '%s') is required",
+				  code_name, coding_name);
+	*coding = sv_coding_new(system_name ? sv_params_string(req->params, system_name) : NULL,
+				sv_params_string(req->params, "version"), code, NULL);
+	return SV_OK;
+}
+
+static const char *cstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The display in `lang` when the concept has a designation in it, else the concept's display. */
+static const char *display_in(const struct sv_codesystem *cs, const struct sv_concept *k, const char *lang)
+{
+	const cJSON *d;
+	const char *cslang = cstr(cs->resource, "language");
+
+	if (!lang || !*lang || (cslang && strncmp(cslang, lang, 2) == 0))
+		return k->display;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+		const char *l = cstr(d, "language");
+		if (l && strncmp(l, lang, strlen(lang)) == 0 && cstr(d, "value"))
+			return cstr(d, "value");
+	}
+	return k->display;
+}
+
+static int wanted(const cJSON *params, const char *prop)
+{
+	const cJSON *p;
+	int any = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
+		const char *n = cstr(p, "name"), *v;
+		if (!n || strcmp(n, "property") != 0)
+			continue;
+		any = 1;
+		v = sv_param_text(p);
+		if (v && (strcmp(v, prop) == 0 || strcmp(v, "*") == 0))
+			return 1;
+	}
+	return !any;
+}
+
+static void add_code_property(cJSON *out, const char *code, const char *value_type, cJSON *value)
+{
+	cJSON *p = sv_params_add_part(out, "property");
+	sv_params_add(p, "code", "Code", code);
+	sv_params_add_value(p, "value", value_type, value);
+}
+
+enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
+{
+	const struct sv_codesystem *cs;
+	const struct sv_concept *k;
+	cJSON *coding = NULL, *res = NULL;
+	const cJSON *d, *p;
+	const char *lang = sv_params_string(req->params, "displayLanguage");
+	enum sv_err rc;
+
+	(void)status;
+	if ((rc = sv_req_code(req, "code", "coding", "system", &coding)) != SV_OK)
+		goto out;
+	rc = sv_req_codesystem(req, cstr(coding, "system"), cstr(coding, "version"),
+			sv_params_get(req->params, "coding") ? "coding" : "system", &cs);
+	if (rc != SV_OK)
+		goto out;
+	k = sv_codesystem_concept(cs, cstr(coding, "code"));
+	if (!k) {
+		rc = sv_fail_at(&req->err, SV_ENOTFOUND, "code", "code '%s' is not in %s version %s",
+				cstr(coding, "code"), cs->url, cs->version);
+		goto out;
+	}
+	res = sv_params_new();
+	sv_params_add(res, "name", "String", cs->name ? cs->name : cs->url);
+	sv_params_add(res, "version", "String", cs->version);
+	if (k->display)
+		sv_params_add(res, "display", "String", display_in(cs, k, lang));
+	if (k->definition && wanted(req->params, "definition"))
+		sv_params_add(res, "definition", "String", k->definition);
+	if (wanted(req->params, "designation")) {
+		const char *cslang = cstr(cs->resource, "language");
+		if (cslang && k->display) {
+			cJSON *dp = sv_params_add_part(res, "designation");
+			sv_params_add(dp, "language", "Code", cslang);
+			sv_params_add(dp, "value", "String", k->display);
+		}
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+			cJSON *dp = sv_params_add_part(res, "designation");
+			const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
+			if (cstr(d, "language"))
+				sv_params_add(dp, "language", "Code", cstr(d, "language"));
+			if (cJSON_IsObject(use))
+				sv_params_add_value(dp, "use", "valueCoding", cJSON_Duplicate(use, 1));
+			sv_params_add(dp, "value", "String", cstr(d, "value") ? cstr(d, "value") : "");
+		}
+	}
+	if (wanted(req->params, "parent"))
+		for (uint32_t i = 0; i < k->nparents; i++)
+			add_code_property(res, "parent", "valueCode",
+					  cJSON_CreateString(cs->concepts[k->parents[i]].code));
+	if (wanted(req->params, "child"))
+		for (uint32_t i = 0; i < k->nchildren; i++)
+			add_code_property(res, "child", "valueCode",
+					  cJSON_CreateString(cs->concepts[k->children[i]].code));
+	/* The concept's own properties (other than the hierarchy, reported above). */
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+		const char *code = cstr(p, "code");
+		const cJSON *v;
+		if (!code || strcmp(code, "parent") == 0 || strcmp(code, "child") == 0 || !wanted(req->params, code))
+			continue;
+		cJSON_ArrayForEach(v, p) {
+			if (strncmp(v->string, "value", 5) == 0) {
+				add_code_property(res, code, v->string, cJSON_Duplicate(v, 1));
+				break;
+			}
+		}
+	}
+	*out = res;
+	res = NULL;
+	rc = SV_OK;
+out:
+	cJSON_Delete(coding);
+	cJSON_Delete(res);
+	return rc;
+}
+
+/* Checks one coding against the code system; appends result/message/display to `res`. */
+static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *res, const char *want_display)
+{
+	const struct sv_codesystem *cs = NULL;
+	const struct sv_concept *k;
+	const char *code = cstr(coding, "code"), *system = cstr(coding, "system");
+	char msg[600];
+
+	if (sv_req_codesystem(req, system, cstr(coding, "version"), "url", &cs) != SV_OK) {
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", req->err.message);
+		sv_error_clear(&req->err);
+		return 0;
+	}
+	k = sv_codesystem_concept(cs, code);
+	if (!k) {
+		snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s version %s", code ? code : "",
+			 cs->url, cs->version);
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", msg);
+		return 0;
+	}
+	if (want_display && k->display && strcmp(want_display, k->display) != 0) {
+		const cJSON *d;
+		int match = 0;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+			match |= cstr(d, "value") && strcmp(cstr(d, "value"), want_display) == 0;
+		if (!match) {
+			snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; "
+				 "the display is '%.200s'", want_display, code, k->display);
+			sv_params_add_bool(res, "result", 0);
+			sv_params_add(res, "message", "String", msg);
+			sv_params_add(res, "display", "String", k->display);
+			return 0;
+		}
+	}
+	sv_params_add_bool(res, "result", 1);
+	if (k->display)
+		sv_params_add(res, "display", "String", k->display);
+	return 1;
+}
+
+enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *status)
+{
+	const cJSON *ccp = sv_params_get(req->params, "codeableConcept");
+	const char *url = sv_params_string(req->params, "url");
+	cJSON *coding = NULL, *res = NULL;
+	enum sv_err rc = SV_OK;
+
+	(void)status;
+	res = sv_params_new();
+	if (ccp) {
+		const cJSON *cc = sv_param_codeableconcept(ccp, "codeableConcept", &req->err), *c;
+		cJSON *tmp;
+		int ok = 0;
+		if (!cc || sv_params_get(req->params, "code") || sv_params_get(req->params, "coding")) {
+			rc = cc ? sv_fail_at(&req->err, SV_EINVAL, "codeableConcept",
+					     "give one of code, coding or codeableConcept") : req->err.code;
+			goto out;
+		}
+		/* Valid when any coding of the concept is valid. */
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cc, "coding")) {
+			tmp = sv_params_new();
+			if (validate_coding(req, c, tmp, cstr(c, "display"))) {
+				cJSON_Delete(res);
+				res = tmp;
+				ok = 1;
+				break;
+			}
+			cJSON_Delete(tmp);
+		}
+		if (!ok) {
+			sv_params_add_bool(res, "result", 0);
+			sv_params_add(res, "message", "String", "No coding in the CodeableConcept is valid here");
+		}
+	} else {
+		if ((rc = sv_req_code(req, "code", "coding", url ? "url" : "system", &coding)) != SV_OK)
+			goto out;
+		if (!cstr(coding, "system") && !req->id) {
+			rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
+			goto out;
+		}
+		validate_coding(req, coding, res, sv_params_string(req->params, "display"));
+	}
+	*out = res;
+	res = NULL;
+out:
+	cJSON_Delete(coding);
+	cJSON_Delete(res);
+	return rc;
+}
+
+enum sv_err sv_op_cs_subsumes(struct sv_request *req, cJSON **out, int *status)
+{
+	const struct sv_codesystem *cs;
+	cJSON *a = NULL, *b = NULL;
+	const struct sv_concept *ka, *kb;
+	const char *outcome;
+	enum sv_err rc;
+
+	(void)status;
+	if ((rc = sv_req_code(req, "codeA", "codingA", "system", &a)) != SV_OK ||
+	    (rc = sv_req_code(req, "codeB", "codingB", "system", &b)) != SV_OK)
+		goto out;
+	if (cstr(a, "system") && cstr(b, "system") && strcmp(cstr(a, "system"), cstr(b, "system")) != 0) {
+		rc = sv_fail_at(&req->err, SV_EINVAL, "codingB", "codingA and codingB are from different systems");
+		goto out;
+	}
+	if ((rc = sv_req_codesystem(req, cstr(a, "system") ? cstr(a, "system") : cstr(b, "system"),
+			     cstr(a, "version"), "system", &cs)) != SV_OK)
+		goto out;
+	ka = sv_codesystem_concept(cs, cstr(a, "code"));
+	kb = sv_codesystem_concept(cs, cstr(b, "code"));
+	if (!ka || !kb) {
+		rc = sv_fail_at(&req->err, SV_ENOTFOUND, ka ? "codeB" : "codeA", "code '%s' is not in %s",
+				ka ? cstr(b, "code") : cstr(a, "code"), cs->url);
+		goto out;
+	}
+	if (ka == kb)
+		outcome = "equivalent";
+	else if (sv_codesystem_subsumes(cs, (uint32_t)(ka - cs->concepts), (uint32_t)(kb - cs->concepts)))
+		outcome = "subsumes";
+	else if (sv_codesystem_subsumes(cs, (uint32_t)(kb - cs->concepts), (uint32_t)(ka - cs->concepts)))
+		outcome = "subsumed-by";
+	else
+		outcome = "not-subsumed";
+	*out = sv_params_new();
+	sv_params_add(*out, "outcome", "Code", outcome);
+out:
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return rc;
+}

@@ -1,0 +1,303 @@
+/* op_valueset.c — ValueSet $expand and $validate-code. */
+#include "samsvar/expand.h"
+#include "samsvar/fhirapi.h"
+#include "samsvar/params.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Hard cap on codes computed for one expansion (pages are cut from it). */
+#define EXPAND_HARD_CAP 2000000
+
+static const char *cstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The value set an operation names: instance id, `url` (+`valueSetVersion`), or an inline `valueSet`
+ * resource. *owned is set when the returned resource must be freed by the caller. */
+static enum sv_err resolve_vs(struct sv_request *req, const cJSON **vs, cJSON **owned)
+{
+	const char *url = sv_params_string(req->params, "url");
+	const char *version = sv_params_string(req->params, "valueSetVersion");
+	const cJSON *inline_p = sv_params_get(req->params, "valueSet");
+	const struct sv_resource *r;
+
+	*vs = NULL;
+	*owned = NULL;
+	if (req->id) {
+		r = sv_snapshot_by_id(req->snap, 'V', req->id);
+		if (!r)
+			return sv_fail(&req->err, SV_ENOTFOUND, "ValueSet/%s is not known", req->id);
+		*vs = r->resource;
+		return SV_OK;
+	}
+	if (inline_p && url)
+		return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "give either 'url' or 'valueSet', not both");
+	if (inline_p) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(inline_p, "resource");
+		if (!cJSON_IsObject(res) || !cstr(res, "resourceType") || strcmp(cstr(res, "resourceType"), "ValueSet"))
+			return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "parameter 'valueSet' must hold a ValueSet resource");
+		*vs = res;
+		return SV_OK;
+	}
+	if (!url)
+		return sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (or 'valueSet') is required");
+	if (sv_params_count(req->params, "url") > 1)
+		return sv_fail_at(&req->err, SV_EINVAL, "url", "'url' is given more than once");
+	*owned = sv_expand_implicit(req->snap, url, &req->err);
+	if (*owned) {
+		*vs = *owned;
+		return SV_OK;
+	}
+	if (req->err.code != SV_OK)
+		return req->err.code;
+	r = sv_snapshot_valueset(req->snap, url, version);
+	if (!r) {
+		if (version && sv_snapshot_valueset(req->snap, url, NULL))
+			return sv_fail_at(&req->err, SV_ENOTFOUND, "valueSetVersion", "version '%s' of value set %s "
+					  "is not known", version, url);
+		return sv_fail_at(&req->err, SV_ENOTFOUND, "url", "value set %s is not known to this server", url);
+	}
+	*vs = r->resource;
+	return SV_OK;
+}
+
+static void random_uuid(char *buf, size_t cap)
+{
+	unsigned char b[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(b, 1, sizeof(b), f) != sizeof(b)) {
+		unsigned long t = (unsigned long)time(NULL) ^ (unsigned long)(uintptr_t)buf;
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+	}
+	if (f)
+		fclose(f);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(buf, cap, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static void now_iso(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void add_exp_param(cJSON *params, const char *name, const char *type, cJSON *value)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "name", name);
+	cJSON_AddItemToObject(p, type, value);
+	cJSON_AddItemToArray(params, p);
+}
+
+enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
+{
+	const cJSON *vs;
+	cJSON *owned = NULL, *res = NULL, *exp, *contains, *eparams, *u;
+	struct sv_expansion e = {0};
+	const char *filter = sv_params_string(req->params, "filter");
+	const char *lang = sv_params_string(req->params, "displayLanguage");
+	long count, offset;
+	int designations;
+	size_t total = 0, emitted = 0;
+	char buf[128];
+	enum sv_err rc;
+
+	(void)status;
+	if ((rc = sv_params_int(req->params, "offset", 0, 0, EXPAND_HARD_CAP, &offset, &req->err)) != SV_OK ||
+	    (rc = sv_params_int(req->params, "count", -1, 0, EXPAND_HARD_CAP, &count, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "includeDesignations", 0, &designations, &req->err)) != SV_OK)
+		goto out;
+	if (filter && strlen(filter) > 256) {
+		rc = sv_fail_at(&req->err, SV_ETOOBIG, "filter", "filter is longer than 256 bytes");
+		goto out;
+	}
+	if ((rc = resolve_vs(req, &vs, &owned)) != SV_OK)
+		goto out;
+	if ((rc = sv_expand(req->snap, vs, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK)
+		goto out;
+	/* Text filter, then the page. */
+	if (filter && *filter) {
+		size_t w = 0;
+		for (size_t i = 0; i < e.n; i++) {
+			const struct sv_concept *k = e.items[i].k;
+			int hit = sv_text_contains(k->display, filter) || sv_text_contains(k->code, filter);
+			const cJSON *d;
+			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+				hit = hit || sv_text_contains(cstr(d, "value"), filter);
+			if (hit)
+				e.items[w++] = e.items[i];
+		}
+		e.n = w;
+	}
+	total = e.n;
+	if (count < 0 && total - (size_t)(offset < (long)total ? offset : (long)total) > req->cfg->expand_max) {
+		rc = sv_fail_at(&req->err, SV_ETOOCOSTLY, "count", "the expansion has %zu codes, more than the %u "
+				"returned at once: page with count and offset, or filter", total, req->cfg->expand_max);
+		goto out;
+	}
+	if (count < 0 || count > (long)req->cfg->expand_max)
+		count = count < 0 ? (long)total : (long)req->cfg->expand_max;
+
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "resourceType", "ValueSet");
+	if (cstr(vs, "id"))
+		cJSON_AddStringToObject(res, "id", cstr(vs, "id"));
+	if (cstr(vs, "url"))
+		cJSON_AddStringToObject(res, "url", cstr(vs, "url"));
+	if (cstr(vs, "version"))
+		cJSON_AddStringToObject(res, "version", cstr(vs, "version"));
+	if (cstr(vs, "name"))
+		cJSON_AddStringToObject(res, "name", cstr(vs, "name"));
+	cJSON_AddStringToObject(res, "status", cstr(vs, "status") ? cstr(vs, "status") : "active");
+	exp = cJSON_AddObjectToObject(res, "expansion");
+	random_uuid(buf, sizeof(buf));
+	cJSON_AddStringToObject(exp, "identifier", buf);
+	now_iso(buf, sizeof(buf));
+	cJSON_AddStringToObject(exp, "timestamp", buf);
+	cJSON_AddNumberToObject(exp, "total", (double)total);
+	cJSON_AddNumberToObject(exp, "offset", (double)offset);
+	eparams = cJSON_AddArrayToObject(exp, "parameter");
+	if (filter)
+		add_exp_param(eparams, "filter", "valueString", cJSON_CreateString(filter));
+	add_exp_param(eparams, "offset", "valueInteger", cJSON_CreateNumber((double)offset));
+	add_exp_param(eparams, "count", "valueInteger", cJSON_CreateNumber((double)count));
+	if (lang)
+		add_exp_param(eparams, "displayLanguage", "valueCode", cJSON_CreateString(lang));
+	cJSON_ArrayForEach(u, e.used_systems)
+		add_exp_param(eparams, "used-codesystem", "valueUri", cJSON_CreateString(u->valuestring));
+	contains = cJSON_CreateArray();
+	for (size_t i = (size_t)offset; i < e.n && emitted < (size_t)count; i++, emitted++) {
+		const struct sv_expansion_item *it = &e.items[i];
+		cJSON *c = cJSON_CreateObject();
+		const char *display = it->k->display;
+		const cJSON *d;
+		cJSON_AddStringToObject(c, "system", it->cs->url);
+		cJSON_AddStringToObject(c, "version", it->cs->version);
+		cJSON_AddStringToObject(c, "code", it->k->code);
+		if (lang) {
+			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
+				if (cstr(d, "language") && strncmp(cstr(d, "language"), lang, strlen(lang)) == 0 &&
+				    cstr(d, "value")) {
+					display = cstr(d, "value");
+					break;
+				}
+		}
+		if (display)
+			cJSON_AddStringToObject(c, "display", display);
+		if (designations) {
+			const cJSON *ds = cJSON_GetObjectItemCaseSensitive(it->k->json, "designation");
+			if (cJSON_GetArraySize(ds) > 0)
+				cJSON_AddItemToObject(c, "designation", cJSON_Duplicate(ds, 1));
+		}
+		cJSON_AddItemToArray(contains, c);
+	}
+	if (cJSON_GetArraySize(contains) > 0)
+		cJSON_AddItemToObject(exp, "contains", contains);
+	else
+		cJSON_Delete(contains);
+	*out = res;
+	res = NULL;
+	rc = SV_OK;
+out:
+	sv_expansion_release(&e);
+	cJSON_Delete(owned);
+	cJSON_Delete(res);
+	return rc;
+}
+
+enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *status)
+{
+	const cJSON *vs, *ccp = sv_params_get(req->params, "codeableConcept"), *c;
+	cJSON *owned = NULL, *coding = NULL, *res = NULL, *codings = NULL;
+	const char *want_display = sv_params_string(req->params, "display");
+	char msg[700];
+	enum sv_err rc;
+	int member = 0;
+	const struct sv_concept *k = NULL;
+	const char *sys = NULL, *code = NULL;
+
+	(void)status;
+	if (ccp) {
+		const cJSON *cc = sv_param_codeableconcept(ccp, "codeableConcept", &req->err);
+		if (!cc) {
+			rc = req->err.code;
+			goto out;
+		}
+		if (sv_params_get(req->params, "code") || sv_params_get(req->params, "coding")) {
+			rc = sv_fail_at(&req->err, SV_EINVAL, "codeableConcept", "give one of code, coding or codeableConcept");
+			goto out;
+		}
+		codings = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cc, "coding"), 1);
+		if (cJSON_GetArraySize(codings) == 0) {
+			rc = sv_fail_at(&req->err, SV_EINVAL, "codeableConcept", "the CodeableConcept has no coding");
+			goto out;
+		}
+	} else {
+		if ((rc = sv_req_code(req, "code", "coding", "system", &coding)) != SV_OK)
+			goto out;
+		if (!cstr(coding, "system")) {
+			rc = sv_fail_at(&req->err, SV_EREQUIRED, "system", "parameter 'system' is required with 'code'");
+			goto out;
+		}
+		codings = cJSON_CreateArray();
+		cJSON_AddItemToArray(codings, coding);
+		coding = NULL;
+	}
+	if ((rc = resolve_vs(req, &vs, &owned)) != SV_OK)
+		goto out;
+	cJSON_ArrayForEach(c, codings) {
+		sys = cstr(c, "system");
+		code = cstr(c, "code");
+		if (!sys || !code)
+			continue;
+		if ((rc = sv_valueset_member(req->snap, vs, sys, code, &member, &k, &req->err)) != SV_OK)
+			goto out;
+		if (member) {
+			if (!want_display)
+				want_display = cstr(c, "display");
+			break;
+		}
+	}
+	res = sv_params_new();
+	if (!member) {
+		const struct sv_codesystem *cs = sys ? sv_snapshot_codesystem(req->snap, sys, NULL) : NULL;
+		if (!cs)
+			snprintf(msg, sizeof(msg), "The code system %s is not known to this server", sys ? sys : "(none)");
+		else if (!sv_codesystem_concept(cs, code))
+			snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s", code ? code : "", sys);
+		else
+			snprintf(msg, sizeof(msg), "The code '%s' from %s is not in the value set %s", code, sys,
+				 cstr(vs, "url") ? cstr(vs, "url") : "(inline)");
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", msg);
+	} else if (want_display && k->display && strcmp(want_display, k->display) != 0) {
+		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the display "
+			 "is '%.200s'", want_display, k->code, k->display);
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", msg);
+		sv_params_add(res, "display", "String", k->display);
+	} else {
+		sv_params_add_bool(res, "result", 1);
+		if (k->display)
+			sv_params_add(res, "display", "String", k->display);
+	}
+	*out = res;
+	res = NULL;
+	rc = SV_OK;
+out:
+	cJSON_Delete(owned);
+	cJSON_Delete(coding);
+	cJSON_Delete(codings);
+	cJSON_Delete(res);
+	return rc;
+}

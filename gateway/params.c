@@ -1,0 +1,262 @@
+/* params.c — FHIR Parameters: typed getters that accept GET text forms, and builders. */
+#include "samsvar/params.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const TEXT_TYPES[] = {
+	"valueString", "valueCode", "valueUri", "valueCanonical", "valueUrl", "valueId",
+	"valueDate", "valueDateTime", "valueMarkdown", "valueOid", "valueUuid", "valueInstant",
+};
+
+cJSON *sv_params_new(void)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "resourceType", "Parameters");
+	return p;
+}
+
+static const cJSON *list_of(const cJSON *params)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(params, "parameter");
+	return l ? l : cJSON_GetObjectItemCaseSensitive(params, "part");
+}
+
+const cJSON *sv_params_get(const cJSON *params, const char *name)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, list_of(params)) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "name");
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+int sv_params_count(const cJSON *params, const char *name)
+{
+	const cJSON *p;
+	int n = 0;
+	cJSON_ArrayForEach(p, list_of(params)) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(p, "name");
+		n += cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0;
+	}
+	return n;
+}
+
+const char *sv_param_text(const cJSON *param)
+{
+	if (!param)
+		return NULL;
+	for (size_t i = 0; i < sizeof(TEXT_TYPES) / sizeof(TEXT_TYPES[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(param, TEXT_TYPES[i]);
+		if (cJSON_IsString(v))
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+const char *sv_params_string(const cJSON *params, const char *name)
+{
+	return sv_param_text(sv_params_get(params, name));
+}
+
+enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int *out, struct sv_error *err)
+{
+	const cJSON *p = sv_params_get(params, name), *b;
+	const char *t;
+
+	*out = dflt;
+	if (!p)
+		return SV_OK;
+	b = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean");
+	if (cJSON_IsBool(b)) {
+		*out = cJSON_IsTrue(b);
+		return SV_OK;
+	}
+	t = sv_param_text(p);
+	if (t && strcmp(t, "true") == 0)
+		*out = 1;
+	else if (t && strcmp(t, "false") == 0)
+		*out = 0;
+	else
+		return sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be true or false", name);
+	return SV_OK;
+}
+
+enum sv_err sv_params_int(const cJSON *params, const char *name, long dflt, long min, long max, long *out,
+			  struct sv_error *err)
+{
+	const cJSON *p = sv_params_get(params, name), *v;
+	const char *t;
+	long n;
+
+	*out = dflt;
+	if (!p)
+		return SV_OK;
+	v = cJSON_GetObjectItemCaseSensitive(p, "valueInteger");
+	if (!v)
+		v = cJSON_GetObjectItemCaseSensitive(p, "valueUnsignedInt");
+	if (!v)
+		v = cJSON_GetObjectItemCaseSensitive(p, "valuePositiveInt");
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble != (double)(long)v->valuedouble)
+			goto bad;
+		n = (long)v->valuedouble;
+	} else if ((t = sv_param_text(p)) != NULL) {
+		char *end;
+		errno = 0;
+		if (!*t || !((*t >= '0' && *t <= '9') || *t == '-'))
+			goto bad;
+		n = strtol(t, &end, 10);
+		if (errno || *end)
+			goto bad;
+	} else {
+		goto bad;
+	}
+	if (n < min || n > max)
+		return sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be between %ld and %ld", name, min, max);
+	*out = n;
+	return SV_OK;
+bad:
+	return sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be a whole number", name);
+}
+
+cJSON *sv_coding_new(const char *system, const char *version, const char *code, const char *display)
+{
+	cJSON *c = cJSON_CreateObject();
+	if (system)
+		cJSON_AddStringToObject(c, "system", system);
+	if (version)
+		cJSON_AddStringToObject(c, "version", version);
+	if (code)
+		cJSON_AddStringToObject(c, "code", code);
+	if (display)
+		cJSON_AddStringToObject(c, "display", display);
+	return c;
+}
+
+cJSON *sv_param_coding(const cJSON *param, const char *name, struct sv_error *err)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(param, "valueCoding");
+	const char *t, *bar, *bar2;
+
+	if (cJSON_IsObject(c))
+		return cJSON_Duplicate(c, 1);
+	t = sv_param_text(param);
+	if (!t || !(bar = strrchr(t, '|')) || bar == t || !bar[1]) {
+		sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be a Coding (in a GET: system|code)", name);
+		return NULL;
+	}
+	/* system|code or system|version|code; the system itself may not contain '|'. */
+	bar2 = memchr(t, '|', (size_t)(bar - t));
+	{
+		char *sys = sv_xstrndup(t, (size_t)((bar2 ? bar2 : bar) - t));
+		char *ver = bar2 ? sv_xstrndup(bar2 + 1, (size_t)(bar - bar2 - 1)) : NULL;
+		cJSON *coding = sv_coding_new(sys, ver, bar + 1, NULL);
+		free(sys);
+		free(ver);
+		return coding;
+	}
+}
+
+const cJSON *sv_param_codeableconcept(const cJSON *param, const char *name, struct sv_error *err)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(param, "valueCodeableConcept");
+	if (!cJSON_IsObject(c)) {
+		sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be a CodeableConcept", name);
+		return NULL;
+	}
+	return c;
+}
+
+static cJSON *append(cJSON *params, const char *name)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(params, "resourceType") ?
+		cJSON_GetObjectItemCaseSensitive(params, "parameter") :
+		cJSON_GetObjectItemCaseSensitive(params, "part");
+	cJSON *p = cJSON_CreateObject();
+
+	if (!list)
+		list = cJSON_AddArrayToObject(params, cJSON_GetObjectItemCaseSensitive(params, "resourceType") ?
+					      "parameter" : "part");
+	cJSON_AddStringToObject(p, "name", name);
+	cJSON_AddItemToArray(list, p);
+	return p;
+}
+
+cJSON *sv_params_add(cJSON *params, const char *name, const char *type, const char *value)
+{
+	cJSON *p = append(params, name);
+	char key[64];
+
+	snprintf(key, sizeof(key), "value%s", type);
+	if (strcmp(type, "Boolean") == 0)
+		cJSON_AddBoolToObject(p, key, strcmp(value, "true") == 0);
+	else if (strcmp(type, "Integer") == 0)
+		cJSON_AddNumberToObject(p, key, strtod(value, NULL));
+	else
+		cJSON_AddStringToObject(p, key, value);
+	return p;
+}
+
+cJSON *sv_params_add_bool(cJSON *params, const char *name, int value)
+{
+	cJSON *p = append(params, name);
+	cJSON_AddBoolToObject(p, "valueBoolean", value);
+	return p;
+}
+
+cJSON *sv_params_add_int(cJSON *params, const char *name, long value)
+{
+	cJSON *p = append(params, name);
+	cJSON_AddNumberToObject(p, "valueInteger", (double)value);
+	return p;
+}
+
+cJSON *sv_params_add_value(cJSON *params, const char *name, const char *value_type, cJSON *value)
+{
+	cJSON *p = append(params, name);
+	cJSON_AddItemToObject(p, value_type, value);
+	return p;
+}
+
+cJSON *sv_params_add_part(cJSON *params, const char *name)
+{
+	cJSON *p = append(params, name);
+	cJSON_AddArrayToObject(p, "part");
+	return p;
+}
+
+static enum sv_err check_list(const cJSON *list, int depth, struct sv_error *err)
+{
+	const cJSON *p;
+
+	if (!list)
+		return SV_OK;
+	if (!cJSON_IsArray(list))
+		return sv_fail(err, SV_EINVAL, "Parameters.parameter must be an array");
+	if (depth > 8)
+		return sv_fail(err, SV_EINVAL, "Parameters nested deeper than 8 parts");
+	cJSON_ArrayForEach(p, list) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "name");
+		enum sv_err rc;
+		if (!cJSON_IsObject(p) || !cJSON_IsString(n) || !*n->valuestring)
+			return sv_fail(err, SV_EINVAL, "every parameter needs a name");
+		rc = check_list(cJSON_GetObjectItemCaseSensitive(p, "part"), depth + 1, err);
+		if (rc != SV_OK)
+			return rc;
+	}
+	return SV_OK;
+}
+
+enum sv_err sv_params_check(const cJSON *params, struct sv_error *err)
+{
+	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(params, "resourceType");
+	if (!cJSON_IsString(rt) || strcmp(rt->valuestring, "Parameters") != 0)
+		return sv_fail(err, SV_EINVAL, "the body must be a Parameters resource (got %s)",
+			       cJSON_IsString(rt) ? rt->valuestring : "no resourceType");
+	return check_list(cJSON_GetObjectItemCaseSensitive(params, "parameter"), 0, err);
+}

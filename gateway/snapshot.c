@@ -1,0 +1,577 @@
+/* snapshot.c — immutable terminology snapshots and the registry that swaps them. */
+#include "samsvar/snapshot.h"
+#include "samsvar/store.h"
+#include "samsvar/translate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void sv_builder_init(struct sv_snapshot_builder *b)
+{
+	b->resources = cJSON_CreateArray();
+}
+
+void sv_builder_release(struct sv_snapshot_builder *b)
+{
+	cJSON_Delete(b->resources);
+	b->resources = NULL;
+}
+
+static int same_identity(const cJSON *a, const cJSON *b)
+{
+	const char *fa[] = {jstr(a, "resourceType"), jstr(a, "url"), jstr(a, "version")};
+	const char *fb[] = {jstr(b, "resourceType"), jstr(b, "url"), jstr(b, "version")};
+	for (int i = 0; i < 3; i++)
+		if (!fa[i] || !fb[i] || strcmp(fa[i], fb[i]) != 0)
+			return 0;
+	return 1;
+}
+
+enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
+{
+	const char *type = jstr(resource, "resourceType");
+	cJSON *it;
+	int i = 0;
+
+	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap"))) {
+		cJSON_Delete(resource);
+		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet or ConceptMap");
+	}
+	if (!jstr(resource, "url") || !jstr(resource, "version")) {
+		cJSON_Delete(resource);
+		return sv_fail_at(err, SV_EINVAL, "url", "%s needs both url and version", type);
+	}
+	cJSON_ArrayForEach(it, b->resources) {
+		if (same_identity(it, resource)) {
+			cJSON_ReplaceItemInArray(b->resources, i, resource);
+			return SV_OK;
+		}
+		i++;
+	}
+	cJSON_AddItemToArray(b->resources, resource);
+	return SV_OK;
+}
+
+void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
+{
+	for (uint32_t i = 0; i < snap->ncs; i++)
+		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->cs[i].resource, 1));
+	for (uint32_t i = 0; i < snap->nvs; i++)
+		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->vs[i].resource, 1));
+	for (uint32_t i = 0; i < snap->ncm; i++)
+		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->cm[i].resource, 1));
+}
+
+/* ---- version ordering ---- */
+
+int sv_version_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			const char *sa = a, *sb = b;
+			size_t la, lb;
+			while (*sa == '0')
+				sa++;
+			while (*sb == '0')
+				sb++;
+			a = sa;
+			b = sb;
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			la = (size_t)(a - sa);
+			lb = (size_t)(b - sb);
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = strncmp(sa, sb, la);
+			if (c)
+				return c;
+		} else {
+			if (*a != *b)
+				return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+			a++;
+			b++;
+		}
+	}
+	return (*a != 0) - (*b != 0);
+}
+
+/* ---- code systems ---- */
+
+struct flat {
+	struct sv_concept *v;
+	uint32_t n, cap;
+	/* parent codes per concept, resolved to indexes after all codes are known */
+	const char ***pcodes;
+	uint32_t *npcodes;
+};
+
+static void flat_push(struct flat *f, const cJSON *c, const char *parent_code)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(c, "property"), *p;
+	struct sv_concept *k;
+	uint32_t np = 0;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->v = sv_xrealloc(f->v, f->cap * sizeof(*f->v));
+		f->pcodes = sv_xrealloc(f->pcodes, f->cap * sizeof(*f->pcodes));
+		f->npcodes = sv_xrealloc(f->npcodes, f->cap * sizeof(*f->npcodes));
+	}
+	k = &f->v[f->n];
+	memset(k, 0, sizeof(*k));
+	k->code = jstr(c, "code");
+	k->display = jstr(c, "display");
+	k->definition = jstr(c, "definition");
+	k->json = c;
+	f->pcodes[f->n] = sv_xcalloc((size_t)cJSON_GetArraySize(props) + 1, sizeof(char *));
+	if (parent_code)
+		f->pcodes[f->n][np++] = parent_code;
+	cJSON_ArrayForEach(p, props) {
+		const char *pc = jstr(p, "code");
+		const char *pv = jstr(p, "valueCode");
+		if (pc && pv && (strcmp(pc, "parent") == 0 || strcmp(pc, "subsumedBy") == 0))
+			f->pcodes[f->n][np++] = pv;
+	}
+	f->npcodes[f->n] = np;
+	f->n++;
+}
+
+static enum sv_err flatten(struct flat *f, const cJSON *concepts, const char *parent, int depth,
+			   struct sv_error *err)
+{
+	const cJSON *c;
+
+	if (depth > 64)
+		return sv_fail(err, SV_EINVAL, "concept hierarchy nested deeper than 64");
+	cJSON_ArrayForEach(c, concepts) {
+		const char *code = jstr(c, "code");
+		if (!code || !*code)
+			return sv_fail(err, SV_EINVAL, "a concept has no code");
+		flat_push(f, c, parent);
+		enum sv_err rc = flatten(f, cJSON_GetObjectItemCaseSensitive(c, "concept"), code, depth + 1, err);
+		if (rc != SV_OK)
+			return rc;
+	}
+	return SV_OK;
+}
+
+static void codesystem_free(struct sv_codesystem *cs)
+{
+	for (uint32_t i = 0; i < cs->nconcepts; i++) {
+		free(cs->concepts[i].parents);
+		free(cs->concepts[i].children);
+	}
+	free(cs->concepts);
+	sv_strmap_release(&cs->index);
+	cJSON_Delete(cs->resource);
+}
+
+static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_error *err)
+{
+	struct flat f = {0};
+	const cJSON *cs_flag;
+	enum sv_err rc;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->resource = res;
+	cs->url = jstr(res, "url");
+	cs->version = jstr(res, "version");
+	cs->name = jstr(res, "name");
+	cs->title = jstr(res, "title");
+	cs->status = jstr(res, "status");
+	cs->content = jstr(res, "content");
+	cs->id = jstr(res, "id");
+	cs_flag = cJSON_GetObjectItemCaseSensitive(res, "caseSensitive");
+	cs->case_sensitive = !cJSON_IsFalse(cs_flag);
+
+	rc = flatten(&f, cJSON_GetObjectItemCaseSensitive(res, "concept"), NULL, 0, err);
+	if (rc != SV_OK)
+		goto out;
+	cs->concepts = f.v;
+	cs->nconcepts = f.n;
+	f.v = NULL;
+	sv_strmap_init(&cs->index, cs->nconcepts);
+	for (uint32_t i = 0; i < cs->nconcepts; i++) {
+		if (!sv_strmap_put(&cs->index, cs->concepts[i].code, i)) {
+			rc = sv_fail(err, SV_EINVAL, "%s|%s: code '%s' is defined twice", cs->url, cs->version,
+				     cs->concepts[i].code);
+			goto out;
+		}
+	}
+	/* Resolve parents, then count and fill children. */
+	for (uint32_t i = 0; i < cs->nconcepts; i++) {
+		struct sv_concept *k = &cs->concepts[i];
+		k->parents = sv_xcalloc(f.npcodes[i] + 1, sizeof(uint32_t));
+		for (uint32_t j = 0; j < f.npcodes[i]; j++) {
+			uint32_t p;
+			if (!sv_strmap_get(&cs->index, f.pcodes[i][j], &p)) {
+				rc = sv_fail(err, SV_EINVAL, "%s|%s: parent '%s' of '%s' is not in the code system",
+					     cs->url, cs->version, f.pcodes[i][j], k->code);
+				goto out;
+			}
+			int dup = 0;
+			for (uint32_t q = 0; q < k->nparents; q++)
+				dup |= k->parents[q] == p;
+			if (!dup && p != i)
+				k->parents[k->nparents++] = p;
+		}
+	}
+	{
+		uint32_t *count = sv_xcalloc(cs->nconcepts + 1, sizeof(uint32_t));
+		for (uint32_t i = 0; i < cs->nconcepts; i++)
+			for (uint32_t j = 0; j < cs->concepts[i].nparents; j++)
+				count[cs->concepts[i].parents[j]]++;
+		for (uint32_t i = 0; i < cs->nconcepts; i++)
+			cs->concepts[i].children = sv_xcalloc(count[i] + 1, sizeof(uint32_t));
+		for (uint32_t i = 0; i < cs->nconcepts; i++)
+			for (uint32_t j = 0; j < cs->concepts[i].nparents; j++) {
+				struct sv_concept *p = &cs->concepts[cs->concepts[i].parents[j]];
+				p->children[p->nchildren++] = i;
+			}
+		free(count);
+	}
+	rc = SV_OK;
+out:
+	for (uint32_t i = 0; i < f.n; i++)
+		free(f.pcodes[i]);
+	free(f.pcodes);
+	free(f.npcodes);
+	free(f.v);
+	return rc;
+}
+
+const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, const char *code)
+{
+	uint32_t i;
+	if (!code || !sv_strmap_get(&cs->index, code, &i))
+		return NULL;
+	return &cs->concepts[i];
+}
+
+int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
+{
+	uint32_t *stack, top = 0;
+	unsigned char *seen;
+	int found = 0;
+
+	if (ancestor == descendant)
+		return 1;
+	stack = sv_xmalloc(((size_t)cs->nconcepts + 1) * sizeof(uint32_t));
+	seen = sv_xcalloc(cs->nconcepts + 1, 1);
+	stack[top++] = descendant;
+	seen[descendant] = 1;
+	while (top && !found) {
+		const struct sv_concept *k = &cs->concepts[stack[--top]];
+		for (uint32_t j = 0; j < k->nparents; j++) {
+			uint32_t p = k->parents[j];
+			if (p == ancestor) {
+				found = 1;
+				break;
+			}
+			if (!seen[p]) {
+				seen[p] = 1;
+				stack[top++] = p;
+			}
+		}
+	}
+	free(stack);
+	free(seen);
+	return found;
+}
+
+/* ---- snapshot ---- */
+
+static void resource_init(struct sv_resource *r, cJSON *res)
+{
+	memset(r, 0, sizeof(*r));
+	r->resource = res;
+	r->url = jstr(res, "url");
+	r->version = jstr(res, "version");
+	r->name = jstr(res, "name");
+	r->title = jstr(res, "title");
+	r->status = jstr(res, "status");
+	r->id = jstr(res, "id");
+}
+
+static void add_key(struct sv_snapshot *s, char tag, const char *url, const char *version, uint32_t idx,
+		    int replace)
+{
+	size_t n = strlen(url) + (version ? strlen(version) : 0) + 4;
+	char *k = sv_xmalloc(n);
+	uint32_t old;
+
+	if (version)
+		snprintf(k, n, "%c|%s|%s", tag, url, version);
+	else
+		snprintf(k, n, "%c|%s", tag, url);
+	if (replace && sv_strmap_get(&s->by_key, k, &old)) {
+		sv_strmap_set(&s->by_key, k, idx);
+		free(k);
+		return;
+	}
+	if (!sv_strmap_put(&s->by_key, k, idx)) {
+		free(k);
+		return;
+	}
+	s->keys = sv_xrealloc(s->keys, (s->nkeys + 1) * sizeof(char *));
+	s->keys[s->nkeys++] = k;
+}
+
+/* Latest = highest version; for maps and value sets an `active` version outranks drafts. */
+static int better(const char *status_a, const char *ver_a, const char *status_b, const char *ver_b,
+		  int prefer_active)
+{
+	if (prefer_active) {
+		int aa = status_a && strcmp(status_a, "active") == 0;
+		int ab = status_b && strcmp(status_b, "active") == 0;
+		if (aa != ab)
+			return aa;
+	}
+	return sv_version_cmp(ver_a, ver_b) > 0;
+}
+
+struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_error *err)
+{
+	struct sv_snapshot *s = sv_xcalloc(1, sizeof(*s));
+	size_t total = (size_t)cJSON_GetArraySize(b->resources);
+	cJSON *res;
+
+	atomic_init(&s->refs, 1);
+	s->cs = sv_xcalloc(total + 1, sizeof(*s->cs));
+	s->vs = sv_xcalloc(total + 1, sizeof(*s->vs));
+	s->cm = sv_xcalloc(total + 1, sizeof(*s->cm));
+	sv_strmap_init(&s->by_key, total * 2 + 8);
+
+	while ((res = cJSON_DetachItemFromArray(b->resources, 0)) != NULL) {
+		const char *type = jstr(res, "resourceType");
+		if (strcmp(type, "CodeSystem") == 0) {
+			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
+				codesystem_free(&s->cs[s->ncs]);
+				goto fail;
+			}
+			s->ncs++;
+		} else if (strcmp(type, "ValueSet") == 0) {
+			resource_init(&s->vs[s->nvs++], res);
+		} else {
+			struct sv_resource *r = &s->cm[s->ncm++];
+			resource_init(r, res);
+			r->index = sv_cmindex_build(res, err);
+			if (!r->index)
+				goto fail;
+		}
+	}
+	/* Exact keys, then "latest" keys. */
+	for (uint32_t i = 0; i < s->ncs; i++) {
+		const struct sv_codesystem *c = &s->cs[i];
+		uint32_t cur;
+		char key[1024];
+		add_key(s, 'C', c->url, c->version, i, 0);
+		snprintf(key, sizeof(key), "C|%s", c->url);
+		if (!sv_strmap_get(&s->by_key, key, &cur))
+			add_key(s, 'C', c->url, NULL, i, 0);
+		else if (better(c->status, c->version, s->cs[cur].status, s->cs[cur].version, 0))
+			add_key(s, 'C', c->url, NULL, i, 1);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		struct sv_resource *arr = pass ? s->cm : s->vs;
+		uint32_t n = pass ? s->ncm : s->nvs;
+		char tag = pass ? 'M' : 'V';
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t cur;
+			char key[1024];
+			add_key(s, tag, arr[i].url, arr[i].version, i, 0);
+			snprintf(key, sizeof(key), "%c|%s", tag, arr[i].url);
+			if (!sv_strmap_get(&s->by_key, key, &cur))
+				add_key(s, tag, arr[i].url, NULL, i, 0);
+			else if (better(arr[i].status, arr[i].version, arr[cur].status, arr[cur].version, 1))
+				add_key(s, tag, arr[i].url, NULL, i, 1);
+		}
+	}
+	for (uint32_t i = 0; i < s->ncs; i++) {
+		const struct sv_codesystem *l = sv_snapshot_codesystem(s, s->cs[i].url, NULL);
+		s->cs[i].is_latest = l == &s->cs[i];
+	}
+	for (uint32_t i = 0; i < s->nvs; i++)
+		s->vs[i].is_latest = sv_snapshot_valueset(s, s->vs[i].url, NULL) == &s->vs[i];
+	for (uint32_t i = 0; i < s->ncm; i++)
+		s->cm[i].is_latest = sv_snapshot_conceptmap(s, s->cm[i].url, NULL) == &s->cm[i];
+	return s;
+fail:
+	sv_snapshot_release(s);
+	return NULL;
+}
+
+static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len)
+{
+	struct sv_snapshot_builder *b = ctx;
+	cJSON *res = cJSON_ParseWithLength(json, len);
+	(void)type;
+	if (!res)
+		return SV_ESTORE;
+	return sv_builder_add(b, res, NULL);
+}
+
+struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s = NULL;
+	enum sv_err rc;
+
+	sv_builder_init(&b);
+	rc = sv_store_each(st, visit_store, &b, err);
+	if (rc != SV_OK) {
+		if (err && err->code == SV_OK)
+			sv_fail(err, rc, "store holds a resource that cannot be read back");
+		goto out;
+	}
+	s = sv_builder_build(&b, err);
+out:
+	sv_builder_release(&b);
+	return s;
+}
+
+void sv_snapshot_release(struct sv_snapshot *s)
+{
+	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	for (uint32_t i = 0; i < s->ncs; i++)
+		codesystem_free(&s->cs[i]);
+	for (uint32_t i = 0; i < s->nvs; i++)
+		cJSON_Delete(s->vs[i].resource);
+	for (uint32_t i = 0; i < s->ncm; i++) {
+		sv_cmindex_free(s->cm[i].index);
+		cJSON_Delete(s->cm[i].resource);
+	}
+	for (uint32_t i = 0; i < s->nkeys; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	sv_strmap_release(&s->by_key);
+	free(s->cs);
+	free(s->vs);
+	free(s->cm);
+	free(s);
+}
+
+static int lookup_key(const struct sv_snapshot *s, char tag, const char *url, const char *version,
+		      uint32_t *idx)
+{
+	char stackbuf[512];
+	size_t n;
+	char *k;
+	int found;
+
+	if (!url)
+		return 0;
+	n = strlen(url) + (version ? strlen(version) : 0) + 4;
+	k = n <= sizeof(stackbuf) ? stackbuf : sv_xmalloc(n);
+	if (version && *version)
+		snprintf(k, n, "%c|%s|%s", tag, url, version);
+	else
+		snprintf(k, n, "%c|%s", tag, url);
+	found = sv_strmap_get(&s->by_key, k, idx);
+	if (k != stackbuf)
+		free(k);
+	return found;
+}
+
+const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *s, const char *url,
+						   const char *version)
+{
+	uint32_t i;
+	const struct sv_codesystem *best = NULL;
+
+	if (lookup_key(s, 'C', url, version, &i))
+		return &s->cs[i];
+	if (!url || !version || !*version)
+		return NULL;
+	/* A version given as a prefix (SNOMED edition URI without a date) means its latest. */
+	for (i = 0; i < s->ncs; i++) {
+		const struct sv_codesystem *c = &s->cs[i];
+		if (strcmp(c->url, url) == 0 && strncmp(c->version, version, strlen(version)) == 0 &&
+		    (!best || sv_version_cmp(c->version, best->version) > 0))
+			best = c;
+	}
+	return best;
+}
+
+const struct sv_resource *sv_snapshot_valueset(const struct sv_snapshot *s, const char *url,
+					       const char *version)
+{
+	uint32_t i;
+	return lookup_key(s, 'V', url, version, &i) ? &s->vs[i] : NULL;
+}
+
+const struct sv_resource *sv_snapshot_conceptmap(const struct sv_snapshot *s, const char *url,
+						 const char *version)
+{
+	uint32_t i;
+	return lookup_key(s, 'M', url, version, &i) ? &s->cm[i] : NULL;
+}
+
+const void *sv_snapshot_by_id(const struct sv_snapshot *s, char type, const char *id)
+{
+	if (!id)
+		return NULL;
+	if (type == 'C') {
+		for (uint32_t i = 0; i < s->ncs; i++)
+			if (s->cs[i].id && strcmp(s->cs[i].id, id) == 0)
+				return &s->cs[i];
+		return NULL;
+	}
+	const struct sv_resource *arr = type == 'V' ? s->vs : s->cm;
+	uint32_t n = type == 'V' ? s->nvs : s->ncm;
+	for (uint32_t i = 0; i < n; i++)
+		if (arr[i].id && strcmp(arr[i].id, id) == 0)
+			return &arr[i];
+	return NULL;
+}
+
+/* ---- registry ---- */
+
+void sv_registry_init(struct sv_registry *r, struct sv_snapshot *snap)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	r->current = snap;
+	r->generation = 1;
+	if (snap)
+		snap->generation = 1;
+}
+
+struct sv_snapshot *sv_registry_acquire(struct sv_registry *r)
+{
+	struct sv_snapshot *s;
+	/* The lock only covers reading the pointer and taking a reference: a few instructions. */
+	pthread_mutex_lock(&r->lock);
+	s = r->current;
+	if (s)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&r->lock);
+	return s;
+}
+
+void sv_registry_swap(struct sv_registry *r, struct sv_snapshot *snap)
+{
+	struct sv_snapshot *old;
+	pthread_mutex_lock(&r->lock);
+	old = r->current;
+	snap->generation = ++r->generation;
+	r->current = snap;
+	pthread_mutex_unlock(&r->lock);
+	sv_snapshot_release(old);
+}
+
+void sv_registry_release(struct sv_registry *r)
+{
+	sv_snapshot_release(r->current);
+	r->current = NULL;
+	pthread_mutex_destroy(&r->lock);
+}

@@ -1,0 +1,330 @@
+/* store.c — SQLite persistence of FHIR terminology resources with an audit trail. */
+#include "samsvar/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct sv_store {
+	sqlite3 *db;
+};
+
+static const char SCHEMA[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"PRAGMA foreign_keys=ON;"
+	"CREATE TABLE IF NOT EXISTS resource("
+	"  type TEXT NOT NULL, url TEXT NOT NULL, version TEXT NOT NULL, id TEXT NOT NULL,"
+	"  name TEXT, status TEXT, json TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  PRIMARY KEY (type, url, version));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS resource_id ON resource(type, id);"
+	"CREATE TABLE IF NOT EXISTS audit("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL, type TEXT NOT NULL, url TEXT NOT NULL, version TEXT NOT NULL,"
+	"  detail TEXT);";
+
+static enum sv_err db_fail(struct sv_store *st, struct sv_error *err, const char *what)
+{
+	return sv_fail(err, SV_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[1024];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_error *err)
+{
+	struct sv_store *st = sv_xcalloc(1, sizeof(*st));
+	enum sv_err rc = SV_ESTORE;
+
+	*out = NULL;
+	if (mkdir_parents(path) != 0) {
+		rc = sv_fail(err, SV_EIO, "store: cannot create folder for %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = sv_fail(err, SV_ESTORE, "store: cannot open %s: %s", path,
+			     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(st, err, "schema");
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	rc = SV_OK;
+out:
+	sv_store_close(st);
+	return rc;
+}
+
+void sv_store_close(struct sv_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static enum sv_err exec(struct sv_store *st, const char *sql, struct sv_error *err)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, err, sql);
+	return SV_OK;
+}
+
+enum sv_err sv_store_begin(struct sv_store *st, struct sv_error *err)
+{
+	return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+enum sv_err sv_store_commit(struct sv_store *st, struct sv_error *err)
+{
+	return exec(st, "COMMIT", err);
+}
+
+void sv_store_rollback(struct sv_store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static const char *str_field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* FHIR ids are [A-Za-z0-9-.]{1,64}: derived from the url's last segment and the version. */
+static void derive_id(const char *url, const char *version, char *out, size_t cap)
+{
+	const char *seg = url;
+	size_t o = 0;
+	char raw[256];
+
+	for (const char *p = url; *p; p++)
+		if ((*p == '/' || *p == ':') && p[1])
+			seg = p + 1;
+	/* SNOMED edition versions are URIs: keep only their date part. */
+	if (strrchr(version, '/'))
+		version = strrchr(version, '/') + 1;
+	snprintf(raw, sizeof(raw), "%s-%s", seg, version);
+	for (const char *p = raw; *p && o + 1 < cap && o < 64; p++) {
+		char ch = *p;
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '.'))
+			ch = '-';
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+}
+
+static void now_iso(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor, const char *source,
+			 struct sv_error *err)
+{
+	const char *type = str_field(resource, "resourceType");
+	const char *url = str_field(resource, "url");
+	const char *version = str_field(resource, "version");
+	const char *id = str_field(resource, "id");
+	sqlite3_stmt *q = NULL;
+	char *json = NULL, idbuf[80], ts[32];
+	const char *action = "create";
+	enum sv_err rc = SV_ESTORE;
+	int step;
+
+	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap")))
+		return sv_fail(err, SV_EINVAL, "only CodeSystem, ValueSet and ConceptMap are stored (got %s)",
+			       type ? type : "no resourceType");
+	if (!url || !*url)
+		return sv_fail_at(err, SV_EINVAL, "url", "%s has no url", type);
+	if (!version || !*version)
+		return sv_fail_at(err, SV_EINVAL, "version", "%s %s has no version", type, url);
+
+	/* Does this (type,url,version) exist already, and under which id? */
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM resource WHERE type=?1 AND url=?2 AND version=?3",
+			       -1, &q, NULL) != SQLITE_OK) {
+		rc = db_fail(st, err, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		action = "update";
+		if (!id)
+			snprintf(idbuf, sizeof(idbuf), "%s", (const char *)sqlite3_column_text(q, 0));
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (!id) {
+		if (strcmp(action, "create") == 0)
+			derive_id(url, version, idbuf, sizeof(idbuf));
+		cJSON_AddStringToObject(resource, "id", idbuf);
+		id = str_field(resource, "id");
+	}
+
+	json = cJSON_PrintUnformatted(resource);
+	if (!json)
+		SV_BUG("cJSON_PrintUnformatted failed");
+	now_iso(ts, sizeof(ts));
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO resource(type,url,version,id,name,status,json,updated) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(type,url,version) DO UPDATE SET "
+			       "id=excluded.id,name=excluded.name,status=excluded.status,json=excluded.json,"
+			       "updated=excluded.updated", -1, &q, NULL) != SQLITE_OK) {
+		rc = db_fail(st, err, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, str_field(resource, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, str_field(resource, "status"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, ts, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_CONSTRAINT) {
+		rc = sv_fail_at(err, SV_ECONFLICT, "id", "%s id '%s' already belongs to another url/version",
+				type, id);
+		goto out;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "insert");
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO audit(ts,actor,action,type,url,version,detail) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &q, NULL) != SQLITE_OK) {
+		rc = db_fail(st, err, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, actor ? actor : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, source, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		rc = db_fail(st, err, "audit");
+		goto out;
+	}
+	rc = SV_OK;
+out:
+	sqlite3_finalize(q);
+	free(json);
+	return rc;
+}
+
+enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum sv_err rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM resource", -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*n = (long)sqlite3_column_int64(q, 0);
+		rc = SV_OK;
+	} else {
+		rc = db_fail(st, err, "count");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum sv_err rc = SV_OK;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT type, json FROM resource ORDER BY type, url, version",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+			(size_t)sqlite3_column_bytes(q, 1));
+		if (rc != SV_OK)
+			goto out;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(st, err, "read");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err)
+{
+	static const char *cols[] = {"seq", "ts", "actor", "action", "type", "url", "version", "detail"};
+	sqlite3_stmt *q = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT seq,ts,actor,action,type,url,version,detail FROM audit "
+			       "ORDER BY seq DESC LIMIT ?1", -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	sqlite3_bind_int(q, 1, limit);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		cJSON *row = cJSON_CreateObject();
+		cJSON_AddNumberToObject(row, cols[0], (double)sqlite3_column_int64(q, 0));
+		for (int i = 1; i < 8; i++) {
+			const unsigned char *t = sqlite3_column_text(q, i);
+			if (t)
+				cJSON_AddStringToObject(row, cols[i], (const char *)t);
+		}
+		cJSON_AddItemToArray(out, row);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE)
+		return db_fail(st, err, "audit read");
+	return SV_OK;
+}
+
+enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum sv_err rc = SV_OK;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "prepare");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*v = (long)sqlite3_column_int64(q, 0);
+	else
+		rc = db_fail(st, err, "data_version");
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* strmap.c — open-addressing (linear probing) string map used by the immutable snapshots. */
+#include "samsvar/strmap.h"
+#include "samsvar/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t sv_strhash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void sv_strmap_init(struct sv_strmap *m, size_t expected)
+{
+	size_t cap = 16;
+	while (cap < expected * 2)
+		cap <<= 1;
+	m->keys = sv_xcalloc(cap, sizeof(*m->keys));
+	m->vals = sv_xcalloc(cap, sizeof(*m->vals));
+	m->cap = cap;
+	m->len = 0;
+}
+
+void sv_strmap_release(struct sv_strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static int insert(struct sv_strmap *m, const char *key, uint32_t val, int overwrite);
+
+static void grow(struct sv_strmap *m)
+{
+	struct sv_strmap bigger;
+	sv_strmap_init(&bigger, m->cap);
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			insert(&bigger, m->keys[i], m->vals[i], 0);
+	sv_strmap_release(m);
+	*m = bigger;
+}
+
+static int insert(struct sv_strmap *m, const char *key, uint32_t val, int overwrite)
+{
+	size_t n = strlen(key), i;
+
+	if ((m->len + 1) * 2 > m->cap)
+		grow(m);
+	i = sv_strhash(key, n) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (strcmp(m->keys[i], key) == 0) {
+			if (overwrite)
+				m->vals[i] = val;
+			return 0;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->len++;
+	return 1;
+}
+
+int sv_strmap_put(struct sv_strmap *m, const char *key, uint32_t val)
+{
+	return insert(m, key, val, 0);
+}
+
+int sv_strmap_set(struct sv_strmap *m, const char *key, uint32_t val)
+{
+	return insert(m, key, val, 1);
+}
+
+int sv_strmap_getn(const struct sv_strmap *m, const char *key, size_t n, uint32_t *val)
+{
+	size_t i;
+
+	if (!m->cap)
+		return 0;
+	i = sv_strhash(key, n) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (strncmp(m->keys[i], key, n) == 0 && m->keys[i][n] == '\0') {
+			*val = m->vals[i];
+			return 1;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+int sv_strmap_get(const struct sv_strmap *m, const char *key, uint32_t *val)
+{
+	return sv_strmap_getn(m, key, strlen(key), val);
+}

@@ -1,0 +1,40 @@
+/* config.h — samsvar's configuration: parsed once into a struct that starts from defaults, every value
+ * bounds-checked; a bad line fails fast with file:line. Read-only after start-up. */
+#ifndef SAMSVAR_CONFIG_H
+#define SAMSVAR_CONFIG_H
+
+#include <stddef.h>
+#include "samsvar/error.h"
+
+struct sv_config {
+	char listen_host[64];      /* listen = HOST:PORT */
+	unsigned listen_port;
+	char store_path[512];      /* store = path of the SQLite file */
+	char content_dir[512];     /* content = folder of bundled content loaded into an empty store */
+	char canonical_base[256];  /* canonical_base = URL base for identifiers with no official system */
+	size_t max_body_bytes;     /* max_body = largest request body accepted (413 above) */
+	unsigned threads;          /* threads = HTTP worker threads */
+	unsigned max_connections;  /* max_connections = concurrent connections accepted */
+	unsigned timeout_seconds;  /* timeout = idle connection timeout */
+	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
+	int log_requests;          /* log_requests = one stderr line per request (true/false) */
+};
+
+/* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */
+void sv_config_defaults(struct sv_config *c);
+
+/* Sets one key from its text value, with bounds checks; returns SV_ECONFIG with a message on error. */
+enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *value, struct sv_error *err);
+
+/* Parses `key = value` lines of the file at `path` over the current values of `c`; errors name
+ * path:line. Returns SV_OK, SV_EIO (unreadable) or SV_ECONFIG. */
+enum sv_err sv_config_load(struct sv_config *c, const char *path, struct sv_error *err);
+
+/* Parses configuration text held in memory (`name` is used in messages); same rules as the file. */
+enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, const char *name,
+			    struct sv_error *err);
+
+/* Splits "HOST:PORT" into the listen fields of `c`; returns SV_ECONFIG when malformed. */
+enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err);
+
+#endif

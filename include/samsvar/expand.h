@@ -1,0 +1,46 @@
+/* expand.h — ValueSet expansion and membership, over a snapshot.
+ *
+ * Handles composed value sets (include/exclude with concept lists, filters is-a, descendent-of,
+ * is-not-a, in, = on parent/concept, nested valueSet references) and the implicit value sets of a
+ * code system (`<system>?fhir_vs` all codes, `<system>?fhir_vs=isa/<code>` a subtree). */
+#ifndef SAMSVAR_EXPAND_H
+#define SAMSVAR_EXPAND_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+#include "samsvar/snapshot.h"
+
+struct sv_expansion_item {
+	const struct sv_codesystem *cs;
+	const struct sv_concept *k;
+};
+
+struct sv_expansion {
+	struct sv_expansion_item *items;
+	size_t n, cap;
+	cJSON *used_systems;     /* JSON array of "url|version" strings */
+};
+
+/* Returns a new ValueSet for an implicit value set url, or NULL when `url` is not one. err is set
+ * (SV_ENOTSUPPORTED) for a `?fhir_vs=` form that is not supported. */
+cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struct sv_error *err);
+
+/* Expands `vs` (a ValueSet resource) into `out` (zeroed by the caller), keeping definition order
+ * and dropping duplicates. Stops with SV_ETOOCOSTLY past `limit` codes. */
+enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
+		      struct sv_error *err);
+
+/* Frees what sv_expand() put in `e`. */
+void sv_expansion_release(struct sv_expansion *e);
+
+/* Sets *member to 1 when (system, code) is in `vs`, without expanding it; *cs_out to its code system
+ * (or NULL when the system is unknown). Returns SV_OK or an error for a broken definition. */
+enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
+			       const char *code, int *member, const struct sv_concept **k_out,
+			       struct sv_error *err);
+
+/* Case-insensitive substring test that folds ASCII and Latin-1 letters in UTF-8 (Ø/ø, Å/å, Æ/æ). */
+int sv_text_contains(const char *haystack, const char *needle);
+
+#endif

@@ -1,0 +1,62 @@
+/* fhirapi.h — the FHIR REST surface: the request every operation handler receives, the routing
+ * table, and the helpers handlers share. The HTTP layer (http.h) owns transport and formats; handlers
+ * see only FHIR JSON in and out. */
+#ifndef SAMSVAR_FHIRAPI_H
+#define SAMSVAR_FHIRAPI_H
+
+#include <cjson/cJSON.h>
+#include "samsvar/config.h"
+#include "samsvar/error.h"
+#include "samsvar/snapshot.h"
+
+/* One request, owned by the HTTP layer and freed in one place when the response is done. */
+struct sv_request {
+	const char *method;           /* "GET" or "POST" */
+	const char *type;             /* resource type in the path, e.g. "ConceptMap", or NULL */
+	const char *id;               /* instance id in the path, or NULL */
+	const char *operation;        /* operation name without '$', or NULL */
+	cJSON *params;                /* Parameters: the POST body or the query string (valueString) */
+	const cJSON *body;            /* the POST body as sent (for non-Parameters bodies), or NULL */
+	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
+	const struct sv_config *cfg;
+	struct sv_error err;          /* detail for an error return */
+	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
+};
+
+/* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
+ * set *status (default 200); on error leaves *out NULL and describes the problem in req->err. */
+typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *status);
+
+/* Routes `req` (type/id/operation already split from the path) to its handler and runs it. Returns
+ * SV_ENOTFOUND for unknown paths and SV_EMETHOD for a known path with the wrong method. */
+enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status);
+
+/* Returns a new OperationOutcome for `err` (severity error, issue code from the error table, the
+ * message as diagnostics and details.text, the expression when set). */
+cJSON *sv_outcome_from_error(const struct sv_error *err);
+
+/* Returns a new OperationOutcome with one issue of the given severity, code and text. */
+cJSON *sv_outcome_new(const char *severity, const char *code, const char *text);
+
+/* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
+ * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; sets *out on SV_OK. */
+enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
+			      const char *param, const struct sv_codesystem **out);
+
+/* Reads one code from either `code_name` (+ the `system_name` parameter and `version`) or the Coding
+ * `coding_name` — exactly one form — into a new Coding *coding the caller frees. */
+enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
+			const char *system_name, cJSON **coding);
+
+/* Handlers, one file per noun (op_*.c); listed here so the routing table can name them. */
+enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_cs_subsumes(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status);
+
+#endif

@@ -1,0 +1,31 @@
+/* fhirxml.h — FHIR R4 XML <-> FHIR R4 JSON (cJSON), following the rules of the FHIR XML and JSON
+ * formats (http://hl7.org/fhir/R4/xml.html, json.html): primitives as `value` attributes, repeating
+ * elements as JSON arrays, `_x` primitive extensions, nested resources wrapped in their type element,
+ * narrative `div` as XHTML. Which elements repeat and which primitives are numbers or booleans comes
+ * from a table generated from the official FHIR R4 JSON schema (gateway/fhirxml_types.c). */
+#ifndef SAMSVAR_FHIRXML_H
+#define SAMSVAR_FHIRXML_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+
+/* Largest element nesting accepted in XML input (and JSON input elsewhere). */
+#define SV_FHIR_MAX_DEPTH 64
+
+/* Initialises libxml2 once per process (xmlInitParser() under pthread_once); call it from main
+ * before starting threads. Safe to call again and from any thread; the converters call it too. */
+void sv_fhirxml_init(void);
+
+/* Serialises `resource` (a JSON object with "resourceType") as FHIR XML with the
+ * http://hl7.org/fhir namespace and an XML declaration. Returns a malloc'd NUL-terminated string the
+ * caller frees, or NULL with `err` set (SV_EINVAL) when `resource` is not a FHIR resource. */
+char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err);
+
+/* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource. Never loads a DTD,
+ * the network or external entities; rejects DOCTYPEs, nesting over SV_FHIR_MAX_DEPTH and elements
+ * outside the FHIR namespace. Returns a cJSON object the caller frees with cJSON_Delete(), or NULL
+ * with `err` set (SV_EINVAL, message naming the problem and line). */
+cJSON *sv_fhirxml_to_json(const char *xml, size_t len, struct sv_error *err);
+
+#endif

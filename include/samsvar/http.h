@@ -1,0 +1,42 @@
+/* http.h — the HTTP server (libmicrohttpd): transport, body limits, content negotiation between
+ * application/fhir+json and application/fhir+xml, one log line per request. */
+#ifndef SAMSVAR_HTTP_H
+#define SAMSVAR_HTTP_H
+
+#include "samsvar/config.h"
+#include "samsvar/error.h"
+#include "samsvar/snapshot.h"
+
+struct sv_http;
+
+/* Starts serving `reg` with the settings in `cfg` (both must outlive the server); *out owns it.
+ * Returns SV_OK, or SV_EIO with err set when the address cannot be bound. */
+enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_http **out,
+			  struct sv_error *err);
+
+/* Returns the TCP port actually bound (useful when the configuration asked for port 0). */
+unsigned sv_http_port(const struct sv_http *h);
+
+/* Stops accepting, lets requests in flight finish, and frees the server. NULL is allowed. */
+void sv_http_stop(struct sv_http *h);
+
+/* The wire format of a request or response body. */
+enum sv_format { SV_FMT_JSON, SV_FMT_XML };
+
+/* Picks the response format from `_format` (wins when given) and the Accept header (q-values
+ * honoured; absent or * / * means JSON). Sets *fhir_version to 5 when the chosen media type carries
+ * fhirVersion=5.x. Returns SV_OK, or SV_ENOTACCEPT with err set. */
+enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum sv_format *fmt,
+			      int *fhir_version, struct sv_error *err);
+
+/* Maps a Content-Type header to a body format; returns SV_EMEDIATYPE for anything else. */
+enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
+				struct sv_error *err);
+
+/* Parses a request body in `fmt` into FHIR JSON, capping nesting; returns NULL with err set. */
+cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, struct sv_error *err);
+
+/* Serialises `res` in `fmt`; returns a malloc'd string (length in *len) or NULL with err set. */
+char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, size_t *len, struct sv_error *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* importer.h — turns terminology release files into FHIR R4 CodeSystem / ValueSet / ConceptMap
+ * resources (cJSON), the one form the store and the snapshot understand.
+ *
+ * CodeSystems produced here are flat: `concept` is a flat array; hierarchy is carried by the
+ * `parent` property (valueCode, repeated for several parents) declared in CodeSystem.property;
+ * designations carry `language` (BCP-47) and, where known, `use`. */
+#ifndef SAMSVAR_IMPORTER_H
+#define SAMSVAR_IMPORTER_H
+
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+
+/* Loads a WHO ICF ClaML file (e.g. the DIMDI German release) into the ICF CodeSystem
+ * (url http://hl7.org/fhir/sid/icf, version "2001"): display and one designation per class in the
+ * file's language (Meta lang), copyright from Meta copyright. Streams with xmlTextReader; never loads
+ * the DTD, the network or external entities. Returns a new CodeSystem the caller frees with
+ * cJSON_Delete(), or NULL with err set (SV_EIO unreadable, SV_EINVAL malformed, with line). */
+cJSON *sv_import_icf_claml(const char *path, struct sv_error *err);
+
+/* Loads an ICF table (header row code/parent/title, '#' comment lines) into the ICF CodeSystem
+ * (version "2001", English display and designation, WHO copyright). Returns a new CodeSystem the
+ * caller frees, or NULL with err set (SV_EIO unreadable, SV_EINVAL bad row, "file:line: why"). */
+cJSON *sv_import_icf_tsv(const char *path, struct sv_error *err);
+
+/* Loads the SNOMED CT Global Patient Set ValueSet (FHIR JSON) as a `fragment` CodeSystem of
+ * http://snomed.info/sct: version = compose.include.version (the edition URI), copyright verbatim
+ * (CC BY 4.0 attribution), display = the given FSN, no parents. Every code must pass
+ * sv_import_sctid_check(). Returns a new CodeSystem the caller frees, or NULL with err set. */
+cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err);
+
+/* Loads an RF2 snapshot folder (sct2_Concept_Snapshot*, sct2_Description_Snapshot* — several
+ * language files allowed —, sct2_Relationship_Snapshot* anywhere below `dir`): active concepts,
+ * every active description as a designation (language, use = its typeId), display = the FSN,
+ * active is-a (116680003) relationships between active concepts as `parent`. Version is
+ * http://snomed.info/sct/<module>/version/<yyyymmdd> from the module with the newest concept rows.
+ * Every id is checked (digits, Verhoeff; partition for concept ids). Returns a new CodeSystem the
+ * caller frees, or NULL with err set (SV_EIO unreadable dir, SV_EINVAL missing file or bad row with
+ * file:line). */
+cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err);
+
+/* Loads any FHIR CodeSystem, ValueSet, ConceptMap or a Bundle of them from a JSON or XML file.
+ * Returns a JSON array of resources (one element for a single resource; a Bundle gives its entries)
+ * the caller frees with cJSON_Delete(), or NULL with err set: SV_EIO unreadable, SV_ETOOBIG over
+ * SV_IMPORT_MAX_FILE, SV_EINVAL malformed or not a terminology resource (the type is named). */
+cJSON *sv_import_fhir_file(const char *path, struct sv_error *err);
+
+/* Largest file any importer reads (RF2 files excepted, which are streamed): SV_ETOOBIG above it. */
+#define SV_IMPORT_MAX_FILE ((size_t)512 << 20)
+
+/* Checks a SNOMED CT concept id as ../shared/tools/verhoeff.py does (6..18 digits, no leading zero,
+ * concept partition 00 or 10, Verhoeff check digit). Returns NULL when valid, else a static reason. */
+const char *sv_import_sctid_check(const char *id);
+
+#endif

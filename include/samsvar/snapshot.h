@@ -1,0 +1,134 @@
+/* snapshot.h — the immutable in-memory view of the store that every request reads.
+ *
+ * A snapshot is built once from FHIR JSON resources (hash indexes, flattened concept hierarchy,
+ * version ordering), then never changed. The registry holds the current one; a change builds a new
+ * snapshot and swaps one pointer, so readers never wait on writers or see half a change. Readers
+ * take a reference with sv_registry_acquire() and drop it with sv_snapshot_release(). */
+#ifndef SAMSVAR_SNAPSHOT_H
+#define SAMSVAR_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+#include "samsvar/strmap.h"
+
+struct sv_store;
+
+struct sv_concept {
+	const char *code;
+	const char *display;      /* NULL when the source has none */
+	const char *definition;   /* NULL when the source has none */
+	const cJSON *json;        /* the concept object inside the resource (designations, properties) */
+	uint32_t *parents;        /* indexes into the code system's concept array */
+	uint32_t nparents;
+	uint32_t *children;
+	uint32_t nchildren;
+};
+
+struct sv_codesystem {
+	const char *url, *version, *name, *title, *status, *content, *id;
+	cJSON *resource;          /* the whole FHIR resource, owned */
+	struct sv_concept *concepts;
+	uint32_t nconcepts;
+	struct sv_strmap index;   /* code -> index into concepts */
+	int case_sensitive;
+	int is_latest;            /* highest version of its url */
+};
+
+/* A ValueSet or ConceptMap: its identity, its resource, and an index the owning module builds. */
+struct sv_resource {
+	const char *url, *version, *name, *title, *status, *id;
+	cJSON *resource;          /* owned */
+	int is_latest;
+	void *index;              /* ConceptMap: struct sv_cmindex (translate.h), freed with it */
+};
+
+struct sv_snapshot {
+	atomic_uint refs;
+	uint64_t generation;
+	struct sv_codesystem *cs;
+	uint32_t ncs;
+	struct sv_resource *vs;
+	uint32_t nvs;
+	struct sv_resource *cm;
+	uint32_t ncm;
+	struct sv_strmap by_key;  /* "T|url|version" and "T|url" (latest) -> index; T is C, V or M */
+	char **keys;              /* the strings by_key points at, owned */
+	uint32_t nkeys;
+};
+
+/* Collects resources for a snapshot under construction. */
+struct sv_snapshot_builder {
+	cJSON *resources;         /* JSON array, owned */
+};
+
+/* Starts an empty builder. */
+void sv_builder_init(struct sv_snapshot_builder *b);
+
+/* Adds `resource` (ownership moves to the builder); a later resource with the same type, url and
+ * version replaces an earlier one. Returns SV_EINVAL for a resource that is not a CodeSystem,
+ * ValueSet or ConceptMap with url and version. */
+enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
+
+/* Adds a copy of every resource of `snap` (used to layer request-scoped resources over it). */
+void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap);
+
+/* Builds the snapshot (refcount 1) from everything added and empties the builder. Returns NULL with
+ * err set when the content is inconsistent (e.g. a concept code defined twice in one system). */
+struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_error *err);
+
+/* Frees what the builder still holds. */
+void sv_builder_release(struct sv_snapshot_builder *b);
+
+/* Builds a snapshot of everything in the store. */
+struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err);
+
+/* Drops one reference; the last one frees the snapshot. NULL is allowed. */
+void sv_snapshot_release(struct sv_snapshot *snap);
+
+/* Returns the code system with `url` and `version`; NULL/"" version means the latest; a version that
+ * is a prefix of held versions (a SNOMED edition URI without date) picks the latest of those. */
+const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *snap, const char *url,
+						   const char *version);
+
+/* Returns the ValueSet / ConceptMap with `url` and `version` (NULL/"" = latest), or NULL. */
+const struct sv_resource *sv_snapshot_valueset(const struct sv_snapshot *snap, const char *url,
+					       const char *version);
+const struct sv_resource *sv_snapshot_conceptmap(const struct sv_snapshot *snap, const char *url,
+						 const char *version);
+
+/* Returns the resource of `type` ('C', 'V' or 'M') whose FHIR id is `id`, or NULL. For 'C' the
+ * result is a struct sv_codesystem, otherwise a struct sv_resource. */
+const void *sv_snapshot_by_id(const struct sv_snapshot *snap, char type, const char *id);
+
+/* Returns the concept with `code` in `cs`, or NULL. */
+const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, const char *code);
+
+/* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
+int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
+
+/* Compares two version strings: numeric runs numerically, the rest bytewise (<0, 0, >0). */
+int sv_version_cmp(const char *a, const char *b);
+
+/* The registry: owner of the current snapshot. */
+struct sv_registry {
+	pthread_mutex_t lock;
+	struct sv_snapshot *current;
+	uint64_t generation;
+};
+
+/* Initialises the registry holding `snap` (ownership moves in). */
+void sv_registry_init(struct sv_registry *r, struct sv_snapshot *snap);
+
+/* Returns the current snapshot with a reference taken; release it with sv_snapshot_release(). */
+struct sv_snapshot *sv_registry_acquire(struct sv_registry *r);
+
+/* Makes `snap` current (ownership moves in) and releases the previous one. */
+void sv_registry_swap(struct sv_registry *r, struct sv_snapshot *snap);
+
+/* Releases the current snapshot and the lock. */
+void sv_registry_release(struct sv_registry *r);
+
+#endif

@@ -1,0 +1,51 @@
+/* store.h — the embedded SQLite store (WAL), the single source of truth for terminology resources.
+ *
+ * Every CodeSystem, ValueSet and ConceptMap is kept as its FHIR R4 JSON, keyed by (type, url,
+ * version): several versions of one url coexist. Every change writes an audit row (who, what, when)
+ * in the same transaction. The request path never touches SQL: the server builds an in-memory
+ * snapshot from sv_store_each(). One connection per struct sv_store; not shared between threads. */
+#ifndef SAMSVAR_STORE_H
+#define SAMSVAR_STORE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+
+struct sv_store;
+
+/* Opens (creating file, parent folder and schema as needed) the store at `path`; *out owns it.
+ * Returns SV_OK or SV_ESTORE/SV_EIO with err set. */
+enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_error *err);
+
+/* Closes the store; NULL is allowed. */
+void sv_store_close(struct sv_store *st);
+
+/* Inserts `resource` or replaces the one with the same (type, url, version), and writes an audit row
+ * naming `actor` and `source`. Assigns `id` when absent (from url and version); a given id that
+ * belongs to another url/version is a conflict (SV_ECONFLICT). `resource` is modified only by
+ * adding that id. Returns SV_OK, SV_EINVAL (not a storable resource), SV_ECONFLICT or SV_ESTORE. */
+enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor, const char *source,
+			 struct sv_error *err);
+
+/* Starts / commits / rolls back a transaction grouping several puts (an import is all or nothing). */
+enum sv_err sv_store_begin(struct sv_store *st, struct sv_error *err);
+enum sv_err sv_store_commit(struct sv_store *st, struct sv_error *err);
+void sv_store_rollback(struct sv_store *st);
+
+/* Sets *n to the number of resources held. */
+enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err);
+
+/* Calls `fn` for every stored resource (ordered by type, url, version) with its JSON text; a nonzero
+ * return from `fn` stops the walk and is returned as SV_EINTERNAL unless it is an enum sv_err. */
+typedef enum sv_err (*sv_store_visit_fn)(void *ctx, const char *type, const char *json, size_t len);
+enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, struct sv_error *err);
+
+/* Appends audit rows, newest first, at most `limit`, to the JSON array `out` (objects with seq, ts,
+ * actor, action, type, url, version, detail). */
+enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err);
+
+/* Sets *v to SQLite's data_version: it changes when another connection (e.g. `samsvar import`)
+ * commits, so the server can rebuild its snapshot. */
+enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* support.c — file helpers for tests. */
+#include "support/support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *ts_shared_path(const char *rel)
+{
+	const char *base = getenv("SAMSVAR_SHARED");
+	char *p;
+	size_t n;
+
+	if (!base || !*base)
+		base = "../shared";
+	n = strlen(base) + strlen(rel) + 2;
+	p = malloc(n);
+	if (!p)
+		return NULL;
+	snprintf(p, n, "%s/%s", base, rel);
+	if (access(p, R_OK) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+char *ts_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		goto out;
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		goto out;
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+out:
+	fclose(f);
+	return buf;
+}

@@ -1,0 +1,23 @@
+/* support.h — helpers shared by the test programs. */
+#ifndef SAMSVAR_TEST_SUPPORT_H
+#define SAMSVAR_TEST_SUPPORT_H
+
+#include <criterion/criterion.h>
+
+/* Returns a malloc'd path to `rel` under $SAMSVAR_SHARED (default ../shared from the repo root),
+ * or NULL when that file is absent. */
+char *ts_shared_path(const char *rel);
+
+/* Sets `var` to the shared file `rel`, or skips the current test visibly with the reason. */
+#define TS_REQUIRE_SHARED(var, rel)                                                            \
+	do {                                                                                   \
+		(var) = ts_shared_path(rel);                                                   \
+		if (!(var))                                                                    \
+			cr_skip_test("shared file %s absent (set SAMSVAR_SHARED to the folder " \
+				     "holding terminology/ and schemas/)", (rel));              \
+	} while (0)
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer; *len gets its size. NULL if unreadable. */
+char *ts_read_file(const char *path, size_t *len);
+
+#endif
