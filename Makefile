@@ -23,7 +23,7 @@ TBINS := $(TESTS:tests/%.c=$(BUILD)/tests/%)
 
 # Dev packages that the build and the tests need (Debian 12 names).
 APT_PKGS = build-essential pkg-config libmicrohttpd-dev libcjson-dev libxml2-dev libsqlite3-dev \
-           libcurl4-openssl-dev libcriterion-dev libxml2-utils python3
+           libcurl4-openssl-dev libcriterion-dev libxml2-utils python3 python3-jsonschema
 BENCH_PKGS = wrk nginx-light
 
 CONF  ?= conf/samsvar.conf

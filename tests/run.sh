@@ -9,6 +9,9 @@ export SAMSVAR_ROOT="$PWD"
 export SAMSVAR_SHARED
 [ -d "$SAMSVAR_SHARED/terminology" ] || echo "NOTE: $SAMSVAR_SHARED not found: tests that need shared terminology/schemas will be skipped"
 [ -f "$SAMSVAR_SHARED/schemas/catalog.xml" ] && export XML_CATALOG_FILES="$SAMSVAR_SHARED/schemas/catalog.xml"
+capture="$PWD/$build/capture"
+rm -rf "$capture" && mkdir -p "$capture"
+export SAMSVAR_TEST_CAPTURE="$capture"
 passed=0; failed=0; failed_names=""
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
@@ -22,6 +25,9 @@ for t in "$build"/tests/test_*; do
     fi
     if [ $? -eq 0 ]; then passed=$((passed+1)); else failed=$((failed+1)); failed_names="$failed_names $(basename "$t")"; fi
 done
+# Every FHIR response the black-box tests received, against the official JSON schema and XSD.
+echo "== schema validation of captured responses"
+if /usr/bin/python3 tools/validate-fhir.py "$capture" "$SAMSVAR_SHARED"; then passed=$((passed+1)); else failed=$((failed+1)); failed_names="$failed_names validate-fhir"; fi
 [ -n "$failed_names" ] && echo "FAILED:$failed_names"
 echo "programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

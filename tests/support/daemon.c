@@ -1,0 +1,295 @@
+/* daemon.c — starting the real daemon and talking HTTP to it, for black-box tests. */
+#include "support/daemon.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int ts_daemon_start(struct ts_daemon *d, const char *extra_conf)
+{
+	const char *bin = getenv("SAMSVAR_BIN");
+	const char *root = getenv("SAMSVAR_ROOT");
+	char conf[320], cmdlog[400];
+	FILE *f;
+
+	memset(d, 0, sizeof(*d));
+	if (!bin)
+		bin = "build/samsvar";
+	if (!root)
+		root = ".";
+	snprintf(d->dir, sizeof(d->dir), "/tmp/samsvar-test-XXXXXX");
+	if (!mkdtemp(d->dir)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	snprintf(conf, sizeof(conf), "%s/samsvar.conf", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "listen = 127.0.0.1:0\nstore = %s/store.db\ncontent = %s/mappings\nthreads = 2\n%s\n", d->dir,
+		root, extra_conf ? extra_conf : "");
+	fclose(f);
+	d->pid = fork();
+	if (d->pid < 0)
+		return -1;
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(bin, bin, "serve", "--config", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		char line[512];
+		int status;
+		sleep_ms(50);
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			fprintf(stderr, "samsvar exited during start-up; log %s\n", d->log);
+			d->pid = 0;
+			return -1;
+		}
+		f = fopen(d->log, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			const char *p = strstr(line, "listening on http://127.0.0.1:");
+			if (p) {
+				d->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+				fclose(f);
+				return 0;
+			}
+		}
+		fclose(f);
+	}
+	snprintf(cmdlog, sizeof(cmdlog), "cat %s >&2", d->log);
+	fprintf(stderr, "samsvar did not start within 10 s:\n");
+	(void)!system(cmdlog);
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	d->pid = 0;
+	return -1;
+}
+
+int ts_daemon_stop(struct ts_daemon *d)
+{
+	int status = -1;
+	char cmd[400];
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			break;
+		sleep_ms(50);
+		if (i == 199) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+			status = -1;
+		}
+	}
+	d->pid = 0;
+	if (status != 0) {
+		snprintf(cmd, sizeof(cmd), "tail -20 %s >&2", d->log);
+		(void)!system(cmd);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+	(void)!system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+unsigned ts_port(void)
+{
+	const char *p = getenv("SAMSVAR_TEST_PORT");
+	return p ? (unsigned)strtoul(p, NULL, 10) : 0;
+}
+
+struct sink {
+	char *buf;
+	size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+	char *nb = realloc(s->buf, s->len + n + 1);
+	if (!nb)
+		return 0;
+	s->buf = nb;
+	memcpy(s->buf + s->len, ptr, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return n;
+}
+
+/* Keeps every FHIR response for the schema validation step of tests/run.sh. */
+static void capture(const struct ts_resp *r)
+{
+	static int n;
+	const char *dir = getenv("SAMSVAR_TEST_CAPTURE");
+	const char *ext = strstr(r->ctype, "fhir+json") ? "json" : strstr(r->ctype, "fhir+xml") ? "xml" : NULL;
+	char path[512];
+	FILE *f;
+
+	if (!dir || !*dir || !ext || !r->len)
+		return;
+	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), n++, ext);
+	f = fopen(path, "wb");
+	if (!f)
+		return;
+	fwrite(r->body, 1, r->len, f);
+	fclose(f);
+}
+
+int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
+	    const char *body, size_t blen, struct ts_resp *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct sink s = {0};
+	char url[4096];
+	char *ct = NULL;
+	CURLcode rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!c)
+		return -1;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	hl = curl_slist_append(hl, "Expect:");
+	for (size_t i = 0; headers && headers[i]; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+	}
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+		if (ct)
+			snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
+	}
+	r->body = s.buf ? s.buf : calloc(1, 1);
+	r->len = s.len;
+	capture(r);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+cJSON *ts_get_json(const char *path, long *status)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", NULL};
+	struct ts_resp r;
+	cJSON *j = NULL;
+	*status = 0;
+	if (ts_http(ts_port(), "GET", path, h, NULL, 0, &r) == 0) {
+		*status = r.status;
+		j = cJSON_Parse(r.body);
+	}
+	free(r.body);
+	return j;
+}
+
+cJSON *ts_post_json(const char *path, const char *body, long *status)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", "Content-Type: application/fhir+json",
+					NULL};
+	struct ts_resp r;
+	cJSON *j = NULL;
+	*status = 0;
+	if (ts_http(ts_port(), "POST", path, h, body, strlen(body), &r) == 0) {
+		*status = r.status;
+		j = cJSON_Parse(r.body);
+	}
+	free(r.body);
+	return j;
+}
+
+const cJSON *ts_param(const cJSON *params, const char *name)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(params, "parameter")) {
+		const cJSON *n = cJSON_GetObjectItem(p, "name");
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+const char *ts_param_str(const cJSON *params, const char *name)
+{
+	const cJSON *p = ts_param(params, name), *v;
+	cJSON_ArrayForEach(v, p) {
+		if (v->string && strncmp(v->string, "value", 5) == 0 && cJSON_IsString(v))
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+int ts_param_bool(const cJSON *params, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(ts_param(params, name), "valueBoolean");
+	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+}
+
+static const cJSON *first_issue(const cJSON *oo)
+{
+	return cJSON_GetArrayItem(cJSON_GetObjectItem(oo, "issue"), 0);
+}
+
+const char *ts_issue_code(const cJSON *oo)
+{
+	const cJSON *c = cJSON_GetObjectItem(first_issue(oo), "code");
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+const char *ts_issue_text(const cJSON *oo)
+{
+	const cJSON *c = cJSON_GetObjectItem(first_issue(oo), "diagnostics");
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+static struct ts_daemon suite_daemon;
+
+void ts_suite_start(const char *extra_conf)
+{
+	char port[16];
+	if (ts_daemon_start(&suite_daemon, extra_conf) != 0)
+		return;
+	snprintf(port, sizeof(port), "%u", suite_daemon.port);
+	setenv("SAMSVAR_TEST_PORT", port, 1);
+}
+
+void ts_suite_stop(void)
+{
+	if (suite_daemon.pid > 0 && ts_daemon_stop(&suite_daemon) != 0) {
+		fprintf(stderr, "FAIL: the daemon did not exit cleanly on SIGTERM\n");
+		exit(1);
+	}
+}

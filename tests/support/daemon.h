@@ -1,0 +1,75 @@
+/* daemon.h — black-box test support: start the real `samsvar serve` on a free port with a fresh
+ * store, talk HTTP to it with libcurl, stop it with SIGTERM and check it exits cleanly. */
+#ifndef SAMSVAR_TEST_DAEMON_H
+#define SAMSVAR_TEST_DAEMON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <cjson/cJSON.h>
+
+struct ts_daemon {
+	pid_t pid;
+	unsigned port;
+	char dir[256];     /* temp folder holding config, store and log */
+	char log[300];
+};
+
+/* Starts $SAMSVAR_BIN serve with a config in a new temp folder; `extra_conf` lines are appended
+ * (may be NULL). Returns 0 once the daemon logs that it listens, -1 on failure (reason on stderr). */
+int ts_daemon_start(struct ts_daemon *d, const char *extra_conf);
+
+/* Sends SIGTERM, waits, removes the temp folder; returns the daemon's exit status (0 = clean). */
+int ts_daemon_stop(struct ts_daemon *d);
+
+/* The daemon started by the PRE_ALL hook of TS_DAEMON_SUITE(), found through $SAMSVAR_TEST_PORT. */
+unsigned ts_port(void);
+
+struct ts_resp {
+	long status;
+	char *body;        /* NUL-terminated, malloc'd */
+	size_t len;
+	char ctype[128];
+};
+
+/* Performs one HTTP request against 127.0.0.1:port. `headers` is a NULL-terminated list of
+ * "Name: value" lines (may be NULL); `body` may be NULL. Returns 0 and fills *r (free r->body). */
+int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
+	    const char *body, size_t blen, struct ts_resp *r);
+
+/* GET path with Accept: application/fhir+json; returns the parsed body (or NULL) and sets *status. */
+cJSON *ts_get_json(const char *path, long *status);
+
+/* POST a JSON body (Content-Type application/fhir+json); returns the parsed answer, sets *status. */
+cJSON *ts_post_json(const char *path, const char *body, long *status);
+
+/* Returns the first parameter named `name` of a Parameters resource, or NULL. */
+const cJSON *ts_param(const cJSON *params, const char *name);
+
+/* Returns the string value of value[x] of parameter `name`, or NULL. */
+const char *ts_param_str(const cJSON *params, const char *name);
+
+/* Returns 1/0 for valueBoolean of parameter `name`, -1 when absent. */
+int ts_param_bool(const cJSON *params, const char *name);
+
+/* Returns the first issue's code of an OperationOutcome, or NULL. */
+const char *ts_issue_code(const cJSON *oo);
+
+/* Returns the first issue's diagnostics/details text of an OperationOutcome, or NULL. */
+const char *ts_issue_text(const cJSON *oo);
+
+/* Starts the daemon shared by one black-box test program and publishes its port through
+ * $SAMSVAR_TEST_PORT; call from ReportHook(PRE_ALL). */
+void ts_suite_start(const char *extra_conf);
+
+/* Stops the shared daemon and exits non-zero when it did not exit cleanly; call from
+ * ReportHook(POST_ALL). */
+void ts_suite_stop(void);
+
+/* The two hooks a black-box test file needs (ReportHook names its functions by line number,
+ * so they sit on separate lines). */
+#define TS_DAEMON_SUITE(extra_conf)                                                              \
+	ReportHook(PRE_ALL)(struct criterion_test_set *set) { (void)set; ts_suite_start(extra_conf); }
+#define TS_DAEMON_SUITE_END()                                                                    \
+	ReportHook(POST_ALL)(struct criterion_global_stats *stats) { (void)stats; ts_suite_stop(); }
+
+#endif
