@@ -80,6 +80,27 @@ bench: deps bench-deps
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)
 
+# libFuzzer targets: fuzz/<name>_fuzz.c, seeds in fuzz/corpus/<name>; FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(wildcard fuzz/*_fuzz.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+LIB_SRCS := $(filter-out gateway/main.c,$(SRCS))
+
+build-fuzz/%: fuzz/%.c $(LIB_SRCS)
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(STD) -Iinclude \
+	  $(shell pkg-config --cflags $(PKGS)) $< $(LIB_SRCS) $(shell pkg-config --libs $(PKGS)) -lpthread -lm -o $@
+
+fuzz: deps
+	@sh tools/install-deps.sh clang
+	$(MAKE) $(FUZZ_BINS)
+	@for b in $(FUZZ_BINS); do n=$$(basename $$b _fuzz); mkdir -p build-fuzz/corpus-$$n; \
+	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
+	  seeds=fuzz/corpus/$$n; [ -d $$seeds ] || seeds=""; \
+	  $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus-$$n $$seeds >build-fuzz/$$n.log 2>&1 \
+	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -3 build-fuzz/$$n.log; \
+	done
+
 clean:
 	rm -rf build build-asan build-fuzz
 

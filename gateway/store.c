@@ -1,5 +1,6 @@
 /* store.c — SQLite persistence of FHIR terminology resources with an audit trail. */
 #include "samsvar/store.h"
+#include "samsvar/strmap.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -140,6 +141,19 @@ static void derive_id(const char *url, const char *version, char *out, size_t ca
 	out[o] = '\0';
 }
 
+static int id_taken(struct sv_store *st, const char *type, const char *id)
+{
+	sqlite3_stmt *q = NULL;
+	int taken = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM resource WHERE type=?1 AND id=?2", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+		taken = sqlite3_step(q) == SQLITE_ROW;
+	}
+	sqlite3_finalize(q);
+	return taken;
+}
+
 static void now_iso(char *buf, size_t cap)
 {
 	time_t t = time(NULL);
@@ -187,8 +201,19 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	sqlite3_finalize(q);
 	q = NULL;
 	if (!id) {
-		if (strcmp(action, "create") == 0)
+		if (strcmp(action, "create") == 0) {
 			derive_id(url, version, idbuf, sizeof(idbuf));
+			if (id_taken(st, type, idbuf)) {
+				/* Same last segment and version under another url: make it unique. */
+				size_t n = strlen(idbuf);
+				char both[1200];
+				snprintf(both, sizeof(both), "%s|%s", url, version);
+				if (n > 55)
+					n = 55;
+				snprintf(idbuf + n, sizeof(idbuf) - n, "-%08lx",
+					 (unsigned long)(sv_strhash(both, strlen(both)) & 0xffffffffUL));
+			}
+		}
 		cJSON_AddStringToObject(resource, "id", idbuf);
 		id = str_field(resource, "id");
 	}
