@@ -101,6 +101,10 @@ fuzz: deps
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -3 build-fuzz/$$n.log; \
 	done
 
+# Cross-checks mappings/ against the source files in $(SHARED)/terminology.
+check-content:
+	python3 tools/check-content.py
+
 clean:
 	rm -rf build build-asan build-fuzz
 

@@ -1,4 +1,5 @@
 /* main.c — the samsvar command: serve, check-config, import (and translate). */
+#include "samsvar/batch.h"
 #include "samsvar/config.h"
 #include "samsvar/content.h"
 #include "samsvar/fhirxml.h"
@@ -44,6 +45,9 @@ static void usage(FILE *f)
 		"                  --snomed-rf2 DIR   SNOMED CT RF2 snapshot folder\n"
 		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
 		"                  --content DIR      bundled content folder (mappings/)\n"
+		"  translate     --system S --code C [--target SYSTEM] [--reverse] [--r5]: $translate one code\n"
+		"                --file X.csv: IPLOS extract (person,variable,score) to ICF and SNOMED CT\n"
+		"                columns on stdout, streaming ('-' reads stdin)\n"
 		"\n"
 		"options (every command that touches the store):\n"
 		"  --config FILE       configuration file (default " DEFAULT_CONFIG ")\n"
@@ -73,6 +77,8 @@ struct opts {
 	const char *listen;
 	const char *imports[32][2];  /* kind, path */
 	int nimports;
+	const char *system, *code, *target, *file;  /* translate */
+	int reverse, r5;
 };
 
 static int parse_opts(int argc, char **argv, int first, struct opts *o)
@@ -105,6 +111,18 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 				o->imports[o->nimports][1] = v;
 				o->nimports++;
 			}
+		} else if (strcmp(a, "--system") == 0 || strcmp(a, "--code") == 0 || strcmp(a, "--target") == 0 ||
+			   strcmp(a, "--file") == 0) {
+			if (!v) {
+				fprintf(stderr, "samsvar: %s needs a value\n", a);
+				return -1;
+			}
+			i++;
+			*(a[2] == 's' ? &o->system : a[2] == 'c' ? &o->code : a[2] == 't' ? &o->target : &o->file) = v;
+		} else if (strcmp(a, "--reverse") == 0) {
+			o->reverse = 1;
+		} else if (strcmp(a, "--r5") == 0) {
+			o->r5 = 1;
 		} else {
 			fprintf(stderr, "samsvar: unknown option '%s' (see samsvar --help)\n", a);
 			return -1;
@@ -249,6 +267,7 @@ static int cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+
 static struct sv_snapshot *snapshot_or_complain(struct sv_store *st)
 {
 	struct sv_error err = {0};
@@ -256,6 +275,64 @@ static struct sv_snapshot *snapshot_or_complain(struct sv_store *st)
 	if (!s)
 		fprintf(stderr, "samsvar: cannot build the terminology snapshot: %s\n", err.message);
 	return s;
+}
+
+static int cmd_translate(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct sv_config cfg;
+	struct sv_store *st = NULL;
+	struct sv_snapshot *snap = NULL;
+	struct sv_error err = {0};
+	long count = 0;
+	int rc = 1;
+
+	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
+		return 2;
+	if (o.nimports || (o.file && (o.system || o.code)) || (!o.file && (!o.system || !o.code))) {
+		fprintf(stderr, "samsvar: translate needs either --system and --code, or --file\n");
+		return 2;
+	}
+	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK || sv_store_count(st, &count, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	if (count == 0) {
+		const char *item[1][2] = {{"content", cfg.content_dir}};
+		if (import_into(st, &cfg, item, 1) != 0)
+			goto out;
+	}
+	if (!(snap = snapshot_or_complain(st)))
+		goto out;
+	if (o.file) {
+		struct sv_batch_opts bo = {.canonical_base = cfg.canonical_base};
+		struct sv_batch_counts counts = {0};
+		FILE *in = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "rb");
+		if (!in) {
+			fprintf(stderr, "samsvar: %s: %s\n", o.file, strerror(errno));
+			goto out;
+		}
+		if (sv_batch_translate(snap, in, stdout, &bo, &counts, &err) != SV_OK) {
+			fprintf(stderr, "samsvar: %s\n", err.message);
+		} else {
+			fprintf(stderr, "samsvar: %llu rows, %llu translated, %llu with errors\n", counts.rows,
+				counts.translated, counts.bad);
+			/* 3: the output is complete but some rows carry an error column. */
+			rc = counts.bad ? 3 : 0;
+		}
+		if (in != stdin)
+			fclose(in);
+		goto out;
+	}
+	if (sv_translate_cli(snap, o.system, o.code, o.target, o.reverse, o.r5 ? 5 : 4, stdout, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	rc = 0;
+out:
+	sv_snapshot_release(snap);
+	sv_store_close(st);
+	return rc;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -359,6 +436,8 @@ int main(int argc, char **argv)
 		rc = cmd_check_config(argc, argv);
 	else if (strcmp(argv[1], "import") == 0)
 		rc = cmd_import(argc, argv);
+	else if (strcmp(argv[1], "translate") == 0)
+		rc = cmd_translate(argc, argv);
 	else {
 		fprintf(stderr, "samsvar: unknown command '%s'\n\n", argv[1]);
 		usage(stderr);

@@ -7,7 +7,7 @@
 
 uint64_t sv_strhash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a 64-bit offset basis */
 	for (size_t i = 0; i < n; i++) {
 		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;

@@ -63,7 +63,11 @@ Test(api, capability_statement_json_and_xml)
 	struct ts_resp r;
 	cr_assert_str_eq(cJSON_GetObjectItem(cap, "resourceType")->valuestring, "CapabilityStatement");
 	cr_assert_str_eq(cJSON_GetObjectItem(cap, "fhirVersion")->valuestring, "4.0.1");
-	cr_assert(strstr(cJSON_PrintUnformatted(cap), "\"translate\""));
+	{
+		char *s = cJSON_PrintUnformatted(cap);
+		cr_assert(strstr(s, "\"translate\""));
+		free(s);
+	}
 	cJSON_Delete(cap);
 	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/metadata", ACCEPT_XML, NULL, 0, &r), 0);
 	cr_assert_eq(r.status, 200);

@@ -10,7 +10,9 @@
  * - Reverse: every source that maps to the target is returned, its equivalence turned around
  *   (wider<->narrower, subsumes<->specializes).
  * - Chains: only when no url pins the map, a target system is asked for, and no map says anything
- *   (not even unmatched) about the code in that system: the engine composes up to 3 maps without cycles.
+ *   (not even unmatched) about the code in that system: the engine composes up to 3 maps without cycles,
+ *   and only the shortest chains that reach the system answer. A link may read a map backwards (FSIII ->
+ *   IPLOS through the IPLOS -> FSIII map) except the last one; the message marks it "(read in reverse)".
  *   The composed equivalence is the weakest link (equivalent > wider/narrower > inexact/relatedto;
  *   wider with narrower gives inexact). The path is every map in order: R5 `originMap` repeated; R4
  *   `source` names the first map and `originMap` parts (non-standard, ignored by strict clients) plus the
