@@ -1,0 +1,315 @@
+/* test_config.c — configuration parsing: defaults, every key, bounds, file:line errors, hostile input. */
+#include "samsvar/config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum sv_err parse(struct sv_config *c, const char *text, struct sv_error *err)
+{
+	sv_config_defaults(c);
+	sv_error_clear(err);
+	return sv_config_parse(c, text, strlen(text), "test.conf", err);
+}
+
+Test(config, defaults)
+{
+	struct sv_config c;
+
+	memset(&c, 0x5a, sizeof(c));
+	sv_config_defaults(&c);
+	cr_assert_str_eq(c.listen_host, "127.0.0.1");
+	cr_assert_eq(c.listen_port, 8080);
+	cr_assert_str_eq(c.store_path, "var/samsvar.db");
+	cr_assert_str_eq(c.content_dir, "mappings");
+	cr_assert_str_eq(c.canonical_base, "https://fhir.samsvar.no");
+	cr_assert_eq(c.max_body_bytes, 4u * 1024 * 1024);
+	cr_assert_eq(c.threads, 2);
+	cr_assert_eq(c.max_connections, 1024);
+	cr_assert_eq(c.timeout_seconds, 30);
+	cr_assert_eq(c.expand_max, 10000);
+	cr_assert_eq(c.log_requests, 1);
+}
+
+Test(config, every_key_is_parsed)
+{
+	struct sv_config c;
+	struct sv_error err;
+	const char *text =
+		"# a comment\n"
+		"\n"
+		"listen = 0.0.0.0:9090\n"
+		"  store=/var/lib/samsvar/store.db  \n"
+		"content = /srv/mappings\n"
+		"canonical_base = http://terminologi.kommune.no/fhir\n"
+		"max_body = 1024\n"
+		"threads = 256\n"
+		"max_connections = 65536\n"
+		"timeout = 3600\n"
+		"expand_max = 1000000\n"
+		"log_requests = false\n"
+		"\t# indented comment";
+
+	cr_assert_eq(parse(&c, text, &err), SV_OK, "%s", err.message);
+	cr_assert_str_eq(c.listen_host, "0.0.0.0");
+	cr_assert_eq(c.listen_port, 9090);
+	cr_assert_str_eq(c.store_path, "/var/lib/samsvar/store.db");
+	cr_assert_str_eq(c.content_dir, "/srv/mappings");
+	cr_assert_str_eq(c.canonical_base, "http://terminologi.kommune.no/fhir");
+	cr_assert_eq(c.max_body_bytes, 1024);
+	cr_assert_eq(c.threads, 256);
+	cr_assert_eq(c.max_connections, 65536);
+	cr_assert_eq(c.timeout_seconds, 3600);
+	cr_assert_eq(c.expand_max, 1000000);
+	cr_assert_eq(c.log_requests, 0);
+	cr_assert_eq(parse(&c, "log_requests = true\r\n", &err), SV_OK, "CRLF line: %s", err.message);
+	cr_assert_eq(c.log_requests, 1);
+}
+
+Test(config, shipped_config_file_loads)
+{
+	struct sv_config c, d;
+	struct sv_error err;
+
+	if (access("conf/samsvar.conf", R_OK) != 0)
+		cr_skip_test("conf/samsvar.conf absent");
+	sv_config_defaults(&c);
+	sv_config_defaults(&d);
+	cr_assert_eq(sv_config_load(&c, "conf/samsvar.conf", &err), SV_OK, "%s", err.message);
+	/* The shipped file documents the defaults: loading it changes nothing. */
+	cr_assert_str_eq(c.listen_host, d.listen_host);
+	cr_assert_eq(c.listen_port, d.listen_port);
+	cr_assert_str_eq(c.store_path, d.store_path);
+	cr_assert_eq(c.max_body_bytes, d.max_body_bytes);
+	cr_assert_eq(c.expand_max, d.expand_max);
+}
+
+Test(config, load_missing_file_is_eio)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_load(&c, "/nonexistent/samsvar.conf", &err), SV_EIO);
+	cr_assert(strstr(err.message, "/nonexistent/samsvar.conf"), "%s", err.message);
+}
+
+Test(config, load_names_file_and_line)
+{
+	char path[] = "/tmp/sv-config-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "threads = 4\n\n# ok so far\nthreds = 4\n";
+	struct sv_config c;
+	struct sv_error err;
+	char want[64];
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_load(&c, path, &err), SV_ECONFIG);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s:4:", path);
+	cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+	cr_assert(strstr(err.message, "threds"), "%s", err.message);
+	cr_assert_eq(c.threads, 4, "lines before the bad one are applied");
+}
+
+Test(config, unknown_key_names_file_line)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "listen = 127.0.0.1:80\nbogus = 1\n", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "test.conf:2:"), "%s", err.message);
+	cr_assert(strstr(err.message, "unknown key 'bogus'"), "%s", err.message);
+}
+
+Test(config, threads_bounds)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "threads = 0", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "test.conf:1:"), "%s", err.message);
+	cr_assert_eq(c.threads, 2, "a rejected value must not be stored");
+	cr_assert_eq(parse(&c, "threads = 257", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "1..256"), "%s", err.message);
+	cr_assert_eq(parse(&c, "threads = 1", &err), SV_OK);
+	cr_assert_eq(c.threads, 1);
+	cr_assert_eq(parse(&c, "threads = 256", &err), SV_OK);
+	cr_assert_eq(c.threads, 256);
+}
+
+Test(config, max_body_bounds)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "max_body = 1023", &err), SV_ECONFIG);
+	cr_assert_eq(c.max_body_bytes, 4u * 1024 * 1024);
+	cr_assert_eq(parse(&c, "max_body = 1024", &err), SV_OK);
+	cr_assert_eq(parse(&c, "max_body = 1073741824", &err), SV_OK);
+	cr_assert_eq(c.max_body_bytes, 1073741824u);
+	cr_assert_eq(parse(&c, "max_body = 1073741825", &err), SV_ECONFIG);
+}
+
+Test(config, other_numeric_bounds)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "max_connections = 0", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "max_connections = 65537", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "timeout = 0", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "timeout = 3601", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "expand_max = 0", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "expand_max = 1000001", &err), SV_ECONFIG);
+}
+
+Test(config, numbers_must_be_plain_decimal)
+{
+	static const char *const bad[] = {
+		"threads = -1", "threads = +4", "threads = 4x", "threads = 0x10", "threads = 4.0",
+		"threads =", "threads = four", "threads = 18446744073709551616", "threads = 4 4",
+	};
+	struct sv_config c;
+	struct sv_error err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(&c, bad[i], &err), SV_ECONFIG, "'%s' accepted", bad[i]);
+		cr_assert_eq(c.threads, 2, "'%s' changed threads", bad[i]);
+	}
+	cr_assert_eq(parse(&c, "threads = 007", &err), SV_OK, "leading zeros are still decimal");
+	cr_assert_eq(c.threads, 7);
+}
+
+Test(config, string_values)
+{
+	struct sv_config c;
+	struct sv_error err;
+	char line[1200];
+
+	cr_assert_eq(parse(&c, "store = ", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "empty"), "%s", err.message);
+	snprintf(line, sizeof(line), "store = %0600d", 0);
+	cr_assert_eq(parse(&c, line, &err), SV_ECONFIG, "store path over 511 bytes accepted");
+	cr_assert_str_eq(c.store_path, "var/samsvar.db");
+	snprintf(line, sizeof(line), "content = %0511d", 0);
+	cr_assert_eq(parse(&c, line, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(strlen(c.content_dir), 511);
+	cr_assert_eq(parse(&c, "store = a = b", &err), SV_OK, "only the first '=' splits");
+	cr_assert_str_eq(c.store_path, "a = b");
+}
+
+Test(config, canonical_base_checks)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "canonical_base = ftp://x.no", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "canonical_base = fhir.samsvar.no", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "canonical_base = https://fhir.samsvar.no/", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "'/'"), "%s", err.message);
+	cr_assert_eq(parse(&c, "canonical_base = https://x.kommune.no/fhir", &err), SV_OK);
+	cr_assert_str_eq(c.canonical_base, "https://x.kommune.no/fhir");
+}
+
+Test(config, log_requests_only_true_false)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "log_requests = yes", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "log_requests = 1", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "log_requests = TRUE", &err), SV_ECONFIG);
+}
+
+Test(config, listen_parsing)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_set_listen(&c, "localhost:0", &err), SV_OK, "port 0 = any free port");
+	cr_assert_str_eq(c.listen_host, "localhost");
+	cr_assert_eq(c.listen_port, 0);
+	cr_assert_eq(sv_config_set_listen(&c, "[::1]:8443", &err), SV_OK, "%s", err.message);
+	cr_assert_str_eq(c.listen_host, "[::1]");
+	cr_assert_eq(c.listen_port, 8443);
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:65535", &err), SV_OK);
+	cr_assert_eq(c.listen_port, 65535);
+
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:65536", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, ":8080", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:80a", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:-1", &err), SV_ECONFIG);
+	cr_assert_str_eq(c.listen_host, "10.0.0.1", "rejected values leave the last good one");
+	cr_assert_eq(c.listen_port, 65535);
+}
+
+Test(config, listen_host_too_long)
+{
+	struct sv_config c;
+	struct sv_error err;
+	char hp[200];
+
+	sv_config_defaults(&c);
+	snprintf(hp, sizeof(hp), "%0100d:80", 0);
+	cr_assert_eq(sv_config_set_listen(&c, hp, &err), SV_ECONFIG);
+	cr_assert_str_eq(c.listen_host, "127.0.0.1");
+	snprintf(hp, sizeof(hp), "%063d:80", 0);
+	cr_assert_eq(sv_config_set_listen(&c, hp, &err), SV_OK, "63 bytes fit in listen_host[64]");
+}
+
+Test(config, line_without_equals)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "threads = 3\nthreads 4\n", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "test.conf:2:"), "%s", err.message);
+	cr_assert(strstr(err.message, "key = value"), "%s", err.message);
+}
+
+Test(config, nul_byte_rejected)
+{
+	struct sv_config c;
+	struct sv_error err;
+	const char text[] = "threads = 3\nthreads = 4\0 # hidden\n";
+
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_parse(&c, text, sizeof(text) - 1, "nul.conf", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "nul.conf:2:"), "%s", err.message);
+	cr_assert(strstr(err.message, "NUL"), "%s", err.message);
+}
+
+Test(config, over_long_line_rejected)
+{
+	struct sv_config c;
+	struct sv_error err;
+	size_t n = 5000;
+	char *text = malloc(n + 32);
+
+	memcpy(text, "threads = 1\n# ", 14);
+	memset(text + 14, 'x', n);
+	memcpy(text + 14 + n, "\n", 2);
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_parse(&c, text, strlen(text), "long.conf", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "long.conf:2:"), "%s", err.message);
+	cr_assert(strstr(err.message, "longer than"), "%s", err.message);
+	free(text);
+}
+
+Test(config, null_err_is_allowed)
+{
+	struct sv_config c;
+
+	sv_config_defaults(&c);
+	cr_assert_eq(sv_config_parse(&c, "nope = 1", 8, "x", NULL), SV_ECONFIG);
+	cr_assert_eq(sv_config_set(&c, "threads", "0", NULL), SV_ECONFIG);
+}

@@ -1,0 +1,633 @@
+/* test_snapshot.c — immutable snapshots: hierarchy flattening (nested FSIII, parent-property ICF),
+ * consistency errors, version ordering and "latest", lookups, subsumption, the registry swap. */
+#include "samsvar/snapshot.h"
+#include "samsvar/store.h"
+#include "support/support.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FSIII_URL "urn:oid:1.2.208.176.2.21"
+#define ICF_URL "http://hl7.org/fhir/sid/icf"
+#define SCT_URL "http://snomed.info/sct"
+#define SCT_EDITION "http://snomed.info/sct/900000000000207008"
+#define TEST_URL "https://fhir.samsvar.no/CodeSystem/test-dag"
+
+/* ---- helpers ---- */
+
+static cJSON *load_json(const char *rel)
+{
+	char *path, *text;
+	cJSON *j;
+
+	TS_REQUIRE_SHARED(path, rel);
+	text = ts_read_file(path, NULL);
+	cr_assert_not_null(text, "cannot read %s", path);
+	j = cJSON_Parse(text);
+	cr_assert_not_null(j, "%s is not JSON", path);
+	free(text);
+	free(path);
+	return j;
+}
+
+/* icf.tsv (code, parent, title) as a flat CodeSystem whose hierarchy is the `parent` property. */
+static cJSON *load_icf(void)
+{
+	char *path, *text, *line, *next;
+	cJSON *cs = cJSON_CreateObject(), *concepts;
+
+	TS_REQUIRE_SHARED(path, "terminology/icf.tsv");
+	text = ts_read_file(path, NULL);
+	cr_assert_not_null(text);
+	cJSON_AddStringToObject(cs, "resourceType", "CodeSystem");
+	cJSON_AddStringToObject(cs, "url", ICF_URL);
+	cJSON_AddStringToObject(cs, "version", "2001");
+	cJSON_AddStringToObject(cs, "status", "active");
+	concepts = cJSON_AddArrayToObject(cs, "concept");
+	for (line = text; line && *line; line = next) {
+		char *t1, *t2;
+		cJSON *c;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line[0] == '#' || line[0] == '\0' || strncmp(line, "code\t", 5) == 0)
+			continue;
+		t1 = strchr(line, '\t');
+		cr_assert_not_null(t1);
+		*t1++ = '\0';
+		t2 = strchr(t1, '\t');
+		cr_assert_not_null(t2);
+		*t2++ = '\0';
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "code", line);
+		cJSON_AddStringToObject(c, "display", t2);
+		if (*t1) {
+			cJSON *props = cJSON_AddArrayToObject(c, "property"), *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "code", "parent");
+			cJSON_AddStringToObject(p, "valueCode", t1);
+			cJSON_AddItemToArray(props, p);
+		}
+		cJSON_AddItemToArray(concepts, c);
+	}
+	free(text);
+	free(path);
+	return cs;
+}
+
+static cJSON *concept(const char *code, const char *display, const char *parent1, const char *parent2)
+{
+	cJSON *c = cJSON_CreateObject(), *props;
+	cJSON_AddStringToObject(c, "code", code);
+	if (display)
+		cJSON_AddStringToObject(c, "display", display);
+	if (parent1 || parent2) {
+		props = cJSON_AddArrayToObject(c, "property");
+		for (int i = 0; i < 2; i++) {
+			const char *pc = i ? parent2 : parent1;
+			cJSON *p;
+			if (!pc)
+				continue;
+			p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "code", "parent");
+			cJSON_AddStringToObject(p, "valueCode", pc);
+			cJSON_AddItemToArray(props, p);
+		}
+	}
+	return c;
+}
+
+static cJSON *resource(const char *type, const char *url, const char *version, const char *status)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "resourceType", type);
+	cJSON_AddStringToObject(r, "url", url);
+	cJSON_AddStringToObject(r, "version", version);
+	if (status)
+		cJSON_AddStringToObject(r, "status", status);
+	return r;
+}
+
+/* A made-up DAG: A; B, C is-a A; D is-a B and C; E is-a D; F alone. */
+static cJSON *dag_cs(const char *version)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, version, "active"), *k = cJSON_AddArrayToObject(cs, "concept");
+	cJSON_AddItemToArray(k, concept("A", "top", NULL, NULL));
+	cJSON_AddItemToArray(k, concept("B", "left", "A", NULL));
+	cJSON_AddItemToArray(k, concept("C", "right", "A", NULL));
+	cJSON_AddItemToArray(k, concept("D", "both", "B", "C"));
+	cJSON_AddItemToArray(k, concept("E", "leaf", "D", NULL));
+	cJSON_AddItemToArray(k, concept("F", "alone", NULL, NULL));
+	return cs;
+}
+
+static struct sv_snapshot *build1(cJSON *res, struct sv_error *err)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, res, err), SV_OK, "%s", err->message);
+	s = sv_builder_build(&b, err);
+	sv_builder_release(&b);
+	return s;
+}
+
+static uint32_t idx(const struct sv_codesystem *cs, const char *code)
+{
+	const struct sv_concept *k = sv_codesystem_concept(cs, code);
+	cr_assert_not_null(k, "%s not in %s", code, cs->url);
+	return (uint32_t)(k - cs->concepts);
+}
+
+static int has_code(const struct sv_codesystem *cs, const uint32_t *list, uint32_t n, const char *code)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(cs->concepts[list[i]].code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- version ordering ---- */
+
+Test(snapshot, version_cmp)
+{
+	cr_assert_gt(sv_version_cmp("1.10", "1.9"), 0);
+	cr_assert_lt(sv_version_cmp("1.9", "1.10"), 0);
+	cr_assert_gt(sv_version_cmp("20240530", "20200101"), 0);
+	cr_assert_eq(sv_version_cmp("1.2.3", "1.2.3"), 0);
+	cr_assert_eq(sv_version_cmp("01.2", "1.2"), 0, "leading zeros do not count");
+	cr_assert_lt(sv_version_cmp("1.0", "1.0.1"), 0);
+	cr_assert_gt(sv_version_cmp("2.0", "1.99.99"), 0);
+	cr_assert_lt(sv_version_cmp("1.0-alpha", "1.0-beta"), 0);
+	cr_assert_gt(sv_version_cmp(SCT_EDITION "/version/20240101", SCT_EDITION "/version/20200731"), 0);
+	cr_assert_eq(sv_version_cmp("", ""), 0);
+	cr_assert_lt(sv_version_cmp("", "1"), 0);
+}
+
+/* ---- flattening ---- */
+
+Test(snapshot, fsiii_nested_concepts_are_flattened)
+{
+	cJSON *res = load_json("terminology/fsiii-codesystem-20240530.json");
+	struct sv_error err;
+	struct sv_snapshot *s = build1(res, &err);
+	const struct sv_codesystem *cs;
+	const struct sv_concept *j, *j1, *j11;
+
+	cr_assert_not_null(s, "%s", err.message);
+	cs = sv_snapshot_codesystem(s, FSIII_URL, NULL);
+	cr_assert_not_null(cs);
+	cr_assert_eq(cs->nconcepts, 828, "the file says count 828");
+	cr_assert_str_eq(cs->version, "20240530");
+	cr_assert_str_eq(cs->name, "FSIII");
+	cr_assert_str_eq(cs->id, "FSIII");
+	cr_assert_str_eq(cs->content, "complete");
+	cr_assert(cs->case_sensitive);
+	cr_assert(cs->is_latest);
+	j = sv_codesystem_concept(cs, "J");
+	j1 = sv_codesystem_concept(cs, "J1");
+	j11 = sv_codesystem_concept(cs, "J1.1");
+	cr_assert_not_null(j);
+	cr_assert_not_null(j1);
+	cr_assert_not_null(j11);
+	cr_assert_str_eq(j1->display, "Egenomsorg");
+	cr_assert_str_eq(j11->display, "Vaske sig");
+	cr_assert_not_null(j11->definition);
+	cr_assert_eq(j->nparents, 0);
+	cr_assert_eq(j1->nparents, 1);
+	cr_assert_str_eq(cs->concepts[j1->parents[0]].code, "J");
+	cr_assert_eq(j11->nparents, 1);
+	cr_assert_str_eq(cs->concepts[j11->parents[0]].code, "J1");
+	cr_assert_eq(j1->nchildren, 11);
+	cr_assert(has_code(cs, j1->children, j1->nchildren, "J1.1"));
+	cr_assert(has_code(cs, j1->children, j1->nchildren, "J1.8"));
+	cr_assert(has_code(cs, j->children, j->nchildren, "J5"));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "J"), idx(cs, "J1.1")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "J1.1"), idx(cs, "J")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "I1"), idx(cs, "J1.1")));
+	cr_assert_null(sv_codesystem_concept(cs, "j1.1"), "FSIII is case-sensitive");
+	cr_assert_null(sv_codesystem_concept(cs, NULL));
+	/* The concept keeps its JSON (designations live there). */
+	cr_assert_not_null(cJSON_GetObjectItem(sv_codesystem_concept(cs, "I4.9")->json, "designation"));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, icf_parent_property_form)
+{
+	cJSON *res = load_icf();
+	struct sv_error err;
+	struct sv_snapshot *s = build1(res, &err);
+	const struct sv_codesystem *cs;
+	const struct sv_concept *b152, *b1528;
+
+	cr_assert_not_null(s, "%s", err.message);
+	cs = sv_snapshot_codesystem(s, ICF_URL, "2001");
+	cr_assert_not_null(cs);
+	cr_assert_eq(cs->nconcepts, 1495, "icf.tsv has 1495 rows");
+	b1528 = sv_codesystem_concept(cs, "b1528");
+	b152 = sv_codesystem_concept(cs, "b152");
+	cr_assert_str_eq(b1528->display, "Emotional functions, other specified");
+	cr_assert_eq(b1528->nparents, 1);
+	cr_assert_str_eq(cs->concepts[b1528->parents[0]].code, "b152");
+	cr_assert_eq(b152->nchildren, 5, "b1520 b1521 b1522 b1528 b1529");
+	cr_assert(has_code(cs, b152->children, b152->nchildren, "b1528"));
+	cr_assert_str_eq(cs->concepts[b152->parents[0]].code, "b140-b189");
+	/* component > chapter > block > category > subcategory */
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "b"), idx(cs, "b1528")));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "b1"), idx(cs, "b1528")));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "d5"), idx(cs, "d5100")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "d5"), idx(cs, "b1528")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "d5101"), idx(cs, "d5100")), "siblings");
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, nested_and_property_parent_are_merged)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active"), *top, *kids;
+	struct sv_error err;
+	struct sv_snapshot *s;
+	const struct sv_codesystem *c;
+	const struct sv_concept *k;
+
+	top = concept("P", "parent", NULL, NULL);
+	kids = cJSON_AddArrayToObject(top, "concept");
+	/* nested under P and also naming P (and Q, and itself) as parent */
+	cJSON_AddItemToArray(kids, concept("K", "kid", "P", "Q"));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cs, "concept"), top);
+	cJSON_AddItemToArray(cJSON_GetObjectItem(cs, "concept"), concept("Q", "other", NULL, NULL));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(cs, "concept"), concept("S", "self", "S", NULL));
+	s = build1(cs, &err);
+	cr_assert_not_null(s, "%s", err.message);
+	c = sv_snapshot_codesystem(s, TEST_URL, NULL);
+	k = sv_codesystem_concept(c, "K");
+	cr_assert_eq(k->nparents, 2, "P once (nested + property), Q once");
+	cr_assert(has_code(c, k->parents, k->nparents, "P"));
+	cr_assert(has_code(c, k->parents, k->nparents, "Q"));
+	cr_assert_eq(sv_codesystem_concept(c, "P")->nchildren, 1);
+	cr_assert_eq(sv_codesystem_concept(c, "S")->nparents, 0, "a concept is not its own parent");
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, duplicate_code_is_an_error)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active"), *top;
+	struct sv_error err;
+
+	top = concept("A", "a", NULL, NULL);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(top, "concept"), concept("A", "again", NULL, NULL));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cs, "concept"), top);
+	sv_error_clear(&err);
+	cr_assert_null(build1(cs, &err));
+	cr_assert_eq(err.code, SV_EINVAL);
+	cr_assert(strstr(err.message, "'A' is defined twice"), "%s", err.message);
+}
+
+Test(snapshot, unknown_parent_is_an_error)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active");
+	struct sv_snapshot_builder b;
+	struct sv_error err;
+
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cs, "concept"), concept("A", "a", "NOPE", NULL));
+	sv_builder_init(&b);
+	/* a good code system before it must be freed too */
+	cr_assert_eq(sv_builder_add(&b, dag_cs("1"), &err), SV_OK);
+	cr_assert_eq(sv_builder_add(&b, cs, &err), SV_OK);
+	cr_assert_null(sv_builder_build(&b, &err));
+	cr_assert_eq(err.code, SV_EINVAL);
+	cr_assert(strstr(err.message, "parent 'NOPE' of 'A'"), "%s", err.message);
+	sv_builder_release(&b);
+}
+
+Test(snapshot, concept_without_code_is_an_error)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active"), *c = cJSON_CreateObject();
+	struct sv_error err;
+
+	cJSON_AddStringToObject(c, "display", "no code");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(cs, "concept"), c);
+	cr_assert_null(build1(cs, &err));
+	cr_assert(strstr(err.message, "no code"), "%s", err.message);
+}
+
+Test(snapshot, nesting_deeper_than_64_is_an_error)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active"), *list = cJSON_AddArrayToObject(cs, "concept");
+	struct sv_error err;
+	char code[16];
+
+	for (int i = 0; i < 80; i++) {
+		cJSON *c;
+		snprintf(code, sizeof(code), "L%d", i);
+		c = concept(code, NULL, NULL, NULL);
+		cJSON_AddItemToArray(list, c);
+		list = cJSON_AddArrayToObject(c, "concept");
+	}
+	cr_assert_null(build1(cs, &err));
+	cr_assert(strstr(err.message, "deeper than 64"), "%s", err.message);
+}
+
+/* ---- builder ---- */
+
+Test(snapshot, builder_rejects_and_replaces)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	cJSON *p = cJSON_CreateObject(), *nover = cJSON_CreateObject(), *v1, *v1b;
+
+	cJSON_AddStringToObject(p, "resourceType", "Patient");
+	cJSON_AddStringToObject(nover, "resourceType", "ValueSet");
+	cJSON_AddStringToObject(nover, "url", "https://fhir.samsvar.no/ValueSet/x");
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, p, &err), SV_EINVAL);
+	cr_assert_eq(sv_builder_add(&b, nover, &err), SV_EINVAL);
+	v1 = resource("ValueSet", "https://fhir.samsvar.no/ValueSet/x", "1", "draft");
+	v1b = resource("ValueSet", "https://fhir.samsvar.no/ValueSet/x", "1", "active");
+	cr_assert_eq(sv_builder_add(&b, v1, &err), SV_OK);
+	cr_assert_eq(sv_builder_add(&b, v1b, &err), SV_OK);
+	s = sv_builder_build(&b, &err);
+	cr_assert_not_null(s, "%s", err.message);
+	cr_assert_eq(s->nvs, 1, "same type+url+version replaces");
+	cr_assert_str_eq(s->vs[0].status, "active");
+	cr_assert_eq(cJSON_GetArraySize(b.resources), 0, "build empties the builder");
+	sv_builder_release(&b);
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, builder_add_snapshot_layers_resources)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s1, *s2;
+	struct sv_error err;
+
+	s1 = build1(dag_cs("1"), &err);
+	cr_assert_not_null(s1);
+	sv_builder_init(&b);
+	sv_builder_add_snapshot(&b, s1);
+	cr_assert_eq(sv_builder_add(&b, dag_cs("2"), &err), SV_OK);
+	s2 = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s2, "%s", err.message);
+	sv_snapshot_release(s1);   /* s2 holds its own copies */
+	cr_assert_eq(s2->ncs, 2);
+	cr_assert_str_eq(sv_snapshot_codesystem(s2, TEST_URL, NULL)->version, "2");
+	cr_assert_not_null(sv_codesystem_concept(sv_snapshot_codesystem(s2, TEST_URL, "1"), "E"));
+	sv_snapshot_release(s2);
+}
+
+/* ---- latest version and lookups ---- */
+
+Test(snapshot, latest_codesystem_is_highest_version)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	const struct sv_codesystem *l;
+
+	sv_builder_init(&b);
+	sv_builder_add(&b, dag_cs("1.9"), &err);
+	sv_builder_add(&b, dag_cs("1.10"), &err);
+	/* a draft with a higher version still wins for code systems (no active preference) */
+	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20200101", "active"), &err);
+	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20240530", "draft"), &err);
+	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20220101", "active"), &err);
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s, "%s", err.message);
+	l = sv_snapshot_codesystem(s, TEST_URL, NULL);
+	cr_assert_str_eq(l->version, "1.10");
+	cr_assert(l->is_latest);
+	cr_assert_not(sv_snapshot_codesystem(s, TEST_URL, "1.9")->is_latest);
+	cr_assert_str_eq(sv_snapshot_codesystem(s, TEST_URL, "")->version, "1.10", "\"\" means latest");
+	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, NULL)->version, "20240530");
+	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, "20200101")->version, "20200101");
+	cr_assert_null(sv_snapshot_codesystem(s, FSIII_URL, "19990101"));
+	cr_assert_null(sv_snapshot_codesystem(s, "urn:oid:0.0", NULL));
+	cr_assert_null(sv_snapshot_codesystem(s, NULL, NULL));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, active_preferred_for_valuesets_and_conceptmaps)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	const char *vsu = "https://fhir.samsvar.no/ValueSet/iplos-funksjon";
+	const char *cmu = "https://fhir.samsvar.no/ConceptMap/iplos-icf";
+
+	sv_builder_init(&b);
+	sv_builder_add(&b, resource("ValueSet", vsu, "2.0", "draft"), &err);
+	sv_builder_add(&b, resource("ValueSet", vsu, "1.0", "active"), &err);
+	sv_builder_add(&b, resource("ValueSet", vsu, "1.5", "active"), &err);
+	sv_builder_add(&b, resource("ConceptMap", cmu, "0.2", "draft"), &err);
+	sv_builder_add(&b, resource("ConceptMap", cmu, "0.1", "active"), &err);
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s, "%s", err.message);
+	cr_assert_str_eq(sv_snapshot_valueset(s, vsu, NULL)->version, "1.5");
+	cr_assert(sv_snapshot_valueset(s, vsu, "1.5")->is_latest);
+	cr_assert_not(sv_snapshot_valueset(s, vsu, "2.0")->is_latest);
+	cr_assert_str_eq(sv_snapshot_valueset(s, vsu, "2.0")->status, "draft", "drafts stay reachable by version");
+	cr_assert_str_eq(sv_snapshot_conceptmap(s, cmu, NULL)->version, "0.1");
+	cr_assert_str_eq(sv_snapshot_conceptmap(s, cmu, "0.2")->version, "0.2");
+	cr_assert_null(sv_snapshot_valueset(s, cmu, NULL), "types are kept apart");
+	cr_assert_null(sv_snapshot_conceptmap(s, vsu, NULL));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, snomed_edition_prefix_picks_latest_of_edition)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	const struct sv_codesystem *c;
+
+	sv_builder_init(&b);
+	sv_builder_add(&b, resource("CodeSystem", SCT_URL, SCT_EDITION "/version/20200731", "active"), &err);
+	sv_builder_add(&b, resource("CodeSystem", SCT_URL, SCT_EDITION "/version/20240101", "active"), &err);
+	sv_builder_add(&b, resource("CodeSystem", SCT_URL, "http://snomed.info/sct/51000202101/version/20250315",
+				    "active"), &err);
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s, "%s", err.message);
+	c = sv_snapshot_codesystem(s, SCT_URL, SCT_EDITION);
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->version, SCT_EDITION "/version/20240101");
+	c = sv_snapshot_codesystem(s, SCT_URL, SCT_EDITION "/version/20200731");
+	cr_assert_str_eq(c->version, SCT_EDITION "/version/20200731");
+	c = sv_snapshot_codesystem(s, SCT_URL, "http://snomed.info/sct/51000202101");
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->version, "http://snomed.info/sct/51000202101/version/20250315");
+	cr_assert_null(sv_snapshot_codesystem(s, SCT_URL, SCT_EDITION "/version/19990101"));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, subsumes_on_a_dag_with_two_parents)
+{
+	struct sv_error err;
+	struct sv_snapshot *s = build1(dag_cs("1"), &err);
+	const struct sv_codesystem *cs = sv_snapshot_codesystem(s, TEST_URL, "1");
+	const struct sv_concept *d = sv_codesystem_concept(cs, "D");
+
+	cr_assert_eq(d->nparents, 2);
+	cr_assert_eq(sv_codesystem_concept(cs, "A")->nchildren, 2);
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "A"), idx(cs, "E")));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "B"), idx(cs, "E")));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "C"), idx(cs, "E")), "through the second parent");
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "C"), idx(cs, "D")));
+	cr_assert(sv_codesystem_subsumes(cs, idx(cs, "E"), idx(cs, "E")), "a concept subsumes itself");
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "B"), idx(cs, "C")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "E"), idx(cs, "A")));
+	cr_assert_not(sv_codesystem_subsumes(cs, idx(cs, "A"), idx(cs, "F")));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, subsumes_terminates_on_a_cycle)
+{
+	cJSON *cs = resource("CodeSystem", TEST_URL, "1", "active"), *k = cJSON_AddArrayToObject(cs, "concept");
+	struct sv_error err;
+	struct sv_snapshot *s;
+	const struct sv_codesystem *c;
+
+	cJSON_AddItemToArray(k, concept("X", NULL, "Y", NULL));
+	cJSON_AddItemToArray(k, concept("Y", NULL, "X", NULL));
+	cJSON_AddItemToArray(k, concept("Z", NULL, NULL, NULL));
+	s = build1(cs, &err);
+	cr_assert_not_null(s, "%s", err.message);
+	c = sv_snapshot_codesystem(s, TEST_URL, NULL);
+	cr_assert(sv_codesystem_subsumes(c, idx(c, "X"), idx(c, "Y")));
+	cr_assert_not(sv_codesystem_subsumes(c, idx(c, "Z"), idx(c, "Y")));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, by_id)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	cJSON *fsiii = load_json("terminology/fsiii-codesystem-20240530.json");
+	cJSON *vs = resource("ValueSet", "https://fhir.samsvar.no/ValueSet/x", "1", "active");
+	const struct sv_codesystem *cs;
+	const struct sv_resource *r;
+
+	cJSON_AddStringToObject(vs, "id", "x-1");
+	sv_builder_init(&b);
+	sv_builder_add(&b, fsiii, &err);
+	sv_builder_add(&b, vs, &err);
+	sv_builder_add(&b, dag_cs("1"), &err);   /* no id */
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s, "%s", err.message);
+	cs = sv_snapshot_by_id(s, 'C', "FSIII");
+	cr_assert_not_null(cs);
+	cr_assert_str_eq(cs->url, FSIII_URL);
+	r = sv_snapshot_by_id(s, 'V', "x-1");
+	cr_assert_not_null(r);
+	cr_assert_str_eq(r->url, "https://fhir.samsvar.no/ValueSet/x");
+	cr_assert_null(sv_snapshot_by_id(s, 'C', "x-1"), "ids are per type");
+	cr_assert_null(sv_snapshot_by_id(s, 'M', "x-1"));
+	cr_assert_null(sv_snapshot_by_id(s, 'C', "fsiii"));
+	cr_assert_null(sv_snapshot_by_id(s, 'C', NULL));
+	sv_snapshot_release(s);
+}
+
+Test(snapshot, from_store)
+{
+	char dir[] = "/tmp/sv-snap-XXXXXX", path[128], cmd[160];
+	struct sv_store *st;
+	struct sv_error err;
+	struct sv_snapshot *s;
+	cJSON *a = dag_cs("1"), *b = dag_cs("2");
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/samsvar.db", dir);
+	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_put(st, a, "t", "t", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_put(st, b, "t", "t", &err), SV_OK, "%s", err.message);
+	s = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(s, "%s", err.message);
+	cr_assert_eq(s->ncs, 2);
+	cr_assert_str_eq(sv_snapshot_codesystem(s, TEST_URL, NULL)->version, "2");
+	cr_assert_not_null(sv_snapshot_by_id(s, 'C', "test-dag-1"), "ids assigned by the store are indexed");
+	sv_snapshot_release(s);
+	sv_store_close(st);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- registry ---- */
+
+Test(snapshot, registry_swap_keeps_old_snapshot_for_its_reader)
+{
+	struct sv_registry reg;
+	struct sv_error err;
+	struct sv_snapshot *old, *cur;
+	const struct sv_codesystem *cs;
+
+	sv_registry_init(&reg, build1(dag_cs("1"), &err));
+	old = sv_registry_acquire(&reg);
+	cr_assert_eq(old->generation, 1);
+	sv_registry_swap(&reg, build1(dag_cs("2"), &err));
+	/* The reader's snapshot is still whole (ASan would report a use after free here). */
+	cs = sv_snapshot_codesystem(old, TEST_URL, NULL);
+	cr_assert_str_eq(cs->version, "1");
+	cr_assert_str_eq(sv_codesystem_concept(cs, "E")->display, "leaf");
+	cur = sv_registry_acquire(&reg);
+	cr_assert_neq(cur, old);
+	cr_assert_eq(cur->generation, 2);
+	cr_assert_str_eq(sv_snapshot_codesystem(cur, TEST_URL, NULL)->version, "2");
+	sv_snapshot_release(old);
+	sv_snapshot_release(cur);
+	sv_registry_release(&reg);
+	sv_snapshot_release(NULL);
+}
+
+struct reader_arg {
+	struct sv_registry *reg;
+	int rounds;
+	int bad;
+};
+
+static void *reader(void *p)
+{
+	struct reader_arg *a = p;
+	for (int i = 0; i < a->rounds; i++) {
+		struct sv_snapshot *s = sv_registry_acquire(a->reg);
+		const struct sv_codesystem *cs = sv_snapshot_codesystem(s, TEST_URL, NULL);
+		if (!cs || !sv_codesystem_concept(cs, "E") || s->generation == 0)
+			a->bad++;
+		sv_snapshot_release(s);
+	}
+	return NULL;
+}
+
+Test(snapshot, registry_under_concurrent_readers)
+{
+	struct sv_registry reg;
+	struct sv_error err;
+	pthread_t t[4];
+	struct reader_arg a[4];
+	char v[16];
+
+	sv_registry_init(&reg, build1(dag_cs("1"), &err));
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct reader_arg){&reg, 20000, 0};
+		cr_assert_eq(pthread_create(&t[i], NULL, reader, &a[i]), 0);
+	}
+	for (int i = 2; i < 200; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		sv_registry_swap(&reg, build1(dag_cs(v), &err));
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(a[i].bad, 0);
+	}
+	cr_assert_eq(reg.current->generation, 199);
+	sv_registry_release(&reg);
+}
