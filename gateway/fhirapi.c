@@ -20,6 +20,8 @@ static const struct route ROUTES[] = {
 	{"ValueSet", "expand", 1, 1, sv_op_vs_expand},
 	{"ValueSet", "validate-code", 1, 1, sv_op_vs_validate_code},
 	{"ConceptMap", "translate", 1, 1, sv_op_cm_translate},
+	{NULL, "assess", 0, 1, sv_op_assess},
+	{"OperationDefinition", NULL, 1, 0, sv_op_operation_definition},
 };
 
 static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};

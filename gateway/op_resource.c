@@ -95,6 +95,10 @@ static cJSON *capability_statement(const struct sv_request *req)
 		}
 		cJSON_AddItemToArray(resources, res);
 	}
+	/* System-level operations of samsvar's own, with their OperationDefinitions. */
+	ops = cJSON_AddArrayToObject(r, "operation");
+	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", req->cfg->canonical_base);
+	add_operation(ops, "assess", url);
 	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
 	cJSON_AddStringToObject(cap, "url", url);
 	return cap;

@@ -58,5 +58,9 @@ enum sv_err sv_op_cs_subsumes(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */
+enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status);
+/* GET /fhir/OperationDefinition/{id} (op_assess.c): the definitions of samsvar's own operations. */
+enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int *status);
 
 #endif

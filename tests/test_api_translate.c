@@ -1,0 +1,292 @@
+/* test_api_translate.c — black-box tests of ConceptMap/$translate over HTTP (issue 3): R4 and R5
+ * shapes, JSON and XML, reverse, score dependency, chains, pinned and new map versions, bad input. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/daemon.h"
+#include "support/support.h"
+
+TS_DAEMON_SUITE(NULL)
+TS_DAEMON_SUITE_END()
+
+#define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
+#define ICF "http://hl7.org/fhir/sid/icf"
+#define SCT "http://snomed.info/sct"
+#define BASE "https://fhir.samsvar.no"
+#define SCORE BASE "/CodeSystem/iplos-score"
+
+/* Every match's JSON text joined, for "does some match say X" checks. */
+static char *matches_text(const cJSON *p)
+{
+	char *all = calloc(1, 1);
+	size_t n = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "parameter")) {
+		char *s;
+		if (strcmp(cJSON_GetObjectItem(it, "name")->valuestring, "match") != 0)
+			continue;
+		s = cJSON_PrintUnformatted(it);
+		all = realloc(all, n + strlen(s) + 2);
+		memcpy(all + n, s, strlen(s));
+		n += strlen(s);
+		all[n++] = '\n';
+		all[n] = '\0';
+		free(s);
+	}
+	return all;
+}
+
+static int count_matches(const cJSON *p)
+{
+	const cJSON *it;
+	int n = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "parameter"))
+		n += strcmp(cJSON_GetObjectItem(it, "name")->valuestring, "match") == 0;
+	return n;
+}
+
+static cJSON *get200(const char *path)
+{
+	long status;
+	cJSON *j;
+	cr_assert_neq(ts_port(), 0, "the daemon did not start");
+	j = ts_get_json(path, &status);
+	cr_assert_not_null(j);
+	cr_assert_eq(status, 200, "GET %s: %ld %s", path, status, ts_issue_text(j) ? ts_issue_text(j) : "");
+	return j;
+}
+
+static void expect_error(const char *path, const char *body, long want, const char *param)
+{
+	long status;
+	cJSON *j;
+	const cJSON *expr;
+	cr_assert_neq(ts_port(), 0, "the daemon did not start");
+	j = body ? ts_post_json(path, body, &status) : ts_get_json(path, &status);
+	cr_assert_not_null(j);
+	cr_assert_eq(status, want, "%s: %ld, wanted %ld (%s)", path, status, want, ts_issue_text(j));
+	cr_assert_str_eq(cJSON_GetObjectItem(j, "resourceType")->valuestring, "OperationOutcome");
+	if (param) {
+		expr = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0),
+							      "expression"), 0);
+		cr_assert(cJSON_IsString(expr) && strcmp(expr->valuestring, param) == 0,
+			  "error does not name parameter %s: %s", param, ts_issue_text(j));
+	}
+	cJSON_Delete(j);
+}
+
+Test(translate_api, r4_iplos_20_to_icf_b1528)
+{
+	cJSON *p = get200("/fhir/ConceptMap/$translate?system=" IPLOS "&code=20&targetsystem=" ICF);
+	char *m = matches_text(p);
+	cr_assert_eq(ts_param_bool(p, "result"), 1);
+	cr_assert(strstr(m, "\"code\":\"b1528\""), "%s", m);
+	cr_assert(strstr(m, "\"equivalence\""), "R4 answer must use equivalence: %s", m);
+	cr_assert_null(strstr(m, "\"relationship\""));
+	cr_assert(strstr(m, BASE "/ConceptMap/iplos-icf|0.1.0"), "match must name its map: %s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, every_match_is_returned)
+{
+	/* Variable 7 maps to more than one ICF category: all of them come back. */
+	cJSON *p = get200("/fhir/ConceptMap/$translate?system=" IPLOS "&code=7&targetsystem=" ICF);
+	char *m = matches_text(p);
+	cr_assert_geq(count_matches(p), 2, "%s", m);
+	cr_assert(strstr(m, "\"d510\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, r5_shape_by_parameter_names)
+{
+	long status;
+	cJSON *p = ts_post_json("/fhir/ConceptMap/$translate",
+				"{\"resourceType\":\"Parameters\",\"parameter\":["
+				"{\"name\":\"sourceSystem\",\"valueUri\":\"" IPLOS "\"},"
+				"{\"name\":\"sourceCode\",\"valueCode\":\"20\"},"
+				"{\"name\":\"targetSystem\",\"valueUri\":\"" ICF "\"}]}", &status);
+	char *m;
+	cr_assert_eq(status, 200);
+	m = matches_text(p);
+	cr_assert(strstr(m, "\"relationship\""), "R5 answer must use relationship: %s", m);
+	cr_assert_null(strstr(m, "\"equivalence\""), "%s", m);
+	cr_assert(strstr(m, "\"originMap\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, xml_in_and_out)
+{
+	static const char *const h[] = {"Accept: application/fhir+xml", "Content-Type: application/fhir+xml", NULL};
+	const char *body = "<Parameters xmlns=\"http://hl7.org/fhir\">"
+			   "<parameter><name value=\"system\"/><valueUri value=\"" IPLOS "\"/></parameter>"
+			   "<parameter><name value=\"code\"/><valueCode value=\"20\"/></parameter>"
+			   "<parameter><name value=\"targetsystem\"/><valueUri value=\"" ICF "\"/></parameter>"
+			   "</Parameters>";
+	struct ts_resp r;
+	cr_assert_neq(ts_port(), 0);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/ConceptMap/$translate", h, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "<valueBoolean value=\"true\"/>"), "%s", r.body);
+	cr_assert(strstr(r.body, "<code value=\"b1528\"/>"), "%s", r.body);
+	free(r.body);
+}
+
+Test(translate_api, reverse_returns_every_source)
+{
+	cJSON *p = get200("/fhir/ConceptMap/$translate?system=" ICF "&code=b1528&reverse=true");
+	char *m = matches_text(p);
+	cr_assert_eq(ts_param_bool(p, "result"), 1);
+	cr_assert(strstr(m, "\"system\":\"" IPLOS "\"") && strstr(m, "\"code\":\"20\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+	/* R5 reverse through targetCode. */
+	p = get200("/fhir/ConceptMap/$translate?system=" ICF "&targetCode=d510");
+	m = matches_text(p);
+	cr_assert(strstr(m, "\"code\":\"7\""), "d510 comes from variable 7: %s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, score_dependency_selects_the_finding)
+{
+	long status;
+	cJSON *p = ts_post_json("/fhir/ConceptMap/$translate",
+				"{\"resourceType\":\"Parameters\",\"parameter\":["
+				"{\"name\":\"system\",\"valueUri\":\"" IPLOS "\"},"
+				"{\"name\":\"code\",\"valueCode\":\"8\"},"
+				"{\"name\":\"targetsystem\",\"valueUri\":\"" SCT "\"},"
+				"{\"name\":\"dependency\",\"part\":["
+				"{\"name\":\"element\",\"valueUri\":\"" SCORE "\"},"
+				"{\"name\":\"concept\",\"valueCodeableConcept\":{\"coding\":[{\"system\":\"" SCORE
+				"\",\"code\":\"5\"}]}}]}]}", &status);
+	char *m;
+	cr_assert_eq(status, 200, "%s", ts_issue_text(p));
+	m = matches_text(p);
+	/* Score 5 on dressing: "Unable to dress" (284974001), not the difficulty finding of scores 2-4. */
+	cr_assert(strstr(m, "\"284974001\""), "%s", m);
+	cr_assert_null(strstr(m, "\"284972002\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+	/* Without a dependency the conditional targets come back with their dependsOn. */
+	p = get200("/fhir/ConceptMap/$translate?system=" IPLOS "&code=8&targetsystem=" SCT);
+	m = matches_text(p);
+	cr_assert(strstr(m, "\"284972002\"") && strstr(m, "dependsOn"), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, pinned_version_and_unknown_map)
+{
+	cJSON *p = get200("/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf&conceptMapVersion=0.1.0"
+			  "&system=" IPLOS "&code=20");
+	cr_assert_eq(ts_param_bool(p, "result"), 1);
+	cJSON_Delete(p);
+	expect_error("/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf&conceptMapVersion=9.9.9"
+		     "&system=" IPLOS "&code=20", NULL, 404, NULL);
+	expect_error("/fhir/ConceptMap/$translate?url=http://example.org/no-such-map&system=" IPLOS "&code=20",
+		     NULL, 404, NULL);
+}
+
+Test(translate_api, bad_input)
+{
+	expect_error("/fhir/ConceptMap/$translate?system=" IPLOS "&code=20&coding=" IPLOS "|20", NULL, 400, NULL);
+	expect_error("/fhir/ConceptMap/$translate?reverse=true", NULL, 400, NULL);
+	expect_error("/fhir/ConceptMap/$translate?system=" IPLOS "&code=20&reverse=maybe", NULL, 400, "reverse");
+	expect_error("/fhir/ConceptMap/$translate", "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":"
+		     "\"coding\",\"valueString\":\"nobar\"}]}", 400, NULL);
+}
+
+Test(translate_api, unknown_system_is_result_false)
+{
+	cJSON *p = get200("/fhir/ConceptMap/$translate?system=http://example.org/cs&code=1");
+	cr_assert_eq(ts_param_bool(p, "result"), 0);
+	cr_assert_not_null(ts_param_str(p, "message"));
+	cJSON_Delete(p);
+}
+
+Test(translate_api, chain_through_an_intermediate_map)
+{
+	/* ICF has no direct map to FSIII: the answer goes through IPLOS (icf<-iplos->fsiii) and says so.
+	 * d540 <-equivalent- 8 -equivalent-> J1.3: the chain may stay equivalent. */
+	cJSON *p = get200("/fhir/ConceptMap/$translate?system=" ICF "&code=d540&targetsystem=urn:oid:1.2.208.176.2.21");
+	char *m = matches_text(p);
+	cr_assert_eq(ts_param_bool(p, "result"), 1, "%s", m);
+	cr_assert(strstr(m, "iplos-icf") && strstr(m, "iplos-fsiii"), "chain path not in the match: %s", m);
+	cr_assert(strstr(m, "\"code\":\"J1.3\"") && strstr(m, "\"valueCode\":\"equivalent\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+	/* d510 <-narrower- 7: no match through it may claim more than its weakest link. */
+	p = get200("/fhir/ConceptMap/$translate?system=" ICF "&code=d510&targetsystem=urn:oid:1.2.208.176.2.21");
+	m = matches_text(p);
+	cr_assert_eq(ts_param_bool(p, "result"), 1, "%s", m);
+	cr_assert(strstr(m, "iplos-fsiii"), "%s", m);
+	cr_assert_null(strstr(m, "\"valueCode\":\"equivalent\""), "a chain through a narrower link cannot be "
+		       "equivalent: %s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+/* Runs samsvar with `args`; returns the exit status. */
+static int run(const char *args)
+{
+	char cmd[2048];
+	const char *b = getenv("SAMSVAR_BIN");
+	int status;
+	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", b ? b : "build/samsvar", args);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(translate_api, new_map_version_takes_effect_for_the_next_request)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", NULL};
+	struct ts_daemon d;
+	char path[512], args[1024];
+	FILE *f;
+	int seen = 0;
+
+	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
+	snprintf(path, sizeof(path), "%s/iplos-icf-0.2.0.json", d.dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* A published 0.2.0 that maps variable 20 to b152 (the wider category) instead. */
+	fputs("{\"resourceType\":\"ConceptMap\",\"url\":\"" BASE "/ConceptMap/iplos-icf\",\"version\":\"0.2.0\","
+	      "\"name\":\"IplosToIcf\",\"status\":\"active\",\"group\":[{\"source\":\"" IPLOS "\",\"target\":\"" ICF
+	      "\",\"element\":[{\"code\":\"20\",\"target\":[{\"code\":\"b152\",\"equivalence\":\"wider\"}]}]}]}", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s", d.dir, path);
+	cr_assert_eq(run(args), 0);
+	for (int i = 0; i < 50 && !seen; i++) {
+		struct ts_resp r;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		cr_assert_eq(ts_http(d.port, "GET", "/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf"
+				     "&system=" IPLOS "&code=20", h, NULL, 0, &r), 0);
+		if (strstr(r.body, "\"b152\"")) {
+			seen = 1;
+			cr_assert_null(strstr(r.body, "\"b1528\""), "old and new versions mixed: %s", r.body);
+			cr_assert(strstr(r.body, "iplos-icf|0.2.0"), "%s", r.body);
+		} else {
+			cr_assert(strstr(r.body, "\"b1528\""), "neither version answered: %s", r.body);
+		}
+		free(r.body);
+		nanosleep(&ts, NULL);
+	}
+	cr_assert(seen, "the published 0.2.0 never answered");
+	/* The draft 0.1.0 is still there when pinned. */
+	{
+		struct ts_resp r;
+		cr_assert_eq(ts_http(d.port, "GET", "/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf"
+				     "&conceptMapVersion=0.1.0&system=" IPLOS "&code=20", h, NULL, 0, &r), 0);
+		cr_assert(strstr(r.body, "\"b1528\""), "%s", r.body);
+		free(r.body);
+	}
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
