@@ -10,6 +10,7 @@
 #include "samsvar/version.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 		"                  --snomed-rf2 DIR   SNOMED CT RF2 snapshot folder\n"
 		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
 		"                  --content DIR      bundled content folder (mappings/)\n"
+		"  audit         [--limit N]: the store's change log, newest first, one JSON object per line\n"
 		"  translate     --system S --code C [--target SYSTEM] [--reverse] [--r5]: $translate one code\n"
 		"                --file X.csv: IPLOS extract (person,variable,score) to ICF and SNOMED CT\n"
 		"                columns on stdout, streaming ('-' reads stdin)\n"
@@ -78,6 +80,7 @@ struct opts {
 	const char *imports[32][2];  /* kind, path */
 	int nimports;
 	const char *system, *code, *target, *file;  /* translate */
+	const char *limit;                          /* audit */
 	int reverse, r5;
 };
 
@@ -119,6 +122,9 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 			}
 			i++;
 			*(a[2] == 's' ? &o->system : a[2] == 'c' ? &o->code : a[2] == 't' ? &o->target : &o->file) = v;
+		} else if (strcmp(a, "--limit") == 0 && v) {
+			o->limit = v;
+			i++;
 		} else if (strcmp(a, "--reverse") == 0) {
 			o->reverse = 1;
 		} else if (strcmp(a, "--r5") == 0) {
@@ -147,12 +153,22 @@ static int setup(struct opts *o, struct sv_config *cfg)
 	return 0;
 }
 
+/* Who is changing the store, for the audit trail: $SAMSVAR_ACTOR, else the login name. */
+static void actor_name(char *buf, size_t cap)
+{
+	const char *a = getenv("SAMSVAR_ACTOR");
+	struct passwd *pw = a ? NULL : getpwuid(getuid());
+	snprintf(buf, cap, "%s (samsvar import)", a ? a : pw ? pw->pw_name : "unknown");
+}
+
 /* Puts every resource of `arr` into the store (the caller holds the transaction). */
 static enum sv_err put_all(struct sv_store *st, cJSON *arr, const char *source, int *count, struct sv_error *err)
 {
 	cJSON *r;
+	char actor[128];
+	actor_name(actor, sizeof(actor));
 	cJSON_ArrayForEach(r, arr) {
-		enum sv_err rc = sv_store_put(st, r, "samsvar import", source, err);
+		enum sv_err rc = sv_store_put(st, r, actor, source, err);
 		if (rc != SV_OK)
 			return rc;
 		(*count)++;
@@ -244,6 +260,47 @@ static int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports) == 0 ? 0 : 1;
+	sv_store_close(st);
+	return rc;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct sv_config cfg;
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	cJSON *rows = NULL, *row;
+	long limit = 100;
+	char *end = NULL;
+	int rc = 1;
+
+	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
+		return 2;
+	if (o.limit) {
+		limit = strtol(o.limit, &end, 10);
+		if (*end || limit < 1 || limit > 1000000) {
+			fprintf(stderr, "samsvar: --limit takes a number from 1 to 1000000\n");
+			return 2;
+		}
+	}
+	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return 1;
+	}
+	rows = cJSON_CreateArray();
+	if (sv_store_audit(st, (int)limit, rows, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	cJSON_ArrayForEach(row, rows) {
+		char *line = cJSON_PrintUnformatted(row);
+		puts(line);
+		free(line);
+	}
+	rc = 0;
+out:
+	cJSON_Delete(rows);
 	sv_store_close(st);
 	return rc;
 }
@@ -438,6 +495,8 @@ int main(int argc, char **argv)
 		rc = cmd_import(argc, argv);
 	else if (strcmp(argv[1], "translate") == 0)
 		rc = cmd_translate(argc, argv);
+	else if (strcmp(argv[1], "audit") == 0)
+		rc = cmd_audit(argc, argv);
 	else {
 		fprintf(stderr, "samsvar: unknown command '%s'\n\n", argv[1]);
 		usage(stderr);

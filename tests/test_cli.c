@@ -101,7 +101,9 @@ Test(cli, import_fsiii_into_running_daemon)
 	TS_REQUIRE_SHARED(fsiii, "terminology/fsiii-codesystem-20240530.json");
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s", d.dir, fsiii);
+	setenv("SAMSVAR_ACTOR", "maintainer-kari", 1);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
+	unsetenv("SAMSVAR_ACTOR");
 	free(out);
 	/* UUID and legacy code both resolve, to the same display. */
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=" FSIII "&code=3dac3b51-364e-47c0-a043-15b6d7a6c405", 200);
@@ -113,6 +115,15 @@ Test(cli, import_fsiii_into_running_daemon)
 	p = poll_get(&d, "/fhir/ValueSet/$expand?url=" FSIII "?fhir_vs&count=1", 200);
 	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "expansion"), "total")->valueint, 828);
 	cJSON_Delete(p);
+	/* The import is in the audit trail, newest first, naming its source file. */
+	snprintf(args, sizeof(args), "audit --store %s/store.db --limit 1", d.dir);
+	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "\"action\":\"create\"") && strstr(out, FSIII) && strstr(out, "fsiii-codesystem-20240530.json") &&
+		  strstr(out, "maintainer-kari"),
+		  "%s", out);
+	free(out);
+	cr_assert_eq(run("audit --limit 0", &out), 2);
+	free(out);
 	/* The bundled content is still there. */
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=20", 200);
 	cJSON_Delete(p);
