@@ -1,4 +1,5 @@
 /* batch.c — `samsvar translate`: one code, or a streaming CSV conversion of an IPLOS extract. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/batch.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
@@ -63,12 +64,6 @@ static void sb_field(struct sbuf *b, const char *s)
 	sb_add(b, "\"", 1);
 }
 
-static const char *jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Adds the codes of every real match (not unmatched/disjoint) of a $translate answer to `b`. */
 static int collect(const cJSON *answer, const char *system, struct sbuf *b)
 {
@@ -78,14 +73,14 @@ static int collect(const cJSON *answer, const char *system, struct sbuf *b)
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(answer, "parameter")) {
 		const char *eq, *code;
 		const cJSON *coding;
-		if (strcmp(jstr(p, "name"), "match") != 0)
+		if (strcmp(sv_jstr(p, "name"), "match") != 0)
 			continue;
 		eq = sv_params_string(p, "equivalence");
 		coding = cJSON_GetObjectItemCaseSensitive(sv_params_get(p, "concept"), "valueCoding");
-		code = jstr(coding, "code");
+		code = sv_jstr(coding, "code");
 		if (!code || !eq || strcmp(eq, "unmatched") == 0 || strcmp(eq, "disjoint") == 0)
 			continue;
-		if (system && (!jstr(coding, "system") || strcmp(jstr(coding, "system"), system) != 0))
+		if (system && (!sv_jstr(coding, "system") || strcmp(sv_jstr(coding, "system"), system) != 0))
 			continue;
 		sb_token(b, code);
 		n++;

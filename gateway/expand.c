@@ -1,4 +1,5 @@
 /* expand.c — ValueSet expansion and membership. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 
 #include <stdio.h>
@@ -6,12 +7,6 @@
 #include <string.h>
 
 #define MAX_VS_DEPTH 8
-
-static const char *cstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static unsigned fold(const unsigned char *s, size_t *adv)
 {
@@ -93,7 +88,7 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem **cs,
 			      struct sv_error *err)
 {
-	const char *system = cstr(inc, "system"), *version = cstr(inc, "version");
+	const char *system = sv_jstr(inc, "system"), *version = sv_jstr(inc, "version");
 	*cs = NULL;
 	if (!system)
 		return SV_OK;
@@ -124,7 +119,7 @@ static int code_in_list(const char *list, const char *code)
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
-	const char *prop = cstr(f, "property"), *op = cstr(f, "op"), *value = cstr(f, "value");
+	const char *prop = sv_jstr(f, "property"), *op = sv_jstr(f, "op"), *value = sv_jstr(f, "value");
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
@@ -166,12 +161,12 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 	enum sv_err rc;
 
 	*match = 0;
-	if (cs && cstr(inc, "system") && strcmp(cstr(inc, "system"), cs->url) != 0)
+	if (cs && sv_jstr(inc, "system") && strcmp(sv_jstr(inc, "system"), cs->url) != 0)
 		return SV_OK;
 	if (cJSON_GetArraySize(concepts) > 0) {
 		int in = 0;
 		cJSON_ArrayForEach(c, concepts)
-			in |= cstr(c, "code") && strcmp(cstr(c, "code"), k->code) == 0;
+			in |= sv_jstr(c, "code") && strcmp(sv_jstr(c, "code"), k->code) == 0;
 		if (!in)
 			return SV_OK;
 	}
@@ -215,7 +210,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
 		int m;
-		if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), system) != 0)
+		if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), system) != 0)
 			continue;
 		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
 			return rc;
@@ -233,7 +228,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		return SV_OK;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 		int m;
-		if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), system) != 0)
+		if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), system) != 0)
 			continue;
 		if ((rc = clause_matches(snap, inc, cs, k, depth, &m, err)) != SV_OK)
 			return rc;
@@ -291,7 +286,7 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t li
 		const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c;
 		size_t ci;
 
-		if (!cstr(inc, "system")) {
+		if (!sv_jstr(inc, "system")) {
 			/* An include of whole value sets only. */
 			const cJSON *v;
 			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
@@ -329,11 +324,11 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t li
 			seen[ci] = sv_xcalloc(cs->nconcepts + 1, 1);
 		if (cJSON_GetArraySize(concepts) > 0) {
 			cJSON_ArrayForEach(c, concepts) {
-				const struct sv_concept *k = sv_codesystem_concept(cs, cstr(c, "code"));
+				const struct sv_concept *k = sv_codesystem_concept(cs, sv_jstr(c, "code"));
 				int m;
 				if (!k) {
 					rc = sv_fail(err, SV_ENOTFOUND, "the value set names code '%s', which is not in %s",
-						     cstr(c, "code") ? cstr(c, "code") : "", cs->url);
+						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
 					goto out;
 				}
 				if ((rc = clause_matches(snap, inc, cs, k, 0, &m, err)) != SV_OK)
@@ -358,7 +353,7 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t li
 			int drop = 0;
 			cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 				int m;
-				if (!cstr(inc, "system") || strcmp(cstr(inc, "system"), out->items[i].cs->url) != 0)
+				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
 					continue;
 				if ((rc = clause_matches(snap, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
 					goto out;

@@ -325,6 +325,30 @@ static int cmd_check_config(int argc, char **argv)
 }
 
 
+/* Opens the configured store; an empty one is first filled with the bundled content. NULL on error. */
+static struct sv_store *open_store_with_content(const struct sv_config *cfg)
+{
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	long count = 0;
+
+	if (sv_store_open(cfg->store_path, &st, &err) != SV_OK || sv_store_count(st, &count, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		sv_store_close(st);
+		return NULL;
+	}
+	if (count == 0) {
+		const char *item[1][2] = {{"content", cfg->content_dir}};
+		fprintf(stderr, "samsvar: empty store %s: loading bundled content from %s\n", cfg->store_path,
+			cfg->content_dir);
+		if (import_into(st, cfg, item, 1) != 0) {
+			sv_store_close(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
 static struct sv_snapshot *snapshot_or_complain(struct sv_store *st)
 {
 	struct sv_error err = {0};
@@ -341,7 +365,6 @@ static int cmd_translate(int argc, char **argv)
 	struct sv_store *st = NULL;
 	struct sv_snapshot *snap = NULL;
 	struct sv_error err = {0};
-	long count = 0;
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
@@ -350,15 +373,8 @@ static int cmd_translate(int argc, char **argv)
 		fprintf(stderr, "samsvar: translate needs either --system and --code, or --file\n");
 		return 2;
 	}
-	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK || sv_store_count(st, &count, &err) != SV_OK) {
-		fprintf(stderr, "samsvar: %s\n", err.message);
+	if (!(st = open_store_with_content(&cfg)))
 		goto out;
-	}
-	if (count == 0) {
-		const char *item[1][2] = {{"content", cfg.content_dir}};
-		if (import_into(st, &cfg, item, 1) != 0)
-			goto out;
-	}
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
 	if (o.file) {
@@ -402,7 +418,7 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_http *http = NULL;
 	struct sv_snapshot *snap;
 	struct sigaction sa;
-	long count = 0, dv = 0, dv_now;
+	long dv = 0, dv_now;
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
@@ -411,17 +427,8 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "samsvar: serve takes no import options\n");
 		return 2;
 	}
-	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK || sv_store_count(st, &count, &err) != SV_OK) {
-		fprintf(stderr, "samsvar: %s\n", err.message);
+	if (!(st = open_store_with_content(&cfg)))
 		goto out;
-	}
-	if (count == 0) {
-		const char *item[1][2] = {{"content", cfg.content_dir}};
-		fprintf(stderr, "samsvar: empty store %s: loading bundled content from %s\n", cfg.store_path,
-			cfg.content_dir);
-		if (import_into(st, &cfg, item, 1) != 0)
-			goto out;
-	}
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
 	sv_registry_init(&reg, snap);

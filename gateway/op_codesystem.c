@@ -1,4 +1,5 @@
 /* op_codesystem.c — CodeSystem $lookup, $validate-code and $subsumes. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 
@@ -70,24 +71,18 @@ enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const cha
 	return SV_OK;
 }
 
-static const char *cstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* The display in `lang` when the concept has a designation in it, else the concept's display. */
 static const char *display_in(const struct sv_codesystem *cs, const struct sv_concept *k, const char *lang)
 {
 	const cJSON *d;
-	const char *cslang = cstr(cs->resource, "language");
+	const char *cslang = sv_jstr(cs->resource, "language");
 
 	if (!lang || !*lang || (cslang && strncmp(cslang, lang, 2) == 0))
 		return k->display;
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		const char *l = cstr(d, "language");
-		if (l && strncmp(l, lang, strlen(lang)) == 0 && cstr(d, "value"))
-			return cstr(d, "value");
+		const char *l = sv_jstr(d, "language");
+		if (l && strncmp(l, lang, strlen(lang)) == 0 && sv_jstr(d, "value"))
+			return sv_jstr(d, "value");
 	}
 	return k->display;
 }
@@ -97,7 +92,7 @@ static int wanted(const cJSON *params, const char *prop)
 	const cJSON *p;
 	int any = 0;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
-		const char *n = cstr(p, "name"), *v;
+		const char *n = sv_jstr(p, "name"), *v;
 		if (!n || strcmp(n, "property") != 0)
 			continue;
 		any = 1;
@@ -127,14 +122,14 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	(void)status;
 	if ((rc = sv_req_code(req, "code", "coding", "system", &coding)) != SV_OK)
 		goto out;
-	rc = sv_req_codesystem(req, cstr(coding, "system"), cstr(coding, "version"),
+	rc = sv_req_codesystem(req, sv_jstr(coding, "system"), sv_jstr(coding, "version"),
 			sv_params_get(req->params, "coding") ? "coding" : "system", &cs);
 	if (rc != SV_OK)
 		goto out;
-	k = sv_codesystem_concept(cs, cstr(coding, "code"));
+	k = sv_codesystem_concept(cs, sv_jstr(coding, "code"));
 	if (!k) {
 		rc = sv_fail_at(&req->err, SV_ENOTFOUND, "code", "code '%s' is not in %s version %s",
-				cstr(coding, "code"), cs->url, cs->version);
+				sv_jstr(coding, "code"), cs->url, cs->version);
 		goto out;
 	}
 	res = sv_params_new();
@@ -145,7 +140,7 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	if (k->definition && wanted(req->params, "definition"))
 		sv_params_add(res, "definition", "String", k->definition);
 	if (wanted(req->params, "designation")) {
-		const char *cslang = cstr(cs->resource, "language");
+		const char *cslang = sv_jstr(cs->resource, "language");
 		if (cslang && k->display) {
 			cJSON *dp = sv_params_add_part(res, "designation");
 			sv_params_add(dp, "language", "Code", cslang);
@@ -154,11 +149,11 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
 			cJSON *dp = sv_params_add_part(res, "designation");
 			const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
-			if (cstr(d, "language"))
-				sv_params_add(dp, "language", "Code", cstr(d, "language"));
+			if (sv_jstr(d, "language"))
+				sv_params_add(dp, "language", "Code", sv_jstr(d, "language"));
 			if (cJSON_IsObject(use))
 				sv_params_add_value(dp, "use", "valueCoding", cJSON_Duplicate(use, 1));
-			sv_params_add(dp, "value", "String", cstr(d, "value") ? cstr(d, "value") : "");
+			sv_params_add(dp, "value", "String", sv_jstr(d, "value") ? sv_jstr(d, "value") : "");
 		}
 	}
 	if (wanted(req->params, "parent"))
@@ -171,7 +166,7 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 					  cJSON_CreateString(cs->concepts[k->children[i]].code));
 	/* The concept's own properties (other than the hierarchy, reported above). */
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-		const char *code = cstr(p, "code");
+		const char *code = sv_jstr(p, "code");
 		const cJSON *v;
 		if (!code || strcmp(code, "parent") == 0 || strcmp(code, "child") == 0 || !wanted(req->params, code))
 			continue;
@@ -196,10 +191,10 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 {
 	const struct sv_codesystem *cs = NULL;
 	const struct sv_concept *k;
-	const char *code = cstr(coding, "code"), *system = cstr(coding, "system");
+	const char *code = sv_jstr(coding, "code"), *system = sv_jstr(coding, "system");
 	char msg[600];
 
-	if (sv_req_codesystem(req, system, cstr(coding, "version"), "url", &cs) != SV_OK) {
+	if (sv_req_codesystem(req, system, sv_jstr(coding, "version"), "url", &cs) != SV_OK) {
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", req->err.message);
 		sv_error_clear(&req->err);
@@ -217,7 +212,7 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 		const cJSON *d;
 		int match = 0;
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-			match |= cstr(d, "value") && strcmp(cstr(d, "value"), want_display) == 0;
+			match |= sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), want_display) == 0;
 		if (!match) {
 			snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; "
 				 "the display is '%.200s'", want_display, code, k->display);
@@ -254,7 +249,7 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 		/* Valid when any coding of the concept is valid. */
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cc, "coding")) {
 			tmp = sv_params_new();
-			if (validate_coding(req, c, tmp, cstr(c, "display"))) {
+			if (validate_coding(req, c, tmp, sv_jstr(c, "display"))) {
 				cJSON_Delete(res);
 				res = tmp;
 				ok = 1;
@@ -269,7 +264,7 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	} else {
 		if ((rc = sv_req_code(req, "code", "coding", url ? "url" : "system", &coding)) != SV_OK)
 			goto out;
-		if (!cstr(coding, "system") && !req->id) {
+		if (!sv_jstr(coding, "system") && !req->id) {
 			rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
 			goto out;
 		}
@@ -295,18 +290,18 @@ enum sv_err sv_op_cs_subsumes(struct sv_request *req, cJSON **out, int *status)
 	if ((rc = sv_req_code(req, "codeA", "codingA", "system", &a)) != SV_OK ||
 	    (rc = sv_req_code(req, "codeB", "codingB", "system", &b)) != SV_OK)
 		goto out;
-	if (cstr(a, "system") && cstr(b, "system") && strcmp(cstr(a, "system"), cstr(b, "system")) != 0) {
+	if (sv_jstr(a, "system") && sv_jstr(b, "system") && strcmp(sv_jstr(a, "system"), sv_jstr(b, "system")) != 0) {
 		rc = sv_fail_at(&req->err, SV_EINVAL, "codingB", "codingA and codingB are from different systems");
 		goto out;
 	}
-	if ((rc = sv_req_codesystem(req, cstr(a, "system") ? cstr(a, "system") : cstr(b, "system"),
-			     cstr(a, "version"), "system", &cs)) != SV_OK)
+	if ((rc = sv_req_codesystem(req, sv_jstr(a, "system") ? sv_jstr(a, "system") : sv_jstr(b, "system"),
+			     sv_jstr(a, "version"), "system", &cs)) != SV_OK)
 		goto out;
-	ka = sv_codesystem_concept(cs, cstr(a, "code"));
-	kb = sv_codesystem_concept(cs, cstr(b, "code"));
+	ka = sv_codesystem_concept(cs, sv_jstr(a, "code"));
+	kb = sv_codesystem_concept(cs, sv_jstr(b, "code"));
 	if (!ka || !kb) {
 		rc = sv_fail_at(&req->err, SV_ENOTFOUND, ka ? "codeB" : "codeA", "code '%s' is not in %s",
-				ka ? cstr(b, "code") : cstr(a, "code"), cs->url);
+				ka ? sv_jstr(b, "code") : sv_jstr(a, "code"), cs->url);
 		goto out;
 	}
 	if (ka == kb)

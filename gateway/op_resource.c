@@ -1,4 +1,5 @@
 /* op_resource.c — the REST interactions: metadata, read and search of terminology resources. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "samsvar/version.h"
@@ -8,12 +9,6 @@
 #include <time.h>
 
 #define SEARCH_MAX 500
-
-static const char *cstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static cJSON *strings(const char *const *v, size_t n)
 {
@@ -31,14 +26,6 @@ static void add_operation(cJSON *ops, const char *name, const char *def)
 	cJSON_AddItemToArray(ops, o);
 }
 
-static void now_iso(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
@@ -47,7 +34,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	cJSON *cap = cJSON_CreateObject(), *sw, *impl, *rest, *r, *resources, *ops;
 	char date[32], url[400];
 
-	now_iso(date, sizeof(date));
+	sv_now_iso(date, sizeof(date));
 	cJSON_AddStringToObject(cap, "resourceType", "CapabilityStatement");
 	cJSON_AddStringToObject(cap, "status", "active");
 	cJSON_AddStringToObject(cap, "date", date);
@@ -109,7 +96,7 @@ static cJSON *terminology_capabilities(const struct sv_request *req)
 	cJSON *tc = cJSON_CreateObject(), *systems, *sw, *e, *v, *t;
 	char date[32];
 
-	now_iso(date, sizeof(date));
+	sv_now_iso(date, sizeof(date));
 	cJSON_AddStringToObject(tc, "resourceType", "TerminologyCapabilities");
 	cJSON_AddStringToObject(tc, "status", "active");
 	cJSON_AddStringToObject(tc, "date", date);
@@ -123,7 +110,7 @@ static cJSON *terminology_capabilities(const struct sv_request *req)
 		const struct sv_codesystem *cs = &req->snap->cs[i];
 		cJSON *entry = NULL, *it, *versions, *ver;
 		cJSON_ArrayForEach(it, systems)
-			if (strcmp(cstr(it, "uri"), cs->url) == 0)
+			if (strcmp(sv_jstr(it, "uri"), cs->url) == 0)
 				entry = it;
 		if (!entry) {
 			entry = cJSON_CreateObject();
@@ -184,7 +171,7 @@ enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 
 static int matches(const cJSON *res, const cJSON *params, const char *field)
 {
-	const char *want = sv_params_string(params, field), *have = cstr(res, field);
+	const char *want = sv_params_string(params, field), *have = sv_jstr(res, field);
 	if (!want)
 		return 1;
 	if (!have)
@@ -206,7 +193,7 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 
 	(void)status;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = cstr(p, "name");
+		const char *name = sv_jstr(p, "name");
 		int ok = 0;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			ok |= strcmp(name, known[i]) == 0;
@@ -249,7 +236,7 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 		{
 			char full[512];
 			snprintf(full, sizeof(full), "%s/%s/%s", req->cfg->canonical_base, req->type,
-				 cstr(res, "id") ? cstr(res, "id") : "");
+				 sv_jstr(res, "id") ? sv_jstr(res, "id") : "");
 			cJSON_AddStringToObject(entry, "fullUrl", full);
 		}
 		cJSON_AddItemToObject(entry, "resource", copy);

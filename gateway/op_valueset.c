@@ -1,4 +1,5 @@
 /* op_valueset.c — ValueSet $expand and $validate-code. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
@@ -10,12 +11,6 @@
 
 /* Hard cap on codes computed for one expansion (pages are cut from it). */
 #define EXPAND_HARD_CAP 2000000
-
-static const char *cstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* The value set an operation names: instance id, `url` (+`valueSetVersion`), or an inline `valueSet`
  * resource. *owned is set when the returned resource must be freed by the caller. */
@@ -39,7 +34,7 @@ static enum sv_err resolve_vs(struct sv_request *req, const cJSON **vs, cJSON **
 		return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "give either 'url' or 'valueSet', not both");
 	if (inline_p) {
 		const cJSON *res = cJSON_GetObjectItemCaseSensitive(inline_p, "resource");
-		if (!cJSON_IsObject(res) || !cstr(res, "resourceType") || strcmp(cstr(res, "resourceType"), "ValueSet"))
+		if (!cJSON_IsObject(res) || !sv_jstr(res, "resourceType") || strcmp(sv_jstr(res, "resourceType"), "ValueSet"))
 			return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "parameter 'valueSet' must hold a ValueSet resource");
 		*vs = res;
 		return SV_OK;
@@ -81,14 +76,6 @@ static void random_uuid(char *buf, size_t cap)
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(buf, cap, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static void now_iso(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void add_exp_param(cJSON *params, const char *name, const char *type, cJSON *value)
@@ -133,7 +120,7 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 			int hit = sv_text_contains(k->display, filter) || sv_text_contains(k->code, filter);
 			const cJSON *d;
 			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-				hit = hit || sv_text_contains(cstr(d, "value"), filter);
+				hit = hit || sv_text_contains(sv_jstr(d, "value"), filter);
 			if (hit)
 				e.items[w++] = e.items[i];
 		}
@@ -150,19 +137,19 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "resourceType", "ValueSet");
-	if (cstr(vs, "id"))
-		cJSON_AddStringToObject(res, "id", cstr(vs, "id"));
-	if (cstr(vs, "url"))
-		cJSON_AddStringToObject(res, "url", cstr(vs, "url"));
-	if (cstr(vs, "version"))
-		cJSON_AddStringToObject(res, "version", cstr(vs, "version"));
-	if (cstr(vs, "name"))
-		cJSON_AddStringToObject(res, "name", cstr(vs, "name"));
-	cJSON_AddStringToObject(res, "status", cstr(vs, "status") ? cstr(vs, "status") : "active");
+	if (sv_jstr(vs, "id"))
+		cJSON_AddStringToObject(res, "id", sv_jstr(vs, "id"));
+	if (sv_jstr(vs, "url"))
+		cJSON_AddStringToObject(res, "url", sv_jstr(vs, "url"));
+	if (sv_jstr(vs, "version"))
+		cJSON_AddStringToObject(res, "version", sv_jstr(vs, "version"));
+	if (sv_jstr(vs, "name"))
+		cJSON_AddStringToObject(res, "name", sv_jstr(vs, "name"));
+	cJSON_AddStringToObject(res, "status", sv_jstr(vs, "status") ? sv_jstr(vs, "status") : "active");
 	exp = cJSON_AddObjectToObject(res, "expansion");
 	random_uuid(buf, sizeof(buf));
 	cJSON_AddStringToObject(exp, "identifier", buf);
-	now_iso(buf, sizeof(buf));
+	sv_now_iso(buf, sizeof(buf));
 	cJSON_AddStringToObject(exp, "timestamp", buf);
 	cJSON_AddNumberToObject(exp, "total", (double)total);
 	cJSON_AddNumberToObject(exp, "offset", (double)offset);
@@ -186,9 +173,9 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		cJSON_AddStringToObject(c, "code", it->k->code);
 		if (lang) {
 			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
-				if (cstr(d, "language") && strncmp(cstr(d, "language"), lang, strlen(lang)) == 0 &&
-				    cstr(d, "value")) {
-					display = cstr(d, "value");
+				if (sv_jstr(d, "language") && strncmp(sv_jstr(d, "language"), lang, strlen(lang)) == 0 &&
+				    sv_jstr(d, "value")) {
+					display = sv_jstr(d, "value");
 					break;
 				}
 		}
@@ -245,7 +232,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	} else {
 		if ((rc = sv_req_code(req, "code", "coding", "system", &coding)) != SV_OK)
 			goto out;
-		if (!cstr(coding, "system")) {
+		if (!sv_jstr(coding, "system")) {
 			rc = sv_fail_at(&req->err, SV_EREQUIRED, "system", "parameter 'system' is required with 'code'");
 			goto out;
 		}
@@ -256,15 +243,15 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if ((rc = resolve_vs(req, &vs, &owned)) != SV_OK)
 		goto out;
 	cJSON_ArrayForEach(c, codings) {
-		sys = cstr(c, "system");
-		code = cstr(c, "code");
+		sys = sv_jstr(c, "system");
+		code = sv_jstr(c, "code");
 		if (!sys || !code)
 			continue;
 		if ((rc = sv_valueset_member(req->snap, vs, sys, code, &member, &k, &req->err)) != SV_OK)
 			goto out;
 		if (member) {
 			if (!want_display)
-				want_display = cstr(c, "display");
+				want_display = sv_jstr(c, "display");
 			break;
 		}
 	}
@@ -277,7 +264,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 			snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s", code ? code : "", sys);
 		else
 			snprintf(msg, sizeof(msg), "The code '%s' from %s is not in the value set %s", code, sys,
-				 cstr(vs, "url") ? cstr(vs, "url") : "(inline)");
+				 sv_jstr(vs, "url") ? sv_jstr(vs, "url") : "(inline)");
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", msg);
 	} else if (want_display && k->display && strcmp(want_display, k->display) != 0) {

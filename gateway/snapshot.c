@@ -1,4 +1,5 @@
 /* snapshot.c — immutable terminology snapshots and the registry that swaps them. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "samsvar/translate.h"
@@ -6,12 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 void sv_builder_init(struct sv_snapshot_builder *b)
 {
@@ -26,8 +21,8 @@ void sv_builder_release(struct sv_snapshot_builder *b)
 
 static int same_identity(const cJSON *a, const cJSON *b)
 {
-	const char *fa[] = {jstr(a, "resourceType"), jstr(a, "url"), jstr(a, "version")};
-	const char *fb[] = {jstr(b, "resourceType"), jstr(b, "url"), jstr(b, "version")};
+	const char *fa[] = {sv_jstr(a, "resourceType"), sv_jstr(a, "url"), sv_jstr(a, "version")};
+	const char *fb[] = {sv_jstr(b, "resourceType"), sv_jstr(b, "url"), sv_jstr(b, "version")};
 	for (int i = 0; i < 3; i++)
 		if (!fa[i] || !fb[i] || strcmp(fa[i], fb[i]) != 0)
 			return 0;
@@ -36,7 +31,7 @@ static int same_identity(const cJSON *a, const cJSON *b)
 
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
 {
-	const char *type = jstr(resource, "resourceType");
+	const char *type = sv_jstr(resource, "resourceType");
 	cJSON *it;
 	int i = 0;
 
@@ -44,7 +39,7 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
 		cJSON_Delete(resource);
 		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet or ConceptMap");
 	}
-	if (!jstr(resource, "url") || !jstr(resource, "version")) {
+	if (!sv_jstr(resource, "url") || !sv_jstr(resource, "version")) {
 		cJSON_Delete(resource);
 		return sv_fail_at(err, SV_EINVAL, "url", "%s needs both url and version", type);
 	}
@@ -128,16 +123,16 @@ static void flat_push(struct flat *f, const cJSON *c, const char *parent_code)
 	}
 	k = &f->v[f->n];
 	memset(k, 0, sizeof(*k));
-	k->code = jstr(c, "code");
-	k->display = jstr(c, "display");
-	k->definition = jstr(c, "definition");
+	k->code = sv_jstr(c, "code");
+	k->display = sv_jstr(c, "display");
+	k->definition = sv_jstr(c, "definition");
 	k->json = c;
 	f->pcodes[f->n] = sv_xcalloc((size_t)cJSON_GetArraySize(props) + 1, sizeof(char *));
 	if (parent_code)
 		f->pcodes[f->n][np++] = parent_code;
 	cJSON_ArrayForEach(p, props) {
-		const char *pc = jstr(p, "code");
-		const char *pv = jstr(p, "valueCode");
+		const char *pc = sv_jstr(p, "code");
+		const char *pv = sv_jstr(p, "valueCode");
 		if (pc && pv && (strcmp(pc, "parent") == 0 || strcmp(pc, "subsumedBy") == 0))
 			f->pcodes[f->n][np++] = pv;
 	}
@@ -153,7 +148,7 @@ static enum sv_err flatten(struct flat *f, const cJSON *concepts, const char *pa
 	if (depth > 64)
 		return sv_fail(err, SV_EINVAL, "concept hierarchy nested deeper than 64");
 	cJSON_ArrayForEach(c, concepts) {
-		const char *code = jstr(c, "code");
+		const char *code = sv_jstr(c, "code");
 		if (!code || !*code)
 			return sv_fail(err, SV_EINVAL, "a concept has no code");
 		flat_push(f, c, parent);
@@ -183,13 +178,13 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 
 	memset(cs, 0, sizeof(*cs));
 	cs->resource = res;
-	cs->url = jstr(res, "url");
-	cs->version = jstr(res, "version");
-	cs->name = jstr(res, "name");
-	cs->title = jstr(res, "title");
-	cs->status = jstr(res, "status");
-	cs->content = jstr(res, "content");
-	cs->id = jstr(res, "id");
+	cs->url = sv_jstr(res, "url");
+	cs->version = sv_jstr(res, "version");
+	cs->name = sv_jstr(res, "name");
+	cs->title = sv_jstr(res, "title");
+	cs->status = sv_jstr(res, "status");
+	cs->content = sv_jstr(res, "content");
+	cs->id = sv_jstr(res, "id");
 	cs_flag = cJSON_GetObjectItemCaseSensitive(res, "caseSensitive");
 	cs->case_sensitive = !cJSON_IsFalse(cs_flag);
 
@@ -294,12 +289,12 @@ static void resource_init(struct sv_resource *r, cJSON *res)
 {
 	memset(r, 0, sizeof(*r));
 	r->resource = res;
-	r->url = jstr(res, "url");
-	r->version = jstr(res, "version");
-	r->name = jstr(res, "name");
-	r->title = jstr(res, "title");
-	r->status = jstr(res, "status");
-	r->id = jstr(res, "id");
+	r->url = sv_jstr(res, "url");
+	r->version = sv_jstr(res, "version");
+	r->name = sv_jstr(res, "name");
+	r->title = sv_jstr(res, "title");
+	r->status = sv_jstr(res, "status");
+	r->id = sv_jstr(res, "id");
 }
 
 static void add_key(struct sv_snapshot *s, char tag, const char *url, const char *version, uint32_t idx,
@@ -352,7 +347,7 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 	sv_strmap_init(&s->by_key, total * 2 + 8);
 
 	while ((res = cJSON_DetachItemFromArray(b->resources, 0)) != NULL) {
-		const char *type = jstr(res, "resourceType");
+		const char *type = sv_jstr(res, "resourceType");
 		if (strcmp(type, "CodeSystem") == 0) {
 			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
 				codesystem_free(&s->cs[s->ncs]);

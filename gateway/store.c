@@ -1,4 +1,5 @@
 /* store.c — SQLite persistence of FHIR terminology resources with an audit trail. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/store.h"
 #include "samsvar/strmap.h"
 
@@ -111,12 +112,6 @@ void sv_store_rollback(struct sv_store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static const char *str_field(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* FHIR ids are [A-Za-z0-9-.]{1,64}: derived from the url's last segment and the version. */
 static void derive_id(const char *url, const char *version, char *out, size_t cap)
 {
@@ -154,21 +149,13 @@ static int id_taken(struct sv_store *st, const char *type, const char *id)
 	return taken;
 }
 
-static void now_iso(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor, const char *source,
 			 struct sv_error *err)
 {
-	const char *type = str_field(resource, "resourceType");
-	const char *url = str_field(resource, "url");
-	const char *version = str_field(resource, "version");
-	const char *id = str_field(resource, "id");
+	const char *type = sv_jstr(resource, "resourceType");
+	const char *url = sv_jstr(resource, "url");
+	const char *version = sv_jstr(resource, "version");
+	const char *id = sv_jstr(resource, "id");
 	sqlite3_stmt *q = NULL;
 	char *json = NULL, idbuf[80], ts[32];
 	const char *action = "create";
@@ -215,13 +202,13 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 			}
 		}
 		cJSON_AddStringToObject(resource, "id", idbuf);
-		id = str_field(resource, "id");
+		id = sv_jstr(resource, "id");
 	}
 
 	json = cJSON_PrintUnformatted(resource);
 	if (!json)
 		SV_BUG("cJSON_PrintUnformatted failed");
-	now_iso(ts, sizeof(ts));
+	sv_now_iso(ts, sizeof(ts));
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO resource(type,url,version,id,name,status,json,updated) "
 			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(type,url,version) DO UPDATE SET "
@@ -234,8 +221,8 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	sqlite3_bind_text(q, 2, url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 4, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, str_field(resource, "name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, str_field(resource, "status"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, sv_jstr(resource, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, sv_jstr(resource, "status"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, ts, -1, SQLITE_STATIC);
 	step = sqlite3_step(q);

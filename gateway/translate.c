@@ -1,4 +1,5 @@
 /* translate.c — ConceptMap indexes and $translate (R4 and R5), see translate.h for the decisions. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/translate.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
@@ -95,12 +96,6 @@ static enum eqv eq_compose(enum eqv a, enum eqv b)
 	if (a == EQ_RELATEDTO || b == EQ_RELATEDTO)
 		return EQ_RELATEDTO;
 	return EQ_INEXACT;
-}
-
-static const char *jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static int streq(const char *a, const char *b)
@@ -208,7 +203,7 @@ void sv_cmindex_free(void *index)
 static const char *first_str(const cJSON *o, const char *const *names, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *s = jstr(o, names[i]);
+		const char *s = sv_jstr(o, names[i]);
 		if (s)
 			return s;
 	}
@@ -220,20 +215,20 @@ static void group_read(struct cm_group *g, const cJSON *gj)
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(gj, "unmapped");
 
 	memset(g, 0, sizeof(*g));
-	g->src = jstr(gj, "source");
-	g->src_ver = jstr(gj, "sourceVersion");
-	g->tgt = jstr(gj, "target");
-	g->tgt_ver = jstr(gj, "targetVersion");
+	g->src = sv_jstr(gj, "source");
+	g->src_ver = sv_jstr(gj, "sourceVersion");
+	g->tgt = sv_jstr(gj, "target");
+	g->tgt_ver = sv_jstr(gj, "targetVersion");
 	/* R5 writes source/target as canonical "url|version". Those strings stay in the resource, so
 	 * a versioned canonical keeps its version in the key: rare, and a map author can drop it. */
 	if (cJSON_IsObject(u)) {
-		g->unmapped_mode = jstr(u, "mode");
-		g->unmapped_code = jstr(u, "code");
-		g->unmapped_display = jstr(u, "display");
-		g->unmapped_url = jstr(u, "url");
+		g->unmapped_mode = sv_jstr(u, "mode");
+		g->unmapped_code = sv_jstr(u, "code");
+		g->unmapped_display = sv_jstr(u, "display");
+		g->unmapped_url = sv_jstr(u, "url");
 		if (!g->unmapped_url)
-			g->unmapped_url = jstr(u, "otherMap");
-		g->has_unmapped_eq = eq_parse(jstr(u, "relationship"), &g->unmapped_eq);
+			g->unmapped_url = sv_jstr(u, "otherMap");
+		g->has_unmapped_eq = eq_parse(sv_jstr(u, "relationship"), &g->unmapped_eq);
 	}
 }
 
@@ -273,19 +268,19 @@ void *sv_cmindex_build(const cJSON *conceptmap, struct sv_error *err)
 		cJSON_ArrayForEach(ej, cJSON_GetObjectItemCaseSensitive(gj, "element")) {
 			struct cm_element *e = &x->el[x->nel];
 			e->group = gi;
-			e->code = jstr(ej, "code");
-			e->display = jstr(ej, "display");
+			e->code = sv_jstr(ej, "code");
+			e->display = sv_jstr(ej, "display");
 			e->nomap = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ej, "noMap"));
 			e->first_target = x->ntg;
 			cJSON_ArrayForEach(tj, cJSON_GetObjectItemCaseSensitive(ej, "target")) {
 				struct cm_target *t = &x->tg[x->ntg];
-				const char *r4 = jstr(tj, "equivalence");
+				const char *r4 = sv_jstr(tj, "equivalence");
 				t->element = x->nel;
-				t->code = jstr(tj, "code");
-				t->display = jstr(tj, "display");
+				t->code = sv_jstr(tj, "code");
+				t->display = sv_jstr(tj, "display");
 				if (eq_parse(r4, &t->eq)) {
 					t->eq_text = r4;
-				} else if (!eq_parse(jstr(tj, "relationship"), &t->eq)) {
+				} else if (!eq_parse(sv_jstr(tj, "relationship"), &t->eq)) {
 					/* R4 makes equivalence required; its default meaning is "equivalent". */
 					t->eq = t->code ? EQ_EQUIVALENT : EQ_UNMATCHED;
 				}
@@ -317,7 +312,7 @@ void *sv_cmindex_build(const cJSON *conceptmap, struct sv_error *err)
 	return x;
 bad:
 	sv_fail(err, SV_EINVAL, "ConceptMap %s: group, element and target must be arrays",
-		jstr(conceptmap, "url") ? jstr(conceptmap, "url") : "(no url)");
+		sv_jstr(conceptmap, "url") ? sv_jstr(conceptmap, "url") : "(no url)");
 	sv_cmindex_free(x);
 	return NULL;
 }
@@ -393,21 +388,21 @@ static const struct sv_codesystem *find_cs(const struct tx *t, const char *url, 
 static void depends_read(const cJSON *d, const char **attr, const char **system, const char **code)
 {
 	const cJSON *c;
-	*attr = jstr(d, "property");
+	*attr = sv_jstr(d, "property");
 	if (!*attr)
-		*attr = jstr(d, "attribute");
-	*system = jstr(d, "system");
-	*code = jstr(d, "value");
+		*attr = sv_jstr(d, "attribute");
+	*system = sv_jstr(d, "system");
+	*code = sv_jstr(d, "value");
 	if (*code)
 		return;
 	if ((c = cJSON_GetObjectItemCaseSensitive(d, "valueCoding")) != NULL) {
-		*system = jstr(c, "system");
-		*code = jstr(c, "code");
+		*system = sv_jstr(c, "system");
+		*code = sv_jstr(c, "code");
 		return;
 	}
-	*code = jstr(d, "valueCode");
+	*code = sv_jstr(d, "valueCode");
 	if (!*code)
-		*code = jstr(d, "valueString");
+		*code = sv_jstr(d, "valueString");
 	c = cJSON_GetObjectItemCaseSensitive(d, "valueBoolean");
 	if (!*code && cJSON_IsBool(c))
 		*code = cJSON_IsTrue(c) ? "true" : "false";
@@ -689,14 +684,14 @@ static void read_dep_value(struct tx *t, const char *attr, const cJSON *part)
 	if ((v = cJSON_GetObjectItemCaseSensitive(part, "valueCodeableConcept")) != NULL ||
 	    (v = cJSON_GetObjectItemCaseSensitive(part, "concept")) != NULL) {
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "coding")) {
-			if (t->ndeps < MAX_DEPS && jstr(c, "code"))
-				t->deps[t->ndeps++] = (struct dep){attr, jstr(c, "system"), jstr(c, "code")};
+			if (t->ndeps < MAX_DEPS && sv_jstr(c, "code"))
+				t->deps[t->ndeps++] = (struct dep){attr, sv_jstr(c, "system"), sv_jstr(c, "code")};
 		}
 		return;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(part, "valueCoding")) != NULL) {
-		if (jstr(v, "code"))
-			t->deps[t->ndeps++] = (struct dep){attr, jstr(v, "system"), jstr(v, "code")};
+		if (sv_jstr(v, "code"))
+			t->deps[t->ndeps++] = (struct dep){attr, sv_jstr(v, "system"), sv_jstr(v, "code")};
 		return;
 	}
 	if (sv_param_text(part))
@@ -712,7 +707,7 @@ static enum sv_err read_deps(struct tx *t, const cJSON *params, struct sv_error 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
 		const char *attr = NULL;
 		int nvalues = 0;
-		if (!streq(jstr(p, "name"), "dependency"))
+		if (!streq(sv_jstr(p, "name"), "dependency"))
 			continue;
 		if (!cJSON_GetObjectItemCaseSensitive(p, "part"))
 			return sv_fail_at(err, SV_EINVAL, "dependency",
@@ -721,7 +716,7 @@ static enum sv_err read_deps(struct tx *t, const cJSON *params, struct sv_error 
 		if (!attr)
 			attr = sv_params_string(p, "attribute");
 		cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(p, "part")) {
-			const char *n = jstr(q, "name");
+			const char *n = sv_jstr(q, "name");
 			if (streq(n, "concept") || streq(n, "value")) {
 				read_dep_value(t, attr, q);
 				nvalues++;
@@ -793,21 +788,21 @@ static enum sv_err read_input(const cJSON *params, int reverse, int *r5_reverse,
 		in->owned = sv_param_coding(chosen, chosen_name, err);
 		if (!in->owned)
 			return err ? err->code : SV_EINVAL;
-		in->codes[0] = jstr(in->owned, "code");
-		in->systems[0] = jstr(in->owned, "system");
+		in->codes[0] = sv_jstr(in->owned, "code");
+		in->systems[0] = sv_jstr(in->owned, "system");
 		if (!in->codes[0] || !in->systems[0])
 			return sv_fail_at(err, SV_EINVAL, chosen_name, "%s needs system and code", chosen_name);
-		if (jstr(in->owned, "version"))
-			in->version = jstr(in->owned, "version");
+		if (sv_jstr(in->owned, "version"))
+			in->version = sv_jstr(in->owned, "version");
 		in->n = 1;
 	} else {
 		const cJSON *cc = sv_param_codeableconcept(chosen, chosen_name, err), *c;
 		if (!cc)
 			return err ? err->code : SV_EINVAL;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cc, "coding")) {
-			if (in->n < MAX_CODINGS && jstr(c, "code") && jstr(c, "system")) {
-				in->codes[in->n] = jstr(c, "code");
-				in->systems[in->n++] = jstr(c, "system");
+			if (in->n < MAX_CODINGS && sv_jstr(c, "code") && sv_jstr(c, "system")) {
+				in->codes[in->n] = sv_jstr(c, "code");
+				in->systems[in->n++] = sv_jstr(c, "system");
 			}
 		}
 		if (!in->n)
@@ -839,7 +834,7 @@ static enum sv_err build_overlay(const cJSON *params, struct sv_snapshot **ovl, 
 	*inline_map = NULL;
 	sv_builder_init(&b);
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
-		const char *name = jstr(p, "name");
+		const char *name = sv_jstr(p, "name");
 		const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "resource");
 		if (!streq(name, "tx-resource") && !streq(name, "conceptMap"))
 			continue;
@@ -848,12 +843,12 @@ static enum sv_err build_overlay(const cJSON *params, struct sv_snapshot **ovl, 
 			goto out;
 		}
 		if (streq(name, "conceptMap")) {
-			if (!streq(jstr(res, "resourceType"), "ConceptMap")) {
+			if (!streq(sv_jstr(res, "resourceType"), "ConceptMap")) {
 				rc = sv_fail_at(err, SV_EINVAL, name, "conceptMap must be a ConceptMap");
 				goto out;
 			}
-			cm_url = jstr(res, "url");
-			cm_ver = jstr(res, "version");
+			cm_url = sv_jstr(res, "url");
+			cm_ver = sv_jstr(res, "version");
 		}
 		rc = sv_builder_add(&b, cJSON_Duplicate(res, 1), err);
 		if (rc != SV_OK) {
@@ -895,14 +890,14 @@ static void add_entry(cJSON *match, const char *name, const cJSON *entry, int r5
 {
 	const char *attr, *sys, *code;
 	cJSON *part = sv_params_add_part(match, name);
-	const char *display = jstr(entry, "display");
+	const char *display = sv_jstr(entry, "display");
 
 	depends_read(entry, &attr, &sys, &code);
 	if (attr)
 		sv_params_add(part, r5 ? "attribute" : "element", "Uri", attr);
 	if (!code)
 		return;
-	if (r5 && !sys && !jstr(entry, "value")) {
+	if (r5 && !sys && !sv_jstr(entry, "value")) {
 		/* An R5 map's own value[x] is passed on as it is. */
 		static const char *const KEEP[] = {"valueCode", "valueString", "valueBoolean", "valueQuantity"};
 		for (size_t i = 0; i < sizeof(KEEP) / sizeof(KEEP[0]); i++) {
