@@ -194,12 +194,54 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 	return SV_OK;
 }
 
+/* Is (system, code) in every value set named by clause `inc` (a clause of valueSet references only)? */
+static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
+				    const char *code, int depth, int *member, const struct sv_concept **k,
+				    struct sv_error *err)
+{
+	const cJSON *v;
+	enum sv_err rc;
+
+	*member = 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+		const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+		if (!r)
+			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
+				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
+		if ((rc = member_rec(snap, r->resource, system, code, depth + 1, member, k, err)) != SV_OK)
+			return rc;
+		if (!*member)
+			return SV_OK;
+	}
+	return SV_OK;
+}
+
+/* Does clause `inc` (of an include or exclude) take in (system, code)? */
+static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
+				const char *code, int depth, int *match, const struct sv_concept **k,
+				struct sv_error *err)
+{
+	const struct sv_codesystem *cs = NULL;
+	enum sv_err rc;
+
+	*match = 0;
+	if (!sv_jstr(inc, "system"))
+		return in_all_valuesets(snap, inc, system, code, depth, match, k, err);
+	if (strcmp(sv_jstr(inc, "system"), system) != 0)
+		return SV_OK;
+	if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+		return rc;
+	*k = sv_codesystem_concept(cs, code);
+	if (!*k)
+		return SV_OK;
+	return clause_matches(snap, inc, cs, *k, depth, match, err);
+}
+
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
 			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
-	const struct sv_codesystem *cs = NULL;
-	const struct sv_concept *k = NULL;
+	const struct sv_concept *k = NULL, *kx = NULL;
 	enum sv_err rc;
 	int in = 0;
 
@@ -209,28 +251,16 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 	if (depth > MAX_VS_DEPTH)
 		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
-		int m;
-		if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), system) != 0)
-			continue;
-		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+		if ((rc = clause_takes(snap, inc, system, code, depth, &in, &k, err)) != SV_OK)
 			return rc;
-		k = sv_codesystem_concept(cs, code);
-		if (!k)
-			continue;
-		if ((rc = clause_matches(snap, inc, cs, k, depth, &m, err)) != SV_OK)
-			return rc;
-		if (m) {
-			in = 1;
+		if (in)
 			break;
-		}
 	}
 	if (!in)
 		return SV_OK;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 		int m;
-		if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), system) != 0)
-			continue;
-		if ((rc = clause_matches(snap, inc, cs, k, depth, &m, err)) != SV_OK)
+		if ((rc = clause_takes(snap, inc, system, code, depth, &m, &kx, err)) != SV_OK)
 			return rc;
 		if (m)
 			return SV_OK;
@@ -269,8 +299,8 @@ static void note_system(struct sv_expansion *e, const struct sv_codesystem *cs)
 	cJSON_AddItemToArray(e->used_systems, cJSON_CreateString(buf));
 }
 
-enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
-		      struct sv_error *err)
+static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, int depth,
+			      struct sv_expansion *out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	unsigned char **seen = sv_xcalloc(snap->ncs + 1, sizeof(*seen));
@@ -297,11 +327,12 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t li
 						     cJSON_IsString(v) ? v->valuestring : "(not a url)");
 					goto out;
 				}
-				if (vs == r->resource) {
-					rc = sv_fail(err, SV_EINVAL, "value set includes itself");
+				if (depth >= MAX_VS_DEPTH) {
+					rc = sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d "
+						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
 					goto out;
 				}
-				rc = sv_expand(snap, r->resource, limit, &sub, err);
+				rc = expand_rec(snap, r->resource, limit, depth + 1, &sub, err);
 				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
 					ci = (size_t)(sub.items[i].cs - snap->cs);
 					if (!seen[ci])
@@ -372,6 +403,12 @@ out:
 		free(seen[i]);
 	free(seen);
 	return rc;
+}
+
+enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
+		      struct sv_error *err)
+{
+	return expand_rec(snap, vs, limit, 0, out, err);
 }
 
 void sv_expansion_release(struct sv_expansion *e)

@@ -52,8 +52,9 @@ static int in_list(const char *s, size_t n, const char *const *list, size_t coun
 /* Media type of one header item: its type/subtype span, and whether fhirVersion=5 is among params. */
 static void media_type(const char *item, size_t n, const char **type, size_t *tlen, int *v5, double *q)
 {
+	const char *lim = item + n;
 	const char *semi = memchr(item, ';', n);
-	const char *end = semi ? semi : item + n;
+	const char *end = semi ? semi : lim;
 
 	while (item < end && (*item == ' ' || *item == '\t'))
 		item++;
@@ -63,9 +64,9 @@ static void media_type(const char *item, size_t n, const char **type, size_t *tl
 	*tlen = (size_t)(end - item);
 	*v5 = 0;
 	*q = 1.0;
-	while (semi && semi < item + n) {
-		const char *p = semi + 1, *stop = memchr(p, ';', (size_t)(item + n - p));
-		size_t plen = stop ? (size_t)(stop - p) : (size_t)(item + n - p);
+	while (semi && semi < lim) {
+		const char *p = semi + 1, *stop = memchr(p, ';', (size_t)(lim - p));
+		size_t plen = stop ? (size_t)(stop - p) : (size_t)(lim - p);
 		while (plen && *p == ' ') {
 			p++;
 			plen--;
@@ -82,7 +83,7 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 			      int *fhir_version, struct sv_error *err)
 {
 	double best_q = 0;
-	int found = 0;
+	int found = 0, best_v5 = 0;
 
 	*fmt = SV_FMT_JSON;
 	if (format_param && *format_param) {
@@ -126,11 +127,12 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 			best_q = q;
 			*fmt = f;
 			found = 1;
-			if (v5)
-				*fhir_version = 5;
+			best_v5 = v5;
 		}
 		p = comma ? comma + 1 : NULL;
 	}
+	if (found && best_v5)
+		*fhir_version = 5;
 	if (!found)
 		return sv_fail(err, SV_ENOTACCEPT,
 			       "none of the Accept types '%s' is served: use application/fhir+json or "
@@ -164,20 +166,26 @@ enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, i
 		       "or application/fhir+xml", content_type);
 }
 
-static int json_depth(const cJSON *j, int depth)
+/* Checks nesting depth and duplicate object keys (FHIR JSON forbids them; cJSON keeps both).
+ * Returns 0 when fine, 1 too deep, 2 duplicate key (*dup names it). */
+static int json_check(const cJSON *j, int depth, const char **dup)
 {
-	const cJSON *c;
-	int max = depth;
+	const cJSON *c, *d;
 	if (depth > SV_FHIR_MAX_DEPTH)
-		return depth;
+		return 1;
 	cJSON_ArrayForEach(c, j) {
-		int d = json_depth(c, depth + 1);
-		if (d > max)
-			max = d;
-		if (max > SV_FHIR_MAX_DEPTH)
-			break;
+		int rc;
+		if (cJSON_IsObject(j) && c->string) {
+			for (d = j->child; d != c; d = d->next)
+				if (d->string && strcmp(d->string, c->string) == 0) {
+					*dup = c->string;
+					return 2;
+				}
+		}
+		if ((rc = json_check(c, depth + 1, dup)) != 0)
+			return rc;
 	}
-	return max;
+	return 0;
 }
 
 cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, struct sv_error *err)
@@ -202,10 +210,18 @@ cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, stru
 		sv_fail(err, SV_EINVAL, "the body must be a JSON object (a FHIR resource)");
 		return NULL;
 	}
-	if (json_depth(j, 0) > SV_FHIR_MAX_DEPTH) {
-		cJSON_Delete(j);
-		sv_fail(err, SV_EINVAL, "the body is nested deeper than %d levels", SV_FHIR_MAX_DEPTH);
-		return NULL;
+	{
+		const char *dup = NULL;
+		switch (json_check(j, 0, &dup)) {
+		case 1:
+			sv_fail(err, SV_EINVAL, "the body is nested deeper than %d levels", SV_FHIR_MAX_DEPTH);
+			cJSON_Delete(j);
+			return NULL;
+		case 2:
+			sv_fail(err, SV_EINVAL, "the body has the key '%.100s' twice in one object", dup);
+			cJSON_Delete(j);
+			return NULL;
+		}
 	}
 	return j;
 }

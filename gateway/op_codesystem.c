@@ -208,19 +208,13 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 		sv_params_add(res, "message", "String", msg);
 		return 0;
 	}
-	if (want_display && k->display && strcmp(want_display, k->display) != 0) {
-		const cJSON *d;
-		int match = 0;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-			match |= sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), want_display) == 0;
-		if (!match) {
-			snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; "
-				 "the display is '%.200s'", want_display, code, k->display);
-			sv_params_add_bool(res, "result", 0);
-			sv_params_add(res, "message", "String", msg);
-			sv_params_add(res, "display", "String", k->display);
-			return 0;
-		}
+	if (want_display && k->display && !sv_concept_has_display(k, want_display)) {
+		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; "
+			 "the display is '%.200s'", want_display, code, k->display);
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", msg);
+		sv_params_add(res, "display", "String", k->display);
+		return 0;
 	}
 	sv_params_add_bool(res, "result", 1);
 	if (k->display)

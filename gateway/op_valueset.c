@@ -267,7 +267,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 				 sv_jstr(vs, "url") ? sv_jstr(vs, "url") : "(inline)");
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", msg);
-	} else if (want_display && k->display && strcmp(want_display, k->display) != 0) {
+	} else if (want_display && k->display && !sv_concept_has_display(k, want_display)) {
 		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the display "
 			 "is '%.200s'", want_display, k->code, k->display);
 		sv_params_add_bool(res, "result", 0);

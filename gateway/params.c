@@ -102,8 +102,8 @@ enum sv_err sv_params_int(const cJSON *params, const char *name, long dflt, long
 	if (!v)
 		v = cJSON_GetObjectItemCaseSensitive(p, "valuePositiveInt");
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble != (double)(long)v->valuedouble)
-			goto bad;
+		if (!(v->valuedouble > -9e18 && v->valuedouble < 9e18) || v->valuedouble != (double)(long)v->valuedouble)
+			goto bad; /* range first: casting an out-of-range double to long is undefined */
 		n = (long)v->valuedouble;
 	} else if ((t = sv_param_text(p)) != NULL) {
 		char *end;

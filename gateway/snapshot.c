@@ -40,8 +40,9 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
 		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet or ConceptMap");
 	}
 	if (!sv_jstr(resource, "url") || !sv_jstr(resource, "version")) {
+		sv_fail_at(err, SV_EINVAL, "url", "%s needs both url and version", type); /* type is in resource */
 		cJSON_Delete(resource);
-		return sv_fail_at(err, SV_EINVAL, "url", "%s needs both url and version", type);
+		return SV_EINVAL;
 	}
 	cJSON_ArrayForEach(it, b->resources) {
 		if (same_identity(it, resource)) {
@@ -250,6 +251,17 @@ const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, c
 	if (!code || !sv_strmap_get(&cs->index, code, &i))
 		return NULL;
 	return &cs->concepts[i];
+}
+
+int sv_concept_has_display(const struct sv_concept *k, const char *display)
+{
+	const cJSON *d;
+	if (k->display && strcmp(k->display, display) == 0)
+		return 1;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+		if (sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), display) == 0)
+			return 1;
+	return 0;
 }
 
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
@@ -491,7 +503,10 @@ const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *s, 
 	/* A version given as a prefix (SNOMED edition URI without a date) means its latest. */
 	for (i = 0; i < s->ncs; i++) {
 		const struct sv_codesystem *c = &s->cs[i];
-		if (strcmp(c->url, url) == 0 && strncmp(c->version, version, strlen(version)) == 0 &&
+		size_t n = strlen(version);
+		/* The prefix must end at a path boundary: ".../sct/9" is not edition 900000000000207008. */
+		if (strcmp(c->url, url) == 0 && strncmp(c->version, version, n) == 0 &&
+		    (c->version[n] == '/' || version[n - 1] == '/') &&
 		    (!best || sv_version_cmp(c->version, best->version) > 0))
 			best = c;
 	}

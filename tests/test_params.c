@@ -123,7 +123,8 @@ Test(params, int_proper_and_text)
 			 "{\"name\":\"fraci\",\"valueInteger\":1.5},{\"name\":\"sp\",\"valueString\":\" 12\"},"
 			 "{\"name\":\"tail\",\"valueString\":\"12a\"},{\"name\":\"empty\",\"valueString\":\"\"},"
 			 "{\"name\":\"huge\",\"valueString\":\"99999999999999999999999\"},"
-			 "{\"name\":\"minus\",\"valueString\":\"-\"},{\"name\":\"b\",\"valueBoolean\":true}]}");
+			 "{\"name\":\"minus\",\"valueString\":\"-\"},{\"name\":\"b\",\"valueBoolean\":true},"
+			 "{\"name\":\"big\",\"valueInteger\":5.5e101},{\"name\":\"nbig\",\"valueInteger\":-1e300}]}");
 	struct sv_error err;
 	long v;
 
@@ -145,7 +146,7 @@ Test(params, int_proper_and_text)
 	cr_assert_str_eq(err.expression, "count");
 	cr_assert(strstr(err.message, "between 0 and 10"), "%s", err.message);
 	cr_assert_eq(sv_params_int(p, "neg", 0, 0, 10, &v, &err), SV_EINVAL);
-	static const char *const bad[] = {"frac", "fraci", "sp", "tail", "empty", "huge", "minus", "b"};
+	static const char *const bad[] = {"frac", "fraci", "sp", "tail", "empty", "huge", "minus", "b", "big", "nbig"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sv_error_clear(&err);
 		cr_assert_eq(sv_params_int(p, bad[i], 0, -1000, 1000, &v, &err), SV_EINVAL, "%s accepted", bad[i]);

@@ -463,6 +463,9 @@ Test(snapshot, snomed_edition_prefix_picks_latest_of_edition)
 	cr_assert_not_null(c);
 	cr_assert_str_eq(c->version, "http://snomed.info/sct/51000202101/version/20250315");
 	cr_assert_null(sv_snapshot_codesystem(s, SCT_URL, SCT_EDITION "/version/19990101"));
+	/* A prefix only counts at a path boundary: ".../sct/9" is not edition 900000000000207008. */
+	cr_assert_null(sv_snapshot_codesystem(s, SCT_URL, "http://snomed.info/sct/9"));
+	cr_assert_null(sv_snapshot_codesystem(s, SCT_URL, SCT_EDITION "/version/2020"));
 	sv_snapshot_release(s);
 }
 

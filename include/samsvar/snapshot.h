@@ -106,6 +106,9 @@ const void *sv_snapshot_by_id(const struct sv_snapshot *snap, char type, const c
 /* Returns the concept with `code` in `cs`, or NULL. */
 const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, const char *code);
 
+/* Returns 1 when `display` is the concept's display or one of its designations (any language). */
+int sv_concept_has_display(const struct sv_concept *k, const char *display);
+
 /* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
 

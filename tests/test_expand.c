@@ -1,0 +1,485 @@
+/* test_expand.c — ValueSet expansion and membership over a snapshot holding the real FSIII code
+ * system (../shared/terminology/fsiii-codesystem-20240530.json); implicit value sets, compose with
+ * concept lists, filters, excludes, nested value sets, caps, and the accent-folding text match. */
+#include "samsvar/expand.h"
+#include "support/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FSIII_URL "urn:oid:1.2.208.176.2.21"
+#define VS_BASE "https://fhir.samsvar.no/ValueSet/"
+
+static struct sv_snapshot *snap;
+
+static cJSON *parse(const char *json)
+{
+	cJSON *j = cJSON_Parse(json);
+	cr_assert_not_null(j, "bad test JSON: %s", json);
+	return j;
+}
+
+/* The FSIII code system plus the value sets given as JSON texts (NULL-terminated list). */
+static void build(const char *const *valuesets)
+{
+	char *path, *text;
+	struct sv_snapshot_builder b;
+	struct sv_error err;
+
+	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
+	text = ts_read_file(path, NULL);
+	cr_assert_not_null(text);
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
+	for (size_t i = 0; valuesets && valuesets[i]; i++)
+		cr_assert_eq(sv_builder_add(&b, parse(valuesets[i]), &err), SV_OK, "%s", err.message);
+	snap = sv_builder_build(&b, &err);
+	cr_assert_not_null(snap, "%s", err.message);
+	sv_builder_release(&b);
+	free(text);
+	free(path);
+}
+
+static void fini(void)
+{
+	sv_snapshot_release(snap);
+	snap = NULL;
+}
+
+TestSuite(expand, .fini = fini);
+
+static int has(const struct sv_expansion *e, const char *code)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->items[i].k->code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* Expands the ValueSet JSON text `vs`; returns the rc, fills e. */
+static enum sv_err expand_text(const char *vs, size_t limit, struct sv_expansion *e, struct sv_error *err)
+{
+	cJSON *j = parse(vs);
+	enum sv_err rc;
+
+	memset(e, 0, sizeof(*e));
+	sv_error_clear(err);
+	rc = sv_expand(snap, j, limit, e, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
+#define INC(body) "{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "t\",\"version\":\"1\",\"compose\":{" body "}}"
+
+/* ---- text folding ---- */
+
+Test(expand, text_contains_folds_case_and_nordic_letters)
+{
+	cr_assert(sv_text_contains("ØYER", "øy"));
+	cr_assert(sv_text_contains("Øyer kommune", "ØYER"));
+	cr_assert(sv_text_contains("Trygghet", "TRYGG"));
+	cr_assert(sv_text_contains("Opplevelse av trygghet", "TRYGGHET"));
+	cr_assert(sv_text_contains("Fælles Sprog", "FÆLLES"));
+	cr_assert(sv_text_contains("Gå på toilet", "GÅ PÅ"));
+	cr_assert(sv_text_contains("Tøjvask", "tØJ"));
+	cr_assert_not(sv_text_contains("Vaske sig", "vasket"));
+	cr_assert_not(sv_text_contains("Toalett", "tøa"), "ø is not o");
+	cr_assert_not(sv_text_contains("Øyer", "oy"));
+	cr_assert(sv_text_contains("anything", ""));
+	cr_assert(sv_text_contains("anything", NULL));
+	cr_assert_not(sv_text_contains(NULL, "x"));
+	cr_assert_not(sv_text_contains("", "x"));
+	cr_assert_not(sv_text_contains("\xC3", "\xC3\xB8"), "a truncated UTF-8 sequence is not read past");
+}
+
+/* ---- implicit value sets ---- */
+
+Test(expand, implicit_all_codes)
+{
+	struct sv_expansion e = {0};
+	struct sv_error err;
+	cJSON *vs;
+
+	build(NULL);
+	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs", &err);
+	cr_assert_not_null(vs);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(vs, "url")), FSIII_URL "?fhir_vs");
+	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 828);
+	cr_assert_eq(cJSON_GetArraySize(e.used_systems), 1);
+	cr_assert_str_eq(cJSON_GetArrayItem(e.used_systems, 0)->valuestring, FSIII_URL "|20240530");
+	sv_expansion_release(&e);
+	cr_assert_null(e.items);
+	cJSON_Delete(vs);
+}
+
+Test(expand, implicit_isa_subtree)
+{
+	struct sv_expansion e = {0};
+	struct sv_error err;
+	cJSON *vs;
+
+	build(NULL);
+	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs=isa/J1", &err);
+	cr_assert_not_null(vs);
+	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 12, "J1 and its 11 children");
+	cr_assert(has(&e, "J1"));
+	cr_assert(has(&e, "J1.1"));
+	cr_assert(has(&e, "Personlig_pleje"));
+	cr_assert_not(has(&e, "J2"));
+	sv_expansion_release(&e);
+	cJSON_Delete(vs);
+}
+
+Test(expand, implicit_unsupported_and_malformed_forms)
+{
+	struct sv_error err;
+
+	build(NULL);
+	sv_error_clear(&err);
+	cr_assert_null(sv_expand_implicit(snap, FSIII_URL, &err), "not an implicit url");
+	cr_assert_eq(err.code, SV_OK);
+	cr_assert_null(sv_expand_implicit(snap, FSIII_URL "?fhir_vs=refset/123", &err));
+	cr_assert_eq(err.code, SV_ENOTSUPPORTED);
+	cr_assert_str_eq(err.expression, "url");
+	sv_error_clear(&err);
+	cr_assert_null(sv_expand_implicit(snap, FSIII_URL "?fhir_vs=isa/", &err));
+	cr_assert_eq(err.code, SV_ENOTSUPPORTED);
+	sv_error_clear(&err);
+	cr_assert_null(sv_expand_implicit(snap, FSIII_URL "?fhir_vsx", &err));
+	cr_assert_eq(err.code, SV_EINVAL);
+}
+
+/* ---- compose ---- */
+
+Test(expand, concept_list_keeps_order_and_drops_duplicates)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":["
+				     "{\"code\":\"J1.3\"},{\"code\":\"J1.1\"},{\"code\":\"J1.3\"}]},"
+				     "{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"B1\"}]}]"),
+				 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 3);
+	cr_assert_str_eq(e.items[0].k->code, "J1.3");
+	cr_assert_str_eq(e.items[1].k->code, "J1.1");
+	cr_assert_str_eq(e.items[2].k->code, "B1");
+	cr_assert_str_eq(e.items[2].k->display, "0");
+	cr_assert_str_eq(e.items[0].cs->url, FSIII_URL);
+	sv_expansion_release(&e);
+}
+
+Test(expand, concept_list_with_unknown_code)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J9.9\"}]}]"),
+				 100, &e, &err), SV_ENOTFOUND);
+	cr_assert(strstr(err.message, "J9.9"), "%s", err.message);
+	sv_expansion_release(&e);
+}
+
+static size_t expand_filter(const char *prop, const char *op, const char *value, struct sv_expansion *e,
+			    enum sv_err *rc, struct sv_error *err)
+{
+	char vs[512];
+	snprintf(vs, sizeof(vs), INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"%s\","
+				     "\"op\":\"%s\",\"value\":\"%s\"}]}]"), prop, op, value);
+	*rc = expand_text(vs, 100000, e, err);
+	return e->n;
+}
+
+Test(expand, filters)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+	enum sv_err rc;
+
+	build(NULL);
+	cr_assert_eq(expand_filter("concept", "is-a", "J1", &e, &rc, &err), 12);
+	cr_assert_eq(rc, SV_OK);
+	cr_assert(has(&e, "J1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_filter("concept", "descendent-of", "J1", &e, &rc, &err), 11);
+	cr_assert_not(has(&e, "J1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_filter("concept", "is-not-a", "J", &e, &rc, &err), 828 - 43, "J has 43 in its subtree");
+	cr_assert_not(has(&e, "J1.1"));
+	cr_assert(has(&e, "I1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_filter("concept", "in", "J1.1, J1.2,B1,nope", &e, &rc, &err), 3);
+	cr_assert(has(&e, "J1.2"));
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_filter("concept", "=", "J1.1", &e, &rc, &err), 1);
+	cr_assert_str_eq(e.items[0].k->code, "J1.1");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_filter("parent", "=", "B", &e, &rc, &err), 6, "the six scale steps B1..B6");
+	cr_assert(has(&e, "B6"));
+	cr_assert_not(has(&e, "B"));
+	sv_expansion_release(&e);
+}
+
+Test(expand, filter_errors)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+	enum sv_err rc;
+
+	build(NULL);
+	expand_filter("concept", "regex", "J.*", &e, &rc, &err);
+	cr_assert_eq(rc, SV_ENOTSUPPORTED);
+	cr_assert(strstr(err.message, "regex"), "%s", err.message);
+	sv_expansion_release(&e);
+	expand_filter("concept", "is-a", "J9", &e, &rc, &err);
+	cr_assert_eq(rc, SV_ENOTFOUND);
+	cr_assert(strstr(err.message, "J9"), "%s", err.message);
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\"}]}]"), 100, &e, &err), SV_EINVAL);
+	sv_expansion_release(&e);
+}
+
+Test(expand, exclude)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J\"}]}],"
+				     "\"exclude\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"}]},"
+				     "{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\","
+				     "\"value\":\"J2\"}]}]"), 1000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_not(has(&e, "J1.1"));
+	cr_assert(has(&e, "J1.2"));
+	cr_assert_not(has(&e, "J2"));
+	cr_assert(has(&e, "J3"));
+	cr_assert_str_eq(e.items[0].k->code, "J", "definition order kept after excludes");
+	sv_expansion_release(&e);
+}
+
+Test(expand, include_with_version)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"20240530\","
+				     "\"concept\":[{\"code\":\"J1\"}]}]"), 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1);
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"19990101\"}]"),
+				 100, &e, &err), SV_ENOTFOUND);
+	cr_assert(strstr(err.message, "19990101"), "%s", err.message);
+	sv_expansion_release(&e);
+}
+
+Test(expand, include_of_unknown_system)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"urn:oid:2.16.578.1.12.4.1.1.9111\"}]"), 100, &e, &err),
+		     SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "system");
+	cr_assert(strstr(err.message, "urn:oid:2.16.578.1.12.4.1.1.9111"), "%s", err.message);
+	sv_expansion_release(&e);
+}
+
+Test(expand, no_compose_is_not_supported)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text("{\"resourceType\":\"ValueSet\",\"url\":\"x\"}", 100, &e, &err), SV_ENOTSUPPORTED);
+	sv_expansion_release(&e);
+}
+
+Test(expand, limit_is_too_costly)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\"}]"), 827, &e, &err), SV_ETOOCOSTLY);
+	cr_assert(strstr(err.message, "828"), "%s", err.message);
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\"}]"), 828, &e, &err), SV_OK);
+	sv_expansion_release(&e);
+}
+
+/* ---- nested value sets ---- */
+
+static const char *const NESTED[] = {
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "egenomsorg\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\","
+	"\"value\":\"J1\"}]}]}}",
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "skala\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"parent\",\"op\":\"=\","
+	"\"value\":\"B\"}]}]}}",
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "both\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_BASE "egenomsorg\"]},{\"valueSet\":[\"" VS_BASE "skala\"]}]}}",
+	NULL,
+};
+
+Test(expand, include_whole_valuesets)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NESTED);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "both\"]},"
+				     "{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"J2\"}]}]"),
+				 1000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 12 + 6 + 1, "J1 subtree, B1..B6, J2 (J1.1 is already in)");
+	cr_assert(has(&e, "B3"));
+	cr_assert(has(&e, "J2"));
+	cr_assert_eq(cJSON_GetArraySize(e.used_systems), 1);
+	sv_expansion_release(&e);
+}
+
+Test(expand, include_system_intersected_with_valueset)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NESTED);
+	/* all of J that is also in egenomsorg = the J1 subtree */
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J\"}],\"valueSet\":[\"" VS_BASE "egenomsorg\"]}]"),
+				 1000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 12);
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "nope\"]}]"), 1000, &e, &err), SV_ENOTFOUND);
+	sv_expansion_release(&e);
+}
+
+static const char *const CYCLE[] = {
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "a\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_BASE "b\"]}]}}",
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "b\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_BASE "a\"]}]}}",
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "self\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_BASE "self\"]}]}}",
+	NULL,
+};
+
+Test(expand, valueset_including_itself_is_an_error)
+{
+	struct sv_expansion e = {0};
+	struct sv_error err;
+
+	build(CYCLE);
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "self", NULL)->resource, 100, &e, &err),
+		     SV_EINVAL);
+	sv_expansion_release(&e);
+}
+
+/* Two stored value sets that include each other must give an error, not unbounded recursion
+ * (sv_expand recurses into included value sets with no depth limit; member_rec has MAX_VS_DEPTH). */
+Test(expand, valuesets_including_each_other_is_an_error)
+{
+	struct sv_expansion e = {0};
+	struct sv_error err;
+
+	build(CYCLE);
+	sv_error_clear(&err);
+	cr_assert_neq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "a", NULL)->resource, 100, &e, &err), SV_OK);
+	cr_assert_eq(err.code, SV_EINVAL);
+	sv_expansion_release(&e);
+}
+
+/* ---- membership ---- */
+
+static int member(const char *vsurl, const char *code, enum sv_err *rc)
+{
+	const struct sv_resource *r = sv_snapshot_valueset(snap, vsurl, NULL);
+	const struct sv_concept *k = NULL;
+	struct sv_error err;
+	int m = -1;
+
+	cr_assert_not_null(r, "%s", vsurl);
+	*rc = sv_valueset_member(snap, r->resource, FSIII_URL, code, &m, &k, &err);
+	if (m == 1)
+		cr_assert_str_eq(k->code, code);
+	else
+		cr_assert_null(k);
+	return m;
+}
+
+Test(expand, member_of_composed_valueset)
+{
+	enum sv_err rc;
+	static const char *const vs[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "m\",\"version\":\"1\",\"compose\":{"
+		"\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\","
+		"\"value\":\"J1\"}]},{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"B1\"}]}],"
+		"\"exclude\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.3\"}]}]}}",
+		NULL,
+	};
+
+	build(vs);
+	cr_assert_eq(member(VS_BASE "m", "J1.1", &rc), 1);
+	cr_assert_eq(rc, SV_OK);
+	cr_assert_eq(member(VS_BASE "m", "J1", &rc), 1);
+	cr_assert_eq(member(VS_BASE "m", "B1", &rc), 1);
+	cr_assert_eq(member(VS_BASE "m", "B2", &rc), 0);
+	cr_assert_eq(member(VS_BASE "m", "J1.3", &rc), 0, "excluded");
+	cr_assert_eq(member(VS_BASE "m", "J2", &rc), 0);
+	cr_assert_eq(member(VS_BASE "m", "nope", &rc), 0);
+	cr_assert_eq(rc, SV_OK);
+}
+
+Test(expand, member_through_included_valueset_with_system)
+{
+	enum sv_err rc;
+	static const char *const vs[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "egenomsorg\",\"version\":\"1\",\"compose\":{"
+		"\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\","
+		"\"value\":\"J1\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "x\",\"version\":\"1\",\"compose\":{"
+		"\"include\":[{\"system\":\"" FSIII_URL "\",\"valueSet\":[\"" VS_BASE "egenomsorg\"]}]}}",
+		NULL,
+	};
+
+	build(vs);
+	cr_assert_eq(member(VS_BASE "x", "J1.8", &rc), 1);
+	cr_assert_eq(rc, SV_OK);
+	cr_assert_eq(member(VS_BASE "x", "J2", &rc), 0);
+}
+
+/* A value set made only of other value sets (include.valueSet without system) expands to their codes,
+ * so membership must agree with the expansion ($validate-code vs $expand). */
+Test(expand, member_agrees_with_expansion_for_valueset_only_include)
+{
+	enum sv_err rc;
+
+	build(NESTED);
+	cr_assert_eq(member(VS_BASE "both", "J1.1", &rc), 1, "J1.1 is in the expansion of 'both'");
+	cr_assert_eq(rc, SV_OK);
+	cr_assert_eq(member(VS_BASE "both", "B4", &rc), 1);
+	cr_assert_eq(member(VS_BASE "both", "J2", &rc), 0);
+}
+
+Test(expand, member_with_unknown_system_in_definition)
+{
+	struct sv_error err;
+	const struct sv_concept *k;
+	int m;
+	cJSON *vs = parse(INC("\"include\":[{\"system\":\"urn:oid:2.16.578.1.12.4.1.1.9111\"}]"));
+
+	build(NULL);
+	cr_assert_eq(sv_valueset_member(snap, vs, "urn:oid:2.16.578.1.12.4.1.1.9111", "1", &m, &k, &err), SV_ENOTFOUND);
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &m, &k, &err), SV_OK, "another system is skipped");
+	cr_assert_eq(m, 0);
+	cJSON_Delete(vs);
+}

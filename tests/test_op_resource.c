@@ -1,0 +1,327 @@
+/* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, metadata, read and
+ * search, called directly over a snapshot of the real FSIII code system plus small value sets. */
+#include "samsvar/fhirapi.h"
+#include "samsvar/params.h"
+#include "support/support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FSIII_URL "urn:oid:1.2.208.176.2.21"
+#define VS_BASE "https://fhir.samsvar.no/ValueSet/"
+
+static struct sv_snapshot *snap;
+static struct sv_config cfg;
+static struct sv_request req;
+static cJSON *result;
+static int status;
+
+static void setup(void)
+{
+	char *path, *text;
+	struct sv_snapshot_builder b;
+	struct sv_error err;
+	cJSON *old;
+
+	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
+	text = ts_read_file(path, NULL);
+	cr_assert_not_null(text);
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
+	/* an older FSIII version, to see versions in TerminologyCapabilities */
+	old = cJSON_Parse(text);
+	cJSON_ReplaceItemInObject(old, "version", cJSON_CreateString("20200101"));
+	cJSON_ReplaceItemInObject(old, "id", cJSON_CreateString("FSIII-2020"));
+	cr_assert_eq(sv_builder_add(&b, old, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+		"{\"resourceType\":\"ValueSet\",\"id\":\"egenomsorg\",\"url\":\"" VS_BASE "egenomsorg\","
+		"\"version\":\"1\",\"name\":\"Egenomsorg\",\"status\":\"active\",\"compose\":{\"include\":[{"
+		"\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}]}}"),
+		&err), SV_OK);
+	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+		"{\"resourceType\":\"ValueSet\",\"id\":\"skala\",\"url\":\"" VS_BASE "skala\",\"version\":\"1\","
+		"\"name\":\"Skala\",\"status\":\"draft\",\"meta\":{\"tag\":[{\"code\":\"keep\"}]},"
+		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\"}]}}"), &err), SV_OK);
+	snap = sv_builder_build(&b, &err);
+	cr_assert_not_null(snap, "%s", err.message);
+	sv_builder_release(&b);
+	free(text);
+	free(path);
+	sv_config_defaults(&cfg);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.params = sv_params_new();
+	req.snap = snap;
+	req.cfg = &cfg;
+	req.fhir_version = 4;
+	result = NULL;
+}
+
+static void teardown(void)
+{
+	cJSON_Delete(result);
+	cJSON_Delete(req.params);
+	sv_snapshot_release(snap);
+}
+
+TestSuite(api, .init = setup, .fini = teardown);
+
+static void q(const char *name, const char *value)
+{
+	sv_params_add(req.params, name, "String", value);
+}
+
+static enum sv_err dispatch(const char *method, const char *type, const char *id, const char *op)
+{
+	enum sv_err rc;
+
+	cJSON_Delete(result);
+	result = NULL;
+	sv_error_clear(&req.err);
+	req.method = method;
+	req.type = type;
+	req.id = id;
+	req.operation = op;
+	status = 0;
+	rc = sv_fhirapi_dispatch(&req, &result, &status);
+	if (rc == SV_OK) {
+		cr_assert_not_null(result);
+		cr_assert_eq(status, 200);
+	} else {
+		cr_assert_null(result);
+		cr_assert_eq(req.err.code, rc);
+	}
+	return rc;
+}
+
+static const char *rtype(void)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(result, "resourceType"));
+}
+
+/* ---- OperationOutcome ---- */
+
+Test(api, outcome_from_error)
+{
+	struct sv_error err;
+	cJSON *oo, *issue;
+
+	sv_fail_at(&err, SV_ENOTFOUND, "system", "code system %s is not known", FSIII_URL);
+	oo = sv_outcome_from_error(&err);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(oo, "resourceType")), "OperationOutcome");
+	issue = cJSON_GetArrayItem(cJSON_GetObjectItem(oo, "issue"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "severity")), "error");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "code")), "not-found");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "diagnostics")), err.message);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(issue, "details"), "text")),
+			 err.message);
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(issue, "expression"), 0)->valuestring, "system");
+	cJSON_Delete(oo);
+
+	sv_fail(&err, SV_ESTORE, "%s", "");
+	oo = sv_outcome_from_error(&err);
+	issue = cJSON_GetArrayItem(cJSON_GetObjectItem(oo, "issue"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "severity")), "fatal", "5xx is fatal");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "code")), "exception");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "diagnostics")), "store error",
+			 "no message: the code's text");
+	cr_assert_null(cJSON_GetObjectItem(issue, "expression"));
+	cJSON_Delete(oo);
+
+	oo = sv_outcome_new("information", "informational", "all well");
+	issue = cJSON_GetArrayItem(cJSON_GetObjectItem(oo, "issue"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "severity")), "information");
+	cJSON_Delete(oo);
+}
+
+/* ---- routing ---- */
+
+Test(api, dispatch_routes)
+{
+	q("system", FSIII_URL);
+	q("code", "J1.1");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, "lookup"), SV_OK, "%s", req.err.message);
+	cr_assert_str_eq(sv_params_string(result, "display"), "Vaske sig");
+	cr_assert_eq(dispatch("POST", "CodeSystem", NULL, "lookup"), SV_OK, "%s", req.err.message);
+	cr_assert_eq(dispatch("HEAD", "CodeSystem", NULL, "lookup"), SV_OK, "HEAD is a GET");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", "lookup"), SV_OK, "%s", req.err.message);
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "%s", req.err.message);
+	cr_assert_str_eq(rtype(), "Bundle");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_OK);
+	cr_assert_str_eq(rtype(), "CodeSystem");
+	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
+	cr_assert_str_eq(rtype(), "CapabilityStatement");
+}
+
+Test(api, dispatch_errors)
+{
+	cr_assert_eq(dispatch("POST", "metadata", NULL, NULL), SV_EMETHOD);
+	cr_assert_eq(dispatch("GET", "metadata", "x", NULL), SV_ENOTFOUND);
+	cr_assert_eq(dispatch("POST", "CodeSystem", NULL, NULL), SV_EMETHOD, "no writes over the API");
+	cr_assert(strstr(req.err.message, "samsvar import"), "%s", req.err.message);
+	cr_assert_eq(dispatch("PUT", "ValueSet", "egenomsorg", NULL), SV_EMETHOD);
+	cr_assert_eq(dispatch("DELETE", "ConceptMap", "x", NULL), SV_EMETHOD);
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, "translate"), SV_ENOTFOUND);
+	cr_assert(strstr(req.err.message, "$translate"), "%s", req.err.message);
+	cr_assert_eq(dispatch("GET", "Patient", NULL, NULL), SV_ENOTFOUND);
+	cr_assert(strstr(req.err.message, "Patient"), "%s", req.err.message);
+	cr_assert_eq(dispatch("GET", "Patient", NULL, "everything"), SV_ENOTFOUND);
+	cr_assert_eq(dispatch("GET", NULL, NULL, NULL), SV_ENOTFOUND);
+	cr_assert_eq(dispatch("GET", NULL, NULL, "lookup"), SV_ENOTFOUND, "system-level operations are not served");
+}
+
+/* ---- metadata ---- */
+
+Test(api, capability_statement)
+{
+	const cJSON *res, *r;
+	int n = 0, ops = 0;
+	char want[300];
+
+	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "fhirVersion")), "4.0.1");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "kind")), "instance");
+	snprintf(want, sizeof(want), "%s/CapabilityStatement/samsvar", cfg.canonical_base);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "url")), want);
+	res = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "rest"), 0), "resource");
+	cJSON_ArrayForEach(r, res) {
+		n++;
+		ops += cJSON_GetArraySize(cJSON_GetObjectItem(r, "operation"));
+	}
+	cr_assert_eq(n, 3);
+	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
+	q("mode", "full");
+	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
+	cr_assert_str_eq(rtype(), "CapabilityStatement");
+}
+
+Test(api, terminology_capabilities)
+{
+	const cJSON *sys, *v;
+	int n = 0, defaults = 0;
+
+	q("mode", "terminology");
+	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
+	cr_assert_str_eq(rtype(), "TerminologyCapabilities");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "codeSystem")), 1, "one entry per url");
+	sys = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "codeSystem"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(sys, "uri")), FSIII_URL);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(sys, "version")) {
+		n++;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "isDefault"))) {
+			defaults++;
+			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "code")), "20240530");
+		}
+	}
+	cr_assert_eq(n, 2);
+	cr_assert_eq(defaults, 1);
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("mode", "bogus");
+	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_EINVAL);
+	cr_assert_str_eq(req.err.expression, "mode");
+}
+
+/* ---- read ---- */
+
+Test(api, read)
+{
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_OK);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "version")), "20240530");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "concept")), 34, "read gives the whole resource");
+	cr_assert_neq(result, snap->cs[0].resource, "a copy, the snapshot is not handed out");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII-2020", NULL), SV_OK);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "version")), "20200101");
+	cr_assert_eq(dispatch("GET", "ValueSet", "egenomsorg", NULL), SV_OK);
+	cr_assert_str_eq(rtype(), "ValueSet");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "egenomsorg", NULL), SV_ENOTFOUND, "ids are per type");
+	cr_assert(strstr(req.err.message, "CodeSystem/egenomsorg"), "%s", req.err.message);
+	cr_assert_eq(dispatch("GET", "ConceptMap", "FSIII", NULL), SV_ENOTFOUND);
+}
+
+/* ---- search ---- */
+
+static const cJSON *entry_res(int i)
+{
+	return cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "entry"), i), "resource");
+}
+
+Test(api, search_all_and_subsetted)
+{
+	const cJSON *r, *tag, *e;
+	char want[512];
+	int subsetted = 0;
+
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "%s", req.err.message);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "type")), "searchset");
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "entry")), 2);
+	r = entry_res(0);
+	cr_assert_null(cJSON_GetObjectItem(r, "concept"), "search leaves the concepts out");
+	cJSON_ArrayForEach(tag, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "meta"), "tag"))
+		subsetted |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(tag, "code")), "SUBSETTED") == 0;
+	cr_assert(subsetted);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap->cs[0].resource, "concept")), 34,
+		     "the snapshot's resource is untouched");
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "entry"), 0);
+	snprintf(want, sizeof(want), "%s/CodeSystem/%s", cfg.canonical_base,
+		 cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e, "fullUrl")), want);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "search"), "mode")), "match");
+
+	cr_assert_eq(dispatch("GET", "ValueSet", NULL, NULL), SV_OK);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 2);
+	cr_assert_null(cJSON_GetObjectItem(entry_res(0), "compose"));
+	/* a resource's own meta.tag is kept beside SUBSETTED */
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(entry_res(1), "meta"), "tag")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(snap->vs[1].resource, "meta"), "tag")), 1);
+
+	cr_assert_eq(dispatch("GET", "ConceptMap", NULL, NULL), SV_OK);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 0);
+	cr_assert_null(cJSON_GetObjectItem(result, "entry"));
+}
+
+Test(api, search_parameters)
+{
+	q("url", FSIII_URL);
+	q("version", "20200101");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "%s", req.err.message);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 1);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(entry_res(0), "id")), "FSIII-2020");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("name", "EGEN");
+	cr_assert_eq(dispatch("GET", "ValueSet", NULL, NULL), SV_OK);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 1, "name: case-insensitive prefix");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(entry_res(0), "name")), "Egenomsorg");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("status", "draft");
+	cr_assert_eq(dispatch("GET", "ValueSet", NULL, NULL), SV_OK);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 1);
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_count", "1");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 2, "total counts all matches");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "entry")), 1);
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_count", "501");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
+	cr_assert_str_eq(req.err.expression, "_count");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("title:contains", "x");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
+	cr_assert_str_eq(req.err.expression, "title:contains");
+}
