@@ -632,8 +632,10 @@ static enum sv_err add_dependencies(struct doc *d, cJSON *target, const char *na
 		if (eq) {
 			*eq = '\0';
 			system = eq + 1;
-			if (!*item || !*system) {
-				rc = fail(d, SV_EINVAL, "%s item has an empty property or system", column);
+			/* R4 makes dependsOn/product.system optional: "property=|value" (a value that is not a
+			 * code, e.g. a frequency) needs a property but no system. */
+			if (!*item) {
+				rc = fail(d, SV_EINVAL, "%s item has an empty property", column);
 				goto out;
 			}
 		}
@@ -642,7 +644,8 @@ static enum sv_err add_dependencies(struct doc *d, cJSON *target, const char *na
 			goto out;
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "property", property);
-		cJSON_AddStringToObject(x, "system", system);
+		if (*system)
+			cJSON_AddStringToObject(x, "system", system);
 		cJSON_AddStringToObject(x, "value", value);
 		if (*display)
 			cJSON_AddStringToObject(x, "display", display);

@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct sv_memo {
+	struct sv_memo *next;
+	char *key;
+	void *value;
+	void (*drop)(void *);
+};
+
 void sv_builder_init(struct sv_snapshot_builder *b)
 {
 	b->resources = cJSON_CreateArray();
@@ -353,6 +360,7 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 	cJSON *res;
 
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->memo_lock, NULL);
 	s->cs = sv_xcalloc(total + 1, sizeof(*s->cs));
 	s->vs = sv_xcalloc(total + 1, sizeof(*s->vs));
 	s->cm = sv_xcalloc(total + 1, sizeof(*s->cm));
@@ -458,6 +466,14 @@ void sv_snapshot_release(struct sv_snapshot *s)
 		sv_cmindex_free(s->cm[i].index);
 		cJSON_Delete(s->cm[i].resource);
 	}
+	while (s->memo) {
+		struct sv_memo *m = s->memo;
+		s->memo = m->next;
+		m->drop(m->value);
+		free(m->key);
+		free(m);
+	}
+	pthread_mutex_destroy(&s->memo_lock);
 	for (uint32_t i = 0; i < s->nkeys; i++)
 		free(s->keys[i]);
 	free(s->keys);
@@ -543,6 +559,52 @@ const void *sv_snapshot_by_id(const struct sv_snapshot *s, char type, const char
 		if (arr[i].id && strcmp(arr[i].id, id) == 0)
 			return &arr[i];
 	return NULL;
+}
+
+/* Looks `key` up; the caller holds memo_lock. */
+static struct sv_memo *memo_find(struct sv_snapshot *s, const char *key)
+{
+	for (struct sv_memo *m = s->memo; m; m = m->next)
+		if (strcmp(m->key, key) == 0)
+			return m;
+	return NULL;
+}
+
+enum sv_err sv_snapshot_memo(const struct sv_snapshot *snap, const char *key, sv_memo_make_fn make,
+			     void (*drop)(void *), void *arg, void **value, struct sv_error *err)
+{
+	/* The memo is the one part of a snapshot that changes after it is built: a cache. */
+	struct sv_snapshot *s = (struct sv_snapshot *)snap;
+	struct sv_memo *m;
+	void *fresh = NULL;
+	enum sv_err rc;
+
+	pthread_mutex_lock(&s->memo_lock);
+	m = memo_find(s, key);
+	pthread_mutex_unlock(&s->memo_lock);
+	if (m) {
+		*value = m->value;
+		return SV_OK;
+	}
+	/* Build without the lock: it may take milliseconds and must not stall other requests. */
+	if ((rc = make(snap, arg, &fresh, err)) != SV_OK)
+		return rc;
+	pthread_mutex_lock(&s->memo_lock);
+	m = memo_find(s, key);
+	if (!m) {
+		m = sv_xcalloc(1, sizeof(*m));
+		m->key = sv_xstrdup(key);
+		m->value = fresh;
+		m->drop = drop;
+		m->next = s->memo;
+		s->memo = m;
+		fresh = NULL;
+	}
+	*value = m->value;
+	pthread_mutex_unlock(&s->memo_lock);
+	if (fresh)
+		drop(fresh);
+	return SV_OK;
 }
 
 /* ---- registry ---- */

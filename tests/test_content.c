@@ -221,7 +221,7 @@ Test(content, loads_every_file_with_url_version_status_and_provenance)
 		}
 	}
 	cr_assert_eq(cs, 6);
-	cr_assert_eq(cm, 6);
+	cr_assert_eq(cm, 7);
 	cJSON_Delete(all);
 }
 
@@ -720,6 +720,31 @@ Test(content_bad, depends_on_syntax)
 {
 	expect_fail(CM_HEAD "source_system\tsource_code\ttarget_system\ttarget_code\tequivalence\tcomment\tdepends_on\n"
 		    "a\t1\tb\t2\twider\tok\tnobar\n", 7, "not [property=]system|value");
+}
+
+/* "property=|value": a product or dependsOn that is a value, not a code (the $assess frequency), has no
+ * system; a property is still required. */
+Test(content_bad, product_without_system_needs_a_property)
+{
+	struct sv_error err = { 0 };
+	const char *path = write_tmp("t.tsv", CM_HEAD "source_system\tsource_code\ttarget_system\ttarget_code\t"
+					      "equivalence\tcomment\tproduct\n"
+					      "a\t1\tb\t2\trelatedto\tok\thttp://x/freq=|2/d;http://snomed.info/sct|1\n");
+	cJSON *r = sv_content_load_file(path, BASE, &err);
+
+	cr_assert_not_null(r, "%s", err.message);
+	const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "group"), 0);
+	const cJSON *el = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "element"), 0);
+	const cJSON *tg = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(el, "target"), 0);
+	const cJSON *p0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(tg, "product"), 0);
+	const cJSON *p1 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(tg, "product"), 1);
+	cr_assert_str_eq(str(p0, "property"), "http://x/freq");
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(p0, "system"));
+	cr_assert_str_eq(str(p0, "value"), "2/d");
+	cr_assert_str_eq(str(p1, "system"), "http://snomed.info/sct");
+	cJSON_Delete(r);
+	expect_fail(CM_HEAD "source_system\tsource_code\ttarget_system\ttarget_code\tequivalence\tcomment\tproduct\n"
+		    "a\t1\tb\t2\twider\tok\t=|2/d\n", 7, "empty property");
 }
 
 Test(content_bad, line_over_the_cap)

@@ -634,3 +634,66 @@ Test(snapshot, registry_under_concurrent_readers)
 	cr_assert_eq(reg.current->generation, 199);
 	sv_registry_release(&reg);
 }
+
+static atomic_int memo_builds, memo_drops;
+
+static enum sv_err memo_make(const struct sv_snapshot *s, void *arg, void **value, struct sv_error *err)
+{
+	(void)s;
+	(void)err;
+	atomic_fetch_add(&memo_builds, 1);
+	*value = sv_xstrdup((const char *)arg);
+	return SV_OK;
+}
+
+static enum sv_err memo_fail(const struct sv_snapshot *s, void *arg, void **value, struct sv_error *err)
+{
+	(void)s;
+	(void)arg;
+	(void)value;
+	return sv_fail(err, SV_EINVAL, "cannot build");
+}
+
+static void memo_drop(void *v)
+{
+	atomic_fetch_add(&memo_drops, 1);
+	free(v);
+}
+
+static void *memo_reader(void *p)
+{
+	void *v = NULL;
+	for (int i = 0; i < 200; i++)
+		if (sv_snapshot_memo(p, "k", memo_make, memo_drop, "value", &v, NULL) != SV_OK || strcmp(v, "value"))
+			return (void *)1;
+	return NULL;
+}
+
+Test(snapshot, memo_is_built_once_per_key_and_freed_with_the_snapshot)
+{
+	struct sv_error err = {0};
+	struct sv_snapshot *s = build1(dag_cs("1"), &err);
+	pthread_t th[4];
+	void *v1 = NULL, *v2 = NULL;
+
+	cr_assert_not_null(s, "%s", err.message);
+	atomic_store(&memo_builds, 0);
+	atomic_store(&memo_drops, 0);
+	cr_assert_eq(sv_snapshot_memo(s, "a", memo_make, memo_drop, "one", &v1, &err), SV_OK);
+	cr_assert_eq(sv_snapshot_memo(s, "a", memo_make, memo_drop, "two", &v2, &err), SV_OK);
+	cr_assert_eq(v1, v2, "a second call must return the kept value");
+	cr_assert_str_eq(v1, "one");
+	cr_assert_eq(atomic_load(&memo_builds), 1);
+	cr_assert_eq(sv_snapshot_memo(s, "b", memo_fail, memo_drop, NULL, &v2, &err), SV_EINVAL);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, memo_reader, s);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		cr_assert_null(r);
+	}
+	/* Racing first builds may each build; exactly one value per key is kept, the rest dropped. */
+	cr_assert_eq(atomic_load(&memo_builds) - 1 - atomic_load(&memo_drops), 1);
+	sv_snapshot_release(s);
+	cr_assert_eq(atomic_load(&memo_builds), atomic_load(&memo_drops), "the snapshot must free what it kept");
+}

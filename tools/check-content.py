@@ -81,6 +81,17 @@ def load_shared(shared):
     return icf, gps, vs['copyright'], cand, fs, verhoeff
 
 
+def coded_items(row, system):
+    """Codes of `system` named in the product and depends_on cells ([property=]system|value;...)."""
+    out = []
+    for col in ('product', 'depends_on'):
+        for item in filter(None, (x.strip() for x in row.get(col, '').split(';'))):
+            sys_, _, value = item.partition('=')[2].partition('|') if '=' in item.split('|')[0] else item.partition('|')
+            if sys_ == system:
+                out.append(value)
+    return out
+
+
 def ancestors(icf, code):
     out = []
     p = icf[code][0]
@@ -98,6 +109,9 @@ def write_fragments(mdir, maps, icf, gps, gps_copyright, cand):
                 if sys_ == ICF and code and code not in used_icf:
                     used_icf.append(code)
                 if sys_ == SCT and code and code not in used_sct:
+                    used_sct.append(code)
+            for code in coded_items(r, SCT):
+                if code not in used_sct:
                     used_sct.append(code)
             if r['target_system'] == SCT and FLAG in r.get('flags', '').split(','):
                 flagged.add(r['target_code'])
@@ -197,6 +211,16 @@ def main():
                         problems.append('%s: %s|%s not in the bundled CodeSystem' % (where, s_, c_))
                     elif r.get(key + '_display') and r[key + '_display'] != table[c_]['display']:
                         problems.append('%s: display %r != CodeSystem %r' % (where, r[key + '_display'], table[c_]['display']))
+            for c_ in coded_items(r, SCT):
+                used_sct.add(c_)
+                why = verhoeff.check_sctid(c_)
+                if why:
+                    problems.append('%s: SNOMED CT id %s: %s' % (where, c_, why))
+                if c_ not in gps:
+                    problems.append('%s: product %s is not in the GPS' % (where, c_))
+            for c_ in coded_items(r, FS3):
+                if c_ not in fs:
+                    problems.append('%s: FSIII code %s not in fsiii-codesystem-20240530.json' % (where, c_))
     want = set(used_icf)
     for c in used_icf:
         if c not in icf:

@@ -57,7 +57,21 @@ struct sv_snapshot {
 	struct sv_strmap by_key;  /* "T|url|version" and "T|url" (latest) -> index; T is C, V or M */
 	char **keys;              /* the strings by_key points at, owned */
 	uint32_t nkeys;
+	/* Data modules derive from this snapshot on first use (sv_snapshot_memo()); the terminology
+	 * itself never changes, only this cache of what is computed from it fills up. */
+	pthread_mutex_t memo_lock;
+	struct sv_memo *memo;
 };
+
+/* Builds a module's derived value from `snap`: sets *value (freed later with the drop function). */
+typedef enum sv_err (*sv_memo_make_fn)(const struct sv_snapshot *snap, void *arg, void **value,
+				       struct sv_error *err);
+
+/* Returns in *value the derived data kept under `key` for this snapshot, building it with
+ * make(snap, arg, ...) on first use; the snapshot frees it with `drop` when the snapshot is freed.
+ * Safe from any thread; two threads may both build on a miss, one result is kept. */
+enum sv_err sv_snapshot_memo(const struct sv_snapshot *snap, const char *key, sv_memo_make_fn make,
+			     void (*drop)(void *), void *arg, void **value, struct sv_error *err);
 
 /* Collects resources for a snapshot under construction. */
 struct sv_snapshot_builder {
