@@ -1,5 +1,6 @@
 /* config.c — configuration file parsing with defaults and bounds. */
 #include "samsvar/config.h"
+#include "samsvar/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -192,26 +193,14 @@ enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, c
 
 enum sv_err sv_config_load(struct sv_config *c, const char *path, struct sv_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
+	size_t n = 0;
+	char *buf = sv_file_read(path, CONFIG_MAX_BYTES, &n, err);
 	enum sv_err rc;
 
-	if (!f)
-		return sv_fail(err, SV_EIO, "%s: cannot open: %s", path, strerror(errno));
-	buf = sv_xmalloc(CONFIG_MAX_BYTES + 1);
-	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		rc = sv_fail(err, SV_EIO, "%s: read error", path);
-		goto out;
-	}
-	if (n > CONFIG_MAX_BYTES) {
-		rc = sv_fail(err, SV_ECONFIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
-		goto out;
-	}
+	if (!buf)
+		return err ? (err->code == SV_ETOOBIG ? sv_fail(err, SV_ECONFIG, "%s: larger than %d bytes", path,
+								CONFIG_MAX_BYTES) : err->code) : SV_EIO;
 	rc = sv_config_parse(c, buf, n, path, err);
-out:
 	free(buf);
-	fclose(f);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * people, so the reader is strict: an unknown key, column, equivalence or flag, a row with the wrong number of
  * cells, or a map code missing from a bundled CodeSystem fails the whole load with file:line. */
 #include "samsvar/content.h"
+#include "samsvar/file.h"
 #include "samsvar/strmap.h"
 
 #include <dirent.h>
@@ -887,46 +888,12 @@ static enum sv_err parse(struct doc *d, char *buf, size_t len)
 	return finish(d);
 }
 
-/* Reads a whole file (at most CONTENT_MAX_FILE bytes) into a NUL-terminated buffer. */
-static char *read_file(const char *path, size_t *len, struct sv_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	struct stat st;
-
-	if (!f) {
-		sv_fail(err, SV_EIO, "%s: cannot open", path);
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		sv_fail(err, SV_EIO, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > CONTENT_MAX_FILE) {
-		sv_fail(err, SV_ETOOBIG, "%s: %lld bytes, over the %ld byte cap", path, (long long)st.st_size,
-			CONTENT_MAX_FILE);
-		goto out;
-	}
-	buf = sv_xmalloc((size_t)st.st_size + 1);
-	*len = fread(buf, 1, (size_t)st.st_size, f);
-	if (ferror(f) || *len != (size_t)st.st_size) {
-		sv_fail(err, SV_EIO, "%s: read error", path);
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[*len] = '\0';
-out:
-	fclose(f);
-	return buf;
-}
-
 static cJSON *load_one(const char *path, const char *base, const struct lookup *lk, struct sv_error *err)
 {
 	struct doc d = { .path = path, .base = base, .lk = lk, .err = err };
 	cJSON *res = NULL;
 	size_t len = 0;
-	char *buf = read_file(path, &len, err);
+	char *buf = sv_file_read(path, CONTENT_MAX_FILE, &len, err);
 
 	if (!buf)
 		return NULL;

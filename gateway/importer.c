@@ -6,6 +6,7 @@
  * bad one with "file:line: why" in err. CodeSystems come out flat: hierarchy as repeated `parent`
  * properties; the server computes `child`. */
 #include "samsvar/importer.h"
+#include "samsvar/file.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/strmap.h"
 
@@ -61,41 +62,6 @@ static enum sv_err check_file(const char *path, uint64_t max, struct sv_error *e
 	return SV_OK;
 }
 
-/* Reads a whole file (capped at SV_IMPORT_MAX_FILE) into a malloc'd NUL-terminated buffer. */
-static char *read_file(const char *path, size_t *len, struct sv_error *err)
-{
-	FILE *f = NULL;
-	char *buf = NULL, *result = NULL;
-	struct stat st;
-	size_t n;
-
-	if (check_file(path, SV_IMPORT_MAX_FILE, err) != SV_OK)
-		goto out;
-	f = fopen(path, "rb");
-	if (!f || fstat(fileno(f), &st) != 0) {
-		sv_fail(err, SV_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if ((uint64_t)st.st_size > SV_IMPORT_MAX_FILE) {
-		sv_fail(err, SV_ETOOBIG, "%s: over the import cap of %zu bytes", path, SV_IMPORT_MAX_FILE);
-		goto out;
-	}
-	n = (size_t)st.st_size;
-	buf = sv_xmalloc(n + 1);
-	if (fread(buf, 1, n, f) != n) {
-		sv_fail(err, SV_EIO, "%s: short read", path);
-		goto out;
-	}
-	buf[n] = '\0';
-	*len = n;
-	result = buf;
-	buf = NULL;
-out:
-	free(buf);
-	if (f)
-		fclose(f);
-	return result;
-}
 
 /* A line-by-line reader: strips CR LF and a UTF-8 BOM on line 1, caps line length. */
 struct lines {
@@ -723,7 +689,7 @@ cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err)
 	const cJSON *item;
 	const char *version = NULL, *copyright, *title;
 
-	buf = read_file(path, &len, err);
+	buf = sv_file_read(path, SV_IMPORT_MAX_FILE, &len, err);
 	if (!buf)
 		goto out;
 	vs = cJSON_ParseWithLength(buf, len);
@@ -1275,7 +1241,7 @@ cJSON *sv_import_fhir_file(const char *path, struct sv_error *err)
 	cJSON *doc = NULL, *list = NULL, *result = NULL;
 	const char *type;
 
-	buf = read_file(path, &len, err);
+	buf = sv_file_read(path, SV_IMPORT_MAX_FILE, &len, err);
 	if (!buf)
 		goto out;
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))

@@ -9,6 +9,7 @@
 #include "samsvar/batch.h"
 #include "samsvar/content.h"
 #include "samsvar/snapshot.h"
+#include "support/fixtures.h"
 #include "support/support.h"
 
 #define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
@@ -37,23 +38,6 @@ static const char *FIXTURE =
 	"  {\"code\":\"d510\",\"target\":[{\"code\":\"286852005\",\"equivalence\":\"equivalent\"}]}]}]}"
 	"]";
 
-static struct sv_snapshot *snapshot_of(cJSON *arr)
-{
-	struct sv_snapshot_builder b;
-	struct sv_error err = {0};
-	struct sv_snapshot *s;
-	cJSON *it;
-
-	cr_assert_not_null(arr);
-	sv_builder_init(&b);
-	while ((it = cJSON_DetachItemFromArray(arr, 0)) != NULL)
-		cr_assert_eq(sv_builder_add(&b, it, &err), SV_OK, "%s", err.message);
-	cJSON_Delete(arr);
-	s = sv_builder_build(&b, &err);
-	sv_builder_release(&b);
-	cr_assert_not_null(s, "%s", err.message);
-	return s;
-}
 
 /* Runs the batch over `csv`; returns the output (malloc'd). */
 static char *convert(const struct sv_snapshot *s, const char *csv, const struct sv_batch_opts *o,
@@ -73,7 +57,7 @@ static char *convert(const struct sv_snapshot *s, const char *csv, const struct 
 
 Test(batch, converts_rows_and_reports_bad_ones)
 {
-	struct sv_snapshot *s = snapshot_of(cJSON_Parse(FIXTURE));
+	struct sv_snapshot *s = ts_snapshot_of(cJSON_Parse(FIXTURE));
 	struct sv_batch_opts o = {.canonical_base = BASE};
 	struct sv_batch_counts c;
 	char *out = convert(s,
@@ -111,7 +95,7 @@ Test(batch, converts_rows_and_reports_bad_ones)
 
 Test(batch, long_rows_are_bad_not_fatal)
 {
-	struct sv_snapshot *s = snapshot_of(cJSON_Parse(FIXTURE));
+	struct sv_snapshot *s = ts_snapshot_of(cJSON_Parse(FIXTURE));
 	struct sv_batch_opts o = {.canonical_base = BASE};
 	struct sv_batch_counts c;
 	size_t n = SV_BATCH_MAX_LINE + 100;
@@ -131,7 +115,7 @@ Test(batch, long_rows_are_bad_not_fatal)
 
 Test(batch, missing_content_is_an_error)
 {
-	struct sv_snapshot *s = snapshot_of(cJSON_Parse(FIXTURE));
+	struct sv_snapshot *s = ts_snapshot_of(cJSON_Parse(FIXTURE));
 	struct sv_error err = {0};
 	struct sv_batch_counts c;
 	FILE *in = fmemopen((void *)"p,7,4\n", 6, "r");
@@ -145,7 +129,7 @@ Test(batch, missing_content_is_an_error)
 
 Test(batch, cli_prints_parameters)
 {
-	struct sv_snapshot *s = snapshot_of(cJSON_Parse(FIXTURE));
+	struct sv_snapshot *s = ts_snapshot_of(cJSON_Parse(FIXTURE));
 	struct sv_error err = {0};
 	char *buf = NULL;
 	size_t len = 0;
@@ -213,7 +197,7 @@ Test(batch, bundled_mappings_variable_7_score_4)
 	char icf[256], qual[16], sct[256], want[1024], *out, *p;
 
 	cr_assert_not_null(arr, "mappings/ does not load: %s", err.message);
-	s = snapshot_of(arr);
+	s = ts_snapshot_of(arr);
 	tsv_targets("mappings/conceptmap-iplos-icf.tsv", "7", NULL, icf, sizeof(icf));
 	tsv_targets("mappings/conceptmap-iplos-score-icf-qualifier.tsv", "4", NULL, qual, sizeof(qual));
 	tsv_targets("mappings/conceptmap-iplos-snomed.tsv", "7", "4", sct, sizeof(sct));

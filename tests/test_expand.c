@@ -1,6 +1,7 @@
 /* test_expand.c — ValueSet expansion and membership over a snapshot holding the real FSIII code
  * system (../shared/terminology/fsiii-codesystem-20240530.json); implicit value sets, compose with
  * concept lists, filters, excludes, nested value sets, caps, and the accent-folding text match. */
+#include "support/fixtures.h"
 #include "samsvar/expand.h"
 #include "support/support.h"
 
@@ -24,22 +25,17 @@ static cJSON *parse(const char *json)
 /* The FSIII code system plus the value sets given as JSON texts (NULL-terminated list). */
 static void build(const char *const *valuesets)
 {
-	char *path, *text;
 	struct sv_snapshot_builder b;
 	struct sv_error err;
 
-	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
 	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
+		     "%s", err.message);
 	for (size_t i = 0; valuesets && valuesets[i]; i++)
 		cr_assert_eq(sv_builder_add(&b, parse(valuesets[i]), &err), SV_OK, "%s", err.message);
 	snap = sv_builder_build(&b, &err);
 	cr_assert_not_null(snap, "%s", err.message);
 	sv_builder_release(&b);
-	free(text);
-	free(path);
 }
 
 static void fini(void)

@@ -5,6 +5,7 @@
 #include "samsvar/params.h"
 #include "support/support.h"
 
+#include "support/fixtures.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,47 +23,6 @@ static cJSON *result;
 
 /* ---- fixture ---- */
 
-static cJSON *load_icf(void)
-{
-	char *path, *text, *line, *next;
-	cJSON *cs = cJSON_CreateObject(), *concepts;
-
-	TS_REQUIRE_SHARED(path, "terminology/icf.tsv");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
-	cJSON_AddStringToObject(cs, "resourceType", "CodeSystem");
-	cJSON_AddStringToObject(cs, "id", "icf");
-	cJSON_AddStringToObject(cs, "url", ICF_URL);
-	cJSON_AddStringToObject(cs, "version", "2001");
-	cJSON_AddStringToObject(cs, "name", "ICF");
-	concepts = cJSON_AddArrayToObject(cs, "concept");
-	for (line = text; line && *line; line = next) {
-		char *t1, *t2;
-		cJSON *c;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (line[0] == '#' || strncmp(line, "code\t", 5) == 0 || !(t1 = strchr(line, '\t')))
-			continue;
-		*t1++ = '\0';
-		if (!(t2 = strchr(t1, '\t')))
-			continue;
-		*t2++ = '\0';
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "code", line);
-		cJSON_AddStringToObject(c, "display", t2);
-		if (*t1) {
-			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "code", "parent");
-			cJSON_AddStringToObject(p, "valueCode", t1);
-			cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "property"), p);
-		}
-		cJSON_AddItemToArray(concepts, c);
-	}
-	free(text);
-	free(path);
-	return cs;
-}
 
 static const char TEST_CS[] =
 	"{\"resourceType\":\"CodeSystem\",\"id\":\"test-lookup\",\"url\":\"" TEST_URL "\",\"version\":\"1\","
@@ -76,22 +36,17 @@ static const char TEST_CS[] =
 
 static void setup(void)
 {
-	char *path, *text;
 	struct sv_snapshot_builder b;
 	struct sv_error err;
 
-	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
 	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, load_icf(), &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(sv_builder_add(&b, ts_icf(), &err), SV_OK, "%s", err.message);
 	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(TEST_CS), &err), SV_OK, "%s", err.message);
 	snap = sv_builder_build(&b, &err);
 	cr_assert_not_null(snap, "%s", err.message);
 	sv_builder_release(&b);
-	free(text);
-	free(path);
 	sv_config_defaults(&cfg);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";

@@ -1,5 +1,6 @@
 /* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, metadata, read and
  * search, called directly over a snapshot of the real FSIII code system plus small value sets. */
+#include "support/fixtures.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "support/support.h"
@@ -20,18 +21,14 @@ static int status;
 
 static void setup(void)
 {
-	char *path, *text;
 	struct sv_snapshot_builder b;
 	struct sv_error err;
-	cJSON *old;
+	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json"), *old;
 
-	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
+	/* an older FSIII version too, to see versions in TerminologyCapabilities */
+	old = cJSON_Duplicate(fsiii, 1);
 	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
-	/* an older FSIII version, to see versions in TerminologyCapabilities */
-	old = cJSON_Parse(text);
+	cr_assert_eq(sv_builder_add(&b, fsiii, &err), SV_OK, "%s", err.message);
 	cJSON_ReplaceItemInObject(old, "version", cJSON_CreateString("20200101"));
 	cJSON_ReplaceItemInObject(old, "id", cJSON_CreateString("FSIII-2020"));
 	cr_assert_eq(sv_builder_add(&b, old, &err), SV_OK, "%s", err.message);
@@ -47,8 +44,6 @@ static void setup(void)
 	snap = sv_builder_build(&b, &err);
 	cr_assert_not_null(snap, "%s", err.message);
 	sv_builder_release(&b);
-	free(text);
-	free(path);
 	sv_config_defaults(&cfg);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";

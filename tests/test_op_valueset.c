@@ -1,5 +1,6 @@
 /* test_op_valueset.c — ValueSet $expand (paging, text filter, designations, inline and stored value
  * sets, caps) and $validate-code, called directly over a snapshot of the real FSIII code system. */
+#include "support/fixtures.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "support/support.h"
@@ -29,22 +30,17 @@ static const char EGENOMSORG_V2[] =
 
 static void setup(void)
 {
-	char *path, *text;
 	struct sv_snapshot_builder b;
 	struct sv_error err;
 
-	TS_REQUIRE_SHARED(path, "terminology/fsiii-codesystem-20240530.json");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
 	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(text), &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
+		     "%s", err.message);
 	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(EGENOMSORG), &err), SV_OK, "%s", err.message);
 	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(EGENOMSORG_V2), &err), SV_OK, "%s", err.message);
 	snap = sv_builder_build(&b, &err);
 	cr_assert_not_null(snap, "%s", err.message);
 	sv_builder_release(&b);
-	free(text);
-	free(path);
 	sv_config_defaults(&cfg);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";

@@ -4,6 +4,7 @@
 #include "samsvar/store.h"
 #include "support/support.h"
 
+#include "support/fixtures.h"
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,64 +19,7 @@
 
 /* ---- helpers ---- */
 
-static cJSON *load_json(const char *rel)
-{
-	char *path, *text;
-	cJSON *j;
 
-	TS_REQUIRE_SHARED(path, rel);
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text, "cannot read %s", path);
-	j = cJSON_Parse(text);
-	cr_assert_not_null(j, "%s is not JSON", path);
-	free(text);
-	free(path);
-	return j;
-}
-
-/* icf.tsv (code, parent, title) as a flat CodeSystem whose hierarchy is the `parent` property. */
-static cJSON *load_icf(void)
-{
-	char *path, *text, *line, *next;
-	cJSON *cs = cJSON_CreateObject(), *concepts;
-
-	TS_REQUIRE_SHARED(path, "terminology/icf.tsv");
-	text = ts_read_file(path, NULL);
-	cr_assert_not_null(text);
-	cJSON_AddStringToObject(cs, "resourceType", "CodeSystem");
-	cJSON_AddStringToObject(cs, "url", ICF_URL);
-	cJSON_AddStringToObject(cs, "version", "2001");
-	cJSON_AddStringToObject(cs, "status", "active");
-	concepts = cJSON_AddArrayToObject(cs, "concept");
-	for (line = text; line && *line; line = next) {
-		char *t1, *t2;
-		cJSON *c;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (line[0] == '#' || line[0] == '\0' || strncmp(line, "code\t", 5) == 0)
-			continue;
-		t1 = strchr(line, '\t');
-		cr_assert_not_null(t1);
-		*t1++ = '\0';
-		t2 = strchr(t1, '\t');
-		cr_assert_not_null(t2);
-		*t2++ = '\0';
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "code", line);
-		cJSON_AddStringToObject(c, "display", t2);
-		if (*t1) {
-			cJSON *props = cJSON_AddArrayToObject(c, "property"), *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "code", "parent");
-			cJSON_AddStringToObject(p, "valueCode", t1);
-			cJSON_AddItemToArray(props, p);
-		}
-		cJSON_AddItemToArray(concepts, c);
-	}
-	free(text);
-	free(path);
-	return cs;
-}
 
 static cJSON *concept(const char *code, const char *display, const char *parent1, const char *parent2)
 {
@@ -171,7 +115,7 @@ Test(snapshot, version_cmp)
 
 Test(snapshot, fsiii_nested_concepts_are_flattened)
 {
-	cJSON *res = load_json("terminology/fsiii-codesystem-20240530.json");
+	cJSON *res = ts_shared_json("terminology/fsiii-codesystem-20240530.json");
 	struct sv_error err;
 	struct sv_snapshot *s = build1(res, &err);
 	const struct sv_codesystem *cs;
@@ -217,7 +161,7 @@ Test(snapshot, fsiii_nested_concepts_are_flattened)
 
 Test(snapshot, icf_parent_property_form)
 {
-	cJSON *res = load_icf();
+	cJSON *res = ts_icf();
 	struct sv_error err;
 	struct sv_snapshot *s = build1(res, &err);
 	const struct sv_codesystem *cs;
@@ -512,7 +456,7 @@ Test(snapshot, by_id)
 	struct sv_snapshot_builder b;
 	struct sv_snapshot *s;
 	struct sv_error err;
-	cJSON *fsiii = load_json("terminology/fsiii-codesystem-20240530.json");
+	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json");
 	cJSON *vs = resource("ValueSet", "https://fhir.samsvar.no/ValueSet/x", "1", "active");
 	const struct sv_codesystem *cs;
 	const struct sv_resource *r;

@@ -4,6 +4,7 @@
  * Fixture maps are hand-written here; codes are copied from ../shared/terminology (IPLOS 9111, icf.tsv,
  * snomed-candidates.tsv, SNOMED ids checked with tools/verhoeff.py). The reverse fixture pairing of
  * IPLOS 15 with b1528 exists only to give one target two sources; it is not map content. */
+#include "support/fixtures.h"
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -84,20 +85,7 @@ static const char *FIXTURE =
 
 static struct sv_snapshot *fixture(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err = {0};
-	struct sv_snapshot *s;
-	cJSON *arr = cJSON_Parse(FIXTURE), *it;
-
-	cr_assert_not_null(arr, "fixture JSON does not parse");
-	sv_builder_init(&b);
-	while ((it = cJSON_DetachItemFromArray(arr, 0)) != NULL)
-		cr_assert_eq(sv_builder_add(&b, it, &err), SV_OK, "%s", err.message);
-	cJSON_Delete(arr);
-	s = sv_builder_build(&b, &err);
-	sv_builder_release(&b);
-	cr_assert_not_null(s, "%s", err.message);
-	return s;
+	return ts_snapshot_of(cJSON_Parse(FIXTURE));
 }
 
 static struct sv_snapshot *snap;

@@ -1,0 +1,53 @@
+/* fixtures.c — shared terminology fixtures for unit tests. */
+#include "support/fixtures.h"
+#include "support/support.h"
+#include "samsvar/importer.h"
+
+#include <stdlib.h>
+
+cJSON *ts_shared_json(const char *rel)
+{
+	char *path, *text;
+	cJSON *j;
+
+	TS_REQUIRE_SHARED(path, rel);
+	text = ts_read_file(path, NULL);
+	cr_assert_not_null(text, "cannot read %s", path);
+	j = cJSON_Parse(text);
+	cr_assert_not_null(j, "%s is not JSON", path);
+	free(text);
+	free(path);
+	return j;
+}
+
+cJSON *ts_icf(void)
+{
+	struct sv_error err = {0};
+	char *path;
+	cJSON *cs;
+
+	TS_REQUIRE_SHARED(path, "terminology/icf.tsv");
+	cs = sv_import_icf_tsv(path, &err);
+	cr_assert_not_null(cs, "%s", err.message);
+	cJSON_AddStringToObject(cs, "id", "icf");
+	free(path);
+	return cs;
+}
+
+struct sv_snapshot *ts_snapshot_of(cJSON *arr)
+{
+	struct sv_snapshot_builder b;
+	struct sv_error err = {0};
+	struct sv_snapshot *s;
+	cJSON *it;
+
+	cr_assert_not_null(arr, "fixture JSON does not parse");
+	sv_builder_init(&b);
+	while ((it = cJSON_DetachItemFromArray(arr, 0)) != NULL)
+		cr_assert_eq(sv_builder_add(&b, it, &err), SV_OK, "%s", err.message);
+	cJSON_Delete(arr);
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s, "%s", err.message);
+	return s;
+}

@@ -1,0 +1,18 @@
+/* fixtures.h — terminology fixtures shared by the unit tests. Each skips the test visibly when the
+ * shared file it needs is absent, and fails it when the content does not load. */
+#ifndef SAMSVAR_TEST_FIXTURES_H
+#define SAMSVAR_TEST_FIXTURES_H
+
+#include <cjson/cJSON.h>
+#include "samsvar/snapshot.h"
+
+/* Returns the parsed JSON of shared file `rel` (e.g. "terminology/fsiii-codesystem-20240530.json"). */
+cJSON *ts_shared_json(const char *rel);
+
+/* Returns the whole ICF (terminology/icf.tsv) as a CodeSystem with id "icf", through the real importer. */
+cJSON *ts_icf(void);
+
+/* Builds a snapshot from the resources in JSON array `arr` (ownership moves in). */
+struct sv_snapshot *ts_snapshot_of(cJSON *arr);
+
+#endif
