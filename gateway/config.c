@@ -26,6 +26,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->timeout_seconds = 30;
 	c->expand_max = 10000;
 	c->log_requests = 1;
+	c->response_cache_bytes = 64u * 1024 * 1024;
 }
 
 static enum sv_err parse_uint(const char *key, const char *v, unsigned long long lo,
@@ -126,6 +127,12 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 		if ((rc = parse_uint(key, v, 1, 3600, &n, err)) != SV_OK)
 			return rc;
 		c->timeout_seconds = (unsigned)n;
+		return SV_OK;
+	}
+	if (strcmp(key, "response_cache") == 0) {
+		if ((rc = parse_uint(key, v, 0, 4096, &n, err)) != SV_OK)
+			return rc;
+		c->response_cache_bytes = (size_t)n * 1024 * 1024;
 		return SV_OK;
 	}
 	if (strcmp(key, "expand_max") == 0) {

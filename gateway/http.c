@@ -3,7 +3,9 @@
 #include "samsvar/http.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/fhirxml.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
+#include "samsvar/respcache.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -290,6 +292,42 @@ static void log_line(const struct sv_http *h, const char *method, const char *ur
 		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* Writes the response-cache key of `req` into buf and returns 1, or 0 when its answer is not
+ * cacheable: only GETs of operations whose answer depends on the request alone ($expand carries a
+ * timestamp and identifier, metadata a date), and never an over-long key. */
+static int cache_key(const struct sv_request *req, const struct conn *c, enum sv_format fmt, char *buf,
+		     size_t cap)
+{
+	static const char *const ops[] = {"lookup", "validate-code", "subsumes", "translate"};
+	const cJSON *p;
+	size_t o;
+	int ok = 0, n;
+
+	if (strcmp(req->method, "POST") == 0 || !req->type || req->body)
+		return 0;
+	if (req->operation) {
+		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			ok |= strcmp(req->operation, ops[i]) == 0;
+	} else {
+		ok = req->id != NULL;
+	}
+	if (!ok)
+		return 0;
+	n = snprintf(buf, cap, "%d|%d|%d|%s|%s|%s", (int)fmt, c->pretty, req->fhir_version, req->type,
+		     req->id ? req->id : "", req->operation ? req->operation : "");
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	o = (size_t)n;
+	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c->query, "parameter")) {
+		n = snprintf(buf + o, cap - o, "\x1f%s\x1e%s", sv_jstr(p, "name"), sv_param_text(p));
+		if (n < 0 || (size_t)n >= cap - o)
+			return 0;
+		o += (size_t)n;
+	}
+	return 1;
+}
+
 /* Splits "/Type/id/$op" (the part after /fhir) into req fields; buf is scratch the fields point into. */
 static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv_request *req)
 {
@@ -332,7 +370,8 @@ static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, st
 	struct sv_request req;
 	enum sv_format out_fmt = SV_FMT_JSON, in_fmt;
 	cJSON *result = NULL, *body = NULL;
-	char *bytes = NULL, pathbuf[1024];
+	struct sv_respcache *cache = NULL;
+	char *bytes = NULL, pathbuf[1024], key[2048];
 	size_t blen = 0;
 	int status = 200;
 	enum sv_err rc;
@@ -399,9 +438,11 @@ static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, st
 	}
 
 	req.snap = sv_registry_acquire(h->reg);
+	if (h->cfg->response_cache_bytes && cache_key(&req, c, out_fmt, key, sizeof(key)) &&
+	    (cache = sv_respcache_of(req.snap, h->cfg->response_cache_bytes)) != NULL &&
+	    (bytes = sv_respcache_get(cache, key, &blen)) != NULL)
+		goto send;
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
-	sv_snapshot_release(req.snap);
-	req.snap = NULL;
 	if (rc != SV_OK)
 		goto fail;
 	bytes = sv_http_render(result, out_fmt, c->pretty, &blen, &req.err);
@@ -409,6 +450,8 @@ static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, st
 		rc = req.err.code ? req.err.code : SV_EINTERNAL;
 		goto fail;
 	}
+	if (cache && status == 200)
+		sv_respcache_put(cache, key, bytes, blen);
 	goto send;
 fail:
 	if (req.err.code == SV_OK)
@@ -422,6 +465,7 @@ fail:
 		bytes = sv_http_render(result, out_fmt, c->pretty, &blen, NULL);
 	}
 send:
+	sv_snapshot_release(req.snap);
 	ret = send_bytes(con, status, out_fmt == SV_FMT_XML ? "application/fhir+xml; charset=utf-8" :
 			 "application/fhir+json; charset=utf-8", bytes, blen);
 	log_line(h, method, url, status, &c->start);

@@ -349,3 +349,33 @@ Test(api, negotiation_and_routing_errors)
 	cr_assert_eq(r.status, 200);
 	free(r.body);
 }
+
+Test(api, repeated_gets_are_answered_alike_in_the_format_asked)
+{
+	struct ts_resp a, b, x;
+	const char *path = "/fhir/ConceptMap/$translate?system=" IPLOS "&code=7&targetsystem=" ICF;
+	require_daemon();
+	cr_assert_eq(ts_http(ts_port(), "GET", path, NULL, NULL, 0, &a), 0);
+	cr_assert_eq(ts_http(ts_port(), "GET", path, NULL, NULL, 0, &b), 0);
+	cr_assert_eq(a.status, 200);
+	cr_assert_eq(a.len, b.len);
+	cr_assert_eq(memcmp(a.body, b.body, a.len), 0, "a repeated GET must give the same answer");
+	/* The same question asked for XML is answered in XML, not from the JSON copy. */
+	cr_assert_eq(ts_http(ts_port(), "GET", path, ACCEPT_XML, NULL, 0, &x), 0);
+	cr_assert(strstr(x.ctype, "fhir+xml"), "%s", x.ctype);
+	cr_assert(strncmp(x.body, "<?xml", 5) == 0, "%.80s", x.body);
+	free(a.body);
+	free(b.body);
+	free(x.body);
+}
+
+Test(api, expansions_are_never_served_from_a_copy)
+{
+	cJSON *a = get_ok("/fhir/ValueSet/$expand?url=" IPLOS "?fhir_vs&count=1");
+	cJSON *b = get_ok("/fhir/ValueSet/$expand?url=" IPLOS "?fhir_vs&count=1");
+	const char *ia = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "expansion"), "identifier")->valuestring;
+	const char *ib = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "expansion"), "identifier")->valuestring;
+	cr_assert_str_neq(ia, ib, "each expansion has its own identifier");
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}

@@ -313,3 +313,17 @@ Test(config, null_err_is_allowed)
 	cr_assert_eq(sv_config_parse(&c, "nope = 1", 8, "x", NULL), SV_ECONFIG);
 	cr_assert_eq(sv_config_set(&c, "threads", "0", NULL), SV_ECONFIG);
 }
+
+Test(config, response_cache_in_mib_with_bounds)
+{
+	struct sv_config c;
+	struct sv_error err = {0};
+	sv_config_defaults(&c);
+	cr_assert_eq(c.response_cache_bytes, 64u * 1024 * 1024);
+	cr_assert_eq(sv_config_set(&c, "response_cache", "0", &err), SV_OK);
+	cr_assert_eq(c.response_cache_bytes, 0);
+	cr_assert_eq(sv_config_set(&c, "response_cache", "16", &err), SV_OK);
+	cr_assert_eq(c.response_cache_bytes, 16u * 1024 * 1024);
+	cr_assert_eq(sv_config_set(&c, "response_cache", "4097", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set(&c, "response_cache", "-1", &err), SV_ECONFIG);
+}

@@ -18,6 +18,7 @@ struct sv_config {
 	unsigned timeout_seconds;  /* timeout = idle connection timeout */
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
+	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */

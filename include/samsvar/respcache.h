@@ -1,0 +1,27 @@
+/* respcache.h — finished answers to repeated deterministic GET requests, kept per snapshot.
+ *
+ * A snapshot never changes, so the bytes of a $lookup, $validate-code, $subsumes, $translate or read
+ * answer depend only on the request. Clients of a terminology server ask the same few hundred
+ * questions again and again (20 IPLOS variables x 6 scores); answering those from a copy avoids
+ * building, printing and freeing a JSON tree each time. The cache belongs to its snapshot
+ * (sv_snapshot_memo) and goes with it, so a content change can never be answered from an old copy. */
+#ifndef SAMSVAR_RESPCACHE_H
+#define SAMSVAR_RESPCACHE_H
+
+#include <stddef.h>
+#include "samsvar/snapshot.h"
+
+struct sv_respcache;
+
+/* Returns the response cache of `snap` (created on first use, holding at most `max_bytes` of
+ * answers), or NULL when it cannot be created. Owned by the snapshot. */
+struct sv_respcache *sv_respcache_of(const struct sv_snapshot *snap, size_t max_bytes);
+
+/* Returns a malloc'd copy of the answer kept under `key` (its length in *len), or NULL. */
+char *sv_respcache_get(struct sv_respcache *rc, const char *key, size_t *len);
+
+/* Keeps a copy of `body` under `key`, unless the key is held already or the cache is full
+ * (a full cache keeps what it has: the first answers of a snapshot are the common ones). */
+void sv_respcache_put(struct sv_respcache *rc, const char *key, const char *body, size_t len);
+
+#endif
