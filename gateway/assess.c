@@ -731,17 +731,25 @@ static cJSON *concept1(const char *system, const char *code, const char *display
 	return cc;
 }
 
+/* A node that shares `c`'s members instead of copying them: the answer reads the table (owned by the
+ * snapshot, which the request holds until the answer is sent) and the input (freed after sending).
+ * Copying every coding into every resource made half of $assess malloc and free. */
+static cJSON *share(const cJSON *c)
+{
+	return cJSON_IsArray(c) ? cJSON_CreateArrayReference(c->child) : cJSON_CreateObjectReference(c->child);
+}
+
 static void add_codings(cJSON *arr, const cJSON *from)
 {
 	const cJSON *c;
 	cJSON_ArrayForEach(c, from)
-		cJSON_AddItemToArray(arr, cJSON_Duplicate(c, 1));
+		cJSON_AddItemToArray(arr, share(c));
 }
 
 static void add_subject(cJSON *res, const char *name, const cJSON *patient)
 {
 	if (patient) {
-		cJSON_AddItemToObject(res, name, cJSON_Duplicate(patient, 1));
+		cJSON_AddItemToObject(res, name, share(patient));
 	} else {
 		cJSON *r = cJSON_AddObjectToObject(res, name);
 		cJSON_AddStringToObject(r, "display", "The assessed person (no patient given in the request)");
@@ -794,7 +802,7 @@ static cJSON *observation(const struct table *t, const struct input *in, const s
 			     concept1(HL7CS "observation-category", "survey", "Survey"));
 	code = cJSON_AddObjectToObject(o, "code");
 	codings = cJSON_AddArrayToObject(code, "coding");
-	cJSON_AddItemToArray(codings, cJSON_Duplicate(it->v->coding, 1));
+	cJSON_AddItemToArray(codings, share(it->v->coding));
 	add_codings(codings, it->v->icf);
 	add_codings(codings, it->v->observable);
 	cJSON_AddStringToObject(code, "text", it->v->display ? it->v->display : it->v->code);
@@ -803,9 +811,9 @@ static cJSON *observation(const struct table *t, const struct input *in, const s
 		cJSON_AddStringToObject(o, "effectiveDateTime", in->date);
 	value = cJSON_AddObjectToObject(o, "valueCodeableConcept");
 	vcodings = cJSON_AddArrayToObject(value, "coding");
-	cJSON_AddItemToArray(vcodings, cJSON_Duplicate(t->score[it->si], 1));
+	cJSON_AddItemToArray(vcodings, share(t->score[it->si]));
 	if (t->qualifier[it->si])
-		cJSON_AddItemToArray(vcodings, cJSON_Duplicate(t->qualifier[it->si], 1));
+		cJSON_AddItemToArray(vcodings, share(t->qualifier[it->si]));
 	score_text(t, it, text, sizeof(text));
 	cJSON_AddStringToObject(value, "text", text);
 	return o;
@@ -825,7 +833,7 @@ static cJSON *condition(const struct table *t, const struct input *in, const str
 			     concept1(HL7CS "condition-category", "problem-list-item", "Problem List Item"));
 	if (t->severity[it->si]) {
 		cJSON *sev = cJSON_AddObjectToObject(r, "severity");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(sev, "coding"), cJSON_Duplicate(t->severity[it->si], 1));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(sev, "coding"), share(t->severity[it->si]));
 	}
 	code = cJSON_AddObjectToObject(r, "code");
 	codings = cJSON_AddArrayToObject(code, "coding");
@@ -862,7 +870,7 @@ static cJSON *activity(const struct out_act *oa)
 	const struct act *a = oa->a;
 	cJSON *act = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(act, "detail");
 
-	cJSON_AddItemToObject(d, "code", cJSON_Duplicate(a->code, 1));
+	cJSON_AddItemToObject(d, "code", share(a->code));
 	cJSON_AddItemToObject(d, "reasonReference", oa->reasons);
 	cJSON_AddStringToObject(d, "status", "not-started");
 	if (a->freq) {
@@ -970,7 +978,7 @@ static cJSON *missing_outcome(const struct table *t, const struct input *in)
 		cJSON_AddStringToObject(issue, "severity", "warning");
 		cJSON_AddStringToObject(issue, "code", "incomplete");
 		det = cJSON_AddObjectToObject(issue, "details");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(det, "coding"), cJSON_Duplicate(t->vars[i].coding, 1));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(det, "coding"), share(t->vars[i].coding));
 		snprintf(text, sizeof(text), "IPLOS variable %s (%s) is missing from the assessment: reported as "
 			 "missing, not scored", t->vars[i].code, t->vars[i].display ? t->vars[i].display : "");
 		cJSON_AddStringToObject(det, "text", text);
