@@ -41,7 +41,9 @@ static void assert_xsd_valid(const char *xml)
 		char *path = ts_shared_path("schemas/fhir-r4-xsd/fhir-single.xsd");
 		if (!path) {
 			/* The round trip itself still runs; only the XSD check needs the shared folder. */
-			cr_log_warn("shared schemas/fhir-r4-xsd/fhir-single.xsd absent: XSD check skipped");
+			/* A plain note: Criterion 2.4 turns cr_log_warn into a failing exit status. */
+			fprintf(stderr, "NOTE: shared schemas/fhir-r4-xsd/fhir-single.xsd absent: XSD check skipped "
+				"(set SAMSVAR_SHARED)\n");
 			return;
 		}
 		xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewParserCtxt(path);
