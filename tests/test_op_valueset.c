@@ -41,14 +41,7 @@ static void setup(void)
 	snap = sv_builder_build(&b, &err);
 	cr_assert_not_null(snap, "%s", err.message);
 	sv_builder_release(&b);
-	sv_config_defaults(&cfg);
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.type = "ValueSet";
-	req.params = sv_params_new();
-	req.snap = snap;
-	req.cfg = &cfg;
-	req.fhir_version = 4;
+	ts_request_init(&req, snap, &cfg, "ValueSet");
 	result = NULL;
 }
 

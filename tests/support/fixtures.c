@@ -2,8 +2,10 @@
 #include "support/fixtures.h"
 #include "support/support.h"
 #include "samsvar/importer.h"
+#include "samsvar/params.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 cJSON *ts_shared_json(const char *rel)
 {
@@ -50,4 +52,16 @@ struct sv_snapshot *ts_snapshot_of(cJSON *arr)
 	sv_builder_release(&b);
 	cr_assert_not_null(s, "%s", err.message);
 	return s;
+}
+
+void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv_config *cfg, const char *type)
+{
+	sv_config_defaults(cfg);
+	memset(req, 0, sizeof(*req));
+	req->method = "GET";
+	req->type = type;
+	req->params = sv_params_new();
+	req->snap = snap;
+	req->cfg = cfg;
+	req->fhir_version = 4;
 }

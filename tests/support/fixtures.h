@@ -4,6 +4,7 @@
 #define SAMSVAR_TEST_FIXTURES_H
 
 #include <cjson/cJSON.h>
+#include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
 
 /* Returns the parsed JSON of shared file `rel` (e.g. "terminology/fsiii-codesystem-20240530.json"). */
@@ -14,5 +15,9 @@ cJSON *ts_icf(void);
 
 /* Builds a snapshot from the resources in JSON array `arr` (ownership moves in). */
 struct sv_snapshot *ts_snapshot_of(cJSON *arr);
+
+/* Prepares a GET request of resource `type` (may be NULL) on `snap` with default configuration in
+ * *cfg and an empty Parameters (freed by the caller with cJSON_Delete(req->params)). */
+void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv_config *cfg, const char *type);
 
 #endif
