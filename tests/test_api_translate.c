@@ -1,6 +1,7 @@
 /* test_api_translate.c — black-box tests of ConceptMap/$translate over HTTP (issue 3): R4 and R5
  * shapes, JSON and XML, reverse, score dependency, chains, pinned and new map versions, bad input. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,4 +290,71 @@ Test(translate_api, new_map_version_takes_effect_for_the_next_request)
 		free(r.body);
 	}
 	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
+
+struct reader_args {
+	unsigned port;
+	int bad;
+	char why[300];
+};
+
+/* Asks for variable 20 again and again; every answer must be whole and come from one map version. */
+static void *reader(void *p)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", NULL};
+	struct reader_args *a = p;
+	for (int i = 0; i < 150 && !a->bad; i++) {
+		struct ts_resp r;
+		int old, fresh;
+		if (ts_http(a->port, "GET", "/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf"
+			    "&system=" IPLOS "&code=20", h, NULL, 0, &r) != 0 || r.status != 200) {
+			a->bad = 1;
+			snprintf(a->why, sizeof(a->why), "request %d failed (status %ld)", i, r.status);
+		} else {
+			old = strstr(r.body, "\"b1528\"") && strstr(r.body, "iplos-icf|0.1.0");
+			fresh = strstr(r.body, "\"b152\"") && !strstr(r.body, "\"b1528\"") &&
+				strstr(r.body, "iplos-icf|0.2.");
+			if (!old && !fresh) {
+				a->bad = 1;
+				snprintf(a->why, sizeof(a->why), "a mixed or broken answer: %.200s", r.body);
+			}
+		}
+		free(r.body);
+	}
+	return NULL;
+}
+
+Test(translate_api, readers_never_see_half_a_change)
+{
+	struct ts_daemon d;
+	struct reader_args args[4];
+	pthread_t th[4];
+	char path[512], cmd[1024];
+
+	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].port = d.port;
+		pthread_create(&th[i], NULL, reader, &args[i]);
+	}
+	/* Meanwhile, publish five new versions, each replacing the answer for variable 20. */
+	for (int v = 1; v <= 5; v++) {
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/v%d.json", d.dir, v);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fprintf(f, "{\"resourceType\":\"ConceptMap\",\"url\":\"" BASE "/ConceptMap/iplos-icf\",\"version\":"
+			"\"0.2.%d\",\"name\":\"IplosToIcf\",\"status\":\"active\",\"group\":[{\"source\":\"" IPLOS "\","
+			"\"target\":\"" ICF "\",\"element\":[{\"code\":\"20\",\"target\":[{\"code\":\"b152\","
+			"\"equivalence\":\"wider\"}]}]}]}", v);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "import --store %s/store.db --fhir %s", d.dir, path);
+		cr_assert_eq(run(cmd), 0);
+		usleep(150000);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_not(args[i].bad, "reader %d: %s", i, args[i].why);
+	}
+	cr_assert_eq(ts_daemon_stop(&d), 0, "the daemon must stop cleanly (and, under TSan, report no race)");
 }
