@@ -188,7 +188,8 @@ out:
 struct writer {
 	xmlTextWriterPtr w;
 	struct sv_error *err;
-	int failed; /* err already set */
+	int failed;       /* err already set */
+	int fhir_version; /* 5: use the R5 definition of a resource type where the table has one */
 };
 
 static int wfail(struct writer *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -516,12 +517,20 @@ static int write_resource(struct writer *o, const cJSON *obj, int depth, int roo
 	if (!cJSON_IsString(rt))
 		return wfail(o, "a resource must have a string 'resourceType'");
 	t = type_find(rt->valuestring, strlen(rt->valuestring));
-	if (!t || !t->resource)
+	if (!t || t->resource != 1)
 		return wfail(o, "'%s' is not a FHIR R4 resource type", rt->valuestring);
+	if (o->fhir_version >= 5) {
+		char r5[64];
+		int n = snprintf(r5, sizeof(r5), "R5%s", t->name);
+		const struct sv_fx_type *t5 = n > 0 && (size_t)n < sizeof(r5) ? type_find(r5, (size_t)n) : NULL;
+		if (t5 && t5->resource == 2)
+			t = t5;
+	}
+	/* The element is named after the resource type, not the table entry ("R5ConceptMap"). */
 	if (root)
-		rc = xmlTextWriterStartElementNS(o->w, NULL, BAD_CAST t->name, BAD_CAST FHIR_NS);
+		rc = xmlTextWriterStartElementNS(o->w, NULL, BAD_CAST rt->valuestring, BAD_CAST FHIR_NS);
 	else
-		rc = xmlTextWriterStartElement(o->w, BAD_CAST t->name);
+		rc = xmlTextWriterStartElement(o->w, BAD_CAST rt->valuestring);
 	if (wcheck(o, rc) < 0 || write_content(o, t, obj, depth + 1) < 0)
 		return -1;
 	return wcheck(o, xmlTextWriterEndElement(o->w));
@@ -551,7 +560,12 @@ static int outbuf_write(void *ctx, const char *data, int len)
 
 char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err)
 {
-	struct writer o = {.err = err};
+	return sv_fhirxml_from_json_version(resource, 4, err);
+}
+
+char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, struct sv_error *err)
+{
+	struct writer o = {.err = err, .fhir_version = fhir_version};
 	struct outbuf ob = {0};
 	xmlOutputBufferPtr out;
 	char *result = NULL;
@@ -935,7 +949,7 @@ static cJSON *read_resource(struct reader *r, const xmlNode *node, int depth)
 		return NULL;
 	}
 	t = type_find(name, strlen(name));
-	if (!t || !t->resource) {
+	if (!t || t->resource != 1) {
 		rfail(r, node, "<%s> is not a FHIR R4 resource", name);
 		return NULL;
 	}

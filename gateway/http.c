@@ -228,9 +228,10 @@ cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, stru
 	return j;
 }
 
-char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, size_t *len, struct sv_error *err)
+char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_version, size_t *len,
+		     struct sv_error *err)
 {
-	char *s = fmt == SV_FMT_XML ? sv_fhirxml_from_json(res, err) :
+	char *s = fmt == SV_FMT_XML ? sv_fhirxml_from_json_version(res, fhir_version, err) :
 		pretty ? cJSON_Print(res) : cJSON_PrintUnformatted(res);
 	if (s)
 		*len = strlen(s);
@@ -445,7 +446,7 @@ static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, st
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
 	if (rc != SV_OK)
 		goto fail;
-	bytes = sv_http_render(result, out_fmt, c->pretty, &blen, &req.err);
+	bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, &req.err);
 	if (!bytes) {
 		rc = req.err.code ? req.err.code : SV_EINTERNAL;
 		goto fail;
@@ -459,15 +460,19 @@ fail:
 	status = sv_err_http_status(rc);
 	cJSON_Delete(result);
 	result = sv_outcome_from_error(&req.err);
-	bytes = sv_http_render(result, out_fmt, c->pretty, &blen, NULL);
+	bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, NULL);
 	if (!bytes) {
 		out_fmt = SV_FMT_JSON;
-		bytes = sv_http_render(result, out_fmt, c->pretty, &blen, NULL);
+		bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, NULL);
 	}
 send:
 	sv_snapshot_release(req.snap);
-	ret = send_bytes(con, status, out_fmt == SV_FMT_XML ? "application/fhir+xml; charset=utf-8" :
-			 "application/fhir+json; charset=utf-8", bytes, blen);
+	/* An R5 answer says so in its media type (fhirVersion parameter), so clients can tell it from R4. */
+	ret = send_bytes(con, status, out_fmt == SV_FMT_XML ?
+			 (req.fhir_version >= 5 ? "application/fhir+xml; fhirVersion=5.0; charset=utf-8" :
+			  "application/fhir+xml; charset=utf-8") :
+			 (req.fhir_version >= 5 ? "application/fhir+json; fhirVersion=5.0; charset=utf-8" :
+			  "application/fhir+json; charset=utf-8"), bytes, blen);
 	log_line(h, method, url, status, &c->start);
 	cJSON_Delete(result);
 	cJSON_Delete(body);

@@ -1,5 +1,6 @@
 /* op_resource.c — the REST interactions: metadata, read and search of terminology resources. */
 #include "samsvar/jsonutil.h"
+#include "samsvar/conceptmap_r5.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "samsvar/version.h"
@@ -157,6 +158,24 @@ static const cJSON *resource_of(const struct sv_request *req, char tag, uint32_t
 		req->snap->cm[i].resource;
 }
 
+/* A copy of stored resource `res` in the FHIR version the request asked for; the caller frees it.
+ * Only ConceptMap differs: R5 renamed and restructured it (sourceScope, relationship, noMap,
+ * additionalAttribute). CodeSystem and ValueSet are served as stored for R5 too: between R4 and R5
+ * they mostly gained elements, so samsvar's R4 JSON of them is close enough to read as R5. */
+static cJSON *in_version(struct sv_request *req, const cJSON *res)
+{
+	struct sv_error e = {0};
+	cJSON *r5;
+
+	if (req->fhir_version < 5 || strcmp(sv_jstr(res, "resourceType") ? sv_jstr(res, "resourceType") : "",
+					     "ConceptMap") != 0)
+		return cJSON_Duplicate(res, 1);
+	if (!(r5 = sv_conceptmap_to_r5(res, &e)))
+		sv_fail(&req->err, SV_EINTERNAL, "ConceptMap/%s cannot be given in the R5 shape: %s",
+			sv_jstr(res, "id") ? sv_jstr(res, "id") : "", e.message);
+	return r5;
+}
+
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 {
 	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
@@ -164,9 +183,9 @@ enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 	(void)status;
 	if (!r)
 		return sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
-	*out = cJSON_Duplicate(tag == 'C' ? ((const struct sv_codesystem *)r)->resource :
-			       ((const struct sv_resource *)r)->resource, 1);
-	return SV_OK;
+	*out = in_version(req, tag == 'C' ? ((const struct sv_codesystem *)r)->resource :
+			  ((const struct sv_resource *)r)->resource);
+	return *out ? SV_OK : req->err.code;
 }
 
 static int matches(const cJSON *res, const cJSON *params, const char *field)
@@ -218,9 +237,15 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 			continue;
 		/* Search results carry the resource without its (possibly huge) concept and group lists;
 		 * read gives the whole resource. Marked SUBSETTED as FHIR asks. */
-		copy = cJSON_Duplicate(res, 1);
+		copy = in_version(req, res);
+		if (!copy) {
+			cJSON_Delete(entries);
+			cJSON_Delete(bundle);
+			return req->err.code;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "concept");
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "group");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "additionalAttribute"); /* declares group content */
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "compose");
 		meta = cJSON_GetObjectItemCaseSensitive(copy, "meta");
 		if (!meta)

@@ -62,6 +62,12 @@ static int eq_parse(const char *s, enum eqv *out)
 	return 0;
 }
 
+const char *sv_translate_relationship(const char *equivalence)
+{
+	enum eqv e;
+	return eq_parse(equivalence, &e) ? EQ_R5[e] : NULL;
+}
+
 static enum eqv eq_reverse(enum eqv e)
 {
 	return e == EQ_WIDER ? EQ_NARROWER : e == EQ_NARROWER ? EQ_WIDER : e;

@@ -283,15 +283,15 @@ Test(http, render)
 	size_t len = 0;
 	char *s;
 
-	s = sv_http_render(p, SV_FMT_JSON, 0, &len, &err);
+	s = sv_http_render(p, SV_FMT_JSON, 0, 4, &len, &err);
 	cr_assert_not_null(s);
 	cr_assert_eq(len, strlen(s));
 	cr_assert_str_eq(s, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"result\",\"valueBoolean\":true}]}");
 	free(s);
-	s = sv_http_render(p, SV_FMT_JSON, 1, &len, &err);
+	s = sv_http_render(p, SV_FMT_JSON, 1, 4, &len, &err);
 	cr_assert(strchr(s, '\n'), "pretty output has line breaks");
 	free(s);
-	s = sv_http_render(p, SV_FMT_XML, 0, &len, &err);
+	s = sv_http_render(p, SV_FMT_XML, 0, 4, &len, &err);
 	cr_assert_not_null(s, "%s", err.message);
 	cr_assert_eq(len, strlen(s));
 	cr_assert(strstr(s, "<Parameters xmlns=\"http://hl7.org/fhir\">"), "%s", s);

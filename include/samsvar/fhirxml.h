@@ -22,6 +22,12 @@ void sv_fhirxml_init(void);
  * caller frees, or NULL with `err` set (SV_EINVAL) when `resource` is not a FHIR resource. */
 char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err);
 
+/* As sv_fhirxml_from_json(), for FHIR version `fhir_version` (4 or 5): with 5, a resource (root or
+ * nested) whose type has an R5 definition in the type table (ConceptMap) is written in R5 element
+ * order and with R5 elements; any other resource as R4. The JSON must already be in that shape
+ * (see sv_conceptmap_to_r5()). Returns a malloc'd string the caller frees, or NULL with err set. */
+char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, struct sv_error *err);
+
 /* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource. Never loads a DTD,
  * the network or external entities; rejects DOCTYPEs, nesting over SV_FHIR_MAX_DEPTH and elements
  * outside the FHIR namespace. Returns a cJSON object the caller frees with cJSON_Delete(), or NULL

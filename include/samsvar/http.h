@@ -36,7 +36,10 @@ enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, i
 /* Parses a request body in `fmt` into FHIR JSON, capping nesting; returns NULL with err set. */
 cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, struct sv_error *err);
 
-/* Serialises `res` in `fmt`; returns a malloc'd string (length in *len) or NULL with err set. */
-char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, size_t *len, struct sv_error *err);
+/* Serialises `res` in `fmt` for FHIR version `fhir_version` (4 or 5; it matters for XML only, where
+ * an R5 resource needs R5 element order); returns a malloc'd string (length in *len) or NULL with
+ * err set. */
+char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_version, size_t *len,
+		     struct sv_error *err);
 
 #endif

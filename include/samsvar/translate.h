@@ -37,6 +37,13 @@ void *sv_cmindex_build(const cJSON *conceptmap, struct sv_error *err);
 /* Frees an index from sv_cmindex_build(); NULL is allowed. */
 void sv_cmindex_free(void *index);
 
+/* Returns the R5 ConceptMapRelationship code for `equivalence`, an R4 ConceptMapEquivalence code
+ * (following the official R4->R5 map: wider/subsumes -> source-is-narrower-than-target, narrower/
+ * specializes -> source-is-broader-than-target, inexact/relatedto -> related-to, equal -> equivalent,
+ * unmatched/disjoint -> not-related-to) or an R5 code (returned as it is). Returns a static string,
+ * or NULL when `equivalence` is NULL or not a known code. */
+const char *sv_translate_relationship(const char *equivalence);
+
 /* Runs $translate with the input Parameters `params` against `snap` (never modified; tx-resource and
  * conceptMap parameters are layered over it for this call only). `map_id` (or NULL) is the instance id
  * of /ConceptMap/{id}/$translate; `fhir_version` 5 answers in R5 shape (also chosen when R5 parameter
