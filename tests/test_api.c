@@ -268,6 +268,15 @@ Test(api, read_and_search)
 	b = get_ok("/fhir/ConceptMap");
 	cr_assert_geq(cJSON_GetObjectItem(b, "total")->valueint, 1);
 	cJSON_Delete(b);
+	b = get_ok("/fhir/CodeSystem?_summary=count");
+	cr_assert_geq(cJSON_GetObjectItem(b, "total")->valueint, 5);
+	cr_assert_null(cJSON_GetObjectItem(b, "entry"));
+	cJSON_Delete(b);
+	b = get_ok("/fhir/CodeSystem?url=" IPLOS "&_summary=false");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(b, "entry"), 0), "resource"), "concept")), 20);
+	cJSON_Delete(b);
+	get_error("/fhir/CodeSystem?_summary=maybe", 400, "invalid");
 	get_error("/fhir/CodeSystem/no-such-id", 404, "not-found");
 	get_error("/fhir/CodeSystem?bogus=1", 400, "invalid");
 }

@@ -314,3 +314,92 @@ Test(api, search_parameters)
 	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
 	cr_assert_str_eq(req.err.expression, "title:contains");
 }
+
+static const cJSON *first_entry_resource(void)
+{
+	return cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "entry"), 0), "resource");
+}
+
+static int subsetted(const cJSON *res)
+{
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(cJSON_GetObjectItem(res, "meta"), "tag"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t, "code")), "SUBSETTED") == 0)
+			return 1;
+	return 0;
+}
+
+Test(api, summary_count_false_and_default)
+{
+	q("url", FSIII_URL);
+	q("_summary", "count");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "%s", req.err.message);
+	cr_assert_eq(cJSON_GetObjectItem(result, "total")->valueint, 2);
+	cr_assert_null(cJSON_GetObjectItem(result, "entry"), "_summary=count returns no entries");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("url", FSIII_URL);
+	q("_summary", "false");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK);
+	cr_assert_not_null(cJSON_GetObjectItem(first_entry_resource(), "concept"), "_summary=false is whole");
+	cr_assert_not(subsetted(first_entry_resource()));
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("url", FSIII_URL);
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK);
+	cr_assert_null(cJSON_GetObjectItem(first_entry_resource(), "concept"));
+	cr_assert_not_null(cJSON_GetObjectItem(first_entry_resource(), "url"));
+	cr_assert(subsetted(first_entry_resource()));
+}
+
+Test(api, read_with_elements_and_summary_text)
+{
+	const cJSON *it;
+	q("_elements", "url,version");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_OK, "%s", req.err.message);
+	cJSON_ArrayForEach(it, result) {
+		cr_assert(strcmp(it->string, "resourceType") == 0 || strcmp(it->string, "id") == 0 ||
+			  strcmp(it->string, "meta") == 0 || strcmp(it->string, "url") == 0 ||
+			  strcmp(it->string, "version") == 0 || strcmp(it->string, "status") == 0 ||
+			  strcmp(it->string, "content") == 0, "_elements kept %s", it->string);
+	}
+	cr_assert_not_null(cJSON_GetObjectItem(result, "url"));
+	cr_assert(subsetted(result));
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_summary", "text");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_OK);
+	cr_assert_null(cJSON_GetObjectItem(result, "url"));
+	cr_assert_null(cJSON_GetObjectItem(result, "concept"));
+	cr_assert_not_null(cJSON_GetObjectItem(result, "status"), "mandatory elements stay");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_OK);
+	cr_assert_not_null(cJSON_GetObjectItem(result, "concept"), "a plain read is whole");
+	cr_assert_not(subsetted(result));
+}
+
+Test(api, summary_and_elements_errors)
+{
+	static const char *const bad[][2] = {{"_summary", "bogus"}, {"_elements", "url;drop table"}};
+	for (size_t i = 0; i < 2; i++) {
+		cJSON_Delete(req.params);
+		req.params = sv_params_new();
+		q(bad[i][0], bad[i][1]);
+		cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
+		cr_assert_str_eq(req.err.expression, bad[i][0]);
+	}
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_summary", "true");
+	q("_elements", "url");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_summary", "count");
+	cr_assert_eq(dispatch("GET", "CodeSystem", "FSIII", NULL), SV_EINVAL, "count is for searches");
+}
