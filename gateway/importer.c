@@ -1311,3 +1311,97 @@ out:
 	free(buf);
 	return result;
 }
+
+/* ---- merging a second language into an earlier import ---------------------------------------- */
+
+struct concept_list {
+	const cJSON **v;
+	uint32_t n, cap;
+};
+
+static void collect_concepts(const cJSON *concepts, struct concept_list *l, int depth)
+{
+	const cJSON *c;
+	if (depth > 64)
+		return;
+	cJSON_ArrayForEach(c, concepts) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 256;
+			l->v = sv_xrealloc(l->v, l->cap * sizeof(*l->v));
+		}
+		l->v[l->n++] = c;
+		collect_concepts(cJSON_GetObjectItemCaseSensitive(c, "concept"), l, depth + 1);
+	}
+}
+
+static int has_designation(const cJSON *concept, const char *lang, const char *value, const char *own_lang)
+{
+	const cJSON *d;
+	const char *display = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(concept, "display"));
+	if (display && own_lang && strcmp(own_lang, lang) == 0 && strcmp(display, value) == 0)
+		return 1;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(concept, "designation")) {
+		const char *dl = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "language"));
+		const char *dv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "value"));
+		if (dl && dv && strcmp(dl, lang) == 0 && strcmp(dv, value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int add_designation(cJSON *concept, const char *lang, const char *value, const cJSON *use,
+			   const char *own_lang)
+{
+	cJSON *list, *d;
+	if (!lang || !value || has_designation(concept, lang, value, own_lang))
+		return 0;
+	list = cJSON_GetObjectItemCaseSensitive(concept, "designation");
+	if (!list)
+		list = cJSON_AddArrayToObject(concept, "designation");
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "language", lang);
+	if (use)
+		cJSON_AddItemToObject(d, "use", cJSON_Duplicate(use, 1));
+	cJSON_AddStringToObject(d, "value", value);
+	cJSON_AddItemToArray(list, d);
+	return 1;
+}
+
+int sv_import_merge_languages(cJSON *fresh, const cJSON *old)
+{
+	const char *new_lang = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fresh, "language"));
+	const char *old_lang = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "language"));
+	struct concept_list olds = {0}, news = {0};
+	struct sv_strmap index;
+	int added = 0;
+
+	if (!new_lang || !old_lang || strcmp(new_lang, old_lang) == 0)
+		return 0;
+	collect_concepts(cJSON_GetObjectItemCaseSensitive(old, "concept"), &olds, 0);
+	collect_concepts(cJSON_GetObjectItemCaseSensitive(fresh, "concept"), &news, 0);
+	sv_strmap_init(&index, olds.n);
+	for (uint32_t i = 0; i < olds.n; i++) {
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(olds.v[i], "code"));
+		if (code)
+			sv_strmap_put(&index, code, i);
+	}
+	for (uint32_t i = 0; i < news.n; i++) {
+		cJSON *c = (cJSON *)news.v[i];
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "code"));
+		const cJSON *o, *d;
+		uint32_t k;
+		if (!code || !sv_strmap_get(&index, code, &k))
+			continue;
+		o = olds.v[k];
+		added += add_designation(c, old_lang, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "display")),
+					 NULL, new_lang);
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "designation"))
+			added += add_designation(c, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "language")),
+						 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "value")),
+						 cJSON_GetObjectItemCaseSensitive(d, "use"), new_lang);
+	}
+	sv_strmap_release(&index);
+	free(olds.v);
+	free(news.v);
+	return added;
+}

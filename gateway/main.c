@@ -5,6 +5,7 @@
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
 #include "samsvar/importer.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "samsvar/version.h"
@@ -168,7 +169,24 @@ static enum sv_err put_all(struct sv_store *st, cJSON *arr, const char *source, 
 	char actor[128];
 	actor_name(actor, sizeof(actor));
 	cJSON_ArrayForEach(r, arr) {
-		enum sv_err rc = sv_store_put(st, r, actor, source, err);
+		enum sv_err rc;
+		/* The same code system version imported again in another language (ICF in English, then
+		 * the German ClaML) keeps the first language's titles as designations. */
+		if (sv_jstr(r, "resourceType") && strcmp(sv_jstr(r, "resourceType"), "CodeSystem") == 0 &&
+		    sv_jstr(r, "url") && sv_jstr(r, "version")) {
+			cJSON *old = sv_store_get(st, "CodeSystem", sv_jstr(r, "url"), sv_jstr(r, "version"), err);
+			if (!old && err && err->code != SV_OK)
+				return err->code;
+			if (old) {
+				int n = sv_import_merge_languages(r, old);
+				if (n)
+					fprintf(stderr, "samsvar: %s|%s: kept %d designations of the earlier import in "
+						"language '%s'\n", sv_jstr(r, "url"), sv_jstr(r, "version"), n,
+						sv_jstr(old, "language"));
+				cJSON_Delete(old);
+			}
+		}
+		rc = sv_store_put(st, r, actor, source, err);
 		if (rc != SV_OK)
 			return rc;
 		(*count)++;

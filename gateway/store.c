@@ -261,6 +261,33 @@ out:
 	return rc;
 }
 
+cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, const char *version,
+		    struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	cJSON *res = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT json FROM resource WHERE type=?1 AND url=?2 AND version=?3", -1, &q,
+			       NULL) != SQLITE_OK) {
+		db_fail(st, err, "prepare");
+		return NULL;
+	}
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, version, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		res = cJSON_ParseWithLength((const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0));
+		if (!res)
+			sv_fail(err, SV_ESTORE, "store: %s|%s does not read back as JSON", url, version);
+	} else if (step != SQLITE_DONE) {
+		db_fail(st, err, "read");
+	}
+	sqlite3_finalize(q);
+	return res;
+}
+
 enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err)
 {
 	sqlite3_stmt *q = NULL;

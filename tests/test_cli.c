@@ -169,6 +169,10 @@ Test(cli, import_icf_tsv_and_claml)
 		cr_assert_neq(i, 99, "German title of b1528 never appeared after the ClaML import");
 		usleep(100000);
 	}
+	/* The English titles of the first import stay, as designations, after the German one. */
+	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=" ICF "&code=b1528&displayLanguage=en", 200);
+	cr_assert_str_eq(pstr(p, "display"), "Emotional functions, other specified");
+	cJSON_Delete(p);
 	p = poll_get(&d, "/fhir/CodeSystem/$subsumes?system=" ICF "&codeA=b1&codeB=b1528", 200);
 	cr_assert_str_eq(pstr(p, "outcome"), "subsumes");
 	cJSON_Delete(p);

@@ -393,3 +393,26 @@ Test(store, data_version_changes_when_another_connection_commits)
 	sv_store_close(reader);
 	sv_store_close(writer);
 }
+
+Test(store, get_by_url_and_version)
+{
+	struct sv_store *st = open_store();
+	struct sv_error err = {0};
+	cJSON *v1 = res("CodeSystem", "http://example.org/cs", "1", NULL, "active");
+	cJSON *v2 = res("CodeSystem", "http://example.org/cs", "2", NULL, "draft");
+	cJSON *got;
+
+	cr_assert_eq(put(st, v1, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(put(st, v2, &err), SV_OK);
+	cJSON_Delete(v1);
+	cJSON_Delete(v2);
+	got = sv_store_get(st, "CodeSystem", "http://example.org/cs", "2", &err);
+	cr_assert_not_null(got, "%s", err.message);
+	cr_assert_str_eq(cJSON_GetObjectItem(got, "status")->valuestring, "draft");
+	cJSON_Delete(got);
+	sv_error_clear(&err);
+	cr_assert_null(sv_store_get(st, "CodeSystem", "http://example.org/cs", "3", &err));
+	cr_assert_eq(err.code, SV_OK, "an absent resource is not an error");
+	cr_assert_null(sv_store_get(st, "ValueSet", "http://example.org/cs", "1", &err));
+	sv_store_close(st);
+}

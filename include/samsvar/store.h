@@ -32,6 +32,11 @@ enum sv_err sv_store_begin(struct sv_store *st, struct sv_error *err);
 enum sv_err sv_store_commit(struct sv_store *st, struct sv_error *err);
 void sv_store_rollback(struct sv_store *st);
 
+/* Returns the stored resource (type, url, version) as a new cJSON the caller frees, or NULL when the
+ * store holds none (err untouched) or on a store error (err set). */
+cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, const char *version,
+		    struct sv_error *err);
+
 /* Sets *n to the number of resources held. */
 enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err);
 
