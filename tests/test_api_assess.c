@@ -333,15 +333,6 @@ Test(api_assess, operation_definition_json_xml_and_404)
 
 /* ---- a municipality's own relations map, imported into a live daemon ---- */
 
-static int run_cli(const char *args)
-{
-	char cmd[2048];
-	const char *b = getenv("SAMSVAR_BIN");
-	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", b ? b : "build/samsvar", args);
-	int status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Two maps: a higher, active version of the bundled url (replaces it as the default) and one under the
  * municipality's own url (chosen with relations). Both propose electronic medication support (9151 27)
  * for Ivareta egen helse 3 instead of the weekly dosette. */
@@ -380,7 +371,7 @@ Test(api_assess, municipality_relations_change_the_proposal)
 			 "713111008");
 	cJSON_Delete(b);
 	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s", d.dir, file);
-	cr_assert_eq(run_cli(args), 0);
+	cr_assert_eq(ts_samsvar(args, NULL), 0);
 	/* the daemon picks the import up by itself; the active 1.0.0 now wins over the 0.1.0 draft */
 	for (int i = 0; i < 100; i++) {
 		struct timespec ts = {0, 100 * 1000 * 1000};

@@ -235,17 +235,6 @@ Test(translate_api, chain_through_an_intermediate_map)
 	cJSON_Delete(p);
 }
 
-/* Runs samsvar with `args`; returns the exit status. */
-static int run(const char *args)
-{
-	char cmd[2048];
-	const char *b = getenv("SAMSVAR_BIN");
-	int status;
-	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", b ? b : "build/samsvar", args);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 Test(translate_api, new_map_version_takes_effect_for_the_next_request)
 {
 	static const char *const h[] = {"Accept: application/fhir+json", NULL};
@@ -264,7 +253,7 @@ Test(translate_api, new_map_version_takes_effect_for_the_next_request)
 	      "\",\"element\":[{\"code\":\"20\",\"target\":[{\"code\":\"b152\",\"equivalence\":\"wider\"}]}]}]}", f);
 	fclose(f);
 	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s", d.dir, path);
-	cr_assert_eq(run(args), 0);
+	cr_assert_eq(ts_samsvar(args, NULL), 0);
 	for (int i = 0; i < 50 && !seen; i++) {
 		struct ts_resp r;
 		struct timespec ts = {0, 100 * 1000 * 1000};
@@ -349,7 +338,7 @@ Test(translate_api, readers_never_see_half_a_change)
 			"\"equivalence\":\"wider\"}]}]}]}", v);
 		fclose(f);
 		snprintf(cmd, sizeof(cmd), "import --store %s/store.db --fhir %s", d.dir, path);
-		cr_assert_eq(run(cmd), 0);
+		cr_assert_eq(ts_samsvar(cmd, NULL), 0);
 		usleep(150000);
 	}
 	for (int i = 0; i < 4; i++) {

@@ -14,25 +14,6 @@
 #define ICF "http://hl7.org/fhir/sid/icf"
 #define FSIII "urn:oid:1.2.208.176.2.21"
 
-static const char *bin(void)
-{
-	const char *b = getenv("SAMSVAR_BIN");
-	return b ? b : "build/samsvar";
-}
-
-/* Runs the samsvar command with `args`; returns its exit status, output (stdout+stderr) in *out. */
-static int run(const char *args, char **out)
-{
-	char cmd[2048], path[] = "/tmp/samsvar-cli-XXXXXX";
-	int fd = mkstemp(path), status;
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>&1", bin(), args, path);
-	status = system(cmd);
-	*out = ts_read_file(path, NULL);
-	unlink(path);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* GET against daemon d until it answers `want` (the daemon reloads within a second of an import). */
 static cJSON *poll_get(const struct ts_daemon *d, const char *path, long want)
 {
@@ -60,16 +41,16 @@ static const char *pstr(const cJSON *params, const char *name)
 Test(cli, help_and_version)
 {
 	char *out;
-	cr_assert_eq(run("--help", &out), 0);
+	cr_assert_eq(ts_samsvar("--help", &out), 0);
 	cr_assert(strstr(out, "serve") && strstr(out, "import") && strstr(out, "check-config"), "%s", out);
 	free(out);
-	cr_assert_eq(run("--version", &out), 0);
+	cr_assert_eq(ts_samsvar("--version", &out), 0);
 	cr_assert(strstr(out, "samsvar 0."), "%s", out);
 	free(out);
-	cr_assert_eq(run("frobnicate", &out), 2);
+	cr_assert_eq(ts_samsvar("frobnicate", &out), 2);
 	cr_assert(strstr(out, "unknown command"), "%s", out);
 	free(out);
-	cr_assert_eq(run("import", &out), 2);
+	cr_assert_eq(ts_samsvar("import", &out), 2);
 	free(out);
 }
 
@@ -79,16 +60,16 @@ Test(cli, check_config)
 	int fd = mkstemp(path);
 	const char *root = getenv("SAMSVAR_ROOT");
 	snprintf(args, sizeof(args), "check-config %s/conf/samsvar.conf", root ? root : ".");
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	free(out);
 	cr_assert_eq(write(fd, "listen = 127.0.0.1:8080\nthreads = 0\n", 36), 36);
 	close(fd);
 	snprintf(args, sizeof(args), "check-config %s", path);
-	cr_assert_eq(run(args, &out), 1);
+	cr_assert_eq(ts_samsvar(args, &out), 1);
 	cr_assert(strstr(out, ":2:") && strstr(out, "threads"), "error does not name file:line: %s", out);
 	free(out);
 	unlink(path);
-	cr_assert_eq(run("check-config /nonexistent.conf", &out), 1);
+	cr_assert_eq(ts_samsvar("check-config /nonexistent.conf", &out), 1);
 	free(out);
 }
 
@@ -102,7 +83,7 @@ Test(cli, import_fsiii_into_running_daemon)
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s", d.dir, fsiii);
 	setenv("SAMSVAR_ACTOR", "maintainer-kari", 1);
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	unsetenv("SAMSVAR_ACTOR");
 	free(out);
 	/* UUID and legacy code both resolve, to the same display. */
@@ -117,12 +98,12 @@ Test(cli, import_fsiii_into_running_daemon)
 	cJSON_Delete(p);
 	/* The import is in the audit trail, newest first, naming its source file. */
 	snprintf(args, sizeof(args), "audit --store %s/store.db --limit 1", d.dir);
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "\"action\":\"create\"") && strstr(out, FSIII) && strstr(out, "fsiii-codesystem-20240530.json") &&
 		  strstr(out, "maintainer-kari"),
 		  "%s", out);
 	free(out);
-	cr_assert_eq(run("audit --limit 0", &out), 2);
+	cr_assert_eq(ts_samsvar("audit --limit 0", &out), 2);
 	free(out);
 	/* The bundled content is still there. */
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=20", 200);
@@ -144,7 +125,7 @@ Test(cli, import_icf_tsv_and_claml)
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=" ICF "&code=b110", 404);
 	cJSON_Delete(p);
 	snprintf(args, sizeof(args), "import --store %s/store.db --icf-tsv %s", d.dir, tsv);
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	free(out);
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=" ICF "&code=b110", 200);
 	cr_assert_str_eq(pstr(p, "display"), "Consciousness functions");
@@ -153,7 +134,7 @@ Test(cli, import_icf_tsv_and_claml)
 	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "expansion"), "total")->valueint, 1495);
 	cJSON_Delete(p);
 	snprintf(args, sizeof(args), "import --store %s/store.db --icf-claml %s", d.dir, claml);
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	free(out);
 	/* The German release carries its titles as designations in German. */
 	for (int i = 0; i < 100; i++) {
@@ -190,7 +171,7 @@ Test(cli, import_snomed_gps)
 	TS_REQUIRE_SHARED(gps, "terminology/snomed-gps-2020.valueset.json");
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	snprintf(args, sizeof(args), "import --store %s/store.db --snomed-gps %s", d.dir, gps);
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	free(out);
 	/* 109006 is the first concept of the GPS file; the bundled fragment does not have it. */
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=109006", 200);
@@ -212,7 +193,7 @@ Test(cli, import_is_all_or_nothing)
 	TS_REQUIRE_SHARED(fsiii, "terminology/fsiii-codesystem-20240530.json");
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	snprintf(args, sizeof(args), "import --store %s/store.db --fhir %s --fhir /nonexistent.json", d.dir, fsiii);
-	cr_assert_eq(run(args, &out), 1);
+	cr_assert_eq(ts_samsvar(args, &out), 1);
 	cr_assert(strstr(out, "/nonexistent.json"), "%s", out);
 	free(out);
 	usleep(600000);
@@ -232,7 +213,7 @@ Test(cli, import_snomed_rf2_gives_is_a)
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	snprintf(args, sizeof(args), "import --store %s/store.db --snomed-rf2 %s/tests/fixtures/rf2", d.dir,
 		 root ? root : ".");
-	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	free(out);
 	/* Chronic pansinusitis is a Chronic sinusitis (the fixture's README lists its is-a links). */
 	p = poll_get(&d, "/fhir/CodeSystem/$subsumes?system=http://snomed.info/sct&version=http://snomed.info/sct/"

@@ -1,5 +1,6 @@
 /* daemon.c — starting the real daemon and talking HTTP to it, for black-box tests. */
 #include "support/daemon.h"
+#include "support/support.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -112,6 +113,26 @@ int ts_daemon_stop(struct ts_daemon *d)
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 	(void)!system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int ts_samsvar(const char *args, char **out)
+{
+	const char *bin = getenv("SAMSVAR_BIN");
+	char cmd[2048], path[] = "/tmp/samsvar-cli-XXXXXX";
+	int fd = -1, status;
+
+	if (out) {
+		if ((fd = mkstemp(path)) < 0)
+			return -1;
+		close(fd);
+	}
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>&1", bin ? bin : "build/samsvar", args, out ? path : "/dev/null");
+	status = system(cmd);
+	if (out) {
+		*out = ts_read_file(path, NULL);
+		unlink(path);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -21,6 +21,10 @@ int ts_daemon_start(struct ts_daemon *d, const char *extra_conf);
 /* Sends SIGTERM, waits, removes the temp folder; returns the daemon's exit status (0 = clean). */
 int ts_daemon_stop(struct ts_daemon *d);
 
+/* Runs `$SAMSVAR_BIN args` (default build/samsvar) and returns its exit status (-1 if it did not exit);
+ * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
+int ts_samsvar(const char *args, char **out);
+
 /* The daemon started by the PRE_ALL hook of TS_DAEMON_SUITE(), found through $SAMSVAR_TEST_PORT. */
 unsigned ts_port(void);
 
