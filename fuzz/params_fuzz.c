@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sv_fhirxml_init();
 	headers(data, size);
-	body = sv_http_parse_body((const char *)data, size, fmt, &err);
+	body = sv_http_parse_body((const char *)data, size, fmt, 500000, &err);
 	if (!body) {
 		must_say_why(err.code == SV_OK ? SV_EINTERNAL : err.code, &err, "sv_http_parse_body");
 		return 0;
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!text)
 			abort();
 		/* Compared as text: cJSON_Compare cannot tell objects with duplicate keys apart. */
-		again = sv_http_parse_body(text, len, SV_FMT_JSON, &err);
+		again = sv_http_parse_body(text, len, SV_FMT_JSON, 500000, &err);
 		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, &len2, &err) : NULL;
 		if (!text2 || len2 != len || memcmp(text, text2, len) != 0) {
 			fprintf(stderr, "render/parse round trip differs: %s\n", text);

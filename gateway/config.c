@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,12 @@ void sv_config_defaults(struct sv_config *c)
 	c->max_body_bytes = 4u * 1024 * 1024;
 	c->threads = 2;
 	c->max_connections = 1024;
+	c->max_connections_per_ip = 64;
 	c->timeout_seconds = 30;
+	c->header_timeout_seconds = 10;
+	c->max_header_bytes = 16384;
+	c->max_params = 1000;
+	c->max_body_nodes = 500000;
 	c->expand_max = 10000;
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;
@@ -57,6 +63,32 @@ static enum sv_err set_string(char *dst, size_t cap, const char *key, const char
 	memcpy(dst, v, n + 1);
 	return SV_OK;
 }
+
+/* The whole-number keys: bounds, the unit the file uses (scale to the field's unit) and the field. */
+struct numeric_key {
+	const char *name;
+	unsigned long long lo, hi, scale;
+	size_t offset;
+	int is_size;  /* the field is a size_t (else unsigned) */
+};
+
+#define UKEY(name, lo, hi, field) {name, lo, hi, 1, offsetof(struct sv_config, field), 0}
+#define SKEY(name, lo, hi, scale, field) {name, lo, hi, scale, offsetof(struct sv_config, field), 1}
+static const struct numeric_key NUMERIC_KEYS[] = {
+	SKEY("max_body", 1024, 1024ULL * 1024 * 1024, 1, max_body_bytes),
+	UKEY("threads", 1, 256, threads),
+	UKEY("max_connections", 1, 65536, max_connections),
+	UKEY("max_connections_per_ip", 1, 65536, max_connections_per_ip),
+	UKEY("timeout", 1, 3600, timeout_seconds),
+	UKEY("header_timeout", 1, 600, header_timeout_seconds),
+	SKEY("max_header_bytes", 1024, 1024 * 1024, 1, max_header_bytes),
+	UKEY("max_params", 1, 1000000, max_params),
+	UKEY("max_body_nodes", 100, 100000000, max_body_nodes),
+	SKEY("response_cache", 0, 4096, 1024 * 1024, response_cache_bytes),
+	UKEY("expand_max", 1, 1000000, expand_max),
+};
+#undef UKEY
+#undef SKEY
 
 enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err)
 {
@@ -105,40 +137,17 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 			return sv_fail(err, SV_ECONFIG, "log_requests: '%s' is not true or false", v);
 		return SV_OK;
 	}
-	if (strcmp(key, "max_body") == 0) {
-		if ((rc = parse_uint(key, v, 1024, 1024ULL * 1024 * 1024, &n, err)) != SV_OK)
+	for (size_t i = 0; i < sizeof(NUMERIC_KEYS) / sizeof(NUMERIC_KEYS[0]); i++) {
+		const struct numeric_key *nk = &NUMERIC_KEYS[i];
+		if (strcmp(key, nk->name) != 0)
+			continue;
+		if ((rc = parse_uint(key, v, nk->lo, nk->hi, &n, err)) != SV_OK)
 			return rc;
-		c->max_body_bytes = (size_t)n;
-		return SV_OK;
-	}
-	if (strcmp(key, "threads") == 0) {
-		if ((rc = parse_uint(key, v, 1, 256, &n, err)) != SV_OK)
-			return rc;
-		c->threads = (unsigned)n;
-		return SV_OK;
-	}
-	if (strcmp(key, "max_connections") == 0) {
-		if ((rc = parse_uint(key, v, 1, 65536, &n, err)) != SV_OK)
-			return rc;
-		c->max_connections = (unsigned)n;
-		return SV_OK;
-	}
-	if (strcmp(key, "timeout") == 0) {
-		if ((rc = parse_uint(key, v, 1, 3600, &n, err)) != SV_OK)
-			return rc;
-		c->timeout_seconds = (unsigned)n;
-		return SV_OK;
-	}
-	if (strcmp(key, "response_cache") == 0) {
-		if ((rc = parse_uint(key, v, 0, 4096, &n, err)) != SV_OK)
-			return rc;
-		c->response_cache_bytes = (size_t)n * 1024 * 1024;
-		return SV_OK;
-	}
-	if (strcmp(key, "expand_max") == 0) {
-		if ((rc = parse_uint(key, v, 1, 1000000, &n, err)) != SV_OK)
-			return rc;
-		c->expand_max = (unsigned)n;
+		n *= nk->scale;
+		if (nk->is_size)
+			*(size_t *)((char *)c + nk->offset) = (size_t)n;
+		else
+			*(unsigned *)((char *)c + nk->offset) = (unsigned)n;
 		return SV_OK;
 	}
 	return sv_fail(err, SV_ECONFIG, "unknown key '%s'", key);

@@ -1,5 +1,6 @@
 /* error.c — error codes, their texts, HTTP statuses and FHIR issue codes; the OOM policy. */
 #include "samsvar/error.h"
+#include "samsvar/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,9 @@ const char *sv_strerror(enum sv_err code)
 	case SV_ENOTFOUND: return "not found";
 	case SV_ECONFLICT: return "conflict";
 	case SV_ETOOBIG: return "too large";
+	case SV_EURITOOLONG: return "request target too long";
+	case SV_EHEADERS: return "request headers too large";
+	case SV_EUNAVAILABLE: return "service unavailable";
 	case SV_EMEDIATYPE: return "unsupported media type";
 	case SV_ENOTACCEPT: return "not acceptable";
 	case SV_EMETHOD: return "method not allowed";
@@ -38,6 +42,9 @@ int sv_err_http_status(enum sv_err code)
 	case SV_ENOTFOUND: return 404;
 	case SV_ECONFLICT: return 409;
 	case SV_ETOOBIG: return 413;
+	case SV_EURITOOLONG: return 414;
+	case SV_EHEADERS: return 431;
+	case SV_EUNAVAILABLE: return 503;
 	case SV_EMEDIATYPE: return 415;
 	case SV_ENOTACCEPT: return 406;
 	case SV_EMETHOD: return 405;
@@ -60,6 +67,9 @@ const char *sv_err_issue_code(enum sv_err code)
 	case SV_ENOTFOUND: return "not-found";
 	case SV_ECONFLICT: return "conflict";
 	case SV_ETOOBIG: return "too-long";
+	case SV_EURITOOLONG: return "too-long";
+	case SV_EHEADERS: return "too-long";
+	case SV_EUNAVAILABLE: return "transient";
 	case SV_EMEDIATYPE: return "not-supported";
 	case SV_ENOTACCEPT: return "not-supported";
 	case SV_EMETHOD: return "not-supported";
@@ -73,6 +83,16 @@ const char *sv_err_issue_code(enum sv_err code)
 	return "exception";
 }
 
+/* Messages quote what clients sent, cut to fit with %.Ns: a cut may split a UTF-8 sequence, and
+ * an answer must never carry invalid UTF-8, so every byte that does not start a valid sequence
+ * becomes '?'. */
+static void utf8_repair(char *s)
+{
+	size_t n = strlen(s), at;
+	while ((at = sv_utf8_check(s, n)) < n)
+		s[at] = '?';
+}
+
 static enum sv_err fail_v(struct sv_error *err, enum sv_err code, const char *expression,
 			  const char *fmt, va_list ap)
 {
@@ -81,6 +101,8 @@ static enum sv_err fail_v(struct sv_error *err, enum sv_err code, const char *ex
 	err->code = code;
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	snprintf(err->expression, sizeof(err->expression), "%s", expression ? expression : "");
+	utf8_repair(err->message);
+	utf8_repair(err->expression);
 	return code;
 }
 

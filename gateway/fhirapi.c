@@ -7,29 +7,62 @@
 struct route {
 	const char *type;
 	const char *op;
-	int get_ok;            /* GET allowed (POST is allowed for every operation) */
+	int get_ok;            /* GET (and HEAD) allowed */
 	int post_ok;
+	int cache;             /* a GET answer depends on the request and snapshot only */
 	sv_handler_fn fn;
-};
-
-static const struct route ROUTES[] = {
-	{"metadata", NULL, 1, 0, sv_op_metadata},
-	{"CodeSystem", "lookup", 1, 1, sv_op_cs_lookup},
-	{"CodeSystem", "validate-code", 1, 1, sv_op_cs_validate_code},
-	{"CodeSystem", "subsumes", 1, 1, sv_op_cs_subsumes},
-	{"ValueSet", "expand", 1, 1, sv_op_vs_expand},
-	{"ValueSet", "validate-code", 1, 1, sv_op_vs_validate_code},
-	{"ConceptMap", "translate", 1, 1, sv_op_cm_translate},
-	{NULL, "assess", 0, 1, sv_op_assess},
-	{"OperationDefinition", NULL, 1, 0, sv_op_operation_definition},
 };
 
 static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};
 
+static const struct route ROUTES[] = {
+	{"metadata", NULL, 1, 0, 0, sv_op_metadata},             /* carries the time of the answer */
+	{"CodeSystem", "lookup", 1, 1, 1, sv_op_cs_lookup},
+	{"CodeSystem", "validate-code", 1, 1, 1, sv_op_cs_validate_code},
+	{"CodeSystem", "subsumes", 1, 1, 1, sv_op_cs_subsumes},
+	{"ValueSet", "expand", 1, 1, 0, sv_op_vs_expand},         /* timestamp and identifier */
+	{"ValueSet", "validate-code", 1, 1, 1, sv_op_vs_validate_code},
+	{"ConceptMap", "translate", 1, 1, 1, sv_op_cm_translate},
+	{NULL, "assess", 0, 1, 0, sv_op_assess},
+	{"OperationDefinition", NULL, 1, 0, 1, sv_op_operation_definition},
+};
+
+static const char *allow_of(const struct route *r)
+{
+	return r->get_ok ? (r->post_ok ? "GET, HEAD, POST" : "GET, HEAD") : "POST";
+}
+
+static int route_matches(const struct route *r, const struct sv_request *req)
+{
+	if ((r->type == NULL) != (req->type == NULL) || (r->type && strcmp(r->type, req->type) != 0))
+		return 0;
+	return (r->op == NULL) == (req->operation == NULL) && (!r->op || strcmp(r->op, req->operation) == 0);
+}
+
+static int is_resource_type(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof(RESOURCE_TYPES) / sizeof(RESOURCE_TYPES[0]); i++)
+		if (strcmp(type, RESOURCE_TYPES[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int sv_fhirapi_cacheable(const struct sv_request *req)
+{
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
+		if (route_matches(&ROUTES[i], req))
+			return ROUTES[i].cache;
+	/* A read of a terminology resource, not a search. */
+	return is_resource_type(req->type) && req->id && !req->operation;
+}
+
+
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status)
 {
 	const char *m = req->method;
-	int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, is_post = strcmp(m, "POST") == 0;
 
 	*out = NULL;
 	*status = 200;
@@ -39,28 +72,29 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path under /fhir/metadata");
 	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++) {
 		const struct route *r = &ROUTES[i];
-		if ((r->type == NULL) != (req->type == NULL) || (r->type && strcmp(r->type, req->type) != 0))
+		if (!route_matches(r, req))
 			continue;
-		if ((r->op == NULL) != (req->operation == NULL) || (r->op && strcmp(r->op, req->operation) != 0))
-			continue;
-		if ((is_get && !r->get_ok) || (!is_get && !r->post_ok))
-			return sv_fail(&req->err, SV_EMETHOD, "%s is not allowed on this path", m);
+		if ((!is_get && !is_post) || (is_get && !r->get_ok) || (is_post && !r->post_ok)) {
+			req->allow = allow_of(r);
+			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on this path (allowed: %s)",
+				       m, req->allow);
+		}
 		return r->fn(req, out, status);
 	}
-	for (size_t i = 0; i < sizeof(RESOURCE_TYPES) / sizeof(RESOURCE_TYPES[0]); i++) {
-		if (!req->type || strcmp(req->type, RESOURCE_TYPES[i]) != 0)
-			continue;
+	if (is_resource_type(req->type)) {
 		if (req->operation)
-			return sv_fail(&req->err, SV_ENOTFOUND, "operation $%s is not supported on %s",
+			return sv_fail(&req->err, SV_ENOTFOUND, "operation $%.100s is not supported on %s",
 				       req->operation, req->type);
-		if (!is_get)
-			return sv_fail(&req->err, SV_EMETHOD, "%s is not allowed on %s (the terminology is "
+		if (!is_get) {
+			req->allow = "GET, HEAD";
+			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on %s (the terminology is "
 				       "changed with `samsvar import`)", m, req->type);
+		}
 		return req->id ? sv_op_read(req, out, status) : sv_op_search(req, out, status);
 	}
 	if (req->operation)
-		return sv_fail(&req->err, SV_ENOTFOUND, "operation $%s is not supported", req->operation);
-	return sv_fail(&req->err, SV_ENOTFOUND, "resource type '%s' is not served here", req->type);
+		return sv_fail(&req->err, SV_ENOTFOUND, "operation $%.100s is not supported", req->operation);
+	return sv_fail(&req->err, SV_ENOTFOUND, "resource type '%.100s' is not served here", req->type);
 }
 
 cJSON *sv_outcome_new(const char *severity, const char *code, const char *text)

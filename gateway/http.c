@@ -1,482 +1,323 @@
-/* http.c — libmicrohttpd front end: one struct conn per request owns everything the request
- * allocates and is freed in one place (on_completed). */
+/* http.c — the libmicrohttpd transport: connections, caps and deadlines, request bodies, and the
+ * hand-over of each complete request to exchange.c. One struct conn per request owns what the
+ * request allocates and is freed in one place (on_completed); one struct track per TCP connection
+ * lets a watchdog close connections whose headers take longer than header_timeout. */
 #include "samsvar/http.h"
+#include "samsvar/exchange.h"
 #include "samsvar/fhirapi.h"
-#include "samsvar/fhirxml.h"
-#include "samsvar/jsonutil.h"
-#include "samsvar/params.h"
-#include "samsvar/respcache.h"
+#include "samsvar/utf8.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_QUERY_ARGS 64
-#define MAX_PATH_SEGMENTS 4
+/* One TCP connection, from accept to close. */
+struct track {
+	struct track *prev, *next;
+	int fd;
+	int waiting;              /* 1 while the headers of a request are awaited */
+	struct timespec since;    /* when that wait began: accept, or the end of the previous answer */
+	char peer[INET6_ADDRSTRLEN];
+};
 
 struct sv_http {
 	struct MHD_Daemon *d;
-	const struct sv_config *cfg;
-	struct sv_registry *reg;
+	struct sv_service svc;
 	unsigned port;
+	pthread_mutex_t lock;     /* guards the tracks list, `open` and `stop` */
+	pthread_cond_t wake;
+	struct track *tracks;
+	unsigned open;            /* connections open now */
+	int stop;
+	pthread_t watchdog;
 };
 
-/* Per-request state: the one owner of everything a request allocates. */
+/* One request. */
 struct conn {
-	struct timespec start;
+	struct sv_exchange x;
+	struct track *t;
+	char *target;
 	char *body;
 	size_t len;
-	int too_big;
-	int too_many_args;
-	cJSON *query;        /* Parameters built from the query string */
-	const char *format;  /* _format */
-	int pretty;
+	int too_big;              /* the body went over max_body (it is read and dropped) */
+	int first;                /* the next handler call is the first, with headers complete */
 };
 
-static const char *const JSON_TYPES[] = {"application/fhir+json", "application/json", "json", "text/json"};
-static const char *const XML_TYPES[] = {"application/fhir+xml", "application/xml", "xml", "text/xml"};
-
-static int in_list(const char *s, size_t n, const char *const *list, size_t count)
+static double since_ms(const struct timespec *from, const struct timespec *now)
 {
-	for (size_t i = 0; i < count; i++)
-		if (strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
-			return 1;
-	return 0;
+	return (double)(now->tv_sec - from->tv_sec) * 1e3 + (double)(now->tv_nsec - from->tv_nsec) / 1e6;
 }
 
-/* Media type of one header item: its type/subtype span, and whether fhirVersion=5 is among params. */
-static void media_type(const char *item, size_t n, const char **type, size_t *tlen, int *v5, double *q)
-{
-	const char *lim = item + n;
-	const char *semi = memchr(item, ';', n);
-	const char *end = semi ? semi : lim;
+/* ---- libmicrohttpd's own error answers ----------------------------------------------------
+ * libmicrohttpd 0.9.75 answers requests it cannot parse (a malformed request line or header, a
+ * request line or headers over its memory pool, an unsupported HTTP version, bad chunking) by
+ * itself, with fixed HTML bodies and no hook to change them. It builds those answers, and nothing
+ * else, through its public MHD_create_response_from_buffer(), which samsvar never calls: samsvar
+ * defines that function, and the executable's definition takes precedence for the library's own
+ * call (ELF symbol interposition; the Makefile exports it with --dynamic-list), so these answers are
+ * OperationOutcomes too. tests/test_api_hostile.c checks each case, so a build where the
+ * interposition does not happen fails its tests. */
 
-	while (item < end && (*item == ' ' || *item == '\t'))
-		item++;
-	while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	*type = item;
-	*tlen = (size_t)(end - item);
-	*v5 = 0;
-	*q = 1.0;
-	while (semi && semi < lim) {
-		const char *p = semi + 1, *stop = memchr(p, ';', (size_t)(lim - p));
-		size_t plen = stop ? (size_t)(stop - p) : (size_t)(lim - p);
-		while (plen && *p == ' ') {
-			p++;
-			plen--;
+/* The visible text of one of libmicrohttpd's HTML messages: what its <body> holds. */
+static void html_text(const char *html, size_t n, char *out, size_t cap)
+{
+	const char *b = n ? memmem(html, n, "<body>", 6) : NULL, *e;
+	size_t o = 0;
+
+	if (b) {
+		b += 6;
+		e = memmem(b, n - (size_t)(b - html), "</body>", 7);
+		n = e ? (size_t)(e - b) : n - (size_t)(b - html);
+		html = b;
+	}
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		if (html[i] == '<') {                 /* drop any inner tag */
+			const char *gt = memchr(html + i, '>', n - i);
+			if (!gt)
+				break;
+			i = (size_t)(gt - html);
+			continue;
 		}
-		if (plen > 12 && strncasecmp(p, "fhirVersion=", 12) == 0 && p[12] == '5')
-			*v5 = 1;
-		if (plen > 2 && strncasecmp(p, "q=", 2) == 0)
-			*q = strtod(p + 2, NULL);
-		semi = stop;
+		if ((unsigned char)html[i] >= 0x20 && (unsigned char)html[i] < 0x7F)
+			out[o++] = html[i];
 	}
+	out[o] = '\0';
 }
 
-enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum sv_format *fmt,
-			      int *fhir_version, struct sv_error *err)
+struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer, enum MHD_ResponseMemoryMode mode)
 {
-	double best_q = 0;
-	int found = 0, best_v5 = 0;
+	char text[300];
+	const char *code = "invalid";
+	cJSON *oo;
+	char *json;
+	struct MHD_Response *r;
 
-	*fmt = SV_FMT_JSON;
-	if (format_param && *format_param) {
-		const char *t;
-		size_t tl;
-		int v5;
-		double q;
-		media_type(format_param, strlen(format_param), &t, &tl, &v5, &q);
-		if (v5)
-			*fhir_version = 5;
-		if (in_list(t, tl, JSON_TYPES, 4))
-			return SV_OK;
-		if (in_list(t, tl, XML_TYPES, 4)) {
-			*fmt = SV_FMT_XML;
-			return SV_OK;
-		}
-		return sv_fail_at(err, SV_ENOTACCEPT, "_format",
-				  "_format '%s' is not supported (use json or xml)", format_param);
-	}
-	if (!accept || !*accept)
-		return SV_OK;
-	for (const char *p = accept; p && *p;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		const char *t;
-		size_t tl;
-		int v5;
-		double q;
-		enum sv_format f;
-		int ok = 1;
-
-		media_type(p, n, &t, &tl, &v5, &q);
-		if (in_list(t, tl, JSON_TYPES, 4) || (tl == 3 && strncmp(t, "*/*", 3) == 0) ||
-		    (tl == 13 && strncasecmp(t, "application/*", 13) == 0))
-			f = SV_FMT_JSON;
-		else if (in_list(t, tl, XML_TYPES, 4))
-			f = SV_FMT_XML;
-		else
-			ok = 0;
-		if (ok && q > 0 && q > best_q) {
-			best_q = q;
-			*fmt = f;
-			found = 1;
-			best_v5 = v5;
-		}
-		p = comma ? comma + 1 : NULL;
-	}
-	if (found && best_v5)
-		*fhir_version = 5;
-	if (!found)
-		return sv_fail(err, SV_ENOTACCEPT,
-			       "none of the Accept types '%s' is served: use application/fhir+json or "
-			       "application/fhir+xml", accept);
-	return SV_OK;
-}
-
-enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
-				struct sv_error *err)
-{
-	const char *t;
-	size_t tl;
-	int v5;
-	double q;
-
-	if (!content_type || !*content_type)
-		return sv_fail(err, SV_EMEDIATYPE, "a request body needs a Content-Type "
-			       "(application/fhir+json or application/fhir+xml)");
-	media_type(content_type, strlen(content_type), &t, &tl, &v5, &q);
-	if (v5)
-		*fhir_version = 5;
-	if (in_list(t, tl, JSON_TYPES, 4) && tl > 4) {
-		*fmt = SV_FMT_JSON;
-		return SV_OK;
-	}
-	if (in_list(t, tl, XML_TYPES, 4) && tl > 3) {
-		*fmt = SV_FMT_XML;
-		return SV_OK;
-	}
-	return sv_fail(err, SV_EMEDIATYPE, "Content-Type '%s' is not supported: use application/fhir+json "
-		       "or application/fhir+xml", content_type);
-}
-
-/* Checks nesting depth and duplicate object keys (FHIR JSON forbids them; cJSON keeps both).
- * Returns 0 when fine, 1 too deep, 2 duplicate key (*dup names it). */
-static int json_check(const cJSON *j, int depth, const char **dup)
-{
-	const cJSON *c, *d;
-	if (depth > SV_FHIR_MAX_DEPTH)
-		return 1;
-	cJSON_ArrayForEach(c, j) {
-		int rc;
-		if (cJSON_IsObject(j) && c->string) {
-			for (d = j->child; d != c; d = d->next)
-				if (d->string && strcmp(d->string, c->string) == 0) {
-					*dup = c->string;
-					return 2;
-				}
-		}
-		if ((rc = json_check(c, depth + 1, dup)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, struct sv_error *err)
-{
-	cJSON *j;
-
-	if (len == 0) {
-		sv_fail(err, SV_EINVAL, "the request body is empty");
+	html_text(buffer, size, text, sizeof(text));
+	if (mode == MHD_RESPMEM_MUST_FREE)
+		free(buffer);
+	if (strcasestr(text, "too big") || strcasestr(text, "too large") || strcasestr(text, "too long"))
+		code = "too-long";
+	else if (strcasestr(text, "version"))
+		code = "not-supported";
+	else if (strcasestr(text, "internal"))
+		code = "exception";
+	oo = sv_outcome_new("error", code, text[0] ? text : "the HTTP request could not be read");
+	json = cJSON_PrintUnformatted(oo);
+	cJSON_Delete(oo);
+	r = MHD_create_response_from_buffer_with_free_callback(strlen(json), json, free);
+	if (!r) {
+		free(json);
 		return NULL;
 	}
-	if (fmt == SV_FMT_XML)
-		return sv_fhirxml_to_json(body, len, err);
-	j = cJSON_ParseWithLength(body, len);
-	if (!j) {
-		const char *at = cJSON_GetErrorPtr();
-		long off = (at && at >= body && at <= body + len) ? (long)(at - body) : -1;
-		sv_fail(err, SV_EINVAL, "the body is not valid JSON (error near byte %ld)", off);
-		return NULL;
-	}
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		sv_fail(err, SV_EINVAL, "the body must be a JSON object (a FHIR resource)");
-		return NULL;
-	}
-	{
-		const char *dup = NULL;
-		switch (json_check(j, 0, &dup)) {
-		case 1:
-			sv_fail(err, SV_EINVAL, "the body is nested deeper than %d levels", SV_FHIR_MAX_DEPTH);
-			cJSON_Delete(j);
-			return NULL;
-		case 2:
-			sv_fail(err, SV_EINVAL, "the body has the key '%.100s' twice in one object", dup);
-			cJSON_Delete(j);
-			return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/fhir+json; charset=utf-8");
+	return r;
+}
+
+/* libmicrohttpd's diagnostics, one escaped line each (they may quote what a client sent). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[400], esc[600];
+	size_t n;
+	int k;
+
+	(void)cls;
+	k = vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = k < 0 ? 0 : (size_t)k < sizeof(msg) ? (size_t)k : sizeof(msg) - 1;
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	sv_utf8_escape_log(msg, n, esc, sizeof(esc));
+	fprintf(stderr, "libmicrohttpd: %s\n", esc);
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct sv_http *h = cls;
+	struct track *t = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		t = sv_xcalloc(1, sizeof(*t));
+		t->fd = fd ? fd->connect_fd : -1;
+		t->waiting = 1;
+		clock_gettime(CLOCK_MONOTONIC, &t->since);
+		if (ad && ad->client_addr) {
+			const struct sockaddr *sa = ad->client_addr;
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+					  t->peer, sizeof(t->peer));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+					  t->peer, sizeof(t->peer));
 		}
+		pthread_mutex_lock(&h->lock);
+		t->next = h->tracks;
+		if (h->tracks)
+			h->tracks->prev = t;
+		h->tracks = t;
+		h->open++;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = t;
+		return;
 	}
-	return j;
+	if (!t)
+		return;
+	/* Closed: libmicrohttpd closes the socket after this returns, so the watchdog, which holds
+	 * the lock while it shuts sockets down, can never touch a reused descriptor. */
+	pthread_mutex_lock(&h->lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		h->tracks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	h->open--;
+	pthread_mutex_unlock(&h->lock);
+	free(t);
+	*socket_context = NULL;
 }
 
-char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_version, size_t *len,
-		     struct sv_error *err)
+/* Closes every connection whose request headers have been awaited longer than header_timeout, so
+ * clients that send headers slowly (slowloris) cannot hold the server's connection slots. */
+static void *watchdog(void *arg)
 {
-	char *s = fmt == SV_FMT_XML ? sv_fhirxml_from_json_version(res, fhir_version, err) :
-		pretty ? cJSON_Print(res) : cJSON_PrintUnformatted(res);
-	if (s)
-		*len = strlen(s);
-	else if (fmt == SV_FMT_JSON)
-		sv_fail(err, SV_EINTERNAL, "could not serialise the response");
-	return s;
+	struct sv_http *h = arg;
+	double limit_ms = h->svc.cfg->header_timeout_seconds * 1e3;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stop) {
+		struct timespec now, until;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (struct track *t = h->tracks; t; t = t->next) {
+			if (t->waiting && t->fd >= 0 && since_ms(&t->since, &now) > limit_ms) {
+				shutdown(t->fd, SHUT_RDWR);
+				t->waiting = 0;
+			}
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
-/* ---- request handling ---- */
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static void set_waiting(struct sv_http *h, struct track *t, int waiting)
 {
-	struct conn *c = cls;
+	if (!t)
+		return;
+	pthread_mutex_lock(&h->lock);
+	t->waiting = waiting;
+	clock_gettime(CLOCK_MONOTONIC, &t->since);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- requests ------------------------------------------------------------------------------ */
+
+/* Called by libmicrohttpd as soon as the request line is read, with the target as sent: the request
+ * starts here, and exchange.c reads the target itself (percent-decoding strictly). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *sc = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = sv_xcalloc(1, sizeof(*c));
+
+	(void)cls;
+	c->t = sc ? sc->socket_context : NULL;
+	c->target = sv_xstrdup(uri ? uri : "");
+	c->x.target = c->target;
+	c->x.target_len = strlen(c->target);
+	c->x.peer = c->t && c->t->peer[0] ? c->t->peer : NULL;
+	c->first = 1;
+	clock_gettime(CLOCK_MONOTONIC, &c->x.start);
+	return c;
+}
+
+static const char *lookup_header(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *n = cls;
 	(void)kind;
-	if (strcmp(key, "_format") == 0) {
-		c->format = value;
-		return MHD_YES;
-	}
-	if (strcmp(key, "_pretty") == 0) {
-		c->pretty = value && strcmp(value, "true") == 0;
-		return MHD_YES;
-	}
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c->query, "parameter")) >= MAX_QUERY_ARGS) {
-		c->too_many_args = 1;
-		return MHD_NO;
-	}
-	sv_params_add(c->query, key, "String", value ? value : "");
+	*n += strlen(key) + (value ? strlen(value) : 0) + 4;
 	return MHD_YES;
 }
 
-static int send_bytes(struct MHD_Connection *con, int status, const char *ctype, char *body, size_t len)
+static enum MHD_Result send_answer(struct sv_http *h, struct MHD_Connection *con, struct conn *c, int close)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	int ret;
-	if (!r) {
-		free(body);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char retry[16];
+
+	r = MHD_create_response_from_buffer_with_free_callback(c->x.len, c->x.bytes, free);
+	if (!r)
 		return MHD_NO;
+	c->x.bytes = NULL;       /* the response owns it now */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->x.content_type);
+	if (c->x.allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, c->x.allow);
+	if (c->x.retry_after) {
+		snprintf(retry, sizeof(retry), "%u", c->x.retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = MHD_queue_response(con, (unsigned)status, r);
+	if (close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(con, (unsigned)c->x.status, r);
 	MHD_destroy_response(r);
+	sv_exchange_log(&h->svc, &c->x);
 	return ret;
 }
 
-static void log_line(const struct sv_http *h, const char *method, const char *url, int status,
-		     const struct timespec *start)
+/* The checks that need only the headers: answered before any body byte is read (so an
+ * `Expect: 100-continue` client is refused instead of told to send). Returns 1 when refused. */
+static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct conn *c)
 {
-	struct timespec now;
-	char line[512];
-	long us;
-	int n;
+	const struct sv_config *cfg = h->svc.cfg;
+	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	size_t hbytes = 0;
+	unsigned open;
 
-	if (!h->cfg->log_requests)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
-	n = snprintf(line, sizeof(line), "%s %.400s %d %ldus\n", method, url, status, us);
-	if (n > 0)
-		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-/* Writes the response-cache key of `req` into buf and returns 1, or 0 when its answer is not
- * cacheable: only GETs of operations whose answer depends on the request alone ($expand carries a
- * timestamp and identifier, metadata a date), and never an over-long key. */
-static int cache_key(const struct sv_request *req, const struct conn *c, enum sv_format fmt, char *buf,
-		     size_t cap)
-{
-	static const char *const ops[] = {"lookup", "validate-code", "subsumes", "translate"};
-	const cJSON *p;
-	size_t o;
-	int ok = 0, n;
-
-	if (strcmp(req->method, "POST") == 0 || !req->type || req->body)
-		return 0;
-	if (req->operation) {
-		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-			ok |= strcmp(req->operation, ops[i]) == 0;
+	pthread_mutex_lock(&h->lock);
+	open = h->open;
+	pthread_mutex_unlock(&h->lock);
+	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &hbytes);
+	if (open > cfg->max_connections) {
+		c->x.retry_after = 1;
+		sv_exchange_refuse(&c->x, SV_EUNAVAILABLE, "samsvar is serving %u connections "
+				   "(max_connections); try again shortly", cfg->max_connections);
+	} else if (c->x.target_len > cfg->max_header_bytes) {
+		sv_exchange_refuse(&c->x, SV_EURITOOLONG, "the request target is longer than %zu bytes "
+				   "(max_header_bytes)", cfg->max_header_bytes);
+	} else if (hbytes > cfg->max_header_bytes) {
+		sv_exchange_refuse(&c->x, SV_EHEADERS, "the request headers are larger than %zu bytes "
+				   "(max_header_bytes)", cfg->max_header_bytes);
+	} else if (cl && strtoull(cl, NULL, 10) > cfg->max_body_bytes) {
+		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body (%.30s bytes) is larger than %zu "
+				   "bytes (max_body)", cl, cfg->max_body_bytes);
 	} else {
-		ok = req->id != NULL;
-	}
-	if (!ok)
 		return 0;
-	n = snprintf(buf, cap, "%d|%d|%d|%s|%s|%s", (int)fmt, c->pretty, req->fhir_version, req->type,
-		     req->id ? req->id : "", req->operation ? req->operation : "");
-	if (n < 0 || (size_t)n >= cap)
-		return 0;
-	o = (size_t)n;
-	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c->query, "parameter")) {
-		n = snprintf(buf + o, cap - o, "\x1f%s\x1e%s", sv_jstr(p, "name"), sv_param_text(p));
-		if (n < 0 || (size_t)n >= cap - o)
-			return 0;
-		o += (size_t)n;
 	}
 	return 1;
-}
-
-/* Splits "/Type/id/$op" (the part after /fhir) into req fields; buf is scratch the fields point into. */
-static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv_request *req)
-{
-	char *seg[MAX_PATH_SEGMENTS + 1];
-	int n = 0;
-	size_t len = strlen(path);
-
-	if (len >= cap)
-		return sv_fail(&req->err, SV_ENOTFOUND, "path too long");
-	memcpy(buf, path, len + 1);
-	for (char *p = buf; *p;) {
-		while (*p == '/')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		if (n == MAX_PATH_SEGMENTS)
-			return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%s", path);
-		seg[n++] = p;
-		while (*p && *p != '/')
-			p++;
-	}
-	if (n == 0)
-		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%s (try /fhir/metadata)", path);
-	if (seg[n - 1][0] == '$') {
-		req->operation = seg[n - 1] + 1;
-		n--;
-	}
-	if (n >= 1)
-		req->type = seg[0];
-	if (n >= 2)
-		req->id = seg[1];
-	if (n > 2)
-		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%s", path);
-	return SV_OK;
-}
-
-static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, struct conn *c, const char *method,
-			       const char *url)
-{
-	struct sv_request req;
-	enum sv_format out_fmt = SV_FMT_JSON, in_fmt;
-	cJSON *result = NULL, *body = NULL;
-	struct sv_respcache *cache = NULL;
-	char *bytes = NULL, pathbuf[1024], key[2048];
-	size_t blen = 0;
-	int status = 200;
-	enum sv_err rc;
-	int ret;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.cfg = h->cfg;
-	req.fhir_version = 4;
-
-	if (strcmp(url, "/healthz") == 0) {
-		char *ok = sv_xstrdup("{\"status\":\"ok\"}");
-		ret = send_bytes(con, 200, "application/json", ok, strlen(ok));
-		log_line(h, method, url, 200, &c->start);
-		return ret;
-	}
-	rc = sv_http_negotiate(c->format, MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Accept"),
-			       &out_fmt, &req.fhir_version, &req.err);
-	if (rc != SV_OK) {
-		out_fmt = SV_FMT_JSON;
-		goto fail;
-	}
-	if (c->too_many_args) {
-		rc = sv_fail(&req.err, SV_ETOOBIG, "more than %d query parameters", MAX_QUERY_ARGS);
-		goto fail;
-	}
-	if (c->too_big) {
-		rc = sv_fail(&req.err, SV_ETOOBIG, "the request body is larger than %zu bytes (max_body)",
-			     h->cfg->max_body_bytes);
-		goto fail;
-	}
-	if (strncmp(url, "/fhir", 5) != 0 || (url[5] != '/' && url[5] != '\0')) {
-		rc = sv_fail(&req.err, SV_ENOTFOUND, "no such path: %s (the FHIR API is under /fhir)", url);
-		goto fail;
-	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 && strcmp(method, "HEAD") != 0) {
-		rc = sv_fail(&req.err, SV_EMETHOD, "method %s is not allowed here", method);
-		goto fail;
-	}
-	if ((rc = split_path(url + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
-		goto fail;
-
-	if (strcmp(method, "POST") == 0) {
-		rc = sv_http_body_format(MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type"),
-					 &in_fmt, &req.fhir_version, &req.err);
-		if (rc != SV_OK)
-			goto fail;
-		body = sv_http_parse_body(c->body, c->len, in_fmt, &req.err);
-		if (!body) {
-			rc = req.err.code;
-			goto fail;
-		}
-		req.body = body;
-		if (cJSON_IsString(cJSON_GetObjectItem(body, "resourceType")) &&
-		    strcmp(cJSON_GetObjectItem(body, "resourceType")->valuestring, "Parameters") == 0) {
-			if ((rc = sv_params_check(body, &req.err)) != SV_OK)
-				goto fail;
-			req.params = body;
-		} else {
-			req.params = c->query;
-		}
-	} else {
-		req.params = c->query;
-	}
-
-	req.snap = sv_registry_acquire(h->reg);
-	if (h->cfg->response_cache_bytes && cache_key(&req, c, out_fmt, key, sizeof(key)) &&
-	    (cache = sv_respcache_of(req.snap, h->cfg->response_cache_bytes)) != NULL &&
-	    (bytes = sv_respcache_get(cache, key, &blen)) != NULL)
-		goto send;
-	rc = sv_fhirapi_dispatch(&req, &result, &status);
-	if (rc != SV_OK)
-		goto fail;
-	bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, &req.err);
-	if (!bytes) {
-		rc = req.err.code ? req.err.code : SV_EINTERNAL;
-		goto fail;
-	}
-	if (cache && status == 200)
-		sv_respcache_put(cache, key, bytes, blen);
-	goto send;
-fail:
-	if (req.err.code == SV_OK)
-		sv_fail(&req.err, rc, "%s", sv_strerror(rc));
-	status = sv_err_http_status(rc);
-	cJSON_Delete(result);
-	result = sv_outcome_from_error(&req.err);
-	bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, NULL);
-	if (!bytes) {
-		out_fmt = SV_FMT_JSON;
-		bytes = sv_http_render(result, out_fmt, c->pretty, req.fhir_version, &blen, NULL);
-	}
-send:
-	sv_snapshot_release(req.snap);
-	/* An R5 answer says so in its media type (fhirVersion parameter), so clients can tell it from R4. */
-	ret = send_bytes(con, status, out_fmt == SV_FMT_XML ?
-			 (req.fhir_version >= 5 ? "application/fhir+xml; fhirVersion=5.0; charset=utf-8" :
-			  "application/fhir+xml; charset=utf-8") :
-			 (req.fhir_version >= 5 ? "application/fhir+json; fhirVersion=5.0; charset=utf-8" :
-			  "application/fhir+json; charset=utf-8"), bytes, blen);
-	log_line(h, method, url, status, &c->start);
-	cJSON_Delete(result);
-	cJSON_Delete(body);
-	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
@@ -484,47 +325,70 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 {
 	struct sv_http *h = cls;
 	struct conn *c = *con_cls;
-	(void)version;
 
-	if (!c) {
-		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
-		c = sv_xcalloc(1, sizeof(*c));
-		clock_gettime(CLOCK_MONOTONIC, &c->start);
-		c->query = sv_params_new();
-		MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, collect_arg, c);
-		if (cl && strtoull(cl, NULL, 10) > h->cfg->max_body_bytes)
-			c->too_big = 1;
-		*con_cls = c;
+	(void)url;
+	(void)version;
+	if (!c)                   /* not possible with the URI callback installed */
+		return MHD_NO;
+	if (c->first) {
+		c->first = 0;
+		c->x.method = method;
+		set_waiting(h, c->t, 0);
+		if (refuse_early(h, con, c))
+			return send_answer(h, con, c, 1);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!c->too_big && c->len + *upload_size <= h->cfg->max_body_bytes) {
+		if (!c->too_big && c->len + *upload_size <= h->svc.cfg->max_body_bytes) {
 			c->body = sv_xrealloc(c->body, c->len + *upload_size + 1);
 			memcpy(c->body + c->len, upload, *upload_size);
 			c->len += *upload_size;
 			c->body[c->len] = '\0';
 		} else {
-			c->too_big = 1;
+			c->too_big = 1;  /* a chunked body over the cap: read and dropped, then refused */
 		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return respond(h, con, c, method, url);
+	if (c->too_big) {
+		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body is larger than %zu bytes (max_body)",
+				   h->svc.cfg->max_body_bytes);
+		return send_answer(h, con, c, 1);
+	}
+	c->x.header = lookup_header;
+	c->x.header_ctx = con;
+	c->x.body = c->body;
+	c->x.body_len = c->len;
+	sv_exchange_run(&h->svc, &c->x);
+	return send_answer(h, con, c, 0);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct sv_http *h = cls;
 	struct conn *c = *con_cls;
-	(void)cls;
+
 	(void)con;
 	(void)toe;
 	if (!c)
 		return;
-	cJSON_Delete(c->query);
+	set_waiting(h, c->t, 1);  /* a kept-alive connection now waits for its next request */
+	free(c->x.bytes);
+	free(c->target);
 	free(c->body);
 	free(c);
 	*con_cls = NULL;
+}
+
+/* Room for every connection the configuration allows, when the soft limit on open files is lower. */
+static void raise_fd_limit(unsigned need)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_http **out,
@@ -534,6 +398,13 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	const char *host = cfg->listen_host;
+	/* A reserve above max_connections, so a client arriving when the server is full is told so
+	 * (503) instead of waiting in the kernel's queue. */
+	unsigned reserve = cfg->max_connections / 8 > 16 ? cfg->max_connections / 8 : 16;
+	/* libmicrohttpd keeps the request line, the headers and its parsed query in one pool per
+	 * connection: room for max_header_bytes twice over, so what is over the cap gets samsvar's
+	 * own 414/431 rather than running the pool dry. */
+	size_t pool = cfg->max_header_bytes * 2 + 64 * 1024;
 
 	*out = NULL;
 	memset(&sa, 0, sizeof(sa));
@@ -545,21 +416,33 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 		free(h);
 		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 address", cfg->listen_host);
 	}
-	h->cfg = cfg;
-	h->reg = reg;
+	h->svc.cfg = cfg;
+	h->svc.reg = reg;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
+	raise_fd_limit(cfg->max_connections + reserve + 64);
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC,
 				0, NULL, NULL, on_request, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(cfg->max_connections + reserve),
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_seconds,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_END);
 	if (!h->d) {
+		pthread_mutex_destroy(&h->lock);
+		pthread_cond_destroy(&h->wake);
 		free(h);
 		return sv_fail(err, SV_EIO, "cannot listen on %s:%u (in use, or not permitted)", cfg->listen_host,
 			       cfg->listen_port);
 	}
+	if (pthread_create(&h->watchdog, NULL, watchdog, h) != 0)
+		SV_BUG("cannot start the header-deadline thread");
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->listen_port;
 	*out = h;
@@ -575,9 +458,17 @@ void sv_http_stop(struct sv_http *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->svc.draining, 1);
 	/* Stop accepting first, then MHD_stop_daemon waits for the worker threads to finish
 	 * the requests they are serving. */
 	MHD_quiesce_daemon(h->d);
 	MHD_stop_daemon(h->d);
+	pthread_mutex_lock(&h->lock);
+	h->stop = 1;
+	pthread_cond_signal(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->watchdog, NULL);
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

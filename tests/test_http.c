@@ -208,13 +208,13 @@ Test(http, parse_body_json)
 {
 	struct sv_error err;
 	const char *body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"code\",\"valueCode\":\"J1.1\"}]}";
-	cJSON *j = sv_http_parse_body(body, strlen(body), SV_FMT_JSON, &err);
+	cJSON *j = sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 500000, &err);
 
 	cr_assert_not_null(j, "%s", err.message);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "resourceType")), "Parameters");
 	cJSON_Delete(j);
 	/* only `len` bytes count */
-	j = sv_http_parse_body("{\"a\":1}garbage", 7, SV_FMT_JSON, &err);
+	j = sv_http_parse_body("{\"a\":1}garbage", 7, SV_FMT_JSON, 500000, &err);
 	cr_assert_not_null(j, "%s", err.message);
 	cJSON_Delete(j);
 }
@@ -226,15 +226,15 @@ Test(http, parse_body_rejects)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sv_error_clear(&err);
-		cr_assert_null(sv_http_parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, &err), "%s accepted", bad[i]);
+		cr_assert_null(sv_http_parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 500000, &err), "%s accepted", bad[i]);
 		cr_assert_eq(err.code, SV_EINVAL, "%s", bad[i]);
 	}
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body("{\"a\":", 5, SV_FMT_JSON, &err));
+	cr_assert_null(sv_http_parse_body("{\"a\":", 5, SV_FMT_JSON, 500000, &err));
 	cr_assert(strstr(err.message, "not valid JSON"), "%s", err.message);
-	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_JSON, &err));
+	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_JSON, 500000, &err));
 	cr_assert(strstr(err.message, "empty"), "%s", err.message);
-	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_XML, &err));
+	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_XML, 500000, &err));
 }
 
 Test(http, parse_body_depth_cap)
@@ -243,15 +243,15 @@ Test(http, parse_body_depth_cap)
 	char *ok = nested(SV_FHIR_MAX_DEPTH), *deep = nested(SV_FHIR_MAX_DEPTH + 1), *huge = nested(100000);
 	cJSON *j;
 
-	j = sv_http_parse_body(ok, strlen(ok), SV_FMT_JSON, &err);
+	j = sv_http_parse_body(ok, strlen(ok), SV_FMT_JSON, 500000, &err);
 	cr_assert_not_null(j, "depth %d refused: %s", SV_FHIR_MAX_DEPTH, err.message);
 	cJSON_Delete(j);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body(deep, strlen(deep), SV_FMT_JSON, &err));
+	cr_assert_null(sv_http_parse_body(deep, strlen(deep), SV_FMT_JSON, 500000, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "deeper than 64"), "%s", err.message);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body(huge, strlen(huge), SV_FMT_JSON, &err), "no stack overflow either");
+	cr_assert_null(sv_http_parse_body(huge, strlen(huge), SV_FMT_JSON, 500000, &err), "no stack overflow either");
 	cr_assert_eq(err.code, SV_EINVAL);
 	free(ok);
 	free(deep);
@@ -263,7 +263,7 @@ Test(http, parse_body_xml)
 	const char *xml = "<Parameters xmlns=\"http://hl7.org/fhir\"><parameter><name value=\"code\"/>"
 			  "<valueCode value=\"J1.1\"/></parameter></Parameters>";
 	struct sv_error err;
-	cJSON *j = sv_http_parse_body(xml, strlen(xml), SV_FMT_XML, &err);
+	cJSON *j = sv_http_parse_body(xml, strlen(xml), SV_FMT_XML, 500000, &err);
 
 	cr_assert_not_null(j, "%s", err.message);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "resourceType")), "Parameters");
@@ -271,7 +271,7 @@ Test(http, parse_body_xml)
 		cJSON_GetObjectItem(j, "parameter"), 0), "valueCode")), "J1.1");
 	cJSON_Delete(j);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body("<Parameters", 11, SV_FMT_XML, &err));
+	cr_assert_null(sv_http_parse_body("<Parameters", 11, SV_FMT_XML, 500000, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 }
 
@@ -304,7 +304,7 @@ Test(http, duplicate_keys_are_rejected)
 {
 	const char body[] = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"a\",\"name\":\"b\"}]}";
 	struct sv_error err = {0};
-	cJSON *j = sv_http_parse_body(body, sizeof(body) - 1, SV_FMT_JSON, &err);
+	cJSON *j = sv_http_parse_body(body, sizeof(body) - 1, SV_FMT_JSON, 500000, &err);
 	cr_assert_null(j);
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "'name' twice"), "%s", err.message);

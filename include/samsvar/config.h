@@ -14,8 +14,13 @@ struct sv_config {
 	char canonical_base[256];  /* canonical_base = URL base for identifiers with no official system */
 	size_t max_body_bytes;     /* max_body = largest request body accepted (413 above) */
 	unsigned threads;          /* threads = HTTP worker threads */
-	unsigned max_connections;  /* max_connections = concurrent connections accepted */
+	unsigned max_connections;  /* max_connections = concurrent connections served (503 beyond) */
+	unsigned max_connections_per_ip; /* max_connections_per_ip = from one client address (refused beyond) */
 	unsigned timeout_seconds;  /* timeout = idle connection timeout */
+	unsigned header_timeout_seconds; /* header_timeout = seconds a request's headers may take to arrive */
+	size_t max_header_bytes;   /* max_header_bytes = request line and headers (414/431 above) */
+	unsigned max_params;       /* max_params = query parameters, or Parameters entries, per request */
+	unsigned max_body_nodes;   /* max_body_nodes = JSON values or XML elements+attributes in a body */
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */

@@ -18,6 +18,9 @@ enum sv_err {
 	SV_ENOTFOUND,     /* the named resource does not exist (404, not-found) */
 	SV_ECONFLICT,     /* the change clashes with what the store holds (409, conflict) */
 	SV_ETOOBIG,       /* a client-controlled size is over its cap (413, too-long) */
+	SV_EURITOOLONG,   /* the request-target is over max_header_bytes (414, too-long) */
+	SV_EHEADERS,      /* the request headers are over max_header_bytes (431, too-long) */
+	SV_EUNAVAILABLE,  /* the server is full or shutting down; try again (503, transient) */
 	SV_EMEDIATYPE,    /* request body media type not supported (415, not-supported) */
 	SV_ENOTACCEPT,    /* no acceptable response format (406, not-supported) */
 	SV_EMETHOD,       /* method not allowed on this path (405, not-supported) */

@@ -20,6 +20,7 @@ struct sv_request {
 	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
 	const struct sv_config *cfg;
 	struct sv_error err;          /* detail for an error return */
+	const char *allow;            /* with SV_EMETHOD: the methods the path allows (an Allow header) */
 	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
 };
 
@@ -28,8 +29,14 @@ struct sv_request {
 typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *status);
 
 /* Routes `req` (type/id/operation already split from the path) to its handler and runs it. Returns
- * SV_ENOTFOUND for unknown paths and SV_EMETHOD for a known path with the wrong method. */
+ * SV_ENOTFOUND for unknown paths and SV_EMETHOD for a known path with the wrong method (then
+ * req->allow lists the methods it takes). HEAD is answered as GET. */
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status);
+
+/* Returns 1 when the answer to `req` (type/id/operation split, method set) depends on the request
+ * and the snapshot alone, so it may be kept in the snapshot's answer cache: GET reads and the
+ * lookup-style operations the routing table marks; never $expand (timestamped), searches or POSTs. */
+int sv_fhirapi_cacheable(const struct sv_request *req);
 
 /* Returns a new OperationOutcome for `err` (severity error, issue code from the error table, the
  * message as diagnostics and details.text, the expression when set). */

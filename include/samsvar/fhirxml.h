@@ -13,6 +13,10 @@
 /* Largest element nesting accepted in XML input (and JSON input elsewhere). */
 #define SV_FHIR_MAX_DEPTH 64
 
+/* Most attributes one XML element may carry: FHIR elements have at most a handful (value, id, url,
+ * xmlns), XHTML a few more; libxml2 checks duplicates pairwise, so this bounds its cost. */
+#define SV_XML_MAX_ATTRS 64
+
 /* Initialises libxml2 once per process (xmlInitParser() under pthread_once); call it from main
  * before starting threads. Safe to call again and from any thread; the converters call it too. */
 void sv_fhirxml_init(void);
@@ -28,8 +32,14 @@ char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err);
  * (see sv_conceptmap_to_r5()). Returns a malloc'd string the caller frees, or NULL with err set. */
 char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, struct sv_error *err);
 
+/* Scans `len` bytes of XML at linear cost before any parser sees them: refuses an element with more
+ * than SV_XML_MAX_ATTRS attributes (SV_EINVAL) and more than `max_nodes` elements and attributes in
+ * all (SV_ETOOBIG). Says nothing about well-formedness, which the parser checks. */
+enum sv_err sv_fhirxml_scan(const char *xml, size_t len, unsigned max_nodes, struct sv_error *err);
+
 /* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource. Never loads a DTD,
- * the network or external entities; rejects DOCTYPEs, nesting over SV_FHIR_MAX_DEPTH and elements
+ * the network or external entities; rejects DOCTYPEs, nesting over SV_FHIR_MAX_DEPTH, elements with
+ * more than SV_XML_MAX_ATTRS attributes and elements
  * outside the FHIR namespace. Returns a cJSON object the caller frees with cJSON_Delete(), or NULL
  * with `err` set (SV_EINVAL, message naming the problem and line). */
 cJSON *sv_fhirxml_to_json(const char *xml, size_t len, struct sv_error *err);

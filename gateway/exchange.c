@@ -1,0 +1,323 @@
+/* exchange.c — one request from the wire to its answer bytes, whatever transport carried it. */
+#include "samsvar/exchange.h"
+#include "samsvar/fhirapi.h"
+#include "samsvar/http.h"
+#include "samsvar/jsonutil.h"
+#include "samsvar/params.h"
+#include "samsvar/respcache.h"
+#include "samsvar/url.h"
+#include "samsvar/utf8.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PATH_SEGMENTS 4
+
+static const char *content_type(enum sv_format fmt, int fhir_version)
+{
+	/* An R5 answer says so in its media type (fhirVersion parameter), so clients can tell it from R4. */
+	if (fmt == SV_FMT_XML)
+		return fhir_version >= 5 ? "application/fhir+xml; fhirVersion=5.0; charset=utf-8" :
+		       "application/fhir+xml; charset=utf-8";
+	return fhir_version >= 5 ? "application/fhir+json; fhirVersion=5.0; charset=utf-8" :
+	       "application/fhir+json; charset=utf-8";
+}
+
+static const char *header(const struct sv_exchange *x, const char *name)
+{
+	return x->header ? x->header(x->header_ctx, name) : NULL;
+}
+
+/* Puts the OperationOutcome for `e` into x in format `fmt` (JSON if XML cannot carry it). */
+static void answer_error(struct sv_exchange *x, const struct sv_error *e, enum sv_format fmt, int pretty,
+			 int fhir_version)
+{
+	cJSON *oo = sv_outcome_from_error(e);
+
+	x->status = sv_err_http_status(e->code);
+	x->bytes = sv_http_render(oo, fmt, pretty, fhir_version, &x->len, NULL);
+	if (!x->bytes) {
+		fmt = SV_FMT_JSON;
+		x->bytes = sv_http_render(oo, fmt, pretty, fhir_version, &x->len, NULL);
+	}
+	if (!x->bytes)
+		SV_BUG("an OperationOutcome could not be rendered");
+	x->content_type = content_type(fmt, fhir_version);
+	cJSON_Delete(oo);
+}
+
+void sv_exchange_refuse(struct sv_exchange *x, enum sv_err code, const char *fmt, ...)
+{
+	struct sv_error e;
+	enum sv_format f = SV_FMT_JSON;
+	int fv = 4;
+	va_list ap;
+
+	sv_error_clear(&e);
+	e.code = code;
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	if (sv_http_negotiate(NULL, header(x, "Accept"), &f, &fv, NULL) != SV_OK)
+		f = SV_FMT_JSON;
+	answer_error(x, &e, f, 0, fv);
+}
+
+void sv_exchange_log(const struct sv_service *svc, const struct sv_exchange *x)
+{
+	struct timespec now;
+	char target[512], method[40], line[700];
+	long us;
+	int n;
+
+	if (!svc->cfg->log_requests)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - x->start.tv_sec) * 1000000L + (now.tv_nsec - x->start.tv_nsec) / 1000;
+	sv_utf8_escape_log(x->method ? x->method : "-", x->method ? strlen(x->method) : 1, method,
+			   sizeof(method));
+	sv_utf8_escape_log(x->target ? x->target : "-", x->target ? x->target_len : 1, target, sizeof(target));
+	n = snprintf(line, sizeof(line), "%s %s %d %ldus %s\n", method, target, x->status, us,
+		     x->peer ? x->peer : "-");
+	if (n > 0)
+		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* Splits "/Type/id/$op" (the part after /fhir) into req fields; buf is scratch the fields point into. */
+static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv_request *req)
+{
+	char *seg[MAX_PATH_SEGMENTS + 1];
+	int n = 0;
+	size_t len = strlen(path);
+
+	if (len >= cap)
+		return sv_fail(&req->err, SV_ENOTFOUND, "path too long");
+	memcpy(buf, path, len + 1);
+	for (char *p = buf; *p;) {
+		while (*p == '/')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == MAX_PATH_SEGMENTS)
+			return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
+		seg[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	if (n == 0)
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s (try /fhir/metadata)", path);
+	if (seg[n - 1][0] == '$') {
+		req->operation = seg[n - 1] + 1;
+		n--;
+	}
+	if (n >= 1)
+		req->type = seg[0];
+	if (n >= 2)
+		req->id = seg[1];
+	if (n > 2)
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
+	return SV_OK;
+}
+
+/* Writes the answer-cache key of `req` into buf; returns 0 when the key does not fit (no caching). */
+static int cache_key(const struct sv_request *req, enum sv_format fmt, int pretty, char *buf, size_t cap)
+{
+	const cJSON *p;
+	size_t o;
+	int n = snprintf(buf, cap, "%d|%d|%d|%s|%s|%s", (int)fmt, pretty, req->fhir_version, req->type,
+			 req->id ? req->id : "", req->operation ? req->operation : "");
+
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	o = (size_t)n;
+	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		n = snprintf(buf + o, cap - o, "\x1f%s\x1e%s", sv_jstr(p, "name"), sv_param_text(p));
+		if (n < 0 || (size_t)n >= cap - o)
+			return 0;
+		o += (size_t)n;
+	}
+	return 1;
+}
+
+/* The query parameters of a POST whose body is Parameters join the body's, as FHIR servers do for
+ * operations; a name given in both places is ambiguous and refused. */
+static enum sv_err merge_query(cJSON *body, const cJSON *query, struct sv_error *err)
+{
+	const cJSON *q;
+
+	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(query, "parameter")) {
+		const char *name = sv_jstr(q, "name");
+		if (sv_params_get(body, name))
+			return sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
+					  "and in the body", name);
+	}
+	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(query, "parameter"))
+		sv_params_add(body, sv_jstr(q, "name"), "String", sv_param_text(q));
+	return SV_OK;
+}
+
+/* An HTTP method is a token (RFC 9110): letters, digits and a few marks; anything else is refused
+ * before it could be quoted in an answer or a log line. */
+static int is_token(const char *s)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++)
+		if (!strchr("!#$%&'*+-.^_`|~", s[n]) && !((s[n] >= '0' && s[n] <= '9') ||
+							 ((s[n] | 0x20) >= 'a' && (s[n] | 0x20) <= 'z')))
+			return 0;
+	return n > 0 && n <= 32;
+}
+
+static int is_get(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/* /healthz (the process answers) and /readyz (it serves content and is not shutting down). */
+static int answer_probe(const struct sv_service *svc, struct sv_exchange *x, const char *path)
+{
+	int ready = strcmp(path, "/readyz") == 0;
+
+	if (!ready && strcmp(path, "/healthz") != 0)
+		return 0;
+	if (!is_get(x->method)) {
+		x->allow = "GET, HEAD";
+		sv_exchange_refuse(x, SV_EMETHOD, "%s is not allowed on %s (use GET or HEAD)", x->method, path);
+		return 1;
+	}
+	if (ready && atomic_load(&svc->draining)) {
+		x->retry_after = 1;
+		sv_exchange_refuse(x, SV_EUNAVAILABLE, "samsvar is shutting down");
+		return 1;
+	}
+	x->status = 200;
+	x->content_type = "application/json";
+	x->bytes = sv_xstrdup(ready ? "{\"status\":\"ready\"}" : "{\"status\":\"ok\"}");
+	x->len = strlen(x->bytes);
+	return 1;
+}
+
+void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
+{
+	const struct sv_config *cfg = svc->cfg;
+	struct sv_request req;
+	struct sv_url url = {0};
+	enum sv_format out_fmt = SV_FMT_JSON, in_fmt;
+	cJSON *result = NULL, *body = NULL, *query = NULL;
+	struct sv_respcache *cache = NULL;
+	const char *format = NULL;
+	char pathbuf[1024], key[2048];
+	int pretty = 0, status = 200;
+	enum sv_err rc, url_rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = x->method;
+	req.cfg = cfg;
+	req.fhir_version = 4;
+	x->allow = NULL;
+	x->retry_after = 0;
+
+	if (!is_token(x->method)) {
+		x->method = "-";
+		sv_exchange_refuse(x, SV_EINVAL, "the request method is not an HTTP token");
+		goto done;
+	}
+	url_rc = sv_url_parse(x->target, x->target_len, cfg->max_params, &url, &req.err);
+	if (url_rc == SV_OK) {
+		if (answer_probe(svc, x, url.path))
+			goto done;
+		query = sv_params_new();
+		for (size_t i = 0; i < url.nparams; i++) {
+			if (strcmp(url.params[i].name, "_format") == 0)
+				format = url.params[i].value;
+			else if (strcmp(url.params[i].name, "_pretty") == 0)
+				pretty = strcmp(url.params[i].value, "true") == 0;
+			else
+				sv_params_add(query, url.params[i].name, "String", url.params[i].value);
+		}
+	}
+	{
+		struct sv_error nerr;
+		sv_error_clear(&nerr);
+		if ((rc = sv_http_negotiate(format, header(x, "Accept"), &out_fmt, &req.fhir_version,
+					    &nerr)) != SV_OK) {
+			req.err = nerr;
+			out_fmt = SV_FMT_JSON;
+			goto fail;
+		}
+	}
+	if ((rc = url_rc) != SV_OK)
+		goto fail;
+	if (strncmp(url.path, "/fhir", 5) != 0 || (url.path[5] != '/' && url.path[5] != '\0')) {
+		rc = sv_fail(&req.err, SV_ENOTFOUND, "no such path: %.200s (the FHIR API is under /fhir)",
+			     url.path);
+		goto fail;
+	}
+	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
+		goto fail;
+
+	req.params = query;
+	if (strcmp(x->method, "POST") == 0) {
+		const char *rt;
+		rc = sv_http_body_format(header(x, "Content-Type"), &in_fmt, &req.fhir_version, &req.err);
+		if (rc != SV_OK)
+			goto fail;
+		body = sv_http_parse_body(x->body, x->body_len, in_fmt, cfg->max_body_nodes, &req.err);
+		if (!body) {
+			rc = req.err.code;
+			goto fail;
+		}
+		req.body = body;
+		rt = sv_jstr(body, "resourceType");
+		if (rt && strcmp(rt, "Parameters") == 0) {
+			if ((rc = sv_params_check(body, &req.err)) != SV_OK)
+				goto fail;
+			if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")) >
+			    cfg->max_params) {
+				rc = sv_fail_at(&req.err, SV_ETOOBIG, "Parameters.parameter",
+						"the body has more than %u parameters (max_params)", cfg->max_params);
+				goto fail;
+			}
+			if ((rc = merge_query(body, query, &req.err)) != SV_OK)
+				goto fail;
+			req.params = body;
+		}
+	}
+
+	req.snap = sv_registry_acquire(svc->reg);
+	if (cfg->response_cache_bytes && sv_fhirapi_cacheable(&req) &&
+	    cache_key(&req, out_fmt, pretty, key, sizeof(key)) &&
+	    (cache = sv_respcache_of(req.snap, cfg->response_cache_bytes)) != NULL &&
+	    (x->bytes = sv_respcache_get(cache, key, &x->len)) != NULL)
+		goto send;
+	rc = sv_fhirapi_dispatch(&req, &result, &status);
+	if (rc != SV_OK)
+		goto fail;
+	x->bytes = sv_http_render(result, out_fmt, pretty, req.fhir_version, &x->len, &req.err);
+	if (!x->bytes) {
+		rc = req.err.code ? req.err.code : SV_EINTERNAL;
+		goto fail;
+	}
+	if (cache && status == 200)
+		sv_respcache_put(cache, key, x->bytes, x->len);
+send:
+	x->status = status;
+	x->content_type = content_type(out_fmt, req.fhir_version);
+	goto done;
+fail:
+	if (req.err.code == SV_OK)
+		sv_fail(&req.err, rc, "%s", sv_strerror(rc));
+	req.err.code = rc;
+	x->allow = req.allow;
+	answer_error(x, &req.err, out_fmt, pretty, req.fhir_version);
+done:
+	sv_snapshot_release(req.snap);
+	cJSON_Delete(result);
+	cJSON_Delete(body);
+	cJSON_Delete(query);
+	sv_url_release(&url);
+}

@@ -1,0 +1,131 @@
+/* url.c — strict, linear parsing of an HTTP request-target into a decoded path and parameters. */
+#include "samsvar/url.h"
+#include "samsvar/utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes `n` bytes at `s` into `out` (NUL-terminated; needs n + 1 bytes); `plus` turns '+' into a
+ * space. Returns the decoded length, or -1 for a malformed escape or a decoded NUL. */
+static long decode(const char *s, size_t n, int plus, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		if (c == '\0')
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+static int has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+			return 1;
+	return 0;
+}
+
+enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, struct sv_url *u,
+			 struct sv_error *err)
+{
+	const char *q = memchr(target, '?', len), *end = target + len;
+	size_t plen = q ? (size_t)(q - target) : len, count = 0;
+	char *o;
+	long n;
+
+	memset(u, 0, sizeof(*u));
+	/* Every decoded string is no longer than its source, so one buffer of len + one NUL per
+	 * string is enough; the parameter table is sized after counting, before anything is decoded. */
+	if (q) {
+		for (const char *p = q + 1; p < end; p++)     /* non-empty pieces between '&'s */
+			count += *p != '&' && (p == q + 1 || p[-1] == '&');
+		if (count > max_params)
+			return sv_fail_at(err, SV_ETOOBIG, "query",
+					  "more than %zu query parameters (max_params)", max_params);
+	}
+	u->buf = o = sv_xmalloc(len + 2 * count + 2);
+	u->params = count ? sv_xcalloc(count, sizeof(*u->params)) : NULL;
+
+	if (plen == 0 || target[0] != '/')
+		return sv_fail_at(err, SV_EINVAL, "path", "the request target must start with '/'");
+	n = decode(target, plen, 0, o);
+	if (n < 0)
+		return sv_fail_at(err, SV_EINVAL, "path", "the path has a malformed %%-escape or an encoded NUL");
+	if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
+		return sv_fail_at(err, SV_EINVAL, "path",
+				  "the path is not valid UTF-8 or holds a control character");
+	u->path = o;
+	o += n + 1;
+
+	for (const char *p = q ? q + 1 : end; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		const char *nend = eq ? eq : stop;
+		struct sv_url_param *pp;
+		long vn;
+
+		if (stop == p) {             /* "&&" or a trailing '&' */
+			p = stop + 1;
+			continue;
+		}
+		pp = &u->params[u->nparams++];
+		n = decode(p, (size_t)(nend - p), 1, o);
+		if (n < 0)
+			return sv_fail_at(err, SV_EINVAL, "query",
+					  "a query parameter name has a malformed %%-escape or an encoded NUL");
+		if (n == 0)
+			return sv_fail_at(err, SV_EINVAL, "query", "a query parameter has no name");
+		if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
+			return sv_fail_at(err, SV_EINVAL, "query",
+					  "a query parameter name is not valid UTF-8 or holds a control character");
+		pp->name = o;
+		o += n + 1;
+		vn = eq ? decode(eq + 1, (size_t)(stop - eq - 1), 1, o) : (*o = '\0', 0);
+		if (vn < 0)
+			return sv_fail_at(err, SV_EINVAL, pp->name,
+					  "query parameter '%.100s' has a malformed %%-escape or an encoded NUL",
+					  pp->name);
+		if (!sv_utf8_valid(o, (size_t)vn))
+			return sv_fail_at(err, SV_EINVAL, pp->name,
+					  "query parameter '%.100s' is not valid UTF-8", pp->name);
+		pp->value = o;
+		o += vn + 1;
+		p = amp ? amp + 1 : end;
+	}
+	return SV_OK;
+}
+
+void sv_url_release(struct sv_url *u)
+{
+	free(u->params);
+	free(u->buf);
+	memset(u, 0, sizeof(*u));
+}
