@@ -227,10 +227,10 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		goto done;
 	}
 	url_rc = sv_url_parse(x->target, x->target_len, cfg->max_params, &url, &req.err);
-	if (url_rc == SV_OK) {
-		if (answer_probe(svc, x, url.path))
-			goto done;
-		query = sv_params_new();
+	if (url_rc == SV_OK && answer_probe(svc, x, url.path))
+		goto done;
+	query = sv_params_new();
+	{
 		for (size_t i = 0; i < url.nparams; i++) {
 			if (strcmp(url.params[i].name, "_format") == 0)
 				format = url.params[i].value;

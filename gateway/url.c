@@ -53,11 +53,23 @@ static int has_control(const char *s, size_t n)
 	return 0;
 }
 
+/* Keeps the first problem found: copies *e into err when nothing was reported before. */
+static enum sv_err keep_first(enum sv_err rc, const struct sv_error *e, struct sv_error *err)
+{
+	if (rc != SV_OK || e->code == SV_OK)
+		return rc;
+	if (err)
+		*err = *e;
+	return e->code;
+}
+
 enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, struct sv_url *u,
 			 struct sv_error *err)
 {
 	const char *q = memchr(target, '?', len), *end = target + len;
 	size_t plen = q ? (size_t)(q - target) : len, count = 0;
+	struct sv_error e;
+	enum sv_err rc = SV_OK;
 	char *o;
 	long n;
 
@@ -74,53 +86,55 @@ enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, stru
 	u->buf = o = sv_xmalloc(len + 2 * count + 2);
 	u->params = count ? sv_xcalloc(count, sizeof(*u->params)) : NULL;
 
-	if (plen == 0 || target[0] != '/')
-		return sv_fail_at(err, SV_EINVAL, "path", "the request target must start with '/'");
-	n = decode(target, plen, 0, o);
-	if (n < 0)
-		return sv_fail_at(err, SV_EINVAL, "path", "the path has a malformed %%-escape or an encoded NUL");
-	if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
-		return sv_fail_at(err, SV_EINVAL, "path",
-				  "the path is not valid UTF-8 or holds a control character");
-	u->path = o;
-	o += n + 1;
+	/* A bad part does not stop the reading: the rest (e.g. _format, which decides the format of
+	 * the error answer) is still read, and the first problem is the one reported. */
+	sv_error_clear(&e);
+	n = plen && target[0] == '/' ? decode(target, plen, 0, o) : -2;
+	if (n == -2)
+		sv_fail_at(&e, SV_EINVAL, "path", "the request target must start with '/'");
+	else if (n < 0)
+		sv_fail_at(&e, SV_EINVAL, "path", "the path has a malformed %%-escape or an encoded NUL");
+	else if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
+		sv_fail_at(&e, SV_EINVAL, "path", "the path is not valid UTF-8 or holds a control character");
+	rc = keep_first(rc, &e, err);
+	u->path = rc == SV_OK ? o : "";
+	if (rc == SV_OK)
+		o += n + 1;
 
 	for (const char *p = q ? q + 1 : end; p < end;) {
 		const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		const char *nend = eq ? eq : stop;
-		struct sv_url_param *pp;
-		long vn;
+		const char *from = p;
+		long vn = 0;
 
-		if (stop == p) {             /* "&&" or a trailing '&' */
-			p = stop + 1;
+		p = amp ? amp + 1 : end;
+		if (stop == from)            /* "&&" or a trailing '&' */
+			continue;
+		n = decode(from, (size_t)((eq ? eq : stop) - from), 1, o);
+		if (n < 0)
+			sv_fail_at(&e, SV_EINVAL, "query",
+				   "a query parameter name has a malformed %%-escape or an encoded NUL");
+		else if (n == 0)
+			sv_fail_at(&e, SV_EINVAL, "query", "a query parameter has no name");
+		else if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
+			sv_fail_at(&e, SV_EINVAL, "query",
+				   "a query parameter name is not valid UTF-8 or holds a control character");
+		else if ((vn = eq ? decode(eq + 1, (size_t)(stop - eq - 1), 1, o + n + 1) : (o[n + 1] = '\0', 0)) < 0)
+			sv_fail_at(&e, SV_EINVAL, o, "query parameter '%.100s' has a malformed %%-escape or "
+				   "an encoded NUL", o);
+		else if (!sv_utf8_valid(o + n + 1, (size_t)vn))
+			sv_fail_at(&e, SV_EINVAL, o, "query parameter '%.100s' is not valid UTF-8", o);
+		if (e.code != SV_OK) {
+			rc = keep_first(rc, &e, err);
+			sv_error_clear(&e);
 			continue;
 		}
-		pp = &u->params[u->nparams++];
-		n = decode(p, (size_t)(nend - p), 1, o);
-		if (n < 0)
-			return sv_fail_at(err, SV_EINVAL, "query",
-					  "a query parameter name has a malformed %%-escape or an encoded NUL");
-		if (n == 0)
-			return sv_fail_at(err, SV_EINVAL, "query", "a query parameter has no name");
-		if (!sv_utf8_valid(o, (size_t)n) || has_control(o, (size_t)n))
-			return sv_fail_at(err, SV_EINVAL, "query",
-					  "a query parameter name is not valid UTF-8 or holds a control character");
-		pp->name = o;
-		o += n + 1;
-		vn = eq ? decode(eq + 1, (size_t)(stop - eq - 1), 1, o) : (*o = '\0', 0);
-		if (vn < 0)
-			return sv_fail_at(err, SV_EINVAL, pp->name,
-					  "query parameter '%.100s' has a malformed %%-escape or an encoded NUL",
-					  pp->name);
-		if (!sv_utf8_valid(o, (size_t)vn))
-			return sv_fail_at(err, SV_EINVAL, pp->name,
-					  "query parameter '%.100s' is not valid UTF-8", pp->name);
-		pp->value = o;
-		o += vn + 1;
-		p = amp ? amp + 1 : end;
+		u->params[u->nparams].name = o;
+		u->params[u->nparams].value = o + n + 1;
+		u->nparams++;
+		o += n + 1 + vn + 1;
 	}
-	return SV_OK;
+	return rc;
 }
 
 void sv_url_release(struct sv_url *u)

@@ -25,7 +25,8 @@ struct sv_url {
 
 /* Parses the `len` bytes of request-target `target` ("/path?query", origin form) into *u, which the
  * caller releases with sv_url_release() whatever the result. Returns SV_OK; SV_EINVAL naming the
- * parameter (err->expression) or the path; SV_ETOOBIG past `max_params` parameters. */
+ * first bad parameter (err->expression) or the path — the good parameters are still in *u, so the
+ * caller can honour _format when it answers; SV_ETOOBIG past `max_params` (then *u is empty). */
 enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, struct sv_url *u,
 			 struct sv_error *err);
 

@@ -4,11 +4,16 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,6 +55,8 @@ int ts_daemon_start(struct ts_daemon *d, const char *extra_conf)
 		return -1;
 	if (d->pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		/* A test that fails before ts_daemon_stop() must not leave its daemon running. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (fd >= 0) {
 			dup2(fd, 2);
 			close(fd);
@@ -188,14 +195,15 @@ int ts_http(unsigned port, const char *method, const char *path, const char *con
 	CURL *c = curl_easy_init();
 	struct curl_slist *hl = NULL;
 	struct sink s = {0};
-	char url[4096];
+	char *url;
 	char *ct = NULL;
 	CURLcode rc;
 
 	memset(r, 0, sizeof(*r));
 	if (!c)
 		return -1;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+	url = malloc(strlen(path) + 32);
+	snprintf(url, strlen(path) + 32, "http://127.0.0.1:%u%s", port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -222,7 +230,66 @@ int ts_http(unsigned port, const char *method, const char *path, const char *con
 	capture(r);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+	free(url);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+int ts_connect(unsigned port, const char *from)
+{
+	struct sockaddr_in sa = {0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	sa.sin_family = AF_INET;
+	if (from) {
+		inet_pton(AF_INET, from, &sa.sin_addr);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+char *ts_raw(unsigned port, const void *req, size_t len, int timeout_ms, size_t *out_len)
+{
+	int fd = ts_connect(port, NULL);
+	char *buf;
+	size_t n = 0, cap = 4096;
+
+	if (fd < 0)
+		return NULL;
+	for (size_t off = 0; off < len;) {
+		ssize_t k = send(fd, (const char *)req + off, len - off, MSG_NOSIGNAL);
+		if (k <= 0)
+			break;    /* the server may answer and close before reading everything */
+		off += (size_t)k;
+	}
+	buf = malloc(cap);
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t k;
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		if (n + 1024 > cap)
+			buf = realloc(buf, cap *= 2);
+		k = recv(fd, buf + n, cap - n - 1, 0);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	close(fd);
+	if (out_len)
+		*out_len = n;
+	return buf;
 }
 
 cJSON *ts_get_json(const char *path, long *status)

@@ -40,6 +40,15 @@ struct ts_resp {
 int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
 	    const char *body, size_t blen, struct ts_resp *r);
 
+/* Opens a TCP connection to 127.0.0.1:port from source address `from` (e.g. "127.0.0.2", to act as
+ * another client; NULL for any). Returns the socket, or -1. */
+int ts_connect(unsigned port, const char *from);
+
+/* Sends the `len` raw bytes `req` on a new connection and reads until the server closes it or
+ * `timeout_ms` passes with nothing received. Returns what was read (malloc'd, NUL-terminated; its
+ * length in *out_len when not NULL), or NULL when the connection failed. */
+char *ts_raw(unsigned port, const void *req, size_t len, int timeout_ms, size_t *out_len);
+
 /* GET path with Accept: application/fhir+json; returns the parsed body (or NULL) and sets *status. */
 cJSON *ts_get_json(const char *path, long *status);
 

@@ -1,0 +1,449 @@
+/* test_api_hostile.c — black-box tests of every hostile case of issue 7 against the real daemon:
+ * client-controlled cost (100,000 keys, 16k tx-resources, 80,000 XML attributes, 500 query
+ * parameters), transport abuse (slow headers, Expect: 100-continue with a huge Content-Length,
+ * requests libmicrohttpd refuses itself, a full server), and output hygiene (invalid UTF-8, %00,
+ * control characters in the log). Each must get a FHIR answer (an OperationOutcome in the
+ * negotiated format) instead of a stall, HTML or bytes that are not UTF-8. The deadlines here are
+ * generous failure bounds, not performance figures (those live in `make bench`). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/daemon.h"
+#include "support/support.h"
+
+TS_DAEMON_SUITE(NULL)
+TS_DAEMON_SUITE_END()
+
+#define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
+/* Sends the raw request text `s` on a new connection; see ts_raw(). */
+#define RAW(port, s, ms) ts_raw((port), (s), strlen(s), (ms), NULL)
+
+static const char *const JSON_H[] = {"Accept: application/fhir+json", "Content-Type: application/fhir+json", NULL};
+
+/* A growable string for building large bodies. */
+struct sb {
+	char *s;
+	size_t n, cap;
+};
+
+static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (b->s && (size_t)k < b->cap - b->n)
+			break;
+		b->cap = (b->cap + (size_t)k + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+	}
+	b->n += (size_t)k;
+}
+
+/* Asserts `r` is an OperationOutcome in FHIR JSON with HTTP status `status`; returns its first issue code. */
+static char *expect_outcome(const struct ts_resp *r, long status)
+{
+	cJSON *j;
+	char *code;
+	cr_assert_eq(r->status, status, "status %ld, expected %ld: %.300s", r->status, status, r->body);
+	cr_assert(strstr(r->ctype, "application/fhir+json"), "content type '%s'", r->ctype);
+	j = cJSON_Parse(r->body);
+	cr_assert_not_null(j, "not JSON: %.200s", r->body);
+	cr_assert_str_eq(cJSON_GetObjectItem(j, "resourceType")->valuestring, "OperationOutcome");
+	code = strdup(ts_issue_code(j) ? ts_issue_code(j) : "");
+	cJSON_Delete(j);
+	return code;
+}
+
+/* The status code of a raw HTTP answer, or 0. */
+static int raw_status(const char *resp)
+{
+	return resp && strncmp(resp, "HTTP/1.1 ", 9) == 0 ? atoi(resp + 9) : 0;
+}
+
+/* Asserts a raw answer is `status` with an OperationOutcome in FHIR JSON. */
+static void expect_raw_outcome(const char *resp, int status)
+{
+	const char *body;
+	cJSON *j;
+	cr_assert_not_null(resp, "no connection");
+	cr_assert_eq(raw_status(resp), status, "answer: %.300s", resp);
+	cr_assert(strcasestr(resp, "\r\nContent-Type: application/fhir+json"), "not FHIR JSON: %.300s", resp);
+	/* The last header/body boundary: for a Content-Length it cannot parse, libmicrohttpd 0.9.75
+	 * writes its status line and headers twice (a bug of that release) before the body. */
+	body = strstr(resp, "\r\n\r\n");
+	cr_assert_not_null(body);
+	for (const char *again; (again = strstr(body + 4, "\r\n\r\n")) != NULL && strncmp(body + 4, "HTTP/1.1 ", 9) == 0;)
+		body = again;
+	j = cJSON_Parse(body + 4);
+	cr_assert_not_null(j, "body not JSON: %.200s", body + 4);
+	cr_assert_str_eq(cJSON_GetObjectItem(j, "resourceType")->valuestring, "OperationOutcome");
+	cJSON_Delete(j);
+}
+
+static char *keys_body(int n, int duplicate_last)
+{
+	struct sb b = {0};
+	sb_add(&b, "{");
+	for (int i = 0; i < n; i++)
+		sb_add(&b, "\"k%d\":1,", duplicate_last && i == n - 1 ? 0 : i);
+	b.s[b.n - 1] = '}';
+	return b.s;
+}
+
+Test(hostile, hundred_thousand_keys_are_answered_and_a_duplicate_found)
+{
+	struct ts_resp r;
+	char *body = keys_body(100000, 0), *code;
+
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, body, strlen(body), &r), 0);
+	code = expect_outcome(&r, 400);            /* not Parameters: no code to look up */
+	cr_assert_str_eq(code, "required");
+	free(code);
+	free(r.body);
+	free(body);
+	body = keys_body(100000, 1);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, body, strlen(body), &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "'k0' twice"), "%.300s", r.body);
+	free(r.body);
+	free(body);
+}
+
+static void *post_keys(void *arg)
+{
+	struct ts_resp r;
+	const char *body = arg;
+	ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, body, strlen(body), &r);
+	free(r.body);
+	return NULL;
+}
+
+Test(hostile, metadata_is_answered_while_big_bodies_are_checked)
+{
+	pthread_t t[4];
+	char *body = keys_body(100000, 0);
+	long status;
+	cJSON *cs;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, post_keys, body);
+	cs = ts_get_json("/fhir/metadata", &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(cJSON_GetObjectItem(cs, "resourceType")->valuestring, "CapabilityStatement");
+	cJSON_Delete(cs);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	free(body);
+}
+
+static char *tx_resources(int n)
+{
+	struct sb b = {0};
+	sb_add(&b, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"url\",\"valueUri\":\"http://x/cs0\"},"
+	       "{\"name\":\"code\",\"valueCode\":\"a\"}");
+	for (int i = 0; i < n; i++)
+		sb_add(&b, ",{\"name\":\"tx-resource\",\"resource\":{\"resourceType\":\"CodeSystem\",\"url\":"
+		       "\"http://x/cs%d\",\"version\":\"1\",\"status\":\"active\",\"content\":\"complete\","
+		       "\"concept\":[{\"code\":\"a\"}]}}", i);
+	sb_add(&b, "]}");
+	return b.s;
+}
+
+Test(hostile, sixteen_thousand_tx_resources_are_refused_by_the_parameter_cap)
+{
+	struct ts_resp r;
+	char *body = tx_resources(16000), *code;
+
+	cr_assert_gt(strlen(body), 1800000);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, body, strlen(body), &r), 0);
+	code = expect_outcome(&r, 413);
+	cr_assert_str_eq(code, "too-long");
+	cr_assert(strstr(r.body, "max_params"), "%.300s", r.body);
+	free(code);
+	free(r.body);
+	free(body);
+}
+
+Test(hostile, eighty_thousand_xml_attributes_are_refused)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", "Content-Type: application/fhir+xml", NULL};
+	struct sb b = {0};
+	struct ts_resp r;
+
+	sb_add(&b, "<Parameters xmlns=\"http://hl7.org/fhir\"");
+	for (int i = 0; i < 80000; i++)
+		sb_add(&b, " a%d=\"1\"", i);
+	sb_add(&b, "/>");
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, b.s, b.n, &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "attributes"), "%.300s", r.body);
+	free(r.body);
+	free(b.s);
+}
+
+static char *many_params(int n)
+{
+	struct sb b = {0};
+	sb_add(&b, "/fhir/CodeSystem/$lookup?system=" IPLOS "&code=20");
+	for (int i = 0; i < n; i++)
+		sb_add(&b, "&p%d=1", i);
+	return b.s;
+}
+
+Test(hostile, five_hundred_query_parameters_are_answered_and_too_many_refused)
+{
+	struct ts_resp r;
+	char *path = many_params(500), *code;
+
+	cr_assert_eq(ts_http(ts_port(), "GET", path, JSON_H, NULL, 0, &r), 0);
+	cr_assert_neq(r.status, 0);
+	cr_assert_lt(r.status, 500, "%ld %.200s", r.status, r.body);
+	free(r.body);
+	free(path);
+	path = many_params(1200);
+	cr_assert_eq(ts_http(ts_port(), "GET", path, JSON_H, NULL, 0, &r), 0);
+	code = expect_outcome(&r, 413);
+	cr_assert(strstr(r.body, "max_params"), "%.300s", r.body);
+	free(code);
+	free(r.body);
+	free(path);
+}
+
+Test(hostile, an_oversized_body_is_refused_before_it_is_sent)
+{
+	static const char req[] = "POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/fhir+json\r\nContent-Length: 67108864\r\n"
+				  "Expect: 100-continue\r\n\r\n";
+	char *resp = ts_raw(ts_port(), req, sizeof(req) - 1, 5000, NULL);
+
+	cr_assert(!strstr(resp, "100 Continue"), "told to send the body: %.200s", resp);
+	expect_raw_outcome(resp, 413);
+	free(resp);
+}
+
+Test(hostile, requests_the_http_library_refuses_are_answered_in_fhir)
+{
+	struct sb big = {0};
+	char *resp;
+
+	resp = RAW(ts_port(), "GET /fhir/metadata HTTP/2.0\r\nHost: x\r\n\r\n", 5000);
+	expect_raw_outcome(resp, 505);
+	free(resp);
+	resp = RAW(ts_port(), "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 5000);
+	expect_raw_outcome(resp, 400);
+	free(resp);
+	resp = RAW(ts_port(), "POST /fhir/$assess HTTP/1.1\r\nHost: x\r\n"
+		      "Content-Length: 999999999999999999999999\r\n\r\n", 5000);
+	cr_assert(raw_status(resp) == 413 || raw_status(resp) == 400, "%.200s", resp);
+	expect_raw_outcome(resp, raw_status(resp));
+	free(resp);
+	/* Over libmicrohttpd's pool (431 from the library) and over max_header_bytes only (samsvar's). */
+	sb_add(&big, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	for (int i = 0; i < 300000; i++)
+		sb_add(&big, "a");
+	sb_add(&big, "\r\n\r\n");
+	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
+	expect_raw_outcome(resp, 431);
+	free(resp);
+	big.n = 0;
+	sb_add(&big, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	for (int i = 0; i < 20000; i++)
+		sb_add(&big, "a");
+	sb_add(&big, "\r\n\r\n");
+	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
+	expect_raw_outcome(resp, 431);
+	free(resp);
+	big.n = 0;
+	sb_add(&big, "GET /fhir/metadata?x=");
+	for (int i = 0; i < 20000; i++)
+		sb_add(&big, "a");
+	sb_add(&big, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
+	expect_raw_outcome(resp, 414);
+	free(resp);
+	free(big.s);
+}
+
+Test(hostile, method_not_allowed_carries_allow_and_probes_take_get_and_head_only)
+{
+	static const struct {
+		const char *req;
+		const char *allow;
+	} cases[] = {
+		{"DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "GET, HEAD"},
+		{"FOO /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "GET, HEAD"},
+		{"POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "GET, HEAD"},
+		{"DELETE /fhir/CodeSystem/iplos-9111 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "GET, HEAD"},
+		{"PUT /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		 "GET, HEAD, POST"},
+		{"GET /fhir/$assess HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "POST"},
+	};
+	char *resp;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[64];
+		resp = ts_raw(ts_port(), cases[i].req, strlen(cases[i].req), 5000, NULL);
+		expect_raw_outcome(resp, 405);
+		snprintf(want, sizeof(want), "\r\nAllow: %s\r\n", cases[i].allow);
+		cr_assert(strstr(resp, want), "case %zu lacks '%s': %.300s", i, cases[i].allow, resp);
+		free(resp);
+	}
+	resp = RAW(ts_port(), "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+	cr_assert_eq(raw_status(resp), 200, "%.200s", resp);
+	cr_assert(strstr(resp, "\"ready\""));
+	free(resp);
+	resp = RAW(ts_port(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+	cr_assert_eq(raw_status(resp), 200, "%.200s", resp);
+	free(resp);
+}
+
+Test(hostile, invalid_utf8_is_a_400_in_the_negotiated_format)
+{
+	struct ts_resp r;
+	static const char *const xml_h[] = {"Accept: application/fhir+xml", NULL};
+	static const char bad_json[] = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"code\","
+				       "\"valueCode\":\"\xff\"}]}";
+	static const char nul_json[] = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"code\","
+				       "\"valueCode\":\"a\\u0000b\"}]}";
+	char *code;
+
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$validate-code?url=" IPLOS "&code=%ff",
+			     JSON_H, NULL, 0, &r), 0);
+	code = expect_outcome(&r, 400);
+	cr_assert(strstr(r.body, "'code'"), "names the parameter: %.300s", r.body);
+	free(code);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$validate-code?url=" IPLOS "&code=%ff&_format=xml",
+			     NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(r.ctype, "application/fhir+xml"), "%s", r.ctype);
+	cr_assert(strstr(r.body, "<OperationOutcome"), "%.300s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$validate-code?url=" IPLOS "&code=%ff",
+			     xml_h, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(r.body, "<OperationOutcome"), "%.300s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, bad_json, sizeof(bad_json) - 1,
+			     &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "UTF-8"), "%.300s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, nul_json, sizeof(nul_json) - 1,
+			     &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "NUL"), "%.300s", r.body);
+	free(r.body);
+}
+
+Test(hostile, an_encoded_nul_in_the_path_is_refused_not_cut)
+{
+	struct ts_resp r;
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/%00", JSON_H, NULL, 0, &r), 0);
+	free(expect_outcome(&r, 400));
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/iplos-9111%00.json", JSON_H, NULL, 0, &r), 0);
+	free(expect_outcome(&r, 400));
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/%zz", JSON_H, NULL, 0, &r), 0);
+	free(expect_outcome(&r, 400));
+	free(r.body);
+}
+
+Test(hostile, log_lines_escape_control_characters)
+{
+	struct ts_daemon d;
+	static const char req[] = "GET /fhir/CodeSystem/a%0D%0Afake\x1b[31m?x=%0A HTTP/1.1\r\nHost: x\r\n"
+				  "Connection: close\r\n\r\n";
+	char *resp, *log = NULL, *line = NULL;
+
+	cr_assert_eq(ts_daemon_start(&d, "log_requests = true"), 0);
+	resp = ts_raw(d.port, req, sizeof(req) - 1, 5000, NULL);
+	expect_raw_outcome(resp, 400);
+	free(resp);
+	for (int i = 0; i < 100 && !line; i++) {       /* the line is written just after the answer */
+		free(log);
+		log = ts_read_file(d.log, NULL);
+		line = log ? strstr(log, "/fhir/CodeSystem/a%0D%0Afake") : NULL;
+		if (!line)
+			usleep(20000);
+	}
+	cr_assert_not_null(line, "no log line for the request");
+	cr_assert(!strchr(log, '\x1b'), "a raw escape character reached the log");
+	cr_assert(strstr(line, "\\x1B[31m"), "%.200s", line);
+	cr_assert(!strstr(log, "\nfake"), "a forged line");
+	free(log);
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
+
+/* Slow-header clients from another address (127.0.0.2) take what the per-address cap allows and are
+ * cut off at header_timeout; a normal client is answered meanwhile. */
+Test(hostile, slow_headers_cannot_hold_the_server, .timeout = 60)
+{
+	struct ts_daemon d;
+	static const char SLOW[] = "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Slow: a";
+	int fds[300], nfd = 0, closed = 0;
+	char *resp;
+
+	cr_assert_eq(ts_daemon_start(&d, "header_timeout = 2\nmax_connections_per_ip = 16\nmax_connections = 64"), 0);
+	for (int i = 0; i < 300; i++) {
+		int fd = ts_connect(d.port, "127.0.0.2");
+		if (fd < 0)
+			continue;
+		(void)!send(fd, SLOW, strlen(SLOW), MSG_NOSIGNAL);
+		fds[nfd++] = fd;
+	}
+	cr_assert_gt(nfd, 0);
+	resp = RAW(d.port, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3000);
+	cr_assert_eq(raw_status(resp), 200, "a normal client was not answered: %.200s", resp ? resp : "(none)");
+	free(resp);
+	sleep(4);                                     /* past header_timeout (+ the watchdog's tick) */
+	for (int i = 0; i < nfd; i++) {
+		char b[64];
+		struct timeval tv = {0, 200000};
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		ssize_t k = recv(fds[i], b, sizeof(b), 0);
+		/* Closed by the server: an orderly close, or a reset for one refused with unread bytes. */
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			closed++;
+		close(fds[i]);
+	}
+	cr_assert_eq(closed, nfd, "%d of %d slow connections still open after header_timeout", nfd - closed, nfd);
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
+
+Test(hostile, a_full_server_says_so, .timeout = 60)
+{
+	struct ts_daemon d;
+	int fds[8];
+	char *resp;
+
+	cr_assert_eq(ts_daemon_start(&d, "max_connections = 8\nmax_connections_per_ip = 100\nheader_timeout = 30"), 0);
+	for (int i = 0; i < 8; i++)
+		cr_assert_geq(fds[i] = ts_connect(d.port, "127.0.0.2"), 0);
+	usleep(200000);
+	resp = RAW(d.port, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+	expect_raw_outcome(resp, 503);
+	cr_assert(strstr(resp, "\r\nRetry-After: 1\r\n"), "%.300s", resp);
+	free(resp);
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+	usleep(300000);
+	resp = RAW(d.port, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3000);
+	cr_assert_eq(raw_status(resp), 200, "%.200s", resp);
+	free(resp);
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
