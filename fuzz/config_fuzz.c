@@ -9,13 +9,24 @@
  *     -Iinclude fuzz/config_fuzz.c gateway/config.c gateway/error.c -o build-fuzz/config_fuzz
  * Run: build-fuzz/config_fuzz -max_total_time=60 fuzz/corpus/config */
 #include "samsvar/config.h"
+#include "samsvar/error.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static void check_string(const char *s, size_t cap, const char *what)
 {

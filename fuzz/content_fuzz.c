@@ -12,6 +12,7 @@
  *   mkdir -p build-fuzz/content-corpus && cp mappings/c*.tsv build-fuzz/content-corpus/ &&
  *   build-fuzz/content_fuzz -max_total_time=60 -max_len=8192 build-fuzz/content-corpus */
 #include "samsvar/content.h"
+#include "samsvar/error.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +21,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,6 +9,7 @@
  *     gateway/fhirxml_types.c gateway/error.c $(pkg-config --libs libxml-2.0 libcjson) \
  *     -lpthread -lm -o build-fuzz/fhirxml_fuzz
  * Run: build-fuzz/fhirxml_fuzz -max_total_time=60 fuzz/corpus/fhirxml */
+#include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 
 #include <stdint.h>
@@ -16,7 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

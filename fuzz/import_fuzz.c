@@ -10,6 +10,7 @@
  *     gateway/strmap.c gateway/fhirxml.c gateway/fhirxml_types.c gateway/error.c \
  *     $(pkg-config --libs libxml-2.0 libcjson) -lpthread -lm -o build-fuzz/import_fuzz
  * Run: build-fuzz/import_fuzz -max_total_time=60 fuzz/corpus/import */
+#include "samsvar/error.h"
 #include "samsvar/importer.h"
 
 #include <stdint.h>
@@ -18,7 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static char dir[64];
 

@@ -13,6 +13,7 @@
  *     $(pkg-config --libs libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl) -lpthread -lm \
  *     -o build-fuzz/params_fuzz
  * Run: build-fuzz/params_fuzz -max_total_time=60 fuzz/corpus/json */
+#include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
 #include "samsvar/params.h"
@@ -22,7 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static void must_say_why(enum sv_err rc, const struct sv_error *err, const char *what)
 {
@@ -103,12 +114,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (fmt == SV_FMT_JSON) {
-		text = sv_http_render(body, SV_FMT_JSON, 0, &len, &err);
+		text = sv_http_render(body, SV_FMT_JSON, 0, 4, &len, &err);
 		if (!text)
 			abort();
 		/* Compared as text: cJSON_Compare cannot tell objects with duplicate keys apart. */
 		again = sv_http_parse_body(text, len, SV_FMT_JSON, &err);
-		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, &len2, &err) : NULL;
+		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, 4, &len2, &err) : NULL;
 		if (!text2 || len2 != len || memcmp(text, text2, len) != 0) {
 			fprintf(stderr, "render/parse round trip differs: %s\n", text);
 			abort();
