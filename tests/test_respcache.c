@@ -3,6 +3,7 @@
 #include "samsvar/respcache.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,43 @@ Test(respcache, a_hit_keeps_an_answer_while_unused_ones_go)
 		cr_assert(held(rc, "popular"), "an answer asked for between inserts must stay (at %d)", i);
 	}
 	cr_assert_not(held(rc, "crawl-0000"), "a crawler's unused answers must be evicted");
+	sv_snapshot_release(s);
+}
+
+/* Readers and writers racing on a cache small enough to evict all the time: every hit must be the
+ * answer stored under that key (a torn list or chain would hand out another key's bytes, or crash). */
+static void *race(void *arg)
+{
+	struct sv_respcache *rc = arg;
+	uintptr_t wrong = 0;
+	char k[32], body[64];
+	size_t len;
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(k, sizeof(k), "k%d", (i * 7) % 300);
+		snprintf(body, sizeof(body), "answer to %s", k);
+		char *got = sv_respcache_get(rc, k, &len);
+		if (got && (len != strlen(body) || strcmp(got, body) != 0))
+			wrong++;
+		free(got);
+		sv_respcache_put(rc, k, body, strlen(body));
+	}
+	return (void *)wrong;
+}
+
+Test(respcache, concurrent_use_keeps_answers_with_their_keys)
+{
+	struct sv_snapshot *s = snap();
+	struct sv_respcache *rc = sv_respcache_of(s, 8192);
+	pthread_t t[4];
+	void *wrong;
+
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, race, rc), 0);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(pthread_join(t[i], &wrong), 0);
+		cr_assert_null(wrong, "thread %d got %zu answers of another key", i, (size_t)(uintptr_t)wrong);
+	}
 	sv_snapshot_release(s);
 }
 
