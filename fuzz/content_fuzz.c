@@ -4,13 +4,8 @@
  * exercises the same path as the daemon. Besides memory safety it checks: a failure always carries
  * a message that names the file, and an accepted file gives an object with a resourceType.
  *
- * Build (clang):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
- *     $(pkg-config --cflags libcjson) fuzz/content_fuzz.c gateway/content.c gateway/strmap.c \
- *     gateway/error.c $(pkg-config --libs libcjson) -o build-fuzz/content_fuzz
- * Run (the bundled files are the seed corpus):
- *   mkdir -p build-fuzz/content-corpus && cp mappings/c*.tsv build-fuzz/content-corpus/ &&
- *   build-fuzz/content_fuzz -max_total_time=60 -max_len=8192 build-fuzz/content-corpus */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/content/); replay one input with
+ * build-fuzz/content_fuzz FILE. */
 #include "samsvar/content.h"
 #include "samsvar/error.h"
 

@@ -6,13 +6,8 @@
  * Checks: no crash or sanitizer report; a failure always says why (code and message set); an accepted
  * JSON body renders, re-parses and renders again to the same text; whatever sv_params_check accepts is safe to read.
  *
- * Build (clang; every gateway object except main, as the unit tests link):
- *   mkdir -p build-fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Iinclude $(pkg-config --cflags libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl) \
- *     fuzz/params_fuzz.c $(ls gateway/[a-z]*.c | grep -v main) \
- *     $(pkg-config --libs libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl) -lpthread -lm \
- *     -o build-fuzz/params_fuzz
- * Run: build-fuzz/params_fuzz -max_total_time=60 fuzz/corpus/json */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/params/); replay one input with
+ * build-fuzz/params_fuzz FILE. */
 #include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
