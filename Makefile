@@ -56,10 +56,6 @@ $(BUILD)/tests/%: tests/%.c $(LIBOBJS) $(TSUPOBJS) | $(BUILD)/tests
 $(BUILD)/obj $(BUILD)/tobj $(BUILD)/tests:
 	mkdir -p $@
 
-# The support objects are built only as prerequisites of the pattern rule above, which would make
-# them intermediates that make deletes, and so recompiles on every run (the fuzz objects likewise).
-.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS)
-
 # Serve the bundled content; the store is created and loaded on first start.
 run: deps
 	$(MAKE) all
@@ -112,6 +108,10 @@ build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZ_LIBOBJS)
 
 build-fuzz/obj:
 	mkdir -p $@
+
+# The test support and fuzz library objects are built only as prerequisites of pattern rules, which
+# makes them intermediates that make deletes, so every run would compile them again.
+.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS)
 
 fuzz: deps
 	@sh tools/install-deps.sh clang
