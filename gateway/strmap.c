@@ -4,18 +4,26 @@
 #include "samsvar/strmap.h"
 #include "samsvar/error.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Written once by sv_strhash_init() before any thread starts, read-only afterwards. */
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
 
-void sv_strhash_init(void)
+static void draw_hash_key(void)
 {
 	if (sodium_init() < 0)
 		SV_BUG("sodium_init failed");
 	randombytes_buf(hash_key, sizeof(hash_key));
+}
+
+void sv_strhash_init(void)
+{
+	/* Once only: a second key would strand every entry hashed under the first. */
+	pthread_once(&hash_key_once, draw_hash_key);
 }
 
 uint64_t sv_strhash(const char *s, size_t n)

@@ -1,4 +1,5 @@
 /* test_strmap.c — the open-addressing string map behind every snapshot index. */
+#include "samsvar/error.h"
 #include "samsvar/strmap.h"
 
 #include <criterion/criterion.h>
@@ -121,6 +122,14 @@ Test(strmap, strhash_key_is_drawn_at_start)
 	crypto_shorthash(out, (const unsigned char *)"foobar", 6, zero);
 	memcpy(&unkeyed, out, sizeof(unkeyed));
 	cr_assert_neq(sv_strhash("foobar", 6), unkeyed, "the per-process key was never drawn");
+}
+
+Test(strmap, a_second_init_keeps_the_key)
+{
+	uint64_t before = sv_strhash("foobar", 6);
+
+	sv_alloc_init();
+	cr_assert_eq(sv_strhash("foobar", 6), before, "maps built before would lose their entries");
 }
 
 /* Keys that collide under unkeyed FNV-1a in the low bits a table of 2^k slots uses: the shape of a
