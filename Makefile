@@ -7,7 +7,7 @@ WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 OPT  ?= -O2
 DEBUG ?= -g
 SAN  ?=
-PKGS  = libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl
+PKGS  = libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl libsodium
 CFLAGS_ALL  = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN) -Iinclude -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm $(LDLIBS)
 TEST_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null)
@@ -23,7 +23,7 @@ TBINS := $(TESTS:tests/%.c=$(BUILD)/tests/%)
 
 # Dev packages that the build and the tests need (Debian 12 names).
 APT_PKGS = build-essential pkg-config libmicrohttpd-dev libcjson-dev libxml2-dev libsqlite3-dev \
-           libcurl4-openssl-dev libcriterion-dev libxml2-utils python3 python3-jsonschema
+           libcurl4-openssl-dev libsodium-dev libcriterion-dev libxml2-utils python3 python3-jsonschema
 BENCH_PKGS = wrk nginx-light
 
 CONF  ?= conf/samsvar.conf
@@ -88,26 +88,35 @@ bench: deps bench-deps
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)
 
-# libFuzzer targets: fuzz/<name>_fuzz.c, seeds in fuzz/corpus/<name>; FUZZ_SECONDS each.
-FUZZ_SECONDS ?= 30
+# libFuzzer targets: fuzz/<name>_fuzz.c with its seeds in fuzz/corpus/<name>/; a new pair needs no edit
+# here. The library is compiled once with clang, and each target runs FUZZ_SECONDS on inputs of up to
+# FUZZ_MAX_LEN bytes (libFuzzer's 4 KB default never reaches the request caps). A crash, leak or
+# sanitizer report fails the run and names the reproducer (tools/fuzz.sh).
+FUZZ_SECONDS ?= 20
+FUZZ_MAX_LEN ?= 262144
+FUZZ_CFLAGS  = $(STD) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -Iinclude -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_SRCS := $(wildcard fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
-LIB_SRCS := $(filter-out gateway/main.c,$(SRCS))
+FUZZ_LIBOBJS := $(LIBOBJS:$(BUILD)/obj/%=build-fuzz/obj/%)
 
-build-fuzz/%: fuzz/%.c $(LIB_SRCS)
-	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(STD) -Iinclude \
-	  $(shell pkg-config --cflags $(PKGS)) $< $(LIB_SRCS) $(shell pkg-config --libs $(PKGS)) -lpthread -lm -o $@
+build-fuzz/obj/%.o: gateway/%.c | build-fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZ_LIBOBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBOBJS) $(LDLIBS_ALL)
+
+build-fuzz/obj:
+	mkdir -p $@
+
+# The test support and fuzz library objects are built only as prerequisites of pattern rules, which
+# makes them intermediates that make deletes, so every run would compile them again.
+.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS)
 
 fuzz: deps
 	@sh tools/install-deps.sh clang
 	$(MAKE) $(FUZZ_BINS)
-	@for b in $(FUZZ_BINS); do n=$$(basename $$b _fuzz); mkdir -p build-fuzz/corpus-$$n; \
-	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
-	  seeds=fuzz/corpus/$$n; [ -d $$seeds ] || seeds=""; \
-	  $$b -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus-$$n $$seeds >build-fuzz/$$n.log 2>&1 \
-	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -3 build-fuzz/$$n.log; \
-	done
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) sh tools/fuzz.sh $(FUZZ_BINS)
 
 # Cross-checks mappings/ against the source files in $(SHARED)/terminology.
 check-content:
@@ -116,4 +125,4 @@ check-content:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
--include $(OBJS:.o=.d) $(TSUPOBJS:.o=.d) $(TBINS:=.d)
+-include $(OBJS:.o=.d) $(TSUPOBJS:.o=.d) $(TBINS:=.d) $(FUZZ_LIBOBJS:.o=.d) $(FUZZ_BINS:=.d)

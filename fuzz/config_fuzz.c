@@ -4,18 +4,27 @@
  * its documented bounds with NUL-terminated strings; a rejected one always names "fuzz.conf:<line>";
  * and parsing is deterministic (the same text gives the same struct).
  *
- * Build (clang):
- *   mkdir -p build-fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Iinclude fuzz/config_fuzz.c gateway/config.c gateway/error.c -o build-fuzz/config_fuzz
- * Run: build-fuzz/config_fuzz -max_total_time=60 fuzz/corpus/config */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/config/); replay one input with
+ * build-fuzz/config_fuzz FILE. */
 #include "samsvar/config.h"
+#include "samsvar/error.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static void check_string(const char *s, size_t cap, const char *what)
 {

@@ -4,14 +4,10 @@
  * exercises the same path as the daemon. Besides memory safety it checks: a failure always carries
  * a message that names the file, and an accepted file gives an object with a resourceType.
  *
- * Build (clang):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
- *     $(pkg-config --cflags libcjson) fuzz/content_fuzz.c gateway/content.c gateway/strmap.c \
- *     gateway/error.c $(pkg-config --libs libcjson) -o build-fuzz/content_fuzz
- * Run (the bundled files are the seed corpus):
- *   mkdir -p build-fuzz/content-corpus && cp mappings/c*.tsv build-fuzz/content-corpus/ &&
- *   build-fuzz/content_fuzz -max_total_time=60 -max_len=8192 build-fuzz/content-corpus */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/content/); replay one input with
+ * build-fuzz/content_fuzz FILE. */
 #include "samsvar/content.h"
+#include "samsvar/error.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +16,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

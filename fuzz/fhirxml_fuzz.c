@@ -3,12 +3,9 @@
  * Besides memory safety it checks one invariant: whatever XML the reader accepts, the writer can
  * write back, and reading that again gives the same JSON (so the two directions agree).
  *
- * Build (clang):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
- *     $(pkg-config --cflags libxml-2.0 libcjson) fuzz/fhirxml_fuzz.c gateway/fhirxml.c \
- *     gateway/fhirxml_types.c gateway/error.c $(pkg-config --libs libxml-2.0 libcjson) \
- *     -lpthread -lm -o build-fuzz/fhirxml_fuzz
- * Run: build-fuzz/fhirxml_fuzz -max_total_time=60 fuzz/corpus/fhirxml */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/fhirxml/); replay one input with
+ * build-fuzz/fhirxml_fuzz FILE. */
+#include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 
 #include <stdint.h>
@@ -16,7 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

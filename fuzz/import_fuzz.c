@@ -4,12 +4,9 @@
  * Besides memory safety it checks that every failure says why (a code and a message), and that a
  * CodeSystem that comes back has a `count` equal to its concepts.
  *
- * Build (clang):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
- *     $(pkg-config --cflags libxml-2.0 libcjson) fuzz/import_fuzz.c gateway/importer.c \
- *     gateway/strmap.c gateway/fhirxml.c gateway/fhirxml_types.c gateway/error.c \
- *     $(pkg-config --libs libxml-2.0 libcjson) -lpthread -lm -o build-fuzz/import_fuzz
- * Run: build-fuzz/import_fuzz -max_total_time=60 fuzz/corpus/import */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/import/); replay one input with
+ * build-fuzz/import_fuzz FILE. */
+#include "samsvar/error.h"
 #include "samsvar/importer.h"
 
 #include <stdint.h>
@@ -18,7 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static char dir[64];
 

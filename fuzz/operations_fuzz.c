@@ -6,6 +6,7 @@
  * Build and run with `make fuzz` (from the repository root, so mappings/ is found). */
 #include "samsvar/assess.h"
 #include "samsvar/content.h"
+#include "samsvar/error.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/translate.h"
 
@@ -16,7 +17,17 @@
 
 #define BASE "https://fhir.samsvar.no"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static struct sv_snapshot *content(void)
 {

@@ -6,13 +6,9 @@
  * Checks: no crash or sanitizer report; a failure always says why (code and message set); an accepted
  * JSON body renders, re-parses and renders again to the same text; whatever sv_params_check accepts is safe to read.
  *
- * Build (clang; every gateway object except main, as the unit tests link):
- *   mkdir -p build-fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Iinclude $(pkg-config --cflags libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl) \
- *     fuzz/params_fuzz.c $(ls gateway/[a-z]*.c | grep -v main) \
- *     $(pkg-config --libs libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl) -lpthread -lm \
- *     -o build-fuzz/params_fuzz
- * Run: build-fuzz/params_fuzz -max_total_time=60 fuzz/corpus/json */
+ * Build and run with `make fuzz` (seeds in fuzz/corpus/params/); replay one input with
+ * build-fuzz/params_fuzz FILE. */
+#include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
 #include "samsvar/params.h"
@@ -22,7 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Runs once before the first input: the allocation policy and hash key main() sets up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sv_alloc_init();
+	return 0;
+}
 
 static void must_say_why(enum sv_err rc, const struct sv_error *err, const char *what)
 {
@@ -103,12 +109,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (fmt == SV_FMT_JSON) {
-		text = sv_http_render(body, SV_FMT_JSON, 0, &len, &err);
+		text = sv_http_render(body, SV_FMT_JSON, 0, 4, &len, &err);
 		if (!text)
 			abort();
 		/* Compared as text: cJSON_Compare cannot tell objects with duplicate keys apart. */
 		again = sv_http_parse_body(text, len, SV_FMT_JSON, 500000, &err);
-		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, &len2, &err) : NULL;
+		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, 4, &len2, &err) : NULL;
 		if (!text2 || len2 != len || memcmp(text, text2, len) != 0) {
 			fprintf(stderr, "render/parse round trip differs: %s\n", text);
 			abort();

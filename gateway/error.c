@@ -1,6 +1,9 @@
 /* error.c — error codes, their texts, HTTP statuses and FHIR issue codes; the OOM policy. */
 #include "samsvar/error.h"
+#include "samsvar/strmap.h"
 #include "samsvar/utf8.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,4 +184,13 @@ char *sv_xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+void sv_alloc_init(void)
+{
+	/* No realloc hook: cJSON then grows print buffers with malloc + copy, through sv_xmalloc too. */
+	cJSON_Hooks hooks = {.malloc_fn = sv_xmalloc, .free_fn = free};
+
+	cJSON_InitHooks(&hooks);
+	sv_strhash_init();
 }

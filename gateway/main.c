@@ -499,6 +499,7 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	sv_alloc_init();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

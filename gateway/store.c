@@ -198,7 +198,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 				if (n > 55)
 					n = 55;
 				snprintf(idbuf + n, sizeof(idbuf) - n, "-%08lx",
-					 (unsigned long)(sv_strhash(both, strlen(both)) & 0xffffffffUL));
+					 (unsigned long)(sv_stablehash(both, strlen(both)) & 0xffffffffUL));
 			}
 		}
 		cJSON_AddStringToObject(resource, "id", idbuf);

@@ -1,11 +1,42 @@
-/* strmap.c — open-addressing (linear probing) string map used by the immutable snapshots. */
+/* strmap.c — open-addressing (linear probing) string map used by the immutable snapshots.
+ * Keys can come from clients (request-scoped tx-resources, cache keys), so slots are chosen by a
+ * keyed hash: without the per-process key nobody can compute a set of keys that share one probe run. */
 #include "samsvar/strmap.h"
 #include "samsvar/error.h"
 
+#include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Written once by sv_strhash_init() before any thread starts, read-only afterwards. */
+static unsigned char hash_key[crypto_shorthash_KEYBYTES];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void draw_hash_key(void)
+{
+	if (sodium_init() < 0)
+		SV_BUG("sodium_init failed");
+	randombytes_buf(hash_key, sizeof(hash_key));
+}
+
+void sv_strhash_init(void)
+{
+	/* Once only: a second key would strand every entry hashed under the first. */
+	pthread_once(&hash_key_once, draw_hash_key);
+}
+
 uint64_t sv_strhash(const char *s, size_t n)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	crypto_shorthash(out, (const unsigned char *)s, n, hash_key);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
+
+uint64_t sv_stablehash(const char *s, size_t n)
 {
 	uint64_t h = 14695981039346656037ULL; /* FNV-1a 64-bit offset basis */
 	for (size_t i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
 #include "samsvar/content.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/translate.h"
+#include "support/fixtures.h"
 #include "support/support.h"
 
 #include <stdio.h>
@@ -17,13 +18,6 @@
 #define BASE "https://fhir.samsvar.no"
 
 /* ---- helpers ---- */
-
-static cJSON *parse(const char *text)
-{
-	cJSON *j = cJSON_Parse(text);
-	cr_assert_not_null(j, "test JSON does not parse near: %.60s", cJSON_GetErrorPtr());
-	return j;
-}
 
 static cJSON *convert(const cJSON *r4)
 {
@@ -119,7 +113,7 @@ Test(conceptmap_r5, every_equivalence_becomes_a_relationship)
 			 "\"source\":\"urn:s\",\"target\":\"urn:t2\",\"element\":[{\"code\":\"a\",\"target\":[{"
 			 "\"code\":\"b\",\"equivalence\":\"%s\",\"_equivalence\":{\"id\":\"x\"},\"comment\":\"c\"}]}]}]}",
 			 EQ_TO_REL[i][0]);
-		r4 = parse(json);
+		r4 = ts_parse_json(json);
 		r5 = convert(r4);
 		t = at(element0(r5), "target", 0);
 		cr_assert_not_null(t, "%s: target dropped", EQ_TO_REL[i][0]);
@@ -137,7 +131,7 @@ Test(conceptmap_r5, every_equivalence_becomes_a_relationship)
 
 Test(conceptmap_r5, unmatched_without_code_becomes_nomap)
 {
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"status\":\"draft\",\"group\":[{"
 		"\"source\":\"urn:s\",\"target\":\"urn:t2\",\"element\":["
 		" {\"code\":\"a\",\"target\":[{\"equivalence\":\"unmatched\",\"comment\":\"nothing fits\"}]},"
@@ -167,7 +161,7 @@ Test(conceptmap_r5, unmatched_without_code_becomes_nomap)
 
 Test(conceptmap_r5, depends_on_and_product_declare_attributes)
 {
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"status\":\"draft\",\"group\":[{"
 		"\"source\":\"urn:s\",\"target\":\"urn:t2\",\"element\":[{\"code\":\"a\",\"target\":["
 		" {\"code\":\"x\",\"equivalence\":\"equivalent\","
@@ -215,7 +209,7 @@ Test(conceptmap_r5, depends_on_and_product_declare_attributes)
 
 Test(conceptmap_r5, unmapped_modes)
 {
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"status\":\"draft\",\"group\":["
 		"{\"source\":\"urn:a\",\"target\":\"urn:b\",\"unmapped\":{\"mode\":\"provided\"}},"
 		"{\"source\":\"urn:a\",\"target\":\"urn:c\",\"unmapped\":{\"mode\":\"fixed\",\"code\":\"F\",\"display\":\"Fixed\"}},"
@@ -242,7 +236,7 @@ Test(conceptmap_r5, scopes_versions_identifier_and_metadata)
 {
 	static const char *const kept[] = {"url", "version", "name", "title", "status", "publisher", "description",
 					   "copyright", "purpose", "date"};
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"id\":\"m\",\"url\":\"urn:t\",\"version\":\"1.0\",\"name\":\"N\","
 		"\"title\":\"T\",\"status\":\"draft\",\"experimental\":true,\"date\":\"2024-01-01\",\"publisher\":\"P\","
 		"\"description\":\"D\",\"purpose\":\"Pu\",\"copyright\":\"C\","
@@ -283,7 +277,7 @@ Test(conceptmap_r5, scopes_versions_identifier_and_metadata)
 
 Test(conceptmap_r5, extensions_are_kept)
 {
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"status\":\"draft\","
 		"\"extension\":[{\"url\":\"urn:ext:map\",\"valueString\":\"m\"}],\"group\":[{"
 		"\"source\":\"urn:s\",\"target\":\"urn:t2\",\"element\":[{\"code\":\"a\","
@@ -306,7 +300,7 @@ Test(conceptmap_r5, extensions_are_kept)
 Test(conceptmap_r5, r5_input_passes_through)
 {
 	/* A map already in R5 form (e.g. imported as R5) keeps its R5 elements. */
-	cJSON *r4 = parse(
+	cJSON *r4 = ts_parse_json(
 		"{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"status\":\"draft\",\"sourceScopeUri\":\"urn:s\","
 		"\"group\":[{\"source\":\"urn:s\",\"target\":\"urn:t2\",\"element\":["
 		" {\"code\":\"a\",\"target\":[{\"code\":\"b\",\"relationship\":\"source-is-broader-than-target\","
@@ -329,10 +323,10 @@ Test(conceptmap_r5, r5_input_passes_through)
 Test(conceptmap_r5, bad_input)
 {
 	struct sv_error err = {0};
-	cJSON *cs = parse("{\"resourceType\":\"CodeSystem\",\"url\":\"urn:c\"}");
-	cJSON *bad = parse("{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"group\":[{\"element\":[{\"code\":\"a\","
+	cJSON *cs = ts_parse_json("{\"resourceType\":\"CodeSystem\",\"url\":\"urn:c\"}");
+	cJSON *bad = ts_parse_json("{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"group\":[{\"element\":[{\"code\":\"a\","
 			   "\"target\":[{\"code\":\"b\",\"equivalence\":\"same\"}]}]}]}");
-	cJSON *notlist = parse("{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"group\":{}}");
+	cJSON *notlist = ts_parse_json("{\"resourceType\":\"ConceptMap\",\"url\":\"urn:t\",\"group\":{}}");
 
 	cr_assert_null(sv_conceptmap_to_r5(cs, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
@@ -585,7 +579,7 @@ Test(conceptmap_r5, xml_version_4_and_other_types_unchanged)
 	char *x4 = sv_fhirxml_from_json(r4, &err);
 	char *x4v = sv_fhirxml_from_json_version(r4, 4, &err);
 	char *bad = sv_fhirxml_from_json_version(r5, 4, &err);
-	cJSON *cs = parse("{\"resourceType\":\"CodeSystem\",\"url\":\"urn:c\",\"status\":\"draft\",\"content\":\"complete\"}");
+	cJSON *cs = ts_parse_json("{\"resourceType\":\"CodeSystem\",\"url\":\"urn:c\",\"status\":\"draft\",\"content\":\"complete\"}");
 	char *c4 = sv_fhirxml_from_json_version(cs, 4, &err), *c5 = sv_fhirxml_from_json_version(cs, 5, &err);
 	cJSON *back;
 

@@ -2,6 +2,7 @@
  * Every XML document the converter produces here is validated against the official FHIR R4 XSD
  * (schemas/fhir-r4-xsd/fhir-single.xsd) when the shared folder is present. */
 #include "samsvar/fhirxml.h"
+#include "support/fixtures.h"
 #include "support/support.h"
 
 #include <criterion/redirect.h>
@@ -64,13 +65,6 @@ static void assert_xsd_valid(const char *xml)
 	cr_assert_eq(rc, 0, "XSD validation failed: %s\n--- XML:\n%.2000s", errors, xml);
 }
 
-static cJSON *parse_json(const char *text)
-{
-	cJSON *j = cJSON_Parse(text);
-	cr_assert_not_null(j, "test JSON does not parse near: %.60s", cJSON_GetErrorPtr());
-	return j;
-}
-
 /* JSON -> XML (XSD-validated) -> JSON; returns the result, and the XML in *xml_out if non-NULL. */
 static cJSON *round_trip(const cJSON *in, char **xml_out)
 {
@@ -99,7 +93,7 @@ static void assert_same(const cJSON *a, const cJSON *b)
 
 static void assert_round_trip(const char *json, char **xml_out)
 {
-	cJSON *in = parse_json(json);
+	cJSON *in = ts_parse_json(json);
 	cJSON *out = round_trip(in, xml_out);
 	assert_same(in, out);
 	cJSON_Delete(in);
@@ -149,7 +143,7 @@ static void assert_xml_rejected(const char *xml, const char *needle)
 static void assert_json_rejected(const char *json, const char *needle)
 {
 	struct sv_error err = {0};
-	cJSON *in = parse_json(json);
+	cJSON *in = ts_parse_json(json);
 	char *xml = sv_fhirxml_from_json(in, &err);
 
 	cr_assert_null(xml, "accepted bad JSON: %s", json);
@@ -427,7 +421,7 @@ static void json_file_round_trip(const char *rel)
 	TS_REQUIRE_SHARED(path, rel);
 	buf = ts_read_file(path, &len);
 	cr_assert_not_null(buf);
-	cJSON *in = parse_json(buf);
+	cJSON *in = ts_parse_json(buf);
 	cJSON *out = round_trip(in, NULL);
 	canon_divs(in);
 	canon_divs(out);
@@ -526,7 +520,7 @@ Test(fhirxml, rejects_too_deep_json)
 	for (int i = 0; i < SV_FHIR_MAX_DEPTH + 5; i++)
 		n += (size_t)snprintf(json + n, sizeof(json) - n, "}]");
 	snprintf(json + n, sizeof(json) - n, "}]}");
-	cJSON *in = parse_json(json);
+	cJSON *in = ts_parse_json(json);
 	cr_assert_null(sv_fhirxml_from_json(in, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert_not_null(strstr(err.message, "deeper"), "%s", err.message);

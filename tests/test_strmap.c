@@ -1,7 +1,9 @@
 /* test_strmap.c — the open-addressing string map behind every snapshot index. */
+#include "samsvar/error.h"
 #include "samsvar/strmap.h"
 
 #include <criterion/criterion.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,11 +97,63 @@ Test(strmap, zeroed_map_lookups_are_safe)
 	cr_assert_not(sv_strmap_get(&m, "x", &v));
 }
 
-Test(strmap, fnv1a_reference_values)
+Test(strmap, stablehash_is_fnv1a)
 {
-	/* FNV-1a 64-bit reference vectors (offset basis for "", and "a"). */
-	cr_assert_eq(sv_strhash("", 0), 0xcbf29ce484222325ULL);
-	cr_assert_eq(sv_strhash("a", 1), 0xaf63dc4c8601ec8cULL);
-	cr_assert_eq(sv_strhash("foobar", 6), 0x85944171f73967e8ULL);
-	cr_assert_eq(sv_strhash("ab", 1), sv_strhash("a", 1), "only n bytes are hashed");
+	/* FNV-1a 64-bit reference vectors (offset basis for "", and "a"): stored ids depend on them. */
+	cr_assert_eq(sv_stablehash("", 0), 0xcbf29ce484222325ULL);
+	cr_assert_eq(sv_stablehash("a", 1), 0xaf63dc4c8601ec8cULL);
+	cr_assert_eq(sv_stablehash("foobar", 6), 0x85944171f73967e8ULL);
+	cr_assert_eq(sv_stablehash("ab", 1), sv_stablehash("a", 1), "only n bytes are hashed");
 }
+
+Test(strmap, strhash_is_keyed_and_deterministic_within_the_process)
+{
+	cr_assert_eq(sv_strhash("foobar", 6), sv_strhash("foobar", 6));
+	cr_assert_eq(sv_strhash("ab", 1), sv_strhash("a", 1), "only n bytes are hashed");
+	cr_assert_neq(sv_strhash("foobar", 6), sv_stablehash("foobar", 6), "strhash must not be plain FNV-1a");
+}
+
+Test(strmap, strhash_key_is_drawn_at_start)
+{
+	/* An all-zero key (sv_alloc_init() never called) would be as guessable as no key at all. */
+	unsigned char zero[crypto_shorthash_KEYBYTES] = {0}, out[crypto_shorthash_BYTES];
+	uint64_t unkeyed;
+
+	crypto_shorthash(out, (const unsigned char *)"foobar", 6, zero);
+	memcpy(&unkeyed, out, sizeof(unkeyed));
+	cr_assert_neq(sv_strhash("foobar", 6), unkeyed, "the per-process key was never drawn");
+}
+
+Test(strmap, a_second_init_keeps_the_key)
+{
+	uint64_t before = sv_strhash("foobar", 6);
+
+	sv_alloc_init();
+	cr_assert_eq(sv_strhash("foobar", 6), before, "maps built before would lose their entries");
+}
+
+/* Keys that collide under unkeyed FNV-1a in the low bits a table of 2^k slots uses: the shape of a
+ * flooding set computed offline. Keyed, they must spread over many slots. */
+Test(strmap, a_flooding_set_for_fnv1a_spreads_under_the_keyed_hash)
+{
+	enum { SLOTS = 1024, WANT = 256 };
+	static char keys[WANT][24];
+	int n = 0, used = 0;
+	unsigned char hit[SLOTS] = {0};
+	uint64_t target = sv_stablehash("seed", 4) & (SLOTS - 1);
+
+	for (unsigned i = 0; n < WANT; i++) {
+		char k[24];
+		int len = snprintf(k, sizeof(k), "tx-%u", i);
+		if ((sv_stablehash(k, (size_t)len) & (SLOTS - 1)) == target)
+			memcpy(keys[n++], k, (size_t)len + 1);
+	}
+	for (int i = 0; i < WANT; i++) {
+		size_t slot = sv_strhash(keys[i], strlen(keys[i])) & (SLOTS - 1);
+		used += !hit[slot];
+		hit[slot] = 1;
+	}
+	/* 256 keys thrown at random into 1024 slots land in about 227 distinct ones. */
+	cr_assert_gt(used, WANT / 2, "the flooding set landed in only %d slots", used);
+}
+

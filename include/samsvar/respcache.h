@@ -13,15 +13,17 @@
 
 struct sv_respcache;
 
-/* Returns the response cache of `snap` (created on first use, holding at most `max_bytes` of
- * answers), or NULL when it cannot be created. Owned by the snapshot. */
+/* Returns the response cache of `snap` (created on first use, holding at most `max_bytes` counted
+ * as keys + bodies + per-entry overhead), or NULL when it cannot be created. Owned by the snapshot. */
 struct sv_respcache *sv_respcache_of(const struct sv_snapshot *snap, size_t max_bytes);
 
-/* Returns a malloc'd copy of the answer kept under `key` (its length in *len), or NULL. */
+/* Returns a malloc'd copy of the answer kept under `key` (its length in *len), or NULL; a hit makes
+ * the entry the most recently used. Thread-safe. */
 char *sv_respcache_get(struct sv_respcache *rc, const char *key, size_t *len);
 
-/* Keeps a copy of `body` under `key`, unless the key is held already or the cache is full
- * (a full cache keeps what it has: the first answers of a snapshot are the common ones). */
+/* Keeps a copy of `body` under `key`, evicting the least recently used answers until it fits; an
+ * answer over an eighth of the cache is not kept, and a key held already keeps its first answer.
+ * Thread-safe. */
 void sv_respcache_put(struct sv_respcache *rc, const char *key, const char *body, size_t len);
 
 #endif

@@ -33,7 +33,16 @@ int sv_strmap_get(const struct sv_strmap *m, const char *key, uint32_t *val);
 /* Like sv_strmap_get() for a key given by pointer and length (need not be NUL-terminated). */
 int sv_strmap_getn(const struct sv_strmap *m, const char *key, size_t n, uint32_t *val);
 
-/* FNV-1a hash of n bytes, exposed for callers that hash composite keys the same way. */
+/* SipHash-2-4 of n bytes under the random per-process key (so clients cannot flood one bucket),
+ * exposed for callers that hash composite keys the same way. Differs between processes: never
+ * store it. */
 uint64_t sv_strhash(const char *s, size_t n);
+
+/* Draws the per-process key of sv_strhash() (called by sv_alloc_init()); later calls keep it. */
+void sv_strhash_init(void);
+
+/* FNV-1a of n bytes, the same in every process: for names that are stored, never for tables
+ * indexed by client-controlled keys. */
+uint64_t sv_stablehash(const char *s, size_t n);
 
 #endif

@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+cJSON *ts_parse_json(const char *text)
+{
+	const char *end = text;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, strlen(text), &end, 0);
+
+	cr_assert_not_null(j, "test JSON does not parse near: %.60s", end);
+	return j;
+}
+
 cJSON *ts_shared_json(const char *rel)
 {
 	char *path, *text;

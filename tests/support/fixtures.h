@@ -7,6 +7,10 @@
 #include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
 
+/* Returns the parsed JSON of `text`, a test's own literal; fails the test, saying where, if it does
+ * not parse (without cJSON's global error pointer, which other threads may move). */
+cJSON *ts_parse_json(const char *text);
+
 /* Returns the parsed JSON of shared file `rel` (e.g. "terminology/fsiii-codesystem-20240530.json"). */
 cJSON *ts_shared_json(const char *rel);
 

@@ -1,10 +1,18 @@
-/* support.c — file helpers for tests. */
+/* support.c — file helpers for tests, and the process set-up every test program shares. */
 #include "support/support.h"
+#include "samsvar/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Every test program links this file, and Criterion runs each test in a fresh worker process, so a
+ * constructor is the one place that puts all of them under the allocation policy main() uses. */
+__attribute__((constructor)) static void ts_process_init(void)
+{
+	sv_alloc_init();
+}
 
 char *ts_shared_path(const char *rel)
 {
