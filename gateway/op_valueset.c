@@ -1,8 +1,10 @@
 /* op_valueset.c — ValueSet $expand and $validate-code. */
+#include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
+#include "samsvar/request.h"
 #include "samsvar/uuid.h"
 
 #include <stdio.h>
@@ -149,19 +151,10 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	for (size_t i = (size_t)offset; i < e.n && emitted < (size_t)count; i++, emitted++) {
 		const struct sv_expansion_item *it = &e.items[i];
 		cJSON *c = cJSON_CreateObject();
-		const char *display = it->k->display;
-		const cJSON *d;
+		const char *display = sv_display_in(it->cs, it->k, lang);
 		cJSON_AddStringToObject(c, "system", it->cs->url);
 		cJSON_AddStringToObject(c, "version", it->cs->version);
 		cJSON_AddStringToObject(c, "code", it->k->code);
-		if (lang) {
-			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
-				if (sv_jstr(d, "language") && strncmp(sv_jstr(d, "language"), lang, strlen(lang)) == 0 &&
-				    sv_jstr(d, "value")) {
-					display = sv_jstr(d, "value");
-					break;
-				}
-		}
 		if (display)
 			cJSON_AddStringToObject(c, "display", display);
 		if (designations) {
@@ -250,16 +243,8 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 				 sv_jstr(vs, "url") ? sv_jstr(vs, "url") : "(inline)");
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", msg);
-	} else if (want_display && k->display && !sv_concept_has_display(k, want_display)) {
-		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the display "
-			 "is '%.200s'", want_display, k->code, k->display);
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", msg);
-		sv_params_add(res, "display", "String", k->display);
 	} else {
-		sv_params_add_bool(res, "result", 1);
-		if (k->display)
-			sv_params_add(res, "display", "String", k->display);
+		sv_display_validate(res, k, want_display);
 	}
 	*out = res;
 	res = NULL;

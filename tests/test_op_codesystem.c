@@ -337,6 +337,29 @@ Test(cs, validate_code_wrong_display)
 	cr_assert_str_eq(out_str("display"), "Vaske sig", "the right display is given back");
 }
 
+/* A Coding's own display is checked as the `display` parameter is (it was ignored: result true). */
+Test(cs, validate_code_coding_with_wrong_display)
+{
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske"));
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert_not(out_bool("result"), "a wrong display in the coding makes the code invalid");
+	cr_assert(strstr(out_str("message"), "'Vaske'"), "%s", out_str("message"));
+	cr_assert_str_eq(out_str("display"), "Vaske sig");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske sig"));
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert(out_bool("result"), "the right display in the coding");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske"));
+	q("display", "Vaske sig");
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert(out_bool("result"), "the display parameter goes before the coding's, as for ValueSet");
+}
+
 Test(cs, validate_code_display_may_be_a_designation)
 {
 	q("url", FSIII_URL);

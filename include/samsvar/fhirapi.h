@@ -38,16 +38,6 @@ cJSON *sv_outcome_from_error(const struct sv_error *err);
 /* Returns a new OperationOutcome with one issue of the given severity, code and text. */
 cJSON *sv_outcome_new(const char *severity, const char *code, const char *text);
 
-/* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
- * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; sets *out on SV_OK. */
-enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
-			      const char *param, const struct sv_codesystem **out);
-
-/* Reads one code from either `code_name` (+ the `system_name` parameter and `version`) or the Coding
- * `coding_name` — exactly one form — into a new Coding *coding the caller frees. */
-enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
-			const char *system_name, cJSON **coding);
-
 /* Handlers, one file per noun (op_*.c); listed here so the routing table can name them. */
 enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status);
