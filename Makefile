@@ -14,7 +14,9 @@ TEST_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null)
 
 BUILD ?= build
 SRCS  := $(wildcard gateway/*.c)
-OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o)
+# gateway/data/* (e.g. OperationDefinitions) compiled in through a generated C file (data.h).
+DATA  := $(wildcard gateway/data/*)
+OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen_data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 TSUP  := $(wildcard tests/support/*.c)
 TSUPOBJS := $(TSUP:tests/support/%.c=$(BUILD)/tobj/support_%.o)
@@ -45,6 +47,12 @@ $(BUILD)/samsvar: $(OBJS)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/obj/%.o: gateway/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+%/gen/data.c: $(DATA) tools/embed-data.py
+	python3 tools/embed-data.py $@ $(DATA)
+
+$(BUILD)/obj/gen_data.o: $(BUILD)/gen/data.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tobj/support_%.o: tests/support/%.c | $(BUILD)/tobj
@@ -93,6 +101,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 LIB_SRCS := $(filter-out gateway/main.c,$(SRCS))
+LIB_SRCS += build-fuzz/gen/data.c
 
 build-fuzz/%: fuzz/%.c $(LIB_SRCS)
 	@mkdir -p build-fuzz

@@ -5,6 +5,7 @@
  * people, so the reader is strict: an unknown key, column, equivalence or flag, a row with the wrong number of
  * cells, or a map code missing from a bundled CodeSystem fails the whole load with file:line. */
 #include "samsvar/content.h"
+#include "samsvar/canonical.h"
 #include "samsvar/file.h"
 #include "samsvar/strmap.h"
 
@@ -258,26 +259,6 @@ static void doc_release(struct doc *d)
 	free(d->parents);
 }
 
-/* Returns a malloc'd copy of `s` with every "{base}" replaced by the canonical base. */
-static char *subst(const struct doc *d, const char *s)
-{
-	static const char token[] = "{base}";
-	size_t tl = sizeof(token) - 1, bl = strlen(d->base), n = 0;
-
-	for (const char *p = strstr(s, token); p; p = strstr(p + tl, token))
-		n++;
-	char *out = sv_xmalloc(strlen(s) + n * (bl > tl ? bl - tl : 0) + 1);
-	char *o = out;
-	for (const char *p; (p = strstr(s, token)); s = p + tl) {
-		memcpy(o, s, (size_t)(p - s));
-		o += p - s;
-		memcpy(o, d->base, bl);
-		o += bl;
-	}
-	memcpy(o, s, strlen(s) + 1);
-	return out;
-}
-
 /* In place: \n, \t and \\ in a metadata value become newline, tab and backslash. */
 static void unescape(char *s)
 {
@@ -316,7 +297,7 @@ static enum sv_err on_meta(struct doc *d, char *line)
 	unescape(raw);
 	if (!*trim(raw))
 		return fail(d, SV_EINVAL, "@%s has an empty value", key);
-	d->meta[k] = subst(d, trim(raw));
+	d->meta[k] = sv_base_subst(trim(raw), d->base);
 	const char *v = d->meta[k];
 
 	switch ((enum meta)k) {
@@ -815,7 +796,7 @@ static enum sv_err on_row(struct doc *d, char *line)
 		v[n++] = p;
 	}
 	for (int i = 0; i < n; i++)
-		v[i] = subst(d, trim(v[i]));
+		v[i] = sv_base_subst(trim(v[i]), d->base);
 	switch (d->type) {
 	case RT_CODESYSTEM:
 		rc = cs_row(d, v);
