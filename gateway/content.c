@@ -5,6 +5,7 @@
  * people, so the reader is strict: an unknown key, column, equivalence or flag, a row with the wrong number of
  * cells, or a map code missing from a bundled CodeSystem fails the whole load with file:line. */
 #include "samsvar/content.h"
+#include "samsvar/text.h"
 #include "samsvar/canonical.h"
 #include "samsvar/file.h"
 #include "samsvar/strmap.h"
@@ -62,16 +63,6 @@ static char *concat3(const char *a, const char *b, const char *c)
 static char *pair_key(const char *a, const char *b)
 {
 	return concat3(a, "\x1f", b);
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ')
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && s[n - 1] == ' ')
-		s[--n] = '\0';
-	return s;
 }
 
 /* True if the line is valid UTF-8 without NUL or control characters other than TAB. */
@@ -295,9 +286,9 @@ static enum sv_err on_meta(struct doc *d, char *line)
 		return fail(d, SV_EINVAL, "the first metadata line must be @resourceType");
 	char *raw = tab + 1;
 	unescape(raw);
-	if (!*trim(raw))
+	if (!*sv_trim(raw))
 		return fail(d, SV_EINVAL, "@%s has an empty value", key);
-	d->meta[k] = sv_base_subst(trim(raw), d->base);
+	d->meta[k] = sv_base_subst(sv_trim(raw), d->base);
 	const char *v = d->meta[k];
 
 	switch ((enum meta)k) {
@@ -556,7 +547,7 @@ static enum sv_err cs_row(struct doc *d, char **v)
 		comma = strchr(p, ',');
 		if (comma)
 			*comma = '\0';
-		char *parent = trim(p);
+		char *parent = sv_trim(p);
 		if (!*parent)
 			return fail(d, SV_EINVAL, "empty code in the parent list of %s", code);
 		if (strcmp(parent, code) == 0)
@@ -601,7 +592,7 @@ static enum sv_err add_dependencies(struct doc *d, cJSON *target, const char *na
 		semi = strchr(p, ';');
 		if (semi)
 			*semi = '\0';
-		char *item = trim(p);
+		char *item = sv_trim(p);
 		char *bar = strchr(item, '|');
 		if (!bar || bar == item || !bar[1]) {
 			rc = fail(d, SV_EINVAL, "%s item \"%s\" is not [property=]system|value", column, item);
@@ -687,7 +678,7 @@ static enum sv_err cm_row(struct doc *d, char **v)
 		comma = strchr(p, ',');
 		if (comma)
 			*comma = '\0';
-		const char *f = trim(p);
+		const char *f = sv_trim(p);
 		if (strcmp(f, FLAG_NATIONAL) != 0) {
 			rc = fail(d, SV_EINVAL, "unknown flag \"%s\" (known: %s)", f, FLAG_NATIONAL);
 			free(flags);
@@ -796,7 +787,7 @@ static enum sv_err on_row(struct doc *d, char *line)
 		v[n++] = p;
 	}
 	for (int i = 0; i < n; i++)
-		v[i] = sv_base_subst(trim(v[i]), d->base);
+		v[i] = sv_base_subst(sv_trim(v[i]), d->base);
 	switch (d->type) {
 	case RT_CODESYSTEM:
 		rc = cs_row(d, v);

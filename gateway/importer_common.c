@@ -120,29 +120,6 @@ enum sv_err sv_imp_check_header(struct sv_lines *lr, char *line, const char *con
 	return SV_OK;
 }
 
-/* A malloc'd copy of `s` with leading/trailing white space removed and inner runs collapsed. */
-char *sv_collapse_ws(const char *s)
-{
-	size_t n = strlen(s), o = 0;
-	char *r = sv_xmalloc(n + 1);
-	int space = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = o > 0;
-			continue;
-		}
-		if (space)
-			r[o++] = ' ';
-		space = 0;
-		r[o++] = (char)c;
-	}
-	r[o] = '\0';
-	return r;
-}
-
-
 cJSON *sv_imp_codesystem_new(const struct sv_cs_meta *m)
 {
 	cJSON *cs = cJSON_CreateObject(), *props, *p;

@@ -7,6 +7,7 @@
 #include "samsvar/fhirxml.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
+#include "samsvar/text.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -45,10 +45,6 @@ size_t sv_split_tabs(char *line, char **fields, size_t max);
 enum sv_err sv_imp_check_header(struct sv_lines *lr, char *line, const char *const *names, size_t n,
 				struct sv_error *err);
 
-/* Returns a malloc'd copy of `s` (the caller frees it) without leading and trailing white space and
- * with inner runs of white space collapsed to one space. */
-char *sv_collapse_ws(const char *s);
-
 /* The fields every import sets on its CodeSystem; any but url, version, name, title, content may be NULL. */
 struct sv_cs_meta {
 	const char *url, *version, *name, *title, *publisher, *content, *language;
