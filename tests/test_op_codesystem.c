@@ -36,26 +36,15 @@ static const char TEST_CS[] =
 
 static void setup(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err;
-
-	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
-		     "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, ts_icf(), &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(TEST_CS), &err), SV_OK, "%s", err.message);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+	snap = ts_snapshot_of(ts_list(ts_shared_json("terminology/fsiii-codesystem-20240530.json"), ts_icf(),
+				      cJSON_Parse(TEST_CS), NULL));
 	ts_request_init(&req, snap, &cfg, "CodeSystem");
 	result = NULL;
 }
 
 static void teardown(void)
 {
-	cJSON_Delete(result);
-	cJSON_Delete(req.params);
-	sv_snapshot_release(snap);
+	ts_request_release(&req, result, snap);
 }
 
 TestSuite(cs, .init = setup, .fini = teardown);
@@ -68,21 +57,7 @@ static void q(const char *name, const char *value)
 
 static enum sv_err run(sv_handler_fn fn)
 {
-	int status = 200;
-	enum sv_err rc;
-
-	cJSON_Delete(result);
-	result = NULL;
-	sv_error_clear(&req.err);
-	rc = fn(&req, &result, &status);
-	if (rc == SV_OK) {
-		cr_assert_not_null(result);
-		cr_assert_eq(sv_params_check(result, NULL), SV_OK, "the answer is a well-formed Parameters");
-	} else {
-		cr_assert_null(result, "no result on error");
-		cr_assert_eq(req.err.code, rc, "err carries the code returned");
-	}
-	return rc;
+	return ts_run(&req, fn, &result, NULL);
 }
 
 static const char *out_str(const char *name)

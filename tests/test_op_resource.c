@@ -21,38 +21,27 @@ static int status;
 
 static void setup(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err;
-	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json"), *old;
-
+	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json");
 	/* an older FSIII version too, to see versions in TerminologyCapabilities */
-	old = cJSON_Duplicate(fsiii, 1);
-	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, fsiii, &err), SV_OK, "%s", err.message);
+	cJSON *old = cJSON_Duplicate(fsiii, 1);
+
 	cJSON_ReplaceItemInObject(old, "version", cJSON_CreateString("20200101"));
 	cJSON_ReplaceItemInObject(old, "id", cJSON_CreateString("FSIII-2020"));
-	cr_assert_eq(sv_builder_add(&b, old, &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+	snap = ts_snapshot_of(ts_list(fsiii, old, cJSON_Parse(
 		"{\"resourceType\":\"ValueSet\",\"id\":\"egenomsorg\",\"url\":\"" VS_BASE "egenomsorg\","
 		"\"version\":\"1\",\"name\":\"Egenomsorg\",\"status\":\"active\",\"compose\":{\"include\":[{"
 		"\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}]}}"),
-		&err), SV_OK);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+		cJSON_Parse(
 		"{\"resourceType\":\"ValueSet\",\"id\":\"skala\",\"url\":\"" VS_BASE "skala\",\"version\":\"1\","
 		"\"name\":\"Skala\",\"status\":\"draft\",\"meta\":{\"tag\":[{\"code\":\"keep\"}]},"
-		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\"}]}}"), &err), SV_OK);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\"}]}}"), NULL));
 	ts_request_init(&req, snap, &cfg, NULL);
 	result = NULL;
 }
 
 static void teardown(void)
 {
-	cJSON_Delete(result);
-	cJSON_Delete(req.params);
-	sv_snapshot_release(snap);
+	ts_request_release(&req, result, snap);
 }
 
 TestSuite(api, .init = setup, .fini = teardown);
@@ -66,22 +55,14 @@ static enum sv_err dispatch(const char *method, const char *type, const char *id
 {
 	enum sv_err rc;
 
-	cJSON_Delete(result);
-	result = NULL;
-	sv_error_clear(&req.err);
 	req.method = method;
 	req.type = type;
 	req.id = id;
 	req.operation = op;
 	status = 0;
-	rc = sv_fhirapi_dispatch(&req, &result, &status);
-	if (rc == SV_OK) {
-		cr_assert_not_null(result);
+	rc = ts_run(&req, sv_fhirapi_dispatch, &result, &status);
+	if (rc == SV_OK)
 		cr_assert_eq(status, 200);
-	} else {
-		cr_assert_null(result);
-		cr_assert_eq(req.err.code, rc);
-	}
 	return rc;
 }
 
