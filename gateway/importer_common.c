@@ -120,7 +120,7 @@ enum sv_err sv_imp_check_header(struct sv_lines *lr, char *line, const char *con
 	return SV_OK;
 }
 
-cJSON *sv_imp_codesystem_new(const struct sv_cs_meta *m)
+cJSON *sv_imp_codesystem(const struct sv_cs_meta *m, cJSON *concepts)
 {
 	cJSON *cs = cJSON_CreateObject(), *props, *p;
 
@@ -148,14 +148,9 @@ cJSON *sv_imp_codesystem_new(const struct sv_cs_meta *m)
 	cJSON_AddStringToObject(p, "description", "An immediate is-a parent of the concept");
 	cJSON_AddStringToObject(p, "type", "code");
 	cJSON_AddItemToArray(props, p);
-	return cs;
-}
-
-/* Attaches `concepts` (ownership moves) with its `count`. */
-void sv_imp_codesystem_finish(cJSON *cs, cJSON *concepts)
-{
 	cJSON_AddNumberToObject(cs, "count", cJSON_GetArraySize(concepts));
 	cJSON_AddItemToObject(cs, "concept", concepts);
+	return cs;
 }
 
 cJSON *sv_imp_designation_new(const char *language, const char *use_system, const char *use_code,

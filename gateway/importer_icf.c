@@ -80,7 +80,7 @@ static cJSON *icf_build(const struct icf_list *l, const struct sv_cs_meta *meta,
 			const char *where, struct sv_error *err)
 {
 	struct sv_strmap map;
-	cJSON *cs = NULL, *concepts = NULL, *result = NULL;
+	cJSON *concepts = NULL, *result = NULL;
 	uint32_t ignored;
 
 	sv_strmap_init(&map, l->n);
@@ -113,10 +113,8 @@ static cJSON *icf_build(const struct icf_list *l, const struct sv_cs_meta *meta,
 		if (c->parent)
 			sv_imp_add_parent(cJSON_AddArrayToObject(concept, "property"), c->parent);
 	}
-	cs = sv_imp_codesystem_new(meta);
-	sv_imp_codesystem_finish(cs, concepts);
+	result = sv_imp_codesystem(meta, concepts);
 	concepts = NULL;
-	result = cs;
 out:
 	cJSON_Delete(concepts);
 	sv_strmap_release(&map);

@@ -77,7 +77,7 @@ cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	cJSON *vs = NULL, *concepts = NULL, *cs = NULL, *result = NULL, *inc;
+	cJSON *vs = NULL, *concepts = NULL, *result = NULL, *inc;
 	const cJSON *item;
 	const char *version = NULL, *copyright, *title;
 
@@ -151,11 +151,9 @@ cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err)
 			.description = "The SNOMED CT Global Patient Set, imported from its FHIR ValueSet: a "
 				       "fragment of SNOMED CT without hierarchy.",
 		};
-		cs = sv_imp_codesystem_new(&meta);
+		result = sv_imp_codesystem(&meta, concepts);
+		concepts = NULL;
 	}
-	sv_imp_codesystem_finish(cs, concepts);
-	concepts = NULL;
-	result = cs;
 out:
 	cJSON_Delete(concepts);
 	cJSON_Delete(vs);
@@ -481,7 +479,7 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	struct rf2 s;
 	struct rf2_files files = { 0 };
 	const struct rf2_module *edition;
-	cJSON *concepts = NULL, *cs = NULL, *result = NULL;
+	cJSON *concepts = NULL, *result = NULL;
 	char version[96];
 	struct stat st;
 
@@ -554,11 +552,9 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 				       "as designations (display = fully specified name), active is-a rows "
 				       "of the (inferred) relationship file as parent.",
 		};
-		cs = sv_imp_codesystem_new(&meta);
+		result = sv_imp_codesystem(&meta, concepts);
+		concepts = NULL;
 	}
-	sv_imp_codesystem_finish(cs, concepts);
-	concepts = NULL;
-	result = cs;
 out:
 	cJSON_Delete(concepts);
 	rf2_files_release(&files);

@@ -51,12 +51,9 @@ struct sv_cs_meta {
 	const char *copyright, *description;
 };
 
-/* Returns a new CodeSystem (the caller frees it) with `m`'s fields, caseSensitive, is-a hierarchy
- * and the `parent` property declared. */
-cJSON *sv_imp_codesystem_new(const struct sv_cs_meta *m);
-
-/* Attaches the concept array `concepts` to `cs` (ownership moves) with its `count`. */
-void sv_imp_codesystem_finish(cJSON *cs, cJSON *concepts);
+/* Returns a new CodeSystem (the caller frees it) with `m`'s fields, caseSensitive, is-a hierarchy,
+ * the `parent` property declared and the concept array `concepts` (ownership moves in) with its count. */
+cJSON *sv_imp_codesystem(const struct sv_cs_meta *m, cJSON *concepts);
 
 /* Returns a new designation object (the caller frees it); `language` and `use_code` (with
  * `use_system`, `use_display`) are left out when NULL. */
