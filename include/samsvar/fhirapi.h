@@ -1,6 +1,6 @@
 /* fhirapi.h — the FHIR REST surface: the request every operation handler receives, the routing
- * table, and the helpers handlers share. The HTTP layer (http.h) owns transport and formats; handlers
- * see only FHIR JSON in and out. */
+ * table and the OperationOutcome helpers (request.h reads the code system and code a request names).
+ * The HTTP layer (http.h) owns transport and formats; handlers see only FHIR JSON in and out. */
 #ifndef SAMSVAR_FHIRAPI_H
 #define SAMSVAR_FHIRAPI_H
 
