@@ -1,5 +1,5 @@
-/* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, metadata, read and
- * search, called directly over a snapshot of the real FSIII code system plus small value sets. */
+/* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, read and search
+ * (metadata: test_op_metadata.c), called directly over a snapshot of the real FSIII code system plus small value sets. */
 #include "support/fixtures.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
@@ -22,7 +22,7 @@ static int status;
 static void setup(void)
 {
 	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json");
-	/* an older FSIII version too, to see versions in TerminologyCapabilities */
+	/* an older FSIII version too, read by id and searched by version */
 	cJSON *old = cJSON_Duplicate(fsiii, 1);
 
 	cJSON_ReplaceItemInObject(old, "version", cJSON_CreateString("20200101"));
@@ -142,58 +142,6 @@ Test(api, dispatch_errors)
 	cr_assert_eq(dispatch("GET", "Patient", NULL, "everything"), SV_ENOTFOUND);
 	cr_assert_eq(dispatch("GET", NULL, NULL, NULL), SV_ENOTFOUND);
 	cr_assert_eq(dispatch("GET", NULL, NULL, "lookup"), SV_ENOTFOUND, "system-level operations are not served");
-}
-
-/* ---- metadata ---- */
-
-Test(api, capability_statement)
-{
-	const cJSON *res, *r;
-	int n = 0, ops = 0;
-	char want[300];
-
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "fhirVersion")), "4.0.1");
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "kind")), "instance");
-	snprintf(want, sizeof(want), "%s/CapabilityStatement/samsvar", cfg.canonical_base);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "url")), want);
-	res = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "rest"), 0), "resource");
-	cJSON_ArrayForEach(r, res) {
-		n++;
-		ops += cJSON_GetArraySize(cJSON_GetObjectItem(r, "operation"));
-	}
-	cr_assert_eq(n, 3);
-	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
-	q("mode", "full");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(rtype(), "CapabilityStatement");
-}
-
-Test(api, terminology_capabilities)
-{
-	const cJSON *sys, *v;
-	int n = 0, defaults = 0;
-
-	q("mode", "terminology");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(rtype(), "TerminologyCapabilities");
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "codeSystem")), 1, "one entry per url");
-	sys = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "codeSystem"), 0);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(sys, "uri")), FSIII_URL);
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(sys, "version")) {
-		n++;
-		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "isDefault"))) {
-			defaults++;
-			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "code")), "20240530");
-		}
-	}
-	cr_assert_eq(n, 2);
-	cr_assert_eq(defaults, 1);
-	cJSON_Delete(req.params);
-	req.params = sv_params_new();
-	q("mode", "bogus");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_EINVAL);
-	cr_assert_str_eq(req.err.expression, "mode");
 }
 
 /* ---- read ---- */
