@@ -14,7 +14,9 @@ TEST_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null)
 
 BUILD ?= build
 SRCS  := $(wildcard gateway/*.c)
-OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o)
+# gateway/data/* (e.g. OperationDefinitions) compiled in through a generated C file (data.h).
+DATA  := $(wildcard gateway/data/*)
+OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen_data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 TSUP  := $(wildcard tests/support/*.c)
 TSUPOBJS := $(TSUP:tests/support/%.c=$(BUILD)/tobj/support_%.o)
@@ -45,6 +47,12 @@ $(BUILD)/samsvar: $(OBJS)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/obj/%.o: gateway/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+%/gen/data.c: $(DATA) tools/embed-data.py
+	python3 tools/embed-data.py $@ $(DATA)
+
+$(BUILD)/obj/gen_data.o: $(BUILD)/gen/data.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tobj/support_%.o: tests/support/%.c | $(BUILD)/tobj
@@ -106,12 +114,15 @@ build-fuzz/obj/%.o: gateway/%.c | build-fuzz/obj
 build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZ_LIBOBJS)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBOBJS) $(LDLIBS_ALL)
 
+build-fuzz/obj/gen_data.o: build-fuzz/gen/data.c | build-fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
 build-fuzz/obj:
 	mkdir -p $@
 
 # The test support and fuzz library objects are built only as prerequisites of pattern rules, which
 # makes them intermediates that make deletes, so every run would compile them again.
-.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS)
+.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS) $(BUILD)/gen/data.c build-fuzz/gen/data.c
 
 fuzz: deps
 	@sh tools/install-deps.sh clang

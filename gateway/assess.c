@@ -6,6 +6,7 @@
 #include "samsvar/snapshot.h"
 #include "samsvar/strmap.h"
 #include "samsvar/translate.h"
+#include "samsvar/uuid.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #define NSCORES 6
@@ -688,35 +688,6 @@ struct out_act {
 	cJSON *reasons;          /* reasonReference array, owned until moved into the CarePlan */
 };
 
-static void uuid_urn(const unsigned char *b, char *out, size_t cap)
-{
-	unsigned char r[16];
-	memcpy(r, b, 16);
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);  /* version 4 */
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);  /* RFC 4122 variant */
-	snprintf(out, cap, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
-		 r[15]);
-}
-
-static void random_bytes(unsigned char *b, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = getrandom(b + got, n - got, 0);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got < n) {
-		/* No entropy source: ids need to be unique within one Bundle only. */
-		static atomic_ulong counter;
-		unsigned long c = atomic_fetch_add(&counter, 1) ^ (unsigned long)time(NULL);
-		for (size_t i = got; i < n; i++)
-			b[i] = (unsigned char)((c >> ((i % 8) * 8)) + i);
-	}
-}
-
 static cJSON *ref_to(const char *urn)
 {
 	cJSON *r = cJSON_CreateObject();
@@ -991,19 +962,17 @@ static cJSON *answer(const struct table *t, const struct input *in)
 {
 	cJSON *b = cJSON_CreateObject(), *entries, *addresses = cJSON_CreateArray(), *support = cJSON_CreateArray();
 	cJSON *oo;
-	unsigned char rnd[16 * (2 * MAX_ITEMS + 2)];
 	char obs[MAX_ITEMS][48], urn[48], ts[32];
 	struct out_act acts[MAX_ITEMS * MAX_ACTS];
-	int nacts = 0, nrnd = 0;
+	int nacts = 0;
 
-	random_bytes(rnd, sizeof(rnd));
 	cJSON_AddStringToObject(b, "resourceType", "Bundle");
 	cJSON_AddStringToObject(b, "type", "collection");
 	sv_now_iso(ts, sizeof(ts));
 	cJSON_AddStringToObject(b, "timestamp", ts);
 	entries = cJSON_AddArrayToObject(b, "entry");
 	for (int i = 0; i < in->n; i++) {
-		uuid_urn(rnd + 16 * nrnd++, obs[i], sizeof(obs[i]));
+		sv_uuid_urn(obs[i], sizeof(obs[i]));
 		add_entry(entries, obs[i], observation(t, in, &in->items[i]));
 		cJSON_AddItemToArray(support, ref_to(obs[i]));
 	}
@@ -1012,7 +981,7 @@ static cJSON *answer(const struct table *t, const struct input *in)
 		const struct cell *c = &it->v->cells[it->si];
 		if (it->si < SI_PROBLEM_FIRST || it->si > SI_PROBLEM_LAST)
 			continue;
-		uuid_urn(rnd + 16 * nrnd++, urn, sizeof(urn));
+		sv_uuid_urn(urn, sizeof(urn));
 		add_entry(entries, urn, condition(t, in, it, obs[i]));
 		cJSON_AddItemToArray(addresses, ref_to(urn));
 		for (int a = 0; a < c->nacts; a++) {
@@ -1026,10 +995,10 @@ static cJSON *answer(const struct table *t, const struct input *in)
 			cJSON_AddItemToArray(acts[k].reasons, ref_to(urn));
 		}
 	}
-	uuid_urn(rnd + 16 * nrnd++, urn, sizeof(urn));
+	sv_uuid_urn(urn, sizeof(urn));
 	add_entry(entries, urn, careplan(t, in, acts, nacts, addresses, support));
 	if ((oo = missing_outcome(t, in)) != NULL) {
-		uuid_urn(rnd + 16 * nrnd++, urn, sizeof(urn));
+		sv_uuid_urn(urn, sizeof(urn));
 		add_entry(entries, urn, oo);
 	}
 	return b;

@@ -1,5 +1,6 @@
 /* config.c — configuration file parsing with defaults and bounds. */
 #include "samsvar/config.h"
+#include "samsvar/text.h"
 #include "samsvar/file.h"
 
 #include <ctype.h>
@@ -153,17 +154,6 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 	return sv_fail(err, SV_ECONFIG, "unknown key '%s'", key);
 }
 
-static char *trim(char *s)
-{
-	char *e;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, const char *name,
 			    struct sv_error *err)
 {
@@ -186,15 +176,15 @@ enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, c
 		pos += n + (nl ? 1 : 0);
 		if (memchr(line, '\0', n))
 			return sv_fail(err, SV_ECONFIG, "%s:%d: NUL byte in line", name, lineno);
-		k = trim(line);
+		k = sv_trim(line);
 		if (*k == '\0' || *k == '#')
 			continue;
 		eq = strchr(k, '=');
 		if (!eq)
 			return sv_fail(err, SV_ECONFIG, "%s:%d: expected 'key = value'", name, lineno);
 		*eq = '\0';
-		v = trim(eq + 1);
-		k = trim(k);
+		v = sv_trim(eq + 1);
+		k = sv_trim(k);
 		rc = sv_config_set(c, k, v, err);
 		if (rc != SV_OK) {
 			char msg[sizeof(err->message)];

@@ -1,5 +1,7 @@
 /* op_assess.c — POST /fhir/$assess (the engine is assess.c) and GET /fhir/OperationDefinition/{id}. */
 #include "samsvar/assess.h"
+#include "samsvar/canonical.h"
+#include "samsvar/data.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 
@@ -20,70 +22,6 @@ enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status)
 	return sv_assess_run(req->snap, req->body, &o, out, &req->err);
 }
 
-/* The definition of $assess; "{base}" is replaced by the canonical base at run time. */
-static const char ASSESS_DEFINITION[] =
-	"{\"resourceType\":\"OperationDefinition\",\"id\":\"assess\",\"version\":\"0.1.0\","
-	"\"name\":\"Assess\",\"title\":\"IPLOS assessment to coded findings and a proposed care plan\","
-	"\"status\":\"draft\",\"kind\":\"operation\",\"experimental\":true,\"publisher\":\"samsvar project\","
-	"\"description\":\"Turns an IPLOS assessment (function variables, Volven 9111, scored 1-5 or 9) into a "
-	"Bundle (collection): one Observation per variable coded with IPLOS 9111, ICF and SNOMED CT and valued "
-	"with the IPLOS score and the ICF qualifier; one Condition (provisional) per function problem (score 3-5; "
-	"9 is never a need) coded with SNOMED CT and Faelles Sprog III; a CarePlan (draft, proposal) whose "
-	"activities are the interventions the relations map links to those conditions, with timing and the "
-	"estimated minutes per week; and an OperationOutcome listing variables missing from the assessment. "
-	"Faelles Sprog III style: a suggestion for professional judgement, never an allocation.\","
-	"\"code\":\"assess\",\"comment\":\"The body is either a Parameters resource with the parameters below or "
-	"a Bundle of Observations (code = a 9111 coding, valueInteger = the score, or valueCodeableConcept in "
-	"{base}/CodeSystem/iplos-score; subject and effectiveDateTime from the Observations), with `relations` "
-	"then in the query string. Relation products {base}/OperationDefinition/assess#frequency (N/d, N/wk, N/mo) "
-	"and {base}/OperationDefinition/assess#minutes-per-visit give the activity timing; the estimated total is "
-	"the CarePlan extension {base}/StructureDefinition/estimated-minutes-per-week (valueQuantity, UCUM min/wk) "
-	"and a note. Bad input (unknown variable, score outside 1-5/9, a variable given twice, no items, an "
-	"Observation that is not an IPLOS variable, a wrong system) is a 400 OperationOutcome naming the item.\","
-	"\"system\":true,\"type\":false,\"instance\":false,"
-	"\"parameter\":["
-	"{\"name\":\"item\",\"use\":\"in\",\"min\":0,\"max\":\"*\",\"documentation\":\"One assessed variable "
-	"(required unless the body is a Bundle of Observations).\",\"part\":["
-	"{\"name\":\"variable\",\"use\":\"in\",\"min\":1,\"max\":\"1\",\"type\":\"Coding\",\"documentation\":"
-	"\"The IPLOS function variable, system urn:oid:2.16.578.1.12.4.1.1.9111.\"},"
-	"{\"name\":\"score\",\"use\":\"in\",\"min\":1,\"max\":\"1\",\"type\":\"integer\",\"documentation\":"
-	"\"The score: 1-5, or 9 for not relevant (never a need, never averaged).\"}]},"
-	"{\"name\":\"patient\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"Reference\",\"documentation\":"
-	"\"The assessed person: subject of every resource in the answer.\"},"
-	"{\"name\":\"date\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"date\",\"documentation\":"
-	"\"The date of the assessment: Observation.effectiveDateTime, Condition.recordedDate, CarePlan.created.\"},"
-	"{\"name\":\"relations\",\"use\":\"in\",\"min\":0,\"max\":\"1\",\"type\":\"canonical\",\"documentation\":"
-	"\"The ConceptMap from conditions (9111 variable, score as dependsOn) to interventions (9151 service type, "
-	"products SNOMED CT, FSIII, frequency, minutes), url or url|version. Default "
-	"{base}/ConceptMap/iplos-interventions, latest active version, else the latest.\"},"
-	"{\"name\":\"return\",\"use\":\"out\",\"min\":1,\"max\":\"1\",\"type\":\"Bundle\",\"documentation\":"
-	"\"A Bundle of type collection: Observations, Conditions, one CarePlan and, when variables are missing, "
-	"an OperationOutcome.\"}]}";
-
-/* Replaces every "{base}" in the string values of `j` by `base`. */
-static void substitute(cJSON *j, const char *base)
-{
-	cJSON *c;
-
-	if (cJSON_IsString(j) && strstr(j->valuestring, "{base}")) {
-		char buf[2048];
-		size_t n = 0;
-		for (const char *s = j->valuestring; *s && n < sizeof(buf) - 1;) {
-			if (strncmp(s, "{base}", 6) == 0) {
-				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", base);
-				s += 6;
-			} else {
-				buf[n++] = *s++;
-			}
-		}
-		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
-		cJSON_SetValuestring(j, buf);
-		return;
-	}
-	cJSON_ArrayForEach(c, j)
-		substitute(c, base);
-}
-
 enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int *status)
 {
 	const char *base = req->cfg ? req->cfg->canonical_base : "https://fhir.samsvar.no";
@@ -94,10 +32,11 @@ enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int 
 	if (!req->id || strcmp(req->id, "assess") != 0 || req->operation)
 		return sv_fail(&req->err, SV_ENOTFOUND, "OperationDefinition/%s is not known (samsvar defines "
 			       "OperationDefinition/assess)", req->id ? req->id : "");
-	od = cJSON_Parse(ASSESS_DEFINITION);
+	/* gateway/data/OperationDefinition-assess.json; "{base}" is replaced by the canonical base. */
+	od = cJSON_Parse(sv_data_get("OperationDefinition-assess.json", NULL));
 	if (!od)
-		SV_BUG("the $assess OperationDefinition literal is not JSON");
-	substitute(od, base);
+		SV_BUG("gateway/data/OperationDefinition-assess.json is missing or not JSON");
+	sv_base_subst_json(od, base);
 	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", base);
 	cJSON_AddStringToObject(od, "url", url);
 	*out = od;

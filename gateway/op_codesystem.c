@@ -1,91 +1,13 @@
 /* op_codesystem.c — CodeSystem $lookup, $validate-code and $subsumes. */
+#include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
+#include "samsvar/request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The code system an operation names: the instance in the path, else `system` (or the system of
- * the coding) with `version`. Unknown system → SV_ENOTFOUND naming the parameter. */
-enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
-			      const char *param, const struct sv_codesystem **out)
-{
-	const struct sv_codesystem *cs;
-
-	*out = NULL;
-	if (req->id) {
-		cs = sv_snapshot_by_id(req->snap, 'C', req->id);
-		if (!cs)
-			return sv_fail(&req->err, SV_ENOTFOUND, "CodeSystem/%s is not known", req->id);
-		if (system && strcmp(system, cs->url) != 0)
-			return sv_fail_at(&req->err, SV_EINVAL, param, "system '%s' conflicts with CodeSystem/%s (%s)",
-					  system, req->id, cs->url);
-		*out = cs;
-		return SV_OK;
-	}
-	if (!system || !*system)
-		return sv_fail_at(&req->err, SV_EREQUIRED, param, "parameter '%s' is required", param);
-	cs = sv_snapshot_codesystem(req->snap, system, version);
-	if (!cs) {
-		if (version && sv_snapshot_codesystem(req->snap, system, NULL))
-			return sv_fail_at(&req->err, SV_ENOTFOUND, "version",
-					  "version '%s' of code system %s is not known", version, system);
-		return sv_fail_at(&req->err, SV_ENOTFOUND, param, "code system %s is not known to this server",
-				  system);
-	}
-	*out = cs;
-	return SV_OK;
-}
-
-/* Reads the code to act on from `code`+`system`+`version` or `coding` (exactly one form). */
-enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
-			      const char *system_name, cJSON **coding)
-{
-	const cJSON *cp = sv_params_get(req->params, coding_name);
-	const char *code = sv_params_string(req->params, code_name);
-
-	*coding = NULL;
-	if (cp && code)
-		return sv_fail_at(&req->err, SV_EINVAL, coding_name, "give either '%s' or '%s', not both",
-				  code_name, coding_name);
-	if (sv_params_count(req->params, code_name) > 1 || sv_params_count(req->params, coding_name) > 1)
-		return sv_fail_at(&req->err, SV_EINVAL, code_name, "'%s' is given more than once", code_name);
-	if (cp) {
-		*coding = sv_param_coding(cp, coding_name, &req->err);
-		if (!*coding)
-			return req->err.code;
-		if (!cJSON_IsString(cJSON_GetObjectItem(*coding, "code"))) {
-			cJSON_Delete(*coding);
-			*coding = NULL;
-			return sv_fail_at(&req->err, SV_EINVAL, coding_name, "'%s' has no code", coding_name);
-		}
-		return SV_OK;
-	}
-	if (!code || !*code)
-		return sv_fail_at(&req->err, SV_EREQUIRED, code_name, "parameter '%s' (or '%s') is required",
-				  code_name, coding_name);
-	*coding = sv_coding_new(system_name ? sv_params_string(req->params, system_name) : NULL,
-				sv_params_string(req->params, "version"), code, NULL);
-	return SV_OK;
-}
-
-/* The display in `lang` when the concept has a designation in it, else the concept's display. */
-static const char *display_in(const struct sv_codesystem *cs, const struct sv_concept *k, const char *lang)
-{
-	const cJSON *d;
-	const char *cslang = sv_jstr(cs->resource, "language");
-
-	if (!lang || !*lang || (cslang && strncmp(cslang, lang, 2) == 0))
-		return k->display;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		const char *l = sv_jstr(d, "language");
-		if (l && strncmp(l, lang, strlen(lang)) == 0 && sv_jstr(d, "value"))
-			return sv_jstr(d, "value");
-	}
-	return k->display;
-}
 
 static int wanted(const cJSON *params, const char *prop)
 {
@@ -136,7 +58,7 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	sv_params_add(res, "name", "String", cs->name ? cs->name : cs->url);
 	sv_params_add(res, "version", "String", cs->version);
 	if (k->display)
-		sv_params_add(res, "display", "String", display_in(cs, k, lang));
+		sv_params_add(res, "display", "String", sv_display_in(cs, k, lang));
 	if (k->definition && wanted(req->params, "definition"))
 		sv_params_add(res, "definition", "String", k->definition);
 	if (wanted(req->params, "designation")) {
@@ -208,24 +130,13 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 		sv_params_add(res, "message", "String", msg);
 		return 0;
 	}
-	if (want_display && k->display && !sv_concept_has_display(k, want_display)) {
-		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; "
-			 "the display is '%.200s'", want_display, code, k->display);
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", msg);
-		sv_params_add(res, "display", "String", k->display);
-		return 0;
-	}
-	sv_params_add_bool(res, "result", 1);
-	if (k->display)
-		sv_params_add(res, "display", "String", k->display);
-	return 1;
+	return sv_display_validate(res, k, want_display);
 }
 
 enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *status)
 {
 	const cJSON *ccp = sv_params_get(req->params, "codeableConcept");
-	const char *url = sv_params_string(req->params, "url");
+	const char *url = sv_params_string(req->params, "url"), *want;
 	cJSON *coding = NULL, *res = NULL;
 	enum sv_err rc = SV_OK;
 
@@ -262,7 +173,9 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 			rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
 			goto out;
 		}
-		validate_coding(req, coding, res, sv_params_string(req->params, "display"));
+		/* The display to check: the `display` parameter, else the coding's own (as for ValueSet). */
+		want = sv_params_string(req->params, "display");
+		validate_coding(req, coding, res, want ? want : sv_jstr(coding, "display"));
 	}
 	*out = res;
 	res = NULL;

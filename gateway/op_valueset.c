@@ -1,13 +1,15 @@
 /* op_valueset.c — ValueSet $expand and $validate-code. */
+#include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
+#include "samsvar/request.h"
+#include "samsvar/uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Hard cap on codes computed for one expansion (pages are cut from it). */
 #define EXPAND_HARD_CAP 2000000
@@ -59,23 +61,6 @@ static enum sv_err resolve_vs(struct sv_request *req, const cJSON **vs, cJSON **
 	}
 	*vs = r->resource;
 	return SV_OK;
-}
-
-static void random_uuid(char *buf, size_t cap)
-{
-	unsigned char b[16];
-	FILE *f = fopen("/dev/urandom", "rb");
-	if (!f || fread(b, 1, sizeof(b), f) != sizeof(b)) {
-		unsigned long t = (unsigned long)time(NULL) ^ (unsigned long)(uintptr_t)buf;
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
-	}
-	if (f)
-		fclose(f);
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(buf, cap, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 static void add_exp_param(cJSON *params, const char *name, const char *type, cJSON *value)
@@ -147,7 +132,7 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		cJSON_AddStringToObject(res, "name", sv_jstr(vs, "name"));
 	cJSON_AddStringToObject(res, "status", sv_jstr(vs, "status") ? sv_jstr(vs, "status") : "active");
 	exp = cJSON_AddObjectToObject(res, "expansion");
-	random_uuid(buf, sizeof(buf));
+	sv_uuid_urn(buf, sizeof(buf));
 	cJSON_AddStringToObject(exp, "identifier", buf);
 	sv_now_iso(buf, sizeof(buf));
 	cJSON_AddStringToObject(exp, "timestamp", buf);
@@ -166,19 +151,10 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	for (size_t i = (size_t)offset; i < e.n && emitted < (size_t)count; i++, emitted++) {
 		const struct sv_expansion_item *it = &e.items[i];
 		cJSON *c = cJSON_CreateObject();
-		const char *display = it->k->display;
-		const cJSON *d;
+		const char *display = sv_display_in(it->cs, it->k, lang);
 		cJSON_AddStringToObject(c, "system", it->cs->url);
 		cJSON_AddStringToObject(c, "version", it->cs->version);
 		cJSON_AddStringToObject(c, "code", it->k->code);
-		if (lang) {
-			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
-				if (sv_jstr(d, "language") && strncmp(sv_jstr(d, "language"), lang, strlen(lang)) == 0 &&
-				    sv_jstr(d, "value")) {
-					display = sv_jstr(d, "value");
-					break;
-				}
-		}
 		if (display)
 			cJSON_AddStringToObject(c, "display", display);
 		if (designations) {
@@ -267,16 +243,8 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 				 sv_jstr(vs, "url") ? sv_jstr(vs, "url") : "(inline)");
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", msg);
-	} else if (want_display && k->display && !sv_concept_has_display(k, want_display)) {
-		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the display "
-			 "is '%.200s'", want_display, k->code, k->display);
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", msg);
-		sv_params_add(res, "display", "String", k->display);
 	} else {
-		sv_params_add_bool(res, "result", 1);
-		if (k->display)
-			sv_params_add(res, "display", "String", k->display);
+		sv_display_validate(res, k, want_display);
 	}
 	*out = res;
 	res = NULL;

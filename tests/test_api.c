@@ -185,6 +185,35 @@ Test(api, validate_code_codesystem)
 	get_error("/fhir/CodeSystem/$validate-code?url=" IPLOS, 400, "required");
 }
 
+/* POST with a Coding whose display is wrong: false in the CodeSystem and the ValueSet form alike. */
+Test(api, validate_code_coding_display_post)
+{
+	static const char *const paths[] = {"/fhir/CodeSystem/$validate-code",
+					    "/fhir/ValueSet/$validate-code"};
+	char body[512];
+	long status;
+
+	require_daemon();
+	for (size_t i = 0; i < 2; i++) {
+		for (int right = 0; right < 2; right++) {
+			cJSON *p;
+			snprintf(body, sizeof(body), "{\"resourceType\":\"Parameters\",\"parameter\":["
+				 "%s{\"name\":\"coding\",\"valueCoding\":{\"system\":\"" IPLOS "\","
+				 "\"code\":\"20\",\"display\":\"%s\"}}]}",
+				 i == 1 ? "{\"name\":\"url\",\"valueUri\":\"" IPLOS "?fhir_vs\"}," : "",
+				 right ? "Opplevelse av trygghet" : "Wrong");
+			p = ts_post_json(paths[i], body, &status);
+			cr_assert_not_null(p, "POST %s: no JSON body", paths[i]);
+			cr_assert_eq(status, 200, "POST %s: status %ld", paths[i], status);
+			cr_assert_eq(ts_param_bool(p, "result"), right, "POST %s with display %s", paths[i],
+				     right ? "right" : "wrong");
+			if (!right)
+				cr_assert(strstr(ts_param_str(p, "message"), "Opplevelse av trygghet"));
+			cJSON_Delete(p);
+		}
+	}
+}
+
 Test(api, subsumes_icf)
 {
 	cJSON *p = get_ok("/fhir/CodeSystem/$subsumes?system=" ICF "&codeA=b152&codeB=b1528");

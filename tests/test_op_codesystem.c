@@ -36,26 +36,15 @@ static const char TEST_CS[] =
 
 static void setup(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err;
-
-	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
-		     "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, ts_icf(), &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(TEST_CS), &err), SV_OK, "%s", err.message);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+	snap = ts_snapshot_of(ts_list(ts_shared_json("terminology/fsiii-codesystem-20240530.json"), ts_icf(),
+				      cJSON_Parse(TEST_CS), NULL));
 	ts_request_init(&req, snap, &cfg, "CodeSystem");
 	result = NULL;
 }
 
 static void teardown(void)
 {
-	cJSON_Delete(result);
-	cJSON_Delete(req.params);
-	sv_snapshot_release(snap);
+	ts_request_release(&req, result, snap);
 }
 
 TestSuite(cs, .init = setup, .fini = teardown);
@@ -68,21 +57,7 @@ static void q(const char *name, const char *value)
 
 static enum sv_err run(sv_handler_fn fn)
 {
-	int status = 200;
-	enum sv_err rc;
-
-	cJSON_Delete(result);
-	result = NULL;
-	sv_error_clear(&req.err);
-	rc = fn(&req, &result, &status);
-	if (rc == SV_OK) {
-		cr_assert_not_null(result);
-		cr_assert_eq(sv_params_check(result, NULL), SV_OK, "the answer is a well-formed Parameters");
-	} else {
-		cr_assert_null(result, "no result on error");
-		cr_assert_eq(req.err.code, rc, "err carries the code returned");
-	}
-	return rc;
+	return ts_run(&req, fn, &result, NULL);
 }
 
 static const char *out_str(const char *name)
@@ -335,6 +310,29 @@ Test(cs, validate_code_wrong_display)
 	cr_assert(strstr(out_str("message"), "'Vaske'"), "%s", out_str("message"));
 	cr_assert(strstr(out_str("message"), "'Vaske sig'"), "%s", out_str("message"));
 	cr_assert_str_eq(out_str("display"), "Vaske sig", "the right display is given back");
+}
+
+/* A Coding's own display is checked as the `display` parameter is (it was ignored: result true). */
+Test(cs, validate_code_coding_with_wrong_display)
+{
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske"));
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert_not(out_bool("result"), "a wrong display in the coding makes the code invalid");
+	cr_assert(strstr(out_str("message"), "'Vaske'"), "%s", out_str("message"));
+	cr_assert_str_eq(out_str("display"), "Vaske sig");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske sig"));
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert(out_bool("result"), "the right display in the coding");
+
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	sv_params_add_value(req.params, "coding", "valueCoding", sv_coding_new(FSIII_URL, NULL, "J1.1", "Vaske"));
+	q("display", "Vaske sig");
+	cr_assert_eq(run(sv_op_cs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert(out_bool("result"), "the display parameter goes before the coding's, as for ValueSet");
 }
 
 Test(cs, validate_code_display_may_be_a_designation)

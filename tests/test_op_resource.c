@@ -1,5 +1,5 @@
-/* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, metadata, read and
- * search, called directly over a snapshot of the real FSIII code system plus small value sets. */
+/* test_op_resource.c — routing (sv_fhirapi_dispatch), OperationOutcome helpers, read and search
+ * (metadata: test_op_metadata.c), called directly over a snapshot of the real FSIII code system plus small value sets. */
 #include "support/fixtures.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
@@ -21,38 +21,27 @@ static int status;
 
 static void setup(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err;
-	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json"), *old;
+	cJSON *fsiii = ts_shared_json("terminology/fsiii-codesystem-20240530.json");
+	/* an older FSIII version too, read by id and searched by version */
+	cJSON *old = cJSON_Duplicate(fsiii, 1);
 
-	/* an older FSIII version too, to see versions in TerminologyCapabilities */
-	old = cJSON_Duplicate(fsiii, 1);
-	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, fsiii, &err), SV_OK, "%s", err.message);
 	cJSON_ReplaceItemInObject(old, "version", cJSON_CreateString("20200101"));
 	cJSON_ReplaceItemInObject(old, "id", cJSON_CreateString("FSIII-2020"));
-	cr_assert_eq(sv_builder_add(&b, old, &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+	snap = ts_snapshot_of(ts_list(fsiii, old, cJSON_Parse(
 		"{\"resourceType\":\"ValueSet\",\"id\":\"egenomsorg\",\"url\":\"" VS_BASE "egenomsorg\","
 		"\"version\":\"1\",\"name\":\"Egenomsorg\",\"status\":\"active\",\"compose\":{\"include\":[{"
 		"\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}]}}"),
-		&err), SV_OK);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(
+		cJSON_Parse(
 		"{\"resourceType\":\"ValueSet\",\"id\":\"skala\",\"url\":\"" VS_BASE "skala\",\"version\":\"1\","
 		"\"name\":\"Skala\",\"status\":\"draft\",\"meta\":{\"tag\":[{\"code\":\"keep\"}]},"
-		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\"}]}}"), &err), SV_OK);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\"}]}}"), NULL));
 	ts_request_init(&req, snap, &cfg, NULL);
 	result = NULL;
 }
 
 static void teardown(void)
 {
-	cJSON_Delete(result);
-	cJSON_Delete(req.params);
-	sv_snapshot_release(snap);
+	ts_request_release(&req, result, snap);
 }
 
 TestSuite(api, .init = setup, .fini = teardown);
@@ -66,22 +55,14 @@ static enum sv_err dispatch(const char *method, const char *type, const char *id
 {
 	enum sv_err rc;
 
-	cJSON_Delete(result);
-	result = NULL;
-	sv_error_clear(&req.err);
 	req.method = method;
 	req.type = type;
 	req.id = id;
 	req.operation = op;
 	status = 0;
-	rc = sv_fhirapi_dispatch(&req, &result, &status);
-	if (rc == SV_OK) {
-		cr_assert_not_null(result);
+	rc = ts_run(&req, sv_fhirapi_dispatch, &result, &status);
+	if (rc == SV_OK)
 		cr_assert_eq(status, 200);
-	} else {
-		cr_assert_null(result);
-		cr_assert_eq(req.err.code, rc);
-	}
 	return rc;
 }
 
@@ -161,58 +142,6 @@ Test(api, dispatch_errors)
 	cr_assert_eq(dispatch("GET", "Patient", NULL, "everything"), SV_ENOTFOUND);
 	cr_assert_eq(dispatch("GET", NULL, NULL, NULL), SV_ENOTFOUND);
 	cr_assert_eq(dispatch("GET", NULL, NULL, "lookup"), SV_ENOTFOUND, "system-level operations are not served");
-}
-
-/* ---- metadata ---- */
-
-Test(api, capability_statement)
-{
-	const cJSON *res, *r;
-	int n = 0, ops = 0;
-	char want[300];
-
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "fhirVersion")), "4.0.1");
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "kind")), "instance");
-	snprintf(want, sizeof(want), "%s/CapabilityStatement/samsvar", cfg.canonical_base);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "url")), want);
-	res = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "rest"), 0), "resource");
-	cJSON_ArrayForEach(r, res) {
-		n++;
-		ops += cJSON_GetArraySize(cJSON_GetObjectItem(r, "operation"));
-	}
-	cr_assert_eq(n, 3);
-	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
-	q("mode", "full");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(rtype(), "CapabilityStatement");
-}
-
-Test(api, terminology_capabilities)
-{
-	const cJSON *sys, *v;
-	int n = 0, defaults = 0;
-
-	q("mode", "terminology");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_OK);
-	cr_assert_str_eq(rtype(), "TerminologyCapabilities");
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result, "codeSystem")), 1, "one entry per url");
-	sys = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "codeSystem"), 0);
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(sys, "uri")), FSIII_URL);
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(sys, "version")) {
-		n++;
-		if (cJSON_IsTrue(cJSON_GetObjectItem(v, "isDefault"))) {
-			defaults++;
-			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(v, "code")), "20240530");
-		}
-	}
-	cr_assert_eq(n, 2);
-	cr_assert_eq(defaults, 1);
-	cJSON_Delete(req.params);
-	req.params = sv_params_new();
-	q("mode", "bogus");
-	cr_assert_eq(dispatch("GET", "metadata", NULL, NULL), SV_EINVAL);
-	cr_assert_str_eq(req.err.expression, "mode");
 }
 
 /* ---- read ---- */

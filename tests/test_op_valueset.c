@@ -30,26 +30,15 @@ static const char EGENOMSORG_V2[] =
 
 static void setup(void)
 {
-	struct sv_snapshot_builder b;
-	struct sv_error err;
-
-	sv_builder_init(&b);
-	cr_assert_eq(sv_builder_add(&b, ts_shared_json("terminology/fsiii-codesystem-20240530.json"), &err), SV_OK,
-		     "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(EGENOMSORG), &err), SV_OK, "%s", err.message);
-	cr_assert_eq(sv_builder_add(&b, cJSON_Parse(EGENOMSORG_V2), &err), SV_OK, "%s", err.message);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+	snap = ts_snapshot_of(ts_list(ts_shared_json("terminology/fsiii-codesystem-20240530.json"),
+				      cJSON_Parse(EGENOMSORG), cJSON_Parse(EGENOMSORG_V2), NULL));
 	ts_request_init(&req, snap, &cfg, "ValueSet");
 	result = NULL;
 }
 
 static void teardown(void)
 {
-	cJSON_Delete(result);
-	cJSON_Delete(req.params);
-	sv_snapshot_release(snap);
+	ts_request_release(&req, result, snap);
 }
 
 TestSuite(vs, .init = setup, .fini = teardown);
@@ -67,18 +56,7 @@ static void reset_params(void)
 
 static enum sv_err run(sv_handler_fn fn)
 {
-	int status = 200;
-	enum sv_err rc;
-
-	cJSON_Delete(result);
-	result = NULL;
-	sv_error_clear(&req.err);
-	rc = fn(&req, &result, &status);
-	if (rc == SV_OK)
-		cr_assert_not_null(result);
-	else
-		cr_assert_null(result);
-	return rc;
+	return ts_run(&req, fn, &result, NULL);
 }
 
 static const cJSON *expansion(void)

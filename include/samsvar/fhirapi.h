@@ -1,6 +1,6 @@
 /* fhirapi.h — the FHIR REST surface: the request every operation handler receives, the routing
- * table, and the helpers handlers share. The HTTP layer (http.h) owns transport and formats; handlers
- * see only FHIR JSON in and out. */
+ * table and the OperationOutcome helpers (request.h reads the code system and code a request names).
+ * The HTTP layer (http.h) owns transport and formats; handlers see only FHIR JSON in and out. */
 #ifndef SAMSVAR_FHIRAPI_H
 #define SAMSVAR_FHIRAPI_H
 
@@ -44,16 +44,6 @@ cJSON *sv_outcome_from_error(const struct sv_error *err);
 
 /* Returns a new OperationOutcome with one issue of the given severity, code and text. */
 cJSON *sv_outcome_new(const char *severity, const char *code, const char *text);
-
-/* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
- * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; sets *out on SV_OK. */
-enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
-			      const char *param, const struct sv_codesystem **out);
-
-/* Reads one code from either `code_name` (+ the `system_name` parameter and `version`) or the Coding
- * `coding_name` — exactly one form — into a new Coding *coding the caller frees. */
-enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
-			const char *system_name, cJSON **coding);
 
 /* Handlers, one file per noun (op_*.c); listed here so the routing table can name them. */
 enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status);

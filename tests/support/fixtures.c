@@ -4,6 +4,7 @@
 #include "samsvar/importer.h"
 #include "samsvar/params.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,4 +74,48 @@ void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv
 	req->snap = snap;
 	req->cfg = cfg;
 	req->fhir_version = 4;
+}
+
+cJSON *ts_list(cJSON *first, ...)
+{
+	cJSON *arr = cJSON_CreateArray();
+	va_list ap;
+
+	va_start(ap, first);
+	for (cJSON *it = first; it; it = va_arg(ap, cJSON *))
+		cJSON_AddItemToArray(arr, it);
+	va_end(ap);
+	return arr;
+}
+
+enum sv_err ts_run(struct sv_request *req, sv_handler_fn fn, cJSON **result, int *status)
+{
+	int st = 200;
+	enum sv_err rc;
+	const char *type;
+
+	cJSON_Delete(*result);
+	*result = NULL;
+	sv_error_clear(&req->err);
+	rc = fn(req, result, &st);
+	if (status)
+		*status = st;
+	if (rc != SV_OK) {
+		cr_assert_null(*result, "no answer on error");
+		cr_assert_eq(req->err.code, rc, "err carries the code returned");
+		return rc;
+	}
+	cr_assert_not_null(*result);
+	type = cJSON_GetStringValue(cJSON_GetObjectItem(*result, "resourceType"));
+	if (type && strcmp(type, "Parameters") == 0)
+		cr_assert_eq(sv_params_check(*result, NULL), SV_OK, "the answer is a well-formed Parameters");
+	return rc;
+}
+
+void ts_request_release(struct sv_request *req, cJSON *result, struct sv_snapshot *snap)
+{
+	cJSON_Delete(result);
+	cJSON_Delete(req->params);
+	req->params = NULL;
+	sv_snapshot_release(snap);
 }

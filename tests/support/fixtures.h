@@ -24,4 +24,15 @@ struct sv_snapshot *ts_snapshot_of(cJSON *arr);
  * *cfg and an empty Parameters (freed by the caller with cJSON_Delete(req->params)). */
 void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv_config *cfg, const char *type);
 
+/* Returns a new JSON array of the resources given (ownership moves in); the list ends with NULL. */
+cJSON *ts_list(cJSON *first, ...);
+
+/* Runs handler `fn` (sv_fhirapi_dispatch too) on `req` after freeing the previous *result and clearing
+ * req->err. Asserts an answer exactly on SV_OK (a well-formed one when it is a Parameters) and the
+ * returned code in req->err otherwise. Sets *status when not NULL; returns what `fn` returned. */
+enum sv_err ts_run(struct sv_request *req, sv_handler_fn fn, cJSON **result, int *status);
+
+/* The teardown of a handler test: frees the last answer, the request's parameters and the snapshot. */
+void ts_request_release(struct sv_request *req, cJSON *result, struct sv_snapshot *snap);
+
 #endif

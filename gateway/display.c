@@ -1,0 +1,61 @@
+/* display.c — the display of a concept in a requested language, and the check of a client's display
+ * ($lookup, $expand and both $validate-code forms share these, so they cannot disagree). */
+#include "samsvar/display.h"
+#include "samsvar/jsonutil.h"
+#include "samsvar/params.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+int sv_lang_match(const char *tag, const char *want)
+{
+	size_t nt, nw;
+
+	if (!tag || !want || !*tag || !*want)
+		return 0;
+	nt = strlen(tag);
+	nw = strlen(want);
+	if (nt == nw)
+		return strcasecmp(tag, want) == 0 ? 3 : 0;
+	if (nt < nw)
+		return want[nt] == '-' && strncasecmp(tag, want, nt) == 0 ? 2 : 0;
+	return tag[nw] == '-' && strncasecmp(tag, want, nw) == 0 ? 1 : 0;
+}
+
+const char *sv_display_in(const struct sv_codesystem *cs, const struct sv_concept *k, const char *lang)
+{
+	const char *best = k->display;
+	int best_score;
+	const cJSON *d;
+
+	if (!lang || !*lang)
+		return k->display;
+	best_score = k->display ? sv_lang_match(sv_jstr(cs->resource, "language"), lang) : 0;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+		int score = sv_lang_match(sv_jstr(d, "language"), lang);
+		if (score > best_score && sv_jstr(d, "value")) {
+			best = sv_jstr(d, "value");
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+int sv_display_validate(cJSON *res, const struct sv_concept *k, const char *display)
+{
+	char msg[700];
+
+	if (display && k->display && !sv_concept_has_display(k, display)) {
+		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the "
+			 "display is '%.200s'", display, k->code, k->display);
+		sv_params_add_bool(res, "result", 0);
+		sv_params_add(res, "message", "String", msg);
+		sv_params_add(res, "display", "String", k->display);
+		return 0;
+	}
+	sv_params_add_bool(res, "result", 1);
+	if (k->display)
+		sv_params_add(res, "display", "String", k->display);
+	return 1;
+}

@@ -1,0 +1,563 @@
+/* importer_snomed.c — SNOMED CT into a CodeSystem of http://snomed.info/sct: the Global Patient Set
+ * (a FHIR ValueSet, as a `fragment`) and RF2 Snapshot folders (streamed line by line).
+ *
+ * Every identifier is checked (digits, Verhoeff check digit, partition) and the first bad row stops
+ * the import with "file:line: why" in err. */
+#include "samsvar/importer.h"
+#include "samsvar/importer_common.h"
+#include "samsvar/file.h"
+#include "samsvar/strmap.h"
+#include "samsvar/systems.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* RF2 metadata concept ids (FSN and Synonym are in the GPS; all pass ../shared/tools/verhoeff.py). */
+#define SCT_FSN "900000000000003001"
+#define SCT_SYNONYM "900000000000013009"
+#define SCT_IS_A "116680003"
+
+#define MAX_RF2_FILE ((uint64_t)8 << 30) /* an RF2 file larger than this is not a release */
+#define MAX_DIR_DEPTH 8
+#define MAX_DESC_FILES 16
+#define MAX_MODULES 256
+
+/* ---- SNOMED CT identifiers ----------------------------------------------------------------- */
+
+/* Verhoeff tables (dihedral group D5), as in ../shared/tools/verhoeff.py. */
+static const unsigned char verhoeff_d[10][10] = {
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 3, 4, 0, 6, 7, 8, 9, 5 }, { 2, 3, 4, 0, 1, 7, 8, 9, 5, 6 },
+	{ 3, 4, 0, 1, 2, 8, 9, 5, 6, 7 }, { 4, 0, 1, 2, 3, 9, 5, 6, 7, 8 }, { 5, 9, 8, 7, 6, 0, 4, 3, 2, 1 },
+	{ 6, 5, 9, 8, 7, 1, 0, 4, 3, 2 }, { 7, 6, 5, 9, 8, 2, 1, 0, 4, 3 }, { 8, 7, 6, 5, 9, 3, 2, 1, 0, 4 },
+	{ 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+};
+static const unsigned char verhoeff_p[8][10] = {
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 5, 7, 6, 2, 8, 3, 0, 9, 4 }, { 5, 8, 0, 3, 7, 9, 6, 1, 4, 2 },
+	{ 8, 9, 1, 6, 0, 4, 3, 5, 2, 7 }, { 9, 4, 5, 3, 1, 2, 6, 8, 7, 0 }, { 4, 2, 8, 6, 5, 7, 3, 9, 0, 1 },
+	{ 2, 7, 9, 3, 8, 0, 6, 4, 1, 5 }, { 7, 0, 4, 6, 9, 1, 3, 2, 5, 8 },
+};
+
+/* Returns NULL when s[0..n) is a valid SCTID, else why; `concept` also demands partition 00/10. */
+static const char *sctid_why(const char *s, size_t n, int concept)
+{
+	unsigned c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return "not all digits";
+	if (n < 6 || n > 18)
+		return "length not in 6..18";
+	if (s[0] == '0')
+		return "leading zero";
+	if (concept && !((s[n - 3] == '0' || s[n - 3] == '1') && s[n - 2] == '0'))
+		return "partition is not a concept partition (00/10)";
+	for (size_t i = 0; i < n; i++)
+		c = verhoeff_d[c][verhoeff_p[i % 8][s[n - 1 - i] - '0']];
+	return c == 0 ? NULL : "Verhoeff check digit fails";
+}
+
+const char *sv_import_sctid_check(const char *id)
+{
+	return sctid_why(id, strlen(id), 1);
+}
+
+/* ---- SNOMED CT Global Patient Set ---------------------------------------------------------- */
+
+static cJSON *fsn_designation(const char *value)
+{
+	return sv_imp_designation_new("en", SV_SYS_SNOMED, SCT_FSN, "Fully specified name", value);
+}
+
+cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	cJSON *vs = NULL, *concepts = NULL, *result = NULL, *inc;
+	const cJSON *item;
+	const char *version = NULL, *copyright, *title;
+
+	buf = sv_file_read(path, SV_IMPORT_MAX_FILE, &len, err);
+	if (!buf)
+		goto out;
+	vs = cJSON_ParseWithLength(buf, len);
+	if (!vs) {
+		sv_fail(err, SV_EINVAL, "%s: not valid JSON", path);
+		goto out;
+	}
+	item = cJSON_GetObjectItemCaseSensitive(vs, "resourceType");
+	if (!cJSON_IsString(item) || strcmp(item->valuestring, "ValueSet") != 0) {
+		sv_fail(err, SV_EINVAL, "%s: not a FHIR ValueSet", path);
+		goto out;
+	}
+	copyright = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(vs, "copyright"));
+	title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(vs, "title"));
+	inc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"), "include");
+	if (!cJSON_IsArray(inc) || cJSON_GetArraySize(inc) == 0) {
+		sv_fail(err, SV_EINVAL, "%s: ValueSet has no compose.include", path);
+		goto out;
+	}
+	concepts = cJSON_CreateArray();
+	cJSON_ArrayForEach(item, inc) {
+		const char *system = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "system"));
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "version"));
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(item, "concept"), *c;
+
+		if (!system || strcmp(system, SV_SYS_SNOMED) != 0 || !v || !cJSON_IsArray(list)) {
+			sv_fail(err, SV_EINVAL, "%s: compose.include is not an enumerated %s include with a version",
+				path, SV_SYS_SNOMED);
+			goto out;
+		}
+		if (version && strcmp(version, v) != 0) {
+			sv_fail(err, SV_EINVAL, "%s: includes name two editions (%s, %s)", path, version, v);
+			goto out;
+		}
+		version = v;
+		cJSON_ArrayForEach(c, list) {
+			const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "code"));
+			const char *display = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "display"));
+			const char *why = code ? sv_import_sctid_check(code) : "missing";
+			cJSON *concept, *des;
+
+			if (why) {
+				sv_fail(err, SV_EINVAL, "%s: concept code '%.32s': %s", path, code ? code : "", why);
+				goto out;
+			}
+			concept = cJSON_CreateObject();
+			cJSON_AddItemToArray(concepts, concept);
+			cJSON_AddStringToObject(concept, "code", code);
+			if (display && display[0]) {
+				/* The GPS displays are the fully specified names. */
+				cJSON_AddStringToObject(concept, "display", display);
+				des = cJSON_AddArrayToObject(concept, "designation");
+				cJSON_AddItemToArray(des, fsn_designation(display));
+			}
+		}
+	}
+	{
+		const struct sv_cs_meta meta = {
+			.url = SV_SYS_SNOMED,
+			.version = version,
+			.name = "SNOMED_CT_GPS",
+			.title = title ? title : "SNOMED CT Global Patient Set",
+			.publisher = "SNOMED International",
+			.content = "fragment",
+			.language = "en",
+			.copyright = copyright, /* CC BY 4.0 attribution: kept verbatim */
+			.description = "The SNOMED CT Global Patient Set, imported from its FHIR ValueSet: a "
+				       "fragment of SNOMED CT without hierarchy.",
+		};
+		result = sv_imp_codesystem(&meta, concepts);
+		concepts = NULL;
+	}
+out:
+	cJSON_Delete(concepts);
+	cJSON_Delete(vs);
+	free(buf);
+	return result;
+}
+
+/* ---- SNOMED CT RF2 snapshot ---------------------------------------------------------------- */
+
+struct rf2_concept {
+	char *id;
+	char *display;     /* FSN, else the first synonym seen */
+	int display_is_fsn;
+	cJSON *designation; /* array or NULL */
+	cJSON *property;    /* array or NULL */
+};
+
+struct rf2_module {
+	char id[19];
+	char time[9];
+	size_t rows;
+};
+
+struct rf2 {
+	struct rf2_concept *v;
+	size_t n, cap;
+	struct sv_strmap map; /* id -> index into v; keys are v[i].id */
+	struct rf2_module modules[MAX_MODULES];
+	size_t nmodules;
+};
+
+struct rf2_files {
+	char *concept, *relationship;
+	char *desc[MAX_DESC_FILES];
+	size_t ndesc;
+};
+
+static void rf2_release(struct rf2 *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].id);
+		free(s->v[i].display);
+		cJSON_Delete(s->v[i].designation);
+		cJSON_Delete(s->v[i].property);
+	}
+	free(s->v);
+	sv_strmap_release(&s->map);
+}
+
+static void rf2_files_release(struct rf2_files *f)
+{
+	free(f->concept);
+	free(f->relationship);
+	for (size_t i = 0; i < f->ndesc; i++)
+		free(f->desc[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+static int has_prefix_txt(const char *name, const char *prefix)
+{
+	size_t n = strlen(name), p = strlen(prefix);
+	return n > p + 4 && strncmp(name, prefix, p) == 0 && strcmp(name + n - 4, ".txt") == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Finds the Snapshot files below `dir` (symlinked folders are not followed, to avoid cycles). */
+static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, struct sv_error *err)
+{
+	DIR *d;
+	struct dirent *e;
+	enum sv_err rc = SV_OK;
+
+	if (depth > MAX_DIR_DEPTH)
+		return SV_OK;
+	d = opendir(dir);
+	if (!d)
+		return sv_fail(err, SV_EIO, "%s: %s", dir, strerror(errno));
+	while (rc == SV_OK && (e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		char **slot = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue;
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			rc = rf2_find(path, depth + 1, f, err);
+			continue;
+		}
+		if (has_prefix_txt(e->d_name, "sct2_Concept_Snapshot"))
+			slot = &f->concept;
+		else if (has_prefix_txt(e->d_name, "sct2_Relationship_Snapshot"))
+			slot = &f->relationship;
+		else if (has_prefix_txt(e->d_name, "sct2_Description_Snapshot")) {
+			if (f->ndesc == MAX_DESC_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d description files", dir,
+					     MAX_DESC_FILES);
+			else
+				f->desc[f->ndesc++] = sv_xstrdup(path);
+			continue;
+		} else {
+			continue;
+		}
+		if (*slot)
+			rc = sv_fail(err, SV_EINVAL, "two RF2 files of one kind: %s and %s", *slot, path);
+		else
+			*slot = sv_xstrdup(path);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Validates field `f` (column `col`) of an RF2 row as an SCTID. */
+static enum sv_err rf2_id(const struct sv_lines *lr, const char *f, const char *col, int concept,
+			  struct sv_error *err)
+{
+	const char *why = sctid_why(f, strlen(f), concept);
+
+	if (why)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: %s '%.32s': %s", lr->path, lr->lineno, col, f, why);
+	return SV_OK;
+}
+
+/* One row handler per RF2 file kind; `f` holds exactly the file's columns, the shared four
+ * (id, effectiveTime, active, moduleId) already checked. */
+typedef enum sv_err (*rf2_row_fn)(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err);
+
+#define RF2_MAX_COLS 10
+
+/* Streams one RF2 file: checks its header against `cols`, every row's column count and shared
+ * columns, then hands the row to `row`. `id_is_concept` says whether the id column names concepts. */
+static enum sv_err rf2_read(struct rf2 *s, const char *path, const char *const *cols, size_t ncols,
+			    int id_is_concept, rf2_row_fn row, struct sv_error *err)
+{
+	struct sv_lines lr;
+	char *line, *f[RF2_MAX_COLS];
+	size_t len, got;
+	enum sv_err rc;
+	int r = 0;
+
+	rc = sv_lines_open(&lr, path, MAX_RF2_FILE, err);
+	if (rc != SV_OK)
+		goto out;
+	r = sv_lines_next(&lr, &line, &len, err);
+	if (r <= 0) {
+		rc = r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
+		goto out;
+	}
+	rc = sv_imp_check_header(&lr, line, cols, ncols, err);
+	while (rc == SV_OK && (r = sv_lines_next(&lr, &line, &len, err)) == 1) {
+		size_t time_len;
+
+		got = sv_split_tabs(line, f, RF2_MAX_COLS);
+		if (got != ncols) {
+			rc = sv_fail(err, SV_EINVAL, "%s:%zu: %zu columns, expected %zu", path, lr.lineno, got,
+				     ncols);
+			break;
+		}
+		time_len = strlen(f[1]);
+		if (time_len != 8 || strspn(f[1], "0123456789") != 8)
+			rc = sv_fail(err, SV_EINVAL, "%s:%zu: effectiveTime '%.16s' is not yyyymmdd", path,
+				     lr.lineno, f[1]);
+		else if (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0)
+			rc = sv_fail(err, SV_EINVAL, "%s:%zu: active '%.16s' is not 0 or 1", path, lr.lineno,
+				     f[2]);
+		else if ((rc = rf2_id(&lr, f[0], "id", id_is_concept, err)) == SV_OK &&
+			 (rc = rf2_id(&lr, f[3], "moduleId", 1, err)) == SV_OK)
+			rc = row(s, &lr, f, err);
+	}
+	if (rc == SV_OK && r < 0)
+		rc = SV_EINVAL; /* err holds the detail */
+out:
+	sv_lines_close(&lr);
+	return rc;
+}
+
+static const char *const rf2_concept_cols[] = { "id", "effectiveTime", "active", "moduleId",
+						"definitionStatusId" };
+static const char *const rf2_description_cols[] = { "id", "effectiveTime", "active", "moduleId", "conceptId",
+						    "languageCode", "typeId", "term", "caseSignificanceId" };
+static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "active", "moduleId",
+						     "sourceId", "destinationId", "relationshipGroup",
+						     "typeId", "characteristicTypeId", "modifierId" };
+
+/* A concept row: counted for its module's newest effectiveTime; kept when active. */
+static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2_module *m = NULL;
+	enum sv_err rc = rf2_id(lr, f[4], "definitionStatusId", 1, err);
+
+	if (rc != SV_OK)
+		return rc;
+	for (size_t i = 0; i < s->nmodules && !m; i++)
+		if (strcmp(s->modules[i].id, f[3]) == 0)
+			m = &s->modules[i];
+	if (!m) {
+		if (s->nmodules == MAX_MODULES)
+			return sv_fail(err, SV_EINVAL, "%s:%zu: more than %d modules", lr->path, lr->lineno,
+				       MAX_MODULES);
+		m = &s->modules[s->nmodules++];
+		snprintf(m->id, sizeof(m->id), "%s", f[3]);
+	}
+	m->rows++;
+	if (strcmp(f[1], m->time) > 0)
+		snprintf(m->time, sizeof(m->time), "%s", f[1]);
+	if (f[2][0] != '1')
+		return SV_OK;
+	if (s->n == SV_IMPORT_MAX_CONCEPTS)
+		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu active concepts", lr->path, lr->lineno,
+			       SV_IMPORT_MAX_CONCEPTS);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->v = sv_xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]) };
+	if (!sv_strmap_put(&s->map, s->v[s->n].id, (uint32_t)s->n)) {
+		free(s->v[s->n].id);
+		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s appears twice in a snapshot", lr->path,
+			       lr->lineno, f[0]);
+	}
+	s->n++;
+	return SV_OK;
+}
+
+/* A description row: an active one of an active concept becomes a designation. */
+static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr, char **f,
+				       struct sv_error *err)
+{
+	struct rf2_concept *c;
+	uint32_t idx;
+	size_t lang_len = strlen(f[5]);
+	int fsn, syn;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "conceptId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[6], "typeId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[8], "caseSignificanceId", 1, err)) != SV_OK)
+		return rc;
+	if (lang_len == 0 || lang_len > 16 ||
+	    strspn(f[5], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != lang_len)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: languageCode '%.16s' is not a language tag", lr->path,
+			       lr->lineno, f[5]);
+	if (!f[7][0])
+		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
+	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &idx))
+		return SV_OK; /* inactive description, or a concept that is not active */
+	c = &s->v[idx];
+	fsn = strcmp(f[6], SCT_FSN) == 0;
+	syn = strcmp(f[6], SCT_SYNONYM) == 0;
+	if (!c->designation)
+		c->designation = cJSON_CreateArray();
+	cJSON_AddItemToArray(c->designation,
+			     sv_imp_designation_new(f[5], SV_SYS_SNOMED, f[6],
+					     fsn ? "Fully specified name" : syn ? "Synonym" : NULL, f[7]));
+	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
+	 * With several FSNs (one per language file) the first file's, in name order, wins. */
+	if ((fsn && !c->display_is_fsn) || (syn && !c->display)) {
+		free(c->display);
+		c->display = sv_xstrdup(f[7]);
+		c->display_is_fsn = fsn;
+	}
+	return SV_OK;
+}
+
+/* A relationship row: an active is-a between two active concepts becomes a `parent`. */
+static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr, char **f,
+					struct sv_error *err)
+{
+	struct rf2_concept *c;
+	uint32_t src, dst;
+	const cJSON *p;
+	size_t group_len = strlen(f[6]);
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "sourceId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "destinationId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[7], "typeId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[8], "characteristicTypeId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[9], "modifierId", 1, err)) != SV_OK)
+		return rc;
+	if (group_len == 0 || group_len > 9 || strspn(f[6], "0123456789") != group_len)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: relationshipGroup '%.16s' is not a number", lr->path,
+			       lr->lineno, f[6]);
+	if (f[2][0] != '1' || strcmp(f[7], SCT_IS_A) != 0)
+		return SV_OK;
+	/* A link from or to a concept that is not active here is dropped, so every parent the
+	 * CodeSystem names is one of its concepts. */
+	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst))
+		return SV_OK;
+	c = &s->v[src];
+	if (!c->property)
+		c->property = cJSON_CreateArray();
+	cJSON_ArrayForEach(p, c->property)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
+			return SV_OK; /* the same link twice (e.g. in two relationship groups) */
+	sv_imp_add_parent(c->property, f[5]);
+	return SV_OK;
+}
+
+/* The edition's module: the one whose concept rows are newest, ties going to the larger module. */
+static const struct rf2_module *rf2_edition(const struct rf2 *s)
+{
+	const struct rf2_module *best = NULL;
+
+	for (size_t i = 0; i < s->nmodules; i++) {
+		const struct rf2_module *m = &s->modules[i];
+		int c = best ? strcmp(m->time, best->time) : 1;
+		if (c > 0 || (c == 0 && m->rows > best->rows))
+			best = m;
+	}
+	return best;
+}
+
+cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
+{
+	struct rf2 s;
+	struct rf2_files files = { 0 };
+	const struct rf2_module *edition;
+	cJSON *concepts = NULL, *result = NULL;
+	char version[96];
+	struct stat st;
+
+	memset(&s, 0, sizeof(s));
+	sv_strmap_init(&s.map, 1024);
+	if (stat(dir, &st) != 0) {
+		sv_fail(err, SV_EIO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sv_fail(err, SV_EIO, "%s: not a folder", dir);
+		goto out;
+	}
+	if (rf2_find(dir, 0, &files, err) != SV_OK)
+		goto out;
+	if (!files.concept || !files.ndesc || !files.relationship) {
+		sv_fail(err, SV_EINVAL, "%s: no %s file below it", dir,
+			!files.concept ? "sct2_Concept_Snapshot*.txt"
+			: !files.ndesc ? "sct2_Description_Snapshot*.txt"
+				       : "sct2_Relationship_Snapshot*.txt");
+		goto out;
+	}
+	qsort(files.desc, files.ndesc, sizeof(files.desc[0]), cmp_str);
+	if (rf2_read(&s, files.concept, rf2_concept_cols, 5, 1, rf2_concept_row, err) != SV_OK)
+		goto out;
+	if (s.n == 0) {
+		sv_fail(err, SV_EINVAL, "%s: no active concepts", files.concept);
+		goto out;
+	}
+	for (size_t i = 0; i < files.ndesc; i++)
+		if (rf2_read(&s, files.desc[i], rf2_description_cols, 9, 0, rf2_description_row, err) != SV_OK)
+			goto out;
+	if (rf2_read(&s, files.relationship, rf2_relationship_cols, 10, 0, rf2_relationship_row, err) !=
+	    SV_OK)
+		goto out;
+
+	edition = rf2_edition(&s);
+	snprintf(version, sizeof(version), SV_SYS_SNOMED "/%s/version/%s", edition->id, edition->time);
+	concepts = cJSON_CreateArray();
+	for (size_t i = 0; i < s.n; i++) {
+		struct rf2_concept *c = &s.v[i];
+		cJSON *concept = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(concepts, concept);
+		cJSON_AddStringToObject(concept, "code", c->id);
+		if (c->display)
+			cJSON_AddStringToObject(concept, "display", c->display);
+		if (c->designation)
+			cJSON_AddItemToObject(concept, "designation", c->designation);
+		c->designation = NULL;
+		if (c->property && cJSON_GetArraySize(c->property) > 0) {
+			cJSON_AddItemToObject(concept, "property", c->property);
+			c->property = NULL;
+		}
+	}
+	{
+		const struct sv_cs_meta meta = {
+			.url = SV_SYS_SNOMED,
+			.version = version,
+			.name = "SNOMED_CT",
+			.title = "SNOMED CT",
+			.publisher = "SNOMED International",
+			.content = "complete",
+			.language = NULL,
+			/* RF2 snapshot files carry no notice; the first sentence is the GPS notice's. */
+			.copyright = "SNOMED CT is \xc2\xa9 and \xc2\xae SNOMED International. Content "
+				     "outside the Global Patient Set is used under a SNOMED CT licence "
+				     "(membership of the user's country, or an Affiliate Licence).",
+			.description = "Imported from an RF2 Snapshot: active concepts, active descriptions "
+				       "as designations (display = fully specified name), active is-a rows "
+				       "of the (inferred) relationship file as parent.",
+		};
+		result = sv_imp_codesystem(&meta, concepts);
+		concepts = NULL;
+	}
+out:
+	cJSON_Delete(concepts);
+	rf2_files_release(&files);
+	rf2_release(&s);
+	return result;
+}

@@ -1,0 +1,150 @@
+/* op_metadata.c — GET /fhir/metadata: the CapabilityStatement (mode full or normative, the default)
+ * and the TerminologyCapabilities (mode=terminology) of this server and the snapshot it serves. */
+#include "samsvar/jsonutil.h"
+#include "samsvar/fhirapi.h"
+#include "samsvar/params.h"
+#include "samsvar/version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static cJSON *strings(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static void add_operation(cJSON *ops, const char *name, const char *def)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "definition", def);
+	cJSON_AddItemToArray(ops, o);
+}
+
+static cJSON *capability_statement(const struct sv_request *req)
+{
+	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
+	static const char *const types[] = {"CodeSystem", "ValueSet", "ConceptMap"};
+	static const char *const sparams[] = {"url", "version", "name", "status"};
+	cJSON *cap = cJSON_CreateObject(), *sw, *impl, *rest, *r, *resources, *ops;
+	char date[32], url[400];
+
+	sv_now_iso(date, sizeof(date));
+	cJSON_AddStringToObject(cap, "resourceType", "CapabilityStatement");
+	cJSON_AddStringToObject(cap, "status", "active");
+	cJSON_AddStringToObject(cap, "date", date);
+	cJSON_AddStringToObject(cap, "publisher", "samsvar project");
+	cJSON_AddStringToObject(cap, "kind", "instance");
+	sw = cJSON_AddObjectToObject(cap, "software");
+	cJSON_AddStringToObject(sw, "name", "samsvar");
+	cJSON_AddStringToObject(sw, "version", SAMSVAR_VERSION);
+	impl = cJSON_AddObjectToObject(cap, "implementation");
+	cJSON_AddStringToObject(impl, "description", "samsvar terminology gateway: IPLOS, ICF, SNOMED CT, FSIII");
+	cJSON_AddStringToObject(cap, "fhirVersion", "4.0.1");
+	cJSON_AddItemToObject(cap, "format", strings(formats, 2));
+	rest = cJSON_AddArrayToObject(cap, "rest");
+	r = cJSON_CreateObject();
+	cJSON_AddItemToArray(rest, r);
+	cJSON_AddStringToObject(r, "mode", "server");
+	resources = cJSON_AddArrayToObject(r, "resource");
+	for (size_t i = 0; i < 3; i++) {
+		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction"), *sp, *o;
+		cJSON_AddStringToObject(res, "type", types[i]);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "code", "read");
+		cJSON_AddItemToArray(inter, o);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "code", "search-type");
+		cJSON_AddItemToArray(inter, o);
+		sp = cJSON_AddArrayToObject(res, "searchParam");
+		for (size_t j = 0; j < 4; j++) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "name", sparams[j]);
+			cJSON_AddStringToObject(p, "type", strcmp(sparams[j], "url") == 0 ? "uri" :
+						strcmp(sparams[j], "name") == 0 ? "string" : "token");
+			cJSON_AddItemToArray(sp, p);
+		}
+		ops = cJSON_AddArrayToObject(res, "operation");
+		if (i == 0) {
+			add_operation(ops, "lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup");
+			add_operation(ops, "validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code");
+			add_operation(ops, "subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes");
+		} else if (i == 1) {
+			add_operation(ops, "expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand");
+			add_operation(ops, "validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code");
+		} else {
+			add_operation(ops, "translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate");
+		}
+		cJSON_AddItemToArray(resources, res);
+	}
+	/* System-level operations of samsvar's own, with their OperationDefinitions. */
+	ops = cJSON_AddArrayToObject(r, "operation");
+	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", req->cfg->canonical_base);
+	add_operation(ops, "assess", url);
+	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
+	cJSON_AddStringToObject(cap, "url", url);
+	return cap;
+}
+
+static cJSON *terminology_capabilities(const struct sv_request *req)
+{
+	cJSON *tc = cJSON_CreateObject(), *systems, *sw, *e, *v, *t;
+	char date[32];
+
+	sv_now_iso(date, sizeof(date));
+	cJSON_AddStringToObject(tc, "resourceType", "TerminologyCapabilities");
+	cJSON_AddStringToObject(tc, "status", "active");
+	cJSON_AddStringToObject(tc, "date", date);
+	cJSON_AddStringToObject(tc, "kind", "instance");
+	sw = cJSON_AddObjectToObject(tc, "software");
+	cJSON_AddStringToObject(sw, "name", "samsvar");
+	cJSON_AddStringToObject(sw, "version", SAMSVAR_VERSION);
+	systems = cJSON_AddArrayToObject(tc, "codeSystem");
+	/* One entry per url, one version entry per version held; the latest is the default. */
+	for (uint32_t i = 0; i < req->snap->ncs; i++) {
+		const struct sv_codesystem *cs = &req->snap->cs[i];
+		cJSON *entry = NULL, *it, *versions, *ver;
+		cJSON_ArrayForEach(it, systems)
+			if (strcmp(sv_jstr(it, "uri"), cs->url) == 0)
+				entry = it;
+		if (!entry) {
+			entry = cJSON_CreateObject();
+			cJSON_AddStringToObject(entry, "uri", cs->url);
+			cJSON_AddArrayToObject(entry, "version");
+			cJSON_AddItemToArray(systems, entry);
+		}
+		versions = cJSON_GetObjectItemCaseSensitive(entry, "version");
+		ver = cJSON_CreateObject();
+		cJSON_AddStringToObject(ver, "code", cs->version);
+		cJSON_AddBoolToObject(ver, "isDefault", cs->is_latest);
+		cJSON_AddBoolToObject(ver, "compositional", 0);
+		cJSON_AddItemToArray(versions, ver);
+	}
+	e = cJSON_AddObjectToObject(tc, "expansion");
+	cJSON_AddBoolToObject(e, "hierarchical", 0);
+	cJSON_AddBoolToObject(e, "paging", 1);
+	cJSON_AddBoolToObject(e, "incomplete", 0);
+	cJSON_AddStringToObject(e, "textFilter", "Case-insensitive substring of display, designations or code.");
+	v = cJSON_AddObjectToObject(tc, "validateCode");
+	cJSON_AddBoolToObject(v, "translations", 0);
+	t = cJSON_AddObjectToObject(tc, "translation");
+	cJSON_AddBoolToObject(t, "needsMap", 0);
+	return tc;
+}
+
+enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status)
+{
+	const char *mode = sv_params_string(req->params, "mode");
+	(void)status;
+	if (!mode || strcmp(mode, "full") == 0 || strcmp(mode, "normative") == 0)
+		*out = capability_statement(req);
+	else if (strcmp(mode, "terminology") == 0)
+		*out = terminology_capabilities(req);
+	else
+		return sv_fail_at(&req->err, SV_EINVAL, "mode", "mode '%s' is not one of full, normative, terminology",
+				  mode);
+	return SV_OK;
+}

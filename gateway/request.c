@@ -1,0 +1,70 @@
+/* request.c — the code system and the code a request names (request.h), shared by the operation
+ * handlers so every one reads them, and reports a bad one, the same way. */
+#include "samsvar/request.h"
+#include "samsvar/params.h"
+
+#include <string.h>
+
+/* The code system an operation names: the instance in the path, else `system` (or the system of
+ * the coding) with `version`. Unknown system → SV_ENOTFOUND naming the parameter. */
+enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
+			      const char *param, const struct sv_codesystem **out)
+{
+	const struct sv_codesystem *cs;
+
+	*out = NULL;
+	if (req->id) {
+		cs = sv_snapshot_by_id(req->snap, 'C', req->id);
+		if (!cs)
+			return sv_fail(&req->err, SV_ENOTFOUND, "CodeSystem/%s is not known", req->id);
+		if (system && strcmp(system, cs->url) != 0)
+			return sv_fail_at(&req->err, SV_EINVAL, param, "system '%s' conflicts with CodeSystem/%s (%s)",
+					  system, req->id, cs->url);
+		*out = cs;
+		return SV_OK;
+	}
+	if (!system || !*system)
+		return sv_fail_at(&req->err, SV_EREQUIRED, param, "parameter '%s' is required", param);
+	cs = sv_snapshot_codesystem(req->snap, system, version);
+	if (!cs) {
+		if (version && sv_snapshot_codesystem(req->snap, system, NULL))
+			return sv_fail_at(&req->err, SV_ENOTFOUND, "version",
+					  "version '%s' of code system %s is not known", version, system);
+		return sv_fail_at(&req->err, SV_ENOTFOUND, param, "code system %s is not known to this server",
+				  system);
+	}
+	*out = cs;
+	return SV_OK;
+}
+
+/* Reads the code to act on from `code`+`system`+`version` or `coding` (exactly one form). */
+enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
+			      const char *system_name, cJSON **coding)
+{
+	const cJSON *cp = sv_params_get(req->params, coding_name);
+	const char *code = sv_params_string(req->params, code_name);
+
+	*coding = NULL;
+	if (cp && code)
+		return sv_fail_at(&req->err, SV_EINVAL, coding_name, "give either '%s' or '%s', not both",
+				  code_name, coding_name);
+	if (sv_params_count(req->params, code_name) > 1 || sv_params_count(req->params, coding_name) > 1)
+		return sv_fail_at(&req->err, SV_EINVAL, code_name, "'%s' is given more than once", code_name);
+	if (cp) {
+		*coding = sv_param_coding(cp, coding_name, &req->err);
+		if (!*coding)
+			return req->err.code;
+		if (!cJSON_IsString(cJSON_GetObjectItem(*coding, "code"))) {
+			cJSON_Delete(*coding);
+			*coding = NULL;
+			return sv_fail_at(&req->err, SV_EINVAL, coding_name, "'%s' has no code", coding_name);
+		}
+		return SV_OK;
+	}
+	if (!code || !*code)
+		return sv_fail_at(&req->err, SV_EREQUIRED, code_name, "parameter '%s' (or '%s') is required",
+				  code_name, coding_name);
+	*coding = sv_coding_new(system_name ? sv_params_string(req->params, system_name) : NULL,
+				sv_params_string(req->params, "version"), code, NULL);
+	return SV_OK;
+}

@@ -1,0 +1,24 @@
+/* request.h — reading what an operation acts on out of a request (struct sv_request, fhirapi.h):
+ * the code system it names and the code it is given, with the FHIR parameter named in every error. */
+#ifndef SAMSVAR_REQUEST_H
+#define SAMSVAR_REQUEST_H
+
+#include <cjson/cJSON.h>
+#include "samsvar/error.h"
+#include "samsvar/fhirapi.h"
+#include "samsvar/snapshot.h"
+
+/* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
+ * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; a system conflicting with
+ * the instance → SV_EINVAL. Sets *out (borrowed from req->snap) and returns SV_OK, else the error
+ * set in req->err. */
+enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const char *version,
+			      const char *param, const struct sv_codesystem **out);
+
+/* Reads one code from either `code_name` (+ the `system_name` parameter and `version`) or the Coding
+ * `coding_name` — exactly one form — into a new Coding *coding the caller frees with cJSON_Delete().
+ * Returns SV_OK, else the error set in req->err (*coding NULL). */
+enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
+			const char *system_name, cJSON **coding);
+
+#endif
