@@ -1,11 +1,11 @@
 /* assess.c — the $assess engine: IPLOS assessment in, coded Observations, Conditions and a proposed
  * CarePlan out (see assess.h for the decisions). */
 #include "samsvar/assess.h"
+#include "samsvar/iplos.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/strmap.h"
-#include "samsvar/translate.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -16,10 +16,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define NSCORES 6
-static const char *const SCORES[NSCORES] = {"1", "2", "3", "4", "5", "9"};
-#define SI_PROBLEM_FIRST 2   /* scores 3, 4, 5 (indexes 2..4) are function problems */
-#define SI_PROBLEM_LAST 4
+#define NSCORES SV_IPLOS_NSCORES
+#define SCORES sv_iplos_scores
+#define SI_PROBLEM_FIRST SV_IPLOS_PROBLEM_FIRST
+#define SI_PROBLEM_LAST SV_IPLOS_PROBLEM_LAST
 
 #define ICF "http://hl7.org/fhir/sid/icf"
 #define SCT "http://snomed.info/sct"
@@ -69,14 +69,6 @@ struct table {
 	const char *anchor[NSCORES]; /* vision anchors, borrowed from the score CodeSystem */
 };
 
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 1;
-	char *s = sv_xmalloc(n);
-	snprintf(s, n, "%s%s", a, b);
-	return s;
-}
-
 static void act_release(struct act *a)
 {
 	cJSON_Delete(a->code);
@@ -114,36 +106,14 @@ static void table_free(struct table *t)
 	free(t);
 }
 
-/* Runs one $translate of system|code with map url (+version), optionally with a dependency on the score;
- * a map that is not loaded answers nothing (it is optional content), anything else is an error. */
+/* Translates system|code with map url (+version), with the score as dependency when not NULL; a map
+ * named without version that is not loaded answers nothing (it is optional content). */
 static enum sv_err ask(const struct table *t, const char *system, const char *code, const char *url,
-		       const char *version, const char *score, cJSON **answer, struct sv_error *err)
+		       const char *version, const char *score, struct sv_tx_result *answer, struct sv_error *err)
 {
-	cJSON *p = sv_params_new();
-	enum sv_err rc;
-
-	*answer = NULL;
-	sv_params_add(p, "code", "Code", code);
-	sv_params_add(p, "system", "Uri", system);
-	sv_params_add(p, "url", "Uri", url);
-	if (version)
-		sv_params_add(p, "conceptMapVersion", "String", version);
-	if (score) {
-		cJSON *d = sv_params_add_part(p, "dependency");
-		cJSON *cc = cJSON_CreateObject();
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(cc, "coding"),
-				     sv_coding_new(t->score_system, NULL, score, NULL));
-		sv_params_add(d, "element", "Uri", t->score_system);
-		sv_params_add_value(d, "concept", "valueCodeableConcept", cc);
-	}
-	rc = sv_translate_run(t->snap, p, NULL, 4, answer, err);
-	if (rc == SV_ENOTFOUND && !version) {
-		sv_error_clear(err);
-		*answer = sv_params_new();
-		rc = SV_OK;
-	}
-	cJSON_Delete(p);
-	return rc;
+	struct sv_iplos_query q = {.system = system, .code = code, .map_url = url, .map_version = version,
+				   .score_system = score ? t->score_system : NULL, .score = score};
+	return sv_iplos_ask(t->snap, &q, answer, err);
 }
 
 static const char *display_of(const struct table *t, const char *system, const char *code)
@@ -154,46 +124,39 @@ static const char *display_of(const struct table *t, const char *system, const c
 }
 
 /* A fresh Coding {system, code, display} (no version: the codes are stable across the versions held). */
-static cJSON *coding_copy(const struct table *t, const cJSON *c)
+static cJSON *coding_new(const struct table *t, const char *sys, const char *code, const char *display)
 {
-	const char *sys = sv_jstr(c, "system"), *code = sv_jstr(c, "code"), *display = sv_jstr(c, "display");
 	if (!display && sys && code)
 		display = display_of(t, sys, code);
 	return sv_coding_new(sys, NULL, code, display);
 }
 
-static int real_match(const cJSON *match)
+static int real_match(const struct sv_tx_match *m)
 {
-	const char *eq = sv_params_string(match, "equivalence");
-	const cJSON *coding = cJSON_GetObjectItemCaseSensitive(sv_params_get(match, "concept"), "valueCoding");
-	return eq && sv_jstr(coding, "code") && strcmp(eq, "unmatched") != 0 && strcmp(eq, "disjoint") != 0;
-}
-
-static const cJSON *match_coding(const cJSON *match)
-{
-	return cJSON_GetObjectItemCaseSensitive(sv_params_get(match, "concept"), "valueCoding");
+	return m->code && sv_relation_is_match(m->relation);
 }
 
 /* Appends a copy of every real match's coding in `system` (any when NULL) to `arr`, skipping codes that
  * are there already; with `deps` >= 0 only matches with (1) or without (0) a dependsOn. */
-static void collect(const struct table *t, const cJSON *answer, const char *system, int deps, cJSON *arr)
+static void collect(const struct table *t, const struct sv_tx_result *answer, const char *system, int deps,
+		    cJSON *arr)
 {
-	const cJSON *m, *have;
+	const cJSON *have;
 
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(answer, "parameter")) {
-		const cJSON *c = match_coding(m);
+	for (size_t i = 0; i < answer->nmatches; i++) {
+		const struct sv_tx_match *m = &answer->matches[i];
 		int dup = 0;
-		if (!sv_jstr(m, "name") || strcmp(sv_jstr(m, "name"), "match") != 0 || !real_match(m))
+		if (!real_match(m))
 			continue;
-		if (system && (!sv_jstr(c, "system") || strcmp(sv_jstr(c, "system"), system) != 0))
+		if (system && (!m->system || strcmp(m->system, system) != 0))
 			continue;
-		if (deps >= 0 && (sv_params_get(m, "dependsOn") != NULL) != deps)
+		if (deps >= 0 && (m->ndepends > 0) != deps)
 			continue;
 		cJSON_ArrayForEach(have, arr)
-			dup |= strcmp(sv_jstr(have, "code"), sv_jstr(c, "code")) == 0 &&
-			       strcmp(sv_jstr(have, "system"), sv_jstr(c, "system")) == 0;
+			dup |= strcmp(sv_jstr(have, "code"), m->code) == 0 &&
+			       strcmp(sv_jstr(have, "system"), m->system) == 0;
 		if (!dup)
-			cJSON_AddItemToArray(arr, coding_copy(t, c));
+			cJSON_AddItemToArray(arr, coding_new(t, m->system, m->code, m->display));
 	}
 }
 
@@ -216,9 +179,8 @@ static int parse_freq(const char *s, int *n, const char **unit)
 }
 
 /* Reads one relation (a match of the relations map) into `a`. */
-static enum sv_err act_read(const struct table *t, const cJSON *m, struct act *a, struct sv_error *err)
+static enum sv_err act_read(const struct table *t, const struct sv_tx_match *m, struct act *a, struct sv_error *err)
 {
-	const cJSON *c = match_coding(m), *p;
 	cJSON *codings;
 	char key[URL_MAX];
 	size_t k;
@@ -226,16 +188,11 @@ static enum sv_err act_read(const struct table *t, const cJSON *m, struct act *a
 	memset(a, 0, sizeof(*a));
 	a->code = cJSON_CreateObject();
 	codings = cJSON_AddArrayToObject(a->code, "coding");
-	cJSON_AddItemToArray(codings, coding_copy(t, c));
-	k = (size_t)snprintf(key, sizeof(key), "%s|%s", sv_jstr(c, "system"), sv_jstr(c, "code"));
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m, "part")) {
-		const char *prop, *value;
-		const cJSON *pc;
-		if (!sv_jstr(p, "name") || strcmp(sv_jstr(p, "name"), "product") != 0)
-			continue;
-		prop = sv_params_string(p, "element");
-		pc = cJSON_GetObjectItemCaseSensitive(sv_params_get(p, "concept"), "valueCoding");
-		value = sv_jstr(pc, "code");
+	cJSON_AddItemToArray(codings, coding_new(t, m->system, m->code, m->display));
+	k = (size_t)snprintf(key, sizeof(key), "%s|%s", m->system, m->code);
+	for (unsigned i = 0; i < m->nproducts; i++) {
+		const struct sv_cm_attr *p = &m->products[i];
+		const char *prop = p->attribute, *value = p->code;
 		if (!prop || !value)
 			continue;
 		if (strcmp(prop, t->freq_prop) == 0) {
@@ -249,61 +206,34 @@ static enum sv_err act_read(const struct table *t, const cJSON *m, struct act *a
 				return sv_fail_at(err, SV_EINVAL, "relations", "the relations map gives minutes per "
 						  "visit \"%s\"; expected a whole number 1-1440", value);
 			a->minutes = (int)v;
-		} else if (sv_jstr(pc, "system")) {
-			cJSON_AddItemToArray(codings, coding_copy(t, pc));
+		} else if (p->system) {
+			cJSON_AddItemToArray(codings, coding_new(t, p->system, value, p->display));
 			if (k < sizeof(key))
-				k += (size_t)snprintf(key + k, sizeof(key) - k, ";%s|%s", sv_jstr(pc, "system"), value);
+				k += (size_t)snprintf(key + k, sizeof(key) - k, ";%s|%s", p->system, value);
 		}
 	}
-	if (sv_jstr(c, "display")) {
+	if (m->display) {
 		/* "Helsetjenester i hjemmet: Provision of monitored dosage system (procedure)" */
 		const cJSON *proc = cJSON_GetArrayItem(codings, 1);
 		char text[512];
 		if (sv_jstr(proc, "display"))
-			snprintf(text, sizeof(text), "%s: %s", sv_jstr(c, "display"), sv_jstr(proc, "display"));
+			snprintf(text, sizeof(text), "%s: %s", m->display, sv_jstr(proc, "display"));
 		else
-			snprintf(text, sizeof(text), "%s", sv_jstr(c, "display"));
+			snprintf(text, sizeof(text), "%s", m->display);
 		cJSON_AddStringToObject(a->code, "text", text);
 	}
 	if (k < sizeof(key))
 		snprintf(key + k, sizeof(key) - k, "#%d/%s#%d", a->freq, a->unit ? a->unit : "", a->minutes);
 	a->key = sv_xstrdup(key);
-	p = sv_params_get(m, "comment");
-	a->comment = sv_jstr(p, "valueString") ? sv_xstrdup(sv_jstr(p, "valueString")) : NULL;
+	a->comment = m->comment ? sv_xstrdup(m->comment) : NULL;
 	return SV_OK;
-}
-
-/* The comment of a relation is not in the $translate answer: read it from the map target. */
-static const char *relation_comment(const struct sv_resource *rel, const char *var, const char *score,
-				    const char *target)
-{
-	const cJSON *g, *el, *tg, *d;
-
-	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(rel->resource, "group")) {
-		cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(g, "element")) {
-			if (!sv_jstr(el, "code") || strcmp(sv_jstr(el, "code"), var) != 0)
-				continue;
-			cJSON_ArrayForEach(tg, cJSON_GetObjectItemCaseSensitive(el, "target")) {
-				int score_ok = 1;
-				if (!sv_jstr(tg, "code") || strcmp(sv_jstr(tg, "code"), target) != 0)
-					continue;
-				cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(tg, "dependsOn"))
-					if (sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), score) != 0)
-						score_ok = 0;
-				if (score_ok)
-					return sv_jstr(tg, "comment");
-			}
-		}
-	}
-	return NULL;
 }
 
 static enum sv_err cell_build(struct table *t, struct var *v, int si, struct sv_error *err)
 {
 	struct cell *c = &v->cells[si];
-	cJSON *ans = NULL;
-	const cJSON *m;
-	char *sct_map = join(t->base, "/ConceptMap/iplos-snomed");
+	struct sv_tx_result ans;
+	char *sct_map = sv_iplos_url(t->base, "/ConceptMap/iplos-snomed");
 	enum sv_err rc;
 
 	c->findings = cJSON_CreateArray();
@@ -311,34 +241,26 @@ static enum sv_err cell_build(struct table *t, struct var *v, int si, struct sv_
 	free(sct_map);
 	if (rc != SV_OK)
 		return rc;
-	collect(t, ans, SCT, 1, c->findings);
+	collect(t, &ans, SCT, 1, c->findings);
 	if (!v->observable) {
 		v->observable = cJSON_CreateArray();
-		collect(t, ans, SCT, 0, v->observable);
+		collect(t, &ans, SCT, 0, v->observable);
 	}
-	cJSON_Delete(ans);
+	sv_tx_result_release(&ans);
 	if (si < SI_PROBLEM_FIRST || si > SI_PROBLEM_LAST)
 		return SV_OK;
 	rc = ask(t, SV_IPLOS_VARIABLES, v->code, t->relations->url, t->relations->version, SCORES[si], &ans, err);
 	if (rc != SV_OK)
 		return rc;
 	c->acts = sv_xcalloc(MAX_ACTS, sizeof(*c->acts));
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ans, "parameter")) {
-		struct act *a = &c->acts[c->nacts];
-		if (!sv_jstr(m, "name") || strcmp(sv_jstr(m, "name"), "match") != 0 || !real_match(m) ||
-		    c->nacts == MAX_ACTS)
+	for (size_t i = 0; i < ans.nmatches && c->nacts < MAX_ACTS; i++) {
+		if (!real_match(&ans.matches[i]))
 			continue;
-		rc = act_read(t, m, a, err);
-		c->nacts++;
+		rc = act_read(t, &ans.matches[i], &c->acts[c->nacts++], err);
 		if (rc != SV_OK)
 			break;
-		if (!a->comment) {
-			const char *why = relation_comment(t->relations, v->code, SCORES[si],
-							   sv_jstr(match_coding(m), "code"));
-			a->comment = why ? sv_xstrdup(why) : NULL;
-		}
 	}
-	cJSON_Delete(ans);
+	sv_tx_result_release(&ans);
 	return rc;
 }
 
@@ -347,16 +269,17 @@ static enum sv_err cell_build(struct table *t, struct var *v, int si, struct sv_
 static enum sv_err first_coding(const struct table *t, const char *score, const char *url, const char *system,
 				cJSON **out, struct sv_error *err)
 {
-	cJSON *ans = NULL, *arr;
+	struct sv_tx_result ans;
+	cJSON *arr;
 	enum sv_err rc = ask(t, t->score_system, score, url, NULL, NULL, &ans, err);
 
 	if (rc != SV_OK)
 		return rc;
 	arr = cJSON_CreateArray();
-	collect(t, ans, system, -1, arr);
+	collect(t, &ans, system, -1, arr);
 	*out = cJSON_DetachItemFromArray(arr, 0);
 	cJSON_Delete(arr);
-	cJSON_Delete(ans);
+	sv_tx_result_release(&ans);
 	return SV_OK;
 }
 
@@ -365,19 +288,19 @@ static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_r
 {
 	struct table *t = sv_xcalloc(1, sizeof(*t));
 	const struct sv_codesystem *vars = sv_snapshot_codesystem(snap, SV_IPLOS_VARIABLES, NULL), *scs;
-	char *icf_map = join(base, "/ConceptMap/iplos-icf"), *fs_map = join(base, "/ConceptMap/iplos-fsiii");
-	char *q_map = join(base, "/ConceptMap/iplos-score-icf-qualifier");
-	cJSON *ans = NULL;
+	char *icf_map = sv_iplos_url(base, "/ConceptMap/iplos-icf"), *fs_map = sv_iplos_url(base, "/ConceptMap/iplos-fsiii");
+	char *q_map = sv_iplos_url(base, "/ConceptMap/iplos-score-icf-qualifier");
+	struct sv_tx_result ans = {0};
 	enum sv_err rc = SV_ENOTFOUND;
 
 	/* The table borrows strings from the snapshot; the snapshot owns the table. */
 	t->snap = snap;
 	t->relations = rel;
 	t->base = sv_xstrdup(base);
-	t->score_system = join(base, "/CodeSystem/iplos-score");
-	t->freq_prop = join(base, "/OperationDefinition/assess#frequency");
-	t->min_prop = join(base, "/OperationDefinition/assess#minutes-per-visit");
-	t->minutes_ext = join(base, "/StructureDefinition/estimated-minutes-per-week");
+	t->score_system = sv_iplos_url(base, "/CodeSystem/iplos-score");
+	t->freq_prop = sv_iplos_url(base, "/OperationDefinition/assess#frequency");
+	t->min_prop = sv_iplos_url(base, "/OperationDefinition/assess#minutes-per-visit");
+	t->minutes_ext = sv_iplos_url(base, "/StructureDefinition/estimated-minutes-per-week");
 	sv_strmap_init(&t->by_code, 64);
 	if (!vars) {
 		sv_fail(err, SV_ENOTFOUND, "the IPLOS variable code system %s is not loaded", SV_IPLOS_VARIABLES);
@@ -411,13 +334,12 @@ static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_r
 		v->fsiii = cJSON_CreateArray();
 		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, icf_map, NULL, NULL, &ans, err)) != SV_OK)
 			goto out;
-		collect(t, ans, ICF, -1, v->icf);
-		cJSON_Delete(ans);
+		collect(t, &ans, ICF, -1, v->icf);
+		sv_tx_result_release(&ans);
 		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, fs_map, NULL, NULL, &ans, err)) != SV_OK)
 			goto out;
-		collect(t, ans, FSIII, -1, v->fsiii);
-		cJSON_Delete(ans);
-		ans = NULL;
+		collect(t, &ans, FSIII, -1, v->fsiii);
+		sv_tx_result_release(&ans);
 		for (int s = 0; s < NSCORES; s++)
 			if ((rc = cell_build(t, v, s, err)) != SV_OK)
 				goto out;
@@ -426,7 +348,7 @@ static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_r
 	t = NULL;
 	rc = SV_OK;
 out:
-	cJSON_Delete(ans);
+	sv_tx_result_release(&ans);
 	if (t)
 		table_free(t);
 	free(icf_map);
@@ -1040,7 +962,7 @@ static cJSON *answer(const struct table *t, const struct input *in)
 enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
 			  cJSON **out, struct sv_error *err)
 {
-	const char *base = opts && opts->canonical_base ? opts->canonical_base : "https://fhir.samsvar.no";
+	const char *base = opts && opts->canonical_base ? opts->canonical_base : SV_IPLOS_BASE;
 	const char *rt = sv_jstr(input, "resourceType");
 	const char *rel_param = NULL, *bar;
 	char url[URL_MAX];

@@ -2,7 +2,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
-#include "samsvar/translate.h"
+#include "samsvar/cmindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,6 +12,7 @@
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/cmindex.h"
 #include "samsvar/translate.h"
 
 #define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"

@@ -15,6 +15,7 @@
 #include "samsvar/strmap.h"
 
 struct sv_store;
+struct sv_cmindex;
 
 struct sv_concept {
 	const char *code;
@@ -42,7 +43,7 @@ struct sv_resource {
 	const char *url, *version, *name, *title, *status, *id;
 	cJSON *resource;          /* owned */
 	int is_latest;
-	void *index;              /* ConceptMap: struct sv_cmindex (translate.h), freed with it */
+	struct sv_cmindex *index; /* ConceptMap: its lookup index (cmindex.h), freed with it */
 };
 
 struct sv_snapshot {
