@@ -6,6 +6,7 @@
  * IPLOS 15 with b1528 exists only to give one target two sources; it is not map content. */
 #include "support/fixtures.h"
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "samsvar/error.h"
@@ -653,6 +654,43 @@ Test(translate, bad_input, .init = setup, .fini = teardown)
 	p = code_params(IPLOS, "7");
 	sv_params_add(p, "conceptMapVersion", "String", "1");
 	fails(p, SV_EINVAL, 400, "conceptMapVersion");
+}
+
+/* 20,000 maps sent as tx-resource (one given twice: the later one counts) build one overlay; the
+ * pinned one answers. The overlay is built by hash, so this stays linear; the result is asserted. */
+Test(translate, overlay_of_many_tx_resources, .init = setup, .fini = teardown)
+{
+	cJSON *p = code_params("http://test/many/src", "a"), *out;
+	char buf[400];
+	const cJSON *m;
+
+	for (int i = 0; i < 20000; i++) {
+		snprintf(buf, sizeof(buf), "{\"resourceType\":\"ConceptMap\",\"url\":\"http://test/many/m%d\","
+			 "\"version\":\"1\",\"group\":[{\"source\":\"http://test/many/src\",\"target\":"
+			 "\"http://test/many/tgt\",\"element\":[{\"code\":\"a\",\"target\":[{\"code\":\"t%d\","
+			 "\"equivalence\":\"equivalent\"}]}]}]}", i, i);
+		sv_params_add_value(p, "tx-resource", "resource", cJSON_Parse(buf));
+	}
+	snprintf(buf, sizeof(buf), "{\"resourceType\":\"ConceptMap\",\"url\":\"http://test/many/m7\","
+		 "\"version\":\"1\",\"group\":[{\"source\":\"http://test/many/src\",\"target\":"
+		 "\"http://test/many/tgt\",\"element\":[{\"code\":\"a\",\"target\":[{\"code\":\"again\","
+		 "\"equivalence\":\"wider\"}]}]}]}");
+	sv_params_add_value(p, "tx-resource", "resource", cJSON_Parse(buf));
+	sv_params_add(p, "url", "Uri", "http://test/many/m19999");
+	out = ok(cJSON_Duplicate(p, 1), 4);
+	cr_assert(result_of(out));
+	cr_assert_eq(count_matches(out), 1);
+	cr_assert_not_null(find_match(out, "t19999", 0));
+	cJSON_Delete(out);
+
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "parameter"), 20003), "valueUri",
+				  cJSON_CreateString("http://test/many/m7"));
+	out = ok(p, 4);
+	m = find_match(out, "again", 0);
+	cr_assert_not_null(m, "the later tx-resource replaces the earlier one");
+	cr_assert_str_eq(sv_params_string(m, "equivalence"), "wider");
+	cr_assert_eq(count_matches(out), 1);
+	cJSON_Delete(out);
 }
 
 Test(translate, index_rejects_malformed_map)
