@@ -470,31 +470,141 @@ static enum sv_err add_item(const struct table *t, struct input *in, const char 
 	return SV_OK;
 }
 
-/* A whole number from valueInteger, or the code of a coding in the score system; -1 otherwise. */
-static long score_of(const struct table *t, const cJSON *integer, const cJSON *coding)
+/* Writes the JSON number `d` as a client most likely wrote it: shortest round trip, exponent without
+ * '+' and leading zeros (1e308, not 1e+308). */
+static void number_text(double d, char *buf, size_t cap)
+{
+	char *e;
+
+	snprintf(buf, cap, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, cap, "%.17g", d);
+	if ((e = strchr(buf, 'e')) != NULL) {
+		char *digits;
+		if (e[1] == '+')
+			memmove(e + 1, e + 2, strlen(e + 2) + 1);
+		digits = e + 1 + (e[1] == '-');
+		while (digits[0] == '0' && digits[1])
+			memmove(digits, digits + 1, strlen(digits));
+	}
+}
+
+/* Returns how many value[x] members `o` (a parameter or an Observation) has; *v gets the first. A
+ * mistyped second value must not hide behind a good one. */
+static int values_of(const cJSON *o, const cJSON **v)
+{
+	const cJSON *c;
+	int n = 0;
+
+	*v = NULL;
+	cJSON_ArrayForEach(c, o)
+		if (c->string && strncmp(c->string, "value", 5) == 0 && !n++)
+			*v = c;
+	return n;
+}
+
+static int is_key(const cJSON *v, const char *key)
+{
+	return v && v->string && strcmp(v->string, key) == 0;
+}
+
+/* Reads a score given as valueInteger `v`: a whole number (checked against the IPLOS scores later);
+ * anything else is refused quoting the value as sent. */
+static enum sv_err score_integer(const cJSON *v, const char *where, long *score, struct sv_error *err)
+{
+	char num[40];
+
+	if (!cJSON_IsNumber(v))
+		return sv_fail_at(err, SV_EINVAL, where, "%s must be a valueInteger 1-5 or 9", where);
+	if (v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 1e6) {
+		*score = (long)v->valuedouble;
+		return SV_OK;
+	}
+	number_text(v->valuedouble, num, sizeof(num));
+	return sv_fail_at(err, SV_EINVAL, where, "%s: %s is not an IPLOS score (a whole number 1-5, or 9 for not "
+			  "relevant)", where, num);
+}
+
+/* The score of a coding in the score system ("1".."9"), or -1. */
+static long score_coding(const struct table *t, const cJSON *coding)
 {
 	const char *sys = sv_jstr(coding, "system"), *code = sv_jstr(coding, "code");
-	if (cJSON_IsNumber(integer))
-		return integer->valuedouble == floor(integer->valuedouble) && fabs(integer->valuedouble) < 1e6 ?
-			(long)integer->valuedouble : -1;
 	if (sys && code && strcmp(sys, t->score_system) == 0 && strlen(code) == 1 && code[0] >= '0' &&
 	    code[0] <= '9')
 		return code[0] - '0';
 	return -1;
 }
 
+/* Reads the parts of item `p` (exactly one variable valueCoding, one score valueInteger or valueCoding). */
+static enum sv_err read_item(const struct table *t, const cJSON *p, const char *where, struct input *in,
+			     struct sv_error *err)
+{
+	const cJSON *part, *var = NULL, *score = NULL, *vc, *sv;
+	char swhere[96];
+	long sc = -1;
+	enum sv_err rc;
+
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "part")))
+		return sv_fail_at(err, SV_EINVAL, where, "%s has no parts (variable, score)", where);
+	cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(p, "part")) {
+		const char *name = sv_jstr(part, "name");
+		const cJSON **slot = name && strcmp(name, "variable") == 0 ? &var :
+				     name && strcmp(name, "score") == 0 ? &score : NULL;
+		snprintf(swhere, sizeof(swhere), "%s.%s", where, name ? name : "part");
+		if (!slot)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s: unknown part '%s' (expected variable, score)",
+					  where, name ? name : "");
+		if (*slot)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s is given twice", swhere);
+		*slot = part;
+	}
+	snprintf(swhere, sizeof(swhere), "%s.variable", where);
+	if (!var)
+		return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no variable part", where);
+	if (values_of(var, &vc) != 1 || !is_key(vc, "valueCoding") || !cJSON_IsObject(vc) || !sv_jstr(vc, "code"))
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueCoding with a code", swhere);
+	if (!sv_jstr(vc, "system") || strcmp(sv_jstr(vc, "system"), SV_IPLOS_VARIABLES) != 0)
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s: system is %s, expected %s (IPLOS function "
+				  "variable)", swhere, sv_jstr(vc, "system") ? sv_jstr(vc, "system") : "missing",
+				  SV_IPLOS_VARIABLES);
+	snprintf(swhere, sizeof(swhere), "%s.score", where);
+	if (!score)
+		return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no score part", where);
+	if (values_of(score, &sv) != 1 || !(is_key(sv, "valueInteger") || is_key(sv, "valueCoding")))
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
+	if (is_key(sv, "valueInteger") && (rc = score_integer(sv, swhere, &sc, err)) != SV_OK)
+		return rc;
+	if (is_key(sv, "valueCoding") && (sc = score_coding(t, sv)) < 0)
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
+	return add_item(t, in, sv_jstr(vc, "code"), sc, where, swhere, err);
+}
+
+/* Returns the one value[x] of parameter `p` when its type is one of `types`, else NULL. */
+static const cJSON *typed_value(const cJSON *p, const char *const *types, size_t ntypes)
+{
+	const cJSON *v;
+
+	if (values_of(p, &v) != 1)
+		return NULL;
+	for (size_t i = 0; i < ntypes; i++)
+		if (is_key(v, types[i]))
+			return v;
+	return NULL;
+}
+
 static enum sv_err read_parameters(const struct table *t, const cJSON *params, struct input *in,
 				   struct sv_error *err)
 {
-	const cJSON *p;
+	static const char *const DATE[] = {"valueDate", "valueDateTime"};
+	static const char *const CANONICAL[] = {"valueCanonical", "valueUri", "valueUrl"};
+	static const char *const REFERENCE[] = {"valueReference"};
+	const cJSON *p, *v;
 	int idx = 0;
-	char where[64], swhere[80];
+	char where[64];
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
 		const char *name = sv_jstr(p, "name");
-		const cJSON *var, *score, *vc;
 		enum sv_err rc;
-		long sc;
 		if (!name)
 			return sv_fail(err, SV_EINVAL, "every parameter needs a name");
 		if (strcmp(name, "patient") == 0 || strcmp(name, "date") == 0 || strcmp(name, "relations") == 0)
@@ -503,43 +613,27 @@ static enum sv_err read_parameters(const struct table *t, const cJSON *params, s
 			return sv_fail_at(err, SV_EINVAL, name, "unknown parameter '%s' (expected item, patient, "
 					  "date, relations)", name);
 		snprintf(where, sizeof(where), "item[%d]", idx++);
-		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "part")))
-			return sv_fail_at(err, SV_EINVAL, where, "%s has no parts (variable, score)", where);
-		var = sv_params_get(p, "variable");
-		score = sv_params_get(p, "score");
-		snprintf(swhere, sizeof(swhere), "%s.variable", where);
-		if (!var)
-			return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no variable part", where);
-		vc = cJSON_GetObjectItemCaseSensitive(var, "valueCoding");
-		if (!cJSON_IsObject(vc) || !sv_jstr(vc, "code"))
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueCoding with a code", swhere);
-		if (!sv_jstr(vc, "system") || strcmp(sv_jstr(vc, "system"), SV_IPLOS_VARIABLES) != 0)
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s: system is %s, expected %s (IPLOS function "
-					  "variable)", swhere, sv_jstr(vc, "system") ? sv_jstr(vc, "system") : "missing",
-					  SV_IPLOS_VARIABLES);
-		snprintf(swhere, sizeof(swhere), "%s.score", where);
-		if (!score)
-			return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no score part", where);
-		sc = score_of(t, cJSON_GetObjectItemCaseSensitive(score, "valueInteger"),
-			      cJSON_GetObjectItemCaseSensitive(score, "valueCoding"));
-		if (sc < 0 && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(score, "valueInteger")))
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
-		if ((rc = add_item(t, in, sv_jstr(vc, "code"), sc, where, swhere, err)) != SV_OK)
+		if ((rc = read_item(t, p, where, in, err)) != SV_OK)
 			return rc;
 	}
 	if ((p = sv_params_get(params, "patient")) != NULL) {
-		in->patient = cJSON_GetObjectItemCaseSensitive(p, "valueReference");
+		in->patient = typed_value(p, REFERENCE, 1);
 		if (!cJSON_IsObject(in->patient))
 			return sv_fail_at(err, SV_EINVAL, "patient", "patient must be a valueReference");
 	}
 	if ((p = sv_params_get(params, "date")) != NULL) {
-		in->date = sv_param_text(p);
+		v = typed_value(p, DATE, 2);
+		in->date = cJSON_IsString(v) ? v->valuestring : NULL;
 		if (!in->date || !date_ok(in->date))
 			return sv_fail_at(err, SV_EINVAL, "date", "date must be a valueDate (YYYY-MM-DD)");
 	}
-	in->relations = sv_params_string(params, "relations");
-	if (sv_params_get(params, "relations") && !in->relations)
-		return sv_fail_at(err, SV_EINVAL, "relations", "relations must be a canonical url[|version]");
+	if ((p = sv_params_get(params, "relations")) != NULL) {
+		v = typed_value(p, CANONICAL, 3);
+		in->relations = cJSON_IsString(v) ? v->valuestring : NULL;
+		if (!in->relations)
+			return sv_fail_at(err, SV_EINVAL, "relations", "relations must be a valueCanonical "
+					  "url[|version]");
+	}
 	return SV_OK;
 }
 
@@ -555,7 +649,7 @@ static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struc
 	char where[64], swhere[96];
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(bundle, "entry")) {
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource"), *c, *var = NULL, *subj, *eff;
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource"), *c, *var = NULL, *subj, *eff, *v;
 		const char *rt = sv_jstr(r, "resourceType");
 		enum sv_err rc;
 		long sc;
@@ -565,24 +659,32 @@ static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struc
 					  "variable and score", where, rt ? rt : "missing resource");
 		snprintf(swhere, sizeof(swhere), "%s.code", where);
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "code"),
-								       "coding"))
-			if (sv_jstr(c, "system") && strcmp(sv_jstr(c, "system"), SV_IPLOS_VARIABLES) == 0 &&
-			    sv_jstr(c, "code"))
-				var = c;
+								       "coding")) {
+			if (!sv_jstr(c, "system") || strcmp(sv_jstr(c, "system"), SV_IPLOS_VARIABLES) != 0 ||
+			    !sv_jstr(c, "code"))
+				continue;
+			if (var)
+				return sv_fail_at(err, SV_EINVAL, swhere, "%s has two codings in %s (%s and %s): an "
+						  "Observation scores one IPLOS variable", swhere, SV_IPLOS_VARIABLES,
+						  sv_jstr(var, "code"), sv_jstr(c, "code"));
+			var = c;
+		}
 		if (!var)
 			return sv_fail_at(err, SV_EINVAL, swhere, "%s has no coding in %s: the Observation is not an "
 					  "IPLOS function variable", swhere, SV_IPLOS_VARIABLES);
 		snprintf(swhere, sizeof(swhere), "%s.value", where);
-		sc = score_of(t, cJSON_GetObjectItemCaseSensitive(r, "valueInteger"), NULL);
-		if (sc < 0 && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "valueInteger"))) {
-			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
-						      cJSON_GetObjectItemCaseSensitive(r, "valueCodeableConcept"), "coding"))
-				if (sc < 0)
-					sc = score_of(t, NULL, c);
-			if (sc < 0)
-				return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
-						  "valueCodeableConcept in %s", swhere, t->score_system);
-		}
+		sc = -1;
+		if (values_of(r, &v) != 1 || !(is_key(v, "valueInteger") || is_key(v, "valueCodeableConcept")))
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
+					  "valueCodeableConcept in %s", swhere, t->score_system);
+		if (is_key(v, "valueInteger") && (rc = score_integer(v, swhere, &sc, err)) != SV_OK)
+			return rc;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "coding"))
+			if (sc < 0 && is_key(v, "valueCodeableConcept"))
+				sc = score_coding(t, c);
+		if (sc < 0)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
+					  "valueCodeableConcept in %s", swhere, t->score_system);
 		if ((rc = add_item(t, in, sv_jstr(var, "code"), sc, where, swhere, err)) != SV_OK)
 			return rc;
 		subj = cJSON_GetObjectItemCaseSensitive(r, "subject");

@@ -437,6 +437,7 @@ static enum MHD_Result respond(struct sv_http *h, struct MHD_Connection *con, st
 	} else {
 		req.params = c->query;
 	}
+	req.query = c->query;
 
 	req.snap = sv_registry_acquire(h->reg);
 	if (h->cfg->response_cache_bytes && cache_key(&req, c, out_fmt, key, sizeof(key)) &&

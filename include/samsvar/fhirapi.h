@@ -16,6 +16,8 @@ struct sv_request {
 	const char *id;               /* instance id in the path, or NULL */
 	const char *operation;        /* operation name without '$', or NULL */
 	cJSON *params;                /* Parameters: the POST body or the query string (valueString) */
+	const cJSON *query;           /* the query string as Parameters (valueString), also for a POST; NULL
+				       * when the caller has none (then a non-body req->params is the query) */
 	const cJSON *body;            /* the POST body as sent (for non-Parameters bodies), or NULL */
 	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
 	const struct sv_config *cfg;
