@@ -1,6 +1,7 @@
 /* assess.c — the $assess engine: IPLOS assessment in, coded Observations, Conditions and a proposed
  * CarePlan out (see assess.h for the decisions). */
 #include "samsvar/assess.h"
+#include "samsvar/assess_table.h"
 #include "samsvar/iplos.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
@@ -18,385 +19,18 @@
 
 #define NSCORES SV_IPLOS_NSCORES
 #define SCORES sv_iplos_scores
-#define SI_PROBLEM_FIRST SV_IPLOS_PROBLEM_FIRST
-#define SI_PROBLEM_LAST SV_IPLOS_PROBLEM_LAST
 
-#define ICF "http://hl7.org/fhir/sid/icf"
-#define SCT "http://snomed.info/sct"
-#define FSIII "urn:oid:1.2.208.176.2.21"
-#define V9151 "urn:oid:2.16.578.1.12.4.1.1.9151"
 #define UCUM "http://unitsofmeasure.org"
 #define HL7CS "http://terminology.hl7.org/CodeSystem/"
 #define VISION "13"
 #define HEARING "14"
-#define MAX_ACTS 16          /* relations kept per (variable, score) */
 #define MAX_ITEMS 64         /* items read before giving up (20 variables exist; more means duplicates) */
-#define CACHE_SLOTS 4
 #define URL_MAX 512
-
-/* ---- the precomputed table: every code of every (variable, score) ---- */
-
-struct act {
-	cJSON *code;             /* CodeableConcept: 9151 + SNOMED CT procedure + FSIII indsats */
-	char *key;               /* identity for merging: codes and timing */
-	char *comment;           /* the relation's source / rationale */
-	int freq;                /* visits per period; 0 = not given */
-	const char *unit;        /* "d", "wk" or "mo"; NULL when freq is not given */
-	int minutes;             /* per visit; 0 = not given */
-};
-
-struct cell {
-	cJSON *findings;         /* SNOMED CT codings that hold for this score */
-	struct act *acts;
-	int nacts;
-};
-
-struct var {
-	const char *code, *display;  /* borrowed from the snapshot the table references */
-	cJSON *coding, *icf, *observable, *fsiii;
-	struct cell cells[NSCORES];
-};
-
-struct table {
-	const struct sv_snapshot *snap; /* the snapshot that owns this table (sv_snapshot_memo) */
-	const struct sv_resource *relations;
-	char *base;
-	char *score_system, *freq_prop, *min_prop, *minutes_ext;
-	struct var *vars;
-	uint32_t nvars;
-	struct sv_strmap by_code;    /* variable code -> index */
-	cJSON *score[NSCORES], *qualifier[NSCORES], *severity[NSCORES];
-	const char *anchor[NSCORES]; /* vision anchors, borrowed from the score CodeSystem */
-};
-
-static void act_release(struct act *a)
-{
-	cJSON_Delete(a->code);
-	free(a->key);
-	free(a->comment);
-}
-
-static void table_free(struct table *t)
-{
-	for (uint32_t i = 0; t->vars && i < t->nvars; i++) {
-		struct var *v = &t->vars[i];
-		cJSON_Delete(v->coding);
-		cJSON_Delete(v->icf);
-		cJSON_Delete(v->observable);
-		cJSON_Delete(v->fsiii);
-		for (int s = 0; s < NSCORES; s++) {
-			cJSON_Delete(v->cells[s].findings);
-			for (int a = 0; a < v->cells[s].nacts; a++)
-				act_release(&v->cells[s].acts[a]);
-			free(v->cells[s].acts);
-		}
-	}
-	for (int s = 0; s < NSCORES; s++) {
-		cJSON_Delete(t->score[s]);
-		cJSON_Delete(t->qualifier[s]);
-		cJSON_Delete(t->severity[s]);
-	}
-	free(t->vars);
-	sv_strmap_release(&t->by_code);
-	free(t->base);
-	free(t->score_system);
-	free(t->freq_prop);
-	free(t->min_prop);
-	free(t->minutes_ext);
-	free(t);
-}
-
-/* Translates system|code with map url (+version), with the score as dependency when not NULL; a map
- * named without version that is not loaded answers nothing (it is optional content). */
-static enum sv_err ask(const struct table *t, const char *system, const char *code, const char *url,
-		       const char *version, const char *score, struct sv_tx_result *answer, struct sv_error *err)
-{
-	struct sv_iplos_query q = {.system = system, .code = code, .map_url = url, .map_version = version,
-				   .score_system = score ? t->score_system : NULL, .score = score};
-	return sv_iplos_ask(t->snap, &q, answer, err);
-}
-
-static const char *display_of(const struct table *t, const char *system, const char *code)
-{
-	const struct sv_codesystem *cs = sv_snapshot_codesystem(t->snap, system, NULL);
-	const struct sv_concept *c = cs ? sv_codesystem_concept(cs, code) : NULL;
-	return c ? c->display : NULL;
-}
-
-/* A fresh Coding {system, code, display} (no version: the codes are stable across the versions held). */
-static cJSON *coding_new(const struct table *t, const char *sys, const char *code, const char *display)
-{
-	if (!display && sys && code)
-		display = display_of(t, sys, code);
-	return sv_coding_new(sys, NULL, code, display);
-}
-
-static int real_match(const struct sv_tx_match *m)
-{
-	return m->code && sv_relation_is_match(m->relation);
-}
-
-/* Appends a copy of every real match's coding in `system` (any when NULL) to `arr`, skipping codes that
- * are there already; with `deps` >= 0 only matches with (1) or without (0) a dependsOn. */
-static void collect(const struct table *t, const struct sv_tx_result *answer, const char *system, int deps,
-		    cJSON *arr)
-{
-	const cJSON *have;
-
-	for (size_t i = 0; i < answer->nmatches; i++) {
-		const struct sv_tx_match *m = &answer->matches[i];
-		int dup = 0;
-		if (!real_match(m))
-			continue;
-		if (system && (!m->system || strcmp(m->system, system) != 0))
-			continue;
-		if (deps >= 0 && (m->ndepends > 0) != deps)
-			continue;
-		cJSON_ArrayForEach(have, arr)
-			dup |= strcmp(sv_jstr(have, "code"), m->code) == 0 &&
-			       strcmp(sv_jstr(have, "system"), m->system) == 0;
-		if (!dup)
-			cJSON_AddItemToArray(arr, coding_new(t, m->system, m->code, m->display));
-	}
-}
-
-/* Parses a relation frequency "N/d", "N/wk" or "N/mo" (1 <= N <= 99). */
-static int parse_freq(const char *s, int *n, const char **unit)
-{
-	static const char *const UNITS[] = {"d", "wk", "mo"};
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || v < 1 || v > 99 || *end != '/')
-		return 0;
-	for (size_t i = 0; i < sizeof(UNITS) / sizeof(UNITS[0]); i++)
-		if (strcmp(end + 1, UNITS[i]) == 0) {
-			*n = (int)v;
-			*unit = UNITS[i];
-			return 1;
-		}
-	return 0;
-}
-
-/* Reads one relation (a match of the relations map) into `a`. */
-static enum sv_err act_read(const struct table *t, const struct sv_tx_match *m, struct act *a, struct sv_error *err)
-{
-	cJSON *codings;
-	char key[URL_MAX];
-	size_t k;
-
-	memset(a, 0, sizeof(*a));
-	a->code = cJSON_CreateObject();
-	codings = cJSON_AddArrayToObject(a->code, "coding");
-	cJSON_AddItemToArray(codings, coding_new(t, m->system, m->code, m->display));
-	k = (size_t)snprintf(key, sizeof(key), "%s|%s", m->system, m->code);
-	for (unsigned i = 0; i < m->nproducts; i++) {
-		const struct sv_cm_attr *p = &m->products[i];
-		const char *prop = p->attribute, *value = p->code;
-		if (!prop || !value)
-			continue;
-		if (strcmp(prop, t->freq_prop) == 0) {
-			if (!parse_freq(value, &a->freq, &a->unit))
-				return sv_fail_at(err, SV_EINVAL, "relations", "the relations map gives frequency \"%s\"; "
-						  "expected N/d, N/wk or N/mo", value);
-		} else if (strcmp(prop, t->min_prop) == 0) {
-			char *end;
-			long v = strtol(value, &end, 10);
-			if (end == value || *end || v < 1 || v > 24 * 60)
-				return sv_fail_at(err, SV_EINVAL, "relations", "the relations map gives minutes per "
-						  "visit \"%s\"; expected a whole number 1-1440", value);
-			a->minutes = (int)v;
-		} else if (p->system) {
-			cJSON_AddItemToArray(codings, coding_new(t, p->system, value, p->display));
-			if (k < sizeof(key))
-				k += (size_t)snprintf(key + k, sizeof(key) - k, ";%s|%s", p->system, value);
-		}
-	}
-	if (m->display) {
-		/* "Helsetjenester i hjemmet: Provision of monitored dosage system (procedure)" */
-		const cJSON *proc = cJSON_GetArrayItem(codings, 1);
-		char text[512];
-		if (sv_jstr(proc, "display"))
-			snprintf(text, sizeof(text), "%s: %s", m->display, sv_jstr(proc, "display"));
-		else
-			snprintf(text, sizeof(text), "%s", m->display);
-		cJSON_AddStringToObject(a->code, "text", text);
-	}
-	if (k < sizeof(key))
-		snprintf(key + k, sizeof(key) - k, "#%d/%s#%d", a->freq, a->unit ? a->unit : "", a->minutes);
-	a->key = sv_xstrdup(key);
-	a->comment = m->comment ? sv_xstrdup(m->comment) : NULL;
-	return SV_OK;
-}
-
-static enum sv_err cell_build(struct table *t, struct var *v, int si, struct sv_error *err)
-{
-	struct cell *c = &v->cells[si];
-	struct sv_tx_result ans;
-	char *sct_map = sv_iplos_url(t->base, "/ConceptMap/iplos-snomed");
-	enum sv_err rc;
-
-	c->findings = cJSON_CreateArray();
-	rc = ask(t, SV_IPLOS_VARIABLES, v->code, sct_map, NULL, SCORES[si], &ans, err);
-	free(sct_map);
-	if (rc != SV_OK)
-		return rc;
-	collect(t, &ans, SCT, 1, c->findings);
-	if (!v->observable) {
-		v->observable = cJSON_CreateArray();
-		collect(t, &ans, SCT, 0, v->observable);
-	}
-	sv_tx_result_release(&ans);
-	if (si < SI_PROBLEM_FIRST || si > SI_PROBLEM_LAST)
-		return SV_OK;
-	rc = ask(t, SV_IPLOS_VARIABLES, v->code, t->relations->url, t->relations->version, SCORES[si], &ans, err);
-	if (rc != SV_OK)
-		return rc;
-	c->acts = sv_xcalloc(MAX_ACTS, sizeof(*c->acts));
-	for (size_t i = 0; i < ans.nmatches && c->nacts < MAX_ACTS; i++) {
-		if (!real_match(&ans.matches[i]))
-			continue;
-		rc = act_read(t, &ans.matches[i], &c->acts[c->nacts++], err);
-		if (rc != SV_OK)
-			break;
-	}
-	sv_tx_result_release(&ans);
-	return rc;
-}
-
-/* The first coding (in `system`, any when NULL) that map `url` gives for a score, or NULL: the score is
- * one point on a scale, so one target is read (the qualifier, the FSIII scale step). */
-static enum sv_err first_coding(const struct table *t, const char *score, const char *url, const char *system,
-				cJSON **out, struct sv_error *err)
-{
-	struct sv_tx_result ans;
-	cJSON *arr;
-	enum sv_err rc = ask(t, t->score_system, score, url, NULL, NULL, &ans, err);
-
-	if (rc != SV_OK)
-		return rc;
-	arr = cJSON_CreateArray();
-	collect(t, &ans, system, -1, arr);
-	*out = cJSON_DetachItemFromArray(arr, 0);
-	cJSON_Delete(arr);
-	sv_tx_result_release(&ans);
-	return SV_OK;
-}
-
-static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_resource *rel, const char *base,
-			       struct table **out, struct sv_error *err)
-{
-	struct table *t = sv_xcalloc(1, sizeof(*t));
-	const struct sv_codesystem *vars = sv_snapshot_codesystem(snap, SV_IPLOS_VARIABLES, NULL), *scs;
-	char *icf_map = sv_iplos_url(base, "/ConceptMap/iplos-icf"), *fs_map = sv_iplos_url(base, "/ConceptMap/iplos-fsiii");
-	char *q_map = sv_iplos_url(base, "/ConceptMap/iplos-score-icf-qualifier");
-	struct sv_tx_result ans = {0};
-	enum sv_err rc = SV_ENOTFOUND;
-
-	/* The table borrows strings from the snapshot; the snapshot owns the table. */
-	t->snap = snap;
-	t->relations = rel;
-	t->base = sv_xstrdup(base);
-	t->score_system = sv_iplos_url(base, "/CodeSystem/iplos-score");
-	t->freq_prop = sv_iplos_url(base, "/OperationDefinition/assess#frequency");
-	t->min_prop = sv_iplos_url(base, "/OperationDefinition/assess#minutes-per-visit");
-	t->minutes_ext = sv_iplos_url(base, "/StructureDefinition/estimated-minutes-per-week");
-	sv_strmap_init(&t->by_code, 64);
-	if (!vars) {
-		sv_fail(err, SV_ENOTFOUND, "the IPLOS variable code system %s is not loaded", SV_IPLOS_VARIABLES);
-		goto out;
-	}
-	if (!(scs = sv_snapshot_codesystem(snap, t->score_system, NULL))) {
-		sv_fail(err, SV_ENOTFOUND, "the IPLOS score code system %s is not loaded", t->score_system);
-		goto out;
-	}
-	for (int s = 0; s < NSCORES; s++) {
-		const struct sv_concept *c = sv_codesystem_concept(scs, SCORES[s]);
-		const cJSON *p;
-		t->score[s] = sv_coding_new(t->score_system, NULL, SCORES[s], c ? c->display : NULL);
-		const cJSON *props = c ? cJSON_GetObjectItemCaseSensitive(c->json, "property") : NULL;
-		cJSON_ArrayForEach(p, props)
-			if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), "vision-anchor") == 0)
-				t->anchor[s] = sv_jstr(p, "valueString");
-		if ((rc = first_coding(t, SCORES[s], q_map, NULL, &t->qualifier[s], err)) != SV_OK ||
-		    (rc = first_coding(t, SCORES[s], fs_map, FSIII, &t->severity[s], err)) != SV_OK)
-			goto out;
-	}
-	t->nvars = vars->nconcepts;
-	t->vars = sv_xcalloc((size_t)t->nvars + 1, sizeof(*t->vars));
-	for (uint32_t i = 0; i < t->nvars; i++) {
-		struct var *v = &t->vars[i];
-		v->code = vars->concepts[i].code;
-		v->display = vars->concepts[i].display;
-		v->coding = sv_coding_new(SV_IPLOS_VARIABLES, NULL, v->code, v->display);
-		sv_strmap_put(&t->by_code, v->code, i);
-		v->icf = cJSON_CreateArray();
-		v->fsiii = cJSON_CreateArray();
-		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, icf_map, NULL, NULL, &ans, err)) != SV_OK)
-			goto out;
-		collect(t, &ans, ICF, -1, v->icf);
-		sv_tx_result_release(&ans);
-		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, fs_map, NULL, NULL, &ans, err)) != SV_OK)
-			goto out;
-		collect(t, &ans, FSIII, -1, v->fsiii);
-		sv_tx_result_release(&ans);
-		for (int s = 0; s < NSCORES; s++)
-			if ((rc = cell_build(t, v, s, err)) != SV_OK)
-				goto out;
-	}
-	*out = t;
-	t = NULL;
-	rc = SV_OK;
-out:
-	sv_tx_result_release(&ans);
-	if (t)
-		table_free(t);
-	free(icf_map);
-	free(fs_map);
-	free(q_map);
-	return rc;
-}
-
-/* ---- the tables, kept by each snapshot for each relations map (sv_snapshot_memo) ---- */
-
-struct table_args {
-	const struct sv_resource *rel;
-	const char *base;
-};
-
-static enum sv_err table_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
-{
-	const struct table_args *a = arg;
-	struct table *t = NULL;
-	enum sv_err rc = table_build(snap, a->rel, a->base, &t, err);
-	*value = t;
-	return rc;
-}
-
-static void table_drop(void *t)
-{
-	table_free(t);
-}
-
-/* Returns the snapshot's table for (rel, base), built on first use; the snapshot owns it. */
-static enum sv_err table_get(const struct sv_snapshot *snap, const struct sv_resource *rel, const char *base,
-			     struct table **out, struct sv_error *err)
-{
-	struct table_args a = {rel, base};
-	char key[1200];
-	void *v = NULL;
-	enum sv_err rc;
-
-	snprintf(key, sizeof(key), "assess|%s|%s|%s", rel->url, rel->version, base);
-	rc = sv_snapshot_memo(snap, key, table_make, table_drop, &a, &v, err);
-	*out = v;
-	return rc;
-}
 
 /* ---- reading the assessment ---- */
 
 struct item {
-	const struct var *v;
+	const struct sv_assess_var *v;
 	int si;                  /* index into SCORES */
 };
 
@@ -446,7 +80,7 @@ static int date_ok(const char *s)
 	return 0;
 }
 
-static enum sv_err add_item(const struct table *t, struct input *in, const char *code, long score,
+static enum sv_err add_item(const struct sv_assess_table *t, struct input *in, const char *code, long score,
 			    const char *where, const char *score_where, struct sv_error *err)
 {
 	uint32_t vi;
@@ -526,7 +160,7 @@ static enum sv_err score_integer(const cJSON *v, const char *where, long *score,
 }
 
 /* The score of a coding in the score system ("1".."9"), or -1. */
-static long score_coding(const struct table *t, const cJSON *coding)
+static long score_coding(const struct sv_assess_table *t, const cJSON *coding)
 {
 	const char *sys = sv_jstr(coding, "system"), *code = sv_jstr(coding, "code");
 	if (sys && code && strcmp(sys, t->score_system) == 0 && strlen(code) == 1 && code[0] >= '0' &&
@@ -536,7 +170,7 @@ static long score_coding(const struct table *t, const cJSON *coding)
 }
 
 /* Reads the parts of item `p` (exactly one variable valueCoding, one score valueInteger or valueCoding). */
-static enum sv_err read_item(const struct table *t, const cJSON *p, const char *where, struct input *in,
+static enum sv_err read_item(const struct sv_assess_table *t, const cJSON *p, const char *where, struct input *in,
 			     struct sv_error *err)
 {
 	const cJSON *part, *var = NULL, *score = NULL, *vc, *sv;
@@ -592,7 +226,7 @@ static const cJSON *typed_value(const cJSON *p, const char *const *types, size_t
 	return NULL;
 }
 
-static enum sv_err read_parameters(const struct table *t, const cJSON *params, struct input *in,
+static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON *params, struct input *in,
 				   struct sv_error *err)
 {
 	static const char *const DATE[] = {"valueDate", "valueDateTime"};
@@ -642,7 +276,7 @@ static int same_json(const cJSON *a, const cJSON *b)
 	return cJSON_Compare(a, b, 1);
 }
 
-static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struct input *in, struct sv_error *err)
+static enum sv_err read_bundle(const struct sv_assess_table *t, const cJSON *bundle, struct input *in, struct sv_error *err)
 {
 	const cJSON *e;
 	int idx = 0;
@@ -708,7 +342,7 @@ static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struc
 /* ---- writing the answer ---- */
 
 struct out_act {
-	const struct act *a;
+	const struct sv_assess_act *a;
 	cJSON *reasons;          /* reasonReference array, owned until moved into the CarePlan */
 };
 
@@ -789,7 +423,7 @@ static void add_entry(cJSON *entries, const char *urn, cJSON *res)
 }
 
 /* "3 Medium need for assistance (ICF d510.2, d520.2)", with the vision anchor for variable 13. */
-static void score_text(const struct table *t, const struct item *it, char *buf, size_t cap)
+static void score_text(const struct sv_assess_table *t, const struct item *it, char *buf, size_t cap)
 {
 	const char *disp = sv_jstr(t->score[it->si], "display"), *q = sv_jstr(t->qualifier[it->si], "code");
 	const cJSON *c;
@@ -815,7 +449,7 @@ static void score_text(const struct table *t, const struct item *it, char *buf, 
 		snprintf(buf + n, cap - n, ")");
 }
 
-static cJSON *observation(const struct table *t, const struct input *in, const struct item *it)
+static cJSON *observation(const struct sv_assess_table *t, const struct input *in, const struct item *it)
 {
 	cJSON *o = cJSON_CreateObject(), *code, *codings, *value, *vcodings;
 	char text[512];
@@ -843,9 +477,9 @@ static cJSON *observation(const struct table *t, const struct input *in, const s
 	return o;
 }
 
-static cJSON *condition(const struct table *t, const struct input *in, const struct item *it, const char *obs_urn)
+static cJSON *condition(const struct sv_assess_table *t, const struct input *in, const struct item *it, const char *obs_urn)
 {
-	const struct cell *c = &it->v->cells[it->si];
+	const struct sv_assess_cell *c = &it->v->cells[it->si];
 	cJSON *r = cJSON_CreateObject(), *code, *codings, *ev;
 	char text[512];
 
@@ -879,7 +513,7 @@ static cJSON *condition(const struct table *t, const struct input *in, const str
 	return r;
 }
 
-static double per_week(const struct act *a)
+static double per_week(const struct sv_assess_act *a)
 {
 	double f = a->freq;
 	if (strcmp(a->unit, "d") == 0)
@@ -891,7 +525,7 @@ static double per_week(const struct act *a)
 
 static cJSON *activity(const struct out_act *oa)
 {
-	const struct act *a = oa->a;
+	const struct sv_assess_act *a = oa->a;
 	cJSON *act = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(act, "detail");
 
 	cJSON_AddItemToObject(d, "code", share(a->code));
@@ -919,7 +553,7 @@ static void add_note(cJSON *notes, const char *text)
 	cJSON_AddItemToArray(notes, n);
 }
 
-static cJSON *careplan(const struct table *t, const struct input *in, struct out_act *acts, int nacts,
+static cJSON *careplan(const struct sv_assess_table *t, const struct input *in, struct out_act *acts, int nacts,
 		       cJSON *addresses, cJSON *support)
 {
 	cJSON *cp = cJSON_CreateObject(), *arr, *notes, *ext, *q;
@@ -984,7 +618,7 @@ static cJSON *careplan(const struct table *t, const struct input *in, struct out
 	return cp;
 }
 
-static cJSON *missing_outcome(const struct table *t, const struct input *in)
+static cJSON *missing_outcome(const struct sv_assess_table *t, const struct input *in)
 {
 	cJSON *oo = NULL, *issues = NULL;
 	char text[256];
@@ -1011,13 +645,13 @@ static cJSON *missing_outcome(const struct table *t, const struct input *in)
 	return oo;
 }
 
-static cJSON *answer(const struct table *t, const struct input *in)
+static cJSON *answer(const struct sv_assess_table *t, const struct input *in)
 {
 	cJSON *b = cJSON_CreateObject(), *entries, *addresses = cJSON_CreateArray(), *support = cJSON_CreateArray();
 	cJSON *oo;
 	unsigned char rnd[16 * (2 * MAX_ITEMS + 2)];
 	char obs[MAX_ITEMS][48], urn[48], ts[32];
-	struct out_act acts[MAX_ITEMS * MAX_ACTS];
+	struct out_act acts[MAX_ITEMS * SV_ASSESS_MAX_ACTS];
 	int nacts = 0, nrnd = 0;
 
 	random_bytes(rnd, sizeof(rnd));
@@ -1033,8 +667,8 @@ static cJSON *answer(const struct table *t, const struct input *in)
 	}
 	for (int i = 0; i < in->n; i++) {
 		const struct item *it = &in->items[i];
-		const struct cell *c = &it->v->cells[it->si];
-		if (it->si < SI_PROBLEM_FIRST || it->si > SI_PROBLEM_LAST)
+		const struct sv_assess_cell *c = &it->v->cells[it->si];
+		if (it->si < SV_IPLOS_PROBLEM_FIRST || it->si > SV_IPLOS_PROBLEM_LAST)
 			continue;
 		uuid_urn(rnd + 16 * nrnd++, urn, sizeof(urn));
 		add_entry(entries, urn, condition(t, in, it, obs[i]));
@@ -1069,7 +703,7 @@ enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, co
 	const char *rel_param = NULL, *bar;
 	char url[URL_MAX];
 	const struct sv_resource *rel;
-	struct table *t = NULL;
+	struct sv_assess_table *t = NULL;
 	struct input in;
 	enum sv_err rc;
 	int is_params = rt && strcmp(rt, "Parameters") == 0;
@@ -1098,7 +732,7 @@ enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, co
 	if (!rel)
 		return sv_fail_at(err, SV_ENOTFOUND, "relations", "no relations map (ConceptMap) %s%s%s is held",
 				  url, bar ? " version " : "", bar ? bar + 1 : "");
-	if ((rc = table_get(snap, rel, base, &t, err)) != SV_OK)
+	if ((rc = sv_assess_table_get(snap, rel, base, &t, err)) != SV_OK)
 		return rc;
 	in.seen = sv_xcalloc((size_t)t->nvars + 1, 1);
 	rc = is_params ? read_parameters(t, input, &in, err) : read_bundle(t, input, &in, err);
