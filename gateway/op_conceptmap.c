@@ -298,72 +298,121 @@ static enum sv_err read_request(struct reading *r, const cJSON *params, struct s
 
 /* ---- the answer ---- */
 
-static char *canonical(const struct sv_resource *m)
+/* The answer is built with constant keys and, when they outlive it, borrowed strings: the snapshot does
+ * (the HTTP layer renders the answer before it lets the snapshot go), a request overlay does not. Half
+ * the cost of an uncached $translate was copying strings into the answer and freeing them again. */
+struct out {
+	int copy;               /* 1: strings may die before the answer does */
+};
+
+static cJSON *text_of(const struct out *o, const char *s)
 {
-	size_t n = strlen(m->url) + (m->version ? strlen(m->version) : 0) + 2;
-	char *s = sv_xmalloc(n);
-	if (m->version)
-		snprintf(s, n, "%s|%s", m->url, m->version);
-	else
-		snprintf(s, n, "%s", m->url);
-	return s;
+	return o->copy ? cJSON_CreateString(s) : cJSON_CreateStringReference(s);
+}
+
+/* Appends {"name": name} to `list` (an array) and returns it; `name` is a literal. */
+static cJSON *param(cJSON *list, const char *name)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddItemToObjectCS(p, "name", cJSON_CreateStringReference(name));
+	cJSON_AddItemToArray(list, p);
+	return p;
+}
+
+/* Appends {"name": name, "part": []} to `list` and returns the part array. */
+static cJSON *param_parts(cJSON *list, const char *name)
+{
+	cJSON *parts = cJSON_CreateArray();
+	cJSON_AddItemToObjectCS(param(list, name), "part", parts);
+	return parts;
+}
+
+/* Appends {"name": name, key: s}; `key` is a literal. */
+static void param_text(const struct out *o, cJSON *list, const char *name, const char *key, const char *s)
+{
+	cJSON_AddItemToObjectCS(param(list, name), key, text_of(o, s));
+}
+
+static void coding(const struct out *o, cJSON *list, const char *name, const char *system, const char *version,
+		   const char *code, const char *display)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	if (system)
+		cJSON_AddItemToObjectCS(c, "system", text_of(o, system));
+	if (version)
+		cJSON_AddItemToObjectCS(c, "version", text_of(o, version));
+	if (code)
+		cJSON_AddItemToObjectCS(c, "code", text_of(o, code));
+	if (display)
+		cJSON_AddItemToObjectCS(c, "display", text_of(o, display));
+	cJSON_AddItemToObjectCS(param(list, name), "valueCoding", c);
 }
 
 /* Adds a dependsOn or product of a map target as a part named `name`. */
-static void add_attr(cJSON *match, const char *name, const struct sv_cm_attr *a, int r5)
+static void add_attr(const struct out *o, cJSON *match, const char *name, const struct sv_cm_attr *a, int r5)
 {
-	cJSON *part = sv_params_add_part(match, name);
+	cJSON *parts = param_parts(match, name);
 
 	if (a->attribute)
-		sv_params_add(part, r5 ? "attribute" : "element", "Uri", a->attribute);
+		param_text(o, parts, r5 ? "attribute" : "element", "valueUri", a->attribute);
 	if (!a->code)
 		return;
 	if (r5 && a->r5_type)   /* an R5 map's own value[x] is passed on as it is */
-		sv_params_add_value(part, "value", a->r5_type, cJSON_Duplicate((const cJSON *)a->r5_value, 1));
+		cJSON_AddItemToObjectCS(param(parts, "value"), a->r5_type,
+					cJSON_Duplicate((const cJSON *)a->r5_value, 1));
 	else if (r5 && !a->system)
-		sv_params_add(part, "value", "String", a->code);
+		param_text(o, parts, "value", "valueString", a->code);
 	else
-		sv_params_add_value(part, r5 ? "value" : "concept", "valueCoding",
-				    sv_coding_new(a->system, NULL, a->code, a->display));
+		coding(o, parts, r5 ? "value" : "concept", a->system, NULL, a->code, a->display);
 }
 
-static void add_match(cJSON *out, const struct sv_tx_match *m, int r5)
+static void add_match(const struct out *o, cJSON *list, const struct sv_tx_match *m, int r5)
 {
-	cJSON *match = sv_params_add_part(out, "match");
+	cJSON *parts = param_parts(list, "match");
+	char buf[1024];
 
 	if (r5)
-		sv_params_add(match, "relationship", "Code", sv_relation_r5(m->relation));
+		param_text(o, parts, "relationship", "valueCode", sv_relation_r5(m->relation));
 	else
-		sv_params_add(match, "equivalence", "Code", m->equivalence);
+		param_text(o, parts, "equivalence", "valueCode", m->equivalence);
 	if (m->code)
-		sv_params_add_value(match, "concept", "valueCoding",
-				    sv_coding_new(m->system, m->version, m->code, m->display));
+		coding(o, parts, "concept", m->system, m->version, m->code, m->display);
 	for (unsigned i = 0; i < m->nproducts; i++)
-		add_attr(match, "product", &m->products[i], r5);
+		add_attr(o, parts, "product", &m->products[i], r5);
 	for (unsigned i = 0; i < m->ndepends; i++)
-		add_attr(match, "dependsOn", &m->depends_on[i], r5);
+		add_attr(o, parts, "dependsOn", &m->depends_on[i], r5);
 	for (int i = 0; i < m->npath; i++) {
-		char *c = canonical(m->path[i]);
+		const struct sv_resource *map = m->path[i];
+		snprintf(buf, sizeof(buf), "%s%s%s", map->url, map->version ? "|" : "", map->version ? map->version : "");
 		if (r5)
-			sv_params_add(match, "originMap", "Canonical", c);
+			cJSON_AddItemToObjectCS(param(parts, "originMap"), "valueCanonical", cJSON_CreateString(buf));
 		else if (i == 0)
-			sv_params_add(match, "source", "Uri", c);
+			cJSON_AddItemToObjectCS(param(parts, "source"), "valueUri", cJSON_CreateString(buf));
 		if (!r5 && m->npath > 1)
-			sv_params_add(match, "originMap", "Canonical", c);
-		free(c);
+			cJSON_AddItemToObjectCS(param(parts, "originMap"), "valueCanonical", cJSON_CreateString(buf));
 	}
+}
+
+/* The answer to `r`; `borrow` when every string of `r` outlives the answer. */
+static cJSON *answer(const struct sv_tx_result *r, int fhir_version, int borrow)
+{
+	const struct out o = {!borrow};
+	cJSON *out = cJSON_CreateObject(), *list = cJSON_CreateArray();
+
+	cJSON_AddItemToObjectCS(out, "resourceType", cJSON_CreateStringReference("Parameters"));
+	cJSON_AddItemToObjectCS(out, "parameter", list);
+	cJSON_AddItemToObjectCS(param(list, "result"), "valueBoolean", cJSON_CreateBool(r->result));
+	if (r->message[0])
+		cJSON_AddItemToObjectCS(param(list, "message"), "valueString", cJSON_CreateString(r->message));
+	for (size_t i = 0; i < r->nmatches; i++)
+		add_match(&o, list, &r->matches[i], fhir_version >= 5);
+	return out;
 }
 
 cJSON *sv_translate_answer(const struct sv_tx_result *r, int fhir_version)
 {
-	cJSON *out = sv_params_new();
-
-	sv_params_add_bool(out, "result", r->result);
-	if (r->message[0])
-		sv_params_add(out, "message", "String", r->message);
-	for (size_t i = 0; i < r->nmatches; i++)
-		add_match(out, &r->matches[i], fhir_version >= 5);
-	return out;
+	return answer(r, fhir_version, 0);
 }
 
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
@@ -380,7 +429,8 @@ enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 	r->req.map_id = req->id;
 	if ((rc = sv_translate(req->snap, &r->req, &res, &req->err)) != SV_OK)
 		goto out;
-	*out = sv_translate_answer(&res, req->fhir_version >= 5 || r->r5 ? 5 : 4);
+	/* Borrowed strings stay valid: req->snap is released after the answer is rendered. */
+	*out = answer(&res, req->fhir_version >= 5 || r->r5 ? 5 : 4, !r->overlay);
 	if (status)
 		*status = 200;
 out:
