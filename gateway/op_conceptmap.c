@@ -303,11 +303,24 @@ static enum sv_err read_request(struct reading *r, const cJSON *params, struct s
  * the cost of an uncached $translate was copying strings into the answer and freeing them again. */
 struct out {
 	int copy;               /* 1: strings may die before the answer does */
+	const struct sv_tx_request *req;   /* its codes come back in unmapped answers: always copied */
 };
+
+static int from_request(const struct out *o, const char *s)
+{
+	if (!o->req)
+		return 0;
+	if (s == o->req->code)
+		return 1;
+	for (int i = 0; i < o->req->ncodings; i++)
+		if (s == o->req->codings[i].code)
+			return 1;
+	return 0;
+}
 
 static cJSON *text_of(const struct out *o, const char *s)
 {
-	return o->copy ? cJSON_CreateString(s) : cJSON_CreateStringReference(s);
+	return o->copy || from_request(o, s) ? cJSON_CreateString(s) : cJSON_CreateStringReference(s);
 }
 
 /* Appends {"name": name} to `list` (an array) and returns it; `name` is a literal. */
@@ -394,10 +407,10 @@ static void add_match(const struct out *o, cJSON *list, const struct sv_tx_match
 	}
 }
 
-/* The answer to `r`; `borrow` when every string of `r` outlives the answer. */
-static cJSON *answer(const struct sv_tx_result *r, int fhir_version, int borrow)
+/* The answer to `r` for `req`, borrowing snapshot strings (NULL req: copy every string). */
+static cJSON *answer(const struct sv_tx_result *r, const struct sv_tx_request *req, int fhir_version)
 {
-	const struct out o = {!borrow};
+	const struct out o = {!req || req->overlay, req};
 	cJSON *out = cJSON_CreateObject(), *list = cJSON_CreateArray();
 
 	cJSON_AddItemToObjectCS(out, "resourceType", cJSON_CreateStringReference("Parameters"));
@@ -412,7 +425,7 @@ static cJSON *answer(const struct sv_tx_result *r, int fhir_version, int borrow)
 
 cJSON *sv_translate_answer(const struct sv_tx_result *r, int fhir_version)
 {
-	return answer(r, fhir_version, 0);
+	return answer(r, NULL, fhir_version);
 }
 
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
@@ -430,7 +443,7 @@ enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 	if ((rc = sv_translate(req->snap, &r->req, &res, &req->err)) != SV_OK)
 		goto out;
 	/* Borrowed strings stay valid: req->snap is released after the answer is rendered. */
-	*out = answer(&res, req->fhir_version >= 5 || r->r5 ? 5 : 4, !r->overlay);
+	*out = answer(&res, &r->req, req->fhir_version >= 5 || r->r5 ? 5 : 4);
 	if (status)
 		*status = 200;
 out:
