@@ -430,11 +430,12 @@ cJSON *sv_translate_answer(const struct sv_tx_result *r, int fhir_version)
 
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 {
-	struct reading *r = sv_xcalloc(1, sizeof(*r));
+	struct reading rd, *r = &rd;   /* on the stack: a large malloc per request costs more than it looks */
 	struct sv_tx_result res = {0};
 	enum sv_err rc;
 
 	*out = NULL;
+	memset(r, 0, sizeof(*r));
 	if (req->params && (rc = sv_params_check(req->params, &req->err)) != SV_OK)
 		goto out;
 	if ((rc = read_request(r, req->params, &req->err)) != SV_OK)
@@ -450,6 +451,5 @@ out:
 	sv_tx_result_release(&res);
 	cJSON_Delete(r->owned);
 	sv_snapshot_release(r->overlay);
-	free(r);
 	return rc;
 }

@@ -74,8 +74,9 @@ struct tx {
 	const struct sv_resource **maps;
 	size_t nmaps, maps_cap;
 	int pinned;
-	struct hit *hits;
+	struct hit *hits;       /* `first` until more are needed, then the heap */
 	size_t nhits, cap;
+	struct hit first[32];   /* most answers fit: no large allocation per request */
 };
 
 /* Returns the map for canonical `url` ("url" or "url|version"), overlay first, or NULL. */
@@ -182,8 +183,11 @@ static void emit(struct tx *t, const struct hit *prev, const struct sv_resource 
 			return;
 	}
 	if (t->nhits == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 16;
-		t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
+		t->cap *= 2;
+		if (t->hits == t->first)
+			t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
+		else
+			t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
 	}
 	t->hits[t->nhits++] = h;
 }
@@ -481,6 +485,8 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 
 	memset(&t, 0, sizeof(t));
 	memset(out, 0, sizeof(*out));
+	t.hits = t.first;
+	t.cap = sizeof(t.first) / sizeof(t.first[0]);
 	if (n == 1 && (!in[0].code || !in[0].system))
 		return sv_fail_at(err, SV_EREQUIRED, in[0].code ? "system" : "code", "%s",
 				  in[0].code ? "the code needs a system" : "no code to translate");
@@ -510,7 +516,8 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 	message(&t, in, n, out);
 	rc = SV_OK;
 out:
-	free(t.hits);
+	if (t.hits != t.first)
+		free(t.hits);
 	free(t.maps);
 	return rc;
 }
