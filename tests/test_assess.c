@@ -484,62 +484,68 @@ Test(assess, fractional_or_huge_score_is_quoted)
 	}
 }
 
+/* run_bad() on the input parsed from `json`. */
+static void bad_json(const char *json, enum sv_err want, const char *expr, const char *text)
+{
+	cJSON *in = cJSON_Parse(json);
+	cr_assert_not_null(in, "%s", json);
+	run_bad(in, want, expr, text);
+	cJSON_Delete(in);
+}
+
+/* run_bad() on one item whose score part is `score`. */
+static void bad_item(const char *score, enum sv_err want, const char *expr, const char *text)
+{
+	cJSON *in = one_item(score);
+	run_bad(in, want, expr, text);
+	cJSON_Delete(in);
+}
+
 /* A wrongly typed value next to a good one, or a known parameter of the wrong type, is refused. */
 Test(assess, mistyped_values_are_refused)
 {
-	cJSON *in = one_item("\"valueInteger\":3,\"valueString\":\"x\"");
-	run_bad(in, SV_EINVAL, "item[0].score", "valueInteger");
-	cJSON_Delete(in);
-	in = one_item("\"valueString\":\"x\",\"valueInteger\":3");
-	run_bad(in, SV_EINVAL, "item[0].score", "valueInteger");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
-			 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
-			 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"score\",\"valueString\":\"4\"}]}]}");
-	run_bad(in, SV_EINVAL, "item[0].score", "twice");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
-			 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"},"
-			 "\"valueString\":\"4\"},{\"name\":\"score\",\"valueInteger\":3}]}]}");
-	run_bad(in, SV_EINVAL, "item[0].variable", "valueCoding");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
-			 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
-			 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"scroe\",\"valueInteger\":4}]}]}");
-	run_bad(in, SV_EINVAL, "item[0].scroe", "unknown part");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\",\"valueReference\":"
-			 "{\"reference\":\"Patient/a\"},\"valueString\":\"Patient/b\"}]}");
-	run_bad(in, SV_EINVAL, "patient", "valueReference");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueString\":"
-			 "\"2024-05-30\"}]}");
-	run_bad(in, SV_EINVAL, "date", "valueDate");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"relations\",\"valueCanonical\":"
-			 "\"https://fhir.samsvar.no/ConceptMap/iplos-interventions\",\"valueInteger\":1}]}");
-	run_bad(in, SV_EINVAL, "relations", "valueCanonical");
-	cJSON_Delete(in);
+	bad_item("\"valueInteger\":3,\"valueString\":\"x\"",
+		 SV_EINVAL, "item[0].score", "valueInteger");
+	bad_item("\"valueString\":\"x\",\"valueInteger\":3",
+		 SV_EINVAL, "item[0].score", "valueInteger");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
+		 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"score\",\"valueString\":\"4\"}]}]}",
+		 SV_EINVAL, "item[0].score", "twice");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"},"
+		 "\"valueString\":\"4\"},{\"name\":\"score\",\"valueInteger\":3}]}]}",
+		 SV_EINVAL, "item[0].variable", "valueCoding");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
+		 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"scroe\",\"valueInteger\":4}]}]}",
+		 SV_EINVAL, "item[0].scroe", "unknown part");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\",\"valueReference\":"
+		 "{\"reference\":\"Patient/a\"},\"valueString\":\"Patient/b\"}]}",
+		 SV_EINVAL, "patient", "valueReference");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueString\":"
+		 "\"2024-05-30\"}]}",
+		 SV_EINVAL, "date", "valueDate");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"relations\",\"valueCanonical\":"
+		 "\"https://fhir.samsvar.no/ConceptMap/iplos-interventions\",\"valueInteger\":1}]}",
+		 SV_EINVAL, "relations", "valueCanonical");
 }
 
 /* One Observation scores one variable: two 9111 codings, or two value[x], are refused. */
 Test(assess, observation_with_two_variables_is_refused)
 {
-	cJSON *in = cJSON_Parse("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
-				"\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
-				V9111 "\",\"code\":\"4\"},{\"system\":\"" V9111 "\",\"code\":\"5\"}]},\"valueInteger\":3}}]}");
-	run_bad(in, SV_EINVAL, "Bundle.entry[0].resource.code", "two codings");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
-			 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
-			 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3.5}}]}");
-	run_bad(in, SV_EINVAL, "Bundle.entry[0].resource.value", "3.5");
-	cJSON_Delete(in);
-	in = cJSON_Parse("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
-			 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
-			 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3,\"valueString\":\"x\"}}]}");
-	run_bad(in, SV_EINVAL, "Bundle.entry[0].resource.value", "valueInteger");
-	cJSON_Delete(in);
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"},{\"system\":\"" V9111 "\",\"code\":\"5\"}]},\"valueInteger\":3}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.code", "two codings");
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3.5}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.value", "3.5");
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3,\"valueString\":\"x\"}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.value", "valueInteger");
 }
 
 Test(assess, bad_bundles_name_the_entry)
