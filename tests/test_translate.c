@@ -693,6 +693,52 @@ Test(translate, overlay_of_many_tx_resources, .init = setup, .fini = teardown)
 	cJSON_Delete(out);
 }
 
+/* The typed engine API, as $assess, the batch and the CLI call it: no Parameters in or out. */
+Test(translate, engine_typed_request_and_matches, .init = setup, .fini = teardown)
+{
+	struct sv_tx_dep dep = {SCORE, SCORE, "4"};
+	struct sv_tx_request req = {.system = IPLOS, .code = "8", .map_url = "http://test/cm/iplos-icf"};
+	struct sv_tx_result r;
+	struct sv_error err = {0};
+
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK, "%s", err.message);
+	cr_assert(r.result);
+	cr_assert_eq(r.nmatches, 1);
+	cr_assert_eq(r.matches[0].relation, SV_REL_EQUIVALENT);
+	cr_assert_str_eq(r.matches[0].code, "d540");
+	cr_assert_str_eq(r.matches[0].display, "Dressing", "display filled from the code system");
+	cr_assert_eq(r.matches[0].npath, 1);
+	cr_assert_str_eq(r.matches[0].path[0]->version, "1");
+	cr_assert_eq(r.matches[0].nproducts, 1);
+	cr_assert_str_eq(r.matches[0].products[0].code, "3");
+	sv_tx_result_release(&r);
+
+	/* a dependency picks the score's finding; the chain 7 -> ICF -> SNOMED CT lists both maps */
+	req = (struct sv_tx_request){.system = IPLOS, .code = "8", .map_url = "http://test/cm/iplos-snomed",
+				     .deps = &dep, .ndeps = 1};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK);
+	cr_assert_eq(r.nmatches, 2);
+	cr_assert_str_eq(r.matches[1].code, "284972002");
+	cr_assert_eq(r.matches[1].ndepends, 1);
+	cr_assert_str_eq(r.matches[1].depends_on[0].code, "4");
+	sv_tx_result_release(&r);
+	req = (struct sv_tx_request){.system = IPLOS, .code = "7", .target_system = SCT};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK);
+	cr_assert_eq(r.nmatches, 1);
+	cr_assert_eq(r.matches[0].npath, 2);
+	cr_assert_eq(r.matches[0].relation, SV_REL_INEXACT, "narrower then wider is inexact, not %s",
+		     sv_relation_r4(r.matches[0].relation));
+	cr_assert_not_null(strstr(r.message, "chain"), "%s", r.message);
+	sv_tx_result_release(&r);
+
+	/* a pinned map that is not held */
+	req = (struct sv_tx_request){.system = IPLOS, .code = "7", .map_url = "http://test/cm/none"};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "url");
+	cr_assert_eq(r.nmatches, 0);
+	sv_tx_result_release(&r);
+}
+
 Test(translate, index_rejects_malformed_map)
 {
 	struct sv_error err = {0};
