@@ -440,11 +440,13 @@ static void message(const struct tx *t, const struct sv_tx_coding *in, int n, st
  * and the target's conditions and products as the map states them. */
 static void result_fill(const struct tx *t, struct sv_tx_result *r)
 {
-	r->matches = sv_xcalloc(t->nhits + 1, sizeof(*r->matches));
+	r->matches = t->nhits <= sizeof(r->small) / sizeof(r->small[0]) ? r->small :
+		sv_xcalloc(t->nhits, sizeof(*r->matches));
 	r->nmatches = t->nhits;
 	for (size_t i = 0; i < t->nhits; i++) {
 		const struct hit *h = &t->hits[i];
 		struct sv_tx_match *m = &r->matches[i];
+		memset(m, 0, sizeof(*m));
 		m->relation = h->eq;
 		m->equivalence = h->eq_text ? h->eq_text : sv_relation_r4(h->eq);
 		m->system = h->system;
@@ -484,7 +486,10 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 	enum sv_err rc;
 
 	memset(&t, 0, sizeof(t));
-	memset(out, 0, sizeof(*out));
+	out->matches = NULL;
+	out->nmatches = 0;
+	out->result = 0;
+	out->message[0] = '\0';
 	t.hits = t.first;
 	t.cap = sizeof(t.first) / sizeof(t.first[0]);
 	if (n == 1 && (!in[0].code || !in[0].system))
@@ -524,6 +529,10 @@ out:
 
 void sv_tx_result_release(struct sv_tx_result *r)
 {
-	free(r->matches);
-	memset(r, 0, sizeof(*r));
+	if (r->matches != r->small)
+		free(r->matches);
+	r->matches = NULL;
+	r->nmatches = 0;
+	r->result = 0;
+	r->message[0] = '\0';
 }

@@ -82,12 +82,14 @@ struct sv_tx_match {
 };
 
 /* The answer: `result` is 1 when some match relates a code (not unmatched/disjoint); `message` is
- * empty or a sentence for the user (no translation, a chain's path, "no match"). */
+ * empty or a sentence for the user (no translation, a chain's path, "no match"). Small answers keep
+ * their matches inside the struct (no allocation per request), so a result is not copied by value. */
 struct sv_tx_result {
 	struct sv_tx_match *matches;
 	size_t nmatches;
 	int result;
 	char message[1024];
+	struct sv_tx_match small[16];
 };
 
 /* Translates `req` against `snap` (and req->overlay, consulted first). On SV_OK fills *out (release it
