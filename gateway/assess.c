@@ -1,11 +1,12 @@
 /* assess.c — the $assess engine: IPLOS assessment in, coded Observations, Conditions and a proposed
  * CarePlan out (see assess.h for the decisions). */
 #include "samsvar/assess.h"
+#include "samsvar/assess_table.h"
+#include "samsvar/iplos.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/strmap.h"
-#include "samsvar/translate.h"
 #include "samsvar/uuid.h"
 
 #include <math.h>
@@ -16,465 +17,20 @@
 #include <string.h>
 #include <time.h>
 
-#define NSCORES 6
-static const char *const SCORES[NSCORES] = {"1", "2", "3", "4", "5", "9"};
-#define SI_PROBLEM_FIRST 2   /* scores 3, 4, 5 (indexes 2..4) are function problems */
-#define SI_PROBLEM_LAST 4
+#define NSCORES SV_IPLOS_NSCORES
+#define SCORES sv_iplos_scores
 
-#define ICF "http://hl7.org/fhir/sid/icf"
-#define SCT "http://snomed.info/sct"
-#define FSIII "urn:oid:1.2.208.176.2.21"
-#define V9151 "urn:oid:2.16.578.1.12.4.1.1.9151"
 #define UCUM "http://unitsofmeasure.org"
 #define HL7CS "http://terminology.hl7.org/CodeSystem/"
 #define VISION "13"
 #define HEARING "14"
-#define MAX_ACTS 16          /* relations kept per (variable, score) */
 #define MAX_ITEMS 64         /* items read before giving up (20 variables exist; more means duplicates) */
-#define CACHE_SLOTS 4
 #define URL_MAX 512
-
-/* ---- the precomputed table: every code of every (variable, score) ---- */
-
-struct act {
-	cJSON *code;             /* CodeableConcept: 9151 + SNOMED CT procedure + FSIII indsats */
-	char *key;               /* identity for merging: codes and timing */
-	char *comment;           /* the relation's source / rationale */
-	int freq;                /* visits per period; 0 = not given */
-	const char *unit;        /* "d", "wk" or "mo"; NULL when freq is not given */
-	int minutes;             /* per visit; 0 = not given */
-};
-
-struct cell {
-	cJSON *findings;         /* SNOMED CT codings that hold for this score */
-	struct act *acts;
-	int nacts;
-};
-
-struct var {
-	const char *code, *display;  /* borrowed from the snapshot the table references */
-	cJSON *coding, *icf, *observable, *fsiii;
-	struct cell cells[NSCORES];
-};
-
-struct table {
-	const struct sv_snapshot *snap; /* the snapshot that owns this table (sv_snapshot_memo) */
-	const struct sv_resource *relations;
-	char *base;
-	char *score_system, *freq_prop, *min_prop, *minutes_ext;
-	struct var *vars;
-	uint32_t nvars;
-	struct sv_strmap by_code;    /* variable code -> index */
-	cJSON *score[NSCORES], *qualifier[NSCORES], *severity[NSCORES];
-	const char *anchor[NSCORES]; /* vision anchors, borrowed from the score CodeSystem */
-};
-
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 1;
-	char *s = sv_xmalloc(n);
-	snprintf(s, n, "%s%s", a, b);
-	return s;
-}
-
-static void act_release(struct act *a)
-{
-	cJSON_Delete(a->code);
-	free(a->key);
-	free(a->comment);
-}
-
-static void table_free(struct table *t)
-{
-	for (uint32_t i = 0; t->vars && i < t->nvars; i++) {
-		struct var *v = &t->vars[i];
-		cJSON_Delete(v->coding);
-		cJSON_Delete(v->icf);
-		cJSON_Delete(v->observable);
-		cJSON_Delete(v->fsiii);
-		for (int s = 0; s < NSCORES; s++) {
-			cJSON_Delete(v->cells[s].findings);
-			for (int a = 0; a < v->cells[s].nacts; a++)
-				act_release(&v->cells[s].acts[a]);
-			free(v->cells[s].acts);
-		}
-	}
-	for (int s = 0; s < NSCORES; s++) {
-		cJSON_Delete(t->score[s]);
-		cJSON_Delete(t->qualifier[s]);
-		cJSON_Delete(t->severity[s]);
-	}
-	free(t->vars);
-	sv_strmap_release(&t->by_code);
-	free(t->base);
-	free(t->score_system);
-	free(t->freq_prop);
-	free(t->min_prop);
-	free(t->minutes_ext);
-	free(t);
-}
-
-/* Runs one $translate of system|code with map url (+version), optionally with a dependency on the score;
- * a map that is not loaded answers nothing (it is optional content), anything else is an error. */
-static enum sv_err ask(const struct table *t, const char *system, const char *code, const char *url,
-		       const char *version, const char *score, cJSON **answer, struct sv_error *err)
-{
-	cJSON *p = sv_params_new();
-	enum sv_err rc;
-
-	*answer = NULL;
-	sv_params_add(p, "code", "Code", code);
-	sv_params_add(p, "system", "Uri", system);
-	sv_params_add(p, "url", "Uri", url);
-	if (version)
-		sv_params_add(p, "conceptMapVersion", "String", version);
-	if (score) {
-		cJSON *d = sv_params_add_part(p, "dependency");
-		cJSON *cc = cJSON_CreateObject();
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(cc, "coding"),
-				     sv_coding_new(t->score_system, NULL, score, NULL));
-		sv_params_add(d, "element", "Uri", t->score_system);
-		sv_params_add_value(d, "concept", "valueCodeableConcept", cc);
-	}
-	rc = sv_translate_run(t->snap, p, NULL, 4, answer, err);
-	if (rc == SV_ENOTFOUND && !version) {
-		sv_error_clear(err);
-		*answer = sv_params_new();
-		rc = SV_OK;
-	}
-	cJSON_Delete(p);
-	return rc;
-}
-
-static const char *display_of(const struct table *t, const char *system, const char *code)
-{
-	const struct sv_codesystem *cs = sv_snapshot_codesystem(t->snap, system, NULL);
-	const struct sv_concept *c = cs ? sv_codesystem_concept(cs, code) : NULL;
-	return c ? c->display : NULL;
-}
-
-/* A fresh Coding {system, code, display} (no version: the codes are stable across the versions held). */
-static cJSON *coding_copy(const struct table *t, const cJSON *c)
-{
-	const char *sys = sv_jstr(c, "system"), *code = sv_jstr(c, "code"), *display = sv_jstr(c, "display");
-	if (!display && sys && code)
-		display = display_of(t, sys, code);
-	return sv_coding_new(sys, NULL, code, display);
-}
-
-static int real_match(const cJSON *match)
-{
-	const char *eq = sv_params_string(match, "equivalence");
-	const cJSON *coding = cJSON_GetObjectItemCaseSensitive(sv_params_get(match, "concept"), "valueCoding");
-	return eq && sv_jstr(coding, "code") && strcmp(eq, "unmatched") != 0 && strcmp(eq, "disjoint") != 0;
-}
-
-static const cJSON *match_coding(const cJSON *match)
-{
-	return cJSON_GetObjectItemCaseSensitive(sv_params_get(match, "concept"), "valueCoding");
-}
-
-/* Appends a copy of every real match's coding in `system` (any when NULL) to `arr`, skipping codes that
- * are there already; with `deps` >= 0 only matches with (1) or without (0) a dependsOn. */
-static void collect(const struct table *t, const cJSON *answer, const char *system, int deps, cJSON *arr)
-{
-	const cJSON *m, *have;
-
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(answer, "parameter")) {
-		const cJSON *c = match_coding(m);
-		int dup = 0;
-		if (!sv_jstr(m, "name") || strcmp(sv_jstr(m, "name"), "match") != 0 || !real_match(m))
-			continue;
-		if (system && (!sv_jstr(c, "system") || strcmp(sv_jstr(c, "system"), system) != 0))
-			continue;
-		if (deps >= 0 && (sv_params_get(m, "dependsOn") != NULL) != deps)
-			continue;
-		cJSON_ArrayForEach(have, arr)
-			dup |= strcmp(sv_jstr(have, "code"), sv_jstr(c, "code")) == 0 &&
-			       strcmp(sv_jstr(have, "system"), sv_jstr(c, "system")) == 0;
-		if (!dup)
-			cJSON_AddItemToArray(arr, coding_copy(t, c));
-	}
-}
-
-/* Parses a relation frequency "N/d", "N/wk" or "N/mo" (1 <= N <= 99). */
-static int parse_freq(const char *s, int *n, const char **unit)
-{
-	static const char *const UNITS[] = {"d", "wk", "mo"};
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || v < 1 || v > 99 || *end != '/')
-		return 0;
-	for (size_t i = 0; i < sizeof(UNITS) / sizeof(UNITS[0]); i++)
-		if (strcmp(end + 1, UNITS[i]) == 0) {
-			*n = (int)v;
-			*unit = UNITS[i];
-			return 1;
-		}
-	return 0;
-}
-
-/* Reads one relation (a match of the relations map) into `a`. */
-static enum sv_err act_read(const struct table *t, const cJSON *m, struct act *a, struct sv_error *err)
-{
-	const cJSON *c = match_coding(m), *p;
-	cJSON *codings;
-	char key[URL_MAX];
-	size_t k;
-
-	memset(a, 0, sizeof(*a));
-	a->code = cJSON_CreateObject();
-	codings = cJSON_AddArrayToObject(a->code, "coding");
-	cJSON_AddItemToArray(codings, coding_copy(t, c));
-	k = (size_t)snprintf(key, sizeof(key), "%s|%s", sv_jstr(c, "system"), sv_jstr(c, "code"));
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m, "part")) {
-		const char *prop, *value;
-		const cJSON *pc;
-		if (!sv_jstr(p, "name") || strcmp(sv_jstr(p, "name"), "product") != 0)
-			continue;
-		prop = sv_params_string(p, "element");
-		pc = cJSON_GetObjectItemCaseSensitive(sv_params_get(p, "concept"), "valueCoding");
-		value = sv_jstr(pc, "code");
-		if (!prop || !value)
-			continue;
-		if (strcmp(prop, t->freq_prop) == 0) {
-			if (!parse_freq(value, &a->freq, &a->unit))
-				return sv_fail_at(err, SV_EINVAL, "relations", "the relations map gives frequency \"%s\"; "
-						  "expected N/d, N/wk or N/mo", value);
-		} else if (strcmp(prop, t->min_prop) == 0) {
-			char *end;
-			long v = strtol(value, &end, 10);
-			if (end == value || *end || v < 1 || v > 24 * 60)
-				return sv_fail_at(err, SV_EINVAL, "relations", "the relations map gives minutes per "
-						  "visit \"%s\"; expected a whole number 1-1440", value);
-			a->minutes = (int)v;
-		} else if (sv_jstr(pc, "system")) {
-			cJSON_AddItemToArray(codings, coding_copy(t, pc));
-			if (k < sizeof(key))
-				k += (size_t)snprintf(key + k, sizeof(key) - k, ";%s|%s", sv_jstr(pc, "system"), value);
-		}
-	}
-	if (sv_jstr(c, "display")) {
-		/* "Helsetjenester i hjemmet: Provision of monitored dosage system (procedure)" */
-		const cJSON *proc = cJSON_GetArrayItem(codings, 1);
-		char text[512];
-		if (sv_jstr(proc, "display"))
-			snprintf(text, sizeof(text), "%s: %s", sv_jstr(c, "display"), sv_jstr(proc, "display"));
-		else
-			snprintf(text, sizeof(text), "%s", sv_jstr(c, "display"));
-		cJSON_AddStringToObject(a->code, "text", text);
-	}
-	if (k < sizeof(key))
-		snprintf(key + k, sizeof(key) - k, "#%d/%s#%d", a->freq, a->unit ? a->unit : "", a->minutes);
-	a->key = sv_xstrdup(key);
-	p = sv_params_get(m, "comment");
-	a->comment = sv_jstr(p, "valueString") ? sv_xstrdup(sv_jstr(p, "valueString")) : NULL;
-	return SV_OK;
-}
-
-/* The comment of a relation is not in the $translate answer: read it from the map target. */
-static const char *relation_comment(const struct sv_resource *rel, const char *var, const char *score,
-				    const char *target)
-{
-	const cJSON *g, *el, *tg, *d;
-
-	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(rel->resource, "group")) {
-		cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(g, "element")) {
-			if (!sv_jstr(el, "code") || strcmp(sv_jstr(el, "code"), var) != 0)
-				continue;
-			cJSON_ArrayForEach(tg, cJSON_GetObjectItemCaseSensitive(el, "target")) {
-				int score_ok = 1;
-				if (!sv_jstr(tg, "code") || strcmp(sv_jstr(tg, "code"), target) != 0)
-					continue;
-				cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(tg, "dependsOn"))
-					if (sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), score) != 0)
-						score_ok = 0;
-				if (score_ok)
-					return sv_jstr(tg, "comment");
-			}
-		}
-	}
-	return NULL;
-}
-
-static enum sv_err cell_build(struct table *t, struct var *v, int si, struct sv_error *err)
-{
-	struct cell *c = &v->cells[si];
-	cJSON *ans = NULL;
-	const cJSON *m;
-	char *sct_map = join(t->base, "/ConceptMap/iplos-snomed");
-	enum sv_err rc;
-
-	c->findings = cJSON_CreateArray();
-	rc = ask(t, SV_IPLOS_VARIABLES, v->code, sct_map, NULL, SCORES[si], &ans, err);
-	free(sct_map);
-	if (rc != SV_OK)
-		return rc;
-	collect(t, ans, SCT, 1, c->findings);
-	if (!v->observable) {
-		v->observable = cJSON_CreateArray();
-		collect(t, ans, SCT, 0, v->observable);
-	}
-	cJSON_Delete(ans);
-	if (si < SI_PROBLEM_FIRST || si > SI_PROBLEM_LAST)
-		return SV_OK;
-	rc = ask(t, SV_IPLOS_VARIABLES, v->code, t->relations->url, t->relations->version, SCORES[si], &ans, err);
-	if (rc != SV_OK)
-		return rc;
-	c->acts = sv_xcalloc(MAX_ACTS, sizeof(*c->acts));
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ans, "parameter")) {
-		struct act *a = &c->acts[c->nacts];
-		if (!sv_jstr(m, "name") || strcmp(sv_jstr(m, "name"), "match") != 0 || !real_match(m) ||
-		    c->nacts == MAX_ACTS)
-			continue;
-		rc = act_read(t, m, a, err);
-		c->nacts++;
-		if (rc != SV_OK)
-			break;
-		if (!a->comment) {
-			const char *why = relation_comment(t->relations, v->code, SCORES[si],
-							   sv_jstr(match_coding(m), "code"));
-			a->comment = why ? sv_xstrdup(why) : NULL;
-		}
-	}
-	cJSON_Delete(ans);
-	return rc;
-}
-
-/* The first coding (in `system`, any when NULL) that map `url` gives for a score, or NULL: the score is
- * one point on a scale, so one target is read (the qualifier, the FSIII scale step). */
-static enum sv_err first_coding(const struct table *t, const char *score, const char *url, const char *system,
-				cJSON **out, struct sv_error *err)
-{
-	cJSON *ans = NULL, *arr;
-	enum sv_err rc = ask(t, t->score_system, score, url, NULL, NULL, &ans, err);
-
-	if (rc != SV_OK)
-		return rc;
-	arr = cJSON_CreateArray();
-	collect(t, ans, system, -1, arr);
-	*out = cJSON_DetachItemFromArray(arr, 0);
-	cJSON_Delete(arr);
-	cJSON_Delete(ans);
-	return SV_OK;
-}
-
-static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_resource *rel, const char *base,
-			       struct table **out, struct sv_error *err)
-{
-	struct table *t = sv_xcalloc(1, sizeof(*t));
-	const struct sv_codesystem *vars = sv_snapshot_codesystem(snap, SV_IPLOS_VARIABLES, NULL), *scs;
-	char *icf_map = join(base, "/ConceptMap/iplos-icf"), *fs_map = join(base, "/ConceptMap/iplos-fsiii");
-	char *q_map = join(base, "/ConceptMap/iplos-score-icf-qualifier");
-	cJSON *ans = NULL;
-	enum sv_err rc = SV_ENOTFOUND;
-
-	/* The table borrows strings from the snapshot; the snapshot owns the table. */
-	t->snap = snap;
-	t->relations = rel;
-	t->base = sv_xstrdup(base);
-	t->score_system = join(base, "/CodeSystem/iplos-score");
-	t->freq_prop = join(base, "/OperationDefinition/assess#frequency");
-	t->min_prop = join(base, "/OperationDefinition/assess#minutes-per-visit");
-	t->minutes_ext = join(base, "/StructureDefinition/estimated-minutes-per-week");
-	sv_strmap_init(&t->by_code, 64);
-	if (!vars) {
-		sv_fail(err, SV_ENOTFOUND, "the IPLOS variable code system %s is not loaded", SV_IPLOS_VARIABLES);
-		goto out;
-	}
-	if (!(scs = sv_snapshot_codesystem(snap, t->score_system, NULL))) {
-		sv_fail(err, SV_ENOTFOUND, "the IPLOS score code system %s is not loaded", t->score_system);
-		goto out;
-	}
-	for (int s = 0; s < NSCORES; s++) {
-		const struct sv_concept *c = sv_codesystem_concept(scs, SCORES[s]);
-		const cJSON *p;
-		t->score[s] = sv_coding_new(t->score_system, NULL, SCORES[s], c ? c->display : NULL);
-		const cJSON *props = c ? cJSON_GetObjectItemCaseSensitive(c->json, "property") : NULL;
-		cJSON_ArrayForEach(p, props)
-			if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), "vision-anchor") == 0)
-				t->anchor[s] = sv_jstr(p, "valueString");
-		if ((rc = first_coding(t, SCORES[s], q_map, NULL, &t->qualifier[s], err)) != SV_OK ||
-		    (rc = first_coding(t, SCORES[s], fs_map, FSIII, &t->severity[s], err)) != SV_OK)
-			goto out;
-	}
-	t->nvars = vars->nconcepts;
-	t->vars = sv_xcalloc((size_t)t->nvars + 1, sizeof(*t->vars));
-	for (uint32_t i = 0; i < t->nvars; i++) {
-		struct var *v = &t->vars[i];
-		v->code = vars->concepts[i].code;
-		v->display = vars->concepts[i].display;
-		v->coding = sv_coding_new(SV_IPLOS_VARIABLES, NULL, v->code, v->display);
-		sv_strmap_put(&t->by_code, v->code, i);
-		v->icf = cJSON_CreateArray();
-		v->fsiii = cJSON_CreateArray();
-		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, icf_map, NULL, NULL, &ans, err)) != SV_OK)
-			goto out;
-		collect(t, ans, ICF, -1, v->icf);
-		cJSON_Delete(ans);
-		if ((rc = ask(t, SV_IPLOS_VARIABLES, v->code, fs_map, NULL, NULL, &ans, err)) != SV_OK)
-			goto out;
-		collect(t, ans, FSIII, -1, v->fsiii);
-		cJSON_Delete(ans);
-		ans = NULL;
-		for (int s = 0; s < NSCORES; s++)
-			if ((rc = cell_build(t, v, s, err)) != SV_OK)
-				goto out;
-	}
-	*out = t;
-	t = NULL;
-	rc = SV_OK;
-out:
-	cJSON_Delete(ans);
-	if (t)
-		table_free(t);
-	free(icf_map);
-	free(fs_map);
-	free(q_map);
-	return rc;
-}
-
-/* ---- the tables, kept by each snapshot for each relations map (sv_snapshot_memo) ---- */
-
-struct table_args {
-	const struct sv_resource *rel;
-	const char *base;
-};
-
-static enum sv_err table_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
-{
-	const struct table_args *a = arg;
-	struct table *t = NULL;
-	enum sv_err rc = table_build(snap, a->rel, a->base, &t, err);
-	*value = t;
-	return rc;
-}
-
-static void table_drop(void *t)
-{
-	table_free(t);
-}
-
-/* Returns the snapshot's table for (rel, base), built on first use; the snapshot owns it. */
-static enum sv_err table_get(const struct sv_snapshot *snap, const struct sv_resource *rel, const char *base,
-			     struct table **out, struct sv_error *err)
-{
-	struct table_args a = {rel, base};
-	char key[1200];
-	void *v = NULL;
-	enum sv_err rc;
-
-	snprintf(key, sizeof(key), "assess|%s|%s|%s", rel->url, rel->version, base);
-	rc = sv_snapshot_memo(snap, key, table_make, table_drop, &a, &v, err);
-	*out = v;
-	return rc;
-}
 
 /* ---- reading the assessment ---- */
 
 struct item {
-	const struct var *v;
+	const struct sv_assess_var *v;
 	int si;                  /* index into SCORES */
 };
 
@@ -524,7 +80,7 @@ static int date_ok(const char *s)
 	return 0;
 }
 
-static enum sv_err add_item(const struct table *t, struct input *in, const char *code, long score,
+static enum sv_err add_item(const struct sv_assess_table *t, struct input *in, const char *code, long score,
 			    const char *where, const char *score_where, struct sv_error *err)
 {
 	uint32_t vi;
@@ -548,31 +104,141 @@ static enum sv_err add_item(const struct table *t, struct input *in, const char 
 	return SV_OK;
 }
 
-/* A whole number from valueInteger, or the code of a coding in the score system; -1 otherwise. */
-static long score_of(const struct table *t, const cJSON *integer, const cJSON *coding)
+/* Writes the JSON number `d` as a client most likely wrote it: shortest round trip, exponent without
+ * '+' and leading zeros (1e308, not 1e+308). */
+static void number_text(double d, char *buf, size_t cap)
+{
+	char *e;
+
+	snprintf(buf, cap, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, cap, "%.17g", d);
+	if ((e = strchr(buf, 'e')) != NULL) {
+		char *digits;
+		if (e[1] == '+')
+			memmove(e + 1, e + 2, strlen(e + 2) + 1);
+		digits = e + 1 + (e[1] == '-');
+		while (digits[0] == '0' && digits[1])
+			memmove(digits, digits + 1, strlen(digits));
+	}
+}
+
+/* Returns how many value[x] members `o` (a parameter or an Observation) has; *v gets the first. A
+ * mistyped second value must not hide behind a good one. */
+static int values_of(const cJSON *o, const cJSON **v)
+{
+	const cJSON *c;
+	int n = 0;
+
+	*v = NULL;
+	cJSON_ArrayForEach(c, o)
+		if (c->string && strncmp(c->string, "value", 5) == 0 && !n++)
+			*v = c;
+	return n;
+}
+
+static int is_key(const cJSON *v, const char *key)
+{
+	return v && v->string && strcmp(v->string, key) == 0;
+}
+
+/* Reads a score given as valueInteger `v`: a whole number (checked against the IPLOS scores later);
+ * anything else is refused quoting the value as sent. */
+static enum sv_err score_integer(const cJSON *v, const char *where, long *score, struct sv_error *err)
+{
+	char num[40];
+
+	if (!cJSON_IsNumber(v))
+		return sv_fail_at(err, SV_EINVAL, where, "%s must be a valueInteger 1-5 or 9", where);
+	if (v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 1e6) {
+		*score = (long)v->valuedouble;
+		return SV_OK;
+	}
+	number_text(v->valuedouble, num, sizeof(num));
+	return sv_fail_at(err, SV_EINVAL, where, "%s: %s is not an IPLOS score (a whole number 1-5, or 9 for not "
+			  "relevant)", where, num);
+}
+
+/* The score of a coding in the score system ("1".."9"), or -1. */
+static long score_coding(const struct sv_assess_table *t, const cJSON *coding)
 {
 	const char *sys = sv_jstr(coding, "system"), *code = sv_jstr(coding, "code");
-	if (cJSON_IsNumber(integer))
-		return integer->valuedouble == floor(integer->valuedouble) && fabs(integer->valuedouble) < 1e6 ?
-			(long)integer->valuedouble : -1;
 	if (sys && code && strcmp(sys, t->score_system) == 0 && strlen(code) == 1 && code[0] >= '0' &&
 	    code[0] <= '9')
 		return code[0] - '0';
 	return -1;
 }
 
-static enum sv_err read_parameters(const struct table *t, const cJSON *params, struct input *in,
+/* Reads the parts of item `p` (exactly one variable valueCoding, one score valueInteger or valueCoding). */
+static enum sv_err read_item(const struct sv_assess_table *t, const cJSON *p, const char *where, struct input *in,
+			     struct sv_error *err)
+{
+	const cJSON *part, *var = NULL, *score = NULL, *vc, *sv;
+	char swhere[96];
+	long sc = -1;
+	enum sv_err rc;
+
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "part")))
+		return sv_fail_at(err, SV_EINVAL, where, "%s has no parts (variable, score)", where);
+	cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(p, "part")) {
+		const char *name = sv_jstr(part, "name");
+		const cJSON **slot = name && strcmp(name, "variable") == 0 ? &var :
+				     name && strcmp(name, "score") == 0 ? &score : NULL;
+		snprintf(swhere, sizeof(swhere), "%s.%s", where, name ? name : "part");
+		if (!slot)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s: unknown part '%s' (expected variable, score)",
+					  where, name ? name : "");
+		if (*slot)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s is given twice", swhere);
+		*slot = part;
+	}
+	snprintf(swhere, sizeof(swhere), "%s.variable", where);
+	if (!var)
+		return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no variable part", where);
+	if (values_of(var, &vc) != 1 || !is_key(vc, "valueCoding") || !cJSON_IsObject(vc) || !sv_jstr(vc, "code"))
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueCoding with a code", swhere);
+	if (!sv_jstr(vc, "system") || strcmp(sv_jstr(vc, "system"), SV_IPLOS_VARIABLES) != 0)
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s: system is %s, expected %s (IPLOS function "
+				  "variable)", swhere, sv_jstr(vc, "system") ? sv_jstr(vc, "system") : "missing",
+				  SV_IPLOS_VARIABLES);
+	snprintf(swhere, sizeof(swhere), "%s.score", where);
+	if (!score)
+		return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no score part", where);
+	if (values_of(score, &sv) != 1 || !(is_key(sv, "valueInteger") || is_key(sv, "valueCoding")))
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
+	if (is_key(sv, "valueInteger") && (rc = score_integer(sv, swhere, &sc, err)) != SV_OK)
+		return rc;
+	if (is_key(sv, "valueCoding") && (sc = score_coding(t, sv)) < 0)
+		return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
+	return add_item(t, in, sv_jstr(vc, "code"), sc, where, swhere, err);
+}
+
+/* Returns the one value[x] of parameter `p` when its type is one of `types`, else NULL. */
+static const cJSON *typed_value(const cJSON *p, const char *const *types, size_t ntypes)
+{
+	const cJSON *v;
+
+	if (values_of(p, &v) != 1)
+		return NULL;
+	for (size_t i = 0; i < ntypes; i++)
+		if (is_key(v, types[i]))
+			return v;
+	return NULL;
+}
+
+static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON *params, struct input *in,
 				   struct sv_error *err)
 {
-	const cJSON *p;
+	static const char *const DATE[] = {"valueDate", "valueDateTime"};
+	static const char *const CANONICAL[] = {"valueCanonical", "valueUri", "valueUrl"};
+	static const char *const REFERENCE[] = {"valueReference"};
+	const cJSON *p, *v;
 	int idx = 0;
-	char where[64], swhere[80];
+	char where[64];
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
 		const char *name = sv_jstr(p, "name");
-		const cJSON *var, *score, *vc;
 		enum sv_err rc;
-		long sc;
 		if (!name)
 			return sv_fail(err, SV_EINVAL, "every parameter needs a name");
 		if (strcmp(name, "patient") == 0 || strcmp(name, "date") == 0 || strcmp(name, "relations") == 0)
@@ -581,43 +247,27 @@ static enum sv_err read_parameters(const struct table *t, const cJSON *params, s
 			return sv_fail_at(err, SV_EINVAL, name, "unknown parameter '%s' (expected item, patient, "
 					  "date, relations)", name);
 		snprintf(where, sizeof(where), "item[%d]", idx++);
-		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "part")))
-			return sv_fail_at(err, SV_EINVAL, where, "%s has no parts (variable, score)", where);
-		var = sv_params_get(p, "variable");
-		score = sv_params_get(p, "score");
-		snprintf(swhere, sizeof(swhere), "%s.variable", where);
-		if (!var)
-			return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no variable part", where);
-		vc = cJSON_GetObjectItemCaseSensitive(var, "valueCoding");
-		if (!cJSON_IsObject(vc) || !sv_jstr(vc, "code"))
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueCoding with a code", swhere);
-		if (!sv_jstr(vc, "system") || strcmp(sv_jstr(vc, "system"), SV_IPLOS_VARIABLES) != 0)
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s: system is %s, expected %s (IPLOS function "
-					  "variable)", swhere, sv_jstr(vc, "system") ? sv_jstr(vc, "system") : "missing",
-					  SV_IPLOS_VARIABLES);
-		snprintf(swhere, sizeof(swhere), "%s.score", where);
-		if (!score)
-			return sv_fail_at(err, SV_EREQUIRED, swhere, "%s has no score part", where);
-		sc = score_of(t, cJSON_GetObjectItemCaseSensitive(score, "valueInteger"),
-			      cJSON_GetObjectItemCaseSensitive(score, "valueCoding"));
-		if (sc < 0 && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(score, "valueInteger")))
-			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9", swhere);
-		if ((rc = add_item(t, in, sv_jstr(vc, "code"), sc, where, swhere, err)) != SV_OK)
+		if ((rc = read_item(t, p, where, in, err)) != SV_OK)
 			return rc;
 	}
 	if ((p = sv_params_get(params, "patient")) != NULL) {
-		in->patient = cJSON_GetObjectItemCaseSensitive(p, "valueReference");
+		in->patient = typed_value(p, REFERENCE, 1);
 		if (!cJSON_IsObject(in->patient))
 			return sv_fail_at(err, SV_EINVAL, "patient", "patient must be a valueReference");
 	}
 	if ((p = sv_params_get(params, "date")) != NULL) {
-		in->date = sv_param_text(p);
+		v = typed_value(p, DATE, 2);
+		in->date = cJSON_IsString(v) ? v->valuestring : NULL;
 		if (!in->date || !date_ok(in->date))
 			return sv_fail_at(err, SV_EINVAL, "date", "date must be a valueDate (YYYY-MM-DD)");
 	}
-	in->relations = sv_params_string(params, "relations");
-	if (sv_params_get(params, "relations") && !in->relations)
-		return sv_fail_at(err, SV_EINVAL, "relations", "relations must be a canonical url[|version]");
+	if ((p = sv_params_get(params, "relations")) != NULL) {
+		v = typed_value(p, CANONICAL, 3);
+		in->relations = cJSON_IsString(v) ? v->valuestring : NULL;
+		if (!in->relations)
+			return sv_fail_at(err, SV_EINVAL, "relations", "relations must be a valueCanonical "
+					  "url[|version]");
+	}
 	return SV_OK;
 }
 
@@ -626,14 +276,14 @@ static int same_json(const cJSON *a, const cJSON *b)
 	return cJSON_Compare(a, b, 1);
 }
 
-static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struct input *in, struct sv_error *err)
+static enum sv_err read_bundle(const struct sv_assess_table *t, const cJSON *bundle, struct input *in, struct sv_error *err)
 {
 	const cJSON *e;
 	int idx = 0;
 	char where[64], swhere[96];
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(bundle, "entry")) {
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource"), *c, *var = NULL, *subj, *eff;
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource"), *c, *var = NULL, *subj, *eff, *v;
 		const char *rt = sv_jstr(r, "resourceType");
 		enum sv_err rc;
 		long sc;
@@ -643,24 +293,32 @@ static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struc
 					  "variable and score", where, rt ? rt : "missing resource");
 		snprintf(swhere, sizeof(swhere), "%s.code", where);
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "code"),
-								       "coding"))
-			if (sv_jstr(c, "system") && strcmp(sv_jstr(c, "system"), SV_IPLOS_VARIABLES) == 0 &&
-			    sv_jstr(c, "code"))
-				var = c;
+								       "coding")) {
+			if (!sv_jstr(c, "system") || strcmp(sv_jstr(c, "system"), SV_IPLOS_VARIABLES) != 0 ||
+			    !sv_jstr(c, "code"))
+				continue;
+			if (var)
+				return sv_fail_at(err, SV_EINVAL, swhere, "%s has two codings in %s (%s and %s): an "
+						  "Observation scores one IPLOS variable", swhere, SV_IPLOS_VARIABLES,
+						  sv_jstr(var, "code"), sv_jstr(c, "code"));
+			var = c;
+		}
 		if (!var)
 			return sv_fail_at(err, SV_EINVAL, swhere, "%s has no coding in %s: the Observation is not an "
 					  "IPLOS function variable", swhere, SV_IPLOS_VARIABLES);
 		snprintf(swhere, sizeof(swhere), "%s.value", where);
-		sc = score_of(t, cJSON_GetObjectItemCaseSensitive(r, "valueInteger"), NULL);
-		if (sc < 0 && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "valueInteger"))) {
-			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
-						      cJSON_GetObjectItemCaseSensitive(r, "valueCodeableConcept"), "coding"))
-				if (sc < 0)
-					sc = score_of(t, NULL, c);
-			if (sc < 0)
-				return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
-						  "valueCodeableConcept in %s", swhere, t->score_system);
-		}
+		sc = -1;
+		if (values_of(r, &v) != 1 || !(is_key(v, "valueInteger") || is_key(v, "valueCodeableConcept")))
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
+					  "valueCodeableConcept in %s", swhere, t->score_system);
+		if (is_key(v, "valueInteger") && (rc = score_integer(v, swhere, &sc, err)) != SV_OK)
+			return rc;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(v, "coding"))
+			if (sc < 0 && is_key(v, "valueCodeableConcept"))
+				sc = score_coding(t, c);
+		if (sc < 0)
+			return sv_fail_at(err, SV_EINVAL, swhere, "%s must be a valueInteger 1-5 or 9, or a "
+					  "valueCodeableConcept in %s", swhere, t->score_system);
 		if ((rc = add_item(t, in, sv_jstr(var, "code"), sc, where, swhere, err)) != SV_OK)
 			return rc;
 		subj = cJSON_GetObjectItemCaseSensitive(r, "subject");
@@ -684,7 +342,7 @@ static enum sv_err read_bundle(const struct table *t, const cJSON *bundle, struc
 /* ---- writing the answer ---- */
 
 struct out_act {
-	const struct act *a;
+	const struct sv_assess_act *a;
 	cJSON *reasons;          /* reasonReference array, owned until moved into the CarePlan */
 };
 
@@ -736,7 +394,7 @@ static void add_entry(cJSON *entries, const char *urn, cJSON *res)
 }
 
 /* "3 Medium need for assistance (ICF d510.2, d520.2)", with the vision anchor for variable 13. */
-static void score_text(const struct table *t, const struct item *it, char *buf, size_t cap)
+static void score_text(const struct sv_assess_table *t, const struct item *it, char *buf, size_t cap)
 {
 	const char *disp = sv_jstr(t->score[it->si], "display"), *q = sv_jstr(t->qualifier[it->si], "code");
 	const cJSON *c;
@@ -762,7 +420,7 @@ static void score_text(const struct table *t, const struct item *it, char *buf, 
 		snprintf(buf + n, cap - n, ")");
 }
 
-static cJSON *observation(const struct table *t, const struct input *in, const struct item *it)
+static cJSON *observation(const struct sv_assess_table *t, const struct input *in, const struct item *it)
 {
 	cJSON *o = cJSON_CreateObject(), *code, *codings, *value, *vcodings;
 	char text[512];
@@ -790,9 +448,9 @@ static cJSON *observation(const struct table *t, const struct input *in, const s
 	return o;
 }
 
-static cJSON *condition(const struct table *t, const struct input *in, const struct item *it, const char *obs_urn)
+static cJSON *condition(const struct sv_assess_table *t, const struct input *in, const struct item *it, const char *obs_urn)
 {
-	const struct cell *c = &it->v->cells[it->si];
+	const struct sv_assess_cell *c = &it->v->cells[it->si];
 	cJSON *r = cJSON_CreateObject(), *code, *codings, *ev;
 	char text[512];
 
@@ -826,7 +484,7 @@ static cJSON *condition(const struct table *t, const struct input *in, const str
 	return r;
 }
 
-static double per_week(const struct act *a)
+static double per_week(const struct sv_assess_act *a)
 {
 	double f = a->freq;
 	if (strcmp(a->unit, "d") == 0)
@@ -838,7 +496,7 @@ static double per_week(const struct act *a)
 
 static cJSON *activity(const struct out_act *oa)
 {
-	const struct act *a = oa->a;
+	const struct sv_assess_act *a = oa->a;
 	cJSON *act = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(act, "detail");
 
 	cJSON_AddItemToObject(d, "code", share(a->code));
@@ -866,7 +524,7 @@ static void add_note(cJSON *notes, const char *text)
 	cJSON_AddItemToArray(notes, n);
 }
 
-static cJSON *careplan(const struct table *t, const struct input *in, struct out_act *acts, int nacts,
+static cJSON *careplan(const struct sv_assess_table *t, const struct input *in, struct out_act *acts, int nacts,
 		       cJSON *addresses, cJSON *support)
 {
 	cJSON *cp = cJSON_CreateObject(), *arr, *notes, *ext, *q;
@@ -931,7 +589,7 @@ static cJSON *careplan(const struct table *t, const struct input *in, struct out
 	return cp;
 }
 
-static cJSON *missing_outcome(const struct table *t, const struct input *in)
+static cJSON *missing_outcome(const struct sv_assess_table *t, const struct input *in)
 {
 	cJSON *oo = NULL, *issues = NULL;
 	char text[256];
@@ -958,12 +616,12 @@ static cJSON *missing_outcome(const struct table *t, const struct input *in)
 	return oo;
 }
 
-static cJSON *answer(const struct table *t, const struct input *in)
+static cJSON *answer(const struct sv_assess_table *t, const struct input *in)
 {
 	cJSON *b = cJSON_CreateObject(), *entries, *addresses = cJSON_CreateArray(), *support = cJSON_CreateArray();
 	cJSON *oo;
 	char obs[MAX_ITEMS][48], urn[48], ts[32];
-	struct out_act acts[MAX_ITEMS * MAX_ACTS];
+	struct out_act acts[MAX_ITEMS * SV_ASSESS_MAX_ACTS];
 	int nacts = 0;
 
 	cJSON_AddStringToObject(b, "resourceType", "Bundle");
@@ -978,8 +636,8 @@ static cJSON *answer(const struct table *t, const struct input *in)
 	}
 	for (int i = 0; i < in->n; i++) {
 		const struct item *it = &in->items[i];
-		const struct cell *c = &it->v->cells[it->si];
-		if (it->si < SI_PROBLEM_FIRST || it->si > SI_PROBLEM_LAST)
+		const struct sv_assess_cell *c = &it->v->cells[it->si];
+		if (it->si < SV_IPLOS_PROBLEM_FIRST || it->si > SV_IPLOS_PROBLEM_LAST)
 			continue;
 		sv_uuid_urn(urn, sizeof(urn));
 		add_entry(entries, urn, condition(t, in, it, obs[i]));
@@ -1009,12 +667,12 @@ static cJSON *answer(const struct table *t, const struct input *in)
 enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
 			  cJSON **out, struct sv_error *err)
 {
-	const char *base = opts && opts->canonical_base ? opts->canonical_base : "https://fhir.samsvar.no";
+	const char *base = opts && opts->canonical_base ? opts->canonical_base : SV_IPLOS_BASE;
 	const char *rt = sv_jstr(input, "resourceType");
 	const char *rel_param = NULL, *bar;
 	char url[URL_MAX];
 	const struct sv_resource *rel;
-	struct table *t = NULL;
+	struct sv_assess_table *t = NULL;
 	struct input in;
 	enum sv_err rc;
 	int is_params = rt && strcmp(rt, "Parameters") == 0;
@@ -1043,7 +701,7 @@ enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, co
 	if (!rel)
 		return sv_fail_at(err, SV_ENOTFOUND, "relations", "no relations map (ConceptMap) %s%s%s is held",
 				  url, bar ? " version " : "", bar ? bar + 1 : "");
-	if ((rc = table_get(snap, rel, base, &t, err)) != SV_OK)
+	if ((rc = sv_assess_table_get(snap, rel, base, &t, err)) != SV_OK)
 		return rc;
 	in.seen = sv_xcalloc((size_t)t->nvars + 1, 1);
 	rc = is_params ? read_parameters(t, input, &in, err) : read_bundle(t, input, &in, err);

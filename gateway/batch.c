@@ -1,17 +1,14 @@
-/* batch.c — `samsvar translate`: one code, or a streaming CSV conversion of an IPLOS extract. */
-#include "samsvar/jsonutil.h"
+/* batch.c — `samsvar translate --file`: a streaming CSV conversion of an IPLOS extract. */
 #include "samsvar/batch.h"
-#include "samsvar/params.h"
+#include "samsvar/iplos.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/strmap.h"
-#include "samsvar/translate.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define NSCORES 6
-static const char SCORES[NSCORES] = {'1', '2', '3', '4', '5', '9'};
+#define NSCORES SV_IPLOS_NSCORES
 #define SNOMED "http://snomed.info/sct"
 #define HEADER "person,variable,score,icf_code,icf_qualifier,icf_qualified,snomed_ct,error\n"
 #define ANSWER_MAX 2048     /* one precomputed suffix: a handful of codes per column */
@@ -64,61 +61,23 @@ static void sb_field(struct sbuf *b, const char *s)
 	sb_add(b, "\"", 1);
 }
 
-/* Adds the codes of every real match (not unmatched/disjoint) of a $translate answer to `b`. */
-static int collect(const cJSON *answer, const char *system, struct sbuf *b)
+/* Asks the engine (a missing map is an empty answer) and adds the code of every real match (not
+ * unmatched/disjoint) in `want` (any system when NULL) to `b`. */
+static enum sv_err ask(const struct sv_snapshot *snap, const struct sv_iplos_query *q, const char *want,
+		       struct sbuf *b, struct sv_error *err)
 {
-	const cJSON *p;
-	int n = 0;
+	struct sv_tx_result r;
+	enum sv_err rc = sv_iplos_ask(snap, q, &r, err);
 
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(answer, "parameter")) {
-		const char *eq, *code;
-		const cJSON *coding;
-		if (strcmp(sv_jstr(p, "name"), "match") != 0)
+	for (size_t i = 0; rc == SV_OK && i < r.nmatches; i++) {
+		const struct sv_tx_match *m = &r.matches[i];
+		if (!m->code || !sv_relation_is_match(m->relation))
 			continue;
-		eq = sv_params_string(p, "equivalence");
-		coding = cJSON_GetObjectItemCaseSensitive(sv_params_get(p, "concept"), "valueCoding");
-		code = sv_jstr(coding, "code");
-		if (!code || !eq || strcmp(eq, "unmatched") == 0 || strcmp(eq, "disjoint") == 0)
+		if (want && (!m->system || strcmp(m->system, want) != 0))
 			continue;
-		if (system && (!sv_jstr(coding, "system") || strcmp(sv_jstr(coding, "system"), system) != 0))
-			continue;
-		sb_token(b, code);
-		n++;
+		sb_token(b, m->code);
 	}
-	return n;
-}
-
-/* Runs one $translate for the precomputation; a missing map is an empty answer, not an error. */
-static enum sv_err ask(const struct sv_snapshot *snap, const char *system, const char *code,
-		       const char *url, const char *target, const char *score_system, char score,
-		       const char *want, struct sbuf *b, struct sv_error *err)
-{
-	cJSON *p = sv_params_new(), *out = NULL;
-	enum sv_err rc;
-
-	sv_params_add(p, "code", "Code", code);
-	sv_params_add(p, "system", "Uri", system);
-	if (url)
-		sv_params_add(p, "url", "Uri", url);
-	if (target)
-		sv_params_add(p, "targetsystem", "Uri", target);
-	if (score) {
-		char s[2] = {score, 0};
-		cJSON *d = sv_params_add_part(p, "dependency");
-		cJSON *cc = cJSON_CreateObject();
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(cc, "coding"), sv_coding_new(score_system, NULL, s, NULL));
-		sv_params_add(d, "element", "Uri", score_system);
-		sv_params_add_value(d, "concept", "valueCodeableConcept", cc);
-	}
-	rc = sv_translate_run(snap, p, NULL, 4, &out, err);
-	if (rc == SV_ENOTFOUND && url) {
-		sv_error_clear(err);
-		rc = SV_OK;
-	} else if (rc == SV_OK) {
-		collect(out, want, b);
-	}
-	cJSON_Delete(out);
-	cJSON_Delete(p);
+	sv_tx_result_release(&r);
 	return rc;
 }
 
@@ -138,24 +97,17 @@ static void table_release(struct table *t)
 	sv_strmap_release(&t->vars);
 }
 
-static char *join(const char *base, const char *path)
-{
-	size_t n = strlen(base) + strlen(path) + 1;
-	char *s = sv_xmalloc(n);
-	snprintf(s, n, "%s%s", base, path);
-	return s;
-}
-
 static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, const struct sv_batch_opts *o,
 			       struct sv_error *err)
 {
-	const char *base = o && o->canonical_base ? o->canonical_base : "https://fhir.samsvar.no";
-	const char *vsys = o && o->variable_system ? o->variable_system : "urn:oid:2.16.578.1.12.4.1.1.9111";
-	char *score_sys = o && o->score_system ? sv_xstrdup(o->score_system) : join(base, "/CodeSystem/iplos-score");
-	char *icf_map = o && o->icf_map ? sv_xstrdup(o->icf_map) : join(base, "/ConceptMap/iplos-icf");
+	const char *base = o && o->canonical_base ? o->canonical_base : SV_IPLOS_BASE;
+	const char *vsys = o && o->variable_system ? o->variable_system : SV_IPLOS_VARIABLES;
+	char *score_sys = o && o->score_system ? sv_xstrdup(o->score_system) :
+		sv_iplos_url(base, "/CodeSystem/iplos-score");
+	char *icf_map = o && o->icf_map ? sv_xstrdup(o->icf_map) : sv_iplos_url(base, "/ConceptMap/iplos-icf");
 	char *qual_map = o && o->qualifier_map ? sv_xstrdup(o->qualifier_map) :
-		join(base, "/ConceptMap/iplos-score-icf-qualifier");
-	char *sct_map = o && o->snomed_map ? sv_xstrdup(o->snomed_map) : join(base, "/ConceptMap/iplos-snomed");
+		sv_iplos_url(base, "/ConceptMap/iplos-score-icf-qualifier");
+	char *sct_map = o && o->snomed_map ? sv_xstrdup(o->snomed_map) : sv_iplos_url(base, "/ConceptMap/iplos-snomed");
 	const struct sv_codesystem *cs = sv_snapshot_codesystem(snap, vsys, NULL);
 	struct sbuf qual[NSCORES];
 	enum sv_err rc = SV_ENOTFOUND;
@@ -174,9 +126,9 @@ static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, 
 	t->answers = sv_xcalloc((size_t)t->nvars * NSCORES + 1, sizeof(char *));
 	t->lens = sv_xcalloc((size_t)t->nvars * NSCORES + 1, sizeof(size_t));
 	for (int s = 0; s < NSCORES; s++) {
-		char code[2] = {SCORES[s], 0};
+		struct sv_iplos_query q = {.system = score_sys, .code = sv_iplos_scores[s], .map_url = qual_map};
 		memset(&qual[s], 0, sizeof(qual[s]));
-		rc = ask(snap, score_sys, code, qual_map, NULL, NULL, 0, NULL, &qual[s], err);
+		rc = ask(snap, &q, NULL, &qual[s], err);
 		if (rc != SV_OK)
 			goto out;
 		/* one qualifier per score: keep the first if a map offers several */
@@ -186,15 +138,21 @@ static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, 
 	for (uint32_t v = 0; v < t->nvars; v++) {
 		const char *var = cs->concepts[v].code;
 		struct sbuf icf = {0};
+		struct sv_iplos_query q = {.system = vsys, .code = var, .map_url = icf_map};
 		sv_strmap_put(&t->vars, var, v);
-		rc = ask(snap, vsys, var, icf_map, NULL, NULL, 0, NULL, &icf, err);
+		rc = ask(snap, &q, NULL, &icf, err);
 		if (rc != SV_OK)
 			goto out;
 		for (int s = 0; s < NSCORES; s++) {
 			struct sbuf sct = {0}, qualified = {0}, row = {0};
-			rc = ask(snap, vsys, var, sct_map, NULL, score_sys, SCORES[s], NULL, &sct, err);
-			if (rc == SV_OK && !sct.n)   /* nothing direct: let the engine chain through ICF */
-				rc = ask(snap, vsys, var, NULL, SNOMED, score_sys, SCORES[s], SNOMED, &sct, err);
+			struct sv_iplos_query qs = {.system = vsys, .code = var, .map_url = sct_map,
+						    .score_system = score_sys, .score = sv_iplos_scores[s]};
+			rc = ask(snap, &qs, NULL, &sct, err);
+			if (rc == SV_OK && !sct.n) {   /* nothing direct: let the engine chain through ICF */
+				qs.map_url = NULL;
+				qs.target = SNOMED;
+				rc = ask(snap, &qs, SNOMED, &sct, err);
+			}
 			if (rc != SV_OK)
 				goto out;
 			if (qual[s].n)
@@ -335,16 +293,6 @@ static void put_bad(FILE *out, const struct fields *f, const char *why)
 	putc_unlocked('\n', out);
 }
 
-static int score_index(const char *s, size_t n)
-{
-	if (n != 1)
-		return -1;
-	for (int i = 0; i < NSCORES; i++)
-		if (SCORES[i] == s[0])
-			return i;
-	return -1;
-}
-
 enum sv_err sv_batch_translate(const struct sv_snapshot *snap, FILE *in, FILE *out,
 			       const struct sv_batch_opts *opts, struct sv_batch_counts *counts,
 			       struct sv_error *err)
@@ -390,7 +338,7 @@ enum sv_err sv_batch_translate(const struct sv_snapshot *snap, FILE *in, FILE *o
 		} else if (!sv_strmap_getn(&t.vars, f.v[1], f.len[1], &v)) {
 			c.bad++;
 			put_bad(out, &f, "unknown IPLOS variable");
-		} else if ((s = score_index(f.v[2], f.len[2])) < 0) {
+		} else if ((s = sv_iplos_score_index(f.v[2], f.len[2])) < 0) {
 			c.bad++;
 			put_bad(out, &f, "score must be 1-5 or 9");
 		} else {
@@ -419,33 +367,5 @@ out:
 	table_release(&t);
 	free(rec);
 	free(tmp);
-	return rc;
-}
-
-enum sv_err sv_translate_cli(const struct sv_snapshot *snap, const char *system, const char *code,
-			     const char *target, int reverse, int fhir_version, FILE *out,
-			     struct sv_error *err)
-{
-	cJSON *p = sv_params_new(), *answer = NULL;
-	char *text = NULL;
-	enum sv_err rc;
-
-	sv_params_add(p, "code", "Code", code ? code : "");
-	if (system)
-		sv_params_add(p, "system", "Uri", system);
-	if (target)
-		sv_params_add(p, "targetsystem", "Uri", target);
-	if (reverse)
-		sv_params_add_bool(p, "reverse", 1);
-	rc = sv_translate_run(snap, p, NULL, fhir_version, &answer, err);
-	if (rc != SV_OK)
-		goto out;
-	text = cJSON_Print(answer);
-	if (fprintf(out, "%s\n", text) < 0)
-		rc = sv_fail(err, SV_EIO, "writing the answer failed");
-out:
-	free(text);
-	cJSON_Delete(answer);
-	cJSON_Delete(p);
 	return rc;
 }

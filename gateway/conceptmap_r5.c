@@ -1,7 +1,7 @@
 /* conceptmap_r5.c — R4 ConceptMap -> R5 ConceptMap; conceptmap_r5.h states the mapping. */
 #include "samsvar/conceptmap_r5.h"
 #include "samsvar/jsonutil.h"
-#include "samsvar/translate.h"
+#include "samsvar/cmindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>

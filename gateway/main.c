@@ -1,5 +1,6 @@
 /* main.c — the samsvar command: serve, check-config, import (and translate). */
 #include "samsvar/batch.h"
+#include "samsvar/cli_translate.h"
 #include "samsvar/config.h"
 #include "samsvar/content.h"
 #include "samsvar/fhirxml.h"

@@ -3,22 +3,45 @@
 #include "samsvar/canonical.h"
 #include "samsvar/data.h"
 #include "samsvar/fhirapi.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* A Parameters body already holds the query string's parameters (the HTTP layer joins them, as FHIR
+ * servers do for operations). With a Bundle body the query string is all there is besides the
+ * Observations: $assess takes only `relations` there, and any other query parameter is refused rather
+ * than silently dropped. */
+static enum sv_err query_relations(struct sv_request *req, const char **relations)
+{
+	const cJSON *query = req->params != req->body ? req->params : NULL, *p;
+
+	*relations = NULL;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(query, "parameter")) {
+		const char *name = sv_jstr(p, "name");
+		if (!name || strcmp(name, "relations") != 0)
+			return sv_fail_at(&req->err, SV_EINVAL, name ? name : "", "$assess reads only relations from "
+					  "the query string; give %.100s in the body", name ? name : "parameters");
+		if (*relations)
+			return sv_fail_at(&req->err, SV_EINVAL, "relations", "relations is given more than once "
+					  "in the query string");
+		*relations = sv_param_text(p);
+	}
+	return SV_OK;
+}
+
 enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status)
 {
 	struct sv_assess_opts o = {req->cfg ? req->cfg->canonical_base : NULL, NULL};
+	enum sv_err rc;
 
 	(void)status;
 	if (!req->body)
 		return sv_fail_at(&req->err, SV_EREQUIRED, "item", "$assess needs a body: a Parameters resource "
 				  "with one item (variable, score) per IPLOS variable, or a Bundle of Observations");
-	/* A Bundle body leaves the query string in req->params: `relations` may come from there. */
-	if (req->params && req->params != req->body)
-		o.relations = sv_params_string(req->params, "relations");
+	if ((rc = query_relations(req, &o.relations)) != SV_OK)
+		return rc;
 	return sv_assess_run(req->snap, req->body, &o, out, &req->err);
 }
 

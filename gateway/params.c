@@ -63,20 +63,16 @@ const char *sv_params_string(const cJSON *params, const char *name)
 	return sv_param_text(sv_params_get(params, name));
 }
 
-enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int *out, struct sv_error *err)
+enum sv_err sv_param_bool(const cJSON *param, const char *name, int *out, struct sv_error *err)
 {
-	const cJSON *p = sv_params_get(params, name), *b;
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(param, "valueBoolean");
 	const char *t;
 
-	*out = dflt;
-	if (!p)
-		return SV_OK;
-	b = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean");
 	if (cJSON_IsBool(b)) {
 		*out = cJSON_IsTrue(b);
 		return SV_OK;
 	}
-	t = sv_param_text(p);
+	t = sv_param_text(param);
 	if (t && strcmp(t, "true") == 0)
 		*out = 1;
 	else if (t && strcmp(t, "false") == 0)
@@ -84,6 +80,14 @@ enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int 
 	else
 		return sv_fail_at(err, SV_EINVAL, name, "parameter '%s' must be true or false", name);
 	return SV_OK;
+}
+
+enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int *out, struct sv_error *err)
+{
+	const cJSON *p = sv_params_get(params, name);
+
+	*out = dflt;
+	return p ? sv_param_bool(p, name, out, err) : SV_OK;
 }
 
 enum sv_err sv_params_int(const cJSON *params, const char *name, long dflt, long min, long max, long *out,

@@ -2,7 +2,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
-#include "samsvar/translate.h"
+#include "samsvar/cmindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,30 +17,51 @@ struct sv_memo {
 
 void sv_builder_init(struct sv_snapshot_builder *b)
 {
-	b->resources = cJSON_CreateArray();
+	memset(b, 0, sizeof(*b));
+	sv_strmap_init(&b->ids, 64);
 }
 
 void sv_builder_release(struct sv_snapshot_builder *b)
 {
-	cJSON_Delete(b->resources);
-	b->resources = NULL;
+	for (size_t i = 0; i < b->n; i++) {
+		cJSON_Delete(b->items[i]);
+		free(b->keys[i]);
+	}
+	free(b->items);
+	free(b->keys);
+	sv_strmap_release(&b->ids);
+	memset(b, 0, sizeof(*b));
 }
 
-static int same_identity(const cJSON *a, const cJSON *b)
+/* Adds `res` (owned) under its identity, replacing an earlier resource with the same one. */
+static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
 {
-	const char *fa[] = {sv_jstr(a, "resourceType"), sv_jstr(a, "url"), sv_jstr(a, "version")};
-	const char *fb[] = {sv_jstr(b, "resourceType"), sv_jstr(b, "url"), sv_jstr(b, "version")};
-	for (int i = 0; i < 3; i++)
-		if (!fa[i] || !fb[i] || strcmp(fa[i], fb[i]) != 0)
-			return 0;
-	return 1;
+	const char *type = sv_jstr(res, "resourceType"), *url = sv_jstr(res, "url"), *ver = sv_jstr(res, "version");
+	size_t n = strlen(type) + strlen(url) + strlen(ver) + 3;
+	char *key = sv_xmalloc(n);
+	uint32_t i;
+
+	snprintf(key, n, "%s|%s|%s", type, url, ver);
+	if (sv_strmap_get(&b->ids, key, &i)) {
+		cJSON_Delete(b->items[i]);
+		b->items[i] = res;
+		free(key);
+		return;
+	}
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->items = sv_xrealloc(b->items, b->cap * sizeof(*b->items));
+		b->keys = sv_xrealloc(b->keys, b->cap * sizeof(*b->keys));
+	}
+	b->items[b->n] = res;
+	b->keys[b->n] = key;
+	sv_strmap_put(&b->ids, key, (uint32_t)b->n);
+	b->n++;
 }
 
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
 {
 	const char *type = sv_jstr(resource, "resourceType");
-	cJSON *it;
-	int i = 0;
 
 	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap"))) {
 		cJSON_Delete(resource);
@@ -51,25 +72,18 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
 		cJSON_Delete(resource);
 		return SV_EINVAL;
 	}
-	cJSON_ArrayForEach(it, b->resources) {
-		if (same_identity(it, resource)) {
-			cJSON_ReplaceItemInArray(b->resources, i, resource);
-			return SV_OK;
-		}
-		i++;
-	}
-	cJSON_AddItemToArray(b->resources, resource);
+	builder_put(b, resource);
 	return SV_OK;
 }
 
 void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
 {
 	for (uint32_t i = 0; i < snap->ncs; i++)
-		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->cs[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->cs[i].resource, 1));
 	for (uint32_t i = 0; i < snap->nvs; i++)
-		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->vs[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1));
 	for (uint32_t i = 0; i < snap->ncm; i++)
-		cJSON_AddItemToArray(b->resources, cJSON_Duplicate(snap->cm[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1));
 }
 
 /* ---- version ordering ---- */
@@ -336,7 +350,6 @@ static void add_key(struct sv_snapshot *s, char tag, const char *url, const char
 		free(k);
 		return;
 	}
-	s->keys = sv_xrealloc(s->keys, (s->nkeys + 1) * sizeof(char *));
 	s->keys[s->nkeys++] = k;
 }
 
@@ -356,8 +369,7 @@ static int better(const char *status_a, const char *ver_a, const char *status_b,
 struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_error *err)
 {
 	struct sv_snapshot *s = sv_xcalloc(1, sizeof(*s));
-	size_t total = (size_t)cJSON_GetArraySize(b->resources);
-	cJSON *res;
+	size_t total = b->n;
 
 	atomic_init(&s->refs, 1);
 	pthread_mutex_init(&s->memo_lock, NULL);
@@ -365,9 +377,12 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 	s->vs = sv_xcalloc(total + 1, sizeof(*s->vs));
 	s->cm = sv_xcalloc(total + 1, sizeof(*s->cm));
 	sv_strmap_init(&s->by_key, total * 2 + 8);
+	s->keys = sv_xcalloc(total * 2 + 1, sizeof(char *));   /* an exact and at most one latest key each */
 
-	while ((res = cJSON_DetachItemFromArray(b->resources, 0)) != NULL) {
+	for (size_t i = 0; i < b->n; i++) {
+		cJSON *res = b->items[i];
 		const char *type = sv_jstr(res, "resourceType");
+		b->items[i] = NULL;
 		if (strcmp(type, "CodeSystem") == 0) {
 			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
 				codesystem_free(&s->cs[s->ncs]);
@@ -419,6 +434,8 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 		s->vs[i].is_latest = sv_snapshot_valueset(s, s->vs[i].url, NULL) == &s->vs[i];
 	for (uint32_t i = 0; i < s->ncm; i++)
 		s->cm[i].is_latest = sv_snapshot_conceptmap(s, s->cm[i].url, NULL) == &s->cm[i];
+	sv_builder_release(b);   /* every resource moved into the snapshot: start empty again */
+	sv_builder_init(b);
 	return s;
 fail:
 	sv_snapshot_release(s);

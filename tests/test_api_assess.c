@@ -266,6 +266,49 @@ Test(api_assess, unknown_relations_map_is_404)
 	cJSON_Delete(j);
 }
 
+/* Query parameters join a Parameters body as on other FHIR servers: relations is honoured (an unknown map
+ * is 404 naming it), given twice or any other query parameter is refused, never ignored (issue 7). */
+Test(api_assess, query_relations_with_parameters_body)
+{
+	const char *body = "{\"resourceType\":\"Parameters\",\"parameter\":[" ITEM("4", "3") "]}";
+	long status;
+	cJSON *j;
+	const cJSON *ex;
+
+	require_daemon();
+	j = ts_post_json("/fhir/$assess?relations=nosuch", body, &status);
+	cr_assert_eq(status, 404);
+	cr_assert_str_eq(ts_issue_code(j), "not-found");
+	ex = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0), "expression");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(ex, 0)), "relations");
+	cJSON_Delete(j);
+	j = ts_post_json("/fhir/$assess?relations=https://fhir.samsvar.no/ConceptMap/iplos-interventions", body,
+			 &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(str(j, "resourceType"), "Bundle");
+	cJSON_Delete(j);
+	j = ts_post_json("/fhir/$assess?relations=https://fhir.samsvar.no/ConceptMap/iplos-interventions",
+			 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"relations\",\"valueCanonical\":"
+			 "\"https://fhir.samsvar.no/ConceptMap/iplos-interventions\"}," ITEM("4", "3") "]}", &status);
+	cr_assert_eq(status, 400);
+	ex = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0), "expression");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(ex, 0)), "relations");
+	cJSON_Delete(j);
+	j = ts_post_json("/fhir/$assess?date=2024-05-30", body, &status);
+	cr_assert_eq(status, 400);
+	ex = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0), "expression");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(ex, 0)), "date");
+	cJSON_Delete(j);
+}
+
+Test(api_assess, fractional_score_is_quoted_as_sent)
+{
+	post_bad("{\"resourceType\":\"Parameters\",\"parameter\":[" ITEM("4", "3.5") "]}", 400, "invalid",
+		 "item[0].score", "3.5");
+	post_bad("{\"resourceType\":\"Parameters\",\"parameter\":[" ITEM("4", "1e308") "]}", 400, "invalid",
+		 "item[0].score", "1e308");
+}
+
 Test(api_assess, bad_input_in_xml_is_an_xml_outcome)
 {
 	static const char body[] = "<Parameters xmlns=\"http://hl7.org/fhir\">" XITEM("4", "7") "</Parameters>";

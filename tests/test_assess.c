@@ -454,6 +454,100 @@ Test(assess, bad_input_names_the_item)
 	cJSON_Delete(in);
 }
 
+/* A Parameters input with one item whose score part is `score` (JSON members of the part). */
+static cJSON *one_item(const char *score)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
+		 "{\"name\":\"score\",%s}]}]}", score);
+	return cJSON_Parse(buf);
+}
+
+/* A score that is not a whole number is quoted as sent, never reported as "score -1" (issue 7). */
+Test(assess, fractional_or_huge_score_is_quoted)
+{
+	static const char *const CASES[][2] = {
+		{"\"valueInteger\":3.5", "3.5"}, {"\"valueInteger\":1e308", "1e308"},
+		{"\"valueInteger\":-2.25", "-2.25"}, {"\"valueInteger\":0.0001", "0.0001"},
+	};
+	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+		cJSON *in = one_item(CASES[i][0]);
+		struct sv_error err = {0};
+		struct sv_assess_opts o = {BASE, NULL};
+		cJSON *out = NULL;
+		cr_assert_eq(sv_assess_run(snap, in, &o, &out, &err), SV_EINVAL);
+		cr_assert_str_eq(err.expression, "item[0].score");
+		cr_assert_not_null(strstr(err.message, CASES[i][1]), "%s", err.message);
+		cr_assert_null(strstr(err.message, "-1"), "%s", err.message);
+		cJSON_Delete(in);
+	}
+}
+
+/* run_bad() on the input parsed from `json`. */
+static void bad_json(const char *json, enum sv_err want, const char *expr, const char *text)
+{
+	cJSON *in = cJSON_Parse(json);
+	cr_assert_not_null(in, "%s", json);
+	run_bad(in, want, expr, text);
+	cJSON_Delete(in);
+}
+
+/* run_bad() on one item whose score part is `score`. */
+static void bad_item(const char *score, enum sv_err want, const char *expr, const char *text)
+{
+	cJSON *in = one_item(score);
+	run_bad(in, want, expr, text);
+	cJSON_Delete(in);
+}
+
+/* A wrongly typed value next to a good one, or a known parameter of the wrong type, is refused. */
+Test(assess, mistyped_values_are_refused)
+{
+	bad_item("\"valueInteger\":3,\"valueString\":\"x\"",
+		 SV_EINVAL, "item[0].score", "valueInteger");
+	bad_item("\"valueString\":\"x\",\"valueInteger\":3",
+		 SV_EINVAL, "item[0].score", "valueInteger");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
+		 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"score\",\"valueString\":\"4\"}]}]}",
+		 SV_EINVAL, "item[0].score", "twice");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"},"
+		 "\"valueString\":\"4\"},{\"name\":\"score\",\"valueInteger\":3}]}]}",
+		 SV_EINVAL, "item[0].variable", "valueCoding");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"item\",\"part\":["
+		 "{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\",\"code\":\"4\"}},"
+		 "{\"name\":\"score\",\"valueInteger\":3},{\"name\":\"scroe\",\"valueInteger\":4}]}]}",
+		 SV_EINVAL, "item[0].scroe", "unknown part");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\",\"valueReference\":"
+		 "{\"reference\":\"Patient/a\"},\"valueString\":\"Patient/b\"}]}",
+		 SV_EINVAL, "patient", "valueReference");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueString\":"
+		 "\"2024-05-30\"}]}",
+		 SV_EINVAL, "date", "valueDate");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"relations\",\"valueCanonical\":"
+		 "\"https://fhir.samsvar.no/ConceptMap/iplos-interventions\",\"valueInteger\":1}]}",
+		 SV_EINVAL, "relations", "valueCanonical");
+}
+
+/* One Observation scores one variable: two 9111 codings, or two value[x], are refused. */
+Test(assess, observation_with_two_variables_is_refused)
+{
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"},{\"system\":\"" V9111 "\",\"code\":\"5\"}]},\"valueInteger\":3}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.code", "two codings");
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3.5}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.value", "3.5");
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\""
+		 V9111 "\",\"code\":\"4\"}]},\"valueInteger\":3,\"valueString\":\"x\"}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource.value", "valueInteger");
+}
+
 Test(assess, bad_bundles_name_the_entry)
 {
 	cJSON *in;

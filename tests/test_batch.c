@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "samsvar/batch.h"
+#include "samsvar/cli_translate.h"
 #include "samsvar/content.h"
 #include "samsvar/snapshot.h"
 #include "support/fixtures.h"

@@ -6,12 +6,14 @@
  * IPLOS 15 with b1528 exists only to give one target two sources; it is not map content. */
 #include "support/fixtures.h"
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "samsvar/error.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/cmindex.h"
 #include "samsvar/translate.h"
 
 #define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
@@ -652,6 +654,89 @@ Test(translate, bad_input, .init = setup, .fini = teardown)
 	p = code_params(IPLOS, "7");
 	sv_params_add(p, "conceptMapVersion", "String", "1");
 	fails(p, SV_EINVAL, 400, "conceptMapVersion");
+}
+
+/* 20,000 maps sent as tx-resource (one given twice: the later one counts) build one overlay; the
+ * pinned one answers. The overlay is built by hash, so this stays linear; the result is asserted. */
+Test(translate, overlay_of_many_tx_resources, .init = setup, .fini = teardown)
+{
+	cJSON *p = code_params("http://test/many/src", "a"), *out;
+	char buf[400];
+	const cJSON *m;
+
+	for (int i = 0; i < 20000; i++) {
+		snprintf(buf, sizeof(buf), "{\"resourceType\":\"ConceptMap\",\"url\":\"http://test/many/m%d\","
+			 "\"version\":\"1\",\"group\":[{\"source\":\"http://test/many/src\",\"target\":"
+			 "\"http://test/many/tgt\",\"element\":[{\"code\":\"a\",\"target\":[{\"code\":\"t%d\","
+			 "\"equivalence\":\"equivalent\"}]}]}]}", i, i);
+		sv_params_add_value(p, "tx-resource", "resource", cJSON_Parse(buf));
+	}
+	snprintf(buf, sizeof(buf), "{\"resourceType\":\"ConceptMap\",\"url\":\"http://test/many/m7\","
+		 "\"version\":\"1\",\"group\":[{\"source\":\"http://test/many/src\",\"target\":"
+		 "\"http://test/many/tgt\",\"element\":[{\"code\":\"a\",\"target\":[{\"code\":\"again\","
+		 "\"equivalence\":\"wider\"}]}]}]}");
+	sv_params_add_value(p, "tx-resource", "resource", cJSON_Parse(buf));
+	sv_params_add(p, "url", "Uri", "http://test/many/m19999");
+	out = ok(cJSON_Duplicate(p, 1), 4);
+	cr_assert(result_of(out));
+	cr_assert_eq(count_matches(out), 1);
+	cr_assert_not_null(find_match(out, "t19999", 0));
+	cJSON_Delete(out);
+
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "parameter"), 20003), "valueUri",
+				  cJSON_CreateString("http://test/many/m7"));
+	out = ok(p, 4);
+	m = find_match(out, "again", 0);
+	cr_assert_not_null(m, "the later tx-resource replaces the earlier one");
+	cr_assert_str_eq(sv_params_string(m, "equivalence"), "wider");
+	cr_assert_eq(count_matches(out), 1);
+	cJSON_Delete(out);
+}
+
+/* The typed engine API, as $assess, the batch and the CLI call it: no Parameters in or out. */
+Test(translate, engine_typed_request_and_matches, .init = setup, .fini = teardown)
+{
+	struct sv_tx_dep dep = {SCORE, SCORE, "4"};
+	struct sv_tx_request req = {.system = IPLOS, .code = "8", .map_url = "http://test/cm/iplos-icf"};
+	struct sv_tx_result r;
+	struct sv_error err = {0};
+
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK, "%s", err.message);
+	cr_assert(r.result);
+	cr_assert_eq(r.nmatches, 1);
+	cr_assert_eq(r.matches[0].relation, SV_REL_EQUIVALENT);
+	cr_assert_str_eq(r.matches[0].code, "d540");
+	cr_assert_str_eq(r.matches[0].display, "Dressing", "display filled from the code system");
+	cr_assert_eq(r.matches[0].npath, 1);
+	cr_assert_str_eq(r.matches[0].path[0]->version, "1");
+	cr_assert_eq(r.matches[0].nproducts, 1);
+	cr_assert_str_eq(r.matches[0].products[0].code, "3");
+	sv_tx_result_release(&r);
+
+	/* a dependency picks the score's finding; the chain 7 -> ICF -> SNOMED CT lists both maps */
+	req = (struct sv_tx_request){.system = IPLOS, .code = "8", .map_url = "http://test/cm/iplos-snomed",
+				     .deps = &dep, .ndeps = 1};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK);
+	cr_assert_eq(r.nmatches, 2);
+	cr_assert_str_eq(r.matches[1].code, "284972002");
+	cr_assert_eq(r.matches[1].ndepends, 1);
+	cr_assert_str_eq(r.matches[1].depends_on[0].code, "4");
+	sv_tx_result_release(&r);
+	req = (struct sv_tx_request){.system = IPLOS, .code = "7", .target_system = SCT};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_OK);
+	cr_assert_eq(r.nmatches, 1);
+	cr_assert_eq(r.matches[0].npath, 2);
+	cr_assert_eq(r.matches[0].relation, SV_REL_INEXACT, "narrower then wider is inexact, not %s",
+		     sv_relation_r4(r.matches[0].relation));
+	cr_assert_not_null(strstr(r.message, "chain"), "%s", r.message);
+	sv_tx_result_release(&r);
+
+	/* a pinned map that is not held */
+	req = (struct sv_tx_request){.system = IPLOS, .code = "7", .map_url = "http://test/cm/none"};
+	cr_assert_eq(sv_translate(snap, &req, &r, &err), SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "url");
+	cr_assert_eq(r.nmatches, 0);
+	sv_tx_result_release(&r);
 }
 
 Test(translate, index_rejects_malformed_map)

@@ -23,18 +23,16 @@
  * - Relations are consulted for scores 3–5 only: scores 1, 2 and 9 never give an intervention.
  *
  * Performance: the codes of every (variable, score) are looked up once per snapshot and relations map with
- * sv_translate_run() and kept by the snapshot itself (sv_snapshot_memo(), freed with the snapshot), so a
+ * sv_translate() and kept by the snapshot itself (sv_snapshot_memo(), freed with the snapshot), so a
  * request costs hash lookups and building the answer. */
 #ifndef SAMSVAR_ASSESS_H
 #define SAMSVAR_ASSESS_H
 
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
+#include "samsvar/iplos.h"
 
 struct sv_snapshot;
-
-/* The system of IPLOS function variables (Volven 9111). */
-#define SV_IPLOS_VARIABLES "urn:oid:2.16.578.1.12.4.1.1.9111"
 
 /* Which content $assess uses; NULL fields take the default named beside them. */
 struct sv_assess_opts {

@@ -1,4 +1,4 @@
-/* batch.h — `samsvar translate`: one code on the command line, or a whole IPLOS extract as CSV.
+/* batch.h — `samsvar translate --file`: a whole IPLOS extract as CSV (one code: cli_translate.h).
  *
  * The extract has rows `person,variable,score` (RFC 4180 quoting, optional header line starting with
  * `person`). The output repeats the three columns and adds
@@ -44,12 +44,5 @@ struct sv_batch_counts {
 enum sv_err sv_batch_translate(const struct sv_snapshot *snap, FILE *in, FILE *out,
 			       const struct sv_batch_opts *opts, struct sv_batch_counts *counts,
 			       struct sv_error *err);
-
-/* Translates one code (`reverse`: find the sources that map to it) with every applicable map, to
- * `target` system only when not NULL, and prints the Parameters answer as JSON (R4 shape, or R5 when
- * `fhir_version` is 5) to `out`. Returns SV_OK or the error of $translate with err set. */
-enum sv_err sv_translate_cli(const struct sv_snapshot *snap, const char *system, const char *code,
-			     const char *target, int reverse, int fhir_version, FILE *out,
-			     struct sv_error *err);
 
 #endif

@@ -15,7 +15,8 @@ struct sv_request {
 	const char *type;             /* resource type in the path, e.g. "ConceptMap", or NULL */
 	const char *id;               /* instance id in the path, or NULL */
 	const char *operation;        /* operation name without '$', or NULL */
-	cJSON *params;                /* Parameters: the POST body or the query string (valueString) */
+	cJSON *params;                /* Parameters: the POST body (the query string's parameters joined to
+				       * it), or the query string (valueString) */
 	const cJSON *body;            /* the POST body as sent (for non-Parameters bodies), or NULL */
 	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
 	const struct sv_config *cfg;

@@ -26,6 +26,10 @@ const char *sv_param_text(const cJSON *param);
 /* Shortcut: sv_param_text(sv_params_get(params, name)). */
 const char *sv_params_string(const cJSON *params, const char *name);
 
+/* Reads the boolean value of the parameter `param` (valueBoolean, or text "true"/"false") into *out;
+ * anything else is SV_EINVAL naming `name`. */
+enum sv_err sv_param_bool(const cJSON *param, const char *name, int *out, struct sv_error *err);
+
 /* Reads a boolean parameter; absent gives `dflt`; anything but true/false is SV_EINVAL naming it. */
 enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int *out, struct sv_error *err);
 

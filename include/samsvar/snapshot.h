@@ -15,6 +15,7 @@
 #include "samsvar/strmap.h"
 
 struct sv_store;
+struct sv_cmindex;
 
 struct sv_concept {
 	const char *code;
@@ -42,7 +43,7 @@ struct sv_resource {
 	const char *url, *version, *name, *title, *status, *id;
 	cJSON *resource;          /* owned */
 	int is_latest;
-	void *index;              /* ConceptMap: struct sv_cmindex (translate.h), freed with it */
+	struct sv_cmindex *index; /* ConceptMap: its lookup index (cmindex.h), freed with it */
 };
 
 struct sv_snapshot {
@@ -73,9 +74,13 @@ typedef enum sv_err (*sv_memo_make_fn)(const struct sv_snapshot *snap, void *arg
 enum sv_err sv_snapshot_memo(const struct sv_snapshot *snap, const char *key, sv_memo_make_fn make,
 			     void (*drop)(void *), void *arg, void **value, struct sv_error *err);
 
-/* Collects resources for a snapshot under construction. */
+/* Collects resources for a snapshot under construction; a hash of their identities keeps adding
+ * linear in the number of resources. */
 struct sv_snapshot_builder {
-	cJSON *resources;         /* JSON array, owned */
+	cJSON **items;            /* owned, in the order added; NULL once moved into a snapshot */
+	char **keys;              /* keys[i] = "type|url|version" of items[i], owned */
+	size_t n, cap;
+	struct sv_strmap ids;     /* identity -> index into items */
 };
 
 /* Starts an empty builder. */

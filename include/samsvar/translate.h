@@ -1,55 +1,105 @@
-/* translate.h — ConceptMap indexes and the $translate engine (R4 and R5 shapes).
+/* translate.h — the $translate engine: a typed request in, a list of matches out (no FHIR shapes; the
+ * FHIR edge is op_conceptmap.c, the CLI cli_translate.c, and $assess and the batch call it directly).
  *
  * Behaviour decided here (the spec leaves it open):
- * - Without url/conceptMap/id every map that applies answers (the latest version of each url, maps sent
- *   as tx-resource first); every match of every map is returned, not only the first.
- * - dependsOn: when the request gives no `dependency`, targets with dependsOn are returned together with
- *   their conditions (a `dependsOn` part in the match, in R4 too, as tx.fhir.org does); when it gives
- *   any, a target matches only when every one of its dependsOn is satisfied by a request dependency
- *   (same attribute, or same code system, and same code).
+ * - Without a pinned map (map, map_id or map_url) every map that applies answers (the latest version of
+ *   each url, maps of the overlay first); every match of every map is returned, not only the first.
+ * - dependsOn: when the request gives no dependency, targets with dependsOn are returned together with
+ *   their conditions (match->depends_on); when it gives any, a target matches only when every one of
+ *   its dependsOn is satisfied by a request dependency (same attribute, or same code system, and same
+ *   code).
  * - Reverse: every source that maps to the target is returned, its equivalence turned around
  *   (wider<->narrower, subsumes<->specializes).
- * - Chains: only when no url pins the map, a target system is asked for, and no map says anything
- *   (not even unmatched) about the code in that system: the engine composes up to 3 maps without cycles,
- *   and only the shortest chains that reach the system answer. A link may read a map backwards (FSIII ->
- *   IPLOS through the IPLOS -> FSIII map) except the last one; the message marks it "(read in reverse)".
- *   The composed equivalence is the weakest link (equivalent > wider/narrower > inexact/relatedto;
- *   wider with narrower gives inexact). The path is every map in order: R5 `originMap` repeated; R4
- *   `source` names the first map and `originMap` parts (non-standard, ignored by strict clients) plus the
- *   top-level `message` list the whole path.
+ * - Chains: only when no map is pinned, a target system is asked for, and no map says anything (not even
+ *   unmatched) about the code in that system: the engine composes up to 3 maps without cycles, and only
+ *   the shortest chains that reach the system answer. A link may read a map backwards (FSIII -> IPLOS
+ *   through the IPLOS -> FSIII map) except the last one; the message marks it "(read in reverse)". The
+ *   composed equivalence is the weakest link (equivalent > wider/narrower > inexact/relatedto; wider
+ *   with narrower gives inexact). match->path lists every map in order.
  * - Unmapped: `provided`/`use-source-code` answers the source code as equivalent in the group's target
  *   system, `fixed` the given code as inexact (unless the R5 map gives unmapped.relationship),
- *   `other-map` follows the named map. */
+ *   `other-map` follows the named map.
+ *
+ * Every string in a result is borrowed from the snapshot (or the overlay) the request read: keep both
+ * until the result is released. */
 #ifndef SAMSVAR_TRANSLATE_H
 #define SAMSVAR_TRANSLATE_H
 
-#include <stdio.h>
-#include <cjson/cJSON.h>
+#include <stddef.h>
+#include "samsvar/cmindex.h"
 #include "samsvar/error.h"
 
 struct sv_snapshot;
+struct sv_resource;
 
-/* Builds the lookup index of one ConceptMap (forward by source system+code, reverse by target
- * system+code), borrowing strings from `conceptmap`, which must outlive it. Returns an opaque index
- * freed with sv_cmindex_free(), or NULL with err set when the map is malformed. */
-void *sv_cmindex_build(const cJSON *conceptmap, struct sv_error *err);
+#define SV_TX_MAX_PATH 3       /* maps in one chain (other-map hops count too) */
+#define SV_TX_MAX_CODINGS 32   /* codings of one CodeableConcept translated */
+#define SV_TX_MAX_DEPS 32      /* dependencies read from one request */
+#define SV_TX_MAX_MATCHES 1024 /* matches in one answer */
 
-/* Frees an index from sv_cmindex_build(); NULL is allowed. */
-void sv_cmindex_free(void *index);
+/* A code to translate (one coding of a CodeableConcept). */
+struct sv_tx_coding {
+	const char *system, *code;
+};
 
-/* Returns the R5 ConceptMapRelationship code for `equivalence`, an R4 ConceptMapEquivalence code
- * (following the official R4->R5 map: wider/subsumes -> source-is-narrower-than-target, narrower/
- * specializes -> source-is-broader-than-target, inexact/relatedto -> related-to, equal -> equivalent,
- * unmatched/disjoint -> not-related-to) or an R5 code (returned as it is). Returns a static string,
- * or NULL when `equivalence` is NULL or not a known code. */
-const char *sv_translate_relationship(const char *equivalence);
+/* A dependency the request states: a target with dependsOn matches only when these satisfy it. */
+struct sv_tx_dep {
+	const char *attribute;         /* NULL: any attribute */
+	const char *system;            /* NULL: any system */
+	const char *code;
+};
 
-/* Runs $translate with the input Parameters `params` against `snap` (never modified; tx-resource and
- * conceptMap parameters are layered over it for this call only). `map_id` (or NULL) is the instance id
- * of /ConceptMap/{id}/$translate; `fhir_version` 5 answers in R5 shape (also chosen when R5 parameter
- * names are used). On SV_OK *out is a new Parameters resource owned by the caller; on error *out is
- * NULL and err names the offending parameter (SV_EINVAL, SV_EREQUIRED, SV_ENOTFOUND). */
-enum sv_err sv_translate_run(const struct sv_snapshot *snap, const cJSON *params, const char *map_id,
-			     int fhir_version, cJSON **out, struct sv_error *err);
+/* What to translate and with which maps; NULL / 0 fields are "not given". Strings are borrowed. */
+struct sv_tx_request {
+	const char *system, *version, *code;          /* the code (ignored when ncodings > 0) */
+	const struct sv_tx_coding *codings;            /* or several codings of one CodeableConcept */
+	int ncodings;
+	const char *target_system;                     /* answer only codes in this system */
+	const char *source_scope, *target_scope;       /* only maps with these scopes (unpinned) */
+	const struct sv_resource *map;                 /* pinned: this map (e.g. an inline conceptMap) */
+	const char *map_id;                            /* pinned: the map with this FHIR id */
+	const char *map_url, *map_version;             /* pinned: canonical url ("url|version" allowed) */
+	const struct sv_tx_dep *deps;
+	int ndeps;
+	int reverse;                                   /* the code is a target: find its sources */
+	const struct sv_snapshot *overlay;             /* request-scoped maps and code systems, or NULL */
+};
+
+/* One answer. */
+struct sv_tx_match {
+	enum sv_relation relation;
+	const char *equivalence;       /* R4 word: the map's own for a direct match ("subsumes"), else
+					* sv_relation_r4(relation) */
+	const char *system, *version, *code, *display;   /* code NULL: the map says "no map" */
+	const struct sv_resource *path[SV_TX_MAX_PATH];  /* the maps, first to last */
+	unsigned char backwards[SV_TX_MAX_PATH];         /* 1: that map was read from target to source */
+	int npath;
+	const struct sv_cm_attr *depends_on;             /* conditions of the map target */
+	unsigned ndepends;
+	const struct sv_cm_attr *products;               /* products (none when read backwards) */
+	unsigned nproducts;
+	const char *comment;                             /* the map target's comment, or NULL */
+};
+
+/* The answer: `result` is 1 when some match relates a code (not unmatched/disjoint); `message` is
+ * empty or a sentence for the user (no translation, a chain's path, "no match"). Small answers keep
+ * their matches inside the struct (no allocation per request), so a result is not copied by value. */
+struct sv_tx_result {
+	struct sv_tx_match *matches;
+	size_t nmatches;
+	int result;
+	char message[1024];
+	struct sv_tx_match small[16];
+};
+
+/* Translates `req` against `snap` (and req->overlay, consulted first). On SV_OK fills *out (release it
+ * with sv_tx_result_release()); on error *out is empty and err says why: SV_ENOTFOUND for a pinned map
+ * that is not held (expression "url" or "conceptMapVersion"), SV_EINVAL for a version without url,
+ * SV_EREQUIRED when no code is given. */
+enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_request *req,
+			 struct sv_tx_result *out, struct sv_error *err);
+
+/* Frees what sv_translate() allocated in `r` and empties it; an empty result is allowed. */
+void sv_tx_result_release(struct sv_tx_result *r);
 
 #endif

@@ -1,0 +1,33 @@
+/* cli_translate.c — `samsvar translate` for one code: the engine's answer rendered as $translate's. */
+#include "samsvar/cli_translate.h"
+#include "samsvar/op_conceptmap.h"
+
+#include <stdlib.h>
+
+enum sv_err sv_translate_cli(const struct sv_snapshot *snap, const char *system, const char *code,
+			     const char *target, int reverse, int fhir_version, FILE *out,
+			     struct sv_error *err)
+{
+	struct sv_tx_request req = {.system = system, .code = code, .target_system = target, .reverse = reverse};
+	struct sv_tx_result res = {0};
+	cJSON *answer = NULL;
+	char *text = NULL;
+	enum sv_err rc;
+
+	if (!code || !*code)
+		return sv_fail_at(err, SV_EINVAL, "code", "code must be a non-empty code");
+	if (!system)
+		return sv_fail_at(err, SV_EREQUIRED, "system", "code needs system");
+	rc = sv_translate(snap, &req, &res, err);
+	if (rc != SV_OK)
+		goto out;
+	answer = sv_translate_answer(&res, fhir_version);
+	text = cJSON_Print(answer);
+	if (fprintf(out, "%s\n", text) < 0)
+		rc = sv_fail(err, SV_EIO, "writing the answer failed");
+out:
+	free(text);
+	cJSON_Delete(answer);
+	sv_tx_result_release(&res);
+	return rc;
+}
