@@ -229,8 +229,9 @@ static const cJSON *typed_value(const cJSON *p, const char *const *types, size_t
 static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON *params, struct input *in,
 				   struct sv_error *err)
 {
-	static const char *const DATE[] = {"valueDate", "valueDateTime"};
-	static const char *const CANONICAL[] = {"valueCanonical", "valueUri", "valueUrl"};
+	/* valueString too: a parameter given in the query string arrives as text. */
+	static const char *const DATE[] = {"valueDate", "valueDateTime", "valueString"};
+	static const char *const CANONICAL[] = {"valueCanonical", "valueUri", "valueUrl", "valueString"};
 	static const char *const REFERENCE[] = {"valueReference"};
 	const cJSON *p, *v;
 	int idx = 0;
@@ -256,13 +257,13 @@ static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON 
 			return sv_fail_at(err, SV_EINVAL, "patient", "patient must be a valueReference");
 	}
 	if ((p = sv_params_get(params, "date")) != NULL) {
-		v = typed_value(p, DATE, 2);
+		v = typed_value(p, DATE, 3);
 		in->date = cJSON_IsString(v) ? v->valuestring : NULL;
 		if (!in->date || !date_ok(in->date))
 			return sv_fail_at(err, SV_EINVAL, "date", "date must be a valueDate (YYYY-MM-DD)");
 	}
 	if ((p = sv_params_get(params, "relations")) != NULL) {
-		v = typed_value(p, CANONICAL, 3);
+		v = typed_value(p, CANONICAL, 4);
 		in->relations = cJSON_IsString(v) ? v->valuestring : NULL;
 		if (!in->relations)
 			return sv_fail_at(err, SV_EINVAL, "relations", "relations must be a valueCanonical "

@@ -294,7 +294,16 @@ Test(api_assess, query_relations_with_parameters_body)
 	ex = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0), "expression");
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(ex, 0)), "relations");
 	cJSON_Delete(j);
+	/* Any parameter may come in the query string (it joins the body), checked like the body's. */
 	j = ts_post_json("/fhir/$assess?date=2024-05-30", body, &status);
+	cr_assert_eq(status, 200);
+	{
+		char *text = cJSON_PrintUnformatted(j);
+		cr_assert(strstr(text, "\"effectiveDateTime\":\"2024-05-30\""), "%.300s", text);
+		free(text);
+	}
+	cJSON_Delete(j);
+	j = ts_post_json("/fhir/$assess?date=yesterday", body, &status);
 	cr_assert_eq(status, 400);
 	ex = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0), "expression");
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(ex, 0)), "date");

@@ -447,3 +447,68 @@ Test(hostile, a_full_server_says_so, .timeout = 60)
 	free(resp);
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }
+
+/* The smaller findings, each a wrong answer that looked right. */
+static void expect_bad_post(const char *path, const char *body, long status, const char *expression,
+			    const char *quote)
+{
+	struct ts_resp r;
+	cJSON *j;
+	const cJSON *ex;
+
+	cr_assert_eq(ts_http(ts_port(), "POST", path, JSON_H, body, strlen(body), &r), 0);
+	free(expect_outcome(&r, status));
+	j = cJSON_Parse(r.body);
+	ex = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "issue"), 0),
+						    "expression"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(ex), expression, "%.300s", r.body);
+	if (quote)
+		cr_assert(strstr(r.body, quote), "does not quote '%s': %.300s", quote, r.body);
+	cJSON_Delete(j);
+	free(r.body);
+}
+
+#define ITEM(v, s)                                                                                       \
+	"{\"name\":\"item\",\"part\":[{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" IPLOS "\","     \
+	"\"code\":\"" v "\"}},{\"name\":\"score\"," s "}]}"
+
+Test(hostile, assess_refuses_scores_that_are_not_whole_and_mistyped_values)
+{
+	expect_bad_post("/fhir/$assess", "{\"resourceType\":\"Parameters\",\"parameter\":[" ITEM("4", "\"valueInteger\":3.5") "]}",
+			400, "item[0].score", "3.5");
+	expect_bad_post("/fhir/$assess", "{\"resourceType\":\"Parameters\",\"parameter\":[" ITEM("4", "\"valueInteger\":1e308") "]}",
+			400, "item[0].score", "1e308");
+	/* A value given twice, one of them mistyped, is not settled by the one that fits. */
+	expect_bad_post("/fhir/$assess", "{\"resourceType\":\"Parameters\",\"parameter\":["
+			ITEM("4", "\"valueInteger\":3,\"valueString\":\"x\"") "]}", 400, "item[0].score", NULL);
+}
+
+Test(hostile, assess_refuses_an_observation_with_two_variables)
+{
+	expect_bad_post("/fhir/$assess", "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+			"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":["
+			"{\"system\":\"" IPLOS "\",\"code\":\"4\"},{\"system\":\"" IPLOS "\",\"code\":\"7\"}]},"
+			"\"valueInteger\":3}}]}", 400, "Bundle.entry[0].resource.code", NULL);
+}
+
+Test(hostile, a_query_parameter_beside_a_parameters_body_is_not_ignored)
+{
+	expect_bad_post("/fhir/$assess?relations=nosuch", "{\"resourceType\":\"Parameters\",\"parameter\":["
+			ITEM("4", "\"valueInteger\":3") "]}", 404, "relations", "nosuch");
+	expect_bad_post("/fhir/CodeSystem/$lookup?code=1", "{\"resourceType\":\"Parameters\",\"parameter\":["
+			"{\"name\":\"system\",\"valueUri\":\"" IPLOS "\"},{\"name\":\"code\",\"valueCode\":\"20\"}]}",
+			400, "code", "both");
+}
+
+Test(hostile, post_validate_code_checks_the_display_of_a_coding)
+{
+	static const char body[] = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"url\",\"valueUri\":\""
+				   IPLOS "\"},{\"name\":\"coding\",\"valueCoding\":{\"system\":\"" IPLOS "\","
+				   "\"code\":\"20\",\"display\":\"Not the display\"}}]}";
+	long status;
+	cJSON *p = ts_post_json("/fhir/CodeSystem/$validate-code", body, &status);
+
+	cr_assert_eq(status, 200);
+	cr_assert_eq(ts_param_bool(p, "result"), 0, "a wrong display was accepted");
+	cJSON_Delete(p);
+}

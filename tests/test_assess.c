@@ -523,8 +523,11 @@ Test(assess, mistyped_values_are_refused)
 	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\",\"valueReference\":"
 		 "{\"reference\":\"Patient/a\"},\"valueString\":\"Patient/b\"}]}",
 		 SV_EINVAL, "patient", "valueReference");
+	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueInteger\":"
+		 "20240530}]}",
+		 SV_EINVAL, "date", "valueDate");
 	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueString\":"
-		 "\"2024-05-30\"}]}",
+		 "\"yesterday\"}]}",
 		 SV_EINVAL, "date", "valueDate");
 	bad_json("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"relations\",\"valueCanonical\":"
 		 "\"https://fhir.samsvar.no/ConceptMap/iplos-interventions\",\"valueInteger\":1}]}",
