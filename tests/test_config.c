@@ -327,3 +327,29 @@ Test(config, response_cache_in_mib_with_bounds)
 	cr_assert_eq(sv_config_set(&c, "response_cache", "4097", &err), SV_ECONFIG);
 	cr_assert_eq(sv_config_set(&c, "response_cache", "-1", &err), SV_ECONFIG);
 }
+
+Test(config, transport_caps_have_defaults_and_bounds)
+{
+	struct sv_config c;
+	struct sv_error err = {0};
+	static const char text[] = "max_connections_per_ip = 8\nheader_timeout = 3\nmax_header_bytes = 2048\n"
+				   "max_params = 50\nmax_body_nodes = 1000\n";
+
+	sv_config_defaults(&c);
+	cr_assert_eq(c.max_connections_per_ip, 64);
+	cr_assert_eq(c.header_timeout_seconds, 10);
+	cr_assert_eq(c.max_header_bytes, 16384);
+	cr_assert_eq(c.max_params, 1000);
+	cr_assert_eq(c.max_body_nodes, 500000);
+	cr_assert_eq(sv_config_parse(&c, text, sizeof(text) - 1, "t.conf", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.max_connections_per_ip, 8);
+	cr_assert_eq(c.header_timeout_seconds, 3);
+	cr_assert_eq(c.max_header_bytes, 2048);
+	cr_assert_eq(c.max_params, 50);
+	cr_assert_eq(c.max_body_nodes, 1000);
+	cr_assert_eq(sv_config_parse(&c, "header_timeout = 0\n", 19, "t.conf", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "t.conf:1"), "%s", err.message);
+	cr_assert_eq(sv_config_parse(&c, "max_header_bytes = 10\n", 22, "t.conf", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_parse(&c, "response_cache = 2\n", 19, "t.conf", &err), SV_OK);
+	cr_assert_eq(c.response_cache_bytes, 2u * 1024 * 1024, "MiB in the file, bytes in the struct");
+}

@@ -4,6 +4,7 @@
 #include "samsvar/fhirxml.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,4 +309,74 @@ Test(http, duplicate_keys_are_rejected)
 	cr_assert_null(j);
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "'name' twice"), "%s", err.message);
+}
+
+Test(http, json_syntax_is_checked_before_cjson)
+{
+	static const char *const bad[] = {
+		"{\"a\":1,}", "{\"a\" 1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":1e}", "{\"a\":tru}",
+		"{\"a\":\"x\ty\"}", "{\"a\":\"\\q\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u0000\"}",
+		"{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800x\"}", "{\"a\":[1 2]}", "{\"a\":1} {}", "{'a':1}",
+		"{\"a\":\"\xff\"}", "[1]", "{\"a\":+1}", "{\"a\":NaN}",
+	};
+	static const char *const good[] = {
+		"{}", " {\"a\":[]} ", "{\"a\":-0.5e+3,\"b\":[true,false,null,{}],\"c\":\"\\ud83d\\ude00\\n\\/\"}",
+		"{\"\xc3\xb8\":\"\xe2\x82\xac\"}",
+	};
+	struct sv_error err = {0};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_null(sv_http_parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 1000, &err), "%s accepted", bad[i]);
+		cr_assert_eq(err.code, SV_EINVAL, "%s: %s", bad[i], err.message);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cJSON *j = sv_http_parse_body(good[i], strlen(good[i]), SV_FMT_JSON, 1000, &err);
+		cr_assert_not_null(j, "%s refused: %s", good[i], err.message);
+		cJSON_Delete(j);
+	}
+}
+
+Test(http, json_value_count_is_capped)
+{
+	char body[64];
+	struct sv_error err = {0};
+	cJSON *j;
+
+	snprintf(body, sizeof(body), "{\"a\":[1,2,3,4],\"b\":5}");   /* 7 values with the object */
+	j = sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 7, &err);
+	cr_assert_not_null(j, "%s", err.message);
+	cJSON_Delete(j);
+	cr_assert_null(sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 6, &err));
+	cr_assert_eq(err.code, SV_ETOOBIG);
+	cr_assert(strstr(err.message, "max_body_nodes"), "%s", err.message);
+}
+
+Test(http, duplicate_keys_are_found_in_large_objects_too)
+{
+	char body[4096] = "{";
+	struct sv_error err = {0};
+
+	for (int i = 0; i < 200; i++)
+		snprintf(body + strlen(body), sizeof(body) - strlen(body), "\"k%d\":{\"x\":1},", i);
+	snprintf(body + strlen(body), sizeof(body) - strlen(body), "\"k17\":2}");
+	cr_assert_null(sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 100000, &err));
+	cr_assert(strstr(err.message, "'k17' twice"), "%s", err.message);
+}
+
+Test(http, xml_attributes_and_nodes_are_capped_before_parsing)
+{
+	char xml[8192];
+	size_t n;
+	struct sv_error err = {0};
+
+	n = (size_t)snprintf(xml, sizeof(xml), "<Parameters xmlns=\"http://hl7.org/fhir\"");
+	for (int i = 0; i < 70; i++)
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n, " a%d='>%d'", i, i);
+	snprintf(xml + n, sizeof(xml) - n, "/>");
+	cr_assert_null(sv_http_parse_body(xml, strlen(xml), SV_FMT_XML, 100000, &err));
+	cr_assert_eq(err.code, SV_EINVAL);
+	cr_assert(strstr(err.message, "attributes"), "%s", err.message);
+	cr_assert_eq(sv_fhirxml_scan("<a><!-- <b c='1' d='2'> --><![CDATA[<e f='1'>]]><g h=\"1\"/></a>", 62, 3, &err), SV_OK,
+		     "comments and CDATA are not elements: %s", err.message);
+	cr_assert_eq(sv_fhirxml_scan("<a><b/><c/><d/></a>", 19, 3, &err), SV_ETOOBIG);
 }
