@@ -10,7 +10,7 @@
  * build-fuzz/params_fuzz FILE. */
 #include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
-#include "samsvar/http.h"
+#include "samsvar/http_body.h"
 #include "samsvar/params.h"
 
 #include <stdint.h>

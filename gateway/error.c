@@ -1,6 +1,5 @@
 /* error.c — error codes, their texts, HTTP statuses and FHIR issue codes; the OOM policy. */
 #include "samsvar/error.h"
-#include "samsvar/strmap.h"
 #include "samsvar/utf8.h"
 
 #include <cjson/cJSON.h>
@@ -192,5 +191,4 @@ void sv_alloc_init(void)
 	cJSON_Hooks hooks = {.malloc_fn = sv_xmalloc, .free_fn = free};
 
 	cJSON_InitHooks(&hooks);
-	sv_strhash_init();
 }

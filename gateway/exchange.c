@@ -1,7 +1,7 @@
 /* exchange.c — one request from the wire to its answer bytes, whatever transport carried it. */
 #include "samsvar/exchange.h"
 #include "samsvar/fhirapi.h"
-#include "samsvar/http.h"
+#include "samsvar/http_body.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/respcache.h"

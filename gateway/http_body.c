@@ -1,7 +1,7 @@
 /* http_body.c — the bytes of a request and an answer: media types and content negotiation, request
  * bodies read at linear cost with caps (a JSON syntax check before cJSON sees the body, duplicate
  * keys found by hash), and answers rendered as JSON or XML that are always valid UTF-8. */
-#include "samsvar/http.h"
+#include "samsvar/http_body.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/strmap.h"
 #include "samsvar/utf8.h"

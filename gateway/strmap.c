@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Written once by sv_strhash_init() before any thread starts, read-only afterwards. */
+/* Written once (pthread_once) before the first hash, read-only afterwards. */
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
 static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
 
@@ -31,6 +31,7 @@ uint64_t sv_strhash(const char *s, size_t n)
 	unsigned char out[crypto_shorthash_BYTES];
 	uint64_t h;
 
+	pthread_once(&hash_key_once, draw_hash_key);  /* an atomic load once the key is drawn */
 	crypto_shorthash(out, (const unsigned char *)s, n, hash_key);
 	memcpy(&h, out, sizeof(h));
 	return h;

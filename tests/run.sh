@@ -52,6 +52,9 @@ case $? in
 77) skipped=$((skipped+1)); echo "FHIR schemas absent under $SAMSVAR_SHARED/schemas" >>"$reasons" ;;
 *) failed=$((failed+1)); failed_names="$failed_names validate-fhir" ;;
 esac
+# Layers only point down: no include cycle between the gateway's modules.
+echo "== include layering"
+if /usr/bin/python3 tools/check-layers.py; then passed=$((passed+1)); else failed=$((failed+1)); failed_names="$failed_names check-layers"; fi
 if [ "$skipped" -gt 0 ]; then
     # One line, however many reasons: the most frequent one, and where the others are kept.
     sort "$reasons" | uniq -c | sort -rn >"$reasons.counted"

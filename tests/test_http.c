@@ -1,6 +1,6 @@
 /* test_http.c — the pure parts of the HTTP layer: content negotiation, request media types, body
  * parsing with its caps, rendering. (The server itself is exercised by the black-box tests.) */
-#include "samsvar/http.h"
+#include "samsvar/http_body.h"
 #include "samsvar/fhirxml.h"
 
 #include <criterion/criterion.h>

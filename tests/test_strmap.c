@@ -115,7 +115,7 @@ Test(strmap, strhash_is_keyed_and_deterministic_within_the_process)
 
 Test(strmap, strhash_key_is_drawn_at_start)
 {
-	/* An all-zero key (sv_alloc_init() never called) would be as guessable as no key at all. */
+	/* An all-zero key (the key never drawn) would be as guessable as no key at all. */
 	unsigned char zero[crypto_shorthash_KEYBYTES] = {0}, out[crypto_shorthash_BYTES];
 	uint64_t unkeyed;
 
@@ -128,7 +128,7 @@ Test(strmap, a_second_init_keeps_the_key)
 {
 	uint64_t before = sv_strhash("foobar", 6);
 
-	sv_alloc_init();
+	sv_strhash_init();
 	cr_assert_eq(sv_strhash("foobar", 6), before, "maps built before would lose their entries");
 }
 

@@ -67,10 +67,9 @@ void *sv_xrealloc(void *p, size_t n);
 char *sv_xstrdup(const char *s);
 char *sv_xstrndup(const char *s, size_t n);
 
-/* Puts the process under the policy above: cJSON allocates through sv_xmalloc()/free(), and
- * sv_strhash() gets its random per-process key. Call once at the start of main (of every test and
- * fuzz program too), before any other thread exists; both settings are process-wide, and calling
- * it again changes nothing. */
+/* Puts the process under the policy above: cJSON allocates through sv_xmalloc()/free(). Call once
+ * at the start of main (of every test and fuzz program too), before any other thread exists; the
+ * setting is process-wide, and calling it again changes nothing. */
 void sv_alloc_init(void);
 
 /* Prints "samsvar: BUG at file:line: msg" and aborts: for broken invariants, never for input. */

@@ -1,6 +1,5 @@
-/* http.h — the HTTP transport: the server (http.c, libmicrohttpd: connections, per-address caps,
- * header deadline, body limits) and the wire formats (http_body.c: negotiation between
- * application/fhir+json and application/fhir+xml, capped body parsing, rendering). */
+/* http.h — the HTTP server (http.c, libmicrohttpd): connections, per-address and soft connection
+ * caps, the header deadline, body limits; each complete request goes to exchange.c. */
 #ifndef SAMSVAR_HTTP_H
 #define SAMSVAR_HTTP_H
 
@@ -20,31 +19,5 @@ unsigned sv_http_port(const struct sv_http *h);
 
 /* Stops accepting, lets requests in flight finish, and frees the server. NULL is allowed. */
 void sv_http_stop(struct sv_http *h);
-
-/* The wire format of a request or response body. */
-enum sv_format { SV_FMT_JSON, SV_FMT_XML };
-
-/* Picks the response format from `_format` (wins when given) and the Accept header (q-values
- * honoured; absent or * / * means JSON). Sets *fhir_version to 5 when the chosen media type carries
- * fhirVersion=5.x. Returns SV_OK, or SV_ENOTACCEPT with err set. */
-enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum sv_format *fmt,
-			      int *fhir_version, struct sv_error *err);
-
-/* Maps a Content-Type header to a body format; returns SV_EMEDIATYPE for anything else. */
-enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
-				struct sv_error *err);
-
-/* Parses a request body in `fmt` into FHIR JSON at linear cost: valid UTF-8 and JSON syntax checked
- * before cJSON sees it (so cJSON never fails or cuts a string at \u0000), nesting capped at
- * SV_FHIR_MAX_DEPTH, at most `max_nodes` values (XML: elements and attributes; SV_ETOOBIG above),
- * duplicate keys refused. Returns a new object, or NULL with err set naming the problem. */
-cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, unsigned max_nodes,
-			  struct sv_error *err);
-
-/* Serialises `res` in `fmt` for FHIR version `fhir_version` (4 or 5; it matters for XML only, where
- * an R5 resource needs R5 element order); returns a malloc'd string (length in *len), always valid
- * UTF-8, or NULL with err set. */
-char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_version, size_t *len,
-		     struct sv_error *err);
 
 #endif

@@ -38,7 +38,7 @@ int sv_strmap_getn(const struct sv_strmap *m, const char *key, size_t n, uint32_
  * store it. */
 uint64_t sv_strhash(const char *s, size_t n);
 
-/* Draws the per-process key of sv_strhash() (called by sv_alloc_init()); later calls keep it. */
+/* Draws the per-process key of sv_strhash() now rather than at its first use; later calls keep it. */
 void sv_strhash_init(void);
 
 /* FNV-1a of n bytes, the same in every process: for names that are stored, never for tables
