@@ -234,9 +234,22 @@ Test(hostile, an_oversized_body_is_refused_before_it_is_sent)
 	free(resp);
 }
 
+/* Sends head + `pad` bytes of 'a' + tail raw and expects an OperationOutcome with `status`. */
+static void expect_padded(const char *head, size_t pad, const char *tail, int status)
+{
+	struct sb b = {0};
+	char *resp;
+
+	sb_add(&b, "%s%*s%s", head, (int)pad, "", tail);
+	memset(b.s + strlen(head), 'a', pad);
+	resp = ts_raw(ts_port(), b.s, b.n, 5000, NULL);
+	expect_raw_outcome(resp, status);
+	free(resp);
+	free(b.s);
+}
+
 Test(hostile, requests_the_http_library_refuses_are_answered_in_fhir)
 {
-	struct sb big = {0};
 	char *resp;
 
 	resp = RAW(ts_port(), "GET /fhir/metadata HTTP/2.0\r\nHost: x\r\n\r\n", 5000);
@@ -251,30 +264,9 @@ Test(hostile, requests_the_http_library_refuses_are_answered_in_fhir)
 	expect_raw_outcome(resp, raw_status(resp));
 	free(resp);
 	/* Over libmicrohttpd's pool (431 from the library) and over max_header_bytes only (samsvar's). */
-	sb_add(&big, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ");
-	for (int i = 0; i < 300000; i++)
-		sb_add(&big, "a");
-	sb_add(&big, "\r\n\r\n");
-	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
-	expect_raw_outcome(resp, 431);
-	free(resp);
-	big.n = 0;
-	sb_add(&big, "GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ");
-	for (int i = 0; i < 20000; i++)
-		sb_add(&big, "a");
-	sb_add(&big, "\r\n\r\n");
-	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
-	expect_raw_outcome(resp, 431);
-	free(resp);
-	big.n = 0;
-	sb_add(&big, "GET /fhir/metadata?x=");
-	for (int i = 0; i < 20000; i++)
-		sb_add(&big, "a");
-	sb_add(&big, " HTTP/1.1\r\nHost: x\r\n\r\n");
-	resp = ts_raw(ts_port(), big.s, big.n, 5000, NULL);
-	expect_raw_outcome(resp, 414);
-	free(resp);
-	free(big.s);
+	expect_padded("GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ", 300000, "\r\n\r\n", 431);
+	expect_padded("GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: ", 20000, "\r\n\r\n", 431);
+	expect_padded("GET /fhir/metadata?x=", 20000, " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
 }
 
 Test(hostile, method_not_allowed_carries_allow_and_probes_take_get_and_head_only)
