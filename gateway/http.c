@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,14 +235,25 @@ static void set_waiting(struct sv_http *h, struct track *t, int waiting)
 
 /* Called by libmicrohttpd as soon as the request line is read, with the target as sent: the request
  * starts here, and exchange.c reads the target itself (percent-decoding strictly). */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con)
 {
 	const union MHD_ConnectionInfo *sc = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn *c = sv_xcalloc(1, sizeof(*c));
+	char *uri = (char *)(uintptr_t)uri_const;
 
 	(void)cls;
 	c->t = sc ? sc->socket_context : NULL;
 	c->target = sv_xstrdup(uri ? uri : "");
+	/* libmicrohttpd parses the query, right after this callback, into records in its fixed
+	 * per-connection pool, and 0.9.75 stalls a connection whose parameters do not fit (500 short
+	 * ones suffice) instead of answering. samsvar reads the query from its own copy (exchange.c),
+	 * so it ends the string libmicrohttpd is about to parse just after the '?': the request line
+	 * sits in libmicrohttpd's writable read buffer, which it cuts at that '?' itself. */
+	if (uri) {
+		char *q = strchr(uri, '?');
+		if (q && q[1])
+			q[1] = '\0';
+	}
 	c->x.target = c->target;
 	c->x.target_len = strlen(c->target);
 	c->x.peer = c->t && c->t->peer[0] ? c->t->peer : NULL;
@@ -401,10 +413,11 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	/* A reserve above max_connections, so a client arriving when the server is full is told so
 	 * (503) instead of waiting in the kernel's queue. */
 	unsigned reserve = cfg->max_connections / 8 > 16 ? cfg->max_connections / 8 : 16;
-	/* libmicrohttpd keeps the request line, the headers and its parsed query in one pool per
-	 * connection: room for max_header_bytes twice over, so what is over the cap gets samsvar's
-	 * own 414/431 rather than running the pool dry. */
-	size_t pool = cfg->max_header_bytes * 2 + 64 * 1024;
+	/* libmicrohttpd keeps the request line and the headers in one pool per connection (it never
+	 * parses the query, see on_uri()): room for max_header_bytes and the answer's headers, so
+	 * what is over the cap gets samsvar's own 414/431. Not more: libmicrohttpd zeroes the whole
+	 * pool before every request on a kept-alive connection. */
+	size_t pool = cfg->max_header_bytes + 16 * 1024;
 
 	*out = NULL;
 	memset(&sa, 0, sizeof(sa));
