@@ -7,6 +7,7 @@
 #include "samsvar/respcache.h"
 #include "samsvar/url.h"
 #include "samsvar/utf8.h"
+#include "samsvar/uuid.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,6 +144,43 @@ static int cache_key(const struct sv_request *req, enum sv_format fmt, int prett
 	return 1;
 }
 
+/* Finds where the values the handler minted for this answer sit in its bytes, so a cached copy can
+ * get new ones (SV_CACHE_MINTED), and sets *f; returns 0 when the answer must not be kept: a
+ * minted value was not recorded or not found in the bytes. */
+static int minted_at(const struct sv_request *req, enum sv_cacheable how, const char *bytes, size_t len,
+		     struct sv_resp_fresh *f)
+{
+	const char *u, *t;
+
+	f->uuid = f->instant = -1;
+	if (how == SV_CACHE_YES)
+		return 1;
+	if (strlen(req->minted_uuid) != SV_UUID_URN_SIZE - 1 || strlen(req->minted_instant) != SV_INSTANT_LEN)
+		return 0;
+	u = memmem(bytes, len, req->minted_uuid, SV_UUID_URN_SIZE - 1);
+	t = memmem(bytes, len, req->minted_instant, SV_INSTANT_LEN);
+	if (!u || !t)
+		return 0;
+	f->uuid = u - bytes;
+	f->instant = t - bytes;
+	return 1;
+}
+
+/* Writes a new identifier and the current instant over those of a cached answer. */
+static void remint(char *bytes, const struct sv_resp_fresh *f)
+{
+	char buf[64];
+
+	if (f->uuid >= 0) {
+		sv_uuid_urn(buf, sizeof(buf));
+		memcpy(bytes + f->uuid, buf, SV_UUID_URN_SIZE - 1);
+	}
+	if (f->instant >= 0) {
+		sv_now_iso(buf, sizeof(buf));
+		memcpy(bytes + f->instant, buf, SV_INSTANT_LEN);
+	}
+}
+
 /* The query parameters of a POST whose body is Parameters join the body's, as FHIR servers do for
  * operations; a name given in both places is ambiguous and refused. */
 static enum sv_err merge_query(cJSON *body, const cJSON *query, struct sv_error *err)
@@ -212,6 +250,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	const char *format = NULL;
 	char pathbuf[1024], key[2048];
 	int pretty = 0, status = 200;
+	enum sv_cacheable cacheable;
+	struct sv_resp_fresh fresh;
 	enum sv_err rc, url_rc;
 
 	memset(&req, 0, sizeof(req));
@@ -289,11 +329,13 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	}
 
 	req.snap = sv_registry_acquire(svc->reg);
-	if (cfg->response_cache_bytes && sv_fhirapi_cacheable(&req) &&
-	    cache_key(&req, out_fmt, pretty, key, sizeof(key)) &&
+	cacheable = cfg->response_cache_bytes ? sv_fhirapi_cacheable(&req) : SV_CACHE_NO;
+	if (cacheable != SV_CACHE_NO && cache_key(&req, out_fmt, pretty, key, sizeof(key)) &&
 	    (cache = sv_respcache_of(req.snap, cfg->response_cache_bytes)) != NULL &&
-	    (x->bytes = sv_respcache_get(cache, key, &x->len)) != NULL)
+	    (x->bytes = sv_respcache_get(cache, key, &x->len, &fresh)) != NULL) {
+		remint(x->bytes, &fresh);
 		goto send;
+	}
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
 	if (rc != SV_OK)
 		goto fail;
@@ -302,8 +344,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		rc = req.err.code ? req.err.code : SV_EINTERNAL;
 		goto fail;
 	}
-	if (cache && status == 200)
-		sv_respcache_put(cache, key, x->bytes, x->len);
+	if (cache && status == 200 && minted_at(&req, cacheable, x->bytes, x->len, &fresh))
+		sv_respcache_put(cache, key, x->bytes, x->len, &fresh);
 send:
 	x->status = status;
 	x->content_type = content_type(out_fmt, req.fhir_version);

@@ -9,22 +9,22 @@ struct route {
 	const char *op;
 	int get_ok;            /* GET (and HEAD) allowed */
 	int post_ok;
-	int cache;             /* a GET answer depends on the request and snapshot only */
+	enum sv_cacheable cache; /* whether a GET answer may be kept (see fhirapi.h) */
 	sv_handler_fn fn;
 };
 
 static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};
 
 static const struct route ROUTES[] = {
-	{"metadata", NULL, 1, 0, 0, sv_op_metadata},             /* carries the time of the answer */
-	{"CodeSystem", "lookup", 1, 1, 1, sv_op_cs_lookup},
-	{"CodeSystem", "validate-code", 1, 1, 1, sv_op_cs_validate_code},
-	{"CodeSystem", "subsumes", 1, 1, 1, sv_op_cs_subsumes},
-	{"ValueSet", "expand", 1, 1, 0, sv_op_vs_expand},         /* timestamp and identifier */
-	{"ValueSet", "validate-code", 1, 1, 1, sv_op_vs_validate_code},
-	{"ConceptMap", "translate", 1, 1, 1, sv_op_cm_translate},
-	{NULL, "assess", 0, 1, 0, sv_op_assess},
-	{"OperationDefinition", NULL, 1, 0, 1, sv_op_operation_definition},
+	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata},      /* the time of the answer */
+	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup},
+	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code},
+	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes},
+	{"ValueSet", "expand", 1, 1, SV_CACHE_MINTED, sv_op_vs_expand},
+	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code},
+	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate},
+	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess},
+	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition},
 };
 
 static const char *allow_of(const struct route *r)
@@ -47,15 +47,15 @@ static int is_resource_type(const char *type)
 	return 0;
 }
 
-int sv_fhirapi_cacheable(const struct sv_request *req)
+enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
 {
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-		return 0;
+		return SV_CACHE_NO;
 	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
 		if (route_matches(&ROUTES[i], req))
 			return ROUTES[i].cache;
 	/* A read of a terminology resource, not a search. */
-	return is_resource_type(req->type) && req->id && !req->operation;
+	return is_resource_type(req->type) && req->id && !req->operation ? SV_CACHE_YES : SV_CACHE_NO;
 }
 
 

@@ -81,7 +81,6 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	long count, offset;
 	int designations;
 	size_t total = 0, emitted = 0;
-	char buf[128];
 	enum sv_err rc;
 
 	(void)status;
@@ -132,10 +131,11 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		cJSON_AddStringToObject(res, "name", sv_jstr(vs, "name"));
 	cJSON_AddStringToObject(res, "status", sv_jstr(vs, "status") ? sv_jstr(vs, "status") : "active");
 	exp = cJSON_AddObjectToObject(res, "expansion");
-	sv_uuid_urn(buf, sizeof(buf));
-	cJSON_AddStringToObject(exp, "identifier", buf);
-	sv_now_iso(buf, sizeof(buf));
-	cJSON_AddStringToObject(exp, "timestamp", buf);
+	/* Recorded in the request too: a cached copy of this answer gets new ones in their place. */
+	sv_uuid_urn(req->minted_uuid, sizeof(req->minted_uuid));
+	cJSON_AddStringToObject(exp, "identifier", req->minted_uuid);
+	sv_now_iso(req->minted_instant, sizeof(req->minted_instant));
+	cJSON_AddStringToObject(exp, "timestamp", req->minted_instant);
 	cJSON_AddNumberToObject(exp, "total", (double)total);
 	cJSON_AddNumberToObject(exp, "offset", (double)offset);
 	eparams = cJSON_AddArrayToObject(exp, "parameter");

@@ -21,6 +21,7 @@ struct entry {
 	struct entry *newer, *older;  /* recency list */
 	uint64_t hash;
 	size_t klen, len;
+	struct sv_resp_fresh fresh;
 	char data[];                  /* key, NUL, body, NUL */
 };
 
@@ -137,7 +138,7 @@ static void grow(struct sv_respcache *rc)
 	rc->nbuckets = nb;
 }
 
-char *sv_respcache_get(struct sv_respcache *rc, const char *key, size_t *len)
+char *sv_respcache_get(struct sv_respcache *rc, const char *key, size_t *len, struct sv_resp_fresh *fresh)
 {
 	size_t klen = strlen(key);
 	uint64_t hash = sv_strhash(key, klen);
@@ -153,12 +154,15 @@ char *sv_respcache_get(struct sv_respcache *rc, const char *key, size_t *len)
 		copy = sv_xmalloc(e->len + 1);
 		memcpy(copy, e->data + e->klen + 1, e->len + 1);
 		*len = e->len;
+		if (fresh)
+			*fresh = e->fresh;
 	}
 	pthread_mutex_unlock(&rc->lock);
 	return copy;
 }
 
-void sv_respcache_put(struct sv_respcache *rc, const char *key, const char *body, size_t len)
+void sv_respcache_put(struct sv_respcache *rc, const char *key, const char *body, size_t len,
+		      const struct sv_resp_fresh *fresh)
 {
 	size_t klen = strlen(key), need = cost(klen, len);
 	uint64_t hash = sv_strhash(key, klen);
@@ -180,6 +184,7 @@ void sv_respcache_put(struct sv_respcache *rc, const char *key, const char *body
 	e->hash = hash;
 	e->klen = klen;
 	e->len = len;
+	e->fresh = fresh ? *fresh : (struct sv_resp_fresh){-1, -1};
 	memcpy(e->data, key, klen + 1);
 	memcpy(e->data + klen + 1, body, len);
 	e->data[klen + 1 + len] = '\0';

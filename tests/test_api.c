@@ -417,3 +417,31 @@ Test(api, expansions_are_never_served_from_a_copy)
 	cJSON_Delete(a);
 	cJSON_Delete(b);
 }
+
+/* A repeated $expand may come from the answer cache, but every answer has its own identifier and
+ * the time it was given; the expansion itself is the same. */
+Test(api, repeated_expand_gets_a_new_identifier_each_time)
+{
+	static const char *const path = "/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs";
+	char *ids[3], *contains[3];
+	long status;
+
+	for (int i = 0; i < 3; i++) {
+		cJSON *vs = ts_get_json(path, &status), *exp;
+		cr_assert_eq(status, 200);
+		exp = cJSON_GetObjectItem(vs, "expansion");
+		ids[i] = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(exp, "identifier")));
+		cr_assert_eq(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(exp, "timestamp"))), 20);
+		contains[i] = cJSON_PrintUnformatted(cJSON_GetObjectItem(exp, "contains"));
+		cJSON_Delete(vs);
+	}
+	for (int i = 1; i < 3; i++) {
+		cr_assert_str_neq(ids[i], ids[0], "two answers share identifier %s", ids[0]);
+		cr_assert_str_eq(contains[i], contains[0]);
+	}
+	cr_assert_str_neq(ids[1], ids[2]);
+	for (int i = 0; i < 3; i++) {
+		free(ids[i]);
+		free(contains[i]);
+	}
+}

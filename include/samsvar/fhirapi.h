@@ -22,6 +22,8 @@ struct sv_request {
 	const struct sv_config *cfg;
 	struct sv_error err;          /* detail for an error return */
 	const char *allow;            /* with SV_EMETHOD: the methods the path allows (an Allow header) */
+	char minted_uuid[48];         /* a handler's answer-unique identifier ("urn:uuid:..."), or "" */
+	char minted_instant[32];      /* and the instant it put in the answer, or "": see sv_fhirapi_cacheable */
 	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
 };
 
@@ -34,10 +36,13 @@ typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *s
  * req->allow lists the methods it takes). HEAD is answered as GET. */
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status);
 
-/* Returns 1 when the answer to `req` (type/id/operation split, method set) depends on the request
- * and the snapshot alone, so it may be kept in the snapshot's answer cache: GET reads and the
- * lookup-style operations the routing table marks; never $expand (timestamped), searches or POSTs. */
-int sv_fhirapi_cacheable(const struct sv_request *req);
+/* Whether the answer to `req` (type/id/operation split, method set) may be kept in the snapshot's
+ * answer cache: SV_CACHE_NO; SV_CACHE_YES when it depends on the request and snapshot alone (GET
+ * reads and the lookup-style operations); SV_CACHE_MINTED when it does but for the identifier and
+ * instant the handler records in req->minted_uuid/minted_instant ($expand), which a copy gets anew.
+ * Never searches, metadata or POSTs. */
+enum sv_cacheable { SV_CACHE_NO, SV_CACHE_YES, SV_CACHE_MINTED };
+enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req);
 
 /* Returns a new OperationOutcome for `err` (severity error, issue code from the error table, the
  * message as diagnostics and details.text, the expression when set). */
