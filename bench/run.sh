@@ -116,6 +116,14 @@ with open(os.path.join(outdir, "translate-all"), "w") as f:
         f.write("/fhir/ConceptMap/$translate?system=%s&code=%s\n" % (q(system), q(code)))
 EOF
 
+# expand-small: a small implicit value set (the 20 IPLOS variables); its answers differ only in their
+# identifier and timestamp. translate-post: one uncached POST $translate (POSTs are never cached).
+echo '/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs' >"$tmp/paths/expand-small"
+echo '/fhir/ConceptMap/$translate' >"$tmp/paths/translate-post"
+cat >"$tmp/translate-post.json" <<'EOF2'
+{"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"https://fhir.samsvar.no/ConceptMap/iplos-icf"},{"name":"system","valueUri":"urn:oid:2.16.578.1.12.4.1.1.9111"},{"name":"code","valueCode":"7"}]}
+EOF2
+
 # Fetch samsvar's bytes for every path into the nginx root; record the HTTP statuses.
 # $1 = endpoint name; writes $tmp/paths/$1.samsvar, $tmp/paths/$1.nginx, $tmp/status.$1.
 prepare() {
@@ -130,11 +138,17 @@ prepare() {
 		printf '/%s/%d.json\n' "$e" "$n" >>"$tmp/paths/$e.nginx"
 	done <"$tmp/paths/$e"
 	cp "$tmp/paths/$e" "$tmp/paths/$e.samsvar"
-	curl -g -s -K "$tmp/curl.$e" -w '%{http_code}\n' >"$tmp/status.$e"
+	case $e in
+	*-post) post="-H Content-Type:application/fhir+json --data-binary @$tmp/$e.json" ;;
+	*) post="" ;;
+	esac
+	# shellcheck disable=SC2086 # $post is several words on purpose
+	curl -g -s $post -K "$tmp/curl.$e" -w '%{http_code}\n' >"$tmp/status.$e"
 	sort "$tmp/status.$e" | uniq -c | awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}' >"$tmp/statussum.$e"
 	echo "bench: $e: $n requests, samsvar statuses: $(cat "$tmp/statussum.$e")"
 }
-for e in lookup translate-url translate-all; do prepare "$e"; done
+SETS="lookup translate-url translate-all expand-small translate-post"
+for e in $SETS; do prepare "$e"; done
 chmod -R a+rX "$tmp/www"
 curl -s -D "$tmp/hdr.samsvar" -o /dev/null "$sv$(head -n 1 "$tmp/paths/lookup")"
 
@@ -154,15 +168,19 @@ done
 echo "bench: nginx on $ng (master pid $ng_pid, worker_processes $ngx_workers)"
 curl -s -D "$tmp/hdr.nginx" -o /dev/null "$ng$(head -n 1 "$tmp/paths/lookup.nginx")"
 
-# Byte-for-byte check: nginx must return exactly what samsvar returned.
-for e in lookup translate-url translate-all; do
+# Byte-for-byte check: nginx must return exactly what samsvar returned (for $expand: the one answer
+# fetched above; samsvar's later answers differ from it only in their identifier and timestamp).
+for e in $SETS; do
 	: >"$tmp/curlchk.$e"
 	n=0
 	while IFS= read -r p; do
 		n=$((n + 1))
 		printf 'url = "%s%s"\noutput = "%s/check/%s/%d.json"\n' "$ng" "$p" "$tmp" "$e" "$n" >>"$tmp/curlchk.$e"
 	done <"$tmp/paths/$e.nginx"
-	curl -g -s -K "$tmp/curlchk.$e" -o /dev/null >/dev/null
+	case $e in
+	*-post) curl -g -s -H Content-Type:application/fhir+json --data-binary @"$tmp/$e.json" -K "$tmp/curlchk.$e" -o /dev/null >/dev/null ;;
+	*) curl -g -s -K "$tmp/curlchk.$e" -o /dev/null >/dev/null ;;
+	esac
 	diff -r -q "$tmp/www/$e" "$tmp/check/$e" >/dev/null || die "$e: nginx bytes differ from samsvar's"
 done
 ct_sv=$(grep -i '^content-type:' "$tmp/hdr.samsvar" | tr -d '\r' | cut -d' ' -f2-)
@@ -188,19 +206,27 @@ run_wrk() {
 	case $c in c1) tc="-t1 -c1" ;; *) tc="-t2 -c10" ;; esac
 	log="$tmp/wrk.$e.$s.$c.$r.log"
 	t0=$(cpu_ticks "$s")
-	BENCH_PATHS="$tmp/paths/$e.$s" wrk $tc -d"${d}s" --latency -s "$root/bench/paths.lua" "$url" >"$log" 2>&1 ||
+	case $e in
+	*-post) script=post.lua; export BENCH_BODY="$tmp/$e.json" BENCH_PATH="$(head -n 1 "$tmp/paths/$e.$s")" ;;
+	*) script=paths.lua ;;
+	esac
+	BENCH_PATHS="$tmp/paths/$e.$s" wrk $tc -d"${d}s" --latency -s "$root/bench/$script" "$url" >"$log" 2>&1 ||
 		{ cat "$log" >&2; die "wrk failed ($e $s $c)"; }
 	t1=$(cpu_ticks "$s")
 	line=$(grep '^BENCH ' "$log") || { cat "$log" >&2; die "no BENCH line from wrk ($e $s $c)"; }
 	[ "$r" = warm ] && return 0
 	echo "$line" | awk -v e="$e" -v c="$c" -v r="$r" -v s="$s" -v cpu=$((t1 - t0)) \
 		'{ printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s %s %s\n", e, c, r, s, $4, $5, $6, $2, $7, $8, cpu, $9, $10, $11, $12 }' >>"$res"
-	printf '%s\t%s\tBENCH_PATHS=<%s paths> wrk %s -d%ss --latency -s bench/paths.lua %s\n' \
-		"$e" "$s" "$e.$s" "$tc" "$d" "$url" >>"$tmp/commands"
+	case $script in
+	post.lua) printf '%s\t%s\tBENCH_BODY=<%s body> BENCH_PATH=%s wrk %s -d%ss --latency -s bench/post.lua %s\n' \
+		"$e" "$s" "$e" "$BENCH_PATH" "$tc" "$d" "$url" >>"$tmp/commands" ;;
+	*) printf '%s\t%s\tBENCH_PATHS=<%s paths> wrk %s -d%ss --latency -s bench/paths.lua %s\n' \
+		"$e" "$s" "$e.$s" "$tc" "$d" "$url" >>"$tmp/commands" ;;
+	esac
 	echo "$line" | awk -v e="$e" -v c="$c" -v r="$r" -v s="$s" \
 		'{ printf "bench: %-14s %-3s slice %s %-7s %9.0f req/s  p50 %5d us  p99 %6d us  non-2xx %d  socket errors %d\n", e, c, r, s, $4, $5, $6, $7, $8 }'
 }
-for e in lookup translate-url translate-all; do
+for e in $SETS; do
 	run_wrk "$e" samsvar c10 warm 2
 	run_wrk "$e" nginx c10 warm 2
 	for c in c1 c10; do
@@ -213,6 +239,9 @@ for e in lookup translate-url translate-all; do
 		done
 	done
 done
+
+# --- the worst requests a client can send (issue 7) --------------------------------------------------
+python3 "$root/bench/hostile.py" "$sv" "$sv_pid" "$tmp/hostile.tsv" || die "bench/hostile.py failed"
 
 # --- $assess (issue 4) -----------------------------------------------------------------------------
 # A 20-variable assessment (every code in mappings/codesystem-iplos-9111.tsv, scores cycling 1-5 and 9).
@@ -327,7 +356,7 @@ meta = {
 }
 tmp = E["BM_TMP"]
 counts = {}
-for e in ("lookup", "translate-url", "translate-all"):
+for e in ("lookup", "translate-url", "translate-all", "expand-small", "translate-post"):
     counts[e] = (sum(1 for _ in open(tmp + "/paths/" + e)), open(tmp + "/statussum." + e).read().strip())
 
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
@@ -430,6 +459,7 @@ md.append("```\n")
 md.append("## Aims (issues 2 and 3)\n")
 md.extend(aims)
 md.append("")
+AIMS7_AT = len(md)
 md.append("## `GET /fhir/CodeSystem/$lookup`\n")
 md.append("Request: `/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=20` (%d request in the set; samsvar statuses: %s).\n" % counts["lookup"])
 md.append(table("lookup") + "\n")
@@ -439,6 +469,29 @@ md.append(table("translate-url") + "\n")
 md.append("## `GET /fhir/ConceptMap/$translate` — no url (every map that applies)\n")
 md.append("Requests: `?system=<source system>&code=<code>` for every distinct source (system, code) in the maps (%d requests in the set; samsvar statuses: %s), picked at random. Answers carry every match from every map, so they are larger.\n" % counts["translate-all"])
 md.append(table("translate-all") + "\n")
+md.append("## `GET /fhir/ValueSet/$expand` — a small value set (issue 7)\n")
+md.append("Request: `/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs` (the 20 IPLOS variables, %d request in the set; samsvar statuses: %s). Repeated expansions come from the snapshot's answer cache with a new `identifier` and `timestamp` written into each copy; nginx serves one captured answer.\n" % counts["expand-small"])
+md.append(table("expand-small") + "\n")
+md.append("## `POST /fhir/ConceptMap/$translate` — uncached (issue 7)\n")
+md.append("Request: one `Parameters` body (url `iplos-icf`, IPLOS variable 7), POSTed by bench/post.lua (%d request in the set; samsvar statuses: %s). POSTs are never answered from the cache: every request is parsed, translated and rendered. nginx answers the same POST with the captured bytes (`error_page 405 =200 $uri` in bench/nginx.conf.in: it reads and drops the body).\n" % counts["translate-post"])
+md.append(table("translate-post") + "\n")
+md.append("## The worst requests a client can send (issue 7)\n")
+H = [l.rstrip("\n").split("\t") for l in open(tmp + "/hostile.tsv") if l.strip()]
+md.append("bench/hostile.py sends each case %s times on one kept-alive connection to the same daemon and reads the server's CPU time per request from `/proc/PID/task/*/schedstat` (all its threads, in ns), so the figure is samsvar's own work. `max_body` = 4 MiB, `max_params` = 1000, `max_body_nodes` = 200,000 (defaults).\n" % os.environ.get("BENCH_HOSTILE_REPEAT", "5"))
+md.append("| case | request | bytes | HTTP | server CPU per request (median) | max |")
+md.append("|---|---|---:|---:|---:|---:|")
+worst = 0.0
+for name, desc, size, status, medv, maxv in H:
+    worst = max(worst, float(maxv))
+    md.append("| %s | %s | %s | %s | %s ms | %s ms |" % (name, desc, size, status, medv, maxv))
+md.append("")
+aims7 = []
+c7 = cpu_us("translate-post", "c10", "samsvar") / cpu_us("translate-post", "c10", "nginx")
+c71 = cpu_us("translate-post", "c1", "samsvar") / cpu_us("translate-post", "c1", "nginx")
+aims7.append("- uncached POST `$translate` server CPU per request ≤ 1.3× nginx's: %.2f× at 10 connections, %.2f× at 1 — %s." % (c7, c71, ok(max(c7, c71) <= 1.3)))
+e10, e1 = ratio("expand-small", "c10"), ratio("expand-small", "c1")
+aims7.append("- `$expand` of a small value set ≥ 0.8× nginx's throughput: %.2f× at 10 connections, %.2f× at 1 — %s." % (e10, e1, ok(min(e10, e1) >= 0.8)))
+aims7.append("- every request up to `max_body` answered or refused within 100 ms of server CPU: the worst case above took %.1f ms — %s." % (worst, ok(worst <= 100)))
 md.append("## `POST /fhir/$assess` (issue 4)\n")
 if ("assess", "c1", "samsvar") in data:
     L = ["A 20-variable assessment (every IPLOS 9111 code, scores cycling 1–5, 9) as a `Parameters` body, POSTed by bench/post.lua. No nginx baseline (the aim is absolute: ≥ 5,000 assessments/s).\n",
@@ -476,6 +529,7 @@ if meta["batch_state"] == "ok":
 else:
     md.append("**TODO — pending.** Not measured in this run: %s. bench/run.sh measures it (`python3 bench/batch-gen.py N` rows, timed `samsvar translate --file`) once both exist and succeed.\n" % meta["batch_state"])
 
+md[AIMS7_AT:AIMS7_AT] = ["## Aims (issue 7)\n"] + aims7 + [""]
 text = "\n".join(md)
 BEGIN, END = "<!-- analysis: kept by bench/run.sh -->", "<!-- /analysis -->"
 old = open(out, encoding="utf-8").read() if os.path.exists(out) else ""

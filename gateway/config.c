@@ -30,7 +30,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->header_timeout_seconds = 10;
 	c->max_header_bytes = 16384;
 	c->max_params = 1000;
-	c->max_body_nodes = 500000;
+	c->max_body_nodes = 200000;
 	c->expand_max = 10000;
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;

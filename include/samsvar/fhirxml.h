@@ -33,8 +33,9 @@ char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err);
 char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, struct sv_error *err);
 
 /* Scans `len` bytes of XML at linear cost before any parser sees them: refuses an element with more
- * than SV_XML_MAX_ATTRS attributes (SV_EINVAL) and more than `max_nodes` elements and attributes in
- * all (SV_ETOOBIG). Says nothing about well-formedness, which the parser checks. */
+ * than SV_XML_MAX_ATTRS attributes (SV_EINVAL) and more than `max_nodes` / 3 elements and
+ * attributes in all (SV_ETOOBIG; each costs two to three times a JSON value to read). Says
+ * nothing about well-formedness, which the parser checks. */
 enum sv_err sv_fhirxml_scan(const char *xml, size_t len, unsigned max_nodes, struct sv_error *err);
 
 /* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource. Never loads a DTD,
