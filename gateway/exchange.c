@@ -123,25 +123,55 @@ static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv
 	return SV_OK;
 }
 
-/* Writes the answer-cache key of `req` into buf; returns 0 when the key does not fit (no caching). */
-static int cache_key(const struct sv_request *req, enum sv_format fmt, int pretty, char *buf, size_t cap)
+/* Appends the n bytes at `src` to buf[*o..cap); returns 0 when they do not fit. */
+static int put(char *buf, size_t cap, size_t *o, const char *src, size_t n)
 {
-	const cJSON *p;
-	size_t o;
-	int n = snprintf(buf, cap, "%d|%d|%d|%s|%s|%s", (int)fmt, pretty, req->fhir_version, req->type,
-			 req->id ? req->id : "", req->operation ? req->operation : "");
-
-	if (n < 0 || (size_t)n >= cap)
+	if (n >= cap - *o)
 		return 0;
-	o = (size_t)n;
-	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		n = snprintf(buf + o, cap - o, "\x1f%s\x1e%s", sv_jstr(p, "name"), sv_param_text(p));
-		if (n < 0 || (size_t)n >= cap - o)
+	memcpy(buf + *o, src, n);
+	*o += n;
+	buf[*o] = '\0';
+	return 1;
+}
+
+/* Writes the answer-cache key of a GET `req` with query `url` into buf; returns 0 when the key does
+ * not fit (no caching). Built by copying, not snprintf: it runs before every cached answer. */
+static int cache_key(const struct sv_request *req, const struct sv_url *url, enum sv_format fmt, int pretty,
+		     char *buf, size_t cap)
+{
+	char head[8] = {(char)('0' + (int)fmt), '|', (char)('0' + pretty), '|', (char)('0' + req->fhir_version), '|'};
+	const char *parts[3] = {req->type, req->id ? req->id : "", req->operation ? req->operation : ""};
+	size_t o = 0;
+
+	if (!put(buf, cap, &o, head, 6))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (!put(buf, cap, &o, parts[i], strlen(parts[i])) || !put(buf, cap, &o, "|", 1))
 			return 0;
-		o += (size_t)n;
+	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
+	for (size_t i = 0; i < url->nparams; i++) {
+		const struct sv_url_param *p = &url->params[i];
+		if (!put(buf, cap, &o, "\x1f", 1) || !put(buf, cap, &o, p->name, strlen(p->name)) ||
+		    !put(buf, cap, &o, "\x1e", 1) || !put(buf, cap, &o, p->value, strlen(p->value)))
+			return 0;
 	}
 	return 1;
+}
+
+/* _format and _pretty belong to the transport; every other query parameter goes to the operation. */
+static int is_transport_param(const char *name)
+{
+	return strcmp(name, "_format") == 0 || strcmp(name, "_pretty") == 0;
+}
+
+/* The operation's query parameters as a Parameters resource (valueString), a new one. */
+static cJSON *query_params(const struct sv_url *url)
+{
+	cJSON *query = sv_params_new();
+	for (size_t i = 0; i < url->nparams; i++)
+		if (!is_transport_param(url->params[i].name))
+			sv_params_add(query, url->params[i].name, "String", url->params[i].value);
+	return query;
 }
 
 /* Finds where the values the handler minted for this answer sit in its bytes, so a cached copy can
@@ -269,16 +299,11 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	url_rc = sv_url_parse(x->target, x->target_len, cfg->max_params, &url, &req.err);
 	if (url_rc == SV_OK && answer_probe(svc, x, url.path))
 		goto done;
-	query = sv_params_new();
-	{
-		for (size_t i = 0; i < url.nparams; i++) {
-			if (strcmp(url.params[i].name, "_format") == 0)
-				format = url.params[i].value;
-			else if (strcmp(url.params[i].name, "_pretty") == 0)
-				pretty = strcmp(url.params[i].value, "true") == 0;
-			else
-				sv_params_add(query, url.params[i].name, "String", url.params[i].value);
-		}
+	for (size_t i = 0; i < url.nparams; i++) {
+		if (strcmp(url.params[i].name, "_format") == 0)
+			format = url.params[i].value;
+		else if (strcmp(url.params[i].name, "_pretty") == 0)
+			pretty = strcmp(url.params[i].value, "true") == 0;
 	}
 	{
 		struct sv_error nerr;
@@ -300,7 +325,15 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
 
-	req.params = query;
+	req.snap = sv_registry_acquire(svc->reg);
+	cacheable = cfg->response_cache_bytes ? sv_fhirapi_cacheable(&req) : SV_CACHE_NO;
+	if (cacheable != SV_CACHE_NO && cache_key(&req, &url, out_fmt, pretty, key, sizeof(key)) &&
+	    (cache = sv_respcache_of(req.snap, cfg->response_cache_bytes)) != NULL &&
+	    (x->bytes = sv_respcache_get(cache, key, &x->len, &fresh)) != NULL) {
+		remint(x->bytes, &fresh);
+		goto send;
+	}
+	req.params = query = query_params(&url);
 	if (strcmp(x->method, "POST") == 0) {
 		const char *rt;
 		rc = sv_http_body_format(header(x, "Content-Type"), &in_fmt, &req.fhir_version, &req.err);
@@ -328,14 +361,6 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		}
 	}
 
-	req.snap = sv_registry_acquire(svc->reg);
-	cacheable = cfg->response_cache_bytes ? sv_fhirapi_cacheable(&req) : SV_CACHE_NO;
-	if (cacheable != SV_CACHE_NO && cache_key(&req, out_fmt, pretty, key, sizeof(key)) &&
-	    (cache = sv_respcache_of(req.snap, cfg->response_cache_bytes)) != NULL &&
-	    (x->bytes = sv_respcache_get(cache, key, &x->len, &fresh)) != NULL) {
-		remint(x->bytes, &fresh);
-		goto send;
-	}
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
 	if (rc != SV_OK)
 		goto fail;
