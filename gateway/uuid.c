@@ -6,7 +6,6 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -70,9 +69,11 @@ void sv_uuid_urn(char *out, size_t cap)
 			text[o++] = hex[r[i] & 15];
 		}
 		text[o] = '\0';
-		if (cap >= sizeof(text))
+		if (cap >= sizeof(text)) {
 			memcpy(out, text, sizeof(text));
-		else
-			snprintf(out, cap, "%s", text);
+		} else if (cap) {
+			memcpy(out, text, cap - 1);
+			out[cap - 1] = '\0';
+		}
 	}
 }
