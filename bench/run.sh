@@ -460,21 +460,21 @@ md.append("## Aims (issues 2 and 3)\n")
 md.extend(aims)
 md.append("")
 AIMS7_AT = len(md)
-md.append("## `GET /fhir/CodeSystem/$lookup`\n")
-md.append("Request: `/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=20` (%d request in the set; samsvar statuses: %s).\n" % counts["lookup"])
-md.append(table("lookup") + "\n")
-md.append("## `GET /fhir/ConceptMap/$translate` — map url given\n")
-md.append("Requests: `?url=<map>&system=<source system>&code=<code>` for every distinct (map, source system, source code) in `mappings/conceptmap-*.tsv` (%d requests in the set; samsvar statuses: %s), picked at random.\n" % counts["translate-url"])
-md.append(table("translate-url") + "\n")
-md.append("## `GET /fhir/ConceptMap/$translate` — no url (every map that applies)\n")
-md.append("Requests: `?system=<source system>&code=<code>` for every distinct source (system, code) in the maps (%d requests in the set; samsvar statuses: %s), picked at random. Answers carry every match from every map, so they are larger.\n" % counts["translate-all"])
-md.append(table("translate-all") + "\n")
-md.append("## `GET /fhir/ValueSet/$expand` — a small value set (issue 7)\n")
-md.append("Request: `/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs` (the 20 IPLOS variables, %d request in the set; samsvar statuses: %s). Repeated expansions come from the snapshot's answer cache with a new `identifier` and `timestamp` written into each copy; nginx serves one captured answer.\n" % counts["expand-small"])
-md.append(table("expand-small") + "\n")
-md.append("## `POST /fhir/ConceptMap/$translate` — uncached (issue 7)\n")
-md.append("Request: one `Parameters` body (url `iplos-icf`, IPLOS variable 7), POSTed by bench/post.lua (%d request in the set; samsvar statuses: %s). POSTs are never answered from the cache: every request is parsed, translated and rendered. nginx answers the same POST with the captured bytes (`error_page 405 =200 $uri` in bench/nginx.conf.in: it reads and drops the body).\n" % counts["translate-post"])
-md.append(table("translate-post") + "\n")
+def section(e, title, text):
+    md.append("## %s\n" % title)
+    md.append(text % counts[e] + "\n")
+    md.append(table(e) + "\n")
+
+section("lookup", "`GET /fhir/CodeSystem/$lookup`",
+        "Request: `/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=20` (%d request in the set; samsvar statuses: %s).")
+section("translate-url", "`GET /fhir/ConceptMap/$translate` — map url given",
+        "Requests: `?url=<map>&system=<source system>&code=<code>` for every distinct (map, source system, source code) in `mappings/conceptmap-*.tsv` (%d requests in the set; samsvar statuses: %s), picked at random.")
+section("translate-all", "`GET /fhir/ConceptMap/$translate` — no url (every map that applies)",
+        "Requests: `?system=<source system>&code=<code>` for every distinct source (system, code) in the maps (%d requests in the set; samsvar statuses: %s), picked at random. Answers carry every match from every map, so they are larger.")
+section("expand-small", "`GET /fhir/ValueSet/$expand` — a small value set (issue 7)",
+        "Request: `/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs` (the 20 IPLOS variables, %d request in the set; samsvar statuses: %s). Repeated expansions come from the snapshot's answer cache with a new `identifier` and `timestamp` written into each copy; nginx serves one captured answer.")
+section("translate-post", "`POST /fhir/ConceptMap/$translate` — uncached (issue 7)",
+        "Request: one `Parameters` body (url `iplos-icf`, IPLOS variable 7), POSTed by bench/post.lua (%d request in the set; samsvar statuses: %s). POSTs are never answered from the cache: every request is parsed, translated and rendered. nginx answers the same POST with the captured bytes (`error_page 405 =200 $uri` in bench/nginx.conf.in: it reads and drops the body).")
 md.append("## The worst requests a client can send (issue 7)\n")
 H = [l.rstrip("\n").split("\t") for l in open(tmp + "/hostile.tsv") if l.strip()]
 md.append("bench/hostile.py sends each case %s times on one kept-alive connection to the same daemon and reads the server's CPU time per request from `/proc/PID/task/*/schedstat` (all its threads, in ns), so the figure is samsvar's own work. `max_body` = 4 MiB, `max_params` = 1000, `max_body_nodes` = 200,000 (defaults).\n" % os.environ.get("BENCH_HOSTILE_REPEAT", "5"))
