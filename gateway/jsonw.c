@@ -1,0 +1,286 @@
+/* jsonw.c — JSON answers written once, produced as compact bytes or as a cJSON tree (see jsonw.h). */
+#include "samsvar/jsonw.h"
+#include "samsvar/error.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sv_jsonw_init(struct sv_jsonw *w, int tree)
+{
+	memset(w, 0, sizeof(*w));
+	w->tree = tree;
+}
+
+void sv_jsonw_release(struct sv_jsonw *w)
+{
+	free(w->buf);
+	cJSON_Delete(w->root);
+	sv_jsonw_init(w, w->tree);
+}
+
+/* ---- bytes ---- */
+
+static void reserve(struct sv_jsonw *w, size_t n)
+{
+	size_t cap;
+
+	if (w->len + n + 1 <= w->cap)
+		return;
+	cap = w->cap ? w->cap : 1024;   /* one allocation holds a usual $translate answer */
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	w->buf = sv_xrealloc(w->buf, cap);
+	w->cap = cap;
+}
+
+static void put(struct sv_jsonw *w, const char *s, size_t n)
+{
+	reserve(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void put_c(struct sv_jsonw *w, char c)
+{
+	put(w, &c, 1);
+}
+
+/* A quoted string escaped as cJSON's print_string_ptr does: runs of plain bytes are copied whole. */
+static void put_quoted(struct sv_jsonw *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[8];
+
+	put_c(w, '"');
+	for (run = p; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		put(w, (const char *)run, (size_t)(p - run));
+		run = p + 1;
+		switch (*p) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\b': put(w, "\\b", 2); break;
+		case '\f': put(w, "\\f", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			put(w, esc, 6);
+		}
+	}
+	put(w, (const char *)run, (size_t)(p - run));
+	put_c(w, '"');
+}
+
+/* The separator and key before a member or element: a comma unless it is the first in its container. */
+static void put_key(struct sv_jsonw *w, const char *key)
+{
+	if (w->len && w->buf[w->len - 1] != '{' && w->buf[w->len - 1] != '[')
+		put_c(w, ',');
+	if (key) {
+		put_quoted(w, key);
+		put_c(w, ':');
+	}
+}
+
+/* cJSON keeps a saturated int beside every number and prints that when it is exact. */
+static int saturated_int(double d)
+{
+	if (d >= INT_MAX)
+		return INT_MAX;
+	if (d <= (double)INT_MIN)
+		return INT_MIN;
+	return (int)d;
+}
+
+/* As cJSON's print_number, from the value and its int. */
+static void put_number(struct sv_jsonw *w, double d, int i)
+{
+	char num[32];
+	double back = 0.0;
+	int n;
+
+	if (isnan(d) || isinf(d)) {
+		n = snprintf(num, sizeof(num), "null");
+	} else if (d == (double)i) {
+		n = snprintf(num, sizeof(num), "%d", i);
+	} else {
+		n = snprintf(num, sizeof(num), "%1.15g", d);
+		if (sscanf(num, "%lg", &back) != 1 ||
+		    !(fabs(back - d) <= fmax(fabs(back), fabs(d)) * DBL_EPSILON))
+			n = snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	put(w, num, (size_t)n);
+}
+
+static void put_value(struct sv_jsonw *w, const cJSON *v)
+{
+	const cJSON *c;
+
+	switch (v->type & 0xff) {
+	case cJSON_False: put(w, "false", 5); break;
+	case cJSON_True: put(w, "true", 4); break;
+	case cJSON_NULL: put(w, "null", 4); break;
+	case cJSON_Number: put_number(w, v->valuedouble, v->valueint); break;
+	case cJSON_String: put_quoted(w, v->valuestring ? v->valuestring : ""); break;
+	case cJSON_Raw:
+		if (!v->valuestring)
+			SV_BUG("a raw JSON value without text");
+		put(w, v->valuestring, strlen(v->valuestring));
+		break;
+	case cJSON_Array:
+	case cJSON_Object:
+		put_c(w, cJSON_IsArray(v) ? '[' : '{');
+		for (c = v->child; c; c = c->next) {
+			put_key(w, cJSON_IsArray(v) ? NULL : c->string);
+			put_value(w, c);
+		}
+		put_c(w, cJSON_IsArray(v) ? ']' : '}');
+		break;
+	default:
+		SV_BUG("a cJSON value of no known type");
+	}
+}
+
+/* ---- tree ---- */
+
+/* Adds `item` to the innermost open container (or makes it the root); returns it. */
+static cJSON *attach(struct sv_jsonw *w, const char *key, cJSON *item)
+{
+	cJSON *parent;
+
+	if (!item)
+		SV_BUG("cJSON could not make a value");
+	if (w->depth == 0) {
+		if (w->root)
+			SV_BUG("a second value at the top of a JSON answer");
+		w->root = item;
+		return item;
+	}
+	parent = w->open[w->depth - 1];
+	if (cJSON_IsObject(parent) != (key != NULL))
+		SV_BUG("a member without key, or an array element with one");
+	if (key)
+		cJSON_AddItemToObjectCS(parent, key, item);
+	else
+		cJSON_AddItemToArray(parent, item);
+	return item;
+}
+
+/* ---- both ---- */
+
+static void begin(struct sv_jsonw *w, const char *key, int array)
+{
+	if (w->depth == SV_JSONW_MAX_DEPTH)
+		SV_BUG("JSON answer nested deeper than SV_JSONW_MAX_DEPTH");
+	if (w->tree) {
+		w->open[w->depth] = attach(w, key, array ? cJSON_CreateArray() : cJSON_CreateObject());
+	} else {
+		put_key(w, key);
+		put_c(w, array ? '[' : '{');
+	}
+	w->array[w->depth] = (char)array;
+	w->depth++;
+}
+
+void sv_jsonw_object(struct sv_jsonw *w, const char *key)
+{
+	begin(w, key, 0);
+}
+
+void sv_jsonw_array(struct sv_jsonw *w, const char *key)
+{
+	begin(w, key, 1);
+}
+
+void sv_jsonw_end(struct sv_jsonw *w)
+{
+	if (w->depth == 0)
+		SV_BUG("sv_jsonw_end without an open container");
+	w->depth--;
+	if (!w->tree)
+		put_c(w, w->array[w->depth] ? ']' : '}');
+}
+
+void sv_jsonw_string(struct sv_jsonw *w, const char *key, const char *s)
+{
+	if (!s)
+		return;
+	if (w->tree) {
+		attach(w, key, cJSON_CreateString(s));
+		return;
+	}
+	put_key(w, key);
+	put_quoted(w, s);
+}
+
+void sv_jsonw_string_ref(struct sv_jsonw *w, const char *key, const char *s)
+{
+	if (s && w->tree)
+		attach(w, key, cJSON_CreateStringReference(s));
+	else
+		sv_jsonw_string(w, key, s);
+}
+
+void sv_jsonw_bool(struct sv_jsonw *w, const char *key, int b)
+{
+	if (w->tree) {
+		attach(w, key, cJSON_CreateBool(b));
+		return;
+	}
+	put_key(w, key);
+	put(w, b ? "true" : "false", b ? 4 : 5);
+}
+
+void sv_jsonw_number(struct sv_jsonw *w, const char *key, double d)
+{
+	if (w->tree) {
+		attach(w, key, cJSON_CreateNumber(d));
+		return;
+	}
+	put_key(w, key);
+	put_number(w, d, saturated_int(d));
+}
+
+void sv_jsonw_value(struct sv_jsonw *w, const char *key, const cJSON *v)
+{
+	if (w->tree) {
+		attach(w, key, cJSON_Duplicate(v, 1));
+		return;
+	}
+	put_key(w, key);
+	put_value(w, v);
+}
+
+char *sv_jsonw_take_bytes(struct sv_jsonw *w, size_t *len)
+{
+	char *s;
+
+	if (w->tree || w->depth)
+		SV_BUG("sv_jsonw_take_bytes on a tree or with containers open");
+	reserve(w, 0);
+	s = w->buf;
+	*len = w->len;
+	w->buf = NULL;
+	sv_jsonw_release(w);
+	return s;
+}
+
+cJSON *sv_jsonw_take_tree(struct sv_jsonw *w)
+{
+	cJSON *t;
+
+	if (!w->tree || w->depth)
+		SV_BUG("sv_jsonw_take_tree on a byte writer or with containers open");
+	t = w->root;
+	w->root = NULL;
+	sv_jsonw_release(w);
+	return t;
+}
