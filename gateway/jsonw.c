@@ -3,7 +3,6 @@
 #include "samsvar/error.h"
 
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,18 +89,8 @@ static void put_key(struct sv_jsonw *w, const char *key)
 	}
 }
 
-/* cJSON keeps a saturated int beside every number and prints that when it is exact. */
-static int saturated_int(double d)
-{
-	if (d >= INT_MAX)
-		return INT_MAX;
-	if (d <= (double)INT_MIN)
-		return INT_MIN;
-	return (int)d;
-}
-
-/* As cJSON's print_number, from the value and its int. */
-static void put_number(struct sv_jsonw *w, double d, int i)
+/* As print_number in cJSON 1.7.15: %1.15g unless that does not read back as the same double. */
+static void put_number(struct sv_jsonw *w, double d)
 {
 	char num[32];
 	double back = 0.0;
@@ -109,8 +98,6 @@ static void put_number(struct sv_jsonw *w, double d, int i)
 
 	if (isnan(d) || isinf(d)) {
 		n = snprintf(num, sizeof(num), "null");
-	} else if (d == (double)i) {
-		n = snprintf(num, sizeof(num), "%d", i);
 	} else {
 		n = snprintf(num, sizeof(num), "%1.15g", d);
 		if (sscanf(num, "%lg", &back) != 1 ||
@@ -128,7 +115,7 @@ static void put_value(struct sv_jsonw *w, const cJSON *v)
 	case cJSON_False: put(w, "false", 5); break;
 	case cJSON_True: put(w, "true", 4); break;
 	case cJSON_NULL: put(w, "null", 4); break;
-	case cJSON_Number: put_number(w, v->valuedouble, v->valueint); break;
+	case cJSON_Number: put_number(w, v->valuedouble); break;
 	case cJSON_String: put_quoted(w, v->valuestring ? v->valuestring : ""); break;
 	case cJSON_Raw:
 		if (!v->valuestring)
@@ -246,7 +233,7 @@ void sv_jsonw_number(struct sv_jsonw *w, const char *key, double d)
 		return;
 	}
 	put_key(w, key);
-	put_number(w, d, saturated_int(d));
+	put_number(w, d);
 }
 
 void sv_jsonw_value(struct sv_jsonw *w, const char *key, const cJSON *v)

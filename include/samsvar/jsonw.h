@@ -54,8 +54,8 @@ void sv_jsonw_string_ref(struct sv_jsonw *w, const char *key, const char *s);
 /* Writes true or false. */
 void sv_jsonw_bool(struct sv_jsonw *w, const char *key, int b);
 
-/* Writes number `d` as cJSON prints it: an integer when it is one that fits an int, else the
- * shortest of %1.15g and %1.17g that reads back the same; NaN and infinities as null. */
+/* Writes number `d` as cJSON 1.7.15 prints it: %1.15g, or %1.17g when that does not read back as
+ * `d`; NaN and infinities as null. */
 void sv_jsonw_number(struct sv_jsonw *w, const char *key, double d);
 
 /* Writes a copy of the cJSON value `v` (any type, objects and arrays whole). */
