@@ -23,7 +23,8 @@ void sv_jsonw_release(struct sv_jsonw *w)
 
 /* ---- bytes ---- */
 
-static void reserve(struct sv_jsonw *w, size_t n)
+/* Makes room for n more bytes and the NUL after them. */
+static inline void reserve(struct sv_jsonw *w, size_t n)
 {
 	size_t cap;
 
@@ -36,46 +37,54 @@ static void reserve(struct sv_jsonw *w, size_t n)
 	w->cap = cap;
 }
 
-static void put(struct sv_jsonw *w, const char *s, size_t n)
+/* Appends n bytes; the buffer is NUL-terminated only when taken. */
+static inline void put(struct sv_jsonw *w, const char *s, size_t n)
 {
 	reserve(w, n);
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
-	w->buf[w->len] = '\0';
 }
 
-static void put_c(struct sv_jsonw *w, char c)
+static inline void put_c(struct sv_jsonw *w, char c)
 {
-	put(w, &c, 1);
+	reserve(w, 1);
+	w->buf[w->len++] = c;
 }
 
-/* A quoted string escaped as cJSON's print_string_ptr does: runs of plain bytes are copied whole. */
+/* A quoted string escaped as cJSON's print_string_ptr does. Room for the worst case (every byte
+ * as \u00xx) is made once, so the loop writes straight into the buffer. */
 static void put_quoted(struct sv_jsonw *w, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
-	char esc[8];
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char *o;
 
-	put_c(w, '"');
-	for (run = p; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+	reserve(w, 6 * strlen(s) + 2);
+	o = w->buf + w->len;
+	*o++ = '"';
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\') {
+			*o++ = (char)*p;
 			continue;
-		put(w, (const char *)run, (size_t)(p - run));
-		run = p + 1;
+		}
+		*o++ = '\\';
 		switch (*p) {
-		case '"': put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\b': put(w, "\\b", 2); break;
-		case '\f': put(w, "\\f", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
 		default:
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			put(w, esc, 6);
+			memcpy(o, "u00", 3);
+			o[3] = hex[*p >> 4];
+			o[4] = hex[*p & 15];
+			o += 5;
 		}
 	}
-	put(w, (const char *)run, (size_t)(p - run));
-	put_c(w, '"');
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
 }
 
 /* The separator and key before a member or element: a comma unless it is the first in its container. */
@@ -253,6 +262,7 @@ char *sv_jsonw_take_bytes(struct sv_jsonw *w, size_t *len)
 	if (w->tree || w->depth)
 		SV_BUG("sv_jsonw_take_bytes on a tree or with containers open");
 	reserve(w, 0);
+	w->buf[w->len] = '\0';
 	s = w->buf;
 	*len = w->len;
 	w->buf = NULL;
