@@ -81,6 +81,24 @@ Test(jsonw, every_control_character_quote_and_backslash)
 	expect_string("", "");
 }
 
+/* Long strings take the eight-bytes-at-a-time path: every byte that matters, at every offset. */
+Test(jsonw, escapes_at_every_offset_of_long_strings)
+{
+	char s[40];
+	char *bytes;
+
+	for (int c = 1; c < 256; c++) {
+		for (int at = 0; at < 24; at++) {
+			memset(s, 'x', 30);
+			s[30] = '\0';
+			s[at] = (char)c;
+			s[at + 5] = c == '"' ? '\\' : '"';
+			bytes = both_ways(string_doc, s);
+			free(bytes);
+		}
+	}
+}
+
 Test(jsonw, utf8_passes_as_is)
 {
 	expect_string("æøå Ω ✓ 😀", "æøå Ω ✓ 😀");
