@@ -1,5 +1,6 @@
 /* op_conceptmap.c — GET/POST /fhir/ConceptMap[/{id}]/$translate: reads the R4 or R5 Parameters into a
- * struct sv_tx_request, runs the engine (translate.c) and renders the answer (see op_conceptmap.h). */
+ * struct sv_tx_request, runs the engine (translate.c) and writes the answer, as JSON bytes or as a
+ * cJSON tree (see op_conceptmap.h). */
 #include "samsvar/op_conceptmap.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/jsonutil.h"
