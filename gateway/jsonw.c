@@ -230,16 +230,24 @@ void sv_jsonw_end(struct sv_jsonw *w)
 		put_c(w, w->array[w->depth] ? ']' : '}');
 }
 
+/* Starts member `key`: returns 1 for a tree (the caller attaches the value), else writes the
+ * separator and the key and returns 0 (the caller writes the value's bytes). */
+static int member_of_tree(struct sv_jsonw *w, const char *key)
+{
+	if (w->tree)
+		return 1;
+	put_key(w, key);
+	return 0;
+}
+
 void sv_jsonw_string(struct sv_jsonw *w, const char *key, const char *s)
 {
 	if (!s)
 		return;
-	if (w->tree) {
+	if (member_of_tree(w, key))
 		attach(w, key, cJSON_CreateString(s));
-		return;
-	}
-	put_key(w, key);
-	put_quoted(w, s);
+	else
+		put_quoted(w, s);
 }
 
 void sv_jsonw_string_ref(struct sv_jsonw *w, const char *key, const char *s)
@@ -252,32 +260,26 @@ void sv_jsonw_string_ref(struct sv_jsonw *w, const char *key, const char *s)
 
 void sv_jsonw_bool(struct sv_jsonw *w, const char *key, int b)
 {
-	if (w->tree) {
+	if (member_of_tree(w, key))
 		attach(w, key, cJSON_CreateBool(b));
-		return;
-	}
-	put_key(w, key);
-	put(w, b ? "true" : "false", b ? 4 : 5);
+	else
+		put(w, b ? "true" : "false", b ? 4 : 5);
 }
 
 void sv_jsonw_number(struct sv_jsonw *w, const char *key, double d)
 {
-	if (w->tree) {
+	if (member_of_tree(w, key))
 		attach(w, key, cJSON_CreateNumber(d));
-		return;
-	}
-	put_key(w, key);
-	put_number(w, d);
+	else
+		put_number(w, d);
 }
 
 void sv_jsonw_value(struct sv_jsonw *w, const char *key, const cJSON *v)
 {
-	if (w->tree) {
+	if (member_of_tree(w, key))
 		attach(w, key, cJSON_Duplicate(v, 1));
-		return;
-	}
-	put_key(w, key);
-	put_value(w, v);
+	else
+		put_value(w, v);
 }
 
 char *sv_jsonw_take_bytes(struct sv_jsonw *w, size_t *len)
