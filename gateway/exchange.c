@@ -361,10 +361,13 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		}
 	}
 
+	req.want_json = out_fmt == SV_FMT_JSON && !pretty;
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
 	if (rc != SV_OK)
 		goto fail;
-	x->bytes = sv_http_render(result, out_fmt, pretty, req.fhir_version, &x->len, &req.err);
+	x->bytes = req.json ? sv_http_accept_bytes(req.json, req.json_len, &x->len, &req.err) :
+		   sv_http_render(result, out_fmt, pretty, req.fhir_version, &x->len, &req.err);
+	req.json = NULL;
 	if (!x->bytes) {
 		rc = req.err.code ? req.err.code : SV_EINTERNAL;
 		goto fail;

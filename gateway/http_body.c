@@ -424,14 +424,17 @@ char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_
 {
 	char *s = fmt == SV_FMT_XML ? sv_fhirxml_from_json_version(res, fhir_version, err) :
 		pretty ? cJSON_Print(res) : cJSON_PrintUnformatted(res);
-	size_t n;
 
 	if (!s) {
 		if (fmt == SV_FMT_JSON)
 			sv_fail(err, SV_EINTERNAL, "could not serialise the response");
 		return NULL;
 	}
-	n = strlen(s);
+	return sv_http_accept_bytes(s, strlen(s), len, err);
+}
+
+char *sv_http_accept_bytes(char *s, size_t n, size_t *len, struct sv_error *err)
+{
 	/* Input is checked at the door, so this only fires on a bug or on content loaded with bad
 	 * bytes; either way the client gets an error rather than bytes its parser may choke on. */
 	if (!sv_utf8_valid(s, n)) {

@@ -1,8 +1,10 @@
 /* op_conceptmap.c — GET/POST /fhir/ConceptMap[/{id}]/$translate: reads the R4 or R5 Parameters into a
- * struct sv_tx_request, runs the engine (translate.c) and renders the answer (see op_conceptmap.h). */
+ * struct sv_tx_request, runs the engine (translate.c) and writes the answer, as JSON bytes or as a
+ * cJSON tree (see op_conceptmap.h). */
 #include "samsvar/op_conceptmap.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/jsonw.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
 
@@ -65,7 +67,8 @@ static void scan(struct reading *r, const cJSON *params)
 		if (!name)
 			continue;
 		for (int s = 0; s < NSLOTS; s++) {
-			if (strcmp(name, SLOTS[s].name) != 0)
+			/* the first letter settles most of the 25 names without a call */
+			if (name[0] != SLOTS[s].name[0] || strcmp(name, SLOTS[s].name) != 0)
 				continue;
 			if (!r->count[s]++) {
 				r->first[s] = p;
@@ -298,11 +301,14 @@ static enum sv_err read_request(struct reading *r, const cJSON *params, struct s
 
 /* ---- the answer ---- */
 
-/* The answer is built with constant keys and, when they outlive it, borrowed strings: the snapshot does
- * (the HTTP layer renders the answer before it lets the snapshot go), a request overlay does not. Half
- * the cost of an uncached $translate was copying strings into the answer and freeing them again. */
+/* The answer is written once against a JSON writer (jsonw.h): as compact bytes when the client takes
+ * compact JSON, else as a cJSON tree. A tree is built with constant keys and, when they outlive it,
+ * borrowed strings: the snapshot does (the HTTP layer renders the answer before it lets the snapshot
+ * go), a request overlay does not. Half the cost of an uncached $translate was copying strings into
+ * the answer and freeing them again; the byte writer copies each once, into the answer. */
 struct out {
-	int copy;               /* 1: strings may die before the answer does */
+	struct sv_jsonw *w;
+	int copy;               /* 1: strings may die before the tree does */
 	const struct sv_tx_request *req;   /* its codes come back in unmapped answers: always copied */
 };
 
@@ -318,124 +324,170 @@ static int from_request(const struct out *o, const char *s)
 	return 0;
 }
 
-static cJSON *text_of(const struct out *o, const char *s)
+/* Writes member `key`: s (nothing when s is NULL). */
+static void text_of(const struct out *o, const char *key, const char *s)
 {
-	return o->copy || from_request(o, s) ? cJSON_CreateString(s) : cJSON_CreateStringReference(s);
+	if (o->copy || from_request(o, s))
+		sv_jsonw_string(o->w, key, s);
+	else
+		sv_jsonw_string_ref(o->w, key, s);
 }
 
-/* Appends {"name": name} to `list` (an array) and returns it; `name` is a literal. */
-static cJSON *param(cJSON *list, const char *name)
+/* Opens {"name": name, ... in the current array; `name` is a literal. Close it with sv_jsonw_end(). */
+static void param(const struct out *o, const char *name)
 {
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddItemToObjectCS(p, "name", cJSON_CreateStringReference(name));
-	cJSON_AddItemToArray(list, p);
-	return p;
+	sv_jsonw_object(o->w, NULL);
+	sv_jsonw_string_ref(o->w, "name", name);
 }
 
-/* Appends {"name": name, "part": []} to `list` and returns the part array. */
-static cJSON *param_parts(cJSON *list, const char *name)
+/* Opens {"name": name, "part": [ ... ; close it with end_parts(). */
+static void param_parts(const struct out *o, const char *name)
 {
-	cJSON *parts = cJSON_CreateArray();
-	cJSON_AddItemToObjectCS(param(list, name), "part", parts);
-	return parts;
+	param(o, name);
+	sv_jsonw_array(o->w, "part");
 }
 
-/* Appends {"name": name, key: s}; `key` is a literal. */
-static void param_text(const struct out *o, cJSON *list, const char *name, const char *key, const char *s)
+static void end_parts(const struct out *o)
 {
-	cJSON_AddItemToObjectCS(param(list, name), key, text_of(o, s));
+	sv_jsonw_end(o->w);
+	sv_jsonw_end(o->w);
 }
 
-static void coding(const struct out *o, cJSON *list, const char *name, const char *system, const char *version,
+/* Writes {"name": name, key: s}; `key` is a literal. */
+static void param_text(const struct out *o, const char *name, const char *key, const char *s)
+{
+	param(o, name);
+	text_of(o, key, s);
+	sv_jsonw_end(o->w);
+}
+
+/* As param_text(), for a string that dies before the tree does. */
+static void param_copy(const struct out *o, const char *name, const char *key, const char *s)
+{
+	param(o, name);
+	sv_jsonw_string(o->w, key, s);
+	sv_jsonw_end(o->w);
+}
+
+static void coding(const struct out *o, const char *name, const char *system, const char *version,
 		   const char *code, const char *display)
 {
-	cJSON *c = cJSON_CreateObject();
-
-	if (system)
-		cJSON_AddItemToObjectCS(c, "system", text_of(o, system));
-	if (version)
-		cJSON_AddItemToObjectCS(c, "version", text_of(o, version));
-	if (code)
-		cJSON_AddItemToObjectCS(c, "code", text_of(o, code));
-	if (display)
-		cJSON_AddItemToObjectCS(c, "display", text_of(o, display));
-	cJSON_AddItemToObjectCS(param(list, name), "valueCoding", c);
+	param(o, name);
+	sv_jsonw_object(o->w, "valueCoding");
+	text_of(o, "system", system);
+	text_of(o, "version", version);
+	text_of(o, "code", code);
+	text_of(o, "display", display);
+	sv_jsonw_end(o->w);
+	sv_jsonw_end(o->w);
 }
 
-/* Adds a dependsOn or product of a map target as a part named `name`. */
-static void add_attr(const struct out *o, cJSON *match, const char *name, const struct sv_cm_attr *a, int r5)
+/* Writes the value of a dependsOn or product that has a code. */
+static void attr_value(const struct out *o, const struct sv_cm_attr *a, int r5)
 {
-	cJSON *parts = param_parts(match, name);
-
-	if (a->attribute)
-		param_text(o, parts, r5 ? "attribute" : "element", "valueUri", a->attribute);
-	if (!a->code)
-		return;
-	if (r5 && a->r5_type)   /* an R5 map's own value[x] is passed on as it is */
-		cJSON_AddItemToObjectCS(param(parts, "value"), a->r5_type,
-					cJSON_Duplicate((const cJSON *)a->r5_value, 1));
-	else if (r5 && !a->system)
-		param_text(o, parts, "value", "valueString", a->code);
-	else
-		coding(o, parts, r5 ? "value" : "concept", a->system, NULL, a->code, a->display);
-}
-
-static void add_match(const struct out *o, cJSON *list, const struct sv_tx_match *m, int r5)
-{
-	cJSON *parts = param_parts(list, "match");
-	char buf[1024];
-
-	if (r5)
-		param_text(o, parts, "relationship", "valueCode", sv_relation_r5(m->relation));
-	else
-		param_text(o, parts, "equivalence", "valueCode", m->equivalence);
-	if (m->code)
-		coding(o, parts, "concept", m->system, m->version, m->code, m->display);
-	for (unsigned i = 0; i < m->nproducts; i++)
-		add_attr(o, parts, "product", &m->products[i], r5);
-	for (unsigned i = 0; i < m->ndepends; i++)
-		add_attr(o, parts, "dependsOn", &m->depends_on[i], r5);
-	for (int i = 0; i < m->npath; i++) {
-		const struct sv_resource *map = m->path[i];
-		snprintf(buf, sizeof(buf), "%s%s%s", map->url, map->version ? "|" : "", map->version ? map->version : "");
-		if (r5)
-			cJSON_AddItemToObjectCS(param(parts, "originMap"), "valueCanonical", cJSON_CreateString(buf));
-		else if (i == 0)
-			cJSON_AddItemToObjectCS(param(parts, "source"), "valueUri", cJSON_CreateString(buf));
-		if (!r5 && m->npath > 1)
-			cJSON_AddItemToObjectCS(param(parts, "originMap"), "valueCanonical", cJSON_CreateString(buf));
+	if (r5 && a->r5_type) {   /* an R5 map's own value[x] is passed on as it is */
+		param(o, "value");
+		sv_jsonw_value(o->w, a->r5_type, (const cJSON *)a->r5_value);
+		sv_jsonw_end(o->w);
+	} else if (r5 && !a->system) {
+		param_text(o, "value", "valueString", a->code);
+	} else {
+		coding(o, r5 ? "value" : "concept", a->system, NULL, a->code, a->display);
 	}
 }
 
-/* The answer to `r` for `req`, borrowing snapshot strings (NULL req: copy every string). */
-static cJSON *answer(const struct sv_tx_result *r, const struct sv_tx_request *req, int fhir_version)
+/* Writes a dependsOn or product of a map target as a part named `name`. */
+static void add_attr(const struct out *o, const char *name, const struct sv_cm_attr *a, int r5)
 {
-	const struct out o = {!req || req->overlay, req};
-	cJSON *out = cJSON_CreateObject(), *list = cJSON_CreateArray();
+	param_parts(o, name);
+	if (a->attribute)
+		param_text(o, r5 ? "attribute" : "element", "valueUri", a->attribute);
+	if (a->code)
+		attr_value(o, a, r5);
+	end_parts(o);
+}
 
-	cJSON_AddItemToObjectCS(out, "resourceType", cJSON_CreateStringReference("Parameters"));
-	cJSON_AddItemToObjectCS(out, "parameter", list);
-	cJSON_AddItemToObjectCS(param(list, "result"), "valueBoolean", cJSON_CreateBool(r->result));
+/* Writes "url|version" (or "url") into buf, cut to fit as snprintf would. */
+static void canonical(char *buf, size_t cap, const struct sv_resource *map)
+{
+	size_t n = 0;
+	const char *pieces[3] = {map->url, map->version ? "|" : "", map->version ? map->version : ""};
+
+	for (int i = 0; i < 3 && pieces[i]; i++) {
+		size_t len = strlen(pieces[i]);
+		if (len > cap - 1 - n)
+			len = cap - 1 - n;
+		memcpy(buf + n, pieces[i], len);
+		n += len;
+	}
+	buf[n] = '\0';
+}
+
+static void add_match(const struct out *o, const struct sv_tx_match *m, int r5)
+{
+	char buf[1024];
+
+	param_parts(o, "match");
+	if (r5)
+		param_text(o, "relationship", "valueCode", sv_relation_r5(m->relation));
+	else
+		param_text(o, "equivalence", "valueCode", m->equivalence);
+	if (m->code)
+		coding(o, "concept", m->system, m->version, m->code, m->display);
+	for (unsigned i = 0; i < m->nproducts; i++)
+		add_attr(o, "product", &m->products[i], r5);
+	for (unsigned i = 0; i < m->ndepends; i++)
+		add_attr(o, "dependsOn", &m->depends_on[i], r5);
+	for (int i = 0; i < m->npath; i++) {
+		canonical(buf, sizeof(buf), m->path[i]);
+		if (!r5 && i == 0)
+			param_copy(o, "source", "valueUri", buf);
+		if (r5 || m->npath > 1)
+			param_copy(o, "originMap", "valueCanonical", buf);
+	}
+	end_parts(o);
+}
+
+/* Writes the answer to `r` for `req` into w, borrowing snapshot strings (NULL req: copy every
+ * string). */
+static void answer(struct sv_jsonw *w, const struct sv_tx_result *r, const struct sv_tx_request *req,
+		   int fhir_version)
+{
+	const struct out o = {w, !req || req->overlay, req};
+
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string_ref(w, "resourceType", "Parameters");
+	sv_jsonw_array(w, "parameter");
+	param(&o, "result");
+	sv_jsonw_bool(w, "valueBoolean", r->result);
+	sv_jsonw_end(w);
 	if (r->message[0])
-		cJSON_AddItemToObjectCS(param(list, "message"), "valueString", cJSON_CreateString(r->message));
+		param_copy(&o, "message", "valueString", r->message);
 	for (size_t i = 0; i < r->nmatches; i++)
-		add_match(&o, list, &r->matches[i], fhir_version >= 5);
-	return out;
+		add_match(&o, &r->matches[i], fhir_version >= 5);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
 }
 
 cJSON *sv_translate_answer(const struct sv_tx_result *r, int fhir_version)
 {
-	return answer(r, NULL, fhir_version);
+	struct sv_jsonw w;
+
+	sv_jsonw_init(&w, 1);
+	answer(&w, r, NULL, fhir_version);
+	return sv_jsonw_take_tree(&w);
 }
 
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 {
 	struct reading rd, *r = &rd;   /* on the stack: a large malloc per request costs more than it looks */
 	struct sv_tx_result res = {0};
+	struct sv_jsonw w;
 	enum sv_err rc;
 
 	*out = NULL;
 	memset(r, 0, sizeof(*r));
+	sv_jsonw_init(&w, !req->want_json);
 	if (req->params && (rc = sv_params_check(req->params, &req->err)) != SV_OK)
 		goto out;
 	if ((rc = read_request(r, req->params, &req->err)) != SV_OK)
@@ -444,10 +496,15 @@ enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 	if ((rc = sv_translate(req->snap, &r->req, &res, &req->err)) != SV_OK)
 		goto out;
 	/* Borrowed strings stay valid: req->snap is released after the answer is rendered. */
-	*out = answer(&res, &r->req, req->fhir_version >= 5 || r->r5 ? 5 : 4);
+	answer(&w, &res, &r->req, req->fhir_version >= 5 || r->r5 ? 5 : 4);
+	if (req->want_json)
+		req->json = sv_jsonw_take_bytes(&w, &req->json_len);
+	else
+		*out = sv_jsonw_take_tree(&w);
 	if (status)
 		*status = 200;
 out:
+	sv_jsonw_release(&w);
 	sv_tx_result_release(&res);
 	cJSON_Delete(r->owned);
 	sv_snapshot_release(r->overlay);

@@ -505,18 +505,28 @@ static int lookup_key(const struct sv_snapshot *s, char tag, const char *url, co
 		      uint32_t *idx)
 {
 	char stackbuf[512];
-	size_t n;
+	size_t ulen, vlen, n;
 	char *k;
 	int found;
 
 	if (!url)
 		return 0;
-	n = strlen(url) + (version ? strlen(version) : 0) + 4;
+	/* "tag|url[|version]", put together by hand: this runs on every request, and snprintf cost
+	 * more than the hash lookup it feeds. */
+	ulen = strlen(url);
+	vlen = version && *version ? strlen(version) : 0;
+	n = ulen + vlen + 4;
 	k = n <= sizeof(stackbuf) ? stackbuf : sv_xmalloc(n);
-	if (version && *version)
-		snprintf(k, n, "%c|%s|%s", tag, url, version);
-	else
-		snprintf(k, n, "%c|%s", tag, url);
+	k[0] = tag;
+	k[1] = '|';
+	memcpy(k + 2, url, ulen);
+	n = 2 + ulen;
+	if (vlen) {
+		k[n++] = '|';
+		memcpy(k + n, version, vlen);
+		n += vlen;
+	}
+	k[n] = '\0';
 	found = sv_strmap_get(&s->by_key, k, idx);
 	if (k != stackbuf)
 		free(k);

@@ -71,8 +71,9 @@ struct tx {
 	int ndeps;
 	const char *want, *src_scope, *tgt_scope;
 	int reverse;
-	const struct sv_resource **maps;
+	const struct sv_resource **maps;   /* `maps_first` until more are needed, then the heap */
 	size_t nmaps, maps_cap;
+	const struct sv_resource *maps_first[8];
 	int pinned;
 	struct hit *hits;       /* `first` until more are needed, then the heap */
 	size_t nhits, cap;
@@ -300,8 +301,12 @@ static int map_scoped(const struct tx *t, const struct sv_resource *m)
 static void add_map(struct tx *t, const struct sv_resource *m)
 {
 	if (t->nmaps == t->maps_cap) {
-		t->maps_cap = t->maps_cap ? t->maps_cap * 2 : 16;
-		t->maps = sv_xrealloc(t->maps, t->maps_cap * sizeof(*t->maps));
+		t->maps_cap *= 2;
+		if (t->maps == t->maps_first)
+			t->maps = memcpy(sv_xmalloc(t->maps_cap * sizeof(*t->maps)), t->maps_first,
+					 sizeof(t->maps_first));
+		else
+			t->maps = sv_xrealloc(t->maps, t->maps_cap * sizeof(*t->maps));
 	}
 	t->maps[t->nmaps++] = m;
 }
@@ -492,6 +497,8 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 	out->message[0] = '\0';
 	t.hits = t.first;
 	t.cap = sizeof(t.first) / sizeof(t.first[0]);
+	t.maps = t.maps_first;   /* a pinned map, the usual request, needs no allocation */
+	t.maps_cap = sizeof(t.maps_first) / sizeof(t.maps_first[0]);
 	if (n == 1 && (!in[0].code || !in[0].system))
 		return sv_fail_at(err, SV_EREQUIRED, in[0].code ? "system" : "code", "%s",
 				  in[0].code ? "the code needs a system" : "no code to translate");
@@ -523,7 +530,8 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 out:
 	if (t.hits != t.first)
 		free(t.hits);
-	free(t.maps);
+	if (t.maps != t.maps_first)
+		free(t.maps);
 	return rc;
 }
 

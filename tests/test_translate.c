@@ -7,6 +7,7 @@
 #include "support/fixtures.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "samsvar/error.h"
@@ -102,6 +103,26 @@ static void teardown(void)
 	sv_snapshot_release(snap);
 }
 
+/* Every answer is made both ways: the compact bytes the handler writes for the HTTP layer must be,
+ * byte for byte, what cJSON prints for the tree it builds for XML, _pretty and the CLI. */
+static void same_bytes_both_ways(const struct sv_request *req, const cJSON *tree)
+{
+	struct sv_request again = *req;
+	cJSON *none = NULL;
+	char *printed = cJSON_PrintUnformatted(tree);
+	int status = 0;
+
+	sv_error_clear(&again.err);
+	again.want_json = 1;
+	cr_assert_eq(sv_op_cm_translate(&again, &none, &status), SV_OK);
+	cr_assert_null(none, "an answer in bytes has no tree");
+	cr_assert_not_null(again.json);
+	cr_assert_eq(again.json_len, strlen(printed));
+	cr_assert_str_eq(again.json, printed);
+	free(again.json);
+	free(printed);
+}
+
 /* Runs the handler; returns the answer (or NULL) and leaves the error in *req. */
 static cJSON *call(cJSON *params, int version, const char *id, struct sv_request *req, enum sv_err *rc)
 {
@@ -117,9 +138,10 @@ static cJSON *call(cJSON *params, int version, const char *id, struct sv_request
 	req->snap = snap;
 	req->fhir_version = version;
 	*rc = sv_op_cm_translate(req, &out, &status);
-	if (*rc == SV_OK)
+	if (*rc == SV_OK) {
 		cr_assert_eq(status, 200);
-	else
+		same_bytes_both_ways(req, out);
+	} else
 		cr_assert_null(out);
 	return out;
 }
@@ -557,6 +579,39 @@ Test(translate, tx_resource_overlay, .init = setup, .fini = teardown)
 	/* without the tx-resource the same request finds nothing */
 	out = ok(code_params("http://test/cs/t", "t1"), 4);
 	cr_assert_not(result_of(out));
+	cJSON_Delete(out);
+}
+
+/* An R5 map sent along: its own value[x] passes on, and strings that need every escape JSON has
+ * come out the same in bytes as in the tree (checked in call()). */
+Test(translate, r5_overlay_values_and_escapes, .init = setup, .fini = teardown)
+{
+	cJSON *p = code_params("http://test/cs/t", "t\"1"), *out, *res;
+	const cJSON *m;
+	char *text;
+	static const char *const want[] = {"{\"name\":\"value\",\"valueBoolean\":true}",
+					   "{\"name\":\"value\",\"valueCode\":\"c\\u0002d\"}",
+					   "\"valueCanonical\":\"http://test/cm/r5\\\"x|1\""};
+
+	res = ts_parse_json("{\"resourceType\":\"ConceptMap\",\"url\":\"http://test/cm/r5\\\"x\",\"version\":\"1\","
+			    "\"status\":\"active\",\"group\":[{\"source\":\"http://test/cs/t\",\"target\":\"http://test/cs/u\","
+			    "\"element\":[{\"code\":\"t\\\"1\",\"target\":[{\"code\":\"u\\\\1\","
+			    "\"display\":\"\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f æøå ✓ 😀 /\","
+			    "\"relationship\":\"equivalent\","
+			    "\"dependsOn\":[{\"attribute\":\"http://test/a\",\"valueString\":\"s \\\"q\\\"\"},"
+			    "              {\"attribute\":\"http://test/b\",\"valueBoolean\":true}],"
+			    "\"product\":[{\"attribute\":\"http://test/c\",\"valueCode\":\"c\\u0002d\"},"
+			    "            {\"attribute\":\"http://test/d\",\"valueCoding\":{\"system\":\"http://test/s\",\"code\":\"k\"}}]"
+			    "}]}]}]}");
+	sv_params_add_value(p, "tx-resource", "resource", res);
+	out = ok(p, 5);
+	m = find_match(out, "u\\1", 0);
+	cr_assert_not_null(m);
+	cr_assert_eq(strncmp(jget(match_concept(m), "display"), "\b\f\n\r\t\001\037\177 æøå", 12), 0);
+	text = cJSON_PrintUnformatted(out);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert(strstr(text, want[i]), "%s lacks %s", text, want[i]);
+	free(text);
 	cJSON_Delete(out);
 }
 

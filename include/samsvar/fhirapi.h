@@ -25,10 +25,18 @@ struct sv_request {
 	char minted_uuid[48];         /* a handler's answer-unique identifier ("urn:uuid:..."), or "" */
 	char minted_instant[32];      /* and the instant it put in the answer, or "": see sv_fhirapi_cacheable */
 	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
+	int want_json;                /* 1: the client takes compact JSON (not XML, not _pretty), so a
+				       * handler may answer with finished bytes in json/json_len */
+	char *json;                   /* such an answer (malloc'd, ownership to the caller), or NULL */
+	size_t json_len;
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
- * set *status (default 200); on error leaves *out NULL and describes the problem in req->err. */
+ * set *status (default 200); on error leaves *out NULL and describes the problem in req->err. When
+ * req->want_json is set, a handler may instead leave *out NULL and put the answer's compact JSON
+ * bytes, exactly what cJSON_PrintUnformatted would print for its resource, in req->json/json_len;
+ * the caller sends them as they are (after the UTF-8 check every answer gets). Only $translate does
+ * so far: it is the hot uncached POST, and printing a tree cost more than building the bytes. */
 typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *status);
 
 /* Routes `req` (type/id/operation already split from the path) to its handler and runs it. Returns

@@ -34,4 +34,8 @@ cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, unsi
 char *sv_http_render(const cJSON *res, enum sv_format fmt, int pretty, int fhir_version, size_t *len,
 		     struct sv_error *err);
 
+/* Takes answer bytes `s` (n bytes, malloc'd) a handler finished itself: returns s with its length in
+ * *len when it is valid UTF-8, else frees it and returns NULL with err set, as sv_http_render does. */
+char *sv_http_accept_bytes(char *s, size_t n, size_t *len, struct sv_error *err);
+
 #endif

@@ -5,7 +5,11 @@
  * fhirVersion=5.0 (req->fhir_version) or when the request uses an R5 parameter name (sourceCode,
  * targetCoding, targetSystem, sourceScope, ...). R4 answers carry `equivalence` and `source` (plus
  * non-standard `originMap` parts and a `message` for chains); R5 answers `relationship` and
- * `originMap`. */
+ * `originMap`.
+ *
+ * The answer's structure is written once, against the JSON writer (jsonw.h): the handler writes
+ * compact JSON bytes when the HTTP layer asks for them (req->want_json), and a cJSON tree otherwise
+ * (XML, _pretty, the CLI through sv_translate_answer()); the two are byte-identical as JSON. */
 #ifndef SAMSVAR_OP_CONCEPTMAP_H
 #define SAMSVAR_OP_CONCEPTMAP_H
 
