@@ -28,7 +28,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->max_connections_per_ip = 64;
 	c->timeout_seconds = 30;
 	c->header_timeout_seconds = 10;
-	c->max_header_bytes = 16384;
+	c->max_header_bytes = 8192;
 	c->max_params = 1000;
 	c->max_body_nodes = 200000;
 	c->expand_max = 10000;

@@ -213,18 +213,46 @@ static void remint(char *bytes, const struct sv_resp_fresh *f)
 
 /* The query parameters of a POST whose body is Parameters join the body's, as FHIR servers do for
  * operations; a name given in both places is ambiguous and refused. */
-static enum sv_err merge_query(cJSON *body, const cJSON *query, struct sv_error *err)
+static enum sv_err merge_query(cJSON *body, const struct sv_url *url, struct sv_error *err)
 {
-	const cJSON *q;
-
-	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(query, "parameter")) {
-		const char *name = sv_jstr(q, "name");
-		if (sv_params_get(body, name))
+	for (size_t i = 0; i < url->nparams; i++) {
+		const char *name = url->params[i].name;
+		if (!is_transport_param(name) && sv_params_get(body, name))
 			return sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
 					  "and in the body", name);
 	}
-	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(query, "parameter"))
-		sv_params_add(body, sv_jstr(q, "name"), "String", sv_param_text(q));
+	for (size_t i = 0; i < url->nparams; i++)
+		if (!is_transport_param(url->params[i].name))
+			sv_params_add(body, url->params[i].name, "String", url->params[i].value);
+	return SV_OK;
+}
+
+/* Reads the body of a POST into req->body (owned by the caller through *body); a Parameters body
+ * becomes req->params, with the query's parameters joined to it. */
+static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config *cfg, const struct sv_url *url,
+			     struct sv_request *req, cJSON **body)
+{
+	enum sv_format fmt;
+	const char *rt;
+	enum sv_err rc;
+
+	if ((rc = sv_http_body_format(header(x, "Content-Type"), &fmt, &req->fhir_version, &req->err)) != SV_OK)
+		return rc;
+	*body = sv_http_parse_body(x->body, x->body_len, fmt, cfg->max_body_nodes, &req->err);
+	if (!*body)
+		return req->err.code;
+	req->body = *body;
+	rt = sv_jstr(*body, "resourceType");
+	if (!rt || strcmp(rt, "Parameters") != 0)
+		return SV_OK;
+	if ((rc = sv_params_check(*body, &req->err)) != SV_OK)
+		return rc;
+	if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(*body, "parameter")) > cfg->max_params)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "Parameters.parameter",
+				  "the body has more than %u parameters (max_params)", cfg->max_params);
+	if ((rc = merge_query(*body, url, &req->err)) != SV_OK)
+		return rc;
+	req->params = *body;
 	return SV_OK;
 }
 
@@ -274,7 +302,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	const struct sv_config *cfg = svc->cfg;
 	struct sv_request req;
 	struct sv_url url = {0};
-	enum sv_format out_fmt = SV_FMT_JSON, in_fmt;
+	enum sv_format out_fmt = SV_FMT_JSON;
 	cJSON *result = NULL, *body = NULL, *query = NULL;
 	struct sv_respcache *cache = NULL;
 	const char *format = NULL;
@@ -333,33 +361,10 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		remint(x->bytes, &fresh);
 		goto send;
 	}
-	req.params = query = query_params(&url);
-	if (strcmp(x->method, "POST") == 0) {
-		const char *rt;
-		rc = sv_http_body_format(header(x, "Content-Type"), &in_fmt, &req.fhir_version, &req.err);
-		if (rc != SV_OK)
-			goto fail;
-		body = sv_http_parse_body(x->body, x->body_len, in_fmt, cfg->max_body_nodes, &req.err);
-		if (!body) {
-			rc = req.err.code;
-			goto fail;
-		}
-		req.body = body;
-		rt = sv_jstr(body, "resourceType");
-		if (rt && strcmp(rt, "Parameters") == 0) {
-			if ((rc = sv_params_check(body, &req.err)) != SV_OK)
-				goto fail;
-			if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")) >
-			    cfg->max_params) {
-				rc = sv_fail_at(&req.err, SV_ETOOBIG, "Parameters.parameter",
-						"the body has more than %u parameters (max_params)", cfg->max_params);
-				goto fail;
-			}
-			if ((rc = merge_query(body, query, &req.err)) != SV_OK)
-				goto fail;
-			req.params = body;
-		}
-	}
+	if (strcmp(x->method, "POST") == 0 && (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK)
+		goto fail;
+	if (!req.params)             /* a GET, or a body that is not Parameters: the query is all */
+		req.params = query = query_params(&url);
 
 	req.want_json = out_fmt == SV_FMT_JSON && !pretty;
 	rc = sv_fhirapi_dispatch(&req, &result, &status);

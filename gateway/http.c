@@ -414,10 +414,11 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	 * (503) instead of waiting in the kernel's queue. */
 	unsigned reserve = cfg->max_connections / 8 > 16 ? cfg->max_connections / 8 : 16;
 	/* libmicrohttpd keeps the request line and the headers in one pool per connection (it never
-	 * parses the query, see on_uri()): room for max_header_bytes and the answer's headers, so
+	 * parses the query, see on_uri()): room for max_header_bytes, the header records and the
+	 * answer's headers, so
 	 * what is over the cap gets samsvar's own 414/431. Not more: libmicrohttpd zeroes the whole
 	 * pool before every request on a kept-alive connection. */
-	size_t pool = cfg->max_header_bytes + 16 * 1024;
+	size_t pool = cfg->max_header_bytes + 8 * 1024;
 
 	*out = NULL;
 	memset(&sa, 0, sizeof(sa));

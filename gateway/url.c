@@ -73,7 +73,10 @@ enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, stru
 	char *o;
 	long n;
 
-	memset(u, 0, sizeof(*u));
+	u->path = NULL;
+	u->params = NULL;
+	u->nparams = 0;
+	u->buf = NULL;
 	/* Every decoded string is no longer than its source, so one buffer of len + one NUL per
 	 * string is enough; the parameter table is sized after counting, before anything is decoded. */
 	if (q) {
@@ -83,8 +86,9 @@ enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, stru
 			return sv_fail_at(err, SV_ETOOBIG, "query",
 					  "more than %zu query parameters (max_params)", max_params);
 	}
-	u->buf = o = sv_xmalloc(len + 2 * count + 2);
-	u->params = count ? sv_xcalloc(count, sizeof(*u->params)) : NULL;
+	u->buf = o = len + 2 * count + 2 <= sizeof(u->inline_buf) ? u->inline_buf : sv_xmalloc(len + 2 * count + 2);
+	u->params = count <= sizeof(u->inline_params) / sizeof(u->inline_params[0]) ? u->inline_params :
+		    sv_xcalloc(count, sizeof(*u->params));
 
 	/* A bad part does not stop the reading: the rest (e.g. _format, which decides the format of
 	 * the error answer) is still read, and the first problem is the one reported. */
@@ -139,7 +143,12 @@ enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, stru
 
 void sv_url_release(struct sv_url *u)
 {
-	free(u->params);
-	free(u->buf);
-	memset(u, 0, sizeof(*u));
+	if (u->params != u->inline_params)
+		free(u->params);
+	if (u->buf != u->inline_buf)
+		free(u->buf);
+	u->params = NULL;
+	u->buf = NULL;
+	u->nparams = 0;
+	u->path = NULL;
 }

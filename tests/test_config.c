@@ -338,7 +338,7 @@ Test(config, transport_caps_have_defaults_and_bounds)
 	sv_config_defaults(&c);
 	cr_assert_eq(c.max_connections_per_ip, 64);
 	cr_assert_eq(c.header_timeout_seconds, 10);
-	cr_assert_eq(c.max_header_bytes, 16384);
+	cr_assert_eq(c.max_header_bytes, 8192);
 	cr_assert_eq(c.max_params, 1000);
 	cr_assert_eq(c.max_body_nodes, 200000);
 	cr_assert_eq(sv_config_parse(&c, text, sizeof(text) - 1, "t.conf", &err), SV_OK, "%s", err.message);

@@ -20,7 +20,10 @@ struct sv_url {
 	const char *path;              /* decoded path, starting with '/' */
 	struct sv_url_param *params;   /* in the order sent */
 	size_t nparams;
-	char *buf;                     /* the one allocation the strings live in */
+	char *buf;                     /* where the strings live: `inline_buf` or an allocation */
+	/* Room for the usual request, so that reading it allocates nothing. */
+	char inline_buf[512];
+	struct sv_url_param inline_params[16];
 };
 
 /* Parses the `len` bytes of request-target `target` ("/path?query", origin form) into *u, which the
