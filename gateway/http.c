@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,12 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One TCP connection, from accept to close. */
+/* One TCP connection, from accept to close. The list links are guarded by the server's lock; the
+ * wait state is atomic, so a request never takes that lock (two workers would contend on it). */
 struct track {
 	struct track *prev, *next;
 	int fd;
-	int waiting;              /* 1 while the headers of a request are awaited */
-	struct timespec since;    /* when that wait began: accept, or the end of the previous answer */
+	atomic_int waiting;       /* 1 while the headers of a request are awaited */
+	atomic_llong since_ms;    /* when that wait began (CLOCK_MONOTONIC ms): accept, or the end of
+				   * the previous answer */
 	char peer[INET6_ADDRSTRLEN];
 };
 
@@ -36,10 +39,10 @@ struct sv_http {
 	struct MHD_Daemon *d;
 	struct sv_service svc;
 	unsigned port;
-	pthread_mutex_t lock;     /* guards the tracks list, `open` and `stop` */
+	pthread_mutex_t lock;     /* guards the tracks list and `stop` */
 	pthread_cond_t wake;
 	struct track *tracks;
-	unsigned open;            /* connections open now */
+	atomic_uint open;         /* connections open now */
 	int stop;
 	pthread_t watchdog;
 };
@@ -55,9 +58,11 @@ struct conn {
 	int first;                /* the next handler call is the first, with headers complete */
 };
 
-static double since_ms(const struct timespec *from, const struct timespec *now)
+static long long now_ms(void)
 {
-	return (double)(now->tv_sec - from->tv_sec) * 1e3 + (double)(now->tv_nsec - from->tv_nsec) / 1e6;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- libmicrohttpd's own error answers ----------------------------------------------------
@@ -154,8 +159,8 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		t = sv_xcalloc(1, sizeof(*t));
 		t->fd = fd ? fd->connect_fd : -1;
-		t->waiting = 1;
-		clock_gettime(CLOCK_MONOTONIC, &t->since);
+		atomic_init(&t->waiting, 1);
+		atomic_init(&t->since_ms, now_ms());
 		if (ad && ad->client_addr) {
 			const struct sockaddr *sa = ad->client_addr;
 			if (sa->sa_family == AF_INET)
@@ -170,7 +175,7 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		if (h->tracks)
 			h->tracks->prev = t;
 		h->tracks = t;
-		h->open++;
+		atomic_fetch_add(&h->open, 1);
 		pthread_mutex_unlock(&h->lock);
 		*socket_context = t;
 		return;
@@ -186,7 +191,7 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		h->tracks = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
-	h->open--;
+	atomic_fetch_sub(&h->open, 1);
 	pthread_mutex_unlock(&h->lock);
 	free(t);
 	*socket_context = NULL;
@@ -197,16 +202,16 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 static void *watchdog(void *arg)
 {
 	struct sv_http *h = arg;
-	double limit_ms = h->svc.cfg->header_timeout_seconds * 1e3;
+	long long limit_ms = (long long)h->svc.cfg->header_timeout_seconds * 1000;
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stop) {
-		struct timespec now, until;
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		struct timespec until;
+		long long now = now_ms();
 		for (struct track *t = h->tracks; t; t = t->next) {
-			if (t->waiting && t->fd >= 0 && since_ms(&t->since, &now) > limit_ms) {
+			if (atomic_load(&t->waiting) && t->fd >= 0 && now - atomic_load(&t->since_ms) > limit_ms) {
 				shutdown(t->fd, SHUT_RDWR);
-				t->waiting = 0;
+				atomic_store(&t->waiting, 0);
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -221,14 +226,14 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
-static void set_waiting(struct sv_http *h, struct track *t, int waiting)
+/* The since time is stored before the flag, so the watchdog never sees a new wait with an old start. */
+static void set_waiting(struct track *t, int waiting)
 {
 	if (!t)
 		return;
-	pthread_mutex_lock(&h->lock);
-	t->waiting = waiting;
-	clock_gettime(CLOCK_MONOTONIC, &t->since);
-	pthread_mutex_unlock(&h->lock);
+	if (waiting)
+		atomic_store(&t->since_ms, now_ms());
+	atomic_store(&t->waiting, waiting);
 }
 
 /* ---- requests ------------------------------------------------------------------------------ */
@@ -307,11 +312,8 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	const struct sv_config *cfg = h->svc.cfg;
 	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	size_t hbytes = 0;
-	unsigned open;
+	unsigned open = atomic_load(&h->open);
 
-	pthread_mutex_lock(&h->lock);
-	open = h->open;
-	pthread_mutex_unlock(&h->lock);
 	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &hbytes);
 	if (open > cfg->max_connections) {
 		c->x.retry_after = 1;
@@ -345,7 +347,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (c->first) {
 		c->first = 0;
 		c->x.method = method;
-		set_waiting(h, c->t, 0);
+		set_waiting(c->t, 0);
 		if (refuse_early(h, con, c))
 			return send_answer(h, con, c, 1);
 		return MHD_YES;
@@ -378,14 +380,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct sv_http *h = cls;
 	struct conn *c = *con_cls;
 
+	(void)cls;
 	(void)con;
 	(void)toe;
 	if (!c)
 		return;
-	set_waiting(h, c->t, 1);  /* a kept-alive connection now waits for its next request */
+	set_waiting(c->t, 1);  /* a kept-alive connection now waits for its next request */
 	free(c->x.bytes);
 	free(c->target);
 	free(c->body);
@@ -446,7 +448,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		pthread_mutex_destroy(&h->lock);
