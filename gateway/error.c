@@ -90,8 +90,8 @@ const char *sv_err_issue_code(enum sv_err code)
  * becomes '?'. */
 static void utf8_repair(char *s)
 {
-	size_t n = strlen(s), at;
-	while ((at = sv_utf8_check(s, n)) < n)
+	size_t n = strlen(s), at = 0;
+	while ((at += sv_utf8_check(s + at, n - at)) < n)
 		s[at] = '?';
 }
 

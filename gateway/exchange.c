@@ -5,6 +5,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/respcache.h"
+#include "samsvar/strmap.h"
 #include "samsvar/url.h"
 #include "samsvar/utf8.h"
 #include "samsvar/uuid.h"
@@ -148,12 +149,17 @@ static int cache_key(const struct sv_request *req, const struct sv_url *url, enu
 	for (int i = 0; i < 3; i++)
 		if (!put(buf, cap, &o, parts[i], strlen(parts[i])) || !put(buf, cap, &o, "|", 1))
 			return 0;
-	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. */
+	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. Each
+	 * name and value is preceded by its length, so no value (which may hold any character) can
+	 * make one query's key equal another's. */
 	for (size_t i = 0; i < url->nparams; i++) {
-		const struct sv_url_param *p = &url->params[i];
-		if (!put(buf, cap, &o, "\x1f", 1) || !put(buf, cap, &o, p->name, strlen(p->name)) ||
-		    !put(buf, cap, &o, "\x1e", 1) || !put(buf, cap, &o, p->value, strlen(p->value)))
-			return 0;
+		const char *part[2] = {url->params[i].name, url->params[i].value};
+		for (int j = 0; j < 2; j++) {
+			char len[24];
+			int n = snprintf(len, sizeof(len), "%zu:", strlen(part[j]));
+			if (!put(buf, cap, &o, len, (size_t)n) || !put(buf, cap, &o, part[j], strlen(part[j])))
+				return 0;
+		}
 	}
 	return 1;
 }
@@ -187,8 +193,10 @@ static int minted_at(const struct sv_request *req, enum sv_cacheable how, const 
 		return 1;
 	if (strlen(req->minted_uuid) != SV_UUID_URN_SIZE - 1 || strlen(req->minted_instant) != SV_INSTANT_LEN)
 		return 0;
+	/* The instant is looked for after the identifier (handlers write them in that order), so an
+	 * equal instant elsewhere in the answer, a date in the content, is never taken for it. */
 	u = memmem(bytes, len, req->minted_uuid, SV_UUID_URN_SIZE - 1);
-	t = memmem(bytes, len, req->minted_instant, SV_INSTANT_LEN);
+	t = u ? memmem(u, len - (size_t)(u - bytes), req->minted_instant, SV_INSTANT_LEN) : NULL;
 	if (!u || !t)
 		return 0;
 	f->uuid = u - bytes;
@@ -215,16 +223,28 @@ static void remint(char *bytes, const struct sv_resp_fresh *f)
  * operations; a name given in both places is ambiguous and refused. */
 static enum sv_err merge_query(cJSON *body, const struct sv_url *url, struct sv_error *err)
 {
-	for (size_t i = 0; i < url->nparams; i++) {
+	struct sv_strmap names;
+	const cJSON *p;
+	uint32_t unused;
+	enum sv_err rc = SV_OK;
+
+	if (url->nparams == 0)
+		return SV_OK;
+	/* The body's names in a (keyed) hash first, so the check is linear in both lists. */
+	sv_strmap_init(&names, (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")));
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(body, "parameter"))
+		sv_strmap_put(&names, sv_jstr(p, "name"), 0);
+	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++) {
 		const char *name = url->params[i].name;
-		if (!is_transport_param(name) && sv_params_get(body, name))
-			return sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
-					  "and in the body", name);
+		if (!is_transport_param(name) && sv_strmap_get(&names, name, &unused))
+			rc = sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
+					"and in the body", name);
 	}
-	for (size_t i = 0; i < url->nparams; i++)
+	sv_strmap_release(&names);
+	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++)
 		if (!is_transport_param(url->params[i].name))
 			sv_params_add(body, url->params[i].name, "String", url->params[i].value);
-	return SV_OK;
+	return rc;
 }
 
 /* Reads the body of a POST into req->body (owned by the caller through *body); a Parameters body

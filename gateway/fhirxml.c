@@ -127,7 +127,8 @@ xmlDocPtr sv_fx_parse_xml(const char *buf, size_t len, const char *what, struct 
 	struct parse_state st = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
-	int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+	/* IGNORE_ENC: FHIR XML is UTF-8 (the scan checked it), whatever a declaration says. */
+	int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC;
 
 	sv_fhirxml_init();
 	if (len > INT_MAX) {

@@ -5,6 +5,7 @@
  * read (so entity bombs and external entities never get a chance). */
 #include "samsvar/fhirxml.h"
 #include "samsvar/fhirxml_types.h"
+#include "samsvar/utf8.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -395,6 +397,25 @@ enum sv_err sv_fhirxml_scan(const char *xml, size_t len, unsigned max_nodes, str
 {
 	const char *p = xml, *end = xml + len;
 	unsigned long nodes = 0;
+	size_t bad = sv_utf8_check(xml, len);
+
+	/* FHIR XML is UTF-8. Anything else could hide the markup from this scan (in EBCDIC, '<' is
+	 * not 0x3C) while libxml2, told the encoding, would parse all of it. */
+	if (bad < len)
+		return sv_fail(err, SV_EINVAL, "the XML is not valid UTF-8 (byte %zu): FHIR XML is UTF-8", bad);
+	if (len >= 5 && memcmp(xml, "<?xml", 5) == 0) {
+		const char *decl_end = find(xml, end, "?>");
+		const char *enc = decl_end ? memmem(xml, (size_t)(decl_end - xml), "encoding", 8) : NULL;
+		if (enc) {
+			const char *q = enc + 8;
+			while (q < decl_end && (*q == ' ' || *q == '=' || *q == '\t'))
+				q++;
+			if (q < decl_end && (*q == '"' || *q == '\'') &&
+			    !((size_t)(decl_end - q) > 6 && strncasecmp(q + 1, "UTF-8", 5) == 0 && q[6] == *q))
+				return sv_fail(err, SV_EINVAL, "the XML declares an encoding other than UTF-8: FHIR "
+					       "XML is UTF-8");
+		}
+	}
 
 	while ((p = p < end ? memchr(p, '<', (size_t)(end - p)) : NULL) != NULL) {
 		const char *close;

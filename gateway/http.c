@@ -54,7 +54,10 @@ struct conn {
 	char *target;
 	char *body;
 	size_t len;
-	int too_big;              /* the body went over max_body (it is read and dropped) */
+	size_t cap;               /* bytes allocated for body */
+	size_t dropped;           /* bytes read and dropped past max_body (a chunked body) */
+	int too_big;              /* the body went over max_body */
+	int nul_in_target;        /* a raw NUL byte inside the request target */
 	int first;                /* the next handler call is the first, with headers complete */
 };
 
@@ -109,16 +112,23 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer, 
 	char *json;
 	struct MHD_Response *r;
 
+	char page[1024];
+
+	/* Classified on the whole page, title included: the internal-error page says so only there. */
+	snprintf(page, sizeof(page), "%.*s", (int)(size < sizeof(page) ? size : sizeof(page) - 1), (const char *)buffer);
 	html_text(buffer, size, text, sizeof(text));
 	if (mode == MHD_RESPMEM_MUST_FREE)
 		free(buffer);
-	if (strcasestr(text, "too big") || strcasestr(text, "too large") || strcasestr(text, "too long"))
-		code = "too-long";
-	else if (strcasestr(text, "version"))
-		code = "not-supported";
-	else if (strcasestr(text, "internal"))
+	if (strcasestr(page, "internal")) {
 		code = "exception";
-	oo = sv_outcome_new("error", code, text[0] ? text : "the HTTP request could not be read");
+		snprintf(text, sizeof(text), "the HTTP library failed to handle this request");
+	} else if (strcasestr(page, "too big") || strcasestr(page, "too large") || strcasestr(page, "too long")) {
+		code = "too-long";
+	} else if (strcasestr(page, "version")) {
+		code = "not-supported";
+	}
+	oo = sv_outcome_new(strcmp(code, "exception") == 0 ? "fatal" : "error", code,
+			    text[0] ? text : "the HTTP request could not be read");
 	json = cJSON_PrintUnformatted(oo);
 	cJSON_Delete(oo);
 	r = MHD_create_response_from_buffer_with_free_callback(strlen(json), json, free);
@@ -238,6 +248,43 @@ static void set_waiting(struct track *t, int waiting)
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
+static const char *lookup_header(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* libmicrohttpd parses the query, right after on_uri(), into records in its fixed per-connection
+ * pool, and 0.9.75 stalls a connection whose parameters do not fit (500 short ones suffice) instead
+ * of answering. samsvar reads the query from its own copy (exchange.c), so this ends the string
+ * libmicrohttpd is about to parse just after the '?': the request line sits in libmicrohttpd's
+ * writable read buffer, which it cuts at that '?' itself. libmicrohttpd also lets a raw NUL byte
+ * through inside the target, where it would hide the rest from samsvar's copy: the target ends at
+ * the NUL libmicrohttpd put in place of the space before "HTTP/1.x", so any other NUL is inside it,
+ * and the '?' may lie beyond it. Returns 1 when the target holds a NUL (the request is refused). */
+static int cut_query(char *uri, size_t limit)
+{
+	char *seg = uri;
+	int nul = 0, cut = 0;
+
+	/* libmicrohttpd has checked the version before it calls on_uri(), so the walk ends there,
+	 * within the request line; the limit is a second guard. */
+	for (size_t scanned = 0; scanned < limit;) {
+		size_t n = strlen(seg);
+		char *next = seg + n + 1, *q = cut ? NULL : memchr(seg, '?', n);
+		if (q) {
+			if (q[1])
+				q[1] = '\0';
+			cut = 1;
+		}
+		if (strncmp(next, "HTTP/", 5) == 0 && strlen(next) == 8)
+			return nul;
+		nul = 1;
+		scanned += n + 1;
+		seg = next;
+	}
+	return 1;
+}
+
 /* Called by libmicrohttpd as soon as the request line is read, with the target as sent: the request
  * starts here, and exchange.c reads the target itself (percent-decoding strictly). */
 static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con)
@@ -246,19 +293,12 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	struct conn *c = sv_xcalloc(1, sizeof(*c));
 	char *uri = (char *)(uintptr_t)uri_const;
 
-	(void)cls;
 	c->t = sc ? sc->socket_context : NULL;
 	c->target = sv_xstrdup(uri ? uri : "");
-	/* libmicrohttpd parses the query, right after this callback, into records in its fixed
-	 * per-connection pool, and 0.9.75 stalls a connection whose parameters do not fit (500 short
-	 * ones suffice) instead of answering. samsvar reads the query from its own copy (exchange.c),
-	 * so it ends the string libmicrohttpd is about to parse just after the '?': the request line
-	 * sits in libmicrohttpd's writable read buffer, which it cuts at that '?' itself. */
-	if (uri) {
-		char *q = strchr(uri, '?');
-		if (q && q[1])
-			q[1] = '\0';
-	}
+	if (uri)
+		c->nul_in_target = cut_query(uri, ((struct sv_http *)cls)->svc.cfg->max_header_bytes);
+	c->x.header = lookup_header;     /* answered only once the headers are read */
+	c->x.header_ctx = con;
 	c->x.target = c->target;
 	c->x.target_len = strlen(c->target);
 	c->x.peer = c->t && c->t->peer[0] ? c->t->peer : NULL;
@@ -267,10 +307,6 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	return c;
 }
 
-static const char *lookup_header(void *ctx, const char *name)
-{
-	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
-}
 
 static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -315,7 +351,9 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	unsigned open = atomic_load(&h->open);
 
 	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &hbytes);
-	if (open > cfg->max_connections) {
+	if (c->nul_in_target) {
+		sv_exchange_refuse(&c->x, SV_EINVAL, "the request target holds a NUL byte");
+	} else if (open > cfg->max_connections) {
 		c->x.retry_after = 1;
 		sv_exchange_refuse(&c->x, SV_EUNAVAILABLE, "samsvar is serving %u connections "
 				   "(max_connections); try again shortly", cfg->max_connections);
@@ -353,13 +391,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!c->too_big && c->len + *upload_size <= h->svc.cfg->max_body_bytes) {
-			c->body = sv_xrealloc(c->body, c->len + *upload_size + 1);
+		size_t max = h->svc.cfg->max_body_bytes;
+		if (!c->too_big && c->len + *upload_size <= max) {
+			if (c->len + *upload_size + 1 > c->cap) {
+				c->cap = c->cap ? c->cap : 4096;
+				while (c->cap < c->len + *upload_size + 1)
+					c->cap *= 2;
+				c->body = sv_xrealloc(c->body, c->cap);
+			}
 			memcpy(c->body + c->len, upload, *upload_size);
 			c->len += *upload_size;
 			c->body[c->len] = '\0';
 		} else {
-			c->too_big = 1;  /* a chunked body over the cap: read and dropped, then refused */
+			/* A chunked body over the cap (a declared one was refused before it was sent): read
+			 * and dropped so the client can be told 413, up to twice max_body in all; past that
+			 * the connection is closed, so nobody streams into the server for ever. */
+			c->too_big = 1;
+			c->dropped += *upload_size;
+			if (c->len + c->dropped > 2 * max)
+				return MHD_NO;
 		}
 		*upload_size = 0;
 		return MHD_YES;
@@ -369,8 +419,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 				   h->svc.cfg->max_body_bytes);
 		return send_answer(h, con, c, 1);
 	}
-	c->x.header = lookup_header;
-	c->x.header_ctx = con;
 	c->x.body = c->body;
 	c->x.body_len = c->len;
 	sv_exchange_run(&h->svc, &c->x);

@@ -236,7 +236,7 @@ static int digits(struct jscan *s)
 	return s->p > from;
 }
 
-static enum sv_err jnumber(struct jscan *s)
+static enum sv_err jnumber_syntax(struct jscan *s)
 {
 	if (s->p < s->end && *s->p == '-')
 		s->p++;
@@ -257,6 +257,20 @@ static enum sv_err jnumber(struct jscan *s)
 			return jfail(s, "a number without exponent digits");
 	}
 	return SV_OK;
+}
+
+/* Longest number accepted: cJSON reads a number through a fixed buffer (63 characters in stock
+ * 1.7.15), and no FHIR number needs more than a double's 17 significant digits and an exponent. */
+#define MAX_NUMBER_CHARS 63
+
+static enum sv_err jnumber(struct jscan *s)
+{
+	const char *from = s->p;
+	enum sv_err rc = jnumber_syntax(s);
+
+	if (rc == SV_OK && s->p - from > MAX_NUMBER_CHARS)
+		return jfail(s, "a number longer than 63 characters");
+	return rc;
 }
 
 static enum sv_err jliteral(struct jscan *s, const char *word)

@@ -234,6 +234,17 @@ cJSON *sv_params_add_part(cJSON *params, const char *name)
 	return p;
 }
 
+/* The elements of Parameters.parameter (R4 and R5): name, value[x] and its primitive extension,
+ * resource, part, and the Element/BackboneElement ones. */
+static int is_parameter_element(const char *key)
+{
+	static const char *const known[] = {"name", "resource", "part", "id", "extension", "modifierExtension"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(key, known[i]) == 0)
+			return 1;
+	return strncmp(key, "value", 5) == 0 || strncmp(key, "_value", 6) == 0;
+}
+
 static enum sv_err check_list(const cJSON *list, int depth, struct sv_error *err)
 {
 	const cJSON *p;
@@ -245,10 +256,16 @@ static enum sv_err check_list(const cJSON *list, int depth, struct sv_error *err
 	if (depth > 8)
 		return sv_fail(err, SV_EINVAL, "Parameters nested deeper than 8 parts");
 	cJSON_ArrayForEach(p, list) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "name");
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "name"), *k;
 		enum sv_err rc;
 		if (!cJSON_IsObject(p) || !cJSON_IsString(n) || !*n->valuestring)
 			return sv_fail(err, SV_EINVAL, "every parameter needs a name");
+		/* Only the elements FHIR defines: it keeps every later look-up inside a parameter short. */
+		cJSON_ArrayForEach(k, p)
+			if (!is_parameter_element(k->string))
+				return sv_fail_at(err, SV_EINVAL, n->valuestring, "parameter '%.100s' has an element "
+						  "'%.100s' that Parameters.parameter does not define", n->valuestring,
+						  k->string);
 		rc = check_list(cJSON_GetObjectItemCaseSensitive(p, "part"), depth + 1, err);
 		if (rc != SV_OK)
 			return rc;

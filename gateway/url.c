@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int hexval(char c)
 {
@@ -66,12 +67,30 @@ static enum sv_err keep_first(enum sv_err rc, const struct sv_error *e, struct s
 enum sv_err sv_url_parse(const char *target, size_t len, size_t max_params, struct sv_url *u,
 			 struct sv_error *err)
 {
-	const char *q = memchr(target, '?', len), *end = target + len;
-	size_t plen = q ? (size_t)(q - target) : len, count = 0;
+	const char *q, *end;
+	size_t plen, count = 0;
 	struct sv_error e;
 	enum sv_err rc = SV_OK;
 	char *o;
 	long n;
+
+	/* The absolute form (RFC 9112 3.2.2, "http://host/path?query"), which servers must accept:
+	 * the scheme and authority go, the rest is read as the origin form. */
+	for (int i = 0; i < 2; i++) {
+		const char *scheme = i ? "https://" : "http://";
+		size_t sl = strlen(scheme);
+		if (len > sl && strncasecmp(target, scheme, sl) == 0) {
+			const char *rest = target + sl;
+			while (rest < target + len && *rest != '/' && *rest != '?')
+				rest++;
+			len -= (size_t)(rest - target);
+			target = rest;
+			break;
+		}
+	}
+	q = memchr(target, '?', len);
+	end = target + len;
+	plen = q ? (size_t)(q - target) : len;
 
 	u->path = NULL;
 	u->params = NULL;

@@ -86,11 +86,15 @@ size_t sv_utf8_escape_log(const char *s, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 	return o;
 full:
-	/* Leave room for the ellipsis without cutting a sequence: drop back to a sequence start. */
-	while (o > 0 && o + 4 > cap)
-		o--;
-	while (o > 0 && ((unsigned char)out[o] & 0xC0) == 0x80)
-		o--;
+	/* Leave room for the ellipsis without cutting a sequence: drop back to a sequence start
+	 * (only over bytes written: out[o] itself is not, when nothing had to be dropped). */
+	{
+		size_t written = o;
+		while (o > 0 && o + 4 > cap)
+			o--;
+		while (o > 0 && o < written && ((unsigned char)out[o] & 0xC0) == 0x80)
+			o--;
+	}
 	if (o + 4 <= cap) {
 		memcpy(out + o, "...", 3);
 		o += 3;

@@ -523,3 +523,128 @@ Test(hostile, post_validate_code_checks_the_display_of_a_coding)
 	cr_assert_eq(ts_param_bool(p, "result"), 0, "a wrong display was accepted");
 	cJSON_Delete(p);
 }
+
+/* Found in review: each of these once led to a wrong answer, a stall or a bypassed cap. */
+Test(hostile, a_value_with_separator_bytes_cannot_poison_the_answer_cache)
+{
+	static const char *const JA[] = {"Accept: application/fhir+json", NULL};
+	struct ts_resp a, b, b2;
+
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$lookup?system=" IPLOS "&code=7&displayLanguage=en%1Fproperty%1Echild",
+			     JA, NULL, 0, &a), 0);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$lookup?system=" IPLOS "&code=7&displayLanguage=en&property=child",
+			     JA, NULL, 0, &b), 0);
+	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/CodeSystem/$lookup?property=child&system=" IPLOS "&code=7&displayLanguage=en",
+			     JA, NULL, 0, &b2), 0);
+	cr_assert_str_eq(b.body, b2.body, "the answer depends on what was asked before");
+	free(a.body);
+	free(b.body);
+	free(b2.body);
+}
+
+Test(hostile, parameters_with_elements_fhir_does_not_define_are_refused)
+{
+	expect_bad_post("/fhir/CodeSystem/$lookup?q=1", "{\"resourceType\":\"Parameters\",\"parameter\":[{\"k0\":0,\"k1\":0,"
+			"\"name\":\"system\",\"valueUri\":\"" IPLOS "\"},{\"name\":\"code\",\"valueCode\":\"20\"}]}",
+			400, "system", "k0");
+}
+
+Test(hostile, xml_that_is_not_utf8_is_refused_before_parsing)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", "Content-Type: application/fhir+xml", NULL};
+	static const char latin1[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Parameters xmlns=\"http://hl7.org/fhir\">"
+				     "<parameter><name value=\"code\"/><valueCode value=\"\xe6\"/></parameter></Parameters>";
+	static const char ebcdic_decl[] = "<?xml version='1.0' encoding='IBM037'?><Parameters xmlns=\"http://hl7.org/fhir\"/>";
+	struct ts_resp r;
+
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, latin1, sizeof(latin1) - 1, &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "UTF-8"), "%.300s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, ebcdic_decl, sizeof(ebcdic_decl) - 1, &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "encoding"), "%.300s", r.body);
+	free(r.body);
+}
+
+Test(hostile, a_nul_byte_inside_the_request_target_is_refused)
+{
+	static const char hidden[] = "GET /fhir/metadata\0/../other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct sb b = {0};
+	char *resp;
+
+	resp = ts_raw(ts_port(), hidden, sizeof(hidden) - 1, 5000, NULL);
+	expect_raw_outcome(resp, 400);
+	free(resp);
+	/* The '?' after the NUL: libmicrohttpd would otherwise parse 900 parameters into its pool. */
+	sb_add(&b, "GET /fhir/metadata%c?a", 0);
+	for (int i = 0; i < 900; i++)
+		sb_add(&b, "&a");
+	sb_add(&b, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	resp = ts_raw(ts_port(), b.s, b.n, 5000, NULL);
+	expect_raw_outcome(resp, 400);
+	free(resp);
+	free(b.s);
+}
+
+Test(hostile, an_absolute_form_target_is_served)
+{
+	char *resp = RAW(ts_port(), "GET http://127.0.0.1/fhir/metadata?_format=json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+	cr_assert_eq(raw_status(resp), 200, "%.200s", resp);
+	cr_assert(strstr(resp, "CapabilityStatement"));
+	free(resp);
+}
+
+Test(hostile, early_refusals_follow_accept)
+{
+	static const char req[] = "POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nAccept: application/fhir+xml\r\n"
+				  "Content-Type: application/fhir+json\r\nContent-Length: 67108864\r\n\r\n";
+	char *resp = ts_raw(ts_port(), req, sizeof(req) - 1, 5000, NULL);
+
+	cr_assert_eq(raw_status(resp), 413, "%.200s", resp);
+	cr_assert(strstr(resp, "Content-Type: application/fhir+xml"), "%.300s", resp);
+	cr_assert(strstr(resp, "<OperationOutcome"), "%.300s", resp);
+	free(resp);
+}
+
+Test(hostile, numbers_longer_than_cjson_reads_are_refused)
+{
+	struct sb b = {0};
+	struct ts_resp r;
+
+	sb_add(&b, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"count\",\"valueInteger\":1");
+	for (int i = 0; i < 80; i++)
+		sb_add(&b, "0");
+	sb_add(&b, "}]}");
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/ValueSet/$expand", JSON_H, b.s, b.n, &r), 0);
+	free(expect_outcome(&r, 400));
+	cr_assert(strstr(r.body, "number"), "%.300s", r.body);
+	free(r.body);
+	free(b.s);
+}
+
+/* A chunked body has no Content-Length to refuse it by: a little over max_body is read and answered
+ * 413; far over it, the connection is closed instead of being read for ever. */
+Test(hostile, an_oversized_chunked_body_is_refused_or_cut_off, .timeout = 60)
+{
+	struct ts_daemon d;
+	struct sb b = {0};
+	char *resp;
+
+	cr_assert_eq(ts_daemon_start(&d, "max_body = 1024"), 0);
+	sb_add(&b, "POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+	       "Transfer-Encoding: chunked\r\n\r\n5dc\r\n%1500s\r\n0\r\n\r\n", "");
+	resp = ts_raw(d.port, b.s, b.n, 5000, NULL);
+	expect_raw_outcome(resp, 413);
+	free(resp);
+	b.n = 0;
+	sb_add(&b, "POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+	       "Transfer-Encoding: chunked\r\n\r\n");
+	for (int i = 0; i < 64; i++)
+		sb_add(&b, "400\r\n%1024s\r\n", "");
+	resp = ts_raw(d.port, b.s, b.n, 5000, NULL);
+	cr_assert_eq(raw_status(resp), 0, "64 KiB past a 1 KiB cap was read to the end: %.200s", resp);
+	free(resp);
+	free(b.s);
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}

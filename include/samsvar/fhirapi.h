@@ -23,7 +23,8 @@ struct sv_request {
 	struct sv_error err;          /* detail for an error return */
 	const char *allow;            /* with SV_EMETHOD: the methods the path allows (an Allow header) */
 	char minted_uuid[48];         /* a handler's answer-unique identifier ("urn:uuid:..."), or "" */
-	char minted_instant[32];      /* and the instant it put in the answer, or "": see sv_fhirapi_cacheable */
+	char minted_instant[32];      /* and the instant it put in the answer after it, or "": see
+				       * sv_fhirapi_cacheable */
 	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
 	int want_json;                /* 1: the client takes compact JSON (not XML, not _pretty), so a
 				       * handler may answer with finished bytes in json/json_len */

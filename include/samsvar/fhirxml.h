@@ -32,7 +32,8 @@ char *sv_fhirxml_from_json(const cJSON *resource, struct sv_error *err);
  * (see sv_conceptmap_to_r5()). Returns a malloc'd string the caller frees, or NULL with err set. */
 char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, struct sv_error *err);
 
-/* Scans `len` bytes of XML at linear cost before any parser sees them: refuses an element with more
+/* Scans `len` bytes of XML at linear cost before any parser sees them: refuses bytes that are not
+ * UTF-8 or a declaration of another encoding (SV_EINVAL; FHIR XML is UTF-8), an element with more
  * than SV_XML_MAX_ATTRS attributes (SV_EINVAL) and more than `max_nodes` / 3 elements and
  * attributes in all (SV_ETOOBIG; each costs two to three times a JSON value to read). Says
  * nothing about well-formedness, which the parser checks. */
