@@ -156,8 +156,12 @@ static int cache_key(const struct sv_request *req, const struct sv_url *url, enu
 		const char *part[2] = {url->params[i].name, url->params[i].value};
 		for (int j = 0; j < 2; j++) {
 			char len[24];
-			int n = snprintf(len, sizeof(len), "%zu:", strlen(part[j]));
-			if (!put(buf, cap, &o, len, (size_t)n) || !put(buf, cap, &o, part[j], strlen(part[j])))
+			size_t n = strlen(part[j]), k = sizeof(len) - 1;
+			len[k] = ':';                 /* the length in decimal, then ':' */
+			do
+				len[--k] = (char)('0' + n % 10);
+			while ((n /= 10) != 0);
+			if (!put(buf, cap, &o, len + k, sizeof(len) - k) || !put(buf, cap, &o, part[j], strlen(part[j])))
 				return 0;
 		}
 	}
