@@ -271,6 +271,7 @@ static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config
 		return SV_OK;
 	if ((rc = sv_params_check(*body, &req->err)) != SV_OK)
 		return rc;
+	req->params_checked = 1;     /* the query's parameters joined below are well-formed too */
 	if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(*body, "parameter")) > cfg->max_params)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "Parameters.parameter",
 				  "the body has more than %u parameters (max_params)", cfg->max_params);

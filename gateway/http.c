@@ -394,7 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		size_t max = h->svc.cfg->max_body_bytes;
 		if (!c->too_big && c->len + *upload_size <= max) {
 			if (c->len + *upload_size + 1 > c->cap) {
-				c->cap = c->cap ? c->cap : 4096;
+				c->cap = c->cap ? c->cap : 1000;   /* under 1 KiB: see jsonw.c */
 				while (c->cap < c->len + *upload_size + 1)
 					c->cap *= 2;
 				c->body = sv_xrealloc(c->body, c->cap);

@@ -31,7 +31,9 @@ static inline void reserve(struct sv_jsonw *w, size_t n)
 
 	if (w->len + n + 1 <= w->cap)
 		return;
-	cap = w->cap ? w->cap : 1024;   /* one allocation holds a usual $translate answer */
+	/* One allocation holds a usual $translate answer; under 1 KiB, glibc serves it without first
+	 * consolidating its fast bins (which any larger request triggers). */
+	cap = w->cap ? w->cap : 1000;
 	while (cap < w->len + n + 1)
 		cap *= 2;
 	w->buf = sv_xrealloc(w->buf, cap);

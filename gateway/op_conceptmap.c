@@ -488,7 +488,7 @@ enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status)
 	*out = NULL;
 	memset(r, 0, sizeof(*r));
 	sv_jsonw_init(&w, !req->want_json);
-	if (req->params && (rc = sv_params_check(req->params, &req->err)) != SV_OK)
+	if (req->params && !req->params_checked && (rc = sv_params_check(req->params, &req->err)) != SV_OK)
 		goto out;
 	if ((rc = read_request(r, req->params, &req->err)) != SV_OK)
 		goto out;

@@ -238,11 +238,17 @@ cJSON *sv_params_add_part(cJSON *params, const char *name)
  * resource, part, and the Element/BackboneElement ones. */
 static int is_parameter_element(const char *key)
 {
-	static const char *const known[] = {"name", "resource", "part", "id", "extension", "modifierExtension"};
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(key, known[i]) == 0)
-			return 1;
-	return strncmp(key, "value", 5) == 0 || strncmp(key, "_value", 6) == 0;
+	switch (key[0]) {        /* by first letter: this runs for every key of every parameter */
+	case 'n': return strcmp(key, "name") == 0;
+	case 'v': return strncmp(key, "value", 5) == 0;
+	case '_': return strncmp(key, "_value", 6) == 0;
+	case 'r': return strcmp(key, "resource") == 0;
+	case 'p': return strcmp(key, "part") == 0;
+	case 'i': return strcmp(key, "id") == 0;
+	case 'e': return strcmp(key, "extension") == 0;
+	case 'm': return strcmp(key, "modifierExtension") == 0;
+	default: return 0;
+	}
 }
 
 static enum sv_err check_list(const cJSON *list, int depth, struct sv_error *err)

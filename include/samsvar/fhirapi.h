@@ -18,6 +18,7 @@ struct sv_request {
 	cJSON *params;                /* Parameters: the POST body (the query string's parameters joined to
 				       * it), or the query string (valueString) */
 	const cJSON *body;            /* the POST body as sent (for non-Parameters bodies), or NULL */
+	int params_checked;           /* 1: params passed sv_params_check() (the exchange did it) */
 	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
 	const struct sv_config *cfg;
 	struct sv_error err;          /* detail for an error return */
