@@ -93,6 +93,19 @@ static void expect_raw_outcome(const char *resp, int status)
 	cJSON_Delete(j);
 }
 
+/* POSTs `len` bytes to `path` with headers `h` and asserts an OperationOutcome with `status` whose
+ * text holds `needle`. */
+static void expect_refused(const char *path, const char *const *h, const char *body, size_t len, long status,
+			   const char *needle)
+{
+	struct ts_resp r;
+
+	cr_assert_eq(ts_http(ts_port(), "POST", path, h, body, len, &r), 0);
+	free(expect_outcome(&r, status));
+	cr_assert(strstr(r.body, needle), "no '%s' in %.300s", needle, r.body);
+	free(r.body);
+}
+
 static char *keys_body(int n, int duplicate_last)
 {
 	struct sb b = {0};
@@ -181,16 +194,12 @@ Test(hostile, eighty_thousand_xml_attributes_are_refused)
 {
 	static const char *const h[] = {"Accept: application/fhir+json", "Content-Type: application/fhir+xml", NULL};
 	struct sb b = {0};
-	struct ts_resp r;
 
 	sb_add(&b, "<Parameters xmlns=\"http://hl7.org/fhir\"");
 	for (int i = 0; i < 80000; i++)
 		sb_add(&b, " a%d=\"1\"", i);
 	sb_add(&b, "/>");
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, b.s, b.n, &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "attributes"), "%.300s", r.body);
-	free(r.body);
+	expect_refused("/fhir/CodeSystem/$lookup", h, b.s, b.n, 400, "attributes");
 	free(b.s);
 }
 
@@ -348,16 +357,8 @@ Test(hostile, invalid_utf8_is_a_400_in_the_negotiated_format)
 	cr_assert_eq(r.status, 400);
 	cr_assert(strstr(r.body, "<OperationOutcome"), "%.300s", r.body);
 	free(r.body);
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, bad_json, sizeof(bad_json) - 1,
-			     &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "UTF-8"), "%.300s", r.body);
-	free(r.body);
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", JSON_H, nul_json, sizeof(nul_json) - 1,
-			     &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "NUL"), "%.300s", r.body);
-	free(r.body);
+	expect_refused("/fhir/CodeSystem/$lookup", JSON_H, bad_json, sizeof(bad_json) - 1, 400, "UTF-8");
+	expect_refused("/fhir/CodeSystem/$lookup", JSON_H, nul_json, sizeof(nul_json) - 1, 400, "NUL");
 }
 
 Test(hostile, an_encoded_nul_in_the_path_is_refused_not_cut)
@@ -555,16 +556,9 @@ Test(hostile, xml_that_is_not_utf8_is_refused_before_parsing)
 	static const char latin1[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Parameters xmlns=\"http://hl7.org/fhir\">"
 				     "<parameter><name value=\"code\"/><valueCode value=\"\xe6\"/></parameter></Parameters>";
 	static const char ebcdic_decl[] = "<?xml version='1.0' encoding='IBM037'?><Parameters xmlns=\"http://hl7.org/fhir\"/>";
-	struct ts_resp r;
 
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, latin1, sizeof(latin1) - 1, &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "UTF-8"), "%.300s", r.body);
-	free(r.body);
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/CodeSystem/$lookup", h, ebcdic_decl, sizeof(ebcdic_decl) - 1, &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "encoding"), "%.300s", r.body);
-	free(r.body);
+	expect_refused("/fhir/CodeSystem/$lookup", h, latin1, sizeof(latin1) - 1, 400, "UTF-8");
+	expect_refused("/fhir/CodeSystem/$lookup", h, ebcdic_decl, sizeof(ebcdic_decl) - 1, 400, "encoding");
 }
 
 Test(hostile, a_nul_byte_inside_the_request_target_is_refused)
@@ -610,16 +604,12 @@ Test(hostile, early_refusals_follow_accept)
 Test(hostile, numbers_longer_than_cjson_reads_are_refused)
 {
 	struct sb b = {0};
-	struct ts_resp r;
 
 	sb_add(&b, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"count\",\"valueInteger\":1");
 	for (int i = 0; i < 80; i++)
 		sb_add(&b, "0");
 	sb_add(&b, "}]}");
-	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir/ValueSet/$expand", JSON_H, b.s, b.n, &r), 0);
-	free(expect_outcome(&r, 400));
-	cr_assert(strstr(r.body, "number"), "%.300s", r.body);
-	free(r.body);
+	expect_refused("/fhir/ValueSet/$expand", JSON_H, b.s, b.n, 400, "number");
 	free(b.s);
 }
 
