@@ -56,13 +56,13 @@ void sv_exchange_refuse(struct sv_exchange *x, enum sv_err code, const char *fmt
 	struct sv_error e;
 	enum sv_format f = SV_FMT_JSON;
 	int fv = 4;
+	char msg[sizeof(e.message)];
 	va_list ap;
 
-	sv_error_clear(&e);
-	e.code = code;
 	va_start(ap, fmt);
-	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	sv_fail(&e, code, "%s", msg);    /* which also mends any bytes that are not UTF-8 */
 	if (sv_http_negotiate(NULL, header(x, "Accept"), &f, &fv, NULL) != SV_OK)
 		f = SV_FMT_JSON;
 	answer_error(x, &e, f, 0, fv);
