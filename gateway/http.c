@@ -307,7 +307,6 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	return c;
 }
 
-
 static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	size_t *n = cls;
