@@ -29,7 +29,8 @@ for t in $(for g in ${TESTS_GLOB:-test_*}; do ls "$build"/tests/$g 2>/dev/null; 
         valgrind --quiet --error-exitcode=99 --leak-check=full --trace-children=no \
             "$t" --jobs 1 --no-early-exit --tap="$report"
     else
-        "$t" --jobs 2 --tap="$report"
+        # A bound per program: a test program that hangs fails the run instead of holding CI.
+        timeout "${TEST_TIMEOUT:-900}" "$t" --jobs 2 --tap="$report"
     fi
     rc=$?
     ok=$(grep -c '^ok ' "$report" 2>/dev/null)

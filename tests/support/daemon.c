@@ -25,7 +25,8 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int ts_daemon_start(struct ts_daemon *d, const char *extra_conf)
+/* Starts the daemon; `tie` makes it exit with the thread that started it (see ts_daemon_start()). */
+static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 {
 	const char *bin = getenv("SAMSVAR_BIN");
 	const char *root = getenv("SAMSVAR_ROOT");
@@ -55,8 +56,12 @@ int ts_daemon_start(struct ts_daemon *d, const char *extra_conf)
 		return -1;
 	if (d->pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		/* A test that fails before ts_daemon_stop() must not leave its daemon running. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* A test that fails before ts_daemon_stop() must not leave its daemon running: the
+		 * daemon gets SIGTERM when the thread that forked it ends (a test runs on its process's
+		 * one thread). Not for the suite's daemon: Criterion's hooks may run on a thread that
+		 * ends long before the suite does. */
+		if (tie)
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (fd >= 0) {
 			dup2(fd, 2);
 			close(fd);
@@ -367,10 +372,15 @@ const char *ts_issue_text(const cJSON *oo)
 
 static struct ts_daemon suite_daemon;
 
+int ts_daemon_start(struct ts_daemon *d, const char *extra_conf)
+{
+	return daemon_start(d, extra_conf, 1);
+}
+
 void ts_suite_start(const char *extra_conf)
 {
 	char port[16];
-	if (ts_daemon_start(&suite_daemon, extra_conf) != 0)
+	if (daemon_start(&suite_daemon, extra_conf, 0) != 0)
 		return;
 	snprintf(port, sizeof(port), "%u", suite_daemon.port);
 	setenv("SAMSVAR_TEST_PORT", port, 1);

@@ -15,7 +15,9 @@ struct ts_daemon {
 };
 
 /* Starts $SAMSVAR_BIN serve with a config in a new temp folder; `extra_conf` lines are appended
- * (may be NULL). Returns 0 once the daemon logs that it listens, -1 on failure (reason on stderr). */
+ * (may be NULL). The daemon gets SIGTERM if the calling thread ends before ts_daemon_stop(), so a
+ * failed test leaves none behind. Returns 0 once the daemon logs that it listens, -1 on failure
+ * (reason on stderr). */
 int ts_daemon_start(struct ts_daemon *d, const char *extra_conf);
 
 /* Sends SIGTERM, waits, removes the temp folder; returns the daemon's exit status (0 = clean). */
