@@ -465,6 +465,11 @@ enum sv_err sv_fhirxml_scan(const char *xml, size_t len, unsigned max_nodes, str
 
 cJSON *sv_fhirxml_to_json(const char *xml, size_t len, struct sv_error *err)
 {
+	return sv_fhirxml_to_json_max(xml, len, UINT_MAX, err);
+}
+
+cJSON *sv_fhirxml_to_json_max(const char *xml, size_t len, unsigned max_nodes, struct sv_error *err)
+{
 	struct reader r = {.err = err};
 	xmlDocPtr doc;
 	xmlNodePtr root;
@@ -474,7 +479,7 @@ cJSON *sv_fhirxml_to_json(const char *xml, size_t len, struct sv_error *err)
 		sv_fail(err, SV_EINVAL, "no XML to read");
 		return NULL;
 	}
-	if (sv_fhirxml_scan(xml, len, UINT_MAX, err) != SV_OK)
+	if (sv_fhirxml_scan(xml, len, max_nodes, err) != SV_OK)
 		return NULL;
 	doc = sv_fx_parse_xml(xml, len, "XML body", err);
 	if (!doc)

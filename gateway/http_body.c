@@ -413,11 +413,8 @@ cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, unsi
 		sv_fail(err, SV_EINVAL, "the request body is empty");
 		return NULL;
 	}
-	if (fmt == SV_FMT_XML) {
-		if (sv_fhirxml_scan(body, len, max_nodes, err) != SV_OK)
-			return NULL;
-		return sv_fhirxml_to_json(body, len, err);
-	}
+	if (fmt == SV_FMT_XML)
+		return sv_fhirxml_to_json_max(body, len, max_nodes, err);
 	if (json_scan(body, len, max_nodes, err) != SV_OK)
 		return NULL;
 	j = cJSON_ParseWithLength(body, len);

@@ -39,11 +39,14 @@ char *sv_fhirxml_from_json_version(const cJSON *resource, int fhir_version, stru
  * nothing about well-formedness, which the parser checks. */
 enum sv_err sv_fhirxml_scan(const char *xml, size_t len, unsigned max_nodes, struct sv_error *err);
 
-/* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource. Never loads a DTD,
- * the network or external entities; rejects DOCTYPEs, nesting over SV_FHIR_MAX_DEPTH, elements with
- * more than SV_XML_MAX_ATTRS attributes and elements
- * outside the FHIR namespace. Returns a cJSON object the caller frees with cJSON_Delete(), or NULL
- * with `err` set (SV_EINVAL, message naming the problem and line). */
+/* Parses `len` bytes of FHIR XML into the equivalent FHIR JSON resource, after sv_fhirxml_scan()
+ * with `max_nodes`. Never loads a DTD, the network or external entities; rejects DOCTYPEs, nesting
+ * over SV_FHIR_MAX_DEPTH, elements with more than SV_XML_MAX_ATTRS attributes and elements outside
+ * the FHIR namespace. Returns a cJSON object the caller frees with cJSON_Delete(), or NULL with
+ * `err` set (SV_EINVAL or SV_ETOOBIG, message naming the problem and line). */
+cJSON *sv_fhirxml_to_json_max(const char *xml, size_t len, unsigned max_nodes, struct sv_error *err);
+
+/* sv_fhirxml_to_json_max() without a cap on nodes (files from maintainers, tests). */
 cJSON *sv_fhirxml_to_json(const char *xml, size_t len, struct sv_error *err);
 
 #endif
