@@ -27,6 +27,10 @@ const char *sv_strerror(enum sv_err code)
 	case SV_EMETHOD: return "method not allowed";
 	case SV_ENOTSUPPORTED: return "not supported";
 	case SV_ETOOCOSTLY: return "too costly";
+	case SV_EUNAUTH: return "authentication required";
+	case SV_EFORBIDDEN: return "forbidden";
+	case SV_EPRECONDITION: return "precondition failed";
+	case SV_EUNPROCESSABLE: return "unprocessable content";
 	case SV_EIO: return "i/o error";
 	case SV_ESTORE: return "store error";
 	case SV_ECONFIG: return "configuration error";
@@ -52,6 +56,10 @@ int sv_err_http_status(enum sv_err code)
 	case SV_EMETHOD: return 405;
 	case SV_ENOTSUPPORTED: return 400;
 	case SV_ETOOCOSTLY: return 422;
+	case SV_EUNAUTH: return 401;
+	case SV_EFORBIDDEN: return 403;
+	case SV_EPRECONDITION: return 412;
+	case SV_EUNPROCESSABLE: return 422;
 	case SV_EIO: return 500;
 	case SV_ESTORE: return 500;
 	case SV_ECONFIG: return 500;
@@ -77,6 +85,10 @@ const char *sv_err_issue_code(enum sv_err code)
 	case SV_EMETHOD: return "not-supported";
 	case SV_ENOTSUPPORTED: return "not-supported";
 	case SV_ETOOCOSTLY: return "too-costly";
+	case SV_EUNAUTH: return "login";
+	case SV_EFORBIDDEN: return "forbidden";
+	case SV_EPRECONDITION: return "conflict";
+	case SV_EUNPROCESSABLE: return "processing";
 	case SV_EIO: return "exception";
 	case SV_ESTORE: return "exception";
 	case SV_ECONFIG: return "exception";

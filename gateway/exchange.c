@@ -341,8 +341,11 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	req.method = x->method;
 	req.cfg = cfg;
 	req.fhir_version = 4;
+	req.peer = x->peer;
+	req.headers = &x->headers;
 	x->allow = NULL;
 	x->retry_after = 0;
+	x->headers.n = 0;
 
 	if (!is_token(x->method)) {
 		x->method = "-";

@@ -11,20 +11,21 @@ struct route {
 	int post_ok;
 	enum sv_cacheable cache; /* whether a GET answer may be kept (see fhirapi.h) */
 	sv_handler_fn fn;
+	enum sv_role least;    /* the least role that may call it (SV_ROLE_NONE: anyone) */
 };
 
 static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};
 
 static const struct route ROUTES[] = {
-	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata},      /* the time of the answer */
-	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup},
-	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code},
-	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes},
-	{"ValueSet", "expand", 1, 1, SV_CACHE_MINTED, sv_op_vs_expand},
-	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code},
-	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate},
-	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess},
-	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition},
+	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata, SV_ROLE_NONE},      /* the time of the answer */
+	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup, SV_ROLE_NONE},
+	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code, SV_ROLE_NONE},
+	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes, SV_ROLE_NONE},
+	{"ValueSet", "expand", 1, 1, SV_CACHE_MINTED, sv_op_vs_expand, SV_ROLE_NONE},
+	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code, SV_ROLE_NONE},
+	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate, SV_ROLE_NONE},
+	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess, SV_ROLE_NONE},
+	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition, SV_ROLE_NONE},
 };
 
 static const char *allow_of(const struct route *r)
@@ -79,6 +80,8 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on this path (allowed: %s)",
 				       m, req->allow);
 		}
+		if (sv_auth_permits(req->who, r->least, &req->err) != SV_OK)
+			return req->err.code;
 		return r->fn(req, out, status);
 	}
 	if (is_resource_type(req->type)) {

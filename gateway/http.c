@@ -332,6 +332,8 @@ static enum MHD_Result send_answer(struct sv_http *h, struct MHD_Connection *con
 		snprintf(retry, sizeof(retry), "%u", c->x.retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
 	}
+	for (unsigned i = 0; i < c->x.headers.n; i++)
+		MHD_add_response_header(r, c->x.headers.h[i].name, c->x.headers.h[i].value);
 	if (close)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(con, (unsigned)c->x.status, r);

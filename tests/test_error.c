@@ -10,7 +10,7 @@
 static const enum sv_err ALL[] = {
 	SV_OK, SV_EINVAL, SV_EREQUIRED, SV_ENOTFOUND, SV_ECONFLICT, SV_ETOOBIG, SV_EMEDIATYPE,
 	SV_ENOTACCEPT, SV_EMETHOD, SV_ENOTSUPPORTED, SV_ETOOCOSTLY, SV_EIO, SV_ESTORE, SV_ECONFIG,
-	SV_EINTERNAL,
+	SV_EINTERNAL, SV_EUNAUTH, SV_EFORBIDDEN, SV_EPRECONDITION, SV_EUNPROCESSABLE,
 };
 #define NALL (sizeof(ALL) / sizeof(ALL[0]))
 
@@ -32,7 +32,8 @@ Test(error, http_status_table)
 		{SV_OK, 200}, {SV_EINVAL, 400}, {SV_EREQUIRED, 400}, {SV_ENOTFOUND, 404},
 		{SV_ECONFLICT, 409}, {SV_ETOOBIG, 413}, {SV_EMEDIATYPE, 415}, {SV_ENOTACCEPT, 406},
 		{SV_EMETHOD, 405}, {SV_ENOTSUPPORTED, 400}, {SV_ETOOCOSTLY, 422}, {SV_EIO, 500},
-		{SV_ESTORE, 500}, {SV_ECONFIG, 500}, {SV_EINTERNAL, 500},
+		{SV_ESTORE, 500}, {SV_ECONFIG, 500}, {SV_EINTERNAL, 500}, {SV_EUNAUTH, 401},
+		{SV_EFORBIDDEN, 403}, {SV_EPRECONDITION, 412}, {SV_EUNPROCESSABLE, 422},
 	};
 	cr_assert_eq(sizeof(want) / sizeof(want[0]), NALL);
 	for (size_t i = 0; i < NALL; i++)
@@ -49,7 +50,8 @@ Test(error, issue_code_table)
 		{SV_EMEDIATYPE, "not-supported"}, {SV_ENOTACCEPT, "not-supported"},
 		{SV_EMETHOD, "not-supported"}, {SV_ENOTSUPPORTED, "not-supported"},
 		{SV_ETOOCOSTLY, "too-costly"}, {SV_EIO, "exception"}, {SV_ESTORE, "exception"},
-		{SV_ECONFIG, "exception"}, {SV_EINTERNAL, "exception"},
+		{SV_ECONFIG, "exception"}, {SV_EINTERNAL, "exception"}, {SV_EUNAUTH, "login"},
+		{SV_EFORBIDDEN, "forbidden"}, {SV_EPRECONDITION, "conflict"}, {SV_EUNPROCESSABLE, "processing"},
 	};
 	cr_assert_eq(sizeof(want) / sizeof(want[0]), NALL);
 	for (size_t i = 0; i < NALL; i++)

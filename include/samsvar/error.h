@@ -26,6 +26,10 @@ enum sv_err {
 	SV_EMETHOD,       /* method not allowed on this path (405, not-supported) */
 	SV_ENOTSUPPORTED, /* a valid request for something samsvar does not do (501/400, not-supported) */
 	SV_ETOOCOSTLY,    /* the answer would be too large, e.g. an expansion over the cap (422, too-costly) */
+	SV_EUNAUTH,       /* no credentials, or credentials that are not valid (401, login) */
+	SV_EFORBIDDEN,    /* valid credentials whose role does not allow this (403, forbidden) */
+	SV_EPRECONDITION, /* an If-Match / If-None-Match precondition failed (412, conflict) */
+	SV_EUNPROCESSABLE,/* well-formed content that fails validation; nothing was stored (422, processing) */
 	SV_EIO,           /* a file could not be read or written (500, exception) */
 	SV_ESTORE,        /* the SQLite store failed (500, exception) */
 	SV_ECONFIG,       /* configuration is invalid (startup only) */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "samsvar/config.h"
 #include "samsvar/error.h"
+#include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 
 /* What the server serves: read-only configuration and the snapshot registry, both outliving it. */
@@ -44,6 +45,7 @@ struct sv_exchange {
 	size_t len;
 	const char *allow;            /* the Allow header of a 405, or NULL */
 	unsigned retry_after;         /* seconds for Retry-After (503), or 0 */
+	struct sv_resp_headers headers; /* any other headers of the answer (Location, ETag, ...) */
 };
 
 /* Answers `x` (a complete request) into its output fields. Never fails: every problem becomes an

@@ -5,8 +5,10 @@
 #define SAMSVAR_FHIRAPI_H
 
 #include <cjson/cJSON.h>
+#include "samsvar/auth.h"
 #include "samsvar/config.h"
 #include "samsvar/error.h"
+#include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 
 /* One request, owned by the HTTP layer and freed in one place when the response is done. */
@@ -31,6 +33,9 @@ struct sv_request {
 				       * handler may answer with finished bytes in json/json_len */
 	char *json;                   /* such an answer (malloc'd, ownership to the caller), or NULL */
 	size_t json_len;
+	const struct sv_principal *who; /* whom the request runs as (from its bearer token), NULL = anonymous */
+	const char *peer;             /* the client's address (for audit records), or NULL */
+	struct sv_resp_headers *headers; /* headers of the answer a handler may set (never NULL) */
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may

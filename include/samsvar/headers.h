@@ -1,0 +1,27 @@
+/* headers.h — extra response headers a handler or the exchange adds to an answer (Location, ETag,
+ * Last-Modified, WWW-Authenticate, Content-Location...), sent by the transport as they are. */
+#ifndef SAMSVAR_HEADERS_H
+#define SAMSVAR_HEADERS_H
+
+#define SV_RESP_HEADERS_MAX 8
+
+struct sv_resp_header {
+	const char *name;             /* static */
+	char value[512];
+};
+
+struct sv_resp_headers {
+	unsigned n;
+	struct sv_resp_header h[SV_RESP_HEADERS_MAX];
+};
+
+/* Sets header `name` (a static string) to the formatted value, replacing an earlier value of the same
+ * name; a value longer than 511 bytes is a bug (values are built from ids and instants), as is a
+ * ninth header. Control characters in the value become spaces, so no header can be split. */
+void sv_resp_header_set(struct sv_resp_headers *hs, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Returns the value of header `name` in `hs`, or NULL. */
+const char *sv_resp_header_get(const struct sv_resp_headers *hs, const char *name);
+
+#endif
