@@ -17,6 +17,28 @@ static enum sv_err neg(const char *format, const char *accept, enum sv_format *f
 	return sv_http_negotiate(format, accept, fmt, fv, err);
 }
 
+/* The bodies a test parsed, so release() finds the block behind a tree (sv_body_release). */
+static struct sv_body bodies[4];
+
+static cJSON *parse_body(const char *text, size_t len, enum sv_format fmt, unsigned max, struct sv_error *err)
+{
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		if (!bodies[i].json)
+			return sv_http_parse_body(text, len, fmt, max, &bodies[i], err);
+	cr_assert_fail("more than 4 bodies held at once");
+	return NULL;
+}
+
+static void release(cJSON *j)
+{
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		if (bodies[i].json == j) {
+			sv_body_release(&bodies[i]);
+			return;
+		}
+	cr_assert_fail("release() of a tree parse_body() did not make");
+}
+
 Test(http, accept_absent_or_any_is_json)
 {
 	enum sv_format f;
@@ -209,15 +231,15 @@ Test(http, parse_body_json)
 {
 	struct sv_error err;
 	const char *body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"code\",\"valueCode\":\"J1.1\"}]}";
-	cJSON *j = sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 500000, &err);
+	cJSON *j = parse_body(body, strlen(body), SV_FMT_JSON, 500000, &err);
 
 	cr_assert_not_null(j, "%s", err.message);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "resourceType")), "Parameters");
-	cJSON_Delete(j);
+	release(j);
 	/* only `len` bytes count */
-	j = sv_http_parse_body("{\"a\":1}garbage", 7, SV_FMT_JSON, 500000, &err);
+	j = parse_body("{\"a\":1}garbage", 7, SV_FMT_JSON, 500000, &err);
 	cr_assert_not_null(j, "%s", err.message);
-	cJSON_Delete(j);
+	release(j);
 }
 
 Test(http, parse_body_rejects)
@@ -227,15 +249,15 @@ Test(http, parse_body_rejects)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sv_error_clear(&err);
-		cr_assert_null(sv_http_parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 500000, &err), "%s accepted", bad[i]);
+		cr_assert_null(parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 500000, &err), "%s accepted", bad[i]);
 		cr_assert_eq(err.code, SV_EINVAL, "%s", bad[i]);
 	}
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body("{\"a\":", 5, SV_FMT_JSON, 500000, &err));
+	cr_assert_null(parse_body("{\"a\":", 5, SV_FMT_JSON, 500000, &err));
 	cr_assert(strstr(err.message, "not valid JSON"), "%s", err.message);
-	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_JSON, 500000, &err));
+	cr_assert_null(parse_body("", 0, SV_FMT_JSON, 500000, &err));
 	cr_assert(strstr(err.message, "empty"), "%s", err.message);
-	cr_assert_null(sv_http_parse_body("", 0, SV_FMT_XML, 500000, &err));
+	cr_assert_null(parse_body("", 0, SV_FMT_XML, 500000, &err));
 }
 
 Test(http, parse_body_depth_cap)
@@ -244,15 +266,15 @@ Test(http, parse_body_depth_cap)
 	char *ok = nested(SV_FHIR_MAX_DEPTH), *deep = nested(SV_FHIR_MAX_DEPTH + 1), *huge = nested(100000);
 	cJSON *j;
 
-	j = sv_http_parse_body(ok, strlen(ok), SV_FMT_JSON, 500000, &err);
+	j = parse_body(ok, strlen(ok), SV_FMT_JSON, 500000, &err);
 	cr_assert_not_null(j, "depth %d refused: %s", SV_FHIR_MAX_DEPTH, err.message);
-	cJSON_Delete(j);
+	release(j);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body(deep, strlen(deep), SV_FMT_JSON, 500000, &err));
+	cr_assert_null(parse_body(deep, strlen(deep), SV_FMT_JSON, 500000, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "deeper than 64"), "%s", err.message);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body(huge, strlen(huge), SV_FMT_JSON, 500000, &err), "no stack overflow either");
+	cr_assert_null(parse_body(huge, strlen(huge), SV_FMT_JSON, 500000, &err), "no stack overflow either");
 	cr_assert_eq(err.code, SV_EINVAL);
 	free(ok);
 	free(deep);
@@ -264,15 +286,15 @@ Test(http, parse_body_xml)
 	const char *xml = "<Parameters xmlns=\"http://hl7.org/fhir\"><parameter><name value=\"code\"/>"
 			  "<valueCode value=\"J1.1\"/></parameter></Parameters>";
 	struct sv_error err;
-	cJSON *j = sv_http_parse_body(xml, strlen(xml), SV_FMT_XML, 500000, &err);
+	cJSON *j = parse_body(xml, strlen(xml), SV_FMT_XML, 500000, &err);
 
 	cr_assert_not_null(j, "%s", err.message);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "resourceType")), "Parameters");
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
 		cJSON_GetObjectItem(j, "parameter"), 0), "valueCode")), "J1.1");
-	cJSON_Delete(j);
+	release(j);
 	sv_error_clear(&err);
-	cr_assert_null(sv_http_parse_body("<Parameters", 11, SV_FMT_XML, 500000, &err));
+	cr_assert_null(parse_body("<Parameters", 11, SV_FMT_XML, 500000, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 }
 
@@ -305,7 +327,7 @@ Test(http, duplicate_keys_are_rejected)
 {
 	const char body[] = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"a\",\"name\":\"b\"}]}";
 	struct sv_error err = {0};
-	cJSON *j = sv_http_parse_body(body, sizeof(body) - 1, SV_FMT_JSON, 500000, &err);
+	cJSON *j = parse_body(body, sizeof(body) - 1, SV_FMT_JSON, 500000, &err);
 	cr_assert_null(j);
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "'name' twice"), "%s", err.message);
@@ -326,13 +348,13 @@ Test(http, json_syntax_is_checked_before_cjson)
 	struct sv_error err = {0};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_assert_null(sv_http_parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 1000, &err), "%s accepted", bad[i]);
+		cr_assert_null(parse_body(bad[i], strlen(bad[i]), SV_FMT_JSON, 1000, &err), "%s accepted", bad[i]);
 		cr_assert_eq(err.code, SV_EINVAL, "%s: %s", bad[i], err.message);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		cJSON *j = sv_http_parse_body(good[i], strlen(good[i]), SV_FMT_JSON, 1000, &err);
+		cJSON *j = parse_body(good[i], strlen(good[i]), SV_FMT_JSON, 1000, &err);
 		cr_assert_not_null(j, "%s refused: %s", good[i], err.message);
-		cJSON_Delete(j);
+		release(j);
 	}
 }
 
@@ -343,10 +365,10 @@ Test(http, json_value_count_is_capped)
 	cJSON *j;
 
 	snprintf(body, sizeof(body), "{\"a\":[1,2,3,4],\"b\":5}");   /* 7 values with the object */
-	j = sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 7, &err);
+	j = parse_body(body, strlen(body), SV_FMT_JSON, 7, &err);
 	cr_assert_not_null(j, "%s", err.message);
-	cJSON_Delete(j);
-	cr_assert_null(sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 6, &err));
+	release(j);
+	cr_assert_null(parse_body(body, strlen(body), SV_FMT_JSON, 6, &err));
 	cr_assert_eq(err.code, SV_ETOOBIG);
 	cr_assert(strstr(err.message, "max_body_nodes"), "%s", err.message);
 }
@@ -359,7 +381,7 @@ Test(http, duplicate_keys_are_found_in_large_objects_too)
 	for (int i = 0; i < 200; i++)
 		snprintf(body + strlen(body), sizeof(body) - strlen(body), "\"k%d\":{\"x\":1},", i);
 	snprintf(body + strlen(body), sizeof(body) - strlen(body), "\"k17\":2}");
-	cr_assert_null(sv_http_parse_body(body, strlen(body), SV_FMT_JSON, 100000, &err));
+	cr_assert_null(parse_body(body, strlen(body), SV_FMT_JSON, 100000, &err));
 	cr_assert(strstr(err.message, "'k17' twice"), "%s", err.message);
 }
 
@@ -373,7 +395,7 @@ Test(http, xml_attributes_and_nodes_are_capped_before_parsing)
 	for (int i = 0; i < 70; i++)
 		n += (size_t)snprintf(xml + n, sizeof(xml) - n, " a%d='>%d'", i, i);
 	snprintf(xml + n, sizeof(xml) - n, "/>");
-	cr_assert_null(sv_http_parse_body(xml, strlen(xml), SV_FMT_XML, 100000, &err));
+	cr_assert_null(parse_body(xml, strlen(xml), SV_FMT_XML, 100000, &err));
 	cr_assert_eq(err.code, SV_EINVAL);
 	cr_assert(strstr(err.message, "attributes"), "%s", err.message);
 	cr_assert_eq(sv_fhirxml_scan("<a><!-- <b c='1' d='2'> --><![CDATA[<e f='1'>]]><g h=\"1\"/></a>", 62, 9, &err), SV_OK,
