@@ -96,14 +96,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sv_error err = {0};
 	enum sv_format fmt = size && data[0] == '<' ? SV_FMT_XML : SV_FMT_JSON;
-	cJSON *body, *again;
-	char *text, *text2;
+	cJSON *body, *again, *ref;
+	struct sv_body held, held2;
+	char *text, *text2, *reftext;
 	size_t len = 0, len2 = 0;
 	enum sv_err rc;
 
 	sv_fhirxml_init();
 	headers(data, size);
-	body = sv_http_parse_body((const char *)data, size, fmt, 500000, &err);
+	body = sv_http_parse_body((const char *)data, size, fmt, 500000, &held, &err);
 	if (!body) {
 		must_say_why(err.code == SV_OK ? SV_EINTERNAL : err.code, &err, "sv_http_parse_body");
 		return 0;
@@ -113,13 +114,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!text)
 			abort();
 		/* Compared as text: cJSON_Compare cannot tell objects with duplicate keys apart. */
-		again = sv_http_parse_body(text, len, SV_FMT_JSON, 500000, &err);
+		again = sv_http_parse_body(text, len, SV_FMT_JSON, 500000, &held2, &err);
 		text2 = again ? sv_http_render(again, SV_FMT_JSON, 0, 4, &len2, &err) : NULL;
 		if (!text2 || len2 != len || memcmp(text, text2, len) != 0) {
 			fprintf(stderr, "render/parse round trip differs: %s\n", text);
 			abort();
 		}
-		cJSON_Delete(again);
+		/* The one-block build must read exactly what cJSON reads. */
+		ref = cJSON_ParseWithLength((const char *)data, size);
+		reftext = ref ? cJSON_PrintUnformatted(ref) : NULL;
+		if (!reftext || strlen(reftext) != len || memcmp(reftext, text, len) != 0) {
+			fprintf(stderr, "the body build differs from cJSON: %s\n", text);
+			abort();
+		}
+		cJSON_Delete(ref);
+		free(reftext);
+		sv_body_release(&held2);
 		free(text);
 		free(text2);
 	}
@@ -127,6 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	must_say_why(rc, &err, "sv_params_check");
 	if (rc == SV_OK)
 		read_every_parameter(body, 0);
-	cJSON_Delete(body);
+	sv_body_release(&held);
 	return 0;
 }

@@ -121,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cJSON_Delete(j);
 	}
 	free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 	free(buf);
 	return 0;
 }

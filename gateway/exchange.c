@@ -251,33 +251,33 @@ static enum sv_err merge_query(cJSON *body, const struct sv_url *url, struct sv_
 	return rc;
 }
 
-/* Reads the body of a POST into req->body (owned by the caller through *body); a Parameters body
+/* Reads the body of a POST into req->body (owned by the caller through *bodyp); a Parameters body
  * becomes req->params, with the query's parameters joined to it. */
 static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config *cfg, const struct sv_url *url,
-			     struct sv_request *req, cJSON **body)
+			     struct sv_request *req, struct sv_body *bodyp)
 {
 	enum sv_format fmt;
 	const char *rt;
+	cJSON *body;
 	enum sv_err rc;
 
 	if ((rc = sv_http_body_format(header(x, "Content-Type"), &fmt, &req->fhir_version, &req->err)) != SV_OK)
 		return rc;
-	*body = sv_http_parse_body(x->body, x->body_len, fmt, cfg->max_body_nodes, &req->err);
-	if (!*body)
+	if (!(body = sv_http_parse_body(x->body, x->body_len, fmt, cfg->max_body_nodes, bodyp, &req->err)))
 		return req->err.code;
-	req->body = *body;
-	rt = sv_jstr(*body, "resourceType");
+	req->body = body;
+	rt = sv_jstr(body, "resourceType");
 	if (!rt || strcmp(rt, "Parameters") != 0)
 		return SV_OK;
-	if ((rc = sv_params_check(*body, &req->err)) != SV_OK)
+	if ((rc = sv_params_check(body, &req->err)) != SV_OK)
 		return rc;
 	req->params_checked = 1;     /* the query's parameters joined below are well-formed too */
-	if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(*body, "parameter")) > cfg->max_params)
+	if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")) > cfg->max_params)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "Parameters.parameter",
 				  "the body has more than %u parameters (max_params)", cfg->max_params);
-	if ((rc = merge_query(*body, url, &req->err)) != SV_OK)
+	if ((rc = merge_query(body, url, &req->err)) != SV_OK)
 		return rc;
-	req->params = *body;
+	req->params = body;
 	return SV_OK;
 }
 
@@ -328,7 +328,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	struct sv_request req;
 	struct sv_url url = {0};
 	enum sv_format out_fmt = SV_FMT_JSON;
-	cJSON *result = NULL, *body = NULL, *query = NULL;
+	cJSON *result = NULL, *query = NULL;
+	struct sv_body body = {0};
 	struct sv_respcache *cache = NULL;
 	const char *format = NULL;
 	char pathbuf[1024], key[2048];
@@ -345,7 +346,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	req.headers = &x->headers;
 	x->allow = NULL;
 	x->retry_after = 0;
-	x->headers.n = 0;
+	sv_resp_headers_release(&x->headers);
 
 	if (!is_token(x->method)) {
 		x->method = "-";
@@ -420,7 +421,7 @@ fail:
 done:
 	sv_snapshot_release(req.snap);
 	cJSON_Delete(result);
-	cJSON_Delete(body);
+	sv_body_release(&body);
 	cJSON_Delete(query);
 	sv_url_release(&url);
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 void sv_resp_header_set(struct sv_resp_headers *hs, const char *name, const char *fmt, ...)
@@ -18,6 +19,8 @@ void sv_resp_header_set(struct sv_resp_headers *hs, const char *name, const char
 	if (!h) {
 		if (hs->n >= SV_RESP_HEADERS_MAX)
 			SV_BUG("too many response headers");
+		if (!hs->h)
+			hs->h = sv_xmalloc(SV_RESP_HEADERS_MAX * sizeof(*hs->h));
 		h = &hs->h[hs->n++];
 	}
 	h->name = name;
@@ -37,4 +40,11 @@ const char *sv_resp_header_get(const struct sv_resp_headers *hs, const char *nam
 		if (strcasecmp(hs->h[i].name, name) == 0)
 			return hs->h[i].value;
 	return NULL;
+}
+
+void sv_resp_headers_release(struct sv_resp_headers *hs)
+{
+	free(hs->h);
+	hs->h = NULL;
+	hs->n = 0;
 }

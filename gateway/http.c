@@ -438,6 +438,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		return;
 	set_waiting(c->t, 1);  /* a kept-alive connection now waits for its next request */
 	free(c->x.bytes);
+	sv_resp_headers_release(&c->x.headers);
 	free(c->target);
 	free(c->body);
 	free(c);

@@ -47,4 +47,7 @@ Test(headers, set_replaces_and_neutralises_control_characters)
 	sv_resp_header_set(&hs, "X-Test", "a\r\nb");
 	cr_assert_str_eq(sv_resp_header_get(&hs, "X-Test"), "a  b");
 	cr_assert_null(sv_resp_header_get(&hs, "Last-Modified"));
+	sv_resp_headers_release(&hs);
+	cr_assert_eq(hs.n, 0);
+	cr_assert_null(sv_resp_header_get(&hs, "ETag"));
 }

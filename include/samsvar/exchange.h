@@ -45,7 +45,8 @@ struct sv_exchange {
 	size_t len;
 	const char *allow;            /* the Allow header of a 405, or NULL */
 	unsigned retry_after;         /* seconds for Retry-After (503), or 0 */
-	struct sv_resp_headers headers; /* any other headers of the answer (Location, ETag, ...) */
+	struct sv_resp_headers headers; /* any other headers of the answer (Location, ETag, ...); the
+					 * transport releases them with bytes */
 };
 
 /* Answers `x` (a complete request) into its output fields. Never fails: every problem becomes an

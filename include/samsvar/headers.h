@@ -10,9 +10,11 @@ struct sv_resp_header {
 	char value[512];
 };
 
+/* Allocated on the first header set (most answers carry none, and the list travels inside every
+ * request's state); zero-initialised is empty. */
 struct sv_resp_headers {
 	unsigned n;
-	struct sv_resp_header h[SV_RESP_HEADERS_MAX];
+	struct sv_resp_header *h;     /* SV_RESP_HEADERS_MAX entries once one was set */
 };
 
 /* Sets header `name` (a static string) to the formatted value, replacing an earlier value of the same
@@ -20,6 +22,9 @@ struct sv_resp_headers {
  * ninth header. Control characters in the value become spaces, so no header can be split. */
 void sv_resp_header_set(struct sv_resp_headers *hs, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Frees the list; it is empty (and reusable) afterwards. */
+void sv_resp_headers_release(struct sv_resp_headers *hs);
 
 /* Returns the value of header `name` in `hs`, or NULL. */
 const char *sv_resp_header_get(const struct sv_resp_headers *hs, const char *name);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
+#include "samsvar/jsonbody.h"
 
 /* The wire format of a request or response body. */
 enum sv_format { SV_FMT_JSON, SV_FMT_XML };
@@ -21,12 +22,12 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
 				struct sv_error *err);
 
-/* Parses a request body in `fmt` into FHIR JSON at linear cost: valid UTF-8 and JSON syntax checked
- * before cJSON sees it (so cJSON never fails or cuts a string at \u0000), nesting capped at
- * SV_FHIR_MAX_DEPTH, at most `max_nodes` values (XML: elements and attributes; SV_ETOOBIG above),
- * duplicate keys refused. Returns a new object, or NULL with err set naming the problem. */
+/* Parses a request body in `fmt` into FHIR JSON at linear cost (JSON: jsonbody.h; XML: fhirxml.h):
+ * valid UTF-8, nesting capped at SV_FHIR_MAX_DEPTH, at most `max_nodes` values (XML: elements and
+ * attributes; SV_ETOOBIG above), duplicate keys refused. Fills *out (free it with sv_body_release)
+ * and returns out->json, or returns NULL with *out empty and err naming the problem. */
 cJSON *sv_http_parse_body(const char *body, size_t len, enum sv_format fmt, unsigned max_nodes,
-			  struct sv_error *err);
+			  struct sv_body *out, struct sv_error *err);
 
 /* Serialises `res` in `fmt` for FHIR version `fhir_version` (4 or 5; it matters for XML only, where
  * an R5 resource needs R5 element order); returns a malloc'd string (length in *len), always valid
