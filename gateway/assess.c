@@ -4,6 +4,7 @@
 #include "samsvar/assess_table.h"
 #include "samsvar/iplos.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/jsonw.h"
 #include "samsvar/params.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/strmap.h"
@@ -340,58 +341,82 @@ static enum sv_err read_bundle(const struct sv_assess_table *t, const cJSON *bun
 	return SV_OK;
 }
 
-/* ---- writing the answer ---- */
+/* ---- writing the answer ----
+ * Written once through jsonw (jsonw.h): compact bytes for a JSON client, a cJSON tree otherwise. The
+ * answer reads the table (owned by the snapshot, which the request holds until the answer is sent)
+ * and the input; every key is a literal. */
 
+/* One suggested intervention and the Conditions (indexes into the answer's condition urns) behind it. */
 struct out_act {
 	const struct sv_assess_act *a;
-	cJSON *reasons;          /* reasonReference array, owned until moved into the CarePlan */
+	unsigned char reasons[MAX_ITEMS];
+	int nreasons;
 };
 
-static cJSON *ref_to(const char *urn)
+/* What the answer holds besides the input: fresh urns and the merged activities. */
+struct plan {
+	char obs[MAX_ITEMS][48];          /* per item */
+	char cond[MAX_ITEMS][48];         /* per Condition, in item order */
+	int cond_item[MAX_ITEMS];         /* the item of each Condition */
+	int ncond;
+	struct out_act acts[MAX_ITEMS * SV_ASSESS_MAX_ACTS];
+	int nacts;
+	double minutes;                   /* estimated minutes per week, to one decimal */
+	int missing;                      /* variables not assessed */
+};
+
+static void ref_to(struct sv_jsonw *w, const char *key, const char *urn)
 {
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "reference", urn);
-	return r;
+	sv_jsonw_object(w, key);
+	sv_jsonw_string(w, "reference", urn);
+	sv_jsonw_end(w);
 }
 
-static cJSON *concept1(const char *system, const char *code, const char *display)
+/* {"coding":[{"system":..,"code":..,"display":..}]} as member `key`. */
+static void concept1(struct sv_jsonw *w, const char *key, const char *system, const char *code, const char *display)
 {
-	cJSON *cc = cJSON_CreateObject();
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(cc, "coding"), sv_coding_new(system, NULL, code, display));
-	return cc;
+	sv_jsonw_object(w, key);
+	sv_jsonw_array(w, "coding");
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string_ref(w, "system", system);
+	sv_jsonw_string_ref(w, "code", code);
+	sv_jsonw_string_ref(w, "display", display);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
 }
 
-/* A node that shares `c`'s members instead of copying them: the answer reads the table (owned by the
- * snapshot, which the request holds until the answer is sent) and the input (freed after sending).
- * Copying every coding into every resource made half of $assess malloc and free. */
-static cJSON *share(const cJSON *c)
-{
-	return cJSON_IsArray(c) ? cJSON_CreateArrayReference(c->child) : cJSON_CreateObjectReference(c->child);
-}
-
-static void add_codings(cJSON *arr, const cJSON *from)
+static void add_codings(struct sv_jsonw *w, const cJSON *from)
 {
 	const cJSON *c;
 	cJSON_ArrayForEach(c, from)
-		cJSON_AddItemToArray(arr, share(c));
+		sv_jsonw_value(w, NULL, c);
 }
 
-static void add_subject(cJSON *res, const char *name, const cJSON *patient)
+static void add_subject(struct sv_jsonw *w, const char *name, const cJSON *patient)
 {
 	if (patient) {
-		cJSON_AddItemToObject(res, name, share(patient));
+		sv_jsonw_value(w, name, patient);
 	} else {
-		cJSON *r = cJSON_AddObjectToObject(res, name);
-		cJSON_AddStringToObject(r, "display", "The assessed person (no patient given in the request)");
+		sv_jsonw_object(w, name);
+		sv_jsonw_string_ref(w, "display", "The assessed person (no patient given in the request)");
+		sv_jsonw_end(w);
 	}
 }
 
-static void add_entry(cJSON *entries, const char *urn, cJSON *res)
+/* Opens {"fullUrl": urn, "resource": {"resourceType": type, ... ; close it with end_entry(). */
+static void begin_entry(struct sv_jsonw *w, const char *urn, const char *type)
 {
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "fullUrl", urn);
-	cJSON_AddItemToObject(e, "resource", res);
-	cJSON_AddItemToArray(entries, e);
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string(w, "fullUrl", urn);
+	sv_jsonw_object(w, "resource");
+	sv_jsonw_string_ref(w, "resourceType", type);
+}
+
+static void end_entry(struct sv_jsonw *w)
+{
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
 }
 
 /* "3 Medium need for assistance (ICF d510.2, d520.2)", with the vision anchor for variable 13. */
@@ -421,68 +446,80 @@ static void score_text(const struct sv_assess_table *t, const struct item *it, c
 		snprintf(buf + n, cap - n, ")");
 }
 
-static cJSON *observation(const struct sv_assess_table *t, const struct input *in, const struct item *it)
+static void observation(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
+			const struct item *it, const char *urn)
 {
-	cJSON *o = cJSON_CreateObject(), *code, *codings, *value, *vcodings;
 	char text[512];
 
-	cJSON_AddStringToObject(o, "resourceType", "Observation");
-	cJSON_AddStringToObject(o, "status", "final");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "category"),
-			     concept1(HL7CS "observation-category", "survey", "Survey"));
-	code = cJSON_AddObjectToObject(o, "code");
-	codings = cJSON_AddArrayToObject(code, "coding");
-	cJSON_AddItemToArray(codings, share(it->v->coding));
-	add_codings(codings, it->v->icf);
-	add_codings(codings, it->v->observable);
-	cJSON_AddStringToObject(code, "text", it->v->display ? it->v->display : it->v->code);
-	add_subject(o, "subject", in->patient);
-	if (in->date)
-		cJSON_AddStringToObject(o, "effectiveDateTime", in->date);
-	value = cJSON_AddObjectToObject(o, "valueCodeableConcept");
-	vcodings = cJSON_AddArrayToObject(value, "coding");
-	cJSON_AddItemToArray(vcodings, share(t->score[it->si]));
+	begin_entry(w, urn, "Observation");
+	sv_jsonw_string_ref(w, "status", "final");
+	sv_jsonw_array(w, "category");
+	concept1(w, NULL, HL7CS "observation-category", "survey", "Survey");
+	sv_jsonw_end(w);
+	sv_jsonw_object(w, "code");
+	sv_jsonw_array(w, "coding");
+	sv_jsonw_value(w, NULL, it->v->coding);
+	add_codings(w, it->v->icf);
+	add_codings(w, it->v->observable);
+	sv_jsonw_end(w);
+	sv_jsonw_string(w, "text", it->v->display ? it->v->display : it->v->code);
+	sv_jsonw_end(w);
+	add_subject(w, "subject", in->patient);
+	sv_jsonw_string(w, "effectiveDateTime", in->date);
+	sv_jsonw_object(w, "valueCodeableConcept");
+	sv_jsonw_array(w, "coding");
+	sv_jsonw_value(w, NULL, t->score[it->si]);
 	if (t->qualifier[it->si])
-		cJSON_AddItemToArray(vcodings, share(t->qualifier[it->si]));
+		sv_jsonw_value(w, NULL, t->qualifier[it->si]);
+	sv_jsonw_end(w);
 	score_text(t, it, text, sizeof(text));
-	cJSON_AddStringToObject(value, "text", text);
-	return o;
+	sv_jsonw_string(w, "text", text);
+	sv_jsonw_end(w);
+	end_entry(w);
 }
 
-static cJSON *condition(const struct sv_assess_table *t, const struct input *in, const struct item *it, const char *obs_urn)
+static void condition(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
+		      const struct item *it, const char *urn, const char *obs_urn)
 {
 	const struct sv_assess_cell *c = &it->v->cells[it->si];
-	cJSON *r = cJSON_CreateObject(), *code, *codings, *ev;
 	char text[512];
 
-	cJSON_AddStringToObject(r, "resourceType", "Condition");
-	cJSON_AddItemToObject(r, "clinicalStatus", concept1(HL7CS "condition-clinical", "active", "Active"));
-	cJSON_AddItemToObject(r, "verificationStatus",
-			      concept1(HL7CS "condition-ver-status", "provisional", "Provisional"));
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "category"),
-			     concept1(HL7CS "condition-category", "problem-list-item", "Problem List Item"));
+	begin_entry(w, urn, "Condition");
+	concept1(w, "clinicalStatus", HL7CS "condition-clinical", "active", "Active");
+	concept1(w, "verificationStatus", HL7CS "condition-ver-status", "provisional", "Provisional");
+	sv_jsonw_array(w, "category");
+	concept1(w, NULL, HL7CS "condition-category", "problem-list-item", "Problem List Item");
+	sv_jsonw_end(w);
 	if (t->severity[it->si]) {
-		cJSON *sev = cJSON_AddObjectToObject(r, "severity");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(sev, "coding"), share(t->severity[it->si]));
+		sv_jsonw_object(w, "severity");
+		sv_jsonw_array(w, "coding");
+		sv_jsonw_value(w, NULL, t->severity[it->si]);
+		sv_jsonw_end(w);
+		sv_jsonw_end(w);
 	}
-	code = cJSON_AddObjectToObject(r, "code");
-	codings = cJSON_AddArrayToObject(code, "coding");
-	add_codings(codings, c->findings);
-	add_codings(codings, it->v->fsiii);
+	sv_jsonw_object(w, "code");
+	sv_jsonw_array(w, "coding");
+	add_codings(w, c->findings);
+	add_codings(w, it->v->fsiii);
 	if (cJSON_GetArraySize(c->findings) == 0)   /* no SNOMED CT finding mapped: say it in ICF */
-		add_codings(codings, it->v->icf);
+		add_codings(w, it->v->icf);
+	sv_jsonw_end(w);
 	if (strcmp(it->v->code, VISION) == 0 && t->anchor[it->si])
 		snprintf(text, sizeof(text), "%s: %s", it->v->display, t->anchor[it->si]);
 	else
 		snprintf(text, sizeof(text), "%s: %s", it->v->display, sv_jstr(t->score[it->si], "display"));
-	cJSON_AddStringToObject(code, "text", text);
-	add_subject(r, "subject", in->patient);
-	if (in->date)
-		cJSON_AddStringToObject(r, "recordedDate", in->date);
-	ev = cJSON_CreateObject();
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(ev, "detail"), ref_to(obs_urn));
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "evidence"), ev);
-	return r;
+	sv_jsonw_string(w, "text", text);
+	sv_jsonw_end(w);
+	add_subject(w, "subject", in->patient);
+	sv_jsonw_string(w, "recordedDate", in->date);
+	sv_jsonw_array(w, "evidence");
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_array(w, "detail");
+	ref_to(w, NULL, obs_urn);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	end_entry(w);
 }
 
 static double per_week(const struct sv_assess_act *a)
@@ -495,178 +532,204 @@ static double per_week(const struct sv_assess_act *a)
 	return f;
 }
 
-static cJSON *activity(const struct out_act *oa)
+static void activity(struct sv_jsonw *w, const struct plan *p, const struct out_act *oa)
 {
 	const struct sv_assess_act *a = oa->a;
-	cJSON *act = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(act, "detail");
 
-	cJSON_AddItemToObject(d, "code", share(a->code));
-	cJSON_AddItemToObject(d, "reasonReference", oa->reasons);
-	cJSON_AddStringToObject(d, "status", "not-started");
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_object(w, "detail");
+	sv_jsonw_value(w, "code", a->code);
+	sv_jsonw_array(w, "reasonReference");
+	for (int i = 0; i < oa->nreasons; i++)
+		ref_to(w, NULL, p->cond[oa->reasons[i]]);
+	sv_jsonw_end(w);
+	sv_jsonw_string_ref(w, "status", "not-started");
 	if (a->freq) {
-		cJSON *rep = cJSON_AddObjectToObject(cJSON_AddObjectToObject(d, "scheduledTiming"), "repeat");
+		sv_jsonw_object(w, "scheduledTiming");
+		sv_jsonw_object(w, "repeat");
 		if (a->minutes) {
-			cJSON_AddNumberToObject(rep, "duration", a->minutes);
-			cJSON_AddStringToObject(rep, "durationUnit", "min");
+			sv_jsonw_number(w, "duration", a->minutes);
+			sv_jsonw_string_ref(w, "durationUnit", "min");
 		}
-		cJSON_AddNumberToObject(rep, "frequency", a->freq);
-		cJSON_AddNumberToObject(rep, "period", 1);
-		cJSON_AddStringToObject(rep, "periodUnit", a->unit);
+		sv_jsonw_number(w, "frequency", a->freq);
+		sv_jsonw_number(w, "period", 1);
+		sv_jsonw_string(w, "periodUnit", a->unit);
+		sv_jsonw_end(w);
+		sv_jsonw_end(w);
 	}
-	if (a->comment)
-		cJSON_AddStringToObject(d, "description", a->comment);
-	return act;
+	sv_jsonw_string(w, "description", a->comment);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
 }
 
-static void add_note(cJSON *notes, const char *text)
+static void add_note(struct sv_jsonw *w, const char *text)
 {
-	cJSON *n = cJSON_CreateObject();
-	cJSON_AddStringToObject(n, "text", text);
-	cJSON_AddItemToArray(notes, n);
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string(w, "text", text);
+	sv_jsonw_end(w);
 }
 
-static cJSON *careplan(const struct sv_assess_table *t, const struct input *in, struct out_act *acts, int nacts,
-		       cJSON *addresses, cJSON *support)
+static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
+		     const struct plan *p, const char *urn)
 {
-	cJSON *cp = cJSON_CreateObject(), *arr, *notes, *ext, *q;
-	double minutes = 0;
 	char text[1024];
 	size_t n = 0;
 
-	cJSON_AddStringToObject(cp, "resourceType", "CarePlan");
-	ext = cJSON_CreateObject();
-	cJSON_AddStringToObject(ext, "url", t->minutes_ext);
-	q = cJSON_AddObjectToObject(ext, "valueQuantity");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(cp, "extension"), ext);
-	cJSON_AddStringToObject(cp, "status", "draft");
-	cJSON_AddStringToObject(cp, "intent", "proposal");
-	cJSON_AddStringToObject(cp, "title", "Suggested services after an IPLOS assessment");
-	cJSON_AddStringToObject(cp, "description", "Interventions that the assessed function problems make relevant, "
-				"from the relations map " "(conditions to interventions).");
-	add_subject(cp, "subject", in->patient);
-	if (in->date)
-		cJSON_AddStringToObject(cp, "created", in->date);
-	if (cJSON_GetArraySize(addresses))
-		cJSON_AddItemToObject(cp, "addresses", addresses);
-	else
-		cJSON_Delete(addresses);
-	if (cJSON_GetArraySize(support))
-		cJSON_AddItemToObject(cp, "supportingInfo", support);
-	else
-		cJSON_Delete(support);
-	if (nacts) {
-		arr = cJSON_AddArrayToObject(cp, "activity");
-		for (int i = 0; i < nacts; i++) {
-			if (acts[i].a->freq && acts[i].a->minutes)
-				minutes += per_week(acts[i].a) * acts[i].a->minutes;
-			cJSON_AddItemToArray(arr, activity(&acts[i]));
-			acts[i].reasons = NULL;
-		}
+	begin_entry(w, urn, "CarePlan");
+	sv_jsonw_array(w, "extension");
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string(w, "url", t->minutes_ext);
+	sv_jsonw_object(w, "valueQuantity");
+	sv_jsonw_number(w, "value", p->minutes);
+	sv_jsonw_string_ref(w, "unit", "min/wk");
+	sv_jsonw_string_ref(w, "system", UCUM);
+	sv_jsonw_string_ref(w, "code", "min/wk");
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	sv_jsonw_string_ref(w, "status", "draft");
+	sv_jsonw_string_ref(w, "intent", "proposal");
+	sv_jsonw_string_ref(w, "title", "Suggested services after an IPLOS assessment");
+	sv_jsonw_string_ref(w, "description", "Interventions that the assessed function problems make relevant, "
+			    "from the relations map (conditions to interventions).");
+	add_subject(w, "subject", in->patient);
+	sv_jsonw_string(w, "created", in->date);
+	if (p->ncond) {
+		sv_jsonw_array(w, "addresses");
+		for (int i = 0; i < p->ncond; i++)
+			ref_to(w, NULL, p->cond[i]);
+		sv_jsonw_end(w);
 	}
-	minutes = round(minutes * 10) / 10;
-	cJSON_AddNumberToObject(q, "value", minutes);
-	cJSON_AddStringToObject(q, "unit", "min/wk");
-	cJSON_AddStringToObject(q, "system", UCUM);
-	cJSON_AddStringToObject(q, "code", "min/wk");
-	notes = cJSON_AddArrayToObject(cp, "note");
-	add_note(notes, "A suggestion for professional judgement, not an allocation decision: an IPLOS score is one "
+	sv_jsonw_array(w, "supportingInfo");
+	for (int i = 0; i < in->n; i++)
+		ref_to(w, NULL, p->obs[i]);
+	sv_jsonw_end(w);
+	if (p->nacts) {
+		sv_jsonw_array(w, "activity");
+		for (int i = 0; i < p->nacts; i++)
+			activity(w, p, &p->acts[i]);
+		sv_jsonw_end(w);
+	}
+	sv_jsonw_array(w, "note");
+	add_note(w, "A suggestion for professional judgement, not an allocation decision: an IPLOS score is one "
 		 "input to the assessment of need, never the decision alone. The relations map is draft content; "
 		 "review every activity with the user.");
 	n = (size_t)snprintf(text, sizeof(text), "Estimated time: %g minutes per week, counting only the "
-			     "activities whose source gives both a frequency and minutes per visit.", minutes);
-	for (int i = 0, first = 1; i < nacts && n < sizeof(text); i++) {
-		const char *what = sv_jstr(acts[i].a->code, "text");
-		if (acts[i].a->freq && acts[i].a->minutes)
+			     "activities whose source gives both a frequency and minutes per visit.", p->minutes);
+	for (int i = 0, first = 1; i < p->nacts && n < sizeof(text); i++) {
+		const struct sv_assess_act *a = p->acts[i].a;
+		const char *what = sv_jstr(a->code, "text");
+		if (a->freq && a->minutes)
 			continue;
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s (%s)", first ? " Not counted: " : "; ",
-				      what ? what : "activity", acts[i].a->freq ? "minutes not given" :
+				      what ? what : "activity", a->freq ? "minutes not given" :
 				      "frequency and minutes not given");
 		first = 0;
 	}
-	if (!nacts)
+	if (!p->nacts)
 		snprintf(text, sizeof(text), "No intervention is suggested: no assessed variable has a function "
 			 "problem (score 3-5) with a relation in the map. Estimated time: 0 minutes per week.");
-	add_note(notes, text);
-	return cp;
+	add_note(w, text);
+	sv_jsonw_end(w);
+	end_entry(w);
 }
 
-static cJSON *missing_outcome(const struct sv_assess_table *t, const struct input *in)
+/* An OperationOutcome with one `incomplete` warning per variable the assessment lacks. */
+static void missing_outcome(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
+			    const char *urn)
 {
-	cJSON *oo = NULL, *issues = NULL;
 	char text[256];
 
+	begin_entry(w, urn, "OperationOutcome");
+	sv_jsonw_array(w, "issue");
 	for (uint32_t i = 0; i < t->nvars; i++) {
-		cJSON *issue, *det;
 		if (in->seen[i])
 			continue;
-		if (!oo) {
-			oo = cJSON_CreateObject();
-			cJSON_AddStringToObject(oo, "resourceType", "OperationOutcome");
-			issues = cJSON_AddArrayToObject(oo, "issue");
-		}
-		issue = cJSON_CreateObject();
-		cJSON_AddStringToObject(issue, "severity", "warning");
-		cJSON_AddStringToObject(issue, "code", "incomplete");
-		det = cJSON_AddObjectToObject(issue, "details");
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(det, "coding"), share(t->vars[i].coding));
+		sv_jsonw_object(w, NULL);
+		sv_jsonw_string_ref(w, "severity", "warning");
+		sv_jsonw_string_ref(w, "code", "incomplete");
+		sv_jsonw_object(w, "details");
+		sv_jsonw_array(w, "coding");
+		sv_jsonw_value(w, NULL, t->vars[i].coding);
+		sv_jsonw_end(w);
 		snprintf(text, sizeof(text), "IPLOS variable %s (%s) is missing from the assessment: reported as "
 			 "missing, not scored", t->vars[i].code, t->vars[i].display ? t->vars[i].display : "");
-		cJSON_AddStringToObject(det, "text", text);
-		cJSON_AddItemToArray(issues, issue);
+		sv_jsonw_string(w, "text", text);
+		sv_jsonw_end(w);
+		sv_jsonw_end(w);
 	}
-	return oo;
+	sv_jsonw_end(w);
+	end_entry(w);
 }
 
-static cJSON *answer(const struct sv_assess_table *t, const struct input *in)
+/* Mints the urns, merges the activities of every problem (one per relation key, with every Condition
+ * behind it) and sums their minutes per week. */
+static void plan_answer(const struct sv_assess_table *t, const struct input *in, struct plan *p)
 {
-	cJSON *b = cJSON_CreateObject(), *entries, *addresses = cJSON_CreateArray(), *support = cJSON_CreateArray();
-	cJSON *oo;
-	char obs[MAX_ITEMS][48], urn[48], ts[32];
-	struct out_act acts[MAX_ITEMS * SV_ASSESS_MAX_ACTS];
-	int nacts = 0;
-
-	cJSON_AddStringToObject(b, "resourceType", "Bundle");
-	cJSON_AddStringToObject(b, "type", "collection");
-	sv_now_iso(ts, sizeof(ts));
-	cJSON_AddStringToObject(b, "timestamp", ts);
-	entries = cJSON_AddArrayToObject(b, "entry");
-	for (int i = 0; i < in->n; i++) {
-		sv_uuid_urn(obs[i], sizeof(obs[i]));
-		add_entry(entries, obs[i], observation(t, in, &in->items[i]));
-		cJSON_AddItemToArray(support, ref_to(obs[i]));
-	}
+	p->ncond = p->nacts = p->missing = 0;
+	p->minutes = 0;
 	for (int i = 0; i < in->n; i++) {
 		const struct item *it = &in->items[i];
 		const struct sv_assess_cell *c = &it->v->cells[it->si];
+		sv_uuid_urn(p->obs[i], sizeof(p->obs[i]));
 		if (it->si < SV_IPLOS_PROBLEM_FIRST || it->si > SV_IPLOS_PROBLEM_LAST)
 			continue;
-		sv_uuid_urn(urn, sizeof(urn));
-		add_entry(entries, urn, condition(t, in, it, obs[i]));
-		cJSON_AddItemToArray(addresses, ref_to(urn));
+		p->cond_item[p->ncond] = i;
 		for (int a = 0; a < c->nacts; a++) {
 			int k = 0;
-			while (k < nacts && strcmp(acts[k].a->key, c->acts[a].key) != 0)
+			while (k < p->nacts && strcmp(p->acts[k].a->key, c->acts[a].key) != 0)
 				k++;
-			if (k == nacts) {
-				acts[nacts].a = &c->acts[a];
-				acts[nacts++].reasons = cJSON_CreateArray();
+			if (k == p->nacts) {
+				p->acts[k].a = &c->acts[a];
+				p->acts[k].nreasons = 0;
+				p->nacts++;
 			}
-			cJSON_AddItemToArray(acts[k].reasons, ref_to(urn));
+			p->acts[k].reasons[p->acts[k].nreasons++] = (unsigned char)p->ncond;
 		}
+		p->ncond++;
 	}
+	/* Condition urns after the Observations', in the order the answer lists them. */
+	for (int i = 0; i < p->ncond; i++)
+		sv_uuid_urn(p->cond[i], sizeof(p->cond[i]));
+	for (int i = 0; i < p->nacts; i++)
+		if (p->acts[i].a->freq && p->acts[i].a->minutes)
+			p->minutes += per_week(p->acts[i].a) * p->acts[i].a->minutes;
+	p->minutes = round(p->minutes * 10) / 10;
+	for (uint32_t i = 0; i < t->nvars; i++)
+		p->missing += !in->seen[i];
+}
+
+static void answer(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in)
+{
+	struct plan *p = sv_xmalloc(sizeof(*p));
+	char urn[48], ts[32];
+
+	plan_answer(t, in, p);
+	sv_jsonw_object(w, NULL);
+	sv_jsonw_string_ref(w, "resourceType", "Bundle");
+	sv_jsonw_string_ref(w, "type", "collection");
+	sv_now_iso(ts, sizeof(ts));
+	sv_jsonw_string(w, "timestamp", ts);
+	sv_jsonw_array(w, "entry");
+	for (int i = 0; i < in->n; i++)
+		observation(w, t, in, &in->items[i], p->obs[i]);
+	for (int i = 0; i < p->ncond; i++)
+		condition(w, t, in, &in->items[p->cond_item[i]], p->cond[i], p->obs[p->cond_item[i]]);
 	sv_uuid_urn(urn, sizeof(urn));
-	add_entry(entries, urn, careplan(t, in, acts, nacts, addresses, support));
-	if ((oo = missing_outcome(t, in)) != NULL) {
+	careplan(w, t, in, p, urn);
+	if (p->missing) {
 		sv_uuid_urn(urn, sizeof(urn));
-		add_entry(entries, urn, oo);
+		missing_outcome(w, t, in, urn);
 	}
-	return b;
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+	free(p);
 }
 
 /* ---- the operation ---- */
 
-enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
-			  cJSON **out, struct sv_error *err)
+enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
+			    struct sv_jsonw *w, struct sv_error *err)
 {
 	const char *base = opts && opts->canonical_base ? opts->canonical_base : SV_IPLOS_BASE;
 	const char *rt = sv_jstr(input, "resourceType");
@@ -678,7 +741,6 @@ enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, co
 	enum sv_err rc;
 	int is_params = rt && strcmp(rt, "Parameters") == 0;
 
-	*out = NULL;
 	memset(&in, 0, sizeof(in));
 	if (!is_params && !(rt && strcmp(rt, "Bundle") == 0))
 		return sv_fail(err, SV_EINVAL, "$assess takes a Parameters resource (item, patient, date) or a "
@@ -710,7 +772,20 @@ enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, co
 		rc = sv_fail_at(err, SV_EREQUIRED, is_params ? "item" : "Bundle.entry", "the assessment is empty: "
 				"give at least one %s", is_params ? "item (variable and score)" : "Observation");
 	if (rc == SV_OK)
-		*out = answer(t, &in);
+		answer(w, t, &in);
 	free(in.seen);
+	return rc;
+}
+
+enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
+			  cJSON **out, struct sv_error *err)
+{
+	struct sv_jsonw w;
+	enum sv_err rc;
+
+	sv_jsonw_init(&w, 1);
+	rc = sv_assess_write(snap, input, opts, &w, err);
+	*out = rc == SV_OK ? sv_jsonw_take_tree(&w) : NULL;
+	sv_jsonw_release(&w);
 	return rc;
 }

@@ -33,6 +33,7 @@
 #include "samsvar/iplos.h"
 
 struct sv_snapshot;
+struct sv_jsonw;
 
 /* Which content $assess uses; NULL fields take the default named beside them. */
 struct sv_assess_opts {
@@ -46,6 +47,11 @@ struct sv_assess_opts {
  * code system that is missing (SV_ENOTFOUND). */
 enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
 			  cJSON **out, struct sv_error *err);
+
+/* As sv_assess_run(), but writes the Bundle to `w` (jsonw.h: compact bytes or a tree, the writer
+ * decides); on error nothing is written. */
+enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,
+			    struct sv_jsonw *w, struct sv_error *err);
 
 
 #endif
