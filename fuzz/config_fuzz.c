@@ -8,23 +8,12 @@
  * build-fuzz/config_fuzz FILE. */
 #include "samsvar/config.h"
 #include "samsvar/error.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Runs once before the first input: the allocation policy and hash key main() sets up. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	return 0;
-}
 
 static void check_string(const char *s, size_t cap, const char *what)
 {

@@ -8,6 +8,7 @@
  * build-fuzz/content_fuzz FILE. */
 #include "samsvar/content.h"
 #include "samsvar/error.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,18 +16,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Runs once before the first input: the allocation policy and hash key main() sets up. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

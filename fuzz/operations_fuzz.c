@@ -7,23 +7,12 @@
 #include "samsvar/assess.h"
 #include "samsvar/fhirapi.h"
 #include "fuzz_content.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Runs once before the first input: the allocation policy and hash key main() sets up. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	return 0;
-}
 
 static void check(enum sv_err rc, const struct sv_error *err, cJSON *out, const char *what)
 {

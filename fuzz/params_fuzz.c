@@ -12,23 +12,12 @@
 #include "samsvar/fhirxml.h"
 #include "samsvar/http_body.h"
 #include "samsvar/params.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Runs once before the first input: the allocation policy and hash key main() sets up. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	return 0;
-}
 
 static void must_say_why(enum sv_err rc, const struct sv_error *err, const char *what)
 {

@@ -10,6 +10,8 @@
 #include "samsvar/exchange.h"
 #include "samsvar/utf8.h"
 #include "fuzz_content.h"
+#define SV_FUZZ_OWN_INIT   /* it also loads the content the requests read */
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,8 +21,6 @@
 
 #define MAX_HEADERS 32
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct headers {
 	char *name[MAX_HEADERS], *value[MAX_HEADERS];
