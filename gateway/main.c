@@ -571,6 +571,8 @@ static int cmd_serve(int argc, char **argv)
 			 * the tokens known before stay in force. */
 			if (sv_tokens_load(tokens, st, &err) != SV_OK)
 				fprintf(stderr, "samsvar: tokens not reloaded: %s\n", err.message);
+			else
+				fprintf(stderr, "samsvar: %zu active tokens\n", sv_tokens_count(tokens));
 		}
 		if (reload_asap) {
 			struct sv_snapshot *fresh;

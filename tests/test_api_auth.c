@@ -209,7 +209,6 @@ Test(api_auth, check_config_checks_tls_and_warns_off_loopback, .timeout = 60)
 {
 	char dir[] = "/tmp/sv-cc-XXXXXX", cert[300], key[300], other[300], okey[300], sub[120], path[200];
 	char text[900], args[300], *out, cmd[300];
-	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(ts_make_cert(dir, cert, key, sizeof(cert)), 0);
@@ -220,33 +219,25 @@ Test(api_auth, check_config_checks_tls_and_warns_off_loopback, .timeout = 60)
 	snprintf(args, sizeof(args), "check-config %s", path);
 
 	snprintf(text, sizeof(text), "listen = 127.0.0.1:8443\ntls_cert = %s\ntls_key = %s\n", cert, key);
-	cr_assert_not_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	ts_write_file(path, text);
 	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "https://127.0.0.1:8443") && !strstr(out, "warning"), "%s", out);
 	free(out);
 
 	snprintf(text, sizeof(text), "tls_cert = %s\ntls_key = %s\n", cert, okey);
-	cr_assert_not_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	ts_write_file(path, text);
 	cr_assert_eq(ts_samsvar(args, &out), 1, "%s", out);
 	cr_assert(strstr(out, "tls_key") && strstr(out, "does not belong"), "%s", out);
 	free(out);
 
 	snprintf(text, sizeof(text), "tls_cert = %s/missing.pem\ntls_key = %s\n", dir, key);
-	cr_assert_not_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	ts_write_file(path, text);
 	cr_assert_eq(ts_samsvar(args, &out), 1, "%s", out);
 	cr_assert(strstr(out, "tls_cert") && strstr(out, "missing.pem"), "%s", out);
 	free(out);
 
 	/* Not loopback and no TLS: valid, with a warning (the daemon says the same when it starts). */
-	cr_assert_not_null(f = fopen(path, "w"));
-	fputs("listen = 0.0.0.0:8080\n", f);
-	fclose(f);
+	ts_write_file(path, "listen = 0.0.0.0:8080\n");
 	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "warning") && strstr(out, "without TLS"), "%s", out);
 	free(out);

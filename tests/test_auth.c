@@ -6,7 +6,9 @@
 #include "samsvar/headers.h"
 #include "samsvar/store.h"
 #include "samsvar/token.h"
+#include "support/daemon.h"
 #include "support/fixtures.h"
+#include "support/support.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -116,6 +118,30 @@ Test(auth, dispatch_checks_the_principal_on_every_path)
 	ts_request_release(&req, result, snap);
 }
 
+Test(auth, a_known_principal_below_the_role_is_forbidden_not_unauthenticated)
+{
+	struct sv_snapshot *snap = ts_snapshot_of(ts_list(ts_parse_json(CS), NULL));
+	/* No token carries a role below reader; a principal without one stands for any role too low
+	 * for its route (the write routes will name maintainer and publisher). */
+	struct sv_principal nobody = {"guest", SV_ROLE_NONE};
+	struct sv_config cfg;
+	struct sv_request req;
+	cJSON *result = NULL, *oo;
+	int status;
+
+	ts_request_init(&req, snap, &cfg, "CodeSystem");
+	cfg.auth = SV_AUTH_ALL;
+	req.id = "t";
+	req.who = &nobody;
+	cr_assert_eq(ts_run(&req, sv_fhirapi_dispatch, &result, &status), SV_EFORBIDDEN);
+	cr_assert_eq(sv_err_http_status(req.err.code), 403);
+	oo = sv_outcome_from_error(&req.err);
+	cr_assert_str_eq(ts_issue_code(oo), "forbidden");
+	cr_assert(strstr(req.err.message, "guest") && strstr(req.err.message, "reader"), "%s", req.err.message);
+	cJSON_Delete(oo);
+	ts_request_release(&req, result, snap);
+}
+
 /* ---- the whole exchange: Authorization header, WWW-Authenticate, the answer cache ------------- */
 
 struct fake {
@@ -145,13 +171,8 @@ static void exchange_setup(void)
 	char tok[SV_TOKEN_LEN + 1];
 	unsigned char hash[SV_TOKEN_HASH_LEN];
 	struct sv_error err;
-	int fd;
 
-	snprintf(dbpath, sizeof(dbpath), "/tmp/sv-auth-XXXXXX");
-	fd = mkstemp(dbpath);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(sv_store_open(dbpath, &st, &err), SV_OK, "%s", err.message);
+	st = ts_temp_store(dbpath);
 	sv_token_mint(tok);
 	sv_token_hash(tok, strlen(tok), hash);
 	cr_assert_eq(sv_store_token_add(st, "ola", "reader", hash, &err), SV_OK);
@@ -172,16 +193,10 @@ static void exchange_setup(void)
 
 static void exchange_teardown(void)
 {
-	char more[80];
-
 	sv_registry_release(&reg);
 	sv_tokens_free(tokens);
 	sv_store_close(st);
-	unlink(dbpath);
-	snprintf(more, sizeof(more), "%s-wal", dbpath);
-	unlink(more);
-	snprintf(more, sizeof(more), "%s-shm", dbpath);
-	unlink(more);
+	ts_remove_store(dbpath);
 }
 
 /* Runs `method` `target` with the Authorization header `authz` (NULL: none); returns the status and

@@ -1,6 +1,7 @@
 /* test_tls.c — reading and checking tls_cert / tls_key (tls.c), with certificates made at run time. */
 #include "samsvar/tls.h"
 #include "support/daemon.h"
+#include "support/support.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -45,14 +46,6 @@ static enum sv_err load(const char *c, const char *k, struct sv_tls *tls, struct
 	return sv_tls_load(&cfg, tls, err);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 Test(tls, off_when_neither_is_set)
 {
 	struct sv_tls tls;
@@ -95,12 +88,12 @@ Test(tls, each_problem_is_named)
 	cr_assert(strstr(err.message, "tls_key"), "%s", err.message);
 
 	snprintf(notpem, sizeof(notpem), "%s/notpem", dir);
-	write_file(notpem, "just text\n");
+	ts_write_file(notpem, "just text\n");
 	cr_assert_eq(load(notpem, key, &tls, &err), SV_ECONFIG);
 	cr_assert(strstr(err.message, "not a PEM"), "%s", err.message);
 
 	snprintf(junk, sizeof(junk), "%s/junk.pem", dir);
-	write_file(junk, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+	ts_write_file(junk, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
 	cr_assert_eq(load(junk, key, &tls, &err), SV_ECONFIG);
 	cr_assert(strstr(err.message, "no valid certificate"), "%s", err.message);
 	cr_assert_eq(load(cert, cert, &tls, &err), SV_ECONFIG, "the certificate as the key");

@@ -3,6 +3,7 @@
 #include "samsvar/cli_token.h"
 #include "samsvar/store.h"
 #include "samsvar/token.h"
+#include "support/support.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -16,27 +17,13 @@ static struct sv_store *st;
 
 static void setup(void)
 {
-	struct sv_error err;
-	int fd;
-
-	sv_alloc_init();
-	snprintf(dbpath, sizeof(dbpath), "/tmp/sv-token-XXXXXX");
-	fd = mkstemp(dbpath);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(sv_store_open(dbpath, &st, &err), SV_OK, "%s", err.message);
+	st = ts_temp_store(dbpath);
 }
 
 static void teardown(void)
 {
-	char wal[80];
-
 	sv_store_close(st);
-	unlink(dbpath);
-	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", dbpath);
-	unlink(wal);
+	ts_remove_store(dbpath);
 }
 
 TestSuite(token, .init = setup, .fini = teardown);
