@@ -244,3 +244,36 @@ Test(api_auth, check_config_checks_tls_and_warns_off_loopback, .timeout = 60)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);
 }
+
+Test(api_auth, token_command_usage_and_a_server_refusing_a_bad_pair, .timeout = 60)
+{
+	static const char *const bad[] = {
+		"token", "token frobnicate", "token revoke", "token revoke --name x", "token create --name x",
+		"token create --role reader", "token list --name x",
+	};
+	char dir[] = "/tmp/sv-bad-XXXXXX", cert[300], key[300], other[300], okey[300], sub[120], conf[800];
+	char *out, cmd[300];
+	struct ts_daemon d;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(ts_samsvar(bad[i], &out), 2, "'%s': %s", bad[i], out);
+		free(out);
+	}
+	cr_assert_eq(ts_samsvar("--help", &out), 0);
+	cr_assert(strstr(out, "token") && strstr(out, "revoke NAME"), "%s", out);
+	free(out);
+
+	/* serve checks the pair as check-config does, and does not start on a bad one. */
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(ts_make_cert(dir, cert, key, sizeof(cert)), 0);
+	snprintf(sub, sizeof(sub), "%s/other", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(ts_make_cert(sub, other, okey, sizeof(other)), 0);
+	snprintf(conf, sizeof(conf), "tls_cert = %s\ntls_key = %s", cert, okey);
+	cr_assert_eq(ts_daemon_start(&d, conf), -1, "the daemon started with a key of another certificate");
+	out = ts_read_file(d.log, NULL);
+	cr_assert(out && strstr(out, "tls_key") && strstr(out, "does not belong"), "%s", out ? out : "(no log)");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, d.dir);
+	(void)!system(cmd);
+}
