@@ -4,6 +4,9 @@
 #include "support/support.h"
 
 #include <criterion/criterion.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +105,56 @@ Test(tls, each_problem_is_named)
 	cr_assert_eq(load(cert, other_key, &tls, &err), SV_ECONFIG);
 	cr_assert(strstr(err.message, "does not belong"), "%s", err.message);
 	cr_assert_null(tls.cert, "a refused pair is not kept");
+}
+
+/* Writes to `out` a certificate for the key in `keyfile`, self-signed, valid from `from` to `to`:
+ * openssl's req cannot make one that has expired. */
+static void make_cert_valid(const char *keyfile, time_t from, time_t to, const char *out)
+{
+	size_t n = 0;
+	char *pem = ts_read_file(keyfile, &n);
+	gnutls_datum_t kd = {(unsigned char *)pem, (unsigned)n}, cd = {NULL, 0};
+	gnutls_x509_privkey_t pk;
+	gnutls_x509_crt_t crt;
+	unsigned char serial = 7;
+	FILE *f;
+
+	cr_assert_not_null(pem);
+	cr_assert_geq(gnutls_x509_privkey_init(&pk), 0);
+	cr_assert_geq(gnutls_x509_privkey_import(pk, &kd, GNUTLS_X509_FMT_PEM), 0);
+	cr_assert_geq(gnutls_x509_crt_init(&crt), 0);
+	cr_assert_geq(gnutls_x509_crt_set_version(crt, 3), 0);
+	cr_assert_geq(gnutls_x509_crt_set_serial(crt, &serial, 1), 0);
+	cr_assert_geq(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "127.0.0.1", 9), 0);
+	cr_assert_geq(gnutls_x509_crt_set_activation_time(crt, from), 0);
+	cr_assert_geq(gnutls_x509_crt_set_expiration_time(crt, to), 0);
+	cr_assert_geq(gnutls_x509_crt_set_key(crt, pk), 0);
+	cr_assert_geq(gnutls_x509_crt_sign2(crt, crt, pk, GNUTLS_DIG_SHA256, 0), 0);
+	cr_assert_geq(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cd), 0);
+	cr_assert_not_null(f = fopen(out, "wb"));
+	cr_assert_eq(fwrite(cd.data, 1, cd.size, f), cd.size);
+	fclose(f);
+	gnutls_free(cd.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(pk);
+	free(pem);
+}
+
+Test(tls, a_certificate_out_of_its_dates_loads_with_a_warning)
+{
+	struct sv_tls tls;
+	struct sv_error err;
+	char path[320];
+	time_t now = time(NULL);
+
+	snprintf(path, sizeof(path), "%s/expired.pem", dir);
+	make_cert_valid(key, now - 3 * 86400, now - 86400, path);
+	cr_assert_eq(load(path, key, &tls, &err), SV_OK, "%s", err.message);
+	cr_assert(strstr(tls.warning, "has expired"), "'%s'", tls.warning);
+	sv_tls_release(&tls);
+	snprintf(path, sizeof(path), "%s/future.pem", dir);
+	make_cert_valid(key, now + 86400, now + 3 * 86400, path);
+	cr_assert_eq(load(path, key, &tls, &err), SV_OK, "%s", err.message);
+	cr_assert(strstr(tls.warning, "not valid yet"), "'%s'", tls.warning);
+	sv_tls_release(&tls);
 }
