@@ -5,6 +5,11 @@
 
 static const char *const NAMES[] = {"anonymous", "reader", "maintainer", "publisher", "admin"};
 
+const char *sv_auth_actor(const struct sv_principal *who)
+{
+	return who ? who->name : "anonymous";
+}
+
 const char *sv_role_name(enum sv_role role)
 {
 	return (unsigned)role < sizeof(NAMES) / sizeof(NAMES[0]) ? NAMES[role] : "unknown";

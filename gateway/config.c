@@ -111,6 +111,12 @@ enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, stru
 	return SV_OK;
 }
 
+int sv_config_listen_is_loopback(const struct sv_config *c)
+{
+	return strcmp(c->listen_host, "localhost") == 0 || strncmp(c->listen_host, "127.", 4) == 0 ||
+	       strcmp(c->listen_host, "::1") == 0 || strcmp(c->listen_host, "[::1]") == 0;
+}
+
 enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, struct sv_error *err)
 {
 	unsigned long long n;
@@ -129,6 +135,20 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 			return sv_fail(err, SV_ECONFIG, "canonical_base: must not end with '/'");
 		return set_string(c->canonical_base, sizeof(c->canonical_base), key, v, err);
 	}
+	if (strcmp(key, "auth") == 0) {
+		if (strcmp(v, "writes") == 0)
+			c->auth = SV_AUTH_WRITES;
+		else if (strcmp(v, "all") == 0)
+			c->auth = SV_AUTH_ALL;
+		else
+			return sv_fail(err, SV_ECONFIG, "auth: '%s' is not writes or all", v);
+		return SV_OK;
+	}
+	/* The files are read and checked at start and by check-config (tls.h), not here. */
+	if (strcmp(key, "tls_cert") == 0)
+		return set_string(c->tls_cert, sizeof(c->tls_cert), key, v, err);
+	if (strcmp(key, "tls_key") == 0)
+		return set_string(c->tls_key, sizeof(c->tls_key), key, v, err);
 	if (strcmp(key, "log_requests") == 0) {
 		if (strcmp(v, "true") == 0)
 			c->log_requests = 1;

@@ -281,6 +281,23 @@ static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config
 	return SV_OK;
 }
 
+/* Resolves the bearer token, if one was sent, into req->who (`who` holds it), then checks the role
+ * the path needs: before anything is answered, the answer cache included. A token that is sent but
+ * not valid is refused even where none is needed, so a client learns at once that its token is bad. */
+static enum sv_err authenticate(const struct sv_service *svc, const struct sv_exchange *x, struct sv_request *req,
+				struct sv_principal *who)
+{
+	const char *given = header(x, "Authorization");
+	enum sv_err rc;
+
+	if (given) {
+		if ((rc = sv_tokens_check(svc->tokens, given, who, &req->err)) != SV_OK)
+			return rc;
+		req->who = who;
+	}
+	return sv_auth_permits(req->who, sv_fhirapi_least(req), &req->err);
+}
+
 /* An HTTP method is a token (RFC 9110): letters, digits and a few marks; anything else is refused
  * before it could be quoted in an answer or a log line. */
 static int is_token(const char *s)
@@ -336,6 +353,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	int pretty = 0, status = 200;
 	enum sv_cacheable cacheable;
 	struct sv_resp_fresh fresh;
+	struct sv_principal who;
 	enum sv_err rc, url_rc;
 
 	memset(&req, 0, sizeof(req));
@@ -381,6 +399,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	}
 	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
+	if ((rc = authenticate(svc, x, &req, &who)) != SV_OK)
+		goto fail;
 
 	req.snap = sv_registry_acquire(svc->reg);
 	cacheable = cfg->response_cache_bytes ? sv_fhirapi_cacheable(&req) : SV_CACHE_NO;
@@ -417,6 +437,10 @@ fail:
 		sv_fail(&req.err, rc, "%s", sv_strerror(rc));
 	req.err.code = rc;
 	x->allow = req.allow;
+	/* RFC 6750: every 401 names the scheme; a token that was sent and refused is invalid_token. */
+	if (rc == SV_EUNAUTH)
+		sv_resp_header_set(&x->headers, "WWW-Authenticate", "Bearer realm=\"samsvar\"%s",
+				   header(x, "Authorization") ? ", error=\"invalid_token\"" : "");
 	answer_error(x, &req.err, out_fmt, pretty, req.fhir_version);
 done:
 	sv_snapshot_release(req.snap);

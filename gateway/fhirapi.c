@@ -48,22 +48,46 @@ static int is_resource_type(const char *type)
 	return 0;
 }
 
-enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
+/* The route that serves `req`, or NULL (a read or search, or no such path): the one lookup that
+ * dispatch, the role check and the cache rule share, so they can never disagree. */
+static const struct route *route_of(const struct sv_request *req)
 {
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-		return SV_CACHE_NO;
 	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
 		if (route_matches(&ROUTES[i], req))
-			return ROUTES[i].cache;
+			return &ROUTES[i];
+	return NULL;
+}
+
+enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
+{
+	const struct route *r;
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return SV_CACHE_NO;
+	if ((r = route_of(req)) != NULL)
+		return r->cache;
 	/* A read of a terminology resource, not a search. */
 	return is_resource_type(req->type) && req->id && !req->operation ? SV_CACHE_YES : SV_CACHE_NO;
 }
 
+enum sv_role sv_fhirapi_least(const struct sv_request *req)
+{
+	const struct route *r = route_of(req);
+	enum sv_role least = r ? r->least : SV_ROLE_NONE;
+	int metadata = r && r->fn == sv_op_metadata;
+
+	/* The CapabilityStatement stays open, as on SMART and other secured FHIR servers, so a client
+	 * can learn from rest.security how to authenticate. */
+	if (req->cfg && req->cfg->auth == SV_AUTH_ALL && !metadata && least < SV_ROLE_READER)
+		least = SV_ROLE_READER;
+	return least;
+}
 
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status)
 {
 	const char *m = req->method;
 	int is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, is_post = strcmp(m, "POST") == 0;
+	const struct route *r;
 
 	*out = NULL;
 	*status = 200;
@@ -71,17 +95,14 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path");
 	if (req->type && strcmp(req->type, "metadata") == 0 && (req->id || req->operation))
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path under /fhir/metadata");
-	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++) {
-		const struct route *r = &ROUTES[i];
-		if (!route_matches(r, req))
-			continue;
+	if (sv_auth_permits(req->who, sv_fhirapi_least(req), &req->err) != SV_OK)
+		return req->err.code;
+	if ((r = route_of(req)) != NULL) {
 		if ((!is_get && !is_post) || (is_get && !r->get_ok) || (is_post && !r->post_ok)) {
 			req->allow = allow_of(r);
 			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on this path (allowed: %s)",
 				       m, req->allow);
 		}
-		if (sv_auth_permits(req->who, r->least, &req->err) != SV_OK)
-			return req->err.code;
 		return r->fn(req, out, status);
 	}
 	if (is_resource_type(req->type)) {

@@ -455,10 +455,17 @@ static void raise_fd_limit(unsigned need)
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_http **out,
-			  struct sv_error *err)
+enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
+			  const struct sv_tls *tls, struct sv_http **out, struct sv_error *err)
 {
 	struct sv_http *h = sv_xcalloc(1, sizeof(*h));
+	/* HTTPS when a certificate was loaded: libmicrohttpd's GnuTLS reads both from memory. */
+	struct MHD_OptionItem tls_opts[] = {
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, tls && tls->cert ? tls->key : NULL},
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, tls && tls->cert ? tls->cert : NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	const char *host = cfg->listen_host;
@@ -484,11 +491,15 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	}
 	h->svc.cfg = cfg;
 	h->svc.reg = reg;
+	h->svc.tokens = tokens;
+	if (tls && tls->cert)
+		flags |= MHD_USE_TLS;
+	else
+		tls_opts[0].option = MHD_OPTION_END;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	raise_fd_limit(cfg->max_connections + reserve + 64);
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-				0, NULL, NULL, on_request, h,
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -499,13 +510,14 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_ARRAY, tls_opts,
 				MHD_OPTION_END);
 	if (!h->d) {
 		pthread_mutex_destroy(&h->lock);
 		pthread_cond_destroy(&h->wake);
 		free(h);
-		return sv_fail(err, SV_EIO, "cannot listen on %s:%u (in use, or not permitted)", cfg->listen_host,
-			       cfg->listen_port);
+		return sv_fail(err, SV_EIO, "cannot listen on %s:%u (in use, or not permitted%s)", cfg->listen_host,
+			       cfg->listen_port, tls && tls->cert ? ", or TLS could not start" : "");
 	}
 	if (pthread_create(&h->watchdog, NULL, watchdog, h) != 0)
 		SV_BUG("cannot start the header-deadline thread");

@@ -1,5 +1,6 @@
 /* main.c — the samsvar command: serve, check-config, import (and translate). */
 #include "samsvar/batch.h"
+#include "samsvar/cli_token.h"
 #include "samsvar/cli_translate.h"
 #include "samsvar/config.h"
 #include "samsvar/content.h"
@@ -9,6 +10,8 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
+#include "samsvar/tls.h"
+#include "samsvar/token.h"
 #include "samsvar/version.h"
 
 #include <errno.h>
@@ -49,6 +52,11 @@ static void usage(FILE *f)
 		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
 		"                  --content DIR      bundled content folder (mappings/)\n"
 		"  audit         [--limit N]: the store's change log, newest first, one JSON object per line\n"
+		"  token         bearer tokens for the FHIR API (a running server sees changes within a second):\n"
+		"                  create --name NAME --role reader|maintainer|publisher|admin\n"
+		"                                     prints the new token, once: it is stored only hashed\n"
+		"                  list               name, role, created, revoked (never the tokens)\n"
+		"                  revoke NAME        the token stops working\n"
 		"  translate     --system S --code C [--target SYSTEM] [--reverse] [--r5]: $translate one code\n"
 		"                --file X.csv: IPLOS extract (person,variable,score) to ICF and SNOMED CT\n"
 		"                columns on stdout, streaming ('-' reads stdin)\n"
@@ -83,6 +91,7 @@ struct opts {
 	int nimports;
 	const char *system, *code, *target, *file;  /* translate */
 	const char *limit;                          /* audit */
+	const char *name, *role;                    /* token */
 	int reverse, r5;
 };
 
@@ -126,6 +135,9 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 			*(a[2] == 's' ? &o->system : a[2] == 'c' ? &o->code : a[2] == 't' ? &o->target : &o->file) = v;
 		} else if (strcmp(a, "--limit") == 0 && v) {
 			o->limit = v;
+			i++;
+		} else if ((strcmp(a, "--name") == 0 || strcmp(a, "--role") == 0) && v) {
+			*(a[2] == 'n' ? &o->name : &o->role) = v;
 			i++;
 		} else if (strcmp(a, "--reverse") == 0) {
 			o->reverse = 1;
@@ -324,10 +336,70 @@ out:
 	return rc;
 }
 
+/* What check-config and serve say about the transport that does not stop them. */
+static void warn_transport(const struct sv_config *cfg, const struct sv_tls *tls)
+{
+	if (tls->warning[0])
+		fprintf(stderr, "samsvar: warning: %s\n", tls->warning);
+	if (!tls->cert && !sv_config_listen_is_loopback(cfg))
+		fprintf(stderr, "samsvar: warning: listening on %s without TLS: bearer tokens and content cross the "
+			"network in clear text (set tls_cert and tls_key, or listen on 127.0.0.1 behind a TLS proxy)\n",
+			cfg->listen_host);
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	const char *sub = argc > 2 ? argv[2] : "";
+	int revoke = strcmp(sub, "revoke") == 0;
+	struct opts o = {0};
+	struct sv_config cfg;
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	enum sv_err rc;
+
+	if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && !revoke) {
+		fprintf(stderr, "samsvar: token needs create, list or revoke (see samsvar --help)\n");
+		return 2;
+	}
+	if (revoke && (argc < 4 || argv[3][0] == '-')) {
+		fprintf(stderr, "samsvar: usage: samsvar token revoke NAME\n");
+		return 2;
+	}
+	if (parse_opts(argc, argv, revoke ? 4 : 3, &o) != 0 || setup(&o, &cfg) != 0)
+		return 2;
+	if (o.nimports || ((o.name || o.role) && strcmp(sub, "create") != 0) ||
+	    (strcmp(sub, "create") == 0 && (!o.name || !o.role))) {
+		fprintf(stderr, "samsvar: token create takes --name NAME --role ROLE; list and revoke take neither\n");
+		return 2;
+	}
+	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		return 1;
+	}
+	if (revoke)
+		rc = sv_cli_token_revoke(st, argv[3], &err);
+	else if (strcmp(sub, "list") == 0)
+		rc = sv_cli_token_list(st, stdout, &err);
+	else
+		rc = sv_cli_token_create(st, o.name, o.role, stdout, &err);
+	sv_store_close(st);
+	if (rc != SV_OK) {
+		fprintf(stderr, "samsvar: token %s: %s\n", sub, err.message);
+		return rc == SV_EINVAL ? 2 : 1;
+	}
+	if (revoke)
+		fprintf(stderr, "samsvar: token '%s' revoked\n", argv[3]);
+	else if (strcmp(sub, "create") == 0)
+		fprintf(stderr, "samsvar: token '%s' (%s) created; it is shown only this once: keep it secret\n",
+			o.name, o.role);
+	return 0;
+}
+
 static int cmd_check_config(int argc, char **argv)
 {
 	struct sv_config cfg;
 	struct sv_error err = {0};
+	struct sv_tls tls;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: samsvar check-config FILE\n");
@@ -338,8 +410,15 @@ static int cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		return 1;
 	}
-	printf("%s: ok (listen %s:%u, store %s, threads %u)\n", argv[2], cfg.listen_host, cfg.listen_port,
-	       cfg.store_path, cfg.threads);
+	if (sv_tls_load(&cfg, &tls, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s: %s\n", argv[2], err.message);
+		return 1;
+	}
+	warn_transport(&cfg, &tls);
+	printf("%s: ok (listen %s://%s:%u, store %s, threads %u, auth %s)\n", argv[2], tls.cert ? "https" : "http",
+	       cfg.listen_host, cfg.listen_port, cfg.store_path, cfg.threads,
+	       cfg.auth == SV_AUTH_ALL ? "all" : "writes");
+	sv_tls_release(&tls);
 	return 0;
 }
 
@@ -436,6 +515,8 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_registry reg;
 	struct sv_http *http = NULL;
 	struct sv_snapshot *snap;
+	struct sv_tokens *tokens = sv_tokens_new();
+	struct sv_tls tls = {0};
 	struct sigaction sa;
 	long dv = 0, dv_now;
 	int rc = 1;
@@ -446,8 +527,17 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "samsvar: serve takes no import options\n");
 		return 2;
 	}
+	if (sv_tls_load(&cfg, &tls, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
+	warn_transport(&cfg, &tls);
 	if (!(st = open_store_with_content(&cfg)))
 		goto out;
+	if (sv_tokens_load(tokens, st, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		goto out;
+	}
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
 	sv_registry_init(&reg, snap);
@@ -461,13 +551,15 @@ static int cmd_serve(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (sv_http_start(&cfg, &reg, &http, &err) != SV_OK) {
+	if (sv_http_start(&cfg, &reg, tokens, &tls, &http, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		sv_registry_release(&reg);
 		goto out;
 	}
-	fprintf(stderr, "samsvar %s: listening on http://%s:%u/fhir (%u code systems, %u value sets, %u maps)\n",
-		SAMSVAR_VERSION, cfg.listen_host, sv_http_port(http), snap->ncs, snap->nvs, snap->ncm);
+	fprintf(stderr, "samsvar %s: listening on %s://%s:%u/fhir (%u code systems, %u value sets, %u maps; "
+		"auth %s, %zu tokens)\n", SAMSVAR_VERSION, tls.cert ? "https" : "http", cfg.listen_host,
+		sv_http_port(http), snap->ncs, snap->nvs, snap->ncm, cfg.auth == SV_AUTH_ALL ? "all" : "writes",
+		sv_tokens_count(tokens));
 	while (!shutdown_asap) {
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -475,6 +567,12 @@ static int cmd_serve(int argc, char **argv)
 		if (sv_store_data_version(st, &dv_now, NULL) == SV_OK && dv_now != dv) {
 			dv = dv_now;
 			reload_asap = 1;
+			/* Tokens first: a revoke takes effect before a large snapshot is rebuilt. On error
+			 * the tokens known before stay in force. */
+			if (sv_tokens_load(tokens, st, &err) != SV_OK)
+				fprintf(stderr, "samsvar: tokens not reloaded: %s\n", err.message);
+			else
+				fprintf(stderr, "samsvar: %zu active tokens\n", sv_tokens_count(tokens));
 		}
 		if (reload_asap) {
 			struct sv_snapshot *fresh;
@@ -493,6 +591,8 @@ static int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "samsvar: stopped\n");
 out:
 	sv_store_close(st);
+	sv_tokens_free(tokens);
+	sv_tls_release(&tls);
 	return rc;
 }
 
@@ -524,6 +624,8 @@ int main(int argc, char **argv)
 		rc = cmd_translate(argc, argv);
 	else if (strcmp(argv[1], "audit") == 0)
 		rc = cmd_audit(argc, argv);
+	else if (strcmp(argv[1], "token") == 0)
+		rc = cmd_token(argc, argv);
 	else {
 		fprintf(stderr, "samsvar: unknown command '%s'\n\n", argv[1]);
 		usage(stderr);

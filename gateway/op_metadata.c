@@ -24,6 +24,34 @@ static void add_operation(cJSON *ops, const char *name, const char *def)
 	cJSON_AddItemToArray(ops, o);
 }
 
+/* rest.security: bearer tokens (RFC 6750, the OAuth 2.0 bearer usage, hence the OAuth code of
+ * restful-security-service) and what each role may do; no CORS headers are sent. */
+static void add_security(cJSON *rest, const struct sv_request *req)
+{
+	cJSON *sec = cJSON_AddObjectToObject(rest, "security"), *svc, *cc, *coding, *c;
+
+	cJSON_AddBoolToObject(sec, "cors", 0);
+	svc = cJSON_AddArrayToObject(sec, "service");
+	cc = cJSON_CreateObject();
+	coding = cJSON_AddArrayToObject(cc, "coding");
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "system", "http://terminology.hl7.org/CodeSystem/restful-security-service");
+	cJSON_AddStringToObject(c, "code", "OAuth");
+	cJSON_AddStringToObject(c, "display", "OAuth");
+	cJSON_AddItemToArray(coding, c);
+	cJSON_AddStringToObject(cc, "text", "Bearer token (RFC 6750)");
+	cJSON_AddItemToArray(svc, cc);
+	cJSON_AddStringToObject(sec, "description", req->cfg && req->cfg->auth == SV_AUTH_ALL ?
+		"Send `Authorization: Bearer <token>`; tokens are issued by the operator (`samsvar token create`). "
+		"Every request but this CapabilityStatement needs a token. Roles, each allowed what the ones "
+		"before it are: reader (read and terminology operations), maintainer (edit drafts, import), "
+		"publisher (publish, roll back), admin. No token or an invalid one: 401; too low a role: 403." :
+		"Send `Authorization: Bearer <token>`; tokens are issued by the operator (`samsvar token create`). "
+		"Reads and terminology operations are open; changes need a token. Roles, each allowed what the "
+		"ones before it are: reader, maintainer (edit drafts, import), publisher (publish, roll back), "
+		"admin. A missing or invalid token where one is needed: 401; too low a role: 403.");
+}
+
 static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
@@ -49,6 +77,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	r = cJSON_CreateObject();
 	cJSON_AddItemToArray(rest, r);
 	cJSON_AddStringToObject(r, "mode", "server");
+	add_security(r, req);
 	resources = cJSON_AddArrayToObject(r, "resource");
 	for (size_t i = 0; i < 3; i++) {
 		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction"), *sp, *o;

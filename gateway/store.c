@@ -2,6 +2,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/store.h"
 #include "samsvar/strmap.h"
+#include "store_private.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -10,10 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-struct sv_store {
-	sqlite3 *db;
-};
 
 static const char SCHEMA[] =
 	"PRAGMA journal_mode=WAL;"
@@ -27,9 +24,15 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS audit("
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, actor TEXT NOT NULL,"
 	"  action TEXT NOT NULL, type TEXT NOT NULL, url TEXT NOT NULL, version TEXT NOT NULL,"
-	"  detail TEXT);";
+	"  detail TEXT);"
+	/* Bearer tokens (store_token.c): only their SHA-256 is kept; a name is unique among active ones. */
+	"CREATE TABLE IF NOT EXISTS token("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('reader','maintainer','publisher','admin')),"
+	"  hash BLOB NOT NULL UNIQUE, created TEXT NOT NULL, revoked TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS token_active_name ON token(name) WHERE revoked IS NULL;";
 
-static enum sv_err db_fail(struct sv_store *st, struct sv_error *err, const char *what)
+enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what)
 {
 	return sv_fail(err, SV_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }
@@ -71,7 +74,7 @@ enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_err
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_fail(st, err, "schema");
+		rc = sv_store_db_fail(st, err, "schema");
 		goto out;
 	}
 	*out = st;
@@ -93,7 +96,7 @@ void sv_store_close(struct sv_store *st)
 static enum sv_err exec(struct sv_store *st, const char *sql, struct sv_error *err)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, err, sql);
+		return sv_store_db_fail(st, err, sql);
 	return SV_OK;
 }
 
@@ -173,7 +176,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	/* Does this (type,url,version) exist already, and under which id? */
 	if (sqlite3_prepare_v2(st->db, "SELECT id FROM resource WHERE type=?1 AND url=?2 AND version=?3",
 			       -1, &q, NULL) != SQLITE_OK) {
-		rc = db_fail(st, err, "prepare");
+		rc = sv_store_db_fail(st, err, "prepare");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
@@ -214,7 +217,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(type,url,version) DO UPDATE SET "
 			       "id=excluded.id,name=excluded.name,status=excluded.status,json=excluded.json,"
 			       "updated=excluded.updated", -1, &q, NULL) != SQLITE_OK) {
-		rc = db_fail(st, err, "prepare");
+		rc = sv_store_db_fail(st, err, "prepare");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
@@ -232,7 +235,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 		goto out;
 	}
 	if (step != SQLITE_DONE) {
-		rc = db_fail(st, err, "insert");
+		rc = sv_store_db_fail(st, err, "insert");
 		goto out;
 	}
 	sqlite3_finalize(q);
@@ -240,7 +243,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO audit(ts,actor,action,type,url,version,detail) "
 			       "VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &q, NULL) != SQLITE_OK) {
-		rc = db_fail(st, err, "prepare");
+		rc = sv_store_db_fail(st, err, "prepare");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, ts, -1, SQLITE_STATIC);
@@ -251,7 +254,7 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	sqlite3_bind_text(q, 6, version, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, source, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_DONE) {
-		rc = db_fail(st, err, "audit");
+		rc = sv_store_db_fail(st, err, "audit");
 		goto out;
 	}
 	rc = SV_OK;
@@ -270,7 +273,7 @@ cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, cons
 
 	if (sqlite3_prepare_v2(st->db, "SELECT json FROM resource WHERE type=?1 AND url=?2 AND version=?3", -1, &q,
 			       NULL) != SQLITE_OK) {
-		db_fail(st, err, "prepare");
+		sv_store_db_fail(st, err, "prepare");
 		return NULL;
 	}
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
@@ -282,7 +285,7 @@ cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, cons
 		if (!res)
 			sv_fail(err, SV_ESTORE, "store: %s|%s does not read back as JSON", url, version);
 	} else if (step != SQLITE_DONE) {
-		db_fail(st, err, "read");
+		sv_store_db_fail(st, err, "read");
 	}
 	sqlite3_finalize(q);
 	return res;
@@ -294,12 +297,12 @@ enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err)
 	enum sv_err rc;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM resource", -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "prepare");
+		return sv_store_db_fail(st, err, "prepare");
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		*n = (long)sqlite3_column_int64(q, 0);
 		rc = SV_OK;
 	} else {
-		rc = db_fail(st, err, "count");
+		rc = sv_store_db_fail(st, err, "count");
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -313,7 +316,7 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 
 	if (sqlite3_prepare_v2(st->db, "SELECT type, json FROM resource ORDER BY type, url, version",
 			       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "prepare");
+		return sv_store_db_fail(st, err, "prepare");
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
 			(size_t)sqlite3_column_bytes(q, 1));
@@ -321,7 +324,7 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 			goto out;
 	}
 	if (step != SQLITE_DONE)
-		rc = db_fail(st, err, "read");
+		rc = sv_store_db_fail(st, err, "read");
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -335,7 +338,7 @@ enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv
 
 	if (sqlite3_prepare_v2(st->db, "SELECT seq,ts,actor,action,type,url,version,detail FROM audit "
 			       "ORDER BY seq DESC LIMIT ?1", -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "prepare");
+		return sv_store_db_fail(st, err, "prepare");
 	sqlite3_bind_int(q, 1, limit);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		cJSON *row = cJSON_CreateObject();
@@ -349,7 +352,7 @@ enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv
 	}
 	sqlite3_finalize(q);
 	if (step != SQLITE_DONE)
-		return db_fail(st, err, "audit read");
+		return sv_store_db_fail(st, err, "audit read");
 	return SV_OK;
 }
 
@@ -359,11 +362,11 @@ enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error 
 	enum sv_err rc = SV_OK;
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "prepare");
+		return sv_store_db_fail(st, err, "prepare");
 	if (sqlite3_step(q) == SQLITE_ROW)
 		*v = (long)sqlite3_column_int64(q, 0);
 	else
-		rc = db_fail(st, err, "data_version");
+		rc = sv_store_db_fail(st, err, "data_version");
 	sqlite3_finalize(q);
 	return rc;
 }

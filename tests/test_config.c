@@ -353,3 +353,40 @@ Test(config, transport_caps_have_defaults_and_bounds)
 	cr_assert_eq(sv_config_parse(&c, "response_cache = 2\n", 19, "t.conf", &err), SV_OK);
 	cr_assert_eq(c.response_cache_bytes, 2u * 1024 * 1024, "MiB in the file, bytes in the struct");
 }
+
+Test(config, auth_and_tls_keys)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	sv_config_defaults(&c);
+	cr_assert_eq(c.auth, SV_AUTH_WRITES, "reads are open unless configured otherwise");
+	cr_assert_str_eq(c.tls_cert, "");
+	cr_assert_eq(parse(&c, "auth = all\ntls_cert = /etc/samsvar/cert.pem\ntls_key = /etc/samsvar/key.pem\n",
+			   &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.auth, SV_AUTH_ALL);
+	cr_assert_str_eq(c.tls_cert, "/etc/samsvar/cert.pem");
+	cr_assert_str_eq(c.tls_key, "/etc/samsvar/key.pem");
+	cr_assert_eq(parse(&c, "auth = writes", &err), SV_OK);
+	cr_assert_eq(c.auth, SV_AUTH_WRITES);
+	cr_assert_eq(parse(&c, "auth = none", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "writes or all"), "%s", err.message);
+	cr_assert_eq(parse(&c, "auth = ALL", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "tls_cert =", &err), SV_ECONFIG);
+}
+
+Test(config, listen_loopback)
+{
+	static const struct { const char *listen; int loopback; } cases[] = {
+		{"127.0.0.1:80", 1}, {"127.0.0.2:80", 1}, {"localhost:80", 1}, {"0.0.0.0:80", 0},
+		{"10.0.0.5:80", 0}, {"1270.0.0.1:80", 0},
+	};
+	struct sv_config c;
+	struct sv_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sv_config_defaults(&c);
+		cr_assert_eq(sv_config_set_listen(&c, cases[i].listen, &err), SV_OK);
+		cr_assert_eq(sv_config_listen_is_loopback(&c), cases[i].loopback, "%s", cases[i].listen);
+	}
+}

@@ -1,6 +1,6 @@
 /* auth.h — who is asking: roles and the principal a request runs as.
  *
- * The transport resolves a bearer token into a struct sv_principal (see token.h once tokens exist)
+ * The transport resolves a bearer token into a struct sv_principal (token.h, exchange.c)
  * and the routing table names the least role each route needs; sv_auth_permits() is the one place
  * the two are compared. Roles are ordered: each one may do everything the ones below it may. */
 #ifndef SAMSVAR_AUTH_H
@@ -21,6 +21,10 @@ struct sv_principal {
 	char name[64];
 	enum sv_role role;
 };
+
+/* Returns the name a request's actions are recorded under (audit, logs): the token's name, or
+ * "anonymous" when `who` is NULL. */
+const char *sv_auth_actor(const struct sv_principal *who);
 
 /* Returns the role's name ("reader", ...; "anonymous" for SV_ROLE_NONE). */
 const char *sv_role_name(enum sv_role role);

@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include "samsvar/error.h"
 
+/* auth = writes | all: which requests need a bearer token. */
+enum sv_auth_mode {
+	SV_AUTH_WRITES = 0,        /* reads are open; a route that changes content names its role */
+	SV_AUTH_ALL                /* every /fhir request but /fhir/metadata needs at least reader */
+};
+
 struct sv_config {
 	char listen_host[64];      /* listen = HOST:PORT */
 	unsigned listen_port;
@@ -24,6 +30,9 @@ struct sv_config {
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
+	enum sv_auth_mode auth;    /* auth = writes | all */
+	char tls_cert[512];        /* tls_cert = PEM certificate (chain) file; empty = plain HTTP */
+	char tls_key[512];         /* tls_key = PEM private key file of that certificate */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */
@@ -39,6 +48,9 @@ enum sv_err sv_config_load(struct sv_config *c, const char *path, struct sv_erro
 /* Parses configuration text held in memory (`name` is used in messages); same rules as the file. */
 enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, const char *name,
 			    struct sv_error *err);
+
+/* Returns 1 when the configured listen host is a loopback address (127.0.0.0/8, localhost, ::1). */
+int sv_config_listen_is_loopback(const struct sv_config *c);
 
 /* Splits "HOST:PORT" into the listen fields of `c`; returns SV_ECONFIG when malformed. */
 enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err);

@@ -4,8 +4,10 @@
  * sv_exchange_run() leaves in it; the request fuzzer drives the same function with arbitrary bytes.
  * Everything between the wire and the FHIR handlers happens here: the strict request-target
  * (url.h), health and readiness, content negotiation, body parsing with caps (http.h), Parameters
- * from the query, the per-snapshot answer cache, dispatch (fhirapi.h), rendering, and the errors of
- * all of these as OperationOutcomes in the negotiated format (JSON when that is unknown). */
+ * from the query, who is asking (the bearer token, token.h) and whether that may (auth.h), the
+ * per-snapshot answer cache, dispatch (fhirapi.h), rendering, and the errors of all of these as
+ * OperationOutcomes in the negotiated format (JSON when that is unknown); a 401 also carries
+ * WWW-Authenticate: Bearer. */
 #ifndef SAMSVAR_EXCHANGE_H
 #define SAMSVAR_EXCHANGE_H
 
@@ -16,11 +18,14 @@
 #include "samsvar/error.h"
 #include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/token.h"
 
-/* What the server serves: read-only configuration and the snapshot registry, both outliving it. */
+/* What the server serves: read-only configuration, the snapshot registry and the active bearer
+ * tokens, all outliving it. */
 struct sv_service {
 	const struct sv_config *cfg;
 	struct sv_registry *reg;
+	struct sv_tokens *tokens;     /* NULL: no token is accepted */
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
 };
 

@@ -47,9 +47,14 @@ struct sv_request {
 typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *status);
 
 /* Routes `req` (type/id/operation already split from the path) to its handler and runs it. Returns
- * SV_ENOTFOUND for unknown paths and SV_EMETHOD for a known path with the wrong method (then
- * req->allow lists the methods it takes). HEAD is answered as GET. */
+ * SV_ENOTFOUND for unknown paths, SV_EUNAUTH / SV_EFORBIDDEN when req->who may not do this (see
+ * sv_fhirapi_least()), and SV_EMETHOD for a known path with the wrong method (then req->allow lists
+ * the methods it takes). HEAD is answered as GET. */
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status);
+
+/* The least role `req` (path split, method set) needs: its route's, raised to reader for every path
+ * but /fhir/metadata when req->cfg says `auth = all`. */
+enum sv_role sv_fhirapi_least(const struct sv_request *req);
 
 /* Whether the answer to `req` (type/id/operation split, method set) may be kept in the snapshot's
  * answer cache: SV_CACHE_NO; SV_CACHE_YES when it depends on the request and snapshot alone (GET

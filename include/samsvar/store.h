@@ -53,4 +53,32 @@ enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv
  * commits, so the server can rebuild its snapshot. */
 enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error *err);
 
+/* ---- bearer tokens (store_token.c) ------------------------------------------------------------
+ * A token itself is never stored: only its SHA-256 (token.h), with a name (the actor in audit
+ * records), a role name, and when it was created and revoked (ISO instants; revoked NULL while it
+ * is active). A name is unique among active tokens; a revoked token's name may be given again. */
+struct sv_store_token {
+	const char *name;
+	const char *role;             /* "reader", "maintainer", "publisher" or "admin" */
+	const unsigned char *hash;    /* SV_STORE_TOKEN_HASH_LEN bytes */
+	const char *created;
+	const char *revoked;          /* NULL while active */
+};
+#define SV_STORE_TOKEN_HASH_LEN 32
+
+/* Adds an active token named `name` with role name `role` and the 32-byte `hash`. Returns SV_OK,
+ * SV_ECONFLICT when an active token has that name (or the hash is already known), SV_EINVAL for a
+ * role name the table does not take, or SV_ESTORE; err set. */
+enum sv_err sv_store_token_add(struct sv_store *st, const char *name, const char *role,
+			       const unsigned char *hash, struct sv_error *err);
+
+/* Marks the active token named `name` revoked now. Returns SV_OK, SV_ENOTFOUND when no active
+ * token has that name, or SV_ESTORE; err set. */
+enum sv_err sv_store_token_revoke(struct sv_store *st, const char *name, struct sv_error *err);
+
+/* Calls `fn` for every token, active and revoked, oldest first (the pointers live for that call
+ * only); a return other than SV_OK stops the walk and is returned. */
+typedef enum sv_err (*sv_store_token_fn)(void *ctx, const struct sv_store_token *t);
+enum sv_err sv_store_token_each(struct sv_store *st, sv_store_token_fn fn, void *ctx, struct sv_error *err);
+
 #endif

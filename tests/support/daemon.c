@@ -82,9 +82,10 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
-			const char *p = strstr(line, "listening on http://127.0.0.1:");
-			if (p) {
-				d->port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+			/* http:// or, with tls_cert set, https:// */
+			const char *p = strstr(line, "listening on http");
+			if (p && (p = strstr(p, "://127.0.0.1:")) != NULL) {
+				d->port = (unsigned)strtoul(p + strlen("://127.0.0.1:"), NULL, 10);
 				fclose(f);
 				return 0;
 			}
@@ -194,8 +195,22 @@ static void capture(const struct ts_resp *r)
 	fclose(f);
 }
 
-int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
-	    const char *body, size_t blen, struct ts_resp *r)
+/* Keeps the answer's header lines (as many as fit) for tests that look at them. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct ts_resp *r = userdata;
+	size_t n = size * nmemb, have = strlen(r->headers);
+
+	if (have + n < sizeof(r->headers)) {
+		memcpy(r->headers + have, ptr, n);
+		r->headers[have + n] = '\0';
+	}
+	return n;
+}
+
+/* One request over http, or over https verified against `cafile` when that is not NULL. */
+static int perform(unsigned port, const char *cafile, const char *method, const char *path,
+		   const char *const *headers, const char *body, size_t blen, struct ts_resp *r)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hl = NULL;
@@ -208,8 +223,15 @@ int ts_http(unsigned port, const char *method, const char *path, const char *con
 	if (!c)
 		return -1;
 	url = malloc(strlen(path) + 32);
-	snprintf(url, strlen(path) + 32, "http://127.0.0.1:%u%s", port, path);
+	snprintf(url, strlen(path) + 32, "%s://127.0.0.1:%u%s", cafile ? "https" : "http", port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	if (cafile) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
@@ -237,6 +259,31 @@ int ts_http(unsigned port, const char *method, const char *path, const char *con
 	curl_easy_cleanup(c);
 	free(url);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
+	    const char *body, size_t blen, struct ts_resp *r)
+{
+	return perform(port, NULL, method, path, headers, body, blen, r);
+}
+
+int ts_https(unsigned port, const char *cafile, const char *method, const char *path,
+	     const char *const *headers, struct ts_resp *r)
+{
+	return perform(port, cafile, method, path, headers, NULL, 0, r);
+}
+
+int ts_make_cert(const char *dir, char *cert, char *key, size_t cap)
+{
+	char cmd[1400];
+
+	snprintf(cert, cap, "%s/cert.pem", dir);
+	snprintf(key, cap, "%s/key.pem", dir);
+	/* A P-256 key (fast to make) and a self-signed certificate for 127.0.0.1, valid one day. */
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-keyout '%s' -out '%s' -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 ">/dev/null 2>&1", key, cert);
+	return system(cmd) == 0 && access(cert, R_OK) == 0 && access(key, R_OK) == 0 ? 0 : -1;
 }
 
 int ts_connect(unsigned port, const char *from)

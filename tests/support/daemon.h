@@ -35,12 +35,22 @@ struct ts_resp {
 	char *body;        /* NUL-terminated, malloc'd */
 	size_t len;
 	char ctype[128];
+	char headers[1024];    /* the answer's header lines, as many as fit */
 };
 
 /* Performs one HTTP request against 127.0.0.1:port. `headers` is a NULL-terminated list of
  * "Name: value" lines (may be NULL); `body` may be NULL. Returns 0 and fills *r (free r->body). */
 int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
 	    const char *body, size_t blen, struct ts_resp *r);
+
+/* As ts_http() without a body, over HTTPS, verifying the server's certificate against the PEM file
+ * `cafile` (and its name against 127.0.0.1). Returns -1 when the request or the TLS handshake fails. */
+int ts_https(unsigned port, const char *cafile, const char *method, const char *path,
+	     const char *const *headers, struct ts_resp *r);
+
+/* Makes a self-signed certificate for 127.0.0.1 and its key (openssl CLI) in folder `dir`; writes
+ * their paths into cert and key (each `cap` bytes). Returns 0, or -1 when they could not be made. */
+int ts_make_cert(const char *dir, char *cert, char *key, size_t cap);
 
 /* Opens a TCP connection to 127.0.0.1:port from source address `from` (e.g. "127.0.0.2", to act as
  * another client; NULL for any). Returns the socket, or -1. */

@@ -1,6 +1,7 @@
 /* support.c — file helpers for tests, and the process set-up every test program shares. */
 #include "support/support.h"
 #include "samsvar/error.h"
+#include "samsvar/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,4 +59,38 @@ char *ts_read_file(const char *path, size_t *len)
 out:
 	fclose(f);
 	return buf;
+}
+
+void ts_remove_store(const char *path)
+{
+	static const char *const ext[] = {"", "-wal", "-shm"};
+	char p[1100];
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, ext[i]);
+		unlink(p);
+	}
+}
+
+void ts_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "cannot write %s", path);
+	cr_assert_geq(fputs(text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+struct sv_store *ts_temp_store(char *path)
+{
+	struct sv_store *st = NULL;
+	struct sv_error err;
+	int fd;
+
+	snprintf(path, 64, "/tmp/sv-store-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0, "mkstemp");
+	close(fd);
+	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "%s", err.message);
+	return st;
 }

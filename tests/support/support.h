@@ -20,4 +20,16 @@ char *ts_shared_path(const char *rel);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; *len gets its size. NULL if unreadable. */
 char *ts_read_file(const char *path, size_t *len);
 
+struct sv_store;
+
+/* Opens a new empty store in a new temporary file whose path it writes into path[64]; fails the test
+ * when it cannot. Remove it with ts_remove_store(). */
+struct sv_store *ts_temp_store(char *path);
+
+/* Removes the SQLite file at `path` with its -wal and -shm files (a test's temporary store). */
+void ts_remove_store(const char *path);
+
+/* Writes `text` to the file at `path` (created or truncated); fails the test when it cannot. */
+void ts_write_file(const char *path, const char *text);
+
 #endif

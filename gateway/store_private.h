@@ -1,0 +1,16 @@
+/* store_private.h — what the store's own files (store.c, store_*.c) share and nothing else sees:
+ * the SQLite connection behind struct sv_store. */
+#ifndef SAMSVAR_STORE_PRIVATE_H
+#define SAMSVAR_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+#include "samsvar/store.h"
+
+struct sv_store {
+	sqlite3 *db;
+};
+
+/* Records SQLite's last error on st's connection as SV_ESTORE ("store: what: message"); returns it. */
+enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what);
+
+#endif
