@@ -494,10 +494,12 @@ static void release_added(const struct sv_body *b, cJSON *item)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (in_block(b, c))
+		if (in_block(b, c)) {
 			release_added(b, c);
-		else
+		} else {
+			c->next = NULL;    /* cJSON_Delete frees the siblings after an item too */
 			cJSON_Delete(c);
+		}
 	}
 }
 

@@ -104,9 +104,10 @@ Test(jsonbody, grows_and_is_released_whole)
 	cJSON_AddItemToArray(q, cJSON_CreateNumber(5));
 	cJSON_AddItemToObject(j, "added", q);
 	cJSON_AddItemToArray(cJSON_GetObjectItem(j, "empty"), cJSON_CreateTrue());
+	cJSON_AddItemToArray(cJSON_GetObjectItem(j, "empty"), cJSON_CreateFalse());   /* two added siblings */
 	s = cJSON_PrintUnformatted(j);
 	cr_assert_str_eq(s, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"a\",\"valueString\":\"1\"},"
-			    "{\"name\":\"b\",\"valueString\":\"2\"}],\"empty\":[true],\"added\":[5]}");
+			    "{\"name\":\"b\",\"valueString\":\"2\"}],\"empty\":[true,false],\"added\":[5]}");
 	free(s);
 	sv_body_release(&b);       /* frees the three added subtrees and the block: asan reports a leak otherwise */
 	sv_body_release(&b);       /* an empty body is allowed */
