@@ -224,6 +224,7 @@ static int run(const char *method, const char *target, const char *authz, char *
 		  "no FHIR answer for %s", target);
 	status = x.status;
 	free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 	return status;
 }
 
