@@ -292,7 +292,7 @@ static void note_system(struct sv_expansion *e, const struct sv_codesystem *cs)
 {
 	char buf[1024];
 	const cJSON *s;
-	snprintf(buf, sizeof(buf), "%s|%s", cs->url, cs->version);
+	snprintf(buf, sizeof(buf), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
 	cJSON_ArrayForEach(s, e->used_systems)
 		if (strcmp(s->valuestring, buf) == 0)
 			return;
@@ -303,7 +303,8 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			      struct sv_expansion *out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
-	unsigned char **seen = sv_xcalloc(snap->ncs + 1, sizeof(*seen));
+	uint32_t slots = sv_snapshot_cs_slots(snap);     /* a request layer's code systems and its base's */
+	unsigned char **seen = sv_xcalloc(slots + 1, sizeof(*seen));
 	enum sv_err rc = SV_OK;
 
 	out->used_systems = cJSON_CreateArray();
@@ -334,7 +335,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 				}
 				rc = expand_rec(snap, r->resource, limit, depth + 1, &sub, err);
 				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
-					ci = (size_t)(sub.items[i].cs - snap->cs);
+					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
 					if (!seen[ci])
 						seen[ci] = sv_xcalloc(sub.items[i].cs->nconcepts + 1, 1);
 					if (!seen[ci][sub.items[i].k - sub.items[i].cs->concepts]++)
@@ -350,7 +351,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
-		ci = (size_t)(cs - snap->cs);
+		ci = sv_snapshot_cs_slot(snap, cs);
 		if (!seen[ci])
 			seen[ci] = sv_xcalloc(cs->nconcepts + 1, 1);
 		if (cJSON_GetArraySize(concepts) > 0) {
@@ -399,7 +400,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		rc = sv_fail(err, SV_ETOOCOSTLY, "the expansion has %zu codes, more than the %zu this server "
 			     "returns at once: use count and offset, or filter", out->n, limit);
 out:
-	for (uint32_t i = 0; i < snap->ncs; i++)
+	for (uint32_t i = 0; i < slots; i++)
 		free(seen[i]);
 	free(seen);
 	return rc;

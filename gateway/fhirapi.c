@@ -1,6 +1,7 @@
 /* fhirapi.c — the routing table of the FHIR API and the OperationOutcome helpers. */
 #include "samsvar/fhirapi.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* One row per (type, instance?, operation): NULL type = system level; op NULL = REST interaction. */
@@ -83,6 +84,56 @@ enum sv_role sv_fhirapi_least(const struct sv_request *req)
 	return least;
 }
 
+/* The operations that read tx-resource parameters as a request layer ($translate reads them itself,
+ * together with its conceptMap parameter). */
+static int takes_layer(const struct route *r)
+{
+	return r->fn == sv_op_cs_lookup || r->fn == sv_op_cs_validate_code || r->fn == sv_op_cs_subsumes ||
+	       r->fn == sv_op_vs_expand || r->fn == sv_op_vs_validate_code;
+}
+
+/* Puts the request's tx-resource parameters (CodeSystems, ValueSets, ConceptMaps that exist for this
+ * request only) into a layer over req->snap and makes the layer req->snap; the exchange releases it,
+ * and with it its reference to the base. One pass over the parameters, one hash insert each. */
+static enum sv_err apply_layer(struct sv_request *req)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *layer;
+	const cJSON *p;
+	int n = 0, i = 0;
+	enum sv_err rc = SV_OK;
+
+	sv_builder_init(&b);
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "resource");
+		i++;
+		if (!name || strcmp(name, "tx-resource") != 0)
+			continue;
+		if (!cJSON_IsObject(res)) {
+			rc = sv_fail_at(&req->err, SV_EINVAL, "tx-resource", "tx-resource (parameter %d) must carry a "
+					"resource", i);
+			goto out;
+		}
+		if ((rc = sv_builder_add_layer(&b, cJSON_Duplicate(res, 1), &req->err)) != SV_OK) {
+			snprintf(req->err.message, sizeof(req->err.message), "tx-resource (parameter %d) must be a "
+				 "CodeSystem, ValueSet or ConceptMap with a url", i);
+			snprintf(req->err.expression, sizeof(req->err.expression), "tx-resource");
+			goto out;
+		}
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	if ((rc = sv_snapshot_layer(req->snap, &b, &layer, &req->err)) != SV_OK)
+		goto out;
+	sv_snapshot_release(req->snap);   /* the layer holds its own reference to it */
+	req->snap = layer;
+out:
+	sv_builder_release(&b);
+	return rc;
+}
+
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status)
 {
 	const char *m = req->method;
@@ -103,6 +154,8 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on this path (allowed: %s)",
 				       m, req->allow);
 		}
+		if (is_post && takes_layer(r) && req->params && apply_layer(req) != SV_OK)
+			return req->err.code;
 		return r->fn(req, out, status);
 	}
 	if (is_resource_type(req->type)) {

@@ -56,7 +56,8 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	}
 	res = sv_params_new();
 	sv_params_add(res, "name", "String", cs->name ? cs->name : cs->url);
-	sv_params_add(res, "version", "String", cs->version);
+	if (*cs->version)            /* a tx-resource code system may have none */
+		sv_params_add(res, "version", "String", cs->version);
 	if (k->display)
 		sv_params_add(res, "display", "String", sv_display_in(cs, k, lang));
 	if (k->definition && wanted(req->params, "definition"))
@@ -124,8 +125,8 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 	}
 	k = sv_codesystem_concept(cs, code);
 	if (!k) {
-		snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s version %s", code ? code : "",
-			 cs->url, cs->version);
+		snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s%s%s", code ? code : "",
+			 cs->url, *cs->version ? " version " : "", cs->version);
 		sv_params_add_bool(res, "result", 0);
 		sv_params_add(res, "message", "String", msg);
 		return 0;

@@ -153,7 +153,8 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		cJSON *c = cJSON_CreateObject();
 		const char *display = sv_display_in(it->cs, it->k, lang);
 		cJSON_AddStringToObject(c, "system", it->cs->url);
-		cJSON_AddStringToObject(c, "version", it->cs->version);
+		if (*it->cs->version)  /* a tx-resource code system may have none */
+			cJSON_AddStringToObject(c, "version", it->cs->version);
 		cJSON_AddStringToObject(c, "code", it->k->code);
 		if (display)
 			cJSON_AddStringToObject(c, "display", display);

@@ -37,7 +37,11 @@ void sv_builder_release(struct sv_snapshot_builder *b)
 static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
 {
 	const char *type = sv_jstr(res, "resourceType"), *url = sv_jstr(res, "url"), *ver = sv_jstr(res, "version");
-	size_t n = strlen(type) + strlen(url) + strlen(ver) + 3;
+	size_t n;
+
+	if (!ver)
+		ver = "";          /* a request layer's resource may have none */
+	n = strlen(type) + strlen(url) + strlen(ver) + 3;
 	char *key = sv_xmalloc(n);
 	uint32_t i;
 
@@ -59,7 +63,8 @@ static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
 	b->n++;
 }
 
-enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
+static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, int need_version,
+			       struct sv_error *err)
 {
 	const char *type = sv_jstr(resource, "resourceType");
 
@@ -67,13 +72,24 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
 		cJSON_Delete(resource);
 		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet or ConceptMap");
 	}
-	if (!sv_jstr(resource, "url") || !sv_jstr(resource, "version")) {
-		sv_fail_at(err, SV_EINVAL, "url", "%s needs both url and version", type); /* type is in resource */
+	if (!sv_jstr(resource, "url") || (need_version && !sv_jstr(resource, "version"))) {
+		sv_fail_at(err, SV_EINVAL, "url", need_version ? "%s needs both url and version" :
+			   "%s needs a url", type);
 		cJSON_Delete(resource);
 		return SV_EINVAL;
 	}
 	builder_put(b, resource);
 	return SV_OK;
+}
+
+enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
+{
+	return builder_add(b, resource, 1, err);
+}
+
+enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
+{
+	return builder_add(b, resource, 0, err);
 }
 
 void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
@@ -202,6 +218,8 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	cs->resource = res;
 	cs->url = sv_jstr(res, "url");
 	cs->version = sv_jstr(res, "version");
+	if (!cs->version)
+		cs->version = "";     /* a request layer's code system may have none */
 	cs->name = sv_jstr(res, "name");
 	cs->title = sv_jstr(res, "title");
 	cs->status = sv_jstr(res, "status");
@@ -324,6 +342,8 @@ static void resource_init(struct sv_resource *r, cJSON *res)
 	r->resource = res;
 	r->url = sv_jstr(res, "url");
 	r->version = sv_jstr(res, "version");
+	if (!r->version)
+		r->version = "";      /* a request layer's resource may have none */
 	r->name = sv_jstr(res, "name");
 	r->title = sv_jstr(res, "title");
 	r->status = sv_jstr(res, "status");
@@ -498,6 +518,7 @@ void sv_snapshot_release(struct sv_snapshot *s)
 	free(s->cs);
 	free(s->vs);
 	free(s->cm);
+	sv_snapshot_release(s->parent);
 	free(s);
 }
 
@@ -533,8 +554,7 @@ static int lookup_key(const struct sv_snapshot *s, char tag, const char *url, co
 	return found;
 }
 
-const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *s, const char *url,
-						   const char *version)
+static const struct sv_codesystem *codesystem_in(const struct sv_snapshot *s, const char *url, const char *version)
 {
 	uint32_t i;
 	const struct sv_codesystem *best = NULL;
@@ -556,21 +576,50 @@ const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *s, 
 	return best;
 }
 
+const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *s, const char *url,
+						   const char *version)
+{
+	const struct sv_codesystem *cs = NULL;
+
+	for (; s && !cs; s = s->parent)
+		cs = codesystem_in(s, url, version);
+	return cs;
+}
+
 const struct sv_resource *sv_snapshot_valueset(const struct sv_snapshot *s, const char *url,
 					       const char *version)
 {
 	uint32_t i;
-	return lookup_key(s, 'V', url, version, &i) ? &s->vs[i] : NULL;
+
+	for (; s; s = s->parent)
+		if (lookup_key(s, 'V', url, version, &i))
+			return &s->vs[i];
+	return NULL;
 }
 
 const struct sv_resource *sv_snapshot_conceptmap(const struct sv_snapshot *s, const char *url,
 						 const char *version)
 {
 	uint32_t i;
-	return lookup_key(s, 'M', url, version, &i) ? &s->cm[i] : NULL;
+
+	for (; s; s = s->parent)
+		if (lookup_key(s, 'M', url, version, &i))
+			return &s->cm[i];
+	return NULL;
 }
 
+static const void *by_id_in(const struct sv_snapshot *s, char type, const char *id);
+
 const void *sv_snapshot_by_id(const struct sv_snapshot *s, char type, const char *id)
+{
+	const void *r = NULL;
+
+	for (; s && !r; s = s->parent)
+		r = by_id_in(s, type, id);
+	return r;
+}
+
+static const void *by_id_in(const struct sv_snapshot *s, char type, const char *id)
 {
 	if (!id)
 		return NULL;
@@ -586,6 +635,40 @@ const void *sv_snapshot_by_id(const struct sv_snapshot *s, char type, const char
 		if (arr[i].id && strcmp(arr[i].id, id) == 0)
 			return &arr[i];
 	return NULL;
+}
+
+enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_builder *b,
+			      struct sv_snapshot **out, struct sv_error *err)
+{
+	struct sv_snapshot *s = sv_builder_build(b, err);
+
+	*out = NULL;
+	if (!s)
+		return err && err->code != SV_OK ? err->code : SV_EINVAL;
+	atomic_fetch_add(&base->refs, 1);
+	s->parent = base;
+	s->generation = base->generation;
+	*out = s;
+	return SV_OK;
+}
+
+uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s)
+{
+	uint32_t n = 0;
+
+	for (; s; s = s->parent)
+		n += s->ncs;
+	return n;
+}
+
+uint32_t sv_snapshot_cs_slot(const struct sv_snapshot *s, const struct sv_codesystem *cs)
+{
+	uint32_t off = 0;
+
+	for (; s; off += s->ncs, s = s->parent)
+		if (cs >= s->cs && cs < s->cs + s->ncs)
+			return off + (uint32_t)(cs - s->cs);
+	SV_BUG("a code system that is not in the snapshot");
 }
 
 /* Looks `key` up; the caller holds memo_lock. */

@@ -673,3 +673,70 @@ Test(snapshot, memo_is_built_once_per_key_and_freed_with_the_snapshot)
 	sv_snapshot_release(s);
 	cr_assert_eq(atomic_load(&memo_builds), atomic_load(&memo_drops), "the snapshot must free what it kept");
 }
+
+/* ---- request layers (tx-resource) ---- */
+
+Test(snapshot, a_layer_is_searched_before_its_base_and_holds_it)
+{
+	struct sv_error err;
+	struct sv_snapshot *base = build1(dag_cs("1"), &err), *layer;
+	struct sv_snapshot_builder b;
+	cJSON *other = resource("CodeSystem", "http://example.org/other", "x", "active"), *vs, *noversion;
+	const struct sv_codesystem *cs;
+
+	cr_assert_not_null(base, "%s", err.message);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(other, "concept"), concept("q", "Q", NULL, NULL));
+	vs = resource("ValueSet", "http://example.org/vs", "1", "active");
+	cJSON_AddStringToObject(vs, "id", "layer-vs");
+	noversion = dag_cs("2");
+	cJSON_DeleteItemFromObject(noversion, "version");
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, cJSON_Duplicate(noversion, 1), &err), SV_EINVAL, "the store needs versions");
+	cr_assert_eq(sv_builder_add_layer(&b, noversion, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_builder_add_layer(&b, other, &err), SV_OK);
+	cr_assert_eq(sv_builder_add_layer(&b, vs, &err), SV_OK);
+	cr_assert_eq(sv_snapshot_layer(base, &b, &layer, &err), SV_OK, "%s", err.message);
+	sv_builder_release(&b);
+	cr_assert_eq(layer->parent, base);
+	/* the layer's versionless code system first for the url; the base's by its version */
+	cs = sv_snapshot_codesystem(layer, TEST_URL, NULL);
+	cr_assert_not_null(cs);
+	cr_assert_str_eq(cs->version, "");
+	cr_assert(cs >= layer->cs && cs < layer->cs + layer->ncs);
+	cs = sv_snapshot_codesystem(layer, TEST_URL, "1");
+	cr_assert_eq(cs, &base->cs[0], "the base's version 1 is still found");
+	cr_assert_not_null(sv_snapshot_codesystem(layer, "http://example.org/other", NULL));
+	cr_assert_null(sv_snapshot_codesystem(base, "http://example.org/other", NULL), "the base never sees it");
+	cr_assert_not_null(sv_snapshot_valueset(layer, "http://example.org/vs", "1"));
+	cr_assert_not_null(sv_snapshot_by_id(layer, 'V', "layer-vs"));
+	cr_assert_null(sv_snapshot_conceptmap(layer, "http://example.org/none", NULL));
+	/* slots are distinct across the layer and its base */
+	cr_assert_eq(sv_snapshot_cs_slots(layer), 3);
+	cr_assert_eq(sv_snapshot_cs_slot(layer, &layer->cs[0]), 0);
+	cr_assert_eq(sv_snapshot_cs_slot(layer, &layer->cs[1]), 1);
+	cr_assert_eq(sv_snapshot_cs_slot(layer, &base->cs[0]), 2);
+	/* the layer holds the base: dropping the caller's reference first leaves it readable */
+	sv_snapshot_release(base);
+	cr_assert_not_null(sv_snapshot_codesystem(layer, TEST_URL, "1"));
+	sv_snapshot_release(layer);    /* frees both: asan reports a leak otherwise */
+}
+
+Test(snapshot, a_layer_that_does_not_build_leaves_the_base_alone)
+{
+	struct sv_error err;
+	struct sv_snapshot *base = build1(dag_cs("1"), &err), *layer = (struct sv_snapshot *)1;
+	struct sv_snapshot_builder b;
+	cJSON *bad = resource("CodeSystem", "http://example.org/bad", "1", "active"), *k;
+
+	k = cJSON_AddArrayToObject(bad, "concept");
+	cJSON_AddItemToArray(k, concept("x", "X", NULL, NULL));
+	cJSON_AddItemToArray(k, concept("x", "X again", NULL, NULL));
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add_layer(&b, bad, &err), SV_OK);
+	cr_assert_neq(sv_snapshot_layer(base, &b, &layer, &err), SV_OK);
+	cr_assert_null(layer);
+	cr_assert(strstr(err.message, "x"), "%s", err.message);
+	sv_builder_release(&b);
+	cr_assert_eq(atomic_load(&base->refs), 1, "no reference taken");
+	sv_snapshot_release(base);
+}

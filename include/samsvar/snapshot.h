@@ -62,6 +62,9 @@ struct sv_snapshot {
 	 * itself never changes, only this cache of what is computed from it fills up. */
 	pthread_mutex_t memo_lock;
 	struct sv_memo *memo;
+	/* A request layer (sv_snapshot_layer) holds a reference to the snapshot it lies over; every
+	 * look-up tries the layer first, then its parent. NULL for a snapshot of the store. */
+	struct sv_snapshot *parent;
 };
 
 /* Builds a module's derived value from `snap`: sets *value (freed later with the drop function). */
@@ -91,6 +94,10 @@ void sv_builder_init(struct sv_snapshot_builder *b);
  * ValueSet or ConceptMap with url and version. */
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
+/* As sv_builder_add(), for a request layer: the resource may lack a version (its version is then "",
+ * and a look-up without a version finds it). */
+enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
+
 /* Adds a copy of every resource of `snap` (used to layer request-scoped resources over it). */
 void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap);
 
@@ -104,7 +111,20 @@ void sv_builder_release(struct sv_snapshot_builder *b);
 /* Builds a snapshot of everything in the store. */
 struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err);
 
-/* Drops one reference; the last one frees the snapshot. NULL is allowed. */
+/* Builds a request layer from everything added to `b` (tx-resource parameters) over `base`, which it
+ * references until it is released: look-ups by url, version and id find the layer's resources before
+ * base's of the same url. The layer is never stored, cached or seen by another request. Sets *out,
+ * or returns an error (as sv_builder_build) with *out NULL. The builder is empty afterwards. */
+enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_builder *b,
+			      struct sv_snapshot **out, struct sv_error *err);
+
+/* The code systems a snapshot and its parents hold, and a number in [0, that) for each of them: for
+ * tables indexed by code system that must work across a layer. */
+uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s);
+uint32_t sv_snapshot_cs_slot(const struct sv_snapshot *s, const struct sv_codesystem *cs);
+
+/* Drops one reference (and, for a layer, its parent's); the last one frees the snapshot. NULL is
+ * allowed. */
 void sv_snapshot_release(struct sv_snapshot *snap);
 
 /* Returns the code system with `url` and `version`; NULL/"" version means the latest; a version that
