@@ -34,7 +34,7 @@ LISTEN ?= 127.0.0.1:8080
 SHARED ?= $(CURDIR)/../shared
 export SAMSVAR_SHARED ?= $(SHARED)
 
-.PHONY: all deps bench-deps run test unit asan tsan valgrind bench fuzz clean check-content
+.PHONY: all deps bench-deps run test unit asan tsan valgrind bench fuzz clean check-content conformance
 
 all: $(BUILD)/samsvar
 
@@ -88,6 +88,11 @@ tsan: deps
 	$(MAKE) BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread" build-tsan/samsvar
 	@SAMSVAR_BIN=$(CURDIR)/build-tsan/samsvar TSAN_OPTIONS="halt_on_error=1" \
 	  TESTS_GLOB="test_api* test_cli" sh tests/run.sh $(BUILD)
+
+# HL7's terminology ecosystem cases against a fresh daemon (issue 10): prints the runner's summary.
+conformance: deps
+	$(MAKE) all
+	@sh tools/conformance.sh $(BUILD)
 
 valgrind: deps
 	$(MAKE) all $(TBINS)
