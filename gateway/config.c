@@ -34,6 +34,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->expand_max = 10000;
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;
+	c->gzip = 1;
 }
 
 static enum sv_err parse_uint(const char *key, const char *v, unsigned long long lo,
@@ -111,6 +112,43 @@ enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, stru
 	return SV_OK;
 }
 
+static enum sv_err set_bool(int *dst, const char *key, const char *v, struct sv_error *err)
+{
+	if (strcmp(v, "true") == 0)
+		*dst = 1;
+	else if (strcmp(v, "false") == 0)
+		*dst = 0;
+	else
+		return sv_fail(err, SV_ECONFIG, "%s: '%s' is not true or false", key, v);
+	return SV_OK;
+}
+
+/* cors_origins: "*", or origins (scheme://host[:port], no path) separated by commas. */
+static enum sv_err set_origins(struct sv_config *c, const char *v, struct sv_error *err)
+{
+	const char *p = v;
+
+	if (strcmp(v, "*") != 0) {
+		while (*p) {
+			size_t n = strcspn(p, ","), host;
+			const char *item = p;
+			p += n + (p[n] == ',');
+			while (n && *item == ' ') {
+				item++;
+				n--;
+			}
+			while (n && item[n - 1] == ' ')
+				n--;
+			host = strncmp(item, "https://", 8) == 0 ? 8 : strncmp(item, "http://", 7) == 0 ? 7 : 0;
+			if (!host || n <= host || memchr(item + host, '/', n - host) || memchr(item, '*', n) ||
+			    memchr(item, ' ', n))
+				return sv_fail(err, SV_ECONFIG, "cors_origins: '%.*s' is not an origin like "
+					       "https://app.example.org (or give * alone)", (int)n, item);
+		}
+	}
+	return set_string(c->cors_origins, sizeof(c->cors_origins), "cors_origins", v, err);
+}
+
 int sv_config_listen_is_loopback(const struct sv_config *c)
 {
 	return strcmp(c->listen_host, "localhost") == 0 || strncmp(c->listen_host, "127.", 4) == 0 ||
@@ -149,15 +187,12 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 		return set_string(c->tls_cert, sizeof(c->tls_cert), key, v, err);
 	if (strcmp(key, "tls_key") == 0)
 		return set_string(c->tls_key, sizeof(c->tls_key), key, v, err);
-	if (strcmp(key, "log_requests") == 0) {
-		if (strcmp(v, "true") == 0)
-			c->log_requests = 1;
-		else if (strcmp(v, "false") == 0)
-			c->log_requests = 0;
-		else
-			return sv_fail(err, SV_ECONFIG, "log_requests: '%s' is not true or false", v);
-		return SV_OK;
-	}
+	if (strcmp(key, "log_requests") == 0)
+		return set_bool(&c->log_requests, key, v, err);
+	if (strcmp(key, "gzip") == 0)
+		return set_bool(&c->gzip, key, v, err);
+	if (strcmp(key, "cors_origins") == 0)
+		return set_origins(c, v, err);
 	for (size_t i = 0; i < sizeof(NUMERIC_KEYS) / sizeof(NUMERIC_KEYS[0]); i++) {
 		const struct numeric_key *nk = &NUMERIC_KEYS[i];
 		if (strcmp(key, nk->name) != 0)

@@ -1,5 +1,6 @@
 /* exchange.c — one request from the wire to its answer bytes, whatever transport carried it. */
 #include "samsvar/exchange.h"
+#include "samsvar/compress.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/http_body.h"
 #include "samsvar/jsonutil.h"
@@ -339,6 +340,82 @@ static int answer_probe(const struct sv_service *svc, struct sv_exchange *x, con
 	return 1;
 }
 
+/* ---- CORS and compression, for every answer ---------------------------------------------------- */
+
+/* The value of Access-Control-Allow-Origin for `origin` (the request's Origin header): "*" or the
+ * origin itself when cors_origins allows it, else NULL (CORS off, or another origin). */
+static const char *allowed_origin(const struct sv_config *cfg, const char *origin)
+{
+	const char *p = cfg->cors_origins;
+	size_t olen;
+
+	if (!*p || !origin)
+		return NULL;
+	if (strcmp(p, "*") == 0)
+		return "*";
+	olen = strlen(origin);
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *item = p;
+		p += n + (p[n] == ',');
+		while (n && *item == ' ') {
+			item++;
+			n--;
+		}
+		while (n && item[n - 1] == ' ')
+			n--;
+		if (n == olen && strncasecmp(item, origin, n) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
+/* A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) from an allowed origin:
+ * answered 204 with what the API takes. Returns 0 for any other request. */
+static int answer_preflight(const struct sv_service *svc, struct sv_exchange *x)
+{
+	const char *allow;
+
+	if (strcmp(x->method, "OPTIONS") != 0 || !header(x, "Access-Control-Request-Method") ||
+	    !(allow = allowed_origin(svc->cfg, header(x, "Origin"))))
+		return 0;
+	sv_resp_header_set(&x->headers, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
+	sv_resp_header_set(&x->headers, "Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, "
+			   "Accept-Language, If-Match, If-None-Match, If-Modified-Since, Prefer, X-Request-Id");
+	sv_resp_header_set(&x->headers, "Access-Control-Max-Age", "600");
+	x->status = 204;
+	x->content_type = NULL;
+	x->bytes = sv_xstrdup("");
+	x->len = 0;
+	return 1;
+}
+
+/* What every answer gets last: the CORS headers for an allowed origin, and gzip for a client that
+ * takes it (answers of SV_GZIP_MIN_BYTES or more; smaller ones gain nothing). */
+static void finish(const struct sv_service *svc, struct sv_exchange *x)
+{
+	const char *origin = allowed_origin(svc->cfg, header(x, "Origin"));
+	size_t zlen;
+	char *z;
+
+	if (origin) {
+		sv_resp_header_set(&x->headers, "Access-Control-Allow-Origin", "%s", origin);
+		if (strcmp(origin, "*") != 0)
+			sv_resp_header_append(&x->headers, "Vary", "Origin");
+		sv_resp_header_set(&x->headers, "Access-Control-Expose-Headers", "ETag, Last-Modified, Location, "
+				   "Content-Location, WWW-Authenticate, Retry-After");
+	}
+	if (!svc->cfg->gzip || !x->bytes || x->len < SV_GZIP_MIN_BYTES)
+		return;
+	sv_resp_header_append(&x->headers, "Vary", "Accept-Encoding");
+	if (!sv_accepts_gzip(header(x, "Accept-Encoding")) || !(z = sv_gzip(x->bytes, x->len, &zlen)))
+		return;
+	free(x->bytes);
+	x->bytes = z;
+	x->len = zlen;
+	sv_resp_header_set(&x->headers, "Content-Encoding", "gzip");
+}
+
 void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 {
 	const struct sv_config *cfg = svc->cfg;
@@ -371,6 +448,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		sv_exchange_refuse(x, SV_EINVAL, "the request method is not an HTTP token");
 		goto done;
 	}
+	if (answer_preflight(svc, x))
+		goto done;
 	url_rc = sv_url_parse(x->target, x->target_len, cfg->max_params, &url, &req.err);
 	if (url_rc == SV_OK && answer_probe(svc, x, url.path))
 		goto done;
@@ -443,6 +522,7 @@ fail:
 				   header(x, "Authorization") ? ", error=\"invalid_token\"" : "");
 	answer_error(x, &req.err, out_fmt, pretty, req.fhir_version);
 done:
+	finish(svc, x);
 	sv_snapshot_release(req.snap);
 	cJSON_Delete(result);
 	sv_body_release(&body);

@@ -48,3 +48,16 @@ void sv_resp_headers_release(struct sv_resp_headers *hs)
 	hs->h = NULL;
 	hs->n = 0;
 }
+
+void sv_resp_header_append(struct sv_resp_headers *hs, const char *name, const char *value)
+{
+	const char *cur = sv_resp_header_get(hs, name);
+	char buf[sizeof(hs->h[0].value)];
+
+	if (!cur) {
+		sv_resp_header_set(hs, name, "%s", value);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", cur);
+	sv_resp_header_set(hs, name, "%s, %s", buf, value);
+}

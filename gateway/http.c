@@ -325,7 +325,8 @@ static enum MHD_Result send_answer(struct sv_http *h, struct MHD_Connection *con
 	if (!r)
 		return MHD_NO;
 	c->x.bytes = NULL;       /* the response owns it now */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->x.content_type);
+	if (c->x.content_type)  /* none on a 204 */
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->x.content_type);
 	if (c->x.allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, c->x.allow);
 	if (c->x.retry_after) {

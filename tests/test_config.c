@@ -390,3 +390,28 @@ Test(config, listen_loopback)
 		cr_assert_eq(sv_config_listen_is_loopback(&c), cases[i].loopback, "%s", cases[i].listen);
 	}
 }
+
+Test(config, gzip_and_cors_origins)
+{
+	struct sv_config c;
+	struct sv_error err;
+	static const char *const bad[] = {
+		"cors_origins = app.example.org\n", "cors_origins = https://app.example.org/path\n",
+		"cors_origins = https://*.example.org\n", "cors_origins = *, https://a.example\n",
+		"cors_origins = https://\n", "cors_origins = ftp://a.example\n", "gzip = yes\n",
+	};
+
+	sv_config_defaults(&c);
+	cr_assert_eq(c.gzip, 1, "gzip is on by default");
+	cr_assert_str_eq(c.cors_origins, "", "CORS is off by default");
+	cr_assert_eq(parse(&c, "gzip = false\ncors_origins = *\n", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.gzip, 0);
+	cr_assert_str_eq(c.cors_origins, "*");
+	cr_assert_eq(parse(&c, "cors_origins = https://app.example.org, http://localhost:3000\n", &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_str_eq(c.cors_origins, "https://app.example.org, http://localhost:3000");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(&c, bad[i], &err), SV_ECONFIG, "accepted: %s", bad[i]);
+		cr_assert(strstr(err.message, "test.conf:1"), "%s", err.message);
+	}
+}

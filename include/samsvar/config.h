@@ -33,6 +33,8 @@ struct sv_config {
 	enum sv_auth_mode auth;    /* auth = writes | all */
 	char tls_cert[512];        /* tls_cert = PEM certificate (chain) file; empty = plain HTTP */
 	char tls_key[512];         /* tls_key = PEM private key file of that certificate */
+	int gzip;                  /* gzip = compress answers for clients that accept it (true/false) */
+	char cors_origins[1024];   /* cors_origins = browser origins allowed (comma list, or *); "" = no CORS */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */

@@ -3,7 +3,7 @@
 #ifndef SAMSVAR_HEADERS_H
 #define SAMSVAR_HEADERS_H
 
-#define SV_RESP_HEADERS_MAX 8
+#define SV_RESP_HEADERS_MAX 12
 
 struct sv_resp_header {
 	const char *name;             /* static */
@@ -19,9 +19,12 @@ struct sv_resp_headers {
 
 /* Sets header `name` (a static string) to the formatted value, replacing an earlier value of the same
  * name; a value longer than 511 bytes is a bug (values are built from ids and instants), as is a
- * ninth header. Control characters in the value become spaces, so no header can be split. */
+ * thirteenth header. Control characters in the value become spaces, so no header can be split. */
 void sv_resp_header_set(struct sv_resp_headers *hs, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Adds `value` to header `name` as another list item (", value"), or sets it when absent: for Vary. */
+void sv_resp_header_append(struct sv_resp_headers *hs, const char *name, const char *value);
 
 /* Frees the list; it is empty (and reusable) afterwards. */
 void sv_resp_headers_release(struct sv_resp_headers *hs);

@@ -185,7 +185,8 @@ static void capture(const struct ts_resp *r)
 
 	/* R5 answers (the server marks them fhirVersion=5.0) are left out: the capture is validated
 	 * against the R4 schemas, and no R5 schema is bundled. */
-	if (!dir || !*dir || !ext || !r->len || strcasestr(r->ctype, "fhirVersion=5"))
+	if (!dir || !*dir || !ext || !r->len || strcasestr(r->ctype, "fhirVersion=5") ||
+	    strcasestr(r->headers, "Content-Encoding: gzip"))    /* gzip bytes are not JSON to validate */
 		return;
 	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), n++, ext);
 	f = fopen(path, "wb");
