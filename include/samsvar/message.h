@@ -25,11 +25,15 @@ struct sv_snapshot;
 #define SV_MSG_MAX_NODES 200000u   /* XML elements and attributes, or JSON values, of one inbound message */
 
 /* The patient identifier systems (FHIR) and their KITH code list 8116 codes. Sources: HL7 Norway
- * NILAR (DiagnosticReportIG/input/fsh/CodeSystems/PublicIdType.fsh: urn:oid:...4.1.4.1 "FNR"
- * Fødselsnummer, ...4.1.4.2 "DNR" D-nummer); FNR with S=8116 as in the official PLO 1.6 examples. */
+ * kodeverk (input/fsh/codesystems/no-kodeverk-identifikator-namespace.fsh: urn:oid:...4.1.4.1
+ * Fødselsnummer, ...4.1.4.2 D-nummer) and NILAR (DiagnosticReportIG/input/fsh/CodeSystems/
+ * PublicIdType.fsh: the same OIDs as "FNR" and "DNR"); FNR with S=8116 as in the official PLO 1.6
+ * examples. The HER-id system (FHIR) is from HL7 Norway kodeverk
+ * input/fsh/namingsystems/no-basis-her.fsh (OID 2.16.578.1.12.4.1.2). */
 #define SV_MSG_SYS_FNR "urn:oid:2.16.578.1.12.4.1.4.1"
 #define SV_MSG_SYS_DNR "urn:oid:2.16.578.1.12.4.1.4.2"
 #define SV_MSG_OID_8116 "2.16.578.1.12.4.1.1.8116"
+#define SV_MSG_SYS_HER "urn:oid:2.16.578.1.12.4.1.2"
 
 enum sv_msg_event {
 	SV_MSG_INNLEGGELSESRAPPORT,   /* "plo-innleggelsesrapport": KITH MsgHead + PLO Innleggelsesrapport */

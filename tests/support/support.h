@@ -20,4 +20,8 @@ char *ts_shared_path(const char *rel);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; *len gets its size. NULL if unreadable. */
 char *ts_read_file(const char *path, size_t *len);
 
+/* Writes `text` as file <name>-<pid>.<ext> into $SAMSVAR_TEST_CAPTURE (when set), where tests/run.sh
+ * validates every captured .json and .xml against the FHIR R4 schemas. */
+void ts_capture(const char *name, const char *ext, const char *text);
+
 #endif
