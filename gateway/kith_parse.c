@@ -108,10 +108,8 @@ static enum sv_err read_item(struct reader *r, const xmlNode *kf, size_t i)
 			  score);
 		goto out;
 	}
-	if (!(it = sv_message_add_item(r->m))) {
-		rc = fail(r, SV_APPREC_T99, SV_ETOOBIG, where, "more KartlagtFunksjon than the cap%s", NULL);
-		goto out;
-	}
+	if (!(it = sv_message_add_item(r->m)))   /* variables are distinct, and 9111 has fewer than the cap */
+		SV_BUG("more items than IPLOS variables");
 	it->variable = v, v = NULL;
 	it->score = (int)n;
 	it->note = sv_kx_text(sv_kx_child(kf, PO, "Merknad"));

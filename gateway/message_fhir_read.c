@@ -141,8 +141,8 @@ static enum sv_err read_observation(struct reader *r, const cJSON *o, int i)
 	if (!score || !*score || *end || !sv_msg_score_valid((int)n))
 		return sv_fail_at(r->err, SV_EINVAL, where, "the score of variable %s is '%s', not an IPLOS score "
 				  "(1-5 or 9) in %s", var, score ? score : "", r->score_sys);
-	if (!(it = sv_message_add_item(r->m)))
-		return sv_fail_at(r->err, SV_ETOOBIG, where, "more than %d Observations", SV_MSG_MAX_ITEMS);
+	if (!(it = sv_message_add_item(r->m)))   /* variables are distinct, and 9111 has fewer than the cap */
+		SV_BUG("more items than IPLOS variables");
 	it->variable = dup(var);
 	it->score = (int)n;
 	it->note = dup(sv_jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "note"), 0), "text"));

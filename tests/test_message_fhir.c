@@ -6,6 +6,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/message_fhir.h"
 #include "samsvar/snapshot.h"
+#include "support/fixtures.h"
 #include "support/msgfix.h"
 #include "support/support.h"
 #include "support/xsd.h"
@@ -23,17 +24,10 @@ static struct sv_snapshot *snap;
 static void setup(void)
 {
 	struct sv_error err = {0};
-	struct sv_snapshot_builder b;
-	cJSON *all = sv_content_load_dir("mappings", BASE, &err), *r;
+	cJSON *all = sv_content_load_dir("mappings", BASE, &err);
 
 	cr_assert_not_null(all, "%s", err.message);
-	sv_builder_init(&b);
-	while ((r = cJSON_DetachItemFromArray(all, 0)) != NULL)
-		cr_assert_eq(sv_builder_add(&b, r, &err), SV_OK, "%s", err.message);
-	cJSON_Delete(all);
-	snap = sv_builder_build(&b, &err);
-	cr_assert_not_null(snap, "%s", err.message);
-	sv_builder_release(&b);
+	snap = ts_snapshot_of(all);
 }
 
 static void teardown(void)
@@ -254,8 +248,26 @@ static void too_many(cJSON *b)
 		cJSON_AddItemToArray(entries, cJSON_CreateObject());
 }
 
+static void org_without_her(cJSON *b)
+{
+	set_str(cJSON_GetArrayItem(cJSON_GetObjectItem(res(b, 1), "identifier"), 0), "system", "urn:oid:2.16.578.1.12.4.1.4.101");
+}
+static void header_without_id(cJSON *b) { cJSON_DeleteItemFromObject(res(b, 0), "id"); }
+static void observation_without_iplos(cJSON *b)
+{
+	cJSON *codings = cJSON_GetObjectItem(cJSON_GetObjectItem(res(b, 6), "code"), "coding");
+	cJSON_DeleteItemFromArray(codings, 0);
+}
+static void variable_twice(cJSON *b)
+{
+	set_str(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(res(b, 6), "code"), "coding"), 0), "code", "1");
+}
 Test(fhir_msg, reader_errors)
 {
+	refused(org_without_her, SV_EINVAL, "MessageHeader.sender", "HER-id");
+	refused(header_without_id, SV_EREQUIRED, "MessageHeader.id", "no id");
+	refused(observation_without_iplos, SV_EINVAL, "Bundle.entry[6].resource.code", "no IPLOS variable");
+	refused(variable_twice, SV_EINVAL, "Bundle.entry[6].resource.code", "given twice");
 	refused(as_collection, SV_EINVAL, "Bundle.type", "type message");
 	refused(header_second, SV_EINVAL, "Bundle.entry[0]", "MessageHeader");
 	refused(other_event, SV_EINVAL, "MessageHeader.eventCoding", "admit-notification");

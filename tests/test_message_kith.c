@@ -194,12 +194,15 @@ Test(kith_in, variable_twice)
 static char *replaced(char *xml, const char *from, const char *to)
 {
 	char *at = strstr(xml, from), *out;
+	size_t head, tail;
 
 	cr_assert_not_null(at, "'%s' not in the message", from);
-	out = malloc(strlen(xml) - strlen(from) + strlen(to) + 1);
-	memcpy(out, xml, (size_t)(at - xml));
-	strcpy(out + (at - xml), to);
-	strcat(out, at + strlen(from));
+	head = (size_t)(at - xml);
+	tail = strlen(at + strlen(from));
+	out = malloc(head + strlen(to) + tail + 1);
+	memcpy(out, xml, head);
+	memcpy(out + head, to, strlen(to));
+	memcpy(out + head + strlen(to), at + strlen(from), tail + 1);
 	free(xml);
 	return out;
 }
@@ -239,6 +242,15 @@ Test(kith_in, missing_msgid_keeps_what_an_apprec_needs)
 	free(xml);
 }
 
+Test(kith_in, missing_msginfo)
+{
+	size_t len;
+	char *xml = replaced(mutated("<MsgInfo>", "<MsgInformasjon>", &len), "</MsgInfo>", "</MsgInformasjon>");
+
+	assert_refused(xml, strlen(xml), SV_EINVAL, SV_APPREC_T02, "no MsgInfo");
+	free(xml);
+}
+
 Test(kith_in, missing_sender_her_id)
 {
 	refused_when("V=\"HER\"", "V=\"ENH\"", SV_APPREC_T02, "TypeId HER");
@@ -252,6 +264,19 @@ Test(kith_in, over_the_size_cap)
 	memset(big, ' ', len);
 	assert_refused(big, len, SV_ETOOBIG, SV_APPREC_T99, "over the cap");
 	free(big);
+}
+
+Test(kith_in, over_the_node_cap)
+{
+	size_t n = SV_MSG_MAX_NODES / 3 + 1, cap = n * 4 + 200, len = 0;
+	char *xml = malloc(cap);
+
+	len += (size_t)snprintf(xml, cap, "<MsgHead xmlns=\"%s\">", SV_KITH_NS_MSGHEAD);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(xml + len, cap - len, "<a/>");
+	len += (size_t)snprintf(xml + len, cap - len, "</MsgHead>");
+	assert_refused(xml, len, SV_ETOOBIG, SV_APPREC_T99, "");
+	free(xml);
 }
 
 Test(kith_in, not_utf8)

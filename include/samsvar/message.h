@@ -18,7 +18,7 @@
 
 struct sv_snapshot;
 
-#define SV_MSG_MAX_ITEMS 64        /* function items in one message (IPLOS has 20 variables) */
+#define SV_MSG_MAX_ITEMS 64        /* function items in one message (IPLOS has 20 variables, each once) */
 #define SV_MSG_MAX_CODES 8         /* ICF or SNOMED CT codes of one item */
 #define SV_MSG_MAX_TEXT 4096       /* bytes of one note, name or id */
 #define SV_MSG_MAX_BYTES (4u << 20) /* bytes of one inbound message */
