@@ -134,6 +134,8 @@ static enum sv_err read_plo(struct reader *r, const xmlNode *root)
 	if (!plo)
 		return fail(r, SV_APPREC_T02, SV_EINVAL, "Content", "Document/RefDoc/Content holds no %s in its "
 			    "PLO 1.6 namespace", name);
+	r->m->dispatch_status = sv_kx_attr(sv_kx_child(sv_kx_child(plo, PO, "InformasjonOmForsendelsen"), PO,
+						       "Forsendelsesstatus"), "V");
 	for (opp = sv_kx_child(plo, PO, "OpplysningOpphold"); ho && opp; opp = sv_kx_next(opp, PO, "OpplysningOpphold")) {
 		xmlNodePtr ev = sv_kx_child(opp, PO, "TidsfestetHendelse");
 		char *code = sv_kx_attr(sv_kx_child(ev, PO, "Hendelsekode"), "V");

@@ -1,5 +1,6 @@
 /* message.c — the message model: the 9111 variables, the events, and the checks every format shares. */
 #include "samsvar/message.h"
+#include "samsvar/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,12 @@ static enum sv_err need(const char *s, const char *what, struct sv_error *err)
 		return sv_fail_at(err, SV_EREQUIRED, what, "%s is required", what);
 	if (strlen(s) > SV_MSG_MAX_TEXT)
 		return sv_fail_at(err, SV_EINVAL, what, "%s is longer than %d bytes", what, SV_MSG_MAX_TEXT);
+	if (!sv_utf8_valid(s, strlen(s)))
+		return sv_fail_at(err, SV_EINVAL, what, "%s is not UTF-8", what);
+	/* XML 1.0 cannot carry other control characters, so no format may. */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			return sv_fail_at(err, SV_EINVAL, what, "%s holds control character 0x%02x", what, *p);
 	return SV_OK;
 }
 
@@ -103,6 +110,23 @@ static int all_digits(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
+	return 1;
+}
+
+/* YYYY-MM-DD, then (required when `need_time`) Thh:mm:ss and anything after (fraction, zone): the
+ * xs:date / xs:dateTime shapes the KITH schemas and FHIR accept; the schemas check the rest. */
+static int date_shape(const char *s, int need_time)
+{
+	static const char DATE[] = "dddd-dd-dd", TIME[] = "Tdd:dd:dd";
+	size_t n = strlen(s);
+
+	if (n < 10 || (n > 10 && n < 19) || (need_time && n < 19))
+		return 0;
+	for (size_t i = 0; i < (n > 10 ? 19 : 10); i++) {
+		char want = i < 10 ? DATE[i] : TIME[i - 10];
+		if (want == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != want)
+			return 0;
+	}
 	return 1;
 }
 
@@ -158,9 +182,14 @@ enum sv_err sv_message_validate(const struct sv_message *m, struct sv_error *err
 		return sv_fail_at(err, SV_EINVAL, "patient.id", "unknown kind of patient identifier");
 	if (!all_digits(m->patient.id, 11))
 		return sv_fail_at(err, SV_EINVAL, "patient.id", "a fødselsnummer or D-number has 11 digits");
-	if (m->patient.birth_date && !(strlen(m->patient.birth_date) == 10 && m->patient.birth_date[4] == '-' &&
-				       m->patient.birth_date[7] == '-'))
+	if (m->patient.birth_date && !(strlen(m->patient.birth_date) == 10 && date_shape(m->patient.birth_date, 0)))
 		return sv_fail_at(err, SV_EINVAL, "patient.birthDate", "the birth date is not YYYY-MM-DD");
+	if (!date_shape(m->gen_date, 1))
+		return sv_fail_at(err, SV_EINVAL, "genDate", "genDate '%s' is not a date and time "
+				  "(YYYY-MM-DDThh:mm:ss)", m->gen_date);
+	if (m->admitted && !date_shape(m->admitted, 0))
+		return sv_fail_at(err, SV_EINVAL, "admitted", "admitted '%s' is not a date or a date and time",
+				  m->admitted);
 	if (m->nitems == 0)
 		return sv_fail_at(err, SV_EREQUIRED, "item", "a function report needs at least one item");
 	if (m->nitems > SV_MSG_MAX_ITEMS)
@@ -207,6 +236,7 @@ void sv_message_release(struct sv_message *m)
 	free(m->patient.given);
 	free(m->patient.birth_date);
 	free(m->admitted);
+	free(m->dispatch_status);
 	free(m->icf_map);
 	free(m->qualifier_map);
 	free(m->snomed_map);

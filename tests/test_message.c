@@ -48,6 +48,11 @@ static void no_items(struct sv_message *m)
 	}
 }
 static void no_var(struct sv_message *m) { sv_msg_set(&m->items[0].variable, NULL); }
+static void control_char(struct sv_message *m) { sv_msg_set(&m->patient.family, "Dan\x01ser"); }
+static void not_utf8(struct sv_message *m) { sv_msg_set(&m->sender.name, "Alvdal \xff"); }
+static void bad_gen_date(struct sv_message *m) { sv_msg_set(&m->gen_date, "26.11.2026 10:15"); }
+static void date_only(struct sv_message *m) { sv_msg_set(&m->gen_date, "2026-11-26"); }
+static void bad_admitted(struct sv_message *m) { sv_msg_set(&m->admitted, "yesterday"); }
 static void bad_event(struct sv_message *m) { m->event = SV_MSG_NEVENTS; }
 static void long_note(struct sv_message *m)
 {
@@ -81,6 +86,11 @@ Test(message, validate_names_each_problem)
 	invalid(no_items, SV_EREQUIRED, "item");
 	invalid(no_var, SV_EREQUIRED, "item[0].variable");
 	invalid(bad_event, SV_EINVAL, "event");
+	invalid(bad_gen_date, SV_EINVAL, "genDate");
+	invalid(date_only, SV_EINVAL, "genDate");
+	invalid(bad_admitted, SV_EINVAL, "admitted");
+	invalid(control_char, SV_EINVAL, "patient.family");
+	invalid(not_utf8, SV_EINVAL, "sender.name");
 	invalid(long_note, SV_EINVAL, "item[1].note");
 }
 

@@ -38,6 +38,7 @@ static void round_trip(enum sv_msg_event ev)
 	ts_assert_xsd_valid(DRIVER, xml, len);
 	cr_assert_eq(sv_kith_parse(xml, len, &back, &why, &err), SV_OK, "%s", err.message);
 	ts_message_assert_same(&m, &back);
+	cr_assert_str_eq(back.dispatch_status, "N");
 	free(xml);
 	sv_message_release(&m);
 	sv_message_release(&back);
@@ -320,6 +321,7 @@ Test(kith_examples, innleggelsesrapport_ny)
 	cr_assert_str_eq(m.items[0].variable, "1");
 	cr_assert_eq(m.items[0].score, 3);
 	cr_assert_str_eq(m.items[16].variable, "17");
+	cr_assert_str_eq(m.dispatch_status, "N");
 	free(path);
 	sv_message_release(&m);
 }
@@ -346,6 +348,10 @@ Test(kith_examples, every_example)
 		parse_file(g.gl_pathv[i], &m, &why, &rc, &err);
 		if (ours) {
 			cr_assert_eq(rc, SV_OK, "%s: %s", name, err.message);
+			cr_assert_str_eq(m.dispatch_status, strstr(name, "Kansellering") ? "C" : strstr(name, "Endring") ?
+					 "M" : "N", "%s", name);
+			if (strstr(name, "Kansellering"))
+				cr_assert_eq(m.nitems, 0, "%s: a cancellation carries no items", name);
 			cr_assert(m.id && m.sender.her_id && m.receiver.her_id && m.patient.id, "%s", name);
 			read++;
 		} else {

@@ -81,6 +81,9 @@ struct sv_message {
 	/* Helseopplysninger only (required there): when the patient was admitted, xs:date or xs:dateTime;
 	 * PLO OpplysningOpphold with Hendelsekode 1 "Pasient innlagt" (Volven 9121). */
 	char *admitted;
+	/* Read from inbound PLO only: Forsendelsesstatus V, as in the official examples "N" Ny, "M" Endring,
+	 * "C" Kansellering (a cancellation carries no items). Outbound PLO messages are always "N". */
+	char *dispatch_status;
 	struct sv_msg_item *items;
 	size_t nitems;
 	/* The maps the ICF / SNOMED CT codes came from, as canonical "url|version" (FHIR only). */
@@ -119,7 +122,8 @@ void sv_msg_item_clear_codes(struct sv_msg_item *it);
 
 /* Checks that `m` can be sent: id, gen_date, sender and receiver (name and HER-id), a patient with an
  * 11-digit identifier, the admission time for Helseopplysninger, 1..SV_MSG_MAX_ITEMS items with a 9111 variable and a score of 1-5 or 9, no
- * variable twice, and every string within SV_MSG_MAX_TEXT. Returns SV_OK, or SV_EREQUIRED / SV_EINVAL
+ * variable twice, and every string UTF-8 without control characters (but tab and newlines) within
+ * SV_MSG_MAX_TEXT. Returns SV_OK, or SV_EREQUIRED / SV_EINVAL
  * with err->expression naming the field ("patient.id", "item[2].score"). */
 enum sv_err sv_message_validate(const struct sv_message *m, struct sv_error *err);
 
