@@ -18,7 +18,8 @@ def module_of(path):
     stem = os.path.basename(path)[:-2]
     if stem in headers:
         return stem
-    for part in range(stem.count('_'), 0, -1):
+    # The longest header prefix wins: message_fhir_read.c belongs to message_fhir.h, not message.h.
+    for part in range(1, stem.count('_') + 1):
         prefix = stem.rsplit('_', part)[0]
         if prefix in headers:
             return prefix

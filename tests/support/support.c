@@ -94,3 +94,19 @@ struct sv_store *ts_temp_store(char *path)
 	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "%s", err.message);
 	return st;
 }
+
+void ts_capture(const char *name, const char *ext, const char *text)
+{
+	static int n;
+	const char *dir = getenv("SAMSVAR_TEST_CAPTURE");
+	char path[1024];
+	FILE *f;
+
+	if (!dir || !*dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s-%ld-%d.%s", dir, name, (long)getpid(), n++, ext);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}

@@ -32,4 +32,8 @@ void ts_remove_store(const char *path);
 /* Writes `text` to the file at `path` (created or truncated); fails the test when it cannot. */
 void ts_write_file(const char *path, const char *text);
 
+/* Writes `text` as file <name>-<pid>.<ext> into $SAMSVAR_TEST_CAPTURE (when set), where tests/run.sh
+ * validates every captured .json and .xml against the FHIR R4 schemas. */
+void ts_capture(const char *name, const char *ext, const char *text);
+
 #endif
