@@ -11,14 +11,13 @@
 #include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/kith.h"
+#define SV_FUZZ_OWN_INIT   /* it also sets up libxml2 once */
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
