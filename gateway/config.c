@@ -129,16 +129,9 @@ static enum sv_err set_origins(struct sv_config *c, const char *v, struct sv_err
 	const char *p = v;
 
 	if (strcmp(v, "*") != 0) {
-		while (*p) {
-			size_t n = strcspn(p, ","), host;
-			const char *item = p;
-			p += n + (p[n] == ',');
-			while (n && *item == ' ') {
-				item++;
-				n--;
-			}
-			while (n && item[n - 1] == ' ')
-				n--;
+		const char *item;
+		size_t n, host;
+		while ((item = sv_list_next(&p, &n)) != NULL) {
 			host = strncmp(item, "https://", 8) == 0 ? 8 : strncmp(item, "http://", 7) == 0 ? 7 : 0;
 			if (!host || n <= host || memchr(item + host, '/', n - host) || memchr(item, '*', n) ||
 			    memchr(item, ' ', n))

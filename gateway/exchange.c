@@ -7,6 +7,7 @@
 #include "samsvar/params.h"
 #include "samsvar/respcache.h"
 #include "samsvar/strmap.h"
+#include "samsvar/text.h"
 #include "samsvar/url.h"
 #include "samsvar/utf8.h"
 #include "samsvar/uuid.h"
@@ -346,27 +347,17 @@ static int answer_probe(const struct sv_service *svc, struct sv_exchange *x, con
  * origin itself when cors_origins allows it, else NULL (CORS off, or another origin). */
 static const char *allowed_origin(const struct sv_config *cfg, const char *origin)
 {
-	const char *p = cfg->cors_origins;
-	size_t olen;
+	const char *p = cfg->cors_origins, *item;
+	size_t olen, n;
 
 	if (!*p || !origin)
 		return NULL;
 	if (strcmp(p, "*") == 0)
 		return "*";
 	olen = strlen(origin);
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		const char *item = p;
-		p += n + (p[n] == ',');
-		while (n && *item == ' ') {
-			item++;
-			n--;
-		}
-		while (n && item[n - 1] == ' ')
-			n--;
+	while ((item = sv_list_next(&p, &n)) != NULL)
 		if (n == olen && strncasecmp(item, origin, n) == 0)
 			return origin;
-	}
 	return NULL;
 }
 

@@ -42,3 +42,22 @@ char *sv_collapse_ws(const char *s)
 	r[o] = '\0';
 	return r;
 }
+
+const char *sv_list_next(const char **p, size_t *n)
+{
+	const char *item = *p;
+	size_t len;
+
+	if (!item || !*item)
+		return NULL;
+	len = strcspn(item, ",");
+	*p = item + len + (item[len] == ',');
+	while (len && (*item == ' ' || *item == '\t')) {
+		item++;
+		len--;
+	}
+	while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+		len--;
+	*n = len;
+	return item;
+}

@@ -25,3 +25,20 @@ Test(text, collapse_ws)
 	cr_assert_str_eq(s, "");
 	free(s);
 }
+
+Test(text, list_next_cuts_blanks_and_keeps_empty_items)
+{
+	const char *p = " a, b c ,,\td\t", *item;
+	const char *want[] = {"a", "b c", "", "d"};
+	size_t n, i = 0;
+
+	while ((item = sv_list_next(&p, &n)) != NULL) {
+		cr_assert_lt(i, 4);
+		cr_assert_eq(n, strlen(want[i]), "item %zu", i);
+		cr_assert(strncmp(item, want[i], n) == 0, "item %zu", i);
+		i++;
+	}
+	cr_assert_eq(i, 4);
+	p = "";
+	cr_assert_null(sv_list_next(&p, &n));
+}
