@@ -277,3 +277,21 @@ Test(cli_import, a_shrink_is_refused_naming_what_it_would_remove)
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 	free(tsv);
 }
+
+Test(cli_import, import_options_are_checked)
+{
+	char *out;
+
+	cr_assert_eq(ts_samsvar("import --actor", &out), 2);
+	cr_assert(strstr(out, "--actor needs a name"), "%s", out);
+	free(out);
+	cr_assert_eq(ts_samsvar("serve --allow-shrink", &out), 2);
+	cr_assert(strstr(out, "serve takes no import options"), "%s", out);
+	free(out);
+	cr_assert_eq(ts_samsvar("translate --actor x --system s --code c", &out), 2);
+	free(out);
+	cr_assert_eq(ts_samsvar("import --store /tmp/samsvar-never.db --content /nonexistent-samsvar.tsv", &out), 1);
+	cr_assert(strstr(out, "/nonexistent-samsvar.tsv"), "%s", out);
+	free(out);
+	unlink("/tmp/samsvar-never.db");
+}
