@@ -112,6 +112,43 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 	return SV_OK;
 }
 
+/* A BCP 47 language tag as Accept-Language may carry it: letters, digits and '-', starting with a letter. */
+static int lang_tag_ok(const char *t, size_t n, size_t cap)
+{
+	if (n == 0 || n >= cap || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z')))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+		      t[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int sv_http_accept_language(const char *header, char *out, size_t cap)
+{
+	double best_q = 0;
+
+	out[0] = '\0';
+	for (const char *p = header; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		const char *t;
+		size_t tl;
+		int v5;
+		double q;
+
+		media_type(p, n, &t, &tl, &v5, &q);
+		/* "*" asks for nothing in particular; q=0 means "not this one". */
+		if (q > best_q && lang_tag_ok(t, tl, cap)) {
+			best_q = q;
+			memcpy(out, t, tl);
+			out[tl] = '\0';
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return out[0] != '\0';
+}
+
 enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
 				struct sv_error *err)
 {
