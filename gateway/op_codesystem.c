@@ -50,7 +50,7 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	const struct sv_concept *k;
 	cJSON *coding = NULL, *res = NULL;
 	const cJSON *d, *p;
-	const char *lang = sv_params_string(req->params, "displayLanguage");
+	const char *lang = sv_req_display_language(req);
 	enum sv_err rc;
 
 	(void)status;

@@ -191,6 +191,16 @@ Test(cli_import, german_claml_adds_designations_and_leaves_english_the_default)
 	lookup(&d, ICF, "d510", NULL, "Washing oneself");
 	lookup(&d, ICF, "d510", "de", "Sich waschen");
 	lookup(&d, ICF, "d510", "en", "Washing oneself");
+	{
+		/* A German client says so in its Accept-Language. */
+		static const char *const h[] = {"Accept: application/fhir+json", "Accept-Language: de-DE, en;q=0.5", NULL};
+		struct ts_resp r;
+		cr_assert_eq(ts_http(d.port, "GET", "/fhir/CodeSystem/$lookup?system=" ICF "&code=d510", h, NULL, 0, &r), 0);
+		p = cJSON_Parse(r.body);
+		free(r.body);
+		cr_assert_str_eq(ts_param_str(p, "display"), "Sich waschen");
+		cJSON_Delete(p);
+	}
 	p = get(&d, "/fhir/CodeSystem/$lookup?system=" ICF "&code=d510", 200);
 	cJSON_ArrayForEach(prm, cJSON_GetObjectItem(p, "parameter")) {
 		const cJSON *part;
