@@ -107,7 +107,7 @@ Test(import_merge, a_refusal_names_a_dozen_codes_and_counts_the_rest)
 {
 	static const char *const one[] = {"x=X", NULL};
 	const char *many[31];
-	char codes[30][8];
+	char codes[30][16];
 	cJSON *old, *fresh = cs_of("1", "complete", NULL, one);
 	struct sv_merge_report rep;
 	struct sv_error err = {0};
