@@ -1,6 +1,7 @@
 /* test_import.c — sv_import_store_all() against a real store: what is written, left out or refused,
  * and what the audit trail says about it. */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,4 +140,23 @@ Test(import, a_resource_the_store_refuses_fails_the_import)
 			 &err), SV_EINVAL);
 	cr_assert(strstr(err.message, "no version"), "%s", err.message);
 	cr_assert_eq(stored, 0);
+}
+
+Test(import, a_stored_version_that_does_not_read_back_fails_the_import)
+{
+	struct sv_error err = {0};
+	char path[128];
+	sqlite3 *db;
+	int stored, kept;
+
+	cr_assert_eq(run("[" CS("1", "complete", ABC) "]", 0, &stored, &kept, &err), SV_OK, "%s", err.message);
+	snprintf(path, sizeof(path), "%s/s.db", dir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE resource SET json='{' WHERE version='1'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* The same version (merge) and another version (the latest to compare with) both read it. */
+	cr_assert_eq(run("[" CS("1", "complete", ABC) "]", 0, &stored, &kept, &err), SV_ESTORE);
+	cr_assert(strstr(err.message, "does not read back"), "%s", err.message);
+	cr_assert_eq(run("[" CS("2", "complete", ABC) "]", 0, &stored, &kept, &err), SV_ESTORE);
+	cr_assert(strstr(err.message, "does not read back"), "%s", err.message);
 }
