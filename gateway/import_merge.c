@@ -22,6 +22,7 @@ struct clist {
 	struct cref *v;
 	size_t n, cap;
 	struct sv_strmap idx;
+	const char *dup;  /* the first code defined twice, or NULL */
 };
 
 static void collect(struct clist *l, cJSON *concepts, const char *parent, int depth)
@@ -50,7 +51,8 @@ static void clist_init(struct clist *l, const cJSON *cs)
 	collect(l, cJSON_GetObjectItemCaseSensitive(cs, "concept"), NULL, 0);
 	sv_strmap_init(&l->idx, l->n);
 	for (size_t i = 0; i < l->n; i++)
-		sv_strmap_put(&l->idx, l->v[i].code, (uint32_t)i);
+		if (!sv_strmap_put(&l->idx, l->v[i].code, (uint32_t)i) && !l->dup)
+			l->dup = l->v[i].code;
 }
 
 static void clist_release(struct clist *l)
@@ -276,14 +278,14 @@ static void merge_into(cJSON *base, const cJSON *other, int old_is_other, const 
 	clist_init(&o, other);
 	nbase = b.n;
 	/* Concepts only the other side has are kept, marked; they join the index for the parent pass. */
-	if (!cJSON_IsArray(top)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(base, "concept");
-		top = cJSON_AddArrayToObject(base, "concept");
-	}
 	for (size_t i = 0; i < o.n; i++) {
 		cJSON *c;
 		if (clist_find(&b, o.v[i].code))
 			continue;
+		if (!cJSON_IsArray(top)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(base, "concept");
+			top = cJSON_AddArrayToObject(base, "concept");
+		}
 		c = carried_copy(&o.v[i]);
 		cJSON_AddItemToArray(top, c);
 		declare_from(base, other, c);
@@ -380,6 +382,11 @@ enum sv_err sv_import_merge_codesystem(cJSON *fresh, const cJSON *old, int allow
 	memset(rep, 0, sizeof(*rep));
 	clist_init(&f, fresh);
 	clist_init(&o, old);
+	if (f.dup) {
+		/* Which of the two would the other side's content join? The snapshot refuses it too. */
+		rc = sv_fail(err, SV_EINVAL, "CodeSystem %s|%s defines code '%s' more than once", url, version, f.dup);
+		goto out;
+	}
 	missing = name_missing(&o, &f, names, sizeof(names));
 	if (missing && allow_shrink) {
 		rep->action = SV_MERGE_SHRUNK;

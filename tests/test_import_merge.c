@@ -254,3 +254,16 @@ Test(import_merge, nested_concepts_count_and_carry)
 	cJSON_Delete(old);
 	cJSON_Delete(fresh);
 }
+
+Test(import_merge, an_import_defining_a_code_twice_is_refused)
+{
+	static const char *const old_items[] = {"a=A", NULL}, *const twice[] = {"a=A", "b=B", "a=Again", NULL};
+	cJSON *old = cs_of("1", "complete", "en", old_items), *fresh = cs_of("1", "complete", "en", twice);
+	struct sv_merge_report rep;
+	struct sv_error err = {0};
+
+	cr_assert_eq(sv_import_merge_codesystem(fresh, old, 0, &rep, &err), SV_EINVAL);
+	cr_assert(strstr(err.message, "defines code 'a' more than once"), "%s", err.message);
+	cJSON_Delete(old);
+	cJSON_Delete(fresh);
+}

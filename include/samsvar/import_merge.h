@@ -47,7 +47,8 @@ struct sv_merge_report {
  * the rules above, changing `fresh` in place. On SV_OK `fresh` is what to store (when the stored
  * version is the base, `fresh` is rebuilt as that version with the import's additions) and *rep says
  * what happened; with SV_MERGE_KEPT there is nothing to store. Returns SV_ECONFLICT with err naming
- * the concepts the import lacks when the shrink is refused (allow_shrink 0), `fresh` untouched. */
+ * the concepts the import lacks when the shrink is refused (allow_shrink 0), SV_EINVAL when `fresh`
+ * defines a code twice; `fresh` is then untouched. */
 enum sv_err sv_import_merge_codesystem(cJSON *fresh, const cJSON *old, int allow_shrink,
 				       struct sv_merge_report *rep, struct sv_error *err);
 
