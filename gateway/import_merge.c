@@ -428,7 +428,7 @@ out:
 	return rc;
 }
 
-enum sv_err sv_import_check_version(const cJSON *fresh, const cJSON *latest, int allow_shrink,
+enum sv_err sv_import_check_version(cJSON *fresh, const cJSON *latest, int allow_shrink,
 				    struct sv_merge_report *rep, struct sv_error *err)
 {
 	struct clist f, l;
@@ -442,8 +442,17 @@ enum sv_err sv_import_check_version(const cJSON *fresh, const cJSON *latest, int
 		return SV_OK; /* an older version coexists; the latest stays what clients get */
 	clist_init(&f, fresh);
 	clist_init(&l, latest);
-	if (f.n >= l.n)
+	if (f.n >= l.n) {
+		/* A fragment's concepts (those the bundled maps need) stay resolvable in the new latest. */
+		if (is_fragment(latest) && !allow_shrink) {
+			merge_into(fresh, latest, 0, sv_jstr(fresh, "language"), rep);
+			if (rep->carried || rep->designations || rep->parents) {
+				rep->action = SV_MERGE_MERGED;
+				merge_note(rep, sv_jstr(fresh, "language"));
+			}
+		}
 		goto out;
+	}
 	missing = name_missing(&l, &f, names, sizeof(names));
 	if (!allow_shrink) {
 		rc = sv_fail(err, SV_ECONFLICT, "CodeSystem %s|%s has %zu concepts, fewer than the %zu of version %s "

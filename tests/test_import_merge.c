@@ -267,3 +267,21 @@ Test(import_merge, an_import_defining_a_code_twice_is_refused)
 	cJSON_Delete(old);
 	cJSON_Delete(fresh);
 }
+
+Test(import_merge, a_new_edition_over_a_fragment_keeps_what_the_fragment_had)
+{
+	static const char *const frag[] = {"a=A", "n=National<a", NULL};
+	static const char *const edition[] = {"a=A", "b=B<a", "c=C<a", NULL};
+	cJSON *latest = cs_of("2020", "fragment", "en", frag), *fresh = cs_of("2024", "complete", "en", edition);
+	struct sv_merge_report rep;
+	struct sv_error err = {0};
+
+	cr_assert_eq(sv_import_check_version(fresh, latest, 0, &rep, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(rep.action, SV_MERGE_MERGED);
+	cr_assert_eq(rep.carried, 1);
+	cr_assert(has_prop(concept(fresh, "n"), SV_PROP_NOT_IN_EDITION, NULL));
+	cr_assert(has_prop(concept(fresh, "n"), "parent", "a"));
+	cr_assert_eq(cJSON_GetObjectItem(fresh, "count")->valueint, 3);
+	cJSON_Delete(latest);
+	cJSON_Delete(fresh);
+}

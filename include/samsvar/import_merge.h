@@ -13,7 +13,8 @@
  * - a concept the base gives no parent (a flat list such as the SNOMED CT GPS) keeps the parents the
  *   other side knew for it, where those parents are in the result.
  * A new version that would become the latest of its url (sv_import_check_version()) with fewer
- * concepts than the latest held is refused the same way.
+ * concepts than the latest held is refused the same way; over a fragment, it keeps the fragment's
+ * concepts it lacks, marked.
  * Only CodeSystems are reconciled; these functions change cJSON trees and never touch the store. */
 #ifndef SAMSVAR_IMPORT_MERGE_H
 #define SAMSVAR_IMPORT_MERGE_H
@@ -54,9 +55,12 @@ enum sv_err sv_import_merge_codesystem(cJSON *fresh, const cJSON *old, int allow
 
 /* Checks the CodeSystem `fresh` against `latest`, the highest stored version of its url (another
  * version): when `fresh` would become the latest and has fewer concepts, returns SV_ECONFLICT with
- * err naming the codes of `latest` it lacks, unless allow_shrink. Otherwise SV_OK; `rep->note`
- * names the codes dropped when a shrink was allowed. */
-enum sv_err sv_import_check_version(const cJSON *fresh, const cJSON *latest, int allow_shrink,
+ * err naming the codes of `latest` it lacks, unless allow_shrink. When `fresh` would become the
+ * latest over a `fragment`, the fragment's concepts it lacks are added to it, marked not-in-edition
+ * (and its parents and designations, as a merge does), so what the maps need stays resolvable.
+ * Otherwise SV_OK; `rep->note` says what was added, or names the codes dropped when a shrink was
+ * allowed. */
+enum sv_err sv_import_check_version(cJSON *fresh, const cJSON *latest, int allow_shrink,
 				    struct sv_merge_report *rep, struct sv_error *err);
 
 #endif
