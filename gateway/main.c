@@ -190,10 +190,28 @@ static void actor_name(char *buf, size_t cap, const char *given)
 		snprintf(buf, cap, "%s (samsvar import)", user);
 }
 
+/* --content: a folder of content files, or one file read as if it were in the `content` folder. */
+static cJSON *load_content(const char *path, const struct sv_config *cfg, struct sv_error *err)
+{
+	struct stat sb;
+	cJSON *arr, *one;
+
+	if (stat(path, &sb) != 0) {
+		sv_fail(err, SV_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return sv_content_load_dir(path, cfg->canonical_base, err);
+	if (!(one = sv_content_load_file_in(path, cfg->content_dir, cfg->canonical_base, err)))
+		return NULL;
+	arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, one);
+	return arr;
+}
+
 static cJSON *run_import(const char *kind, const char *path, const struct sv_config *cfg, struct sv_error *err)
 {
 	cJSON *one = NULL, *arr;
-	struct stat sb;
 
 	if (strcmp(kind, "icf-claml") == 0)
 		one = sv_import_icf_claml(path, err);
@@ -205,10 +223,8 @@ static cJSON *run_import(const char *kind, const char *path, const struct sv_con
 		one = sv_import_snomed_rf2(path, err);
 	else if (strcmp(kind, "fhir") == 0)
 		return sv_import_fhir_file(path, err);
-	else if (strcmp(kind, "content") == 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-		one = sv_content_load_file_in(path, cfg->content_dir, cfg->canonical_base, err);
 	else if (strcmp(kind, "content") == 0)
-		return sv_content_load_dir(path, cfg->canonical_base, err);
+		return load_content(path, cfg, err);
 	else {
 		sv_fail(err, SV_EINVAL, "unknown import --%s", kind);
 		return NULL;
