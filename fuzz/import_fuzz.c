@@ -1,12 +1,14 @@
 /* import_fuzz.c — libFuzzer target for the importers (ICF table, ICF ClaML, SNOMED CT GPS, RF2
  * concept rows, FHIR JSON/XML files). The first input byte picks the importer, the rest is the file.
  *
- * Besides memory safety it checks that every failure says why (a code and a message), and that a
- * CodeSystem that comes back has a `count` equal to its concepts.
+ * Besides memory safety it checks that every failure says why (a code and a message), that a
+ * CodeSystem that comes back has a `count` equal to its concepts, and that importing it again over
+ * itself (sv_import_merge_codesystem) neither refuses, drops, carries nor adds anything.
  *
  * Build and run with `make fuzz` (seeds in fuzz/corpus/import/); replay one input with
  * build-fuzz/import_fuzz FILE. */
 #include "samsvar/error.h"
+#include "samsvar/import_merge.h"
 #include "samsvar/importer.h"
 #include "fuzz.h"
 
@@ -42,6 +44,23 @@ static void set_up(void)
 		abort();
 	put("sct2_Description_Snapshot-en_INT_20200731.txt", desc, sizeof(desc) - 1);
 	put("sct2_Relationship_Snapshot_INT_20200731.txt", rel, sizeof(rel) - 1);
+}
+
+/* The same CodeSystem imported twice: the second import replaces the first and changes nothing. */
+static void merge_with_itself(const cJSON *cs)
+{
+	struct sv_merge_report rep;
+	struct sv_error err = { 0 };
+	cJSON *again = cJSON_Duplicate(cs, 1);
+
+	enum sv_err rc = sv_import_merge_codesystem(again, cs, 0, &rep, &err);
+
+	/* A code defined twice is refused, saying which; anything else merges to itself. */
+	if (rc == SV_EINVAL ? !strstr(err.message, "more than once")
+			    : rc != SV_OK || rep.action != SV_MERGE_REPLACED || rep.carried || rep.designations ||
+				      rep.parents || !cJSON_Compare(again, cs, 1))
+		abort();
+	cJSON_Delete(again);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -90,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cJSON_IsObject(out) &&
 	    count->valueint != cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "concept")))
 		abort();
+	if (cJSON_IsObject(out))
+		merge_with_itself(out);
 	cJSON_Delete(out);
 	return 0;
 }

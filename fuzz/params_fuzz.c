@@ -1,7 +1,7 @@
 /* params_fuzz.c — libFuzzer target for request bodies: sv_http_parse_body (JSON, or FHIR XML when the
  * input starts with '<'), then sv_params_check and every typed Parameters getter on each parameter;
- * the same bytes, NUL-terminated in an exact-size buffer, also go through sv_http_negotiate and
- * sv_http_body_format as Accept / Content-Type headers.
+ * the same bytes, NUL-terminated in an exact-size buffer, also go through sv_http_negotiate,
+ * sv_http_accept_language and sv_http_body_format as Accept / Accept-Language / Content-Type headers.
  *
  * Checks: no crash or sanitizer report; a failure always says why (code and message set); an accepted
  * JSON body renders, re-parses and renders again to the same text; whatever sv_params_check accepts is safe to read.
@@ -42,6 +42,14 @@ static void headers(const uint8_t *data, size_t size)
 	rc = sv_http_negotiate(h, NULL, &fmt, &fv, &err);
 	if (rc != SV_OK && h[0])
 		must_say_why(rc, &err, "sv_http_negotiate(_format)");
+	{
+		/* As Accept-Language: what is picked is a tag that fits, of letters, digits and '-'. */
+		char lang[36];
+		int picked = sv_http_accept_language(h, lang, sizeof(lang));
+		if (picked != (lang[0] != '\0') || strlen(lang) >= sizeof(lang) ||
+		    strspn(lang, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(lang))
+			abort();
+	}
 	rc = sv_http_body_format(h, &fmt, &fv, &err);
 	must_say_why(rc, &err, "sv_http_body_format");
 	if ((rc == SV_OK && fmt != SV_FMT_JSON && fmt != SV_FMT_XML) || (fv != 4 && fv != 5))

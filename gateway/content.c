@@ -603,6 +603,42 @@ static void lookup_release(struct lookup *lk)
 	free(lk->displays.v);
 }
 
+cJSON *sv_content_load_file_in(const char *path, const char *dir, const char *canonical_base,
+				struct sv_error *err)
+{
+	char base[CONTENT_MAX_BASE];
+	struct lookup lk = { 0 };
+	cJSON *css = NULL, *res = NULL;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!base_copy(canonical_base, base, sizeof(base), err) || !(names = list_content(dir, &n, err)))
+		return NULL;
+	css = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		char *p = sv_content_concat3(dir, "/", names[i]);
+		cJSON *cs = load_one(p, base, NULL, err);
+		free(p);
+		if (!cs)
+			goto out;
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "resourceType")), "CodeSystem") == 0)
+			cJSON_AddItemToArray(css, cs);
+		else
+			cJSON_Delete(cs);
+	}
+	const cJSON *cs;
+	cJSON_ArrayForEach(cs, css)
+		lookup_add(&lk, cs);
+	res = load_one(path, base, &lk, err);
+out:
+	lookup_release(&lk);
+	cJSON_Delete(css);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return res;
+}
+
 cJSON *sv_content_load_dir(const char *dir, const char *canonical_base, struct sv_error *err)
 {
 	char base[CONTENT_MAX_BASE];

@@ -151,6 +151,9 @@ static int cache_key(const struct sv_request *req, const struct sv_url *url, enu
 	for (int i = 0; i < 3; i++)
 		if (!put(buf, cap, &o, parts[i], strlen(parts[i])) || !put(buf, cap, &o, "|", 1))
 			return 0;
+	/* Displays follow Accept-Language when displayLanguage is not given. */
+	if (!put(buf, cap, &o, req->accept_language, strlen(req->accept_language)) || !put(buf, cap, &o, "|", 1))
+		return 0;
 	/* Parameter order is kept: a=1&b=2 and b=2&a=1 are two keys, which is only a missed hit. Each
 	 * name and value is preceded by its length, so no value (which may hold any character) can
 	 * make one query's key equal another's. */
@@ -462,6 +465,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	}
 	if ((rc = url_rc) != SV_OK)
 		goto fail;
+	sv_http_accept_language(header(x, "Accept-Language"), req.accept_language, sizeof(req.accept_language));
 	if (strncmp(url.path, "/fhir", 5) != 0 || (url.path[5] != '/' && url.path[5] != '\0')) {
 		rc = sv_fail(&req.err, SV_ENOTFOUND, "no such path: %.200s (the FHIR API is under /fhir)",
 			     url.path);

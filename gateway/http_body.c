@@ -50,11 +50,27 @@ static void media_type(const char *item, size_t n, const char **type, size_t *tl
 	}
 }
 
+/* Steps through a comma-separated header value: sets *item and *n to the next item and advances *p;
+ * returns 0 when there is none left. */
+static int next_item(const char **p, const char **item, size_t *n)
+{
+	const char *comma;
+
+	if (!*p || !**p)
+		return 0;
+	comma = strchr(*p, ',');
+	*item = *p;
+	*n = comma ? (size_t)(comma - *p) : strlen(*p);
+	*p = comma ? comma + 1 : NULL;
+	return 1;
+}
+
 enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum sv_format *fmt,
 			      int *fhir_version, struct sv_error *err)
 {
 	double best_q = 0;
 	int found = 0, best_v5 = 0;
+	size_t n;
 
 	*fmt = SV_FMT_JSON;
 	if (format_param && *format_param) {
@@ -76,9 +92,7 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 	}
 	if (!accept || !*accept)
 		return SV_OK;
-	for (const char *p = accept; p && *p;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+	for (const char *p = accept, *item; next_item(&p, &item, &n);) {
 		const char *t;
 		size_t tl;
 		int v5;
@@ -86,7 +100,7 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 		enum sv_format f;
 		int ok = 1;
 
-		media_type(p, n, &t, &tl, &v5, &q);
+		media_type(item, n, &t, &tl, &v5, &q);
 		if (in_list(t, tl, JSON_TYPES, 4) || (tl == 3 && strncmp(t, "*/*", 3) == 0) ||
 		    (tl == 13 && strncasecmp(t, "application/*", 13) == 0))
 			f = SV_FMT_JSON;
@@ -100,7 +114,6 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 			found = 1;
 			best_v5 = v5;
 		}
-		p = comma ? comma + 1 : NULL;
 	}
 	if (found && best_v5)
 		*fhir_version = 5;
@@ -109,6 +122,41 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 			       "none of the Accept types '%s' is served: use application/fhir+json or "
 			       "application/fhir+xml", accept);
 	return SV_OK;
+}
+
+/* A BCP 47 language tag as Accept-Language may carry it: letters, digits and '-', starting with a letter. */
+static int lang_tag_ok(const char *t, size_t n, size_t cap)
+{
+	if (n == 0 || n >= cap || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z')))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+		      t[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int sv_http_accept_language(const char *header, char *out, size_t cap)
+{
+	double best_q = 0;
+	size_t n;
+
+	out[0] = '\0';
+	for (const char *p = header, *item; next_item(&p, &item, &n);) {
+		const char *t;
+		size_t tl;
+		int v5;
+		double q;
+
+		media_type(item, n, &t, &tl, &v5, &q);
+		/* "*" asks for nothing in particular; q=0 means "not this one". */
+		if (q > best_q && lang_tag_ok(t, tl, cap)) {
+			best_q = q;
+			memcpy(out, t, tl);
+			out[tl] = '\0';
+		}
+	}
+	return out[0] != '\0';
 }
 
 enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,

@@ -6,6 +6,7 @@
 #include "samsvar/content.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
+#include "samsvar/import.h"
 #include "samsvar/importer.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +53,12 @@ static void usage(FILE *f)
 		"                  --snomed-rf2 DIR   SNOMED CT RF2 snapshot folder\n"
 		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
 		"                  --content DIR      bundled content folder (mappings/)\n"
+		"                  --content FILE     one content file (e.g. a map), checked against the\n"
+		"                                     code systems of the `content` folder\n"
+		"                  --allow-shrink     let an import remove concepts the store holds (refused\n"
+		"                                     otherwise, naming them)\n"
+		"                  --actor NAME       the name the audit trail records (default: the OS user;\n"
+		"                                     the OS user is recorded beside it)\n"
 		"  audit         [--limit N]: the store's change log, newest first, one JSON object per line\n"
 		"  token         bearer tokens for the FHIR API (a running server sees changes within a second):\n"
 		"                  create --name NAME --role reader|maintainer|publisher|admin\n"
@@ -92,7 +100,8 @@ struct opts {
 	const char *system, *code, *target, *file;  /* translate */
 	const char *limit;                          /* audit */
 	const char *name, *role;                    /* token */
-	int reverse, r5;
+	const char *actor;                          /* import */
+	int reverse, r5, allow_shrink;
 };
 
 static int parse_opts(int argc, char **argv, int first, struct opts *o)
@@ -139,6 +148,15 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 		} else if ((strcmp(a, "--name") == 0 || strcmp(a, "--role") == 0) && v) {
 			*(a[2] == 'n' ? &o->name : &o->role) = v;
 			i++;
+		} else if (strcmp(a, "--actor") == 0) {
+			if (!v || !*v) {
+				fprintf(stderr, "samsvar: --actor needs a name\n");
+				return -1;
+			}
+			o->actor = v;
+			i++;
+		} else if (strcmp(a, "--allow-shrink") == 0) {
+			o->allow_shrink = 1;
 		} else if (strcmp(a, "--reverse") == 0) {
 			o->reverse = 1;
 		} else if (strcmp(a, "--r5") == 0) {
@@ -167,44 +185,40 @@ static int setup(struct opts *o, struct sv_config *cfg)
 	return 0;
 }
 
-/* Who is changing the store, for the audit trail: $SAMSVAR_ACTOR, else the login name. */
-static void actor_name(char *buf, size_t cap)
+/* Who is changing the store, for the audit trail: the OS user running the command (from the real
+ * uid, not from the environment), or the name given with --actor with that OS user beside it. */
+static void actor_name(char *buf, size_t cap, const char *given)
 {
-	const char *a = getenv("SAMSVAR_ACTOR");
-	struct passwd *pw = a ? NULL : getpwuid(getuid());
-	snprintf(buf, cap, "%s (samsvar import)", a ? a : pw ? pw->pw_name : "unknown");
+	struct passwd *pw = getpwuid(getuid());
+	char user[64];
+
+	if (pw)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid %lu", (unsigned long)getuid());
+	if (given)
+		snprintf(buf, cap, "%.100s (samsvar import --actor, OS user %s)", given, user);
+	else
+		snprintf(buf, cap, "%s (samsvar import)", user);
 }
 
-/* Puts every resource of `arr` into the store (the caller holds the transaction). */
-static enum sv_err put_all(struct sv_store *st, cJSON *arr, const char *source, int *count, struct sv_error *err)
+/* --content: a folder of content files, or one file read as if it were in the `content` folder. */
+static cJSON *load_content(const char *path, const struct sv_config *cfg, struct sv_error *err)
 {
-	cJSON *r;
-	char actor[128];
-	actor_name(actor, sizeof(actor));
-	cJSON_ArrayForEach(r, arr) {
-		enum sv_err rc;
-		/* The same code system version imported again in another language (ICF in English, then
-		 * the German ClaML) keeps the first language's titles as designations. */
-		if (sv_jstr(r, "resourceType") && strcmp(sv_jstr(r, "resourceType"), "CodeSystem") == 0 &&
-		    sv_jstr(r, "url") && sv_jstr(r, "version")) {
-			cJSON *old = sv_store_get(st, "CodeSystem", sv_jstr(r, "url"), sv_jstr(r, "version"), err);
-			if (!old && err && err->code != SV_OK)
-				return err->code;
-			if (old) {
-				int n = sv_import_merge_languages(r, old);
-				if (n)
-					fprintf(stderr, "samsvar: %s|%s: kept %d designations of the earlier import in "
-						"language '%s'\n", sv_jstr(r, "url"), sv_jstr(r, "version"), n,
-						sv_jstr(old, "language"));
-				cJSON_Delete(old);
-			}
-		}
-		rc = sv_store_put(st, r, actor, source, err);
-		if (rc != SV_OK)
-			return rc;
-		(*count)++;
+	struct stat sb;
+	cJSON *arr, *one;
+
+	if (stat(path, &sb) != 0) {
+		sv_fail(err, SV_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
 	}
-	return SV_OK;
+	if (!S_ISREG(sb.st_mode))
+		return sv_content_load_dir(path, cfg->canonical_base, err);
+	if (!(one = sv_content_load_file_in(path, cfg->content_dir, cfg->canonical_base, err)))
+		return NULL;
+	arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, one);
+	return arr;
 }
 
 static cJSON *run_import(const char *kind, const char *path, const struct sv_config *cfg, struct sv_error *err)
@@ -222,7 +236,7 @@ static cJSON *run_import(const char *kind, const char *path, const struct sv_con
 	else if (strcmp(kind, "fhir") == 0)
 		return sv_import_fhir_file(path, err);
 	else if (strcmp(kind, "content") == 0)
-		return sv_content_load_dir(path, cfg->canonical_base, err);
+		return load_content(path, cfg, err);
 	else {
 		sv_fail(err, SV_EINVAL, "unknown import --%s", kind);
 		return NULL;
@@ -234,11 +248,12 @@ static cJSON *run_import(const char *kind, const char *path, const struct sv_con
 	return arr;
 }
 
-/* Imports each (kind, path) in one transaction: all or nothing. */
-static int import_into(struct sv_store *st, const struct sv_config *cfg, const char *const (*items)[2], int n)
+/* Imports each (kind, path) in one transaction, as `actor`: all or nothing. */
+static int import_into(struct sv_store *st, const struct sv_config *cfg, const char *const (*items)[2], int n,
+		       const char *actor, int allow_shrink)
 {
 	struct sv_error err = {0};
-	int count = 0, ok = 0;
+	int count = 0, kept = 0, ok = 0;
 
 	if (sv_store_begin(st, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
@@ -251,8 +266,10 @@ static int import_into(struct sv_store *st, const struct sv_config *cfg, const c
 			fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
 			goto out;
 		}
+		struct sv_import_opts io = {.actor = actor, .source = source, .allow_shrink = allow_shrink,
+					    .log = stderr};
 		snprintf(source, sizeof(source), "--%s %s", items[i][0], items[i][1]);
-		if (put_all(st, arr, source, &count, &err) != SV_OK) {
+		if (sv_import_store_all(st, arr, &io, &count, &kept, &err) != SV_OK) {
 			fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
 			cJSON_Delete(arr);
 			goto out;
@@ -264,7 +281,10 @@ static int import_into(struct sv_store *st, const struct sv_config *cfg, const c
 		goto out;
 	}
 	ok = 1;
-	fprintf(stderr, "samsvar: imported %d resource%s\n", count, count == 1 ? "" : "s");
+	fprintf(stderr, "samsvar: imported %d resource%s", count, count == 1 ? "" : "s");
+	if (kept)
+		fprintf(stderr, "; %d left as stored (it held all they bring)", kept);
+	fputc('\n', stderr);
 out:
 	if (!ok)
 		sv_store_rollback(st);
@@ -273,6 +293,7 @@ out:
 
 static int cmd_import(int argc, char **argv)
 {
+	char actor[256];
 	struct opts o = {0};
 	struct sv_config cfg;
 	struct sv_store *st = NULL;
@@ -290,7 +311,8 @@ static int cmd_import(int argc, char **argv)
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		return 1;
 	}
-	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports) == 0 ? 0 : 1;
+	actor_name(actor, sizeof(actor), o.actor);
+	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports, actor, o.allow_shrink) == 0 ? 0 : 1;
 	sv_store_close(st);
 	return rc;
 }
@@ -423,8 +445,9 @@ static int cmd_check_config(int argc, char **argv)
 }
 
 
-/* Opens the configured store; an empty one is first filled with the bundled content. NULL on error. */
-static struct sv_store *open_store_with_content(const struct sv_config *cfg)
+/* Opens the configured store; an empty one is first filled with the bundled content, recorded in the
+ * audit trail as done by `actor` (the command, e.g. "samsvar serve (initial load)"). NULL on error. */
+static struct sv_store *open_store_with_content(const struct sv_config *cfg, const char *actor)
 {
 	struct sv_store *st = NULL;
 	struct sv_error err = {0};
@@ -439,7 +462,8 @@ static struct sv_store *open_store_with_content(const struct sv_config *cfg)
 		const char *item[1][2] = {{"content", cfg->content_dir}};
 		fprintf(stderr, "samsvar: empty store %s: loading bundled content from %s\n", cfg->store_path,
 			cfg->content_dir);
-		if (import_into(st, cfg, item, 1) != 0) {
+		/* Recorded as what it is: the daemon filling its own empty store, not a maintainer. */
+		if (import_into(st, cfg, item, 1, actor, 0) != 0) {
 			sv_store_close(st);
 			return NULL;
 		}
@@ -467,11 +491,11 @@ static int cmd_translate(int argc, char **argv)
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
 		return 2;
-	if (o.nimports || (o.file && (o.system || o.code)) || (!o.file && (!o.system || !o.code))) {
+	if (o.nimports || o.actor || o.allow_shrink || (o.file && (o.system || o.code)) || (!o.file && (!o.system || !o.code))) {
 		fprintf(stderr, "samsvar: translate needs either --system and --code, or --file\n");
 		return 2;
 	}
-	if (!(st = open_store_with_content(&cfg)))
+	if (!(st = open_store_with_content(&cfg, "samsvar translate (initial load)")))
 		goto out;
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
@@ -523,7 +547,7 @@ static int cmd_serve(int argc, char **argv)
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
 		return 2;
-	if (o.nimports) {
+	if (o.nimports || o.actor || o.allow_shrink) {
 		fprintf(stderr, "samsvar: serve takes no import options\n");
 		return 2;
 	}
@@ -532,7 +556,7 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	warn_transport(&cfg, &tls);
-	if (!(st = open_store_with_content(&cfg)))
+	if (!(st = open_store_with_content(&cfg, "samsvar serve (initial load)")))
 		goto out;
 	if (sv_tokens_load(tokens, st, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);

@@ -25,6 +25,18 @@ static int wanted(const cJSON *params, const char *prop)
 	return !any;
 }
 
+/* True when concept `k` has a designation with language `lang` and value `value`. */
+static int has_designation(const struct sv_concept *k, const char *lang, const char *value)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+		if (sv_jstr(d, "language") && sv_jstr(d, "value") && strcmp(sv_jstr(d, "language"), lang) == 0 &&
+		    strcmp(sv_jstr(d, "value"), value) == 0)
+			return 1;
+	return 0;
+}
+
 static void add_code_property(cJSON *out, const char *code, const char *value_type, cJSON *value)
 {
 	cJSON *p = sv_params_add_part(out, "property");
@@ -38,7 +50,7 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	const struct sv_concept *k;
 	cJSON *coding = NULL, *res = NULL;
 	const cJSON *d, *p;
-	const char *lang = sv_params_string(req->params, "displayLanguage");
+	const char *lang = sv_req_display_language(req);
 	enum sv_err rc;
 
 	(void)status;
@@ -64,7 +76,8 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 		sv_params_add(res, "definition", "String", k->definition);
 	if (wanted(req->params, "designation")) {
 		const char *cslang = sv_jstr(cs->resource, "language");
-		if (cslang && k->display) {
+		/* The display as a designation in the code system's language, unless one says so already. */
+		if (cslang && k->display && !has_designation(k, cslang, k->display)) {
 			cJSON *dp = sv_params_add_part(res, "designation");
 			sv_params_add(dp, "language", "Code", cslang);
 			sv_params_add(dp, "value", "String", k->display);
@@ -109,6 +122,18 @@ out:
 	return rc;
 }
 
+/* True when concept `k` carries the boolean property `code` set to true. */
+static int flagged(const struct sv_concept *k, const char *code)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property"))
+		if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")))
+			return 1;
+	return 0;
+}
+
 /* Checks one coding against the code system; appends result/message/display to `res`. */
 static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *res, const char *want_display)
 {
@@ -131,7 +156,16 @@ static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *r
 		sv_params_add(res, "message", "String", msg);
 		return 0;
 	}
-	return sv_display_validate(res, k, want_display);
+	if (!sv_display_validate(res, k, want_display))
+		return 0;
+	if (flagged(k, SV_PROP_NOT_IN_EDITION)) {
+		/* Valid, but the client should know the loaded edition does not define it. */
+		snprintf(msg, sizeof(msg), "Code '%s' is not in the edition loaded for %s version %s: it is kept "
+			 "from another import (property " SV_PROP_NOT_IN_EDITION ") and needs a fuller edition",
+			 code, cs->url, cs->version);
+		sv_params_add(res, "message", "String", msg);
+	}
+	return 1;
 }
 
 enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *status)

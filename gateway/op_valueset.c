@@ -77,7 +77,7 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	cJSON *owned = NULL, *res = NULL, *exp, *contains, *eparams, *u;
 	struct sv_expansion e = {0};
 	const char *filter = sv_params_string(req->params, "filter");
-	const char *lang = sv_params_string(req->params, "displayLanguage");
+	const char *lang = sv_req_display_language(req);
 	long count, offset;
 	int designations;
 	size_t total = 0, emitted = 0;

@@ -68,3 +68,12 @@ enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const cha
 				sv_params_string(req->params, "version"), code, NULL);
 	return SV_OK;
 }
+
+const char *sv_req_display_language(const struct sv_request *req)
+{
+	const char *lang = sv_params_string(req->params, "displayLanguage");
+
+	if (lang && *lang)
+		return lang;
+	return req->accept_language[0] ? req->accept_language : NULL;
+}

@@ -370,3 +370,22 @@ enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error 
 	sqlite3_finalize(q);
 	return rc;
 }
+
+enum sv_err sv_store_versions(struct sv_store *st, const char *type, const char *url, cJSON *out,
+			      struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT version FROM resource WHERE type=?1 AND url=?2 ORDER BY version",
+			       -1, &q, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, url, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		cJSON_AddItemToArray(out, cJSON_CreateString((const char *)sqlite3_column_text(q, 0)));
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE)
+		return sv_store_db_fail(st, err, "versions");
+	return SV_OK;
+}

@@ -104,6 +104,45 @@ Test(api, lookup_iplos_20)
 	cJSON_Delete(p);
 }
 
+/* GET `path` with Accept-Language `lang`; returns the display of the $lookup answer (malloc'd). */
+static char *display_for(const char *path, const char *lang)
+{
+	char hl[96];
+	const char *const h[] = {"Accept: application/fhir+json", hl, NULL};
+	struct ts_resp r;
+	cJSON *p;
+	char *d;
+
+	snprintf(hl, sizeof(hl), "Accept-Language: %s", lang);
+	cr_assert_eq(ts_http(ts_port(), "GET", path, h, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	p = cJSON_Parse(r.body);
+	free(r.body);
+	d = strdup(ts_param_str(p, "display"));
+	cJSON_Delete(p);
+	return d;
+}
+
+Test(api, accept_language_picks_the_display_when_display_language_is_absent)
+{
+	static const char path[] = "/fhir/CodeSystem/$lookup?system=" IPLOS "&code=20";
+	char *d;
+
+	/* Asked twice each way: an answer cached for one language is never served for another. */
+	for (int i = 0; i < 2; i++) {
+		d = display_for(path, "en-GB, nb;q=0.5");
+		cr_assert_str_eq(d, "Sense of security");
+		free(d);
+		d = display_for(path, "nb, en;q=0.5");
+		cr_assert_str_eq(d, "Opplevelse av trygghet");
+		free(d);
+	}
+	/* displayLanguage wins over the header. */
+	d = display_for("/fhir/CodeSystem/$lookup?system=" IPLOS "&code=20&displayLanguage=nb", "en");
+	cr_assert_str_eq(d, "Opplevelse av trygghet");
+	free(d);
+}
+
 Test(api, lookup_icf_b1528_parent)
 {
 	cJSON *p = get_ok("/fhir/CodeSystem/$lookup?system=" ICF "&code=b1528");

@@ -818,3 +818,38 @@ Test(content_bad, map_code_missing_from_a_bundled_codesystem)
 	cr_assert_str_eq(str(translate1(map, "9", NULL, 0), "display"), "One");
 	cJSON_Delete(all);
 }
+
+Test(content_bad, one_map_file_is_checked_against_the_folder_it_is_read_as_part_of)
+{
+	struct sv_error err = { 0 };
+	char map[600], cmd[700];
+	cJSON *cm;
+
+	write_tmp("a.tsv", CS_HEAD "code\tdisplay\n1\tOne\n");
+	/* The map lives outside the folder, as a maintainer's edited copy would. */
+	snprintf(map, sizeof(map), "%s.map.tsv", tmpdir);
+	write_tmp("b.tsv", CM_HEAD "source_system\tsource_code\ttarget_system\ttarget_code\ttarget_display\t"
+			   "equivalence\tcomment\n"
+			   "x\t9\t{base}/CodeSystem/t\t2\t\tequivalent\tok\n");
+	snprintf(cmd, sizeof(cmd), "mv %s/b.tsv %s", tmpdir, map);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_null(sv_content_load_file_in(map, tmpdir, BASE, &err));
+	cr_assert_not_null(strstr(err.message, ".map.tsv:7: target_code 2 is not a code of the bundled"), "%s",
+			   err.message);
+	write_tmp("b.tsv", CM_HEAD "source_system\tsource_code\ttarget_system\ttarget_code\ttarget_display\t"
+			   "equivalence\tcomment\n"
+			   "x\t9\t{base}/CodeSystem/t\t1\t\tequivalent\tok\n");
+	snprintf(cmd, sizeof(cmd), "mv %s/b.tsv %s", tmpdir, map);
+	cr_assert_eq(system(cmd), 0);
+	cm = sv_content_load_file_in(map, tmpdir, BASE, &err);
+	cr_assert_not_null(cm, "%s", err.message);
+	cr_assert_str_eq(str(translate1(cm, "9", NULL, 0), "display"), "One", "the display comes from the folder");
+	cJSON_Delete(cm);
+	/* A folder that cannot be read, or a bad file in it, fails the load. */
+	cr_assert_null(sv_content_load_file_in(map, "/nonexistent-samsvar-dir", BASE, &err));
+	cr_assert_eq(err.code, SV_EIO);
+	write_tmp("c.tsv", "@resourceType\tNothing\n");
+	cr_assert_null(sv_content_load_file_in(map, tmpdir, BASE, &err));
+	cr_assert_not_null(strstr(err.message, "c.tsv:1"), "%s", err.message);
+	unlink(map);
+}

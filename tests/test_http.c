@@ -96,6 +96,22 @@ Test(http, accept_q_values)
 	cr_assert_eq(neg(NULL, "application/fhir+json;q=0", &f, &fv, &err), SV_ENOTACCEPT);
 }
 
+Test(http, accept_language_picks_the_preferred_tag)
+{
+	char out[36];
+
+	cr_assert_eq(sv_http_accept_language(NULL, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "");
+	cr_assert_eq(sv_http_accept_language("da, en-GB;q=0.8, en;q=0.7", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "da");
+	cr_assert_eq(sv_http_accept_language("en;q=0.2 , de-CH ;q=0.9,fr;q=0.9", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "de-CH", "the first of equal q-values");
+	cr_assert_eq(sv_http_accept_language("*, nb;q=0", out, sizeof(out)), 0, "* and q=0 ask for nothing");
+	cr_assert_eq(sv_http_accept_language("x<y>, 1a, " "abcdefghijklmnopqrstuvwxyzabcdefghijkl, nn;q=0.1", out,
+					     sizeof(out)), 1);
+	cr_assert_str_eq(out, "nn", "malformed and over-long tags are passed over");
+}
+
 Test(http, accept_html_only_is_not_acceptable)
 {
 	enum sv_format f;

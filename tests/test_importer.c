@@ -640,35 +640,3 @@ Test(fhir_file, xml_codesystem, .init = make_tmpdir, .fini = rm_tmpdir)
 	cr_assert(strstr(err.message, "Patient"), "%s", err.message);
 }
 
-Test(importer, a_second_language_keeps_the_first_as_designations)
-{
-	cJSON *en = cJSON_Parse("{\"resourceType\":\"CodeSystem\",\"url\":\"u\",\"version\":\"1\",\"language\":\"en\","
-				"\"concept\":[{\"code\":\"b1\",\"display\":\"Mental functions\",\"designation\":["
-				"{\"language\":\"en\",\"value\":\"Mental functions\"},{\"language\":\"nb\",\"value\":\"Mentale funksjoner\"}]},"
-				"{\"code\":\"only-en\",\"display\":\"x\"}]}");
-	cJSON *de = cJSON_Parse("{\"resourceType\":\"CodeSystem\",\"url\":\"u\",\"version\":\"1\",\"language\":\"de\","
-				"\"concept\":[{\"code\":\"b1\",\"display\":\"Mentale Funktionen\",\"concept\":["
-				"{\"code\":\"only-de\",\"display\":\"y\"}]}]}");
-	cJSON *de2 = cJSON_Duplicate(de, 1);
-	const cJSON *ds, *d;
-	int en_seen = 0, nb_seen = 0;
-
-	cr_assert_eq(sv_import_merge_languages(de, en), 2, "English display and Norwegian designation carried over");
-	ds = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(de, "concept"), 0), "designation");
-	cJSON_ArrayForEach(d, ds) {
-		const char *l = cJSON_GetObjectItem(d, "language")->valuestring, *v = cJSON_GetObjectItem(d, "value")->valuestring;
-		en_seen += strcmp(l, "en") == 0 && strcmp(v, "Mental functions") == 0;
-		nb_seen += strcmp(l, "nb") == 0 && strcmp(v, "Mentale funksjoner") == 0;
-	}
-	cr_assert_eq(en_seen, 1, "the English title once, not twice");
-	cr_assert_eq(nb_seen, 1);
-	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(de, "concept"), 0), "display")->valuestring,
-			 "Mentale Funktionen", "the new import's display stays");
-	cr_assert_eq(sv_import_merge_languages(de, en), 0, "merging twice adds nothing");
-	/* Same language: a plain replacement, nothing merged. */
-	cJSON_ReplaceItemInObject(de2, "language", cJSON_CreateString("en"));
-	cr_assert_eq(sv_import_merge_languages(de2, en), 0);
-	cJSON_Delete(en);
-	cJSON_Delete(de);
-	cJSON_Delete(de2);
-}

@@ -15,4 +15,10 @@ cJSON *sv_content_load_dir(const char *dir, const char *canonical_base, struct s
 /* Reads one content file (see sv_content_load_dir()); returns one resource or NULL with err set. */
 cJSON *sv_content_load_file(const char *path, const char *canonical_base, struct sv_error *err);
 
+/* Reads one content file as if it were among the files of `dir` (the bundled content folder): a map's
+ * or value set's codes are checked against the CodeSystem files of `dir`, and take their displays,
+ * as sv_content_load_dir() does. Returns one resource or NULL with err set (file:line). */
+cJSON *sv_content_load_file_in(const char *path, const char *dir, const char *canonical_base,
+				struct sv_error *err);
+
 #endif

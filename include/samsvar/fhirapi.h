@@ -29,6 +29,7 @@ struct sv_request {
 	char minted_instant[32];      /* and the instant it put in the answer after it, or "": see
 				       * sv_fhirapi_cacheable */
 	int fhir_version;             /* 4 or 5: from the fhirVersion mime parameter, default 4 */
+	char accept_language[36];     /* the language Accept-Language prefers, or "" (sv_req_display_language) */
 	int want_json;                /* 1: the client takes compact JSON (not XML, not _pretty), so a
 				       * handler may answer with finished bytes in json/json_len */
 	char *json;                   /* such an answer (malloc'd, ownership to the caller), or NULL */

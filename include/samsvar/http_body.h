@@ -18,6 +18,11 @@ enum sv_format { SV_FMT_JSON, SV_FMT_XML };
 enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum sv_format *fmt,
 			      int *fhir_version, struct sv_error *err);
 
+/* Picks from an Accept-Language header (may be NULL) the language tag with the highest q-value (the
+ * first of equal ones; "*", q=0 and malformed or over-long tags are passed over) into out (cap bytes).
+ * Returns 1 when one was picked, else 0 with out "". */
+int sv_http_accept_language(const char *header, char *out, size_t cap);
+
 /* Maps a Content-Type header to a body format; returns SV_EMEDIATYPE for anything else. */
 enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, int *fhir_version,
 				struct sv_error *err);

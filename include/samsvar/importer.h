@@ -51,10 +51,4 @@ cJSON *sv_import_fhir_file(const char *path, struct sv_error *err);
  * concept partition 00 or 10, Verhoeff check digit). Returns NULL when valid, else a static reason. */
 const char *sv_import_sctid_check(const char *id);
 
-/* Carries the titles of `old` (an earlier import of the same code system and version in another
- * language) into `fresh` as designations: for every code in both, old's display (in old's language)
- * and designations that `fresh` lacks. Nothing happens when the two share a language or either has
- * none. Returns how many designations were added. */
-int sv_import_merge_languages(cJSON *fresh, const cJSON *old);
-
 #endif

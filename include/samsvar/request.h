@@ -21,4 +21,8 @@ enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const 
 enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
 			const char *system_name, cJSON **coding);
 
+/* The language displays are asked in: the `displayLanguage` parameter, else the language the
+ * request's Accept-Language prefers, else NULL (the code system's own). Borrowed from req. */
+const char *sv_req_display_language(const struct sv_request *req);
+
 #endif

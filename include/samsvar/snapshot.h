@@ -17,6 +17,10 @@
 struct sv_store;
 struct sv_cmindex;
 
+/* A concept property (valueBoolean true) marking a concept that the edition its CodeSystem was
+ * imported from does not define: kept from another import of that version (import_merge.h). */
+#define SV_PROP_NOT_IN_EDITION "not-in-edition"
+
 struct sv_concept {
 	const char *code;
 	const char *display;      /* NULL when the source has none */

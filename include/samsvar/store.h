@@ -37,6 +37,11 @@ void sv_store_rollback(struct sv_store *st);
 cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, const char *version,
 		    struct sv_error *err);
 
+/* Appends to the JSON array `out` the version (a string) of every stored resource of `type` and `url`,
+ * in no particular version order (compare them with sv_version_cmp()). */
+enum sv_err sv_store_versions(struct sv_store *st, const char *type, const char *url, cJSON *out,
+			      struct sv_error *err);
+
 /* Sets *n to the number of resources held. */
 enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err);
 
