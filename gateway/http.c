@@ -454,8 +454,8 @@ static void raise_fd_limit(unsigned need)
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_http **out,
-			  struct sv_error *err)
+enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_writer *writer,
+			  struct sv_http **out, struct sv_error *err)
 {
 	struct sv_http *h = sv_xcalloc(1, sizeof(*h));
 	struct sockaddr_in sa;
@@ -483,6 +483,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	}
 	h->svc.cfg = cfg;
 	h->svc.reg = reg;
+	h->svc.writer = writer;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	raise_fd_limit(cfg->max_connections + reserve + 64);

@@ -10,6 +10,7 @@
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "samsvar/version.h"
+#include "samsvar/writer.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -436,8 +437,8 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_registry reg;
 	struct sv_http *http = NULL;
 	struct sv_snapshot *snap;
+	struct sv_writer *writer = NULL;
 	struct sigaction sa;
-	long dv = 0, dv_now;
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
@@ -451,7 +452,9 @@ static int cmd_serve(int argc, char **argv)
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
 	sv_registry_init(&reg, snap);
-	sv_store_data_version(st, &dv, NULL);
+	/* The write API and the reload below share this connection, behind the writer's lock. */
+	writer = sv_writer_new(st, &reg);
+	st = NULL;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -461,8 +464,10 @@ static int cmd_serve(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (sv_http_start(&cfg, &reg, &http, &err) != SV_OK) {
+	if (sv_http_start(&cfg, &reg, writer, &http, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
+		sv_writer_free(writer);
+		writer = NULL;
 		sv_registry_release(&reg);
 		goto out;
 	}
@@ -472,22 +477,20 @@ static int cmd_serve(int argc, char **argv)
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		/* Another process (samsvar import) committed, or SIGHUP: build and swap a new snapshot. */
-		if (sv_store_data_version(st, &dv_now, NULL) == SV_OK && dv_now != dv) {
-			dv = dv_now;
-			reload_asap = 1;
-		}
-		if (reload_asap) {
-			struct sv_snapshot *fresh;
-			reload_asap = 0;
-			if ((fresh = snapshot_or_complain(st)) != NULL) {
-				sv_registry_swap(&reg, fresh);
-				fprintf(stderr, "samsvar: reloaded terminology (generation %llu)\n",
-					(unsigned long long)reg.generation);
-			}
-		}
+		int force = reload_asap, swapped;
+		reload_asap = 0;
+		sv_error_clear(&err);
+		swapped = sv_writer_poll(writer, force, &err);
+		if (swapped > 0)
+			fprintf(stderr, "samsvar: reloaded terminology (generation %llu)\n",
+				(unsigned long long)reg.generation);
+		else if (swapped < 0)
+			fprintf(stderr, "samsvar: cannot build the terminology snapshot: %s\n", err.message);
 	}
 	fprintf(stderr, "samsvar: shutting down: finishing requests in flight\n");
 	sv_http_stop(http);
+	sv_writer_free(writer);
+	writer = NULL;
 	sv_registry_release(&reg);
 	rc = 0;
 	fprintf(stderr, "samsvar: stopped\n");

@@ -12,15 +12,19 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
+#include "samsvar/auth.h"
 #include "samsvar/config.h"
 #include "samsvar/error.h"
 #include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 
+struct sv_writer;
+
 /* What the server serves: read-only configuration and the snapshot registry, both outliving it. */
 struct sv_service {
 	const struct sv_config *cfg;
 	struct sv_registry *reg;
+	struct sv_writer *writer;     /* changes to the store (the write API), or NULL: read-only */
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
 };
 
@@ -36,7 +40,9 @@ struct sv_exchange {
 	void *header_ctx;
 	const char *body;             /* NULL when there is none */
 	size_t body_len;
-	const char *peer;             /* client address for the log line, or NULL */
+	const char *peer;             /* client address for the log line and the audit trail, or NULL */
+	const struct sv_principal *who; /* whom the request runs as (the transport resolves its bearer
+				       * token), NULL = anonymous */
 	struct timespec start;        /* CLOCK_MONOTONIC when the request arrived */
 	/* Filled by sv_exchange_run() / sv_exchange_refuse(). */
 	int status;

@@ -7,12 +7,15 @@
 #include "samsvar/error.h"
 #include "samsvar/snapshot.h"
 
+struct sv_writer;
+
 struct sv_http;
 
-/* Starts serving `reg` with the settings in `cfg` (both must outlive the server); *out owns it.
- * Returns SV_OK, or SV_EIO with err set when the address cannot be bound. */
-enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_http **out,
-			  struct sv_error *err);
+/* Starts serving `reg` with the settings in `cfg`, changing the store through `writer` (NULL: the
+ * write API answers 503); all three must outlive the server; *out owns it. Returns SV_OK, or SV_EIO
+ * with err set when the address cannot be bound. */
+enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_writer *writer,
+			  struct sv_http **out, struct sv_error *err);
 
 /* Returns the TCP port actually bound (useful when the configuration asked for port 0). */
 unsigned sv_http_port(const struct sv_http *h);
