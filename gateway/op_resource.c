@@ -153,6 +153,7 @@ enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 	if (!*out)
 		return req->err.code;
 	shape(*out, sum, elements);
+	sv_op_read_headers(req);
 	return SV_OK;
 }
 

@@ -174,7 +174,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* Keeps every FHIR response for the schema validation step of tests/run.sh. */
-static void capture(const struct ts_resp *r)
+void ts_capture(const struct ts_resp *r)
 {
 	static int n;
 	const char *dir = getenv("SAMSVAR_TEST_CAPTURE");
@@ -232,7 +232,7 @@ int ts_http(unsigned port, const char *method, const char *path, const char *con
 	}
 	r->body = s.buf ? s.buf : calloc(1, 1);
 	r->len = s.len;
-	capture(r);
+	ts_capture(r);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	free(url);

@@ -1,0 +1,553 @@
+/* test_api_write.c — the write API, workflow and audit (issue 9) end to end through sv_exchange_run():
+ * the same request path the daemon runs (target, headers, body, routing, roles, rendering) over a real
+ * store holding the bundled content, with the request's principal set as the transport sets it from a
+ * bearer token. Every answer is kept for the schema check of tests/run.sh. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "samsvar/content.h"
+#include "samsvar/exchange.h"
+#include "samsvar/store.h"
+#include "samsvar/writer.h"
+#include "support/daemon.h"
+
+#define BASE "https://fhir.samsvar.no"
+#define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
+#define ICF "http://hl7.org/fhir/sid/icf"
+#define MAP_URL BASE "/ConceptMap/test-write"
+
+static const struct sv_principal MAINTAINER = {"maria", SV_ROLE_MAINTAINER};
+static const struct sv_principal PUBLISHER = {"per", SV_ROLE_PUBLISHER};
+static const struct sv_principal READER = {"rita", SV_ROLE_READER};
+static const struct sv_principal ADMIN = {"ada", SV_ROLE_ADMIN};
+
+static struct sv_config cfg;
+static struct sv_registry reg;
+static struct sv_writer *writer;
+static struct sv_service svc;
+static char dir[64];
+
+/* One answer: status, headers, the parsed body. */
+struct answer {
+	int status;
+	struct sv_resp_headers headers;
+	cJSON *body;
+};
+
+struct hdrs {
+	const char *if_match;
+};
+
+static const char *header_of(void *ctx, const char *name)
+{
+	const struct hdrs *h = ctx;
+	if (strcasecmp(name, "Content-Type") == 0 || strcasecmp(name, "Accept") == 0)
+		return "application/fhir+json";
+	if (strcasecmp(name, "If-Match") == 0)
+		return h->if_match;
+	return NULL;
+}
+
+static void setup(void)
+{
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	struct sv_snapshot *snap;
+	const char *root = getenv("SAMSVAR_ROOT");
+	char path[600];
+	cJSON *content, *r;
+
+	sv_config_defaults(&cfg);
+	snprintf(dir, sizeof(dir), "/tmp/samsvar-write-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "%s", err.message);
+	snprintf(path, sizeof(path), "%s/mappings", root ? root : ".");
+	content = sv_content_load_dir(path, BASE, &err);
+	cr_assert_not_null(content, "%s", err.message);
+	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
+	cJSON_ArrayForEach(r, content)
+		cr_assert_eq(sv_store_put(st, r, "test", "bundled", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_commit(st, &err), SV_OK);
+	cJSON_Delete(content);
+	snap = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(snap, "%s", err.message);
+	sv_registry_init(&reg, snap);
+	writer = sv_writer_new(st, &reg);
+	svc.cfg = &cfg;
+	svc.reg = &reg;
+	svc.writer = writer;
+}
+
+static void teardown(void)
+{
+	char cmd[100];
+	sv_writer_free(writer);
+	sv_registry_release(&reg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+
+TestSuite(write, .init = setup, .fini = teardown);
+
+/* Sends one request as `who` (NULL: anonymous) and returns its answer (free a->body). */
+static void call(const struct sv_principal *who, const char *method, const char *target, const char *body,
+		 const char *if_match, struct answer *a)
+{
+	struct hdrs h = {if_match};
+	struct sv_exchange x;
+	struct ts_resp r;
+
+	memset(&x, 0, sizeof(x));
+	x.method = method;
+	x.target = target;
+	x.target_len = strlen(target);
+	x.header = header_of;
+	x.header_ctx = &h;
+	x.body = body;
+	x.body_len = body ? strlen(body) : 0;
+	x.peer = "127.0.0.9";
+	x.who = who;
+	sv_exchange_run(&svc, &x);
+	a->status = x.status;
+	a->headers = x.headers;
+	a->body = cJSON_ParseWithLength(x.bytes, x.len);
+	cr_assert_not_null(a->body, "%s %s: not JSON: %.200s", method, target, x.bytes);
+	r.status = x.status;
+	r.body = x.bytes;
+	r.len = x.len;
+	snprintf(r.ctype, sizeof(r.ctype), "%s", x.content_type);
+	ts_capture(&r);
+	free(x.bytes);
+}
+
+static const char *hdr(const struct answer *a, const char *name)
+{
+	return sv_resp_header_get(&a->headers, name);
+}
+
+static const char *str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+static const char *meta(const cJSON *o, const char *name)
+{
+	return str(cJSON_GetObjectItemCaseSensitive(o, "meta"), name);
+}
+
+/* A small valid draft map (codes copied from mappings/conceptmap-iplos-icf.tsv). */
+static char *map_json(const char *id, const char *version, const char *status, const char *target2)
+{
+	char *s = NULL;
+	cr_assert(asprintf(&s,
+		"{\"resourceType\":\"ConceptMap\",%s%s%s\"url\":\"" MAP_URL "\",\"version\":\"%s\","
+		"\"name\":\"TestWrite\",\"status\":\"%s\",\"group\":[{\"source\":\"" IPLOS "\",\"target\":\"" ICF "\","
+		"\"element\":[{\"code\":\"1\",\"target\":[{\"code\":\"d910\",\"equivalence\":\"narrower\","
+		"\"comment\":\"c\"}]},{\"code\":\"2\",\"target\":[{\"code\":\"%s\",\"equivalence\":\"equivalent\"}]}]}]}",
+		id ? "\"id\":\"" : "", id ? id : "", id ? "\"," : "", version, status, target2) > 0);
+	return s;
+}
+
+/* Creates the draft map version `version` by POST; returns its id (malloc'd). */
+static char *create_map(const char *version, const char *target2)
+{
+	struct answer a;
+	char *body = map_json(NULL, version, "draft", target2), *id;
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	free(body);
+	cr_assert_eq(a.status, 201, "create: %d %s", a.status, cJSON_PrintUnformatted(a.body));
+	id = strdup(str(a.body, "id"));
+	cJSON_Delete(a.body);
+	return id;
+}
+
+static int issue_count(const cJSON *oo)
+{
+	return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(oo, "issue"));
+}
+
+/* Whether some issue of `oo` names `expr` and has issue code `code`. */
+static int has_issue(const cJSON *oo, const char *expr, const char *code)
+{
+	const cJSON *i;
+	cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(oo, "issue")) {
+		const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(i, "expression"), 0);
+		if (e && strcmp(e->valuestring, expr) == 0 && strcmp(str(i, "code"), code) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+
+Test(write, create_gives_201_location_etag_and_meta)
+{
+	struct answer a;
+	char *body = map_json(NULL, "1.0.0", "draft", "d620"), loc[200];
+
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	free(body);
+	cr_assert_eq(a.status, 201, "%d", a.status);
+	cr_assert_str_eq(meta(a.body, "versionId"), "1");
+	cr_assert_not_null(meta(a.body, "lastUpdated"));
+	cr_assert_str_eq(hdr(&a, "ETag"), "W/\"1\"");
+	cr_assert_not_null(hdr(&a, "Last-Modified"));
+	snprintf(loc, sizeof(loc), "/fhir/ConceptMap/%s/_history/1", str(a.body, "id"));
+	cr_assert_str_eq(hdr(&a, "Location"), loc);
+	cr_assert_str_eq(str(a.body, "status"), "draft");
+	cJSON_Delete(a.body);
+
+	/* The next request reads it, with the same headers, twice (the second from the answer cache). */
+	for (int i = 0; i < 2; i++) {
+		call(NULL, "GET", "/fhir/ConceptMap/test-write-1.0.0", NULL, NULL, &a);
+		cr_assert_eq(a.status, 200);
+		cr_assert_str_eq(hdr(&a, "ETag"), "W/\"1\"", "read %d", i);
+		cr_assert_not_null(hdr(&a, "Last-Modified"));
+		cr_assert_str_eq(meta(a.body, "versionId"), "1");
+		cJSON_Delete(a.body);
+	}
+	/* A second create of the same url and version clashes. */
+	body = map_json(NULL, "1.0.0", "draft", "d620");
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	free(body);
+	cr_assert_eq(a.status, 409, "%d", a.status);
+	cJSON_Delete(a.body);
+}
+
+Test(write, roles_and_anonymous)
+{
+	struct answer a;
+	char *body = map_json(NULL, "1.0.0", "draft", "d620");
+
+	call(NULL, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 401);
+	cr_assert_str_eq(str(cJSON_GetArrayItem(cJSON_GetObjectItem(a.body, "issue"), 0), "code"), "login");
+	cJSON_Delete(a.body);
+	call(&READER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 403);
+	cJSON_Delete(a.body);
+	call(&ADMIN, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 201, "an admin may do what a maintainer may");
+	cJSON_Delete(a.body);
+	free(body);
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap/test-write-1.0.0/$publish?reason=ok", NULL, NULL, &a);
+	cr_assert_eq(a.status, 403, "a maintainer cannot publish");
+	cJSON_Delete(a.body);
+	call(NULL, "POST", "/fhir/ConceptMap/$rollback?url=x&version=1&reason=r", NULL, NULL, &a);
+	cr_assert_eq(a.status, 401);
+	cJSON_Delete(a.body);
+	call(NULL, "DELETE", "/fhir/ConceptMap/test-write-1.0.0", NULL, NULL, &a);
+	cr_assert_eq(a.status, 401);
+	cJSON_Delete(a.body);
+	call(&READER, "GET", "/fhir/AuditEvent", NULL, NULL, &a);
+	cr_assert_eq(a.status, 403, "the audit trail is for those who change content");
+	cJSON_Delete(a.body);
+	/* Reads stay open. */
+	call(NULL, "GET", "/fhir/ConceptMap/test-write-1.0.0/_history", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+}
+
+Test(write, update_with_if_match_and_history)
+{
+	struct answer a;
+	char *id = create_map("1.0.0", "d620"), *body = map_json(id, "1.0.0", "draft", "d920"), path[200];
+
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s", id);
+	call(&MAINTAINER, "PUT", path, body, "W/\"1\"", &a);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cr_assert_str_eq(hdr(&a, "ETag"), "W/\"2\"");
+	cr_assert_str_eq(meta(a.body, "versionId"), "2");
+	cJSON_Delete(a.body);
+	/* The same If-Match again is stale now: 412, and nothing changes. */
+	call(&MAINTAINER, "PUT", path, body, "W/\"1\"", &a);
+	cr_assert_eq(a.status, 412, "%d", a.status);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "PUT", path, body, "nonsense", &a);
+	cr_assert_eq(a.status, 400);
+	cJSON_Delete(a.body);
+	free(body);
+
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/_history", id);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cr_assert_str_eq(str(a.body, "type"), "history");
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
+	cr_assert_str_eq(meta(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(a.body, "entry"), 0),
+						   "resource"), "versionId"), "2", "newest first");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/_history/1", id);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cr_assert_str_eq(hdr(&a, "ETag"), "W/\"1\"");
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d620"), "version 1 keeps its first target");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/_history/9", id);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/nobody/_history", NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	free(id);
+}
+
+Test(write, put_creates_and_checks_its_body)
+{
+	struct answer a;
+	char *body = map_json("my-map", "2.0.0", "draft", "d620");
+
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/my-map", body, NULL, &a);
+	cr_assert_eq(a.status, 201, "%d", a.status);
+	cr_assert_str_eq(hdr(&a, "Location"), "/fhir/ConceptMap/my-map/_history/1");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/other-id", body, NULL, &a);
+	cr_assert_eq(a.status, 400, "the body's id must be the path's");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "PUT", "/fhir/ValueSet/my-map", body, NULL, &a);
+	cr_assert_eq(a.status, 400, "a ConceptMap sent to ValueSet");
+	cJSON_Delete(a.body);
+	free(body);
+	body = map_json("new-id", "3.0.0", "draft", "d620");
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/new-id", body, "W/\"1\"", &a);
+	cr_assert_eq(a.status, 412, "If-Match on a resource that does not exist");
+	cJSON_Delete(a.body);
+	free(body);
+}
+
+Test(write, invalid_map_lists_every_problem_and_stores_nothing)
+{
+	struct answer a;
+	const char *body =
+		"{\"resourceType\":\"ConceptMap\",\"url\":\"" MAP_URL "\",\"version\":\"1\",\"status\":\"active\","
+		"\"group\":[{\"source\":\"" IPLOS "\",\"target\":\"" ICF "\",\"element\":["
+		"{\"code\":\"no-such-iplos\",\"target\":[{\"code\":\"d910\",\"equivalence\":\"narrower\"}]},"
+		"{\"code\":\"1\",\"target\":[{\"code\":\"x999\",\"equivalence\":\"similar\"},"
+		"{\"code\":\"d910\"},"
+		"{\"code\":\"d910\",\"equivalence\":\"narrower\",\"dependsOn\":[{\"property\":\"p\",\"system\":\"" ICF
+		"\",\"value\":\"zz1\"}]},"
+		"{\"code\":\"d910\",\"equivalence\":\"narrower\"}]}]},"
+		"{\"source\":\"urn:example:unknown\",\"target\":\"" ICF "\",\"element\":[{\"code\":\"a\",\"target\":"
+		"[{\"code\":\"d910\",\"equivalence\":\"equivalent\"}]}]}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 422, "%d", a.status);
+	cr_assert(has_issue(a.body, "ConceptMap.status", "business-rule"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[0].code", "code-invalid"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[0].code", "code-invalid"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[0].equivalence", "code-invalid"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[1].equivalence", "required"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[2].dependsOn[0]", "code-invalid"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[2]", "duplicate"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[1].target[3]", "duplicate"));
+	cr_assert(has_issue(a.body, "ConceptMap.group[1].element[0].code", "not-found"));
+	cr_assert_eq(issue_count(a.body), 9, "%s", cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap?url=" MAP_URL, NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 0, "nothing was stored");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", "{\"resourceType\":\"ConceptMap\",\"status\":\"draft\"}", NULL, &a);
+	cr_assert_eq(a.status, 422);
+	cr_assert(has_issue(a.body, "ConceptMap.url", "required") && has_issue(a.body, "ConceptMap.version", "required"));
+	cJSON_Delete(a.body);
+}
+
+Test(write, national_edition_target_is_accepted)
+{
+	struct answer a;
+	/* 284974001 (Unable to dress) is flagged needs-national-edition in mappings/conceptmap-iplos-snomed.tsv. */
+	const char *body =
+		"{\"resourceType\":\"ConceptMap\",\"url\":\"" MAP_URL "\",\"version\":\"1\",\"status\":\"draft\","
+		"\"group\":[{\"source\":\"" IPLOS "\",\"target\":\"http://snomed.info/sct\",\"element\":[{\"code\":\"8\","
+		"\"target\":[{\"extension\":[{\"url\":\"" BASE "/StructureDefinition/needs-national-edition\","
+		"\"valueBoolean\":true}],\"code\":\"284974001\",\"equivalence\":\"relatedto\"}]}]}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 201, "%d %s", a.status, cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+}
+
+Test(write, valueset_and_codesystem_checks)
+{
+	struct answer a;
+
+	call(&MAINTAINER, "POST", "/fhir/ValueSet",
+	     "{\"resourceType\":\"ValueSet\",\"url\":\"" BASE "/ValueSet/t\",\"version\":\"1\",\"status\":\"draft\","
+	     "\"compose\":{\"include\":[{\"system\":\"" ICF "\",\"concept\":[{\"code\":\"d910\"},{\"code\":\"q1\"}]},"
+	     "{\"system\":\"urn:example:none\"},{\"valueSet\":[\"" BASE "/ValueSet/nothing\"]}]}}", NULL, &a);
+	cr_assert_eq(a.status, 422, "%d", a.status);
+	cr_assert(has_issue(a.body, "ValueSet.compose.include[0].concept[1].code", "code-invalid"));
+	cr_assert(has_issue(a.body, "ValueSet.compose.include[1].system", "not-found"));
+	cr_assert(has_issue(a.body, "ValueSet.compose.include[2].valueSet[0]", "not-found"));
+	cr_assert_eq(issue_count(a.body), 3);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/CodeSystem",
+	     "{\"resourceType\":\"CodeSystem\",\"url\":\"" BASE "/CodeSystem/t\",\"version\":\"1\",\"status\":\"draft\","
+	     "\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"concept\":[{\"code\":\"b\"}]},{\"code\":\"b\"},"
+	     "{\"display\":\"no code\"}]}", NULL, &a);
+	cr_assert_eq(a.status, 422, "%d", a.status);
+	cr_assert(has_issue(a.body, "CodeSystem.concept[1]", "duplicate"));
+	cr_assert(has_issue(a.body, "CodeSystem.concept[2]", "required"));
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/CodeSystem",
+	     "{\"resourceType\":\"CodeSystem\",\"url\":\"" BASE "/CodeSystem/t\",\"version\":\"1\",\"status\":\"draft\","
+	     "\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"concept\":[{\"code\":\"b\"}]}]}", NULL, &a);
+	cr_assert_eq(a.status, 201, "%d", a.status);
+	cJSON_Delete(a.body);
+	/* It serves at once. */
+	call(NULL, "GET", "/fhir/CodeSystem/$lookup?system=" BASE "/CodeSystem/t&code=b", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+}
+
+Test(write, publish_freezes_and_rollback_reactivates)
+{
+	struct answer a;
+	char *v1 = create_map("1.0.0", "d620"), *v2, path[300], *body;
+
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish", v1);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 400, "a reason is required");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish?reason=reviewed", v1);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cr_assert_str_eq(str(a.body, "status"), "active");
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 422, "an active map is not published again");
+	cJSON_Delete(a.body);
+
+	/* Active is frozen: no update, no delete. */
+	body = map_json(v1, "1.0.0", "draft", "d920");
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s", v1);
+	call(&MAINTAINER, "PUT", path, body, NULL, &a);
+	cr_assert_eq(a.status, 422, "%d", a.status);
+	cJSON_Delete(a.body);
+	free(body);
+	call(&MAINTAINER, "DELETE", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 422);
+	cJSON_Delete(a.body);
+
+	/* A new business version as a draft, then published: the old one is retired. */
+	v2 = create_map("2.0.0", "d920");
+	call(NULL, "GET", "/fhir/ConceptMap/$translate?url=" MAP_URL "&system=" IPLOS "&code=2", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d620"), "the active version answers, not the draft");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish?reason=second", v2);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$translate?url=" MAP_URL "&system=" IPLOS "&code=2", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d920"), "the next request reads the published version");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s", v1);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_str_eq(str(a.body, "status"), "retired");
+	cJSON_Delete(a.body);
+
+	/* Roll back to 1.0.0: active again, 2.0.0 retired. */
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=1.0.0", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400, "a reason is required");
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=9&reason=x", NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=1.0.0&reason=regression",
+	     NULL, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cr_assert_str_eq(str(a.body, "status"), "active");
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=1.0.0&reason=again",
+	     NULL, NULL, &a);
+	cr_assert_eq(a.status, 422, "an active version is not rolled back to");
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s", v2);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_str_eq(str(a.body, "status"), "retired");
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$translate?url=" MAP_URL "&system=" IPLOS "&code=2", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d620"), "the rolled-back version answers");
+	cJSON_Delete(a.body);
+
+	/* The trail: who, what, why, from where, in order. */
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?agent=per&_count=50", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 5,
+		     "publish, retire+publish, retire+rollback: %s", cJSON_PrintUnformatted(a.body));
+	{
+		const cJSON *ev = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(a.body, "entry"), 0),
+						      "resource");
+		const cJSON *ent = cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "entity"), 0);
+		const cJSON *agent = cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "agent"), 0);
+		cr_assert_str_eq(str(ent, "description"), "regression");
+		cr_assert_str_eq(str(cJSON_GetObjectItem(agent, "network"), "address"), "127.0.0.9");
+		cr_assert_str_eq(str(cJSON_GetObjectItem(agent, "who"), "display"), "per");
+		cr_assert(strstr(str(cJSON_GetObjectItem(ent, "what"), "reference"), v1));
+	}
+	cJSON_Delete(a.body);
+	free(v1);
+	free(v2);
+}
+
+Test(write, delete_draft_leaves_history)
+{
+	struct answer a;
+	char *id = create_map("1.0.0", "d620"), path[200];
+
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s", id);
+	call(&MAINTAINER, "DELETE", path, NULL, "W/\"7\"", &a);
+	cr_assert_eq(a.status, 412);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "DELETE", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "DELETE", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/_history", id);
+	call(NULL, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
+	cr_assert_str_eq(str(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(a.body, "entry"), 0), "request"),
+			     "method"), "DELETE");
+	cJSON_Delete(a.body);
+	free(id);
+}
+
+Test(write, audit_event_search)
+{
+	struct answer a;
+	char *id = create_map("1.0.0", "d620"), path[200];
+
+	free(create_map("2.0.0", "d620"));
+	snprintf(path, sizeof(path), "/fhir/AuditEvent?entity=ConceptMap/%s", id);
+	call(&MAINTAINER, "GET", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 1);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?entity=" MAP_URL "&agent=maria&date=ge2000-01-01&_count=1", NULL,
+	     NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.body, "entry")), 1, "paged");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?agent=maria&date=lt2000-01-01", NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 0);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?agent=nobody", NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 0);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?date=yesterday", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?patient=x", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400);
+	cJSON_Delete(a.body);
+	free(id);
+}
