@@ -111,6 +111,48 @@ static enum sv_err read_date(struct sv_request *req, struct sv_audit_query *q)
 	return SV_OK;
 }
 
+/* Appends `v` percent-encoded (RFC 3986 unreserved characters kept) to buf[*o..cap). */
+static void put_encoded(char *buf, size_t cap, size_t *o, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *v && *o + 4 < cap; v++) {
+		unsigned char ch = (unsigned char)*v;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+			buf[(*o)++] = (char)ch;
+		} else {
+			buf[(*o)++] = '%';
+			buf[(*o)++] = hex[ch >> 4];
+			buf[(*o)++] = hex[ch & 15];
+		}
+	}
+	buf[*o] = '\0';
+}
+
+/* Adds a Bundle link `rel` to the page starting at `offset` of the same search. */
+static void add_link(cJSON *bundle, const struct sv_request *req, const struct sv_audit_query *q, const char *rel,
+		     long offset)
+{
+	static const char *const names[] = {"entity", "agent", "action", "date"};
+	char url[4096];
+	size_t o = 0;
+	cJSON *links = cJSON_GetObjectItemCaseSensitive(bundle, "link"), *l;
+
+	if (!links)
+		links = cJSON_AddArrayToObject(bundle, "link");
+	o = (size_t)snprintf(url, sizeof(url), "AuditEvent?_count=%ld&_offset=%ld", q->count, offset);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = sv_params_string(req->params, names[i]);
+		if (!v || o + strlen(names[i]) + 2 >= sizeof(url))
+			continue;
+		o += (size_t)snprintf(url + o, sizeof(url) - o, "&%s=", names[i]);
+		put_encoded(url, sizeof(url), &o, v);
+	}
+	l = cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "relation", rel);
+	cJSON_AddStringToObject(l, "url", url);
+	cJSON_AddItemToArray(links, l);
+}
+
 enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 {
 	static const char *const known[] = {"entity", "agent", "action", "date", "_count", "_offset"};
@@ -153,6 +195,9 @@ enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 	cJSON_AddStringToObject(bundle, "resourceType", "Bundle");
 	cJSON_AddStringToObject(bundle, "type", "searchset");
 	cJSON_AddNumberToObject(bundle, "total", (double)total);
+	add_link(bundle, req, &q, "self", q.offset);
+	if (q.offset + q.count < total)
+		add_link(bundle, req, &q, "next", q.offset + q.count);
 	entries = cJSON_AddArrayToObject(bundle, "entry");
 	cJSON_ArrayForEach(row, rows) {
 		cJSON *entry = cJSON_CreateObject(), *search;

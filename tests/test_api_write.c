@@ -536,6 +536,18 @@ Test(write, audit_event_search)
 	     NULL, &a);
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.body, "entry")), 1, "paged");
+	{
+		const cJSON *next = cJSON_GetArrayItem(cJSON_GetObjectItem(a.body, "link"), 1);
+		char target[600];
+		cr_assert_str_eq(str(next, "relation"), "next");
+		cr_assert(strstr(str(next, "url"), "_offset=1"), "%s", str(next, "url"));
+		snprintf(target, sizeof(target), "/fhir/%s", str(next, "url"));
+		cJSON_Delete(a.body);
+		call(&MAINTAINER, "GET", target, NULL, NULL, &a);
+		cr_assert_eq(a.status, 200, "%s", target);
+		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.body, "entry")), 1, "the second page");
+		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.body, "link")), 1, "no page after the last");
+	}
 	cJSON_Delete(a.body);
 	call(&MAINTAINER, "GET", "/fhir/AuditEvent?agent=maria&date=lt2000-01-01", NULL, NULL, &a);
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 0);
