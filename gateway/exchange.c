@@ -422,7 +422,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		sv_respcache_put(cache, key, x->bytes, x->len, &fresh);
 send:
 	x->status = status;
-	x->content_type = content_type(out_fmt, req.fhir_version);
+	x->content_type = req.raw_type ? req.raw_type : content_type(out_fmt, req.fhir_version);
 	goto done;
 fail:
 	if (req.err.code == SV_OK)

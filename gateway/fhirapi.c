@@ -32,6 +32,8 @@ static const struct route ROUTES[] = {
 	{"CodeSystem", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"ValueSet", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
+	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
+	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
 	/* Who changed what, and from where: for those who change content. */
 	{"AuditEvent", NULL, 1, 0, SV_CACHE_NO, sv_op_audit_search, SV_ROLE_MAINTAINER},
 };

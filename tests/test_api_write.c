@@ -563,3 +563,71 @@ Test(write, audit_event_search)
 	cJSON_Delete(a.body);
 	free(id);
 }
+
+/* Counts the parameters named `name` of a Parameters resource. */
+static int count_params(const cJSON *params, const char *name)
+{
+	const cJSON *p;
+	int n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(params, "parameter"))
+		n += strcmp(str(p, "name"), name) == 0;
+	return n;
+}
+
+Test(write, diff_as_parameters_and_csv)
+{
+	struct answer a;
+	struct sv_exchange x;
+	struct hdrs h = {NULL};
+	char *v1 = create_map("1.0.0", "d620");
+	/* 1.1.0: row 1->d910 gets another equivalence and reason; 2->d620 becomes 2->d920. */
+	const char *v2 =
+		"{\"resourceType\":\"ConceptMap\",\"url\":\"" MAP_URL "\",\"version\":\"1.1.0\",\"status\":\"draft\","
+		"\"group\":[{\"source\":\"" IPLOS "\",\"target\":\"" ICF "\",\"element\":[{\"code\":\"1\",\"target\":"
+		"[{\"code\":\"d910\",\"equivalence\":\"inexact\",\"comment\":\"=cmd, with \\\"quotes\\\"\"}]},"
+		"{\"code\":\"2\",\"target\":[{\"code\":\"d920\",\"equivalence\":\"equivalent\"}]}]}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", v2, NULL, &a);
+	cr_assert_eq(a.status, 201);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.1.0", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cr_assert_eq(count_params(a.body, "added"), 1, "%s", cJSON_PrintUnformatted(a.body));
+	cr_assert_eq(count_params(a.body, "removed"), 1);
+	cr_assert_eq(count_params(a.body, "changed"), 1);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "\"name\":\"equivalence\",\"part\":[{\"name\":\"before\","
+			 "\"valueString\":\"narrower\"},{\"name\":\"after\",\"valueString\":\"inexact\"}]"),
+		  "%s", cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=9", NULL, NULL, &a);
+	cr_assert_eq(a.status, 404);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.1.0&output=xlsx", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400);
+	cJSON_Delete(a.body);
+
+	/* CSV: a header and three rows; a comma or quote is quoted, a formula is defused. */
+	memset(&x, 0, sizeof(x));
+	x.method = "GET";
+	x.target = "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.1.0&output=csv";
+	x.target_len = strlen(x.target);
+	x.header = header_of;
+	x.header_ctx = &h;
+	sv_exchange_run(&svc, &x);
+	cr_assert_eq(x.status, 200);
+	cr_assert_str_eq(x.content_type, "text/csv; charset=utf-8");
+	cr_assert(strncmp(x.bytes, "change,source_system,source_code,target_system,target_code,", 59) == 0, "%s", x.bytes);
+	{
+		int lines = 0;
+		for (size_t i = 0; i < x.len; i++)
+			lines += x.bytes[i] == '\n';
+		cr_assert_eq(lines, 4, "%s", x.bytes);
+	}
+	cr_assert(strstr(x.bytes, "changed," IPLOS ",1," ICF ",d910,\"equivalence,comment\",narrower,inexact,c,"
+			 "\"'=cmd, with \"\"quotes\"\"\","), "%s", x.bytes);
+	free(x.bytes);
+	free(v1);
+}

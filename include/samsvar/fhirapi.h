@@ -33,6 +33,8 @@ struct sv_request {
 				       * handler may answer with finished bytes in json/json_len */
 	char *json;                   /* such an answer (malloc'd, ownership to the caller), or NULL */
 	size_t json_len;
+	const char *raw_type;         /* set with json/json_len for an answer that is not FHIR: its media type
+				       * (static, e.g. "text/csv; charset=utf-8"), whatever the format asked */
 	const struct sv_principal *who; /* whom the request runs as (from its bearer token), NULL = anonymous */
 	const char *peer;             /* the client's address (for audit records), or NULL */
 	struct sv_resp_headers *headers; /* headers of the answer a handler may set (never NULL) */
@@ -91,6 +93,9 @@ void sv_op_read_headers(struct sv_request *req);
 /* The workflow (op_workflow.c): {type}/{id}/$publish, {type}/$rollback. */
 enum sv_err sv_op_publish(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_rollback(struct sv_request *req, cJSON **out, int *status);
+/* GET {type}/$diff?url&from&to[&output=csv] (op_diff.c): rows added, removed and changed between two
+ * versions, as Parameters or, for a reviewer's spreadsheet, as CSV. */
+enum sv_err sv_op_diff(struct sv_request *req, cJSON **out, int *status);
 /* GET /fhir/AuditEvent (op_audit.c): the audit trail as a FHIR search. */
 enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status);
 /* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */

@@ -1,0 +1,172 @@
+/* diff.c — rows added, removed and changed between two versions of a map or code system. */
+#include "samsvar/diff.h"
+#include "samsvar/error.h"
+#include "samsvar/strmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One row of a version: its identity and the object that holds what may change. */
+struct row {
+	const char *ssys, *tsys, *code, *target;
+	const cJSON *obj;
+	char *key;            /* owned: the parts joined by a unit separator */
+	int matched;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static char *key_of(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[4] = {a ? a : "", b ? b : "", c ? c : "", d ? d : ""};
+	size_t n = 0, o = 0;
+	char *k;
+
+	for (int i = 0; i < 4; i++)
+		n += strlen(parts[i]) + 1;
+	k = sv_xmalloc(n);
+	for (int i = 0; i < 4; i++) {
+		size_t l = strlen(parts[i]);
+		memcpy(k + o, parts[i], l);
+		o += l;
+		k[o++] = i < 3 ? '\x1f' : '\0';
+	}
+	return k;
+}
+
+static void push(struct rows *r, const char *ssys, const char *tsys, const char *code, const char *target,
+		 const cJSON *obj)
+{
+	if (!code)
+		return;           /* nothing to match a row without a code on */
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->v = sv_xrealloc(r->v, r->cap * sizeof(*r->v));
+	}
+	r->v[r->n++] = (struct row){ssys, tsys, code, target, obj, key_of(ssys, tsys, code, target), 0};
+}
+
+static void concepts(struct rows *r, const cJSON *list)
+{
+	const cJSON *k;
+	cJSON_ArrayForEach(k, list) {
+		push(r, NULL, NULL, str_of(k, "code"), NULL, k);
+		concepts(r, cJSON_GetObjectItemCaseSensitive(k, "concept"));
+	}
+}
+
+static void rows_of(const cJSON *res, struct rows *r)
+{
+	const cJSON *g, *e, *t;
+
+	if (cJSON_GetObjectItemCaseSensitive(res, "concept")) {
+		concepts(r, cJSON_GetObjectItemCaseSensitive(res, "concept"));
+		return;
+	}
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(res, "group"))
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(g, "element")) {
+			const cJSON *targets = cJSON_GetObjectItemCaseSensitive(e, "target");
+			if (!cJSON_GetArraySize(targets))
+				push(r, str_of(g, "source"), str_of(g, "target"), str_of(e, "code"), NULL, e);
+			cJSON_ArrayForEach(t, targets)
+				push(r, str_of(g, "source"), str_of(g, "target"), str_of(e, "code"), str_of(t, "code"), t);
+		}
+}
+
+static void rows_release(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].key);
+	free(r->v);
+}
+
+/* Whether member `name` differs between a and b (both absent: equal). */
+static int differs(const cJSON *a, const cJSON *b, const char *name)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, name), *y = cJSON_GetObjectItemCaseSensitive(b, name);
+	if (!x || !y)
+		return (x == NULL) != (y == NULL);
+	return !cJSON_Compare(x, y, 1);
+}
+
+static void add_row(struct sv_diff *d, enum sv_diff_kind kind, const struct row *r, const cJSON *before,
+		    const cJSON *after, const char *fields)
+{
+	struct sv_diff_row *out;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 32;
+		d->rows = sv_xrealloc(d->rows, d->cap * sizeof(*d->rows));
+	}
+	out = &d->rows[d->n++];
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	out->source_system = r->ssys;
+	out->target_system = r->tsys;
+	out->code = r->code;
+	out->target = r->target;
+	out->before = before;
+	out->after = after;
+	if (fields)
+		snprintf(out->fields, sizeof(out->fields), "%s", fields);
+}
+
+void sv_diff_resources(const cJSON *from, const cJSON *to, struct sv_diff *d)
+{
+	/* What a reviewer compares: a map row's meaning, or a concept's text. */
+	static const char *const map_fields[] = {"equivalence", "comment", "dependsOn"};
+	static const char *const cs_fields[] = {"display", "definition"};
+	struct rows a = {0}, b = {0};
+	struct sv_strmap index;
+	int is_cs = cJSON_GetObjectItemCaseSensitive(to, "concept") || cJSON_GetObjectItemCaseSensitive(from, "concept");
+	const char *const *fields = is_cs ? cs_fields : map_fields;
+	size_t nfields = is_cs ? 2 : 3;
+
+	rows_of(from, &a);
+	rows_of(to, &b);
+	sv_strmap_init(&index, a.n + 8);
+	for (size_t i = 0; i < a.n; i++)
+		sv_strmap_set(&index, a.v[i].key, (uint32_t)i);   /* a repeated row: the last one counts */
+	for (size_t i = 0; i < b.n; i++) {
+		uint32_t j;
+		char changed[64] = "";
+		if (!sv_strmap_get(&index, b.v[i].key, &j) || a.v[j].matched) {
+			add_row(d, SV_DIFF_ADDED, &b.v[i], NULL, b.v[i].obj, NULL);
+			continue;
+		}
+		a.v[j].matched = 1;
+		for (size_t f = 0; f < nfields; f++)
+			if (differs(a.v[j].obj, b.v[i].obj, fields[f])) {
+				size_t n = strlen(changed);
+				snprintf(changed + n, sizeof(changed) - n, "%s%s", n ? "," : "", fields[f]);
+			}
+		if (changed[0])
+			add_row(d, SV_DIFF_CHANGED, &b.v[i], a.v[j].obj, b.v[i].obj, changed);
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		uint32_t j;
+		/* Rows repeated within `from` are matched through their last copy only. */
+		if (!a.v[i].matched && !(sv_strmap_get(&index, a.v[i].key, &j) && j != i && a.v[j].matched))
+			add_row(d, SV_DIFF_REMOVED, &a.v[i], a.v[i].obj, NULL, NULL);
+	}
+	sv_strmap_release(&index);
+	rows_release(&a);
+	rows_release(&b);
+}
+
+void sv_diff_release(struct sv_diff *d)
+{
+	free(d->rows);
+	d->rows = NULL;
+	d->n = d->cap = 0;
+}
