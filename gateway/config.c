@@ -54,6 +54,17 @@ static enum sv_err parse_uint(const char *key, const char *v, unsigned long long
 	return SV_OK;
 }
 
+static enum sv_err parse_bool(const char *key, const char *v, int *out, struct sv_error *err)
+{
+	if (strcmp(v, "true") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0)
+		*out = 0;
+	else
+		return sv_fail(err, SV_ECONFIG, "%s: '%s' is not true or false", key, v);
+	return SV_OK;
+}
+
 static enum sv_err set_string(char *dst, size_t cap, const char *key, const char *v, struct sv_error *err)
 {
 	size_t n = strlen(v);
@@ -129,15 +140,10 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 			return sv_fail(err, SV_ECONFIG, "canonical_base: must not end with '/'");
 		return set_string(c->canonical_base, sizeof(c->canonical_base), key, v, err);
 	}
-	if (strcmp(key, "log_requests") == 0) {
-		if (strcmp(v, "true") == 0)
-			c->log_requests = 1;
-		else if (strcmp(v, "false") == 0)
-			c->log_requests = 0;
-		else
-			return sv_fail(err, SV_ECONFIG, "log_requests: '%s' is not true or false", v);
-		return SV_OK;
-	}
+	if (strcmp(key, "log_requests") == 0)
+		return parse_bool(key, v, &c->log_requests, err);
+	if (strcmp(key, "publish_requires_second_person") == 0)
+		return parse_bool(key, v, &c->publish_requires_second_person, err);
 	for (size_t i = 0; i < sizeof(NUMERIC_KEYS) / sizeof(NUMERIC_KEYS[0]); i++) {
 		const struct numeric_key *nk = &NUMERIC_KEYS[i];
 		if (strcmp(key, nk->name) != 0)

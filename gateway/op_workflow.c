@@ -106,6 +106,17 @@ enum sv_err sv_op_publish(struct sv_request *req, cJSON **out, int *status)
 				req->type, req->id, rev.status);
 		goto fail;
 	}
+	if (req->cfg->publish_requires_second_person) {
+		char editor[128];
+		rc = sv_history_last_editor(st, req->type, req->id, &rev, editor, sizeof(editor), &req->err);
+		if (rc != SV_OK && rc != SV_ENOTFOUND)
+			goto fail;
+		if (rc == SV_OK && who.name && strcmp(editor, who.name) == 0) {
+			rc = sv_fail(&req->err, SV_EFORBIDDEN, "%s/%s was last edited by %s: another person must "
+				     "publish it (publish_requires_second_person)", req->type, req->id, editor);
+			goto fail;
+		}
+	}
 	if ((rc = activate(req, st, req->id, rev.url, "publish", &who, &now, &stored)) != SV_OK)
 		goto fail;
 	return finish(req, &now, stored, out);

@@ -124,7 +124,7 @@ enum sv_err sv_history_head(struct sv_store *st, const char *type, const char *i
 	return rc;
 }
 
-/* Runs a query whose first column is an id, binding the strings given (NULL binds NULL). */
+/* Runs a query whose first column is an id (or a name), binding the strings given (NULL binds NULL). */
 static enum sv_err first_id(sqlite3 *db, const char *sql, const char *const *binds, int nbinds, char *id,
 			    size_t cap, struct sv_error *err)
 {
@@ -161,6 +161,15 @@ enum sv_err sv_history_find_status(struct sv_store *st, const char *type, const 
 	const char *b[] = {type, url, status, except_id ? except_id : ""};
 	return first_id(sv_store_sqlite(st), "SELECT id FROM resource WHERE type=?1 AND url=?2 AND status=?3 "
 			"AND id<>?4 ORDER BY version DESC", b, 4, id, cap, err);
+}
+
+enum sv_err sv_history_last_editor(struct sv_store *st, const char *type, const char *id, const struct sv_rev *rev,
+				   char *name, size_t cap, struct sv_error *err)
+{
+	const char *b[] = {type, id, rev->url, rev->version};
+	return first_id(sv_store_sqlite(st), "SELECT actor FROM audit WHERE type=?1 AND (id=?2 OR (id IS NULL AND "
+			"url=?3 AND version=?4)) AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 1",
+			b, 4, name, cap, err);
 }
 
 /* Writes the audit row of a change to (type, id) now at state `rev`. */

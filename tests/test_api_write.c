@@ -631,3 +631,23 @@ Test(write, diff_as_parameters_and_csv)
 	free(x.bytes);
 	free(v1);
 }
+
+Test(write, four_eyes_publisher_differs_from_last_editor)
+{
+	struct answer a;
+	char *body = map_json(NULL, "1.0.0", "draft", "d620"), path[200];
+
+	cfg.publish_requires_second_person = 1;
+	call(&ADMIN, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 201);
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish?reason=mine", str(a.body, "id"));
+	cJSON_Delete(a.body);
+	call(&ADMIN, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 403, "the last editor may not publish: %d", a.status);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "ada"));
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200, "a second person may");
+	cJSON_Delete(a.body);
+	free(body);
+}

@@ -24,6 +24,8 @@ struct sv_config {
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
+	int publish_requires_second_person; /* publish_requires_second_person = the publisher of a draft
+					     * must not be its last editor (four eyes; true/false) */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */

@@ -50,6 +50,11 @@ enum sv_err sv_history_find(struct sv_store *st, const char *type, const char *u
 enum sv_err sv_history_find_status(struct sv_store *st, const char *type, const char *url, const char *status,
 				   const char *except_id, char *id, size_t cap, struct sv_error *err);
 
+/* Copies into name[cap] who last created or updated (type, id) — through the write API, or by an
+ * import of its url and version — and returns SV_OK, or SV_ENOTFOUND (err untouched) when nobody did. */
+enum sv_err sv_history_last_editor(struct sv_store *st, const char *type, const char *id, const struct sv_rev *rev,
+				   char *name, size_t cap, struct sv_error *err);
+
 /* Stores `res` (its resourceType, url and version set) as the new current version of (type, id) —
  * inserting or replacing, the identity may change — and writes an audit row with `action` (create,
  * update, publish, retire, rollback) naming `who`; *out gets the new state. `res` is not changed
