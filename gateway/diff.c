@@ -11,7 +11,8 @@
 struct row {
 	const char *ssys, *tsys, *code, *target;
 	const cJSON *obj;
-	char *key;            /* owned: the parts joined by a unit separator */
+	char *key;            /* owned: source system, target system, code, target and the conditions */
+	char *target_key;     /* owned: the same without the conditions */
 	int matched;
 };
 
@@ -53,7 +54,18 @@ static void push(struct rows *r, const char *ssys, const char *tsys, const char 
 		r->cap = r->cap ? r->cap * 2 : 64;
 		r->v = sv_xrealloc(r->v, r->cap * sizeof(*r->v));
 	}
-	r->v[r->n++] = (struct row){ssys, tsys, code, target, obj, key_of(ssys, tsys, code, target), 0};
+	{
+		/* A map row is a target under its conditions (dependsOn, product): the same target for
+		 * another score is another row. */
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "dependsOn");
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(obj, "product");
+		char *ds = d ? cJSON_PrintUnformatted(d) : NULL, *ps = p ? cJSON_PrintUnformatted(p) : NULL;
+		char *tk = key_of(ssys, tsys, code, target), *cond = key_of(ds, ps, NULL, NULL);
+		r->v[r->n++] = (struct row){ssys, tsys, code, target, obj, key_of(tk, cond, NULL, NULL), tk, 0};
+		free(ds);
+		free(ps);
+		free(cond);
+	}
 }
 
 static void concepts(struct rows *r, const cJSON *list)
@@ -85,8 +97,10 @@ static void rows_of(const cJSON *res, struct rows *r)
 
 static void rows_release(struct rows *r)
 {
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].key);
+		free(r->v[i].target_key);
+	}
 	free(r->v);
 }
 
@@ -121,45 +135,83 @@ static void add_row(struct sv_diff *d, enum sv_diff_kind kind, const struct row 
 		snprintf(out->fields, sizeof(out->fields), "%s", fields);
 }
 
+/* The fields of `fields` that differ between two matched rows, comma-separated into out[cap]. */
+static void changed_fields(const cJSON *a, const cJSON *b, const char *const *fields, size_t nf, char *out,
+			   size_t cap)
+{
+	out[0] = '\0';
+	for (size_t f = 0; f < nf; f++)
+		if (differs(a, b, fields[f])) {
+			size_t n = strlen(out);
+			snprintf(out + n, cap - n, "%s%s", n ? "," : "", fields[f]);
+		}
+}
+
 void sv_diff_resources(const cJSON *from, const cJSON *to, struct sv_diff *d)
 {
 	/* What a reviewer compares: a map row's meaning, or a concept's text. */
 	static const char *const map_fields[] = {"equivalence", "comment", "dependsOn"};
 	static const char *const cs_fields[] = {"display", "definition"};
 	struct rows a = {0}, b = {0};
-	struct sv_strmap index;
+	struct sv_strmap exact, by_target;
+	uint32_t *next;
+	size_t *pending, npending = 0;
 	int is_cs = cJSON_GetObjectItemCaseSensitive(to, "concept") || cJSON_GetObjectItemCaseSensitive(from, "concept");
 	const char *const *fields = is_cs ? cs_fields : map_fields;
 	size_t nfields = is_cs ? 2 : 3;
+	char changed[64];
 
 	rows_of(from, &a);
 	rows_of(to, &b);
-	sv_strmap_init(&index, a.n + 8);
+	/* First the rows that are the same row in both (target and conditions); what is left of `to`
+	 * waits for a second pass. */
+	sv_strmap_init(&exact, a.n + 8);
 	for (size_t i = 0; i < a.n; i++)
-		sv_strmap_set(&index, a.v[i].key, (uint32_t)i);   /* a repeated row: the last one counts */
+		sv_strmap_set(&exact, a.v[i].key, (uint32_t)i);   /* a repeated row: the last one counts */
+	pending = sv_xcalloc(b.n + 1, sizeof(*pending));
 	for (size_t i = 0; i < b.n; i++) {
 		uint32_t j;
-		char changed[64] = "";
-		if (!sv_strmap_get(&index, b.v[i].key, &j) || a.v[j].matched) {
-			add_row(d, SV_DIFF_ADDED, &b.v[i], NULL, b.v[i].obj, NULL);
+		if (!sv_strmap_get(&exact, b.v[i].key, &j) || a.v[j].matched) {
+			pending[npending++] = i;
 			continue;
 		}
 		a.v[j].matched = 1;
-		for (size_t f = 0; f < nfields; f++)
-			if (differs(a.v[j].obj, b.v[i].obj, fields[f])) {
-				size_t n = strlen(changed);
-				snprintf(changed + n, sizeof(changed) - n, "%s%s", n ? "," : "", fields[f]);
-			}
+		changed_fields(a.v[j].obj, b.v[i].obj, fields, nfields, changed, sizeof(changed));
 		if (changed[0])
 			add_row(d, SV_DIFF_CHANGED, &b.v[i], a.v[j].obj, b.v[i].obj, changed);
 	}
-	for (size_t i = 0; i < a.n; i++) {
-		uint32_t j;
-		/* Rows repeated within `from` are matched through their last copy only. */
-		if (!a.v[i].matched && !(sv_strmap_get(&index, a.v[i].key, &j) && j != i && a.v[j].matched))
-			add_row(d, SV_DIFF_REMOVED, &a.v[i], a.v[i].obj, NULL, NULL);
+	/* Then a row of `to` left over takes a left-over row of `from` with the same target: the same
+	 * mapping under changed conditions. The left-over rows of `from` are chained per target
+	 * (next[]), so the pairing stays linear. */
+	sv_strmap_init(&by_target, a.n + 8);
+	next = sv_xcalloc(a.n + 1, sizeof(*next));
+	for (size_t i = a.n; i-- > 0;) {
+		uint32_t head;
+		if (a.v[i].matched)
+			continue;
+		next[i] = sv_strmap_get(&by_target, a.v[i].target_key, &head) ? head + 1 : 0;
+		sv_strmap_set(&by_target, a.v[i].target_key, (uint32_t)i);
 	}
-	sv_strmap_release(&index);
+	for (size_t k = 0; k < npending; k++) {
+		const struct row *r = &b.v[pending[k]];
+		uint32_t j;
+		if (!sv_strmap_get(&by_target, r->target_key, &j) || a.v[j].matched) {
+			add_row(d, SV_DIFF_ADDED, r, NULL, r->obj, NULL);
+			continue;
+		}
+		a.v[j].matched = 1;
+		if (next[j])
+			sv_strmap_set(&by_target, r->target_key, next[j] - 1);
+		changed_fields(a.v[j].obj, r->obj, fields, nfields, changed, sizeof(changed));
+		add_row(d, SV_DIFF_CHANGED, r, a.v[j].obj, r->obj, changed);
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (!a.v[i].matched)
+			add_row(d, SV_DIFF_REMOVED, &a.v[i], a.v[i].obj, NULL, NULL);
+	free(next);
+	free(pending);
+	sv_strmap_release(&exact);
+	sv_strmap_release(&by_target);
 	rows_release(&a);
 	rows_release(&b);
 }

@@ -125,23 +125,27 @@ static void check_identity(struct check *c, const cJSON *res, const char *type)
 		      "and made active with $publish", type, status ? status : "");
 }
 
-/* Checks that `code` exists in code system `system` (version may be NULL); `national` allows a code
- * the loaded edition lacks. */
-static void check_code(struct check *c, const char *expr, const char *system, const char *version,
-		       const char *code, int national)
+/* The code system `system` (version may be NULL) for checking codes, or NULL after an issue at
+ * `expr` saying it is not loaded (its codes are then not checked one by one). */
+static const struct sv_codesystem *system_of(struct check *c, const char *expr, const char *system,
+					     const char *version)
 {
 	const struct sv_codesystem *cs;
 
 	if (!system)
-		return;            /* the missing system was reported once for its group */
-	cs = sv_snapshot_codesystem(c->snap, system, version);
-	if (!cs) {
-		if (!national)
-			issue(c, "not-found", expr, "code system %s%s%s is not known to this server, so '%s' "
-			      "cannot be checked", system, version ? "|" : "", version ? version : "", code);
-		return;
-	}
-	if (!sv_codesystem_concept(cs, code) && !national)
+		return NULL;
+	if (!(cs = sv_snapshot_codesystem(c->snap, system, version)))
+		issue(c, "not-found", expr, "code system %s%s%s is not known to this server: import it first, so "
+		      "the codes given in it can be checked", system, version ? "|" : "", version ? version : "");
+	return cs;
+}
+
+/* Checks that `code` exists in `cs` (NULL: not loaded, reported once already); `national` allows a
+ * code the loaded edition lacks. */
+static void check_code(struct check *c, const char *expr, const struct sv_codesystem *cs, const char *code,
+		       int national)
+{
+	if (cs && !national && !sv_codesystem_concept(cs, code))
 		issue(c, "code-invalid", expr, "'%s' is not a code of %s|%s (mark the row needs-national-edition "
 		      "if it is in a national SNOMED CT edition only)", code, cs->url, cs->version);
 }
@@ -180,11 +184,23 @@ static void check_depends(struct check *c, const cJSON *t, const char *at, int n
 		if (!value)
 			issue(c, "required", expr, "dependsOn.value is required");
 		else if (str_of(d, "system"))
-			check_code(c, expr, str_of(d, "system"), NULL, value, national);
+			check_code(c, expr, national ? NULL : system_of(c, expr, str_of(d, "system"), NULL), value,
+				   national);
 	}
 }
 
-static void check_target(struct check *c, const cJSON *t, const char *at, const char *tsys, const char *tver,
+/* The conditions of a target (dependsOn and product) as text, for telling rows apart (malloc'd). */
+static char *conditions_of(const cJSON *t)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, "dependsOn"), *p = cJSON_GetObjectItemCaseSensitive(t, "product");
+	char *ds = d ? cJSON_PrintUnformatted(d) : NULL, *ps = p ? cJSON_PrintUnformatted(p) : NULL;
+	char *out = join(ds, ps, NULL, NULL);
+	free(ds);
+	free(ps);
+	return out;
+}
+
+static void check_target(struct check *c, const cJSON *t, const char *at, const struct sv_codesystem *tcs,
 			 const char *const rowkey[3])
 {
 	const char *eq = str_of(t, "equivalence"), *code = str_of(t, "code");
@@ -200,13 +216,21 @@ static void check_target(struct check *c, const cJSON *t, const char *at, const 
 		      "wider, subsumes, narrower, specializes, inexact, unmatched, disjoint)", eq);
 	path_of(expr, "%s.code", at);
 	if (code)
-		check_code(c, expr, tsys, tver, code, national);
+		check_code(c, expr, tcs, code, national);
 	else if (eq && strcmp(eq, "unmatched") != 0 && strcmp(eq, "disjoint") != 0)
 		issue(c, "required", expr, "a target needs a code unless its equivalence is unmatched or disjoint");
 	check_depends(c, t, at, national);
-	if (seen_before(c, join(rowkey[0], rowkey[1], rowkey[2], code)))
-		issue(c, "duplicate", at, "this row (source '%s', target '%s') appears twice in the map",
-		      rowkey[2] ? rowkey[2] : "", code ? code : "");
+	/* A row is a target under its conditions: the same target with another dependsOn (a score, say)
+	 * is another row. */
+	{
+		char *cond = conditions_of(t), *key = join(rowkey[0], rowkey[1], rowkey[2], code), *both;
+		both = join(key, cond, NULL, NULL);
+		free(cond);
+		free(key);
+		if (seen_before(c, both))
+			issue(c, "duplicate", at, "this row (source '%s', target '%s', same dependsOn) appears twice "
+			      "in the map", rowkey[2] ? rowkey[2] : "", code ? code : "");
+	}
 }
 
 static void check_conceptmap(struct check *c, const cJSON *res)
@@ -216,28 +240,33 @@ static void check_conceptmap(struct check *c, const cJSON *res)
 
 	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(res, "group")) {
 		const char *ssys = str_of(g, "source"), *tsys = str_of(g, "target");
-		char at[PATH_LEN];
+		const struct sv_codesystem *scs, *tcs;
+		char at[PATH_LEN], expr[PATH_LEN];
 		int ei = 0;
 		path_of(at, "ConceptMap.group[%d]", gi);
 		if (!ssys)
 			issue(c, "required", at, "group.source is required: the source codes are checked against it");
 		if (!tsys)
 			issue(c, "required", at, "group.target is required: the target codes are checked against it");
+		path_of(expr, "%s.source", at);
+		scs = system_of(c, expr, ssys, str_of(g, "sourceVersion"));
+		path_of(expr, "%s.target", at);
+		tcs = system_of(c, expr, tsys, str_of(g, "targetVersion"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(g, "element")) {
 			const char *code = str_of(e, "code");
 			const char *rowkey[3] = {ssys, tsys, code};
-			char eat[PATH_LEN], expr[PATH_LEN];
+			char eat[PATH_LEN];
 			int ti = 0;
 			path_of(eat, "%s.element[%d]", at, ei++);
 			path_of(expr, "%s.code", eat);
 			if (!code)
 				issue(c, "required", expr, "element.code is required");
 			else
-				check_code(c, expr, ssys, str_of(g, "sourceVersion"), code, 0);
+				check_code(c, expr, scs, code, 0);
 			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "target")) {
 				char tat[PATH_LEN];
 				path_of(tat, "%s.target[%d]", eat, ti++);
-				check_target(c, t, tat, tsys, str_of(g, "targetVersion"), rowkey);
+				check_target(c, t, tat, tcs, rowkey);
 			}
 		}
 		gi++;
@@ -247,23 +276,20 @@ static void check_conceptmap(struct check *c, const cJSON *res)
 static void check_compose_part(struct check *c, const cJSON *part, const char *at)
 {
 	const char *sys = str_of(part, "system"), *ver = str_of(part, "version");
+	const struct sv_codesystem *cs;
 	const cJSON *k, *v;
 	int i = 0;
 	char expr[PATH_LEN];
 
-	if (sys && !sv_snapshot_codesystem(c->snap, sys, ver)) {
-		path_of(expr, "%s.system", at);
-		issue(c, "not-found", expr, "code system %s%s%s is not known to this server", sys, ver ? "|" : "",
-		      ver ? ver : "");
-		sys = NULL;
-	}
+	path_of(expr, "%s.system", at);
+	cs = system_of(c, expr, sys, ver);
 	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(part, "concept")) {
 		const char *code = str_of(k, "code");
 		path_of(expr, "%s.concept[%d].code", at, i++);
 		if (!code)
 			issue(c, "required", expr, "concept.code is required");
 		else
-			check_code(c, expr, sys, ver, code, 0);
+			check_code(c, expr, cs, code, 0);
 	}
 	i = 0;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(part, "valueSet")) {

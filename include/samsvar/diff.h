@@ -1,11 +1,14 @@
 /* diff.h — what changed between two versions of a ConceptMap or CodeSystem, row by row, for a
- * reviewer before $publish (op_workflow.c renders it as Parameters or CSV).
+ * reviewer before $publish (op_diff.c renders it as Parameters or CSV).
  *
- * A ConceptMap row is one target of one source code: (source system, target system, source code,
- * target code). A row only in `to` is added, only in `from` removed; a row in both whose equivalence,
- * comment (the reason) or dependsOn differ is changed. A source code mapped to another target shows as
- * the old row removed and the new one added. A CodeSystem row is one concept: changed when its display
- * or definition differ. Linear in the rows of both versions (a hash of the rows of `from`). */
+ * A ConceptMap row is one target of one source code under its conditions: (source system, target
+ * system, source code, target code, dependsOn and product). Rows the same in both versions are
+ * compared; then a row left in `to` pairs with a row left in `from` with the same target (its
+ * conditions changed); what is still left is added (only in `to`) or removed (only in `from`). A
+ * changed row names what differs among equivalence, comment (the reason) and dependsOn. A source
+ * code mapped to another target shows as the old row removed and the new one added. A CodeSystem row
+ * is one concept: changed when its display or definition differ. Linear in the rows of both versions
+ * (hashes of the rows of `from`). */
 #ifndef SAMSVAR_DIFF_H
 #define SAMSVAR_DIFF_H
 
