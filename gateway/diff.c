@@ -27,24 +27,6 @@ static const char *str_of(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static char *key_of(const char *a, const char *b, const char *c, const char *d)
-{
-	const char *parts[4] = {a ? a : "", b ? b : "", c ? c : "", d ? d : ""};
-	size_t n = 0, o = 0;
-	char *k;
-
-	for (int i = 0; i < 4; i++)
-		n += strlen(parts[i]) + 1;
-	k = sv_xmalloc(n);
-	for (int i = 0; i < 4; i++) {
-		size_t l = strlen(parts[i]);
-		memcpy(k + o, parts[i], l);
-		o += l;
-		k[o++] = i < 3 ? '\x1f' : '\0';
-	}
-	return k;
-}
-
 static void push(struct rows *r, const char *ssys, const char *tsys, const char *code, const char *target,
 		 const cJSON *obj)
 {
@@ -60,8 +42,8 @@ static void push(struct rows *r, const char *ssys, const char *tsys, const char 
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "dependsOn");
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(obj, "product");
 		char *ds = d ? cJSON_PrintUnformatted(d) : NULL, *ps = p ? cJSON_PrintUnformatted(p) : NULL;
-		char *tk = key_of(ssys, tsys, code, target), *cond = key_of(ds, ps, NULL, NULL);
-		r->v[r->n++] = (struct row){ssys, tsys, code, target, obj, key_of(tk, cond, NULL, NULL), tk, 0};
+		char *tk = sv_strkey(ssys, tsys, code, target), *cond = sv_strkey(ds, ps, NULL, NULL);
+		r->v[r->n++] = (struct row){ssys, tsys, code, target, obj, sv_strkey(tk, cond, NULL, NULL), tk, 0};
 		free(ds);
 		free(ps);
 		free(cond);

@@ -158,7 +158,7 @@ enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 	static const char *const known[] = {"entity", "agent", "action", "date", "_count", "_offset"};
 	struct sv_audit_query q = {0};
 	struct sv_store *st;
-	cJSON *rows = NULL, *bundle, *entries, *row, *p;
+	cJSON *rows = NULL, *bundle, *entries, *row;
 	long total = 0;
 	enum sv_err rc;
 
@@ -167,15 +167,9 @@ enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 		return sv_fail(&req->err, SV_ENOTFOUND, "AuditEvents are found by search: GET /fhir/AuditEvent?...");
 	if (!req->writer)
 		return sv_fail(&req->err, SV_EUNAVAILABLE, "this server keeps no audit trail it can search");
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = sv_jstr(p, "name");
-		int ok = 0;
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok |= strcmp(name, known[i]) == 0;
-		if (!ok)
-			return sv_fail_at(&req->err, SV_EINVAL, name, "search parameter '%.60s' is not supported on "
-					  "AuditEvent (use entity, agent, action, date, _count, _offset)", name);
-	}
+	if ((rc = sv_params_only(req->params, known, sizeof(known) / sizeof(known[0]), "AuditEvent",
+				 "entity, agent, action, date, _count, _offset", &req->err)) != SV_OK)
+		return rc;
 	q.entity = sv_params_string(req->params, "entity");
 	q.agent = sv_params_string(req->params, "agent");
 	q.action = sv_params_string(req->params, "action");

@@ -337,33 +337,6 @@ out:
 	return rc;
 }
 
-enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err)
-{
-	static const char *cols[] = {"seq", "ts", "actor", "action", "type", "url", "version", "detail", "id",
-				     "vid", "reason", "peer"};
-	sqlite3_stmt *q = NULL;
-	int step;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT seq,ts,actor,action,type,url,version,detail,id,vid,reason,peer FROM audit "
-			       "ORDER BY seq DESC LIMIT ?1", -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "prepare");
-	sqlite3_bind_int(q, 1, limit);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		cJSON *row = cJSON_CreateObject();
-		cJSON_AddNumberToObject(row, cols[0], (double)sqlite3_column_int64(q, 0));
-		for (int i = 1; i < 12; i++) {
-			const unsigned char *t = sqlite3_column_text(q, i);
-			if (t)
-				cJSON_AddStringToObject(row, cols[i], (const char *)t);
-		}
-		cJSON_AddItemToArray(out, row);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE)
-		return db_fail(st, err, "audit read");
-	return SV_OK;
-}
-
 enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error *err)
 {
 	sqlite3_stmt *q = NULL;

@@ -413,3 +413,10 @@ out:
 	sqlite3_finalize(q);
 	return rc;
 }
+
+enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err)
+{
+	struct sv_audit_query q = {.count = limit};
+	long total;
+	return sv_history_audit_search(st, &q, out, &total, err);
+}

@@ -60,25 +60,6 @@ static void path_of(char *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Returns a new string of the parts joined by a unit separator (a byte no code or url holds). */
-static char *join(const char *a, const char *b, const char *c3, const char *d)
-{
-	const char *parts[4] = {a ? a : "", b ? b : "", c3 ? c3 : "", d ? d : ""};
-	size_t n = 0, o = 0;
-	char *out;
-
-	for (int i = 0; i < 4; i++)
-		n += strlen(parts[i]) + 1;
-	out = sv_xmalloc(n);
-	for (int i = 0; i < 4; i++) {
-		size_t l = strlen(parts[i]);
-		memcpy(out + o, parts[i], l);
-		o += l;
-		out[o++] = i < 3 ? '\x1f' : '\0';
-	}
-	return out;
-}
-
 /* Records `key` (malloc'd; ownership moves in); returns 1 when it was recorded before (a duplicate).
  * Linear overall: a hash. */
 static int seen_before(struct check *c, char *key)
@@ -194,7 +175,7 @@ static char *conditions_of(const cJSON *t)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, "dependsOn"), *p = cJSON_GetObjectItemCaseSensitive(t, "product");
 	char *ds = d ? cJSON_PrintUnformatted(d) : NULL, *ps = p ? cJSON_PrintUnformatted(p) : NULL;
-	char *out = join(ds, ps, NULL, NULL);
+	char *out = sv_strkey(ds, ps, NULL, NULL);
 	free(ds);
 	free(ps);
 	return out;
@@ -223,8 +204,8 @@ static void check_target(struct check *c, const cJSON *t, const char *at, const 
 	/* A row is a target under its conditions: the same target with another dependsOn (a score, say)
 	 * is another row. */
 	{
-		char *cond = conditions_of(t), *key = join(rowkey[0], rowkey[1], rowkey[2], code), *both;
-		both = join(key, cond, NULL, NULL);
+		char *cond = conditions_of(t), *key = sv_strkey(rowkey[0], rowkey[1], rowkey[2], code), *both;
+		both = sv_strkey(key, cond, NULL, NULL);
 		free(cond);
 		free(key);
 		if (seen_before(c, both))

@@ -55,7 +55,7 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 
 /* Appends audit rows, newest first, at most `limit`, to the JSON array `out` (objects with seq, ts,
  * actor, action, type, url, version, detail, and for changes made through the write API id, vid,
- * reason and peer). */
+ * reason and peer). Implemented in store_history.c, with the audit search. */
 enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err);
 
 /* Sets *v to SQLite's data_version: it changes when another connection (e.g. `samsvar import`)
