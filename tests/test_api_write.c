@@ -40,12 +40,15 @@ struct answer {
 
 struct hdrs {
 	const char *if_match;
+	const char *content_type;     /* NULL: FHIR JSON */
 };
 
 static const char *header_of(void *ctx, const char *name)
 {
 	const struct hdrs *h = ctx;
-	if (strcasecmp(name, "Content-Type") == 0 || strcasecmp(name, "Accept") == 0)
+	if (strcasecmp(name, "Content-Type") == 0)
+		return h->content_type ? h->content_type : "application/fhir+json";
+	if (strcasecmp(name, "Accept") == 0)
 		return "application/fhir+json";
 	if (strcasecmp(name, "If-Match") == 0)
 		return h->if_match;
@@ -105,11 +108,14 @@ static void teardown(void)
 
 TestSuite(write, .init = setup, .fini = teardown);
 
+/* 1 while call() sends its body as FHIR XML. */
+static int xml_body;
+
 /* Sends one request as `who` (NULL: anonymous) and returns its answer (free a->body). */
 static void call(const struct sv_principal *who, const char *method, const char *target, const char *body,
 		 const char *if_match, struct answer *a)
 {
-	struct hdrs h = {if_match};
+	struct hdrs h = {if_match, xml_body ? "application/fhir+xml" : NULL};
 	struct sv_exchange x;
 	struct ts_resp r;
 
@@ -591,7 +597,7 @@ Test(write, diff_as_parameters_and_csv)
 {
 	struct answer a;
 	struct sv_exchange x;
-	struct hdrs h = {NULL};
+	struct hdrs h = {NULL, NULL};
 	char *v1 = create_map("1.0.0", "d620");
 	/* 1.1.0: row 1->d910 gets another equivalence and reason; 2->d620 becomes 2->d920. */
 	const char *v2 =
@@ -698,4 +704,24 @@ Test(write, every_bundled_resource_passes_the_checks)
 		cJSON_Delete(list.body);
 	}
 	cr_assert_gt(n, 10, "the bundled content was there to check");
+}
+
+Test(write, an_xml_body_is_stored_like_json)
+{
+	struct answer a;
+	const char *xml =
+		"<ConceptMap xmlns=\"http://hl7.org/fhir\"><id value=\"xml-map\"/><url value=\"" MAP_URL "\"/>"
+		"<version value=\"1\"/><status value=\"draft\"/><group><source value=\"" IPLOS "\"/>"
+		"<target value=\"" ICF "\"/><element><code value=\"1\"/><target><code value=\"d910\"/>"
+		"<equivalence value=\"narrower\"/></target></element></group></ConceptMap>";
+
+	xml_body = 1;
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/xml-map", xml, NULL, &a);
+	xml_body = 0;
+	cr_assert_eq(a.status, 201, "%d %s", a.status, cJSON_PrintUnformatted(a.body));
+	cr_assert_str_eq(str(a.body, "resourceType"), "ConceptMap");
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/$translate?url=" MAP_URL "&system=" IPLOS "&code=1", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d910"));
+	cJSON_Delete(a.body);
 }
