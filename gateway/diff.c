@@ -129,14 +129,59 @@ static void changed_fields(const cJSON *a, const cJSON *b, const char *const *fi
 		}
 }
 
+/* The rows of `from` not yet matched, by a key (the whole row, or its target only), each key's rows
+ * chained in order so that each is taken once: a version that repeats a row still pairs with itself. */
+struct chain {
+	struct sv_strmap map;         /* key -> the first row of that key not yet taken */
+	uint32_t *next;               /* next[i]: the following row of the same key + 1, or 0 */
+	int by_target;
+};
+
+static const char *chain_key(const struct row *r, int by_target)
+{
+	return by_target ? r->target_key : r->key;
+}
+
+static void chain_build(struct chain *c, const struct rows *a, int by_target)
+{
+	c->by_target = by_target;
+	sv_strmap_init(&c->map, a->n + 8);
+	c->next = sv_xcalloc(a->n + 1, sizeof(*c->next));
+	for (size_t i = a->n; i-- > 0;) {
+		uint32_t head;
+		if (a->v[i].matched)
+			continue;
+		c->next[i] = sv_strmap_get(&c->map, chain_key(&a->v[i], by_target), &head) ? head + 1 : 0;
+		sv_strmap_set(&c->map, chain_key(&a->v[i], by_target), (uint32_t)i);
+	}
+}
+
+/* Takes the first row of `from` with the key of `r` not taken yet: marks it matched and returns its
+ * index, or -1 when there is none. */
+static long chain_take(struct chain *c, struct rows *a, const struct row *r)
+{
+	uint32_t j;
+	if (!sv_strmap_get(&c->map, chain_key(r, c->by_target), &j) || a->v[j].matched)
+		return -1;
+	a->v[j].matched = 1;
+	if (c->next[j])
+		sv_strmap_set(&c->map, chain_key(r, c->by_target), c->next[j] - 1);
+	return (long)j;
+}
+
+static void chain_release(struct chain *c)
+{
+	sv_strmap_release(&c->map);
+	free(c->next);
+}
+
 void sv_diff_resources(const cJSON *from, const cJSON *to, struct sv_diff *d)
 {
 	/* What a reviewer compares: a map row's meaning, or a concept's text. */
 	static const char *const map_fields[] = {"equivalence", "comment", "dependsOn"};
 	static const char *const cs_fields[] = {"display", "definition"};
 	struct rows a = {0}, b = {0};
-	struct sv_strmap exact, by_target;
-	uint32_t *next;
+	struct chain exact, by_target;
 	size_t *pending, npending = 0;
 	int is_cs = cJSON_GetObjectItemCaseSensitive(to, "concept") || cJSON_GetObjectItemCaseSensitive(from, "concept");
 	const char *const *fields = is_cs ? cs_fields : map_fields;
@@ -147,53 +192,37 @@ void sv_diff_resources(const cJSON *from, const cJSON *to, struct sv_diff *d)
 	rows_of(to, &b);
 	/* First the rows that are the same row in both (target and conditions); what is left of `to`
 	 * waits for a second pass. */
-	sv_strmap_init(&exact, a.n + 8);
-	for (size_t i = 0; i < a.n; i++)
-		sv_strmap_set(&exact, a.v[i].key, (uint32_t)i);   /* a repeated row: the last one counts */
+	chain_build(&exact, &a, 0);
 	pending = sv_xcalloc(b.n + 1, sizeof(*pending));
 	for (size_t i = 0; i < b.n; i++) {
-		uint32_t j;
-		if (!sv_strmap_get(&exact, b.v[i].key, &j) || a.v[j].matched) {
+		long j = chain_take(&exact, &a, &b.v[i]);
+		if (j < 0) {
 			pending[npending++] = i;
 			continue;
 		}
-		a.v[j].matched = 1;
 		changed_fields(a.v[j].obj, b.v[i].obj, fields, nfields, changed, sizeof(changed));
 		if (changed[0])
 			add_row(d, SV_DIFF_CHANGED, &b.v[i], a.v[j].obj, b.v[i].obj, changed);
 	}
 	/* Then a row of `to` left over takes a left-over row of `from` with the same target: the same
-	 * mapping under changed conditions. The left-over rows of `from` are chained per target
-	 * (next[]), so the pairing stays linear. */
-	sv_strmap_init(&by_target, a.n + 8);
-	next = sv_xcalloc(a.n + 1, sizeof(*next));
-	for (size_t i = a.n; i-- > 0;) {
-		uint32_t head;
-		if (a.v[i].matched)
-			continue;
-		next[i] = sv_strmap_get(&by_target, a.v[i].target_key, &head) ? head + 1 : 0;
-		sv_strmap_set(&by_target, a.v[i].target_key, (uint32_t)i);
-	}
+	 * mapping under changed conditions. */
+	chain_build(&by_target, &a, 1);
 	for (size_t k = 0; k < npending; k++) {
 		const struct row *r = &b.v[pending[k]];
-		uint32_t j;
-		if (!sv_strmap_get(&by_target, r->target_key, &j) || a.v[j].matched) {
+		long j = chain_take(&by_target, &a, r);
+		if (j < 0) {
 			add_row(d, SV_DIFF_ADDED, r, NULL, r->obj, NULL);
 			continue;
 		}
-		a.v[j].matched = 1;
-		if (next[j])
-			sv_strmap_set(&by_target, r->target_key, next[j] - 1);
 		changed_fields(a.v[j].obj, r->obj, fields, nfields, changed, sizeof(changed));
 		add_row(d, SV_DIFF_CHANGED, r, a.v[j].obj, r->obj, changed);
 	}
 	for (size_t i = 0; i < a.n; i++)
 		if (!a.v[i].matched)
 			add_row(d, SV_DIFF_REMOVED, &a.v[i], a.v[i].obj, NULL, NULL);
-	free(next);
 	free(pending);
-	sv_strmap_release(&exact);
-	sv_strmap_release(&by_target);
+	chain_release(&exact);
+	chain_release(&by_target);
 	rows_release(&a);
 	rows_release(&b);
 }

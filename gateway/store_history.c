@@ -350,12 +350,15 @@ cJSON *sv_history_version(struct sv_store *st, const char *type, const char *id,
 	return res;
 }
 
-/* The WHERE clause of an audit search; every value is bound, never spliced into the SQL. */
+/* The WHERE clause of an audit search; every value is bound, never spliced into the SQL. The instant
+ * is compared at the precision the date was given in (le2026-11-26 takes that whole day), as FHIR
+ * date search does. */
 static const char AUDIT_WHERE[] =
 	" FROM audit WHERE (?1 IS NULL OR (type || '/' || coalesce(id, '')) = ?1 OR url = ?1 OR "
 	"(url || '|' || version) = ?1) AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3) AND "
-	"(?4 IS NULL OR (?4 = 'ge' AND ts >= ?5) OR (?4 = 'gt' AND ts > ?5) OR (?4 = 'le' AND ts <= ?5) OR "
-	"(?4 = 'lt' AND ts < ?5) OR (?4 = 'eq' AND substr(ts, 1, length(?5)) = ?5))";
+	"(?4 IS NULL OR (?4 = 'ge' AND substr(ts, 1, length(?5)) >= ?5) OR "
+	"(?4 = 'gt' AND substr(ts, 1, length(?5)) > ?5) OR (?4 = 'le' AND substr(ts, 1, length(?5)) <= ?5) OR "
+	"(?4 = 'lt' AND substr(ts, 1, length(?5)) < ?5) OR (?4 = 'eq' AND substr(ts, 1, length(?5)) = ?5))";
 
 static void audit_bind(sqlite3_stmt *q, const struct sv_audit_query *aq)
 {

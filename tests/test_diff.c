@@ -56,3 +56,15 @@ Test(diff, map_rows_by_source_and_target)
 	cJSON_Delete(a);
 	cJSON_Delete(b);
 }
+
+Test(diff, a_version_that_repeats_a_row_does_not_differ_from_itself)
+{
+	/* The fuzzer's find: code "a" twice, once with a display. */
+	cJSON *a = ts_parse_json("{\"concept\":[{\"code\":\"a\",\"display\":\"A\"},{\"code\":\"a\"}]}");
+	struct sv_diff d = {0};
+
+	sv_diff_resources(a, a, &d);
+	cr_assert_eq(d.n, 0);
+	sv_diff_release(&d);
+	cJSON_Delete(a);
+}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Identities copied from ../shared/terminology/iplos_9111_funksjonsvariabel.csv (the Volven OID). */
@@ -178,6 +179,22 @@ Test(history, write_delete_and_their_audit_rows)
 	q.date = "1999";
 	cr_assert_eq(sv_history_audit_search(st, &q, rows, &total, &err), SV_OK);
 	cr_assert_eq(total, 0, "no delete in 1999");
+	{
+		/* A date is compared at its own precision: le<today> takes all of today. */
+		char today[11];
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+		q.action = NULL;
+		q.date_op = "le";
+		q.date = today;
+		cr_assert_eq(sv_history_audit_search(st, &q, rows, &total, &err), SV_OK);
+		cr_assert_eq(total, 3, "le %s", today);
+		q.date_op = "gt";
+		cr_assert_eq(sv_history_audit_search(st, &q, rows, &total, &err), SV_OK);
+		cr_assert_eq(total, 0, "gt %s", today);
+	}
 	cJSON_Delete(rows);
 	cJSON_Delete(a);
 	cJSON_Delete(b);
