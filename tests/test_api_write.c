@@ -725,3 +725,30 @@ Test(write, an_xml_body_is_stored_like_json)
 	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "d910"));
 	cJSON_Delete(a.body);
 }
+
+Test(write, a_draft_codesystem_answers_only_when_named)
+{
+	struct answer a;
+	char path[200];
+	const char *v1 = "{\"resourceType\":\"CodeSystem\",\"url\":\"" BASE "/CodeSystem/t2\",\"version\":\"1\","
+			 "\"status\":\"draft\",\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"display\":\"One\"}]}";
+	const char *v2 = "{\"resourceType\":\"CodeSystem\",\"url\":\"" BASE "/CodeSystem/t2\",\"version\":\"2\","
+			 "\"status\":\"draft\",\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"display\":\"Two\"}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/CodeSystem", v1, NULL, &a);
+	cr_assert_eq(a.status, 201);
+	snprintf(path, sizeof(path), "/fhir/CodeSystem/%s/$publish?reason=first", str(a.body, "id"));
+	cJSON_Delete(a.body);
+	call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/CodeSystem", v2, NULL, &a);
+	cr_assert_eq(a.status, 201);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/CodeSystem/$lookup?system=" BASE "/CodeSystem/t2&code=a", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "\"One\""), "the active version answers");
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/CodeSystem/$lookup?system=" BASE "/CodeSystem/t2&version=2&code=a", NULL, NULL, &a);
+	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "\"Two\""), "the draft when named");
+	cJSON_Delete(a.body);
+}
