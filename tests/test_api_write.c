@@ -752,3 +752,54 @@ Test(write, a_draft_codesystem_answers_only_when_named)
 	cr_assert(strstr(cJSON_PrintUnformatted(a.body), "\"Two\""), "the draft when named");
 	cJSON_Delete(a.body);
 }
+
+/* The refusals not met above, each with its status. */
+Test(write, refusals_say_why)
+{
+	static const struct {
+		const struct sv_principal *who;
+		const char *method, *target, *body;
+		int status;
+	} cases[] = {
+		{&MAINTAINER, "PUT", "/fhir/ConceptMap/bad%20id", "{}", 400},
+		{&MAINTAINER, "PUT", "/fhir/ConceptMap/some-id", NULL, 400},              /* no body */
+		{&MAINTAINER, "POST", "/fhir/ConceptMap", "{\"resourceType\":\"Parameters\"}", 400},
+		{&PUBLISHER, "POST", "/fhir/ConceptMap/$publish?reason=x", NULL, 400},     /* names no draft */
+		{&PUBLISHER, "POST", "/fhir/ConceptMap/nobody/$publish?reason=x", NULL, 404},
+		{&PUBLISHER, "POST", "/fhir/ConceptMap/x/$rollback?url=u&version=1&reason=x", NULL, 400},
+		{&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?version=1&reason=x", NULL, 400},
+		{&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" BASE "/ConceptMap/iplos-icf&version=0.1.0&reason=x",
+		 NULL, 422},                                                                 /* a draft, not retired */
+		{NULL, "GET", "/fhir/ConceptMap/x/$diff?url=u&from=1&to=2", NULL, 400},
+		{NULL, "GET", "/fhir/ValueSet/$diff?url=u&from=1&to=2", NULL, 404},
+		{NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.1.0/_history?_count=0", NULL, 400},
+		{NULL, "DELETE", "/fhir/ConceptMap/iplos-icf-0.1.0/_history", NULL, 405},
+		{&MAINTAINER, "GET", "/fhir/AuditEvent/1", NULL, 404},
+		{&MAINTAINER, "GET", "/fhir/AuditEvent?_count=501", NULL, 400},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct answer a;
+		call(cases[i].who, cases[i].method, cases[i].target, cases[i].body, NULL, &a);
+		cr_assert_eq(a.status, cases[i].status, "%s %s: %d %s", cases[i].method, cases[i].target, a.status,
+			     cJSON_PrintUnformatted(a.body));
+		cr_assert_str_eq(str(a.body, "resourceType"), "OperationOutcome");
+		cJSON_Delete(a.body);
+	}
+}
+
+Test(write, a_server_without_a_writer_takes_no_changes)
+{
+	struct answer a;
+	char *body = map_json(NULL, "1.0.0", "draft", "d620");
+
+	svc.writer = NULL;
+	call(&MAINTAINER, "POST", "/fhir/ConceptMap", body, NULL, &a);
+	cr_assert_eq(a.status, 503);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.1.0/_history", NULL, NULL, &a);
+	cr_assert_eq(a.status, 503);
+	cJSON_Delete(a.body);
+	svc.writer = writer;
+	free(body);
+}
