@@ -398,12 +398,17 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		goto send;
 	}
 	req.if_match = header(x, "If-Match");
-	/* An operation POSTed without a body ($publish?reason=...) takes its parameters from the query; a
-	 * PUT has a body only on a resource (on an operation it is refused as a method, 405). */
-	if ((strcmp(x->method, "PUT") == 0 ? x->body_len && !req.operation :
-	     strcmp(x->method, "POST") == 0 && (x->body_len || !req.operation)) &&
-	    (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK)
+	/* $import reads its body (a release file) as it is. An operation POSTed without a body
+	 * ($publish?reason=...) takes its parameters from the query; a PUT has a body only on a resource
+	 * (on an operation it is refused as a method, 405). */
+	if (strcmp(x->method, "POST") == 0 && sv_fhirapi_takes_raw_body(&req)) {
+		req.raw_body = x->body;
+		req.raw_body_len = x->body_len;
+	} else if ((strcmp(x->method, "PUT") == 0 ? x->body_len && !req.operation :
+		    strcmp(x->method, "POST") == 0 && (x->body_len || !req.operation)) &&
+		   (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK) {
 		goto fail;
+	}
 	if (!req.params)             /* a GET, or a body that is not Parameters: the query is all */
 		req.params = query = query_params(&url);
 

@@ -34,6 +34,7 @@ static const struct route ROUTES[] = {
 	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
 	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
+	{NULL, "import", 0, 1, SV_CACHE_NO, sv_op_import, SV_ROLE_MAINTAINER},
 	/* Who changed what, and from where: for those who change content. */
 	{"AuditEvent", NULL, 1, 0, SV_CACHE_NO, sv_op_audit_search, SV_ROLE_MAINTAINER},
 };
@@ -84,6 +85,11 @@ enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
 	/* A read of a terminology resource, not a search. */
 	return is_resource_type(req->type) && req->id && !req->operation && !req->history ? SV_CACHE_YES :
 	       SV_CACHE_NO;
+}
+
+int sv_fhirapi_takes_raw_body(const struct sv_request *req)
+{
+	return !req->type && req->operation && strcmp(req->operation, "import") == 0;
 }
 
 /* Routes a REST interaction on a terminology resource (no operation) through CRUD. */

@@ -123,39 +123,6 @@ static int valid_id(const char *id)
 	return n >= 1 && n <= 64;
 }
 
-/* A new id for a created resource: the url's last segment and the version, made unique with a
- * counter when taken (the store is held, so the check and the insert cannot race). */
-static enum sv_err new_id(struct sv_store *st, const char *type, const cJSON *res, char *id, size_t cap,
-			  struct sv_error *err)
-{
-	const char *url = sv_jstr(res, "url"), *version = sv_jstr(res, "version"), *seg = url;
-	char base[56];
-	size_t o = 0;
-
-	for (const char *p = url; *p; p++)
-		if ((*p == '/' || *p == ':') && p[1])
-			seg = p + 1;
-	for (const char *p = seg; *p && o < 30; p++)
-		base[o++] = isalnum((unsigned char)*p) || *p == '-' || *p == '.' ? *p : '-';
-	base[o++] = '-';
-	for (const char *p = version; *p && o < sizeof(base) - 1; p++)
-		base[o++] = isalnum((unsigned char)*p) || *p == '-' || *p == '.' ? *p : '-';
-	base[o] = '\0';
-	for (int n = 1; n < 1000; n++) {
-		struct sv_rev rev;
-		enum sv_err rc;
-		if (n == 1)
-			snprintf(id, cap, "%s", base);
-		else
-			snprintf(id, cap, "%s-%d", base, n);
-		if ((rc = sv_history_head(st, type, id, &rev, NULL, err)) != SV_OK)
-			return rc;
-		if (!rev.vid)        /* never used, not even by a deleted resource */
-			return SV_OK;
-	}
-	return sv_fail(err, SV_ECONFLICT, "no free id for %s %s", type, url);
-}
-
 /* Checks what every write body must be: a resource of the path's type (and id, for PUT), then its
  * content. SV_OK with *outcome set means a 422 answer listing the problems. */
 static enum sv_err check_body(struct sv_request *req, cJSON **outcome)
@@ -208,7 +175,8 @@ static enum sv_err store_body(struct sv_request *req, const char *given_id, int 
 	if (!(st = sv_writer_begin(req->writer, &req->err)))
 		return req->err.code;
 	if (creating) {
-		if ((rc = new_id(st, req->type, req->body, id, sizeof(id), &req->err)) != SV_OK)
+		if ((rc = sv_history_new_id(st, req->type, sv_jstr(req->body, "url"), sv_jstr(req->body, "version"),
+					    id, sizeof(id), &req->err)) != SV_OK)
 			goto fail;
 		rev.vid = 0;
 	} else {

@@ -172,6 +172,45 @@ enum sv_err sv_history_last_editor(struct sv_store *st, const char *type, const 
 			b, 4, name, cap, err);
 }
 
+/* The id characters FHIR allows ([A-Za-z0-9-.]); anything else becomes '-'. */
+static char id_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+	       ch == '.' ? ch : '-';
+}
+
+enum sv_err sv_history_new_id(struct sv_store *st, const char *type, const char *url, const char *version,
+			      char *id, size_t cap, struct sv_error *err)
+{
+	const char *seg = url;
+	char base[56];
+	size_t o = 0;
+
+	/* The store is held in a transaction, so the check and the insert cannot race. */
+	for (const char *p = url; *p; p++)
+		if ((*p == '/' || *p == ':') && p[1])
+			seg = p + 1;
+	for (const char *p = seg; *p && o < 30; p++)
+		base[o++] = id_char(*p);
+	base[o++] = '-';
+	for (const char *p = version; *p && o < sizeof(base) - 1; p++)
+		base[o++] = id_char(*p);
+	base[o] = '\0';
+	for (int n = 1; n < 1000; n++) {
+		struct sv_rev rev;
+		enum sv_err rc;
+		if (n == 1)
+			snprintf(id, cap, "%s", base);
+		else
+			snprintf(id, cap, "%s-%d", base, n);
+		if ((rc = sv_history_head(st, type, id, &rev, NULL, err)) != SV_OK)
+			return rc;
+		if (!rev.vid)        /* never used, not even by a deleted resource */
+			return SV_OK;
+	}
+	return sv_fail(err, SV_ECONFLICT, "no free id for %s %s", type, url);
+}
+
 /* Writes the audit row of a change to (type, id) now at state `rev`. */
 static enum sv_err audit_row(sqlite3 *db, const char *type, const char *id, const struct sv_rev *rev,
 			     const char *action, const struct sv_actor *who, struct sv_error *err)

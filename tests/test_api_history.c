@@ -131,6 +131,7 @@ Test(history_api, every_write_needs_a_token)
 		{"POST", "/fhir/ValueSet"},
 		{"PUT", "/fhir/CodeSystem/some-id"},
 		{"GET", "/fhir/AuditEvent"},
+		{"POST", "/fhir/$import?kind=fhir"},
 	};
 	static const char *const headers[] = {JSON_BODY, "Accept: application/fhir+json", NULL};
 	const char *body = "{\"resourceType\":\"ConceptMap\",\"id\":\"some-id\"}";
@@ -139,7 +140,8 @@ Test(history_api, every_write_needs_a_token)
 	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
 		struct ts_resp r;
 		int has_body = strcmp(writes[i].method, "PUT") == 0 ||
-			       (strcmp(writes[i].method, "POST") == 0 && !strchr(writes[i].path, '$'));
+			       (strcmp(writes[i].method, "POST") == 0 && (!strchr(writes[i].path, '$') ||
+									  strstr(writes[i].path, "$import")));
 		cJSON *oo;
 		cr_assert_eq(ts_http(ts_port(), writes[i].method, writes[i].path, headers, has_body ? body : NULL,
 				     has_body ? strlen(body) : 0, &r), 0);

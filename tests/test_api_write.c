@@ -812,3 +812,81 @@ Test(write, a_server_without_a_writer_takes_no_changes)
 	svc.writer = writer;
 	free(body);
 }
+
+/* $import: a release file as the body, `kind` as samsvar import's flag. */
+Test(write, import_adds_drafts_and_never_replaces)
+{
+	struct answer a;
+	char *path, *text;
+	size_t n;
+	/* A new version of the bundled IPLOS score scale (its rows copied from mappings/codesystem-iplos-score.tsv). */
+	const char *tsv = "@resourceType\tCodeSystem\n@url\t{base}/CodeSystem/iplos-score\n@version\t0.2.0\n"
+			  "@name\tIplosScore\n@status\tactive\n@source\ttest\n@content\tcomplete\n"
+			  "code\tdisplay\n1\tNo problems\n2\tDoes it alone but with difficulty\n";
+	/* A code system and a map using it, in one Bundle: checked together. */
+	const char *bundle =
+		"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{\"resourceType\":"
+		"\"CodeSystem\",\"url\":\"" BASE "/CodeSystem/imp\",\"version\":\"1\",\"status\":\"active\",\"content\":"
+		"\"complete\",\"concept\":[{\"code\":\"x\"}]}},{\"resource\":{\"resourceType\":\"ConceptMap\",\"url\":\""
+		BASE "/ConceptMap/imp\",\"version\":\"1\",\"status\":\"draft\",\"group\":[{\"source\":\"" BASE
+		"/CodeSystem/imp\",\"target\":\"" ICF "\",\"element\":[{\"code\":\"x\",\"target\":[{\"code\":\"d910\","
+		"\"equivalence\":\"relatedto\"}]}]}]}}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=content", tsv, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d %s", a.status, cJSON_PrintUnformatted(a.body));
+	cr_assert(body_has(a.body, "\"reference\":\"CodeSystem/iplos-score-0.2.0/_history/1\""));
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/CodeSystem/iplos-score-0.2.0", NULL, NULL, &a);
+	cr_assert_str_eq(str(a.body, "status"), "draft", "an import creates drafts");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=fhir", bundle, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d %s", a.status, cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=fhir", bundle, NULL, &a);
+	cr_assert_eq(a.status, 409, "the same versions again replace nothing");
+	cJSON_Delete(a.body);
+
+	/* The full ICF table where the bundled fragment holds the same version: refused, content kept. */
+	TS_REQUIRE_SHARED(path, "terminology/icf.tsv");
+	text = ts_read_file(path, &n);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=icf-tsv", text, NULL, &a);
+	cr_assert_eq(a.status, 409, "%d", a.status);
+	cr_assert(body_has(a.body, "never replaces"));
+	cJSON_Delete(a.body);
+	free(text);
+	free(path);
+
+	call(NULL, "POST", "/fhir/$import?kind=fhir", bundle, NULL, &a);
+	cr_assert_eq(a.status, 401);
+	cJSON_Delete(a.body);
+}
+
+Test(write, import_refusals)
+{
+	struct answer a;
+	const char *bad_map =
+		"{\"resourceType\":\"ConceptMap\",\"url\":\"" MAP_URL "\",\"version\":\"5\",\"group\":[{\"source\":\""
+		IPLOS "\",\"target\":\"" ICF "\",\"element\":[{\"code\":\"1\",\"target\":[{\"code\":\"zz\","
+		"\"equivalence\":\"narrower\"}]}]}]}";
+
+	call(&MAINTAINER, "POST", "/fhir/$import", bad_map, NULL, &a);
+	cr_assert_eq(a.status, 400, "kind is required");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=snomed-rf2", bad_map, NULL, &a);
+	cr_assert_eq(a.status, 400);
+	cr_assert(body_has(a.body, "samsvar import --snomed-rf2"));
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=fhir", NULL, NULL, &a);
+	cr_assert_eq(a.status, 400, "no body");
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=content", "@resourceType\tCodeSystem\nnonsense\n", NULL, &a);
+	cr_assert_eq(a.status, 400, "%d", a.status);
+	cr_assert(body_has(a.body, "the body"), "the message names the body, not a temporary file: %s",
+		  cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=fhir", bad_map, NULL, &a);
+	cr_assert_eq(a.status, 422, "checked as every write is");
+	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[0].target[0].code", "code-invalid"));
+	cr_assert(body_has(a.body, "resource 0 (ConceptMap"));
+	cJSON_Delete(a.body);
+}

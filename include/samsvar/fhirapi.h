@@ -42,6 +42,9 @@ struct sv_request {
 	const char *if_match;         /* the If-Match header (an ETag, W/"N"), or NULL */
 	int history;                  /* 1: the path is {type}/{id}/_history[/{vid}] */
 	const char *vid;              /* the {vid} of such a path, or NULL */
+	const char *raw_body;         /* the body as sent, for a route that takes it unparsed ($import; see
+				       * sv_fhirapi_takes_raw_body), else NULL */
+	size_t raw_body_len;
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
@@ -64,6 +67,10 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
  * Never searches, metadata or POSTs. */
 enum sv_cacheable { SV_CACHE_NO, SV_CACHE_YES, SV_CACHE_MINTED };
 enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req);
+
+/* Whether the route of `req` (path split) takes its body as bytes, unparsed: $import, whose body is a
+ * release file (ClaML, a TSV table...) rather than a FHIR resource. */
+int sv_fhirapi_takes_raw_body(const struct sv_request *req);
 
 /* Returns a new OperationOutcome for `err` (severity error, issue code from the error table, the
  * message as diagnostics and details.text, the expression when set). */
@@ -96,6 +103,8 @@ enum sv_err sv_op_rollback(struct sv_request *req, cJSON **out, int *status);
 /* GET {type}/$diff?url&from&to[&output=csv] (op_diff.c): rows added, removed and changed between two
  * versions, as Parameters or, for a reviewer's spreadsheet, as CSV. */
 enum sv_err sv_op_diff(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir/$import?kind=... (op_import.c): a release file, as `samsvar import` takes it, into drafts. */
+enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status);
 /* GET /fhir/AuditEvent (op_audit.c): the audit trail as a FHIR search. */
 enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status);
 /* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */

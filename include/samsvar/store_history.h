@@ -55,6 +55,12 @@ enum sv_err sv_history_find_status(struct sv_store *st, const char *type, const 
 enum sv_err sv_history_last_editor(struct sv_store *st, const char *type, const char *id, const struct sv_rev *rev,
 				   char *name, size_t cap, struct sv_error *err);
 
+/* Writes into id[cap] (cap of at least 72) a FHIR id for a new resource of `type`: the url's last
+ * segment and the version, with a counter when that id was ever used (a deleted resource's too).
+ * SV_ECONFLICT when no free one is found. */
+enum sv_err sv_history_new_id(struct sv_store *st, const char *type, const char *url, const char *version,
+			      char *id, size_t cap, struct sv_error *err);
+
 /* Stores `res` (its resourceType, url and version set) as the new current version of (type, id) —
  * inserting or replacing, the identity may change — and writes an audit row with `action` (create,
  * update, publish, retire, rollback) naming `who`; *out gets the new state. `res` is not changed
