@@ -3,6 +3,7 @@
  * store holding the bundled content, with the request's principal set as the transport sets it from a
  * bearer token. Every answer is kept for the schema check of tests/run.sh. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -889,4 +890,56 @@ Test(write, import_refusals)
 	cr_assert(has_issue(a.body, "ConceptMap.group[0].element[0].target[0].code", "code-invalid"));
 	cr_assert(body_has(a.body, "resource 0 (ConceptMap"));
 	cJSON_Delete(a.body);
+}
+
+/* Readers never wait on writers nor see half a change: threads translate while drafts are written and
+ * published; every read is answered 200 with the one version or the other. */
+struct reader_arg {
+	int bad;
+};
+
+static void *reader(void *p)
+{
+	struct reader_arg *ra = p;
+	for (int i = 0; i < 200; i++) {
+		struct answer a;
+		call(NULL, "GET", "/fhir/ConceptMap/$translate?url=" MAP_URL "&system=" IPLOS "&code=2", NULL, NULL, &a);
+		if (a.status != 200 || !(body_has(a.body, "d620") || body_has(a.body, "d920")))
+			ra->bad++;
+		cJSON_Delete(a.body);
+	}
+	return NULL;
+}
+
+Test(write, reads_go_on_while_versions_are_published)
+{
+	pthread_t t[3];
+	struct reader_arg ra[3] = {{0}, {0}, {0}};
+	char *v1 = create_map("1", "d620"), path[200];
+
+	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish?reason=start", v1);
+	{
+		struct answer a;
+		call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+		cr_assert_eq(a.status, 200);
+		cJSON_Delete(a.body);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, reader, &ra[i]);
+	for (int v = 2; v < 12; v++) {
+		char version[16], *id;
+		struct answer a;
+		snprintf(version, sizeof(version), "%d", v);
+		id = create_map(version, v % 2 ? "d620" : "d920");
+		snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/$publish?reason=round", id);
+		call(&PUBLISHER, "POST", path, NULL, NULL, &a);
+		cr_assert_eq(a.status, 200);
+		cJSON_Delete(a.body);
+		free(id);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		cr_assert_eq(ra[i].bad, 0, "reader %d got %d bad answers", i, ra[i].bad);
+	}
+	free(v1);
 }

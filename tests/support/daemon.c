@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,7 +177,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 /* Keeps every FHIR response for the schema validation step of tests/run.sh. */
 void ts_capture(const struct ts_resp *r)
 {
-	static int n;
+	static atomic_int n;          /* in-process tests capture from several threads */
 	const char *dir = getenv("SAMSVAR_TEST_CAPTURE");
 	const char *ext = strstr(r->ctype, "fhir+json") ? "json" : strstr(r->ctype, "fhir+xml") ? "xml" : NULL;
 	char path[512];
@@ -186,7 +187,7 @@ void ts_capture(const struct ts_resp *r)
 	 * against the R4 schemas, and no R5 schema is bundled. */
 	if (!dir || !*dir || !ext || !r->len || strcasestr(r->ctype, "fhirVersion=5"))
 		return;
-	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), n++, ext);
+	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), atomic_fetch_add(&n, 1), ext);
 	f = fopen(path, "wb");
 	if (!f)
 		return;
