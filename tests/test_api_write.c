@@ -42,6 +42,7 @@ struct answer {
 struct hdrs {
 	const char *if_match;
 	const char *content_type;     /* NULL: FHIR JSON */
+	const char *accept;           /* NULL: FHIR JSON */
 };
 
 static const char *header_of(void *ctx, const char *name)
@@ -50,7 +51,7 @@ static const char *header_of(void *ctx, const char *name)
 	if (strcasecmp(name, "Content-Type") == 0)
 		return h->content_type ? h->content_type : "application/fhir+json";
 	if (strcasecmp(name, "Accept") == 0)
-		return "application/fhir+json";
+		return h->accept ? h->accept : "application/fhir+json";
 	if (strcasecmp(name, "If-Match") == 0)
 		return h->if_match;
 	return NULL;
@@ -116,7 +117,7 @@ static int xml_body;
 static void call(const struct sv_principal *who, const char *method, const char *target, const char *body,
 		 const char *if_match, struct answer *a)
 {
-	struct hdrs h = {if_match, xml_body ? "application/fhir+xml" : NULL};
+	struct hdrs h = {if_match, xml_body ? "application/fhir+xml" : NULL, NULL};
 	struct sv_exchange x;
 	struct ts_resp r;
 
@@ -607,7 +608,7 @@ Test(write, diff_as_parameters_and_csv)
 {
 	struct answer a;
 	struct sv_exchange x;
-	struct hdrs h = {NULL, NULL};
+	struct hdrs h = {NULL, NULL, NULL};
 	char *v1 = create_map("1.0.0", "d620");
 	/* 1.1.0: row 1->d910 gets another equivalence and reason; 2->d620 becomes 2->d920. */
 	const char *v2 =
@@ -942,4 +943,39 @@ Test(write, reads_go_on_while_versions_are_published)
 		cr_assert_eq(ra[i].bad, 0, "reader %d got %d bad answers", i, ra[i].bad);
 	}
 	free(v1);
+}
+
+/* The answers that are new with the write API, in XML too (tests/run.sh checks them against the XSD). */
+Test(write, new_answers_in_xml)
+{
+	static const char *const targets[] = {
+		"/fhir/AuditEvent?_count=3",
+		"/fhir/ConceptMap/test-write-1.0.0/_history",
+		"/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.0.0",
+	};
+	struct hdrs h = {NULL, NULL, "application/fhir+xml"};
+	char *id = create_map("1.0.0", "d620");
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		struct sv_exchange x;
+		struct ts_resp r;
+		memset(&x, 0, sizeof(x));
+		x.method = "GET";
+		x.target = targets[i];
+		x.target_len = strlen(targets[i]);
+		x.header = header_of;
+		x.header_ctx = &h;
+		x.peer = "127.0.0.9";
+		x.who = &MAINTAINER;
+		sv_exchange_run(&svc, &x);
+		cr_assert_eq(x.status, 200, "%s: %d %.300s", targets[i], x.status, x.bytes);
+		cr_assert(strstr(x.content_type, "fhir+xml") && strncmp(x.bytes, "<?xml", 5) == 0, "%s", targets[i]);
+		r.status = x.status;
+		r.body = x.bytes;
+		r.len = x.len;
+		snprintf(r.ctype, sizeof(r.ctype), "%s", x.content_type);
+		ts_capture(&r);
+		free(x.bytes);
+	}
+	free(id);
 }
