@@ -979,3 +979,46 @@ Test(write, new_answers_in_xml)
 	}
 	free(id);
 }
+
+/* Every endpoint of the write API with every role and without a token: 401 without, 403 below the
+ * role the route needs, and past the role check (whatever the answer then) at or above it. */
+Test(write, every_endpoint_with_every_role)
+{
+	static const struct principal_row {
+		const struct sv_principal *who;
+		enum sv_role role;
+	} roles[] = {{NULL, SV_ROLE_NONE}, {&READER, SV_ROLE_READER}, {&MAINTAINER, SV_ROLE_MAINTAINER},
+		     {&PUBLISHER, SV_ROLE_PUBLISHER}, {&ADMIN, SV_ROLE_ADMIN}};
+	static const struct {
+		const char *method, *target;
+		int body;
+		enum sv_role least;
+	} endpoints[] = {
+		{"POST", "/fhir/ConceptMap", 1, SV_ROLE_MAINTAINER},
+		{"PUT", "/fhir/ConceptMap/x", 1, SV_ROLE_MAINTAINER},
+		{"DELETE", "/fhir/ConceptMap/x", 0, SV_ROLE_MAINTAINER},
+		{"POST", "/fhir/$import?kind=fhir", 1, SV_ROLE_MAINTAINER},
+		{"GET", "/fhir/AuditEvent", 0, SV_ROLE_MAINTAINER},
+		{"POST", "/fhir/ConceptMap/x/$publish?reason=r", 0, SV_ROLE_PUBLISHER},
+		{"POST", "/fhir/ConceptMap/$rollback?url=u&version=1&reason=r", 0, SV_ROLE_PUBLISHER},
+		{"GET", "/fhir/ConceptMap/$diff?url=u&from=1&to=2", 0, SV_ROLE_NONE},
+		{"GET", "/fhir/ConceptMap/iplos-icf-0.1.0/_history", 0, SV_ROLE_NONE},
+		{"GET", "/fhir/ConceptMap/iplos-icf-0.1.0/_history/1", 0, SV_ROLE_NONE},
+	};
+	const char *body = "{\"resourceType\":\"ConceptMap\",\"id\":\"x\"}";
+
+	for (size_t e = 0; e < sizeof(endpoints) / sizeof(endpoints[0]); e++)
+		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+			struct answer a;
+			int want = roles[r].role >= endpoints[e].least ? 0 : roles[r].who ? 403 : 401;
+			call(roles[r].who, endpoints[e].method, endpoints[e].target, endpoints[e].body ? body : NULL, NULL,
+			     &a);
+			if (want)
+				cr_assert_eq(a.status, want, "%s %s as %s: %d", endpoints[e].method, endpoints[e].target,
+					     sv_role_name(roles[r].role), a.status);
+			else
+				cr_assert(a.status != 401 && a.status != 403, "%s %s as %s: %d", endpoints[e].method,
+					  endpoints[e].target, sv_role_name(roles[r].role), a.status);
+			cJSON_Delete(a.body);
+		}
+}
