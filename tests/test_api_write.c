@@ -1022,3 +1022,79 @@ Test(write, every_endpoint_with_every_role)
 			cJSON_Delete(a.body);
 		}
 }
+
+/* README "Maintaining content over the API": the maintainer's round, step by step. */
+Test(write, readme_walk_through)
+{
+	struct answer a;
+	cJSON *draft, *target;
+	char *body;
+	struct sv_exchange x;
+	struct hdrs h = {NULL, NULL, NULL};
+
+	/* 0. publish the bundled draft */
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/iplos-icf-0.1.0/$publish?reason=reviewed", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+	/* 1. version 0.2.0 as a draft, from the active one, by PUT */
+	call(NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL, &a);
+	draft = a.body;
+	cJSON_DeleteItemFromObject(draft, "meta");
+	cJSON_ReplaceItemInObject(draft, "id", cJSON_CreateString("iplos-icf-0.2.0"));
+	cJSON_ReplaceItemInObject(draft, "version", cJSON_CreateString("0.2.0"));
+	cJSON_ReplaceItemInObject(draft, "status", cJSON_CreateString("draft"));
+	body = cJSON_PrintUnformatted(draft);
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/iplos-icf-0.2.0", body, NULL, &a);
+	free(body);
+	cr_assert_eq(a.status, 201, "%d %s", a.status, cJSON_PrintUnformatted(a.body));
+	cr_assert_str_eq(hdr(&a, "Location"), "/fhir/ConceptMap/iplos-icf-0.2.0/_history/1");
+	cJSON_Delete(a.body);
+	/* 2. an edit (another reason on the first row) with If-Match */
+	target = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(draft, "group"), 0), "element"), 0), "target"), 0);
+	cJSON_ReplaceItemInObject(target, "comment", cJSON_CreateString("Reworded after review."));
+	body = cJSON_PrintUnformatted(draft);
+	call(&MAINTAINER, "PUT", "/fhir/ConceptMap/iplos-icf-0.2.0", body, "W/\"1\"", &a);
+	free(body);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cr_assert_str_eq(hdr(&a, "ETag"), "W/\"2\"");
+	cJSON_Delete(a.body);
+	cJSON_Delete(draft);
+	call(NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.2.0/_history", NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
+	cJSON_Delete(a.body);
+	/* 3. the review sheet */
+	memset(&x, 0, sizeof(x));
+	x.method = "GET";
+	x.target = "/fhir/ConceptMap/$diff?url=" BASE "/ConceptMap/iplos-icf&from=0.1.0&to=0.2.0&output=csv";
+	x.target_len = strlen(x.target);
+	x.header = header_of;
+	x.header_ctx = &h;
+	sv_exchange_run(&svc, &x);
+	cr_assert_eq(x.status, 200);
+	cr_assert(strstr(x.bytes, "\r\nchanged,") && strstr(x.bytes, "Reworded after review."), "%s", x.bytes);
+	free(x.bytes);
+	/* 4. publish: 0.2.0 active, 0.1.0 retired */
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/iplos-icf-0.2.0/$publish?reason=reviewed%20by%20the%20working%20group",
+	     NULL, NULL, &a);
+	cr_assert_eq(a.status, 200);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL, &a);
+	cr_assert_str_eq(str(a.body, "status"), "retired");
+	cJSON_Delete(a.body);
+	/* 5. roll back */
+	call(&PUBLISHER, "POST", "/fhir/ConceptMap/$rollback?url=" BASE "/ConceptMap/iplos-icf&version=0.1.0"
+	     "&reason=wrong%20target%20for%2020", NULL, NULL, &a);
+	cr_assert_eq(a.status, 200, "%d", a.status);
+	cJSON_Delete(a.body);
+	call(NULL, "GET", "/fhir/ConceptMap/iplos-icf-0.2.0", NULL, NULL, &a);
+	cr_assert_str_eq(str(a.body, "status"), "retired");
+	cJSON_Delete(a.body);
+	/* 6. the trail: publish, create, update, retire + publish, retire + rollback */
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?entity=" BASE "/ConceptMap/iplos-icf&agent=per", NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 5);
+	cJSON_Delete(a.body);
+	call(&MAINTAINER, "GET", "/fhir/AuditEvent?entity=" BASE "/ConceptMap/iplos-icf&agent=maria", NULL, NULL, &a);
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
+	cJSON_Delete(a.body);
+}
