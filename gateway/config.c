@@ -186,6 +186,8 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 		return set_bool(&c->gzip, key, v, err);
 	if (strcmp(key, "cors_origins") == 0)
 		return set_origins(c, v, err);
+	if (strcmp(key, "publish_requires_second_person") == 0)
+		return set_bool(&c->publish_requires_second_person, key, v, err);
 	for (size_t i = 0; i < sizeof(NUMERIC_KEYS) / sizeof(NUMERIC_KEYS[0]); i++) {
 		const struct numeric_key *nk = &NUMERIC_KEYS[i];
 		if (strcmp(key, nk->name) != 0)

@@ -121,6 +121,11 @@ static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv
 		req->type = seg[0];
 	if (n >= 2)
 		req->id = seg[1];
+	if (n >= 3 && n <= 4 && !req->operation && strcmp(seg[2], "_history") == 0) {
+		req->history = 1;        /* {type}/{id}/_history[/{vid}] */
+		req->vid = n == 4 ? seg[3] : NULL;
+		n = 2;
+	}
 	if (n > 2)
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
 	return SV_OK;
@@ -432,6 +437,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	req.cfg = cfg;
 	req.fhir_version = 4;
 	req.peer = x->peer;
+	req.who = x->who;
+	req.writer = svc->writer;
 	req.headers = &x->headers;
 	x->allow = NULL;
 	x->retry_after = 0;
@@ -482,10 +489,21 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	    (cache = sv_respcache_of(req.snap, cfg->response_cache_bytes)) != NULL &&
 	    (x->bytes = sv_respcache_get(cache, key, &x->len, &fresh)) != NULL) {
 		remint(x->bytes, &fresh);
+		sv_op_read_headers(&req);    /* a read's ETag and Last-Modified are not kept with it */
 		goto send;
 	}
-	if (strcmp(x->method, "POST") == 0 && (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK)
+	req.if_match = header(x, "If-Match");
+	/* $import reads its body (a release file) as it is. An operation POSTed without a body
+	 * ($publish?reason=...) takes its parameters from the query; a PUT has a body only on a resource
+	 * (on an operation it is refused as a method, 405). */
+	if (strcmp(x->method, "POST") == 0 && sv_fhirapi_takes_raw_body(&req)) {
+		req.raw_body = x->body;
+		req.raw_body_len = x->body_len;
+	} else if ((strcmp(x->method, "PUT") == 0 ? x->body_len && !req.operation :
+		    strcmp(x->method, "POST") == 0 && (x->body_len || !req.operation)) &&
+		   (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK) {
 		goto fail;
+	}
 	if (!req.params)             /* a GET, or a body that is not Parameters: the query is all */
 		req.params = query = query_params(&url);
 
@@ -504,7 +522,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		sv_respcache_put(cache, key, x->bytes, x->len, &fresh);
 send:
 	x->status = status;
-	x->content_type = content_type(out_fmt, req.fhir_version);
+	x->content_type = req.raw_type ? req.raw_type : content_type(out_fmt, req.fhir_version);
 	goto done;
 fail:
 	if (req.err.code == SV_OK)

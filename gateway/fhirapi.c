@@ -27,6 +27,33 @@ static const struct route ROUTES[] = {
 	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate, SV_ROLE_NONE},
 	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess, SV_ROLE_NONE},
 	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition, SV_ROLE_NONE},
+	{"CodeSystem", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
+	{"ValueSet", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
+	{"ConceptMap", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
+	{"CodeSystem", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
+	{"ValueSet", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
+	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
+	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
+	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
+	{NULL, "import", 0, 1, SV_CACHE_NO, sv_op_import, SV_ROLE_MAINTAINER},
+	/* Who changed what, and from where: for those who change content. */
+	{"AuditEvent", NULL, 1, 0, SV_CACHE_NO, sv_op_audit_search, SV_ROLE_MAINTAINER},
+};
+
+/* The REST interactions on the terminology resources: one row per method and path shape. */
+static const struct crud {
+	const char *method;           /* HEAD is answered as GET */
+	int instance;                 /* 1: {type}/{id}; 0: {type} */
+	int history;                  /* 1: {type}/{id}/_history[/{vid}] */
+	sv_handler_fn fn;
+	enum sv_role least;
+} CRUD[] = {
+	{"GET", 0, 0, sv_op_search, SV_ROLE_NONE},
+	{"GET", 1, 0, sv_op_read, SV_ROLE_NONE},
+	{"GET", 1, 1, sv_op_history, SV_ROLE_NONE},
+	{"POST", 0, 0, sv_op_create, SV_ROLE_MAINTAINER},
+	{"PUT", 1, 0, sv_op_update, SV_ROLE_MAINTAINER},
+	{"DELETE", 1, 0, sv_op_delete, SV_ROLE_MAINTAINER},
 };
 
 static const char *allow_of(const struct route *r)
@@ -68,7 +95,32 @@ enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
 	if ((r = route_of(req)) != NULL)
 		return r->cache;
 	/* A read of a terminology resource, not a search. */
-	return is_resource_type(req->type) && req->id && !req->operation ? SV_CACHE_YES : SV_CACHE_NO;
+	return is_resource_type(req->type) && req->id && !req->operation && !req->history ? SV_CACHE_YES :
+	       SV_CACHE_NO;
+}
+
+int sv_fhirapi_takes_raw_body(const struct sv_request *req)
+{
+	return !req->type && req->operation && strcmp(req->operation, "import") == 0;
+}
+
+/* Routes a REST interaction on a terminology resource (no operation) through CRUD. */
+static enum sv_err dispatch_crud(struct sv_request *req, int is_get, cJSON **out, int *status)
+{
+	int instance = req->id != NULL;
+
+	for (size_t i = 0; i < sizeof(CRUD) / sizeof(CRUD[0]); i++) {
+		const struct crud *c = &CRUD[i];
+		if (c->instance != instance || c->history != req->history ||
+		    (is_get ? strcmp(c->method, "GET") != 0 : strcmp(c->method, req->method) != 0))
+			continue;
+		if (sv_auth_permits(req->who, c->least, &req->err) != SV_OK)
+			return req->err.code;
+		return c->fn(req, out, status);
+	}
+	req->allow = req->history ? "GET, HEAD" : instance ? "GET, HEAD, PUT, DELETE" : "GET, HEAD, POST";
+	return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on this path (allowed: %s)", req->method,
+		       req->allow);
 }
 
 enum sv_role sv_fhirapi_least(const struct sv_request *req)
@@ -146,6 +198,8 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path");
 	if (req->type && strcmp(req->type, "metadata") == 0 && (req->id || req->operation))
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path under /fhir/metadata");
+	if (req->history && (!is_resource_type(req->type) || req->operation))
+		return sv_fail(&req->err, SV_ENOTFOUND, "_history is kept for CodeSystem, ValueSet and ConceptMap");
 	if (sv_auth_permits(req->who, sv_fhirapi_least(req), &req->err) != SV_OK)
 		return req->err.code;
 	if ((r = route_of(req)) != NULL) {
@@ -162,12 +216,7 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 		if (req->operation)
 			return sv_fail(&req->err, SV_ENOTFOUND, "operation $%.100s is not supported on %s",
 				       req->operation, req->type);
-		if (!is_get) {
-			req->allow = "GET, HEAD";
-			return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on %s (the terminology is "
-				       "changed with `samsvar import`)", m, req->type);
-		}
-		return req->id ? sv_op_read(req, out, status) : sv_op_search(req, out, status);
+		return dispatch_crud(req, is_get, out, status);
 	}
 	if (req->operation)
 		return sv_fail(&req->err, SV_ENOTFOUND, "operation $%.100s is not supported", req->operation);

@@ -457,7 +457,8 @@ static void raise_fd_limit(unsigned need)
 }
 
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
-			  const struct sv_tls *tls, struct sv_http **out, struct sv_error *err)
+			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_http **out,
+			  struct sv_error *err)
 {
 	struct sv_http *h = sv_xcalloc(1, sizeof(*h));
 	/* HTTPS when a certificate was loaded: libmicrohttpd's GnuTLS reads both from memory. */
@@ -497,6 +498,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 		flags |= MHD_USE_TLS;
 	else
 		tls_opts[0].option = MHD_OPTION_END;
+	h->svc.writer = writer;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	raise_fd_limit(cfg->max_connections + reserve + 64);

@@ -14,6 +14,7 @@
 #include "samsvar/tls.h"
 #include "samsvar/token.h"
 #include "samsvar/version.h"
+#include "samsvar/writer.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -541,8 +542,8 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_snapshot *snap;
 	struct sv_tokens *tokens = sv_tokens_new();
 	struct sv_tls tls = {0};
+	struct sv_writer *writer = NULL;
 	struct sigaction sa;
-	long dv = 0, dv_now;
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
@@ -565,7 +566,9 @@ static int cmd_serve(int argc, char **argv)
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
 	sv_registry_init(&reg, snap);
-	sv_store_data_version(st, &dv, NULL);
+	/* The write API and the reload below share this connection, behind the writer's lock. */
+	writer = sv_writer_new(st, &reg);
+	st = NULL;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -575,8 +578,10 @@ static int cmd_serve(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (sv_http_start(&cfg, &reg, tokens, &tls, &http, &err) != SV_OK) {
+	if (sv_http_start(&cfg, &reg, tokens, writer, &tls, &http, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
+		sv_writer_free(writer);
+		writer = NULL;
 		sv_registry_release(&reg);
 		goto out;
 	}
@@ -588,28 +593,30 @@ static int cmd_serve(int argc, char **argv)
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		/* Another process (samsvar import) committed, or SIGHUP: build and swap a new snapshot. */
-		if (sv_store_data_version(st, &dv_now, NULL) == SV_OK && dv_now != dv) {
-			dv = dv_now;
-			reload_asap = 1;
-			/* Tokens first: a revoke takes effect before a large snapshot is rebuilt. On error
-			 * the tokens known before stay in force. */
-			if (sv_tokens_load(tokens, st, &err) != SV_OK)
+		int force = reload_asap, swapped;
+		reload_asap = 0;
+		sv_error_clear(&err);
+		swapped = sv_writer_poll(writer, force, &err);
+		if (swapped > 0)
+			fprintf(stderr, "samsvar: reloaded terminology (generation %llu)\n",
+				(unsigned long long)reg.generation);
+		else if (swapped < 0)
+			fprintf(stderr, "samsvar: cannot build the terminology snapshot: %s\n", err.message);
+		/* The store changed (another process committed: `samsvar token` among them): the tokens
+		 * are read again. On error the tokens known before stay in force. */
+		if (swapped != 0) {
+			struct sv_store *rst = sv_writer_read(writer);
+			if (sv_tokens_load(tokens, rst, &err) != SV_OK)
 				fprintf(stderr, "samsvar: tokens not reloaded: %s\n", err.message);
 			else
 				fprintf(stderr, "samsvar: %zu active tokens\n", sv_tokens_count(tokens));
-		}
-		if (reload_asap) {
-			struct sv_snapshot *fresh;
-			reload_asap = 0;
-			if ((fresh = snapshot_or_complain(st)) != NULL) {
-				sv_registry_swap(&reg, fresh);
-				fprintf(stderr, "samsvar: reloaded terminology (generation %llu)\n",
-					(unsigned long long)reg.generation);
-			}
+			sv_writer_done(writer);
 		}
 	}
 	fprintf(stderr, "samsvar: shutting down: finishing requests in flight\n");
 	sv_http_stop(http);
+	sv_writer_free(writer);
+	writer = NULL;
 	sv_registry_release(&reg);
 	rc = 0;
 	fprintf(stderr, "samsvar: stopped\n");

@@ -57,6 +57,8 @@ static cJSON *capability_statement(const struct sv_request *req)
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
 	static const char *const types[] = {"CodeSystem", "ValueSet", "ConceptMap"};
 	static const char *const sparams[] = {"url", "version", "name", "status"};
+	static const char *const interactions[] = {"read", "vread", "search-type", "history-instance", "create",
+						   "update", "delete"};
 	cJSON *cap = cJSON_CreateObject(), *sw, *impl, *rest, *r, *resources, *ops;
 	char date[32], url[400];
 
@@ -80,14 +82,17 @@ static cJSON *capability_statement(const struct sv_request *req)
 	add_security(r, req);
 	resources = cJSON_AddArrayToObject(r, "resource");
 	for (size_t i = 0; i < 3; i++) {
-		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction"), *sp, *o;
+		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction"), *sp;
 		cJSON_AddStringToObject(res, "type", types[i]);
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "code", "read");
-		cJSON_AddItemToArray(inter, o);
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "code", "search-type");
-		cJSON_AddItemToArray(inter, o);
+		/* Writes (create, update, delete) are for maintainers' tokens; see README "Maintaining content". */
+		for (size_t j = 0; j < sizeof(interactions) / sizeof(interactions[0]); j++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "code", interactions[j]);
+			cJSON_AddItemToArray(inter, o);
+		}
+		cJSON_AddStringToObject(res, "versioning", "versioned-update");
+		cJSON_AddBoolToObject(res, "readHistory", 1);
+		cJSON_AddBoolToObject(res, "updateCreate", 1);
 		sp = cJSON_AddArrayToObject(res, "searchParam");
 		for (size_t j = 0; j < 4; j++) {
 			cJSON *p = cJSON_CreateObject();
@@ -106,6 +111,23 @@ static cJSON *capability_statement(const struct sv_request *req)
 			add_operation(ops, "validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code");
 		} else {
 			add_operation(ops, "translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate");
+		}
+		cJSON_AddItemToArray(resources, res);
+	}
+	{
+		/* The audit trail of changes, searched by maintainers. */
+		static const char *const aparams[][2] = {{"entity", "string"}, {"agent", "string"}, {"action", "token"},
+							{"date", "date"}};
+		cJSON *res = cJSON_CreateObject(), *o = cJSON_CreateObject(), *sp;
+		cJSON_AddStringToObject(res, "type", "AuditEvent");
+		cJSON_AddStringToObject(o, "code", "search-type");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "interaction"), o);
+		sp = cJSON_AddArrayToObject(res, "searchParam");
+		for (size_t j = 0; j < 4; j++) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "name", aparams[j][0]);
+			cJSON_AddStringToObject(p, "type", aparams[j][1]);
+			cJSON_AddItemToArray(sp, p);
 		}
 		cJSON_AddItemToArray(resources, res);
 	}

@@ -153,6 +153,7 @@ enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 	if (!*out)
 		return req->err.code;
 	shape(*out, sum, elements);
+	sv_op_read_headers(req);
 	return SV_OK;
 }
 
@@ -173,7 +174,7 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 	static const char *const known[] = {"url", "version", "name", "status", "_summary", "_count", "_elements"};
 	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
 	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm;
-	cJSON *bundle, *entries, *p;
+	cJSON *bundle, *entries;
 	enum summary sum;
 	const char *elements;
 	long limit;
@@ -181,15 +182,9 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 	enum sv_err rc;
 
 	(void)status;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = sv_jstr(p, "name");
-		int ok = 0;
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok |= strcmp(name, known[i]) == 0;
-		if (!ok)
-			return sv_fail_at(&req->err, SV_EINVAL, name, "search parameter '%s' is not supported on %s "
-					  "(use url, version, name, status)", name, req->type);
-	}
+	if ((rc = sv_params_only(req->params, known, sizeof(known) / sizeof(known[0]), req->type,
+				 "url, version, name, status", &req->err)) != SV_OK)
+		return rc;
 	if ((rc = sv_params_int(req->params, "_count", 100, 0, SEARCH_MAX, &limit, &req->err)) != SV_OK ||
 	    (rc = read_shape(req, SUM_TRUE, &sum, &elements)) != SV_OK)
 		return rc;

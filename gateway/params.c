@@ -1,4 +1,5 @@
 /* params.c — FHIR Parameters: typed getters that accept GET text forms, and builders. */
+#include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 
 #include <errno.h>
@@ -286,4 +287,21 @@ enum sv_err sv_params_check(const cJSON *params, struct sv_error *err)
 		return sv_fail(err, SV_EINVAL, "the body must be a Parameters resource (got %s)",
 			       cJSON_IsString(rt) ? rt->valuestring : "no resourceType");
 	return check_list(cJSON_GetObjectItemCaseSensitive(params, "parameter"), 0, err);
+}
+
+enum sv_err sv_params_only(const cJSON *params, const char *const *known, size_t n, const char *what,
+			   const char *use, struct sv_error *err)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "parameter")) {
+		const char *name = sv_jstr(p, "name");
+		size_t i = 0;
+		while (i < n && strcmp(name, known[i]) != 0)
+			i++;
+		if (i == n)
+			return sv_fail_at(err, SV_EINVAL, name, "search parameter '%.60s' is not supported on %s (use "
+					  "%s)", name, what, use);
+	}
+	return SV_OK;
 }

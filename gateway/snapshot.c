@@ -373,7 +373,8 @@ static void add_key(struct sv_snapshot *s, char tag, const char *url, const char
 	s->keys[s->nkeys++] = k;
 }
 
-/* Latest = highest version; for maps and value sets an `active` version outranks drafts. */
+/* Latest = highest version, except that an `active` version outranks drafts and retired ones: a
+ * draft (being written over the API) or a version rolled back from answers only when named. */
 static int better(const char *status_a, const char *ver_a, const char *status_b, const char *ver_b,
 		  int prefer_active)
 {
@@ -428,7 +429,7 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 		snprintf(key, sizeof(key), "C|%s", c->url);
 		if (!sv_strmap_get(&s->by_key, key, &cur))
 			add_key(s, 'C', c->url, NULL, i, 0);
-		else if (better(c->status, c->version, s->cs[cur].status, s->cs[cur].version, 0))
+		else if (better(c->status, c->version, s->cs[cur].status, s->cs[cur].version, 1))
 			add_key(s, 'C', c->url, NULL, i, 1);
 	}
 	for (int pass = 0; pass < 2; pass++) {

@@ -77,12 +77,19 @@ enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_err
 		rc = sv_store_db_fail(st, err, "schema");
 		goto out;
 	}
+	if ((rc = sv_store_history_schema(st, err)) != SV_OK)
+		goto out;
 	*out = st;
 	st = NULL;
 	rc = SV_OK;
 out:
 	sv_store_close(st);
 	return rc;
+}
+
+struct sqlite3 *sv_store_sqlite(struct sv_store *st)
+{
+	return st->db;
 }
 
 void sv_store_close(struct sv_store *st)
@@ -314,7 +321,10 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 	enum sv_err rc = SV_OK;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT type, json FROM resource ORDER BY type, url, version",
+	if (sqlite3_prepare_v2(st->db, /* The newest history version: the stored JSON with its meta.versionId and meta.lastUpdated. */
+			       "SELECT r.type, coalesce((SELECT h.json FROM resource_history h WHERE h.type=r.type "
+			       "AND h.id=r.id ORDER BY h.vid DESC LIMIT 1), r.json) FROM resource r "
+			       "ORDER BY r.type, r.url, r.version",
 			       -1, &q, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "prepare");
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -328,32 +338,6 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 out:
 	sqlite3_finalize(q);
 	return rc;
-}
-
-enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err)
-{
-	static const char *cols[] = {"seq", "ts", "actor", "action", "type", "url", "version", "detail"};
-	sqlite3_stmt *q = NULL;
-	int step;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT seq,ts,actor,action,type,url,version,detail FROM audit "
-			       "ORDER BY seq DESC LIMIT ?1", -1, &q, NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "prepare");
-	sqlite3_bind_int(q, 1, limit);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		cJSON *row = cJSON_CreateObject();
-		cJSON_AddNumberToObject(row, cols[0], (double)sqlite3_column_int64(q, 0));
-		for (int i = 1; i < 8; i++) {
-			const unsigned char *t = sqlite3_column_text(q, i);
-			if (t)
-				cJSON_AddStringToObject(row, cols[i], (const char *)t);
-		}
-		cJSON_AddItemToArray(out, row);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE)
-		return sv_store_db_fail(st, err, "audit read");
-	return SV_OK;
 }
 
 enum sv_err sv_store_data_version(struct sv_store *st, long *v, struct sv_error *err)

@@ -130,3 +130,21 @@ int sv_strmap_get(const struct sv_strmap *m, const char *key, uint32_t *val)
 {
 	return sv_strmap_getn(m, key, strlen(key), val);
 }
+
+char *sv_strkey(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[4] = {a ? a : "", b ? b : "", c ? c : "", d ? d : ""};
+	size_t n = 0, o = 0;
+	char *k;
+
+	for (int i = 0; i < 4; i++)
+		n += strlen(parts[i]) + 1;
+	k = sv_xmalloc(n);
+	for (int i = 0; i < 4; i++) {
+		size_t l = strlen(parts[i]);
+		memcpy(k + o, parts[i], l);
+		o += l;
+		k[o++] = i < 3 ? '\x1f' : '\0';
+	}
+	return k;
+}

@@ -419,6 +419,9 @@ Test(api, negotiation_and_routing_errors)
 	get_error("/fhir/Patient/1", 404, "not-found");
 	get_error("/fhir/CodeSystem/$frobnicate", 404, "not-found");
 	cr_assert_eq(ts_http(ts_port(), "DELETE", "/fhir/CodeSystem/x", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 401, "a write without a token: %ld", r.status);
+	free(r.body);
+	cr_assert_eq(ts_http(ts_port(), "PATCH", "/fhir/CodeSystem/x", NULL, NULL, 0, &r), 0);
 	cr_assert_eq(r.status, 405);
 	free(r.body);
 	/* Still alive after all of the above. */

@@ -66,6 +66,11 @@ Test(config, every_key_is_parsed)
 	cr_assert_eq(c.log_requests, 0);
 	cr_assert_eq(parse(&c, "log_requests = true\r\n", &err), SV_OK, "CRLF line: %s", err.message);
 	cr_assert_eq(c.log_requests, 1);
+	cr_assert_eq(c.publish_requires_second_person, 0, "four eyes are optional");
+	cr_assert_eq(parse(&c, "publish_requires_second_person = true\n", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.publish_requires_second_person, 1);
+	cr_assert_eq(parse(&c, "publish_requires_second_person = yes\n", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "publish_requires_second_person"), "%s", err.message);
 }
 
 Test(config, shipped_config_file_loads)

@@ -71,8 +71,13 @@ Test(metadata, capability_statement)
 	cJSON_ArrayForEach(r, res) {
 		n++;
 		ops += cJSON_GetArraySize(cJSON_GetObjectItem(r, "operation"));
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type")), "ConceptMap") == 0) {
+			/* Written by maintainers, with versions and ETags (issue 9). */
+			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "versioning")), "versioned-update");
+			cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "interaction")), 7);
+		}
 	}
-	cr_assert_eq(n, 3);
+	cr_assert_eq(n, 4, "CodeSystem, ValueSet, ConceptMap, AuditEvent");
 	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
 	q("mode", "full");
 	cr_assert_eq(run(), SV_OK);

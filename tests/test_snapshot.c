@@ -367,7 +367,7 @@ Test(snapshot, latest_codesystem_is_highest_version)
 	sv_builder_init(&b);
 	sv_builder_add(&b, dag_cs("1.9"), &err);
 	sv_builder_add(&b, dag_cs("1.10"), &err);
-	/* a draft with a higher version still wins for code systems (no active preference) */
+	/* an active version outranks a higher draft (one being written over the API), as for maps */
 	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20200101", "active"), &err);
 	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20240530", "draft"), &err);
 	sv_builder_add(&b, resource("CodeSystem", FSIII_URL, "20220101", "active"), &err);
@@ -379,7 +379,9 @@ Test(snapshot, latest_codesystem_is_highest_version)
 	cr_assert(l->is_latest);
 	cr_assert_not(sv_snapshot_codesystem(s, TEST_URL, "1.9")->is_latest);
 	cr_assert_str_eq(sv_snapshot_codesystem(s, TEST_URL, "")->version, "1.10", "\"\" means latest");
-	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, NULL)->version, "20240530");
+	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, NULL)->version, "20220101");
+	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, "20240530")->version, "20240530",
+			 "the draft answers when named");
 	cr_assert_str_eq(sv_snapshot_codesystem(s, FSIII_URL, "20200101")->version, "20200101");
 	cr_assert_null(sv_snapshot_codesystem(s, FSIII_URL, "19990101"));
 	cr_assert_null(sv_snapshot_codesystem(s, "urn:oid:0.0", NULL));

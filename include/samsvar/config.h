@@ -35,6 +35,8 @@ struct sv_config {
 	char tls_key[512];         /* tls_key = PEM private key file of that certificate */
 	int gzip;                  /* gzip = compress answers for clients that accept it (true/false) */
 	char cors_origins[1024];   /* cors_origins = browser origins allowed (comma list, or *); "" = no CORS */
+	int publish_requires_second_person; /* publish_requires_second_person = the publisher of a draft
+					     * must not be its last editor (four eyes; true/false) */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */

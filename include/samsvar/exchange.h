@@ -14,18 +14,22 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
+#include "samsvar/auth.h"
 #include "samsvar/config.h"
 #include "samsvar/error.h"
 #include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/token.h"
 
-/* What the server serves: read-only configuration, the snapshot registry and the active bearer
- * tokens, all outliving it. */
+struct sv_writer;
+
+/* What the server serves: read-only configuration, the snapshot registry, the active bearer tokens
+ * and the store's writer, all outliving it. */
 struct sv_service {
 	const struct sv_config *cfg;
 	struct sv_registry *reg;
 	struct sv_tokens *tokens;     /* NULL: no token is accepted */
+	struct sv_writer *writer;     /* changes to the store (the write API), or NULL: read-only */
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
 };
 
@@ -41,7 +45,10 @@ struct sv_exchange {
 	void *header_ctx;
 	const char *body;             /* NULL when there is none */
 	size_t body_len;
-	const char *peer;             /* client address for the log line, or NULL */
+	const char *peer;             /* client address for the log line and the audit trail, or NULL */
+	const struct sv_principal *who; /* a principal already established by the caller (in-process
+				       * callers such as tests), else NULL: http.c leaves it NULL and
+				       * sv_exchange_run() resolves the Authorization header's token */
 	struct timespec start;        /* CLOCK_MONOTONIC when the request arrived */
 	/* Filled by sv_exchange_run() / sv_exchange_refuse(). */
 	int status;

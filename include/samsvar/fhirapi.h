@@ -13,13 +13,13 @@
 
 /* One request, owned by the HTTP layer and freed in one place when the response is done. */
 struct sv_request {
-	const char *method;           /* "GET" or "POST" */
+	const char *method;           /* "GET", "HEAD", "POST", "PUT" or "DELETE" */
 	const char *type;             /* resource type in the path, e.g. "ConceptMap", or NULL */
 	const char *id;               /* instance id in the path, or NULL */
 	const char *operation;        /* operation name without '$', or NULL */
 	cJSON *params;                /* Parameters: the POST body (the query string's parameters joined to
 				       * it), or the query string (valueString) */
-	const cJSON *body;            /* the POST body as sent (for non-Parameters bodies), or NULL */
+	const cJSON *body;            /* the POST or PUT body as sent (for non-Parameters bodies), or NULL */
 	int params_checked;           /* 1: params passed sv_params_check() (the exchange did it) */
 	struct sv_snapshot *snap;     /* the snapshot this request reads, referenced for its duration */
 	const struct sv_config *cfg;
@@ -34,9 +34,18 @@ struct sv_request {
 				       * handler may answer with finished bytes in json/json_len */
 	char *json;                   /* such an answer (malloc'd, ownership to the caller), or NULL */
 	size_t json_len;
+	const char *raw_type;         /* set with json/json_len for an answer that is not FHIR: its media type
+				       * (static, e.g. "text/csv; charset=utf-8"), whatever the format asked */
 	const struct sv_principal *who; /* whom the request runs as (from its bearer token), NULL = anonymous */
 	const char *peer;             /* the client's address (for audit records), or NULL */
 	struct sv_resp_headers *headers; /* headers of the answer a handler may set (never NULL) */
+	struct sv_writer *writer;     /* the store for changes and history (writer.h), or NULL: read-only */
+	const char *if_match;         /* the If-Match header (an ETag, W/"N"), or NULL */
+	int history;                  /* 1: the path is {type}/{id}/_history[/{vid}] */
+	const char *vid;              /* the {vid} of such a path, or NULL */
+	const char *raw_body;         /* the body as sent, for a route that takes it unparsed ($import; see
+				       * sv_fhirapi_takes_raw_body), else NULL */
+	size_t raw_body_len;
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
@@ -65,6 +74,10 @@ enum sv_role sv_fhirapi_least(const struct sv_request *req);
 enum sv_cacheable { SV_CACHE_NO, SV_CACHE_YES, SV_CACHE_MINTED };
 enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req);
 
+/* Whether the route of `req` (path split) takes its body as bytes, unparsed: $import, whose body is a
+ * release file (ClaML, a TSV table...) rather than a FHIR resource. */
+int sv_fhirapi_takes_raw_body(const struct sv_request *req);
+
 /* Returns a new OperationOutcome for `err` (severity error, issue code from the error table, the
  * message as diagnostics and details.text, the expression when set). */
 cJSON *sv_outcome_from_error(const struct sv_error *err);
@@ -82,6 +95,24 @@ enum sv_err sv_op_cs_subsumes(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status);
+/* The write API (op_write.c): POST {type}, PUT and DELETE {type}/{id}, GET {type}/{id}/_history[/{vid}]. */
+enum sv_err sv_op_create(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_update(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_delete(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_history(struct sv_request *req, cJSON **out, int *status);
+/* Sets the ETag and Last-Modified headers of a read of req->type/req->id from the snapshot's copy
+ * (also for an answer that comes from the cache, which does not keep headers); nothing for others. */
+void sv_op_read_headers(struct sv_request *req);
+/* The workflow (op_workflow.c): {type}/{id}/$publish, {type}/$rollback. */
+enum sv_err sv_op_publish(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_rollback(struct sv_request *req, cJSON **out, int *status);
+/* GET {type}/$diff?url&from&to[&output=csv] (op_diff.c): rows added, removed and changed between two
+ * versions, as Parameters or, for a reviewer's spreadsheet, as CSV. */
+enum sv_err sv_op_diff(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir/$import?kind=... (op_import.c): a release file, as `samsvar import` takes it, into drafts. */
+enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status);
+/* GET /fhir/AuditEvent (op_audit.c): the audit trail as a FHIR search. */
+enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status);
 /* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */
 enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status);
 /* GET /fhir/OperationDefinition/{id} (op_assess.c): the definitions of samsvar's own operations. */

@@ -26,6 +26,11 @@ const char *sv_param_text(const cJSON *param);
 /* Shortcut: sv_param_text(sv_params_get(params, name)). */
 const char *sv_params_string(const cJSON *params, const char *name);
 
+/* Returns SV_OK when every parameter of `params` is named in known[n], else SV_EINVAL naming the first
+ * other one, as a search parameter `what` (a resource type) does not support, with the list `use`. */
+enum sv_err sv_params_only(const cJSON *params, const char *const *known, size_t n, const char *what,
+			   const char *use, struct sv_error *err);
+
 /* Reads the boolean value of the parameter `param` (valueBoolean, or text "true"/"false") into *out;
  * anything else is SV_EINVAL naming `name`. */
 enum sv_err sv_param_bool(const cJSON *param, const char *name, int *out, struct sv_error *err);

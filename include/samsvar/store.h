@@ -17,6 +17,14 @@ struct sv_store;
  * Returns SV_OK or SV_ESTORE/SV_EIO with err set. */
 enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_error *err);
 
+/* The SQLite connection of `st`, for the store's own modules (store_*.c) only. */
+struct sqlite3 *sv_store_sqlite(struct sv_store *st);
+
+/* Creates what the history of resource versions needs (store_history.h: table, triggers, audit
+ * columns) and gives resources stored before it their version 1; sv_store_open() calls it.
+ * Implemented in store_history.c. */
+enum sv_err sv_store_history_schema(struct sv_store *st, struct sv_error *err);
+
 /* Closes the store; NULL is allowed. */
 void sv_store_close(struct sv_store *st);
 
@@ -51,7 +59,8 @@ typedef enum sv_err (*sv_store_visit_fn)(void *ctx, const char *type, const char
 enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, struct sv_error *err);
 
 /* Appends audit rows, newest first, at most `limit`, to the JSON array `out` (objects with seq, ts,
- * actor, action, type, url, version, detail). */
+ * actor, action, type, url, version, detail, and for changes made through the write API id, vid,
+ * reason and peer). Implemented in store_history.c, with the audit search. */
 enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err);
 
 /* Sets *v to SQLite's data_version: it changes when another connection (e.g. `samsvar import`)

@@ -33,6 +33,10 @@ int sv_strmap_get(const struct sv_strmap *m, const char *key, uint32_t *val);
 /* Like sv_strmap_get() for a key given by pointer and length (need not be NUL-terminated). */
 int sv_strmap_getn(const struct sv_strmap *m, const char *key, size_t n, uint32_t *val);
 
+/* Returns a new string (the caller frees it) of four parts (NULL counts as "") joined by the unit
+ * separator 0x1F, a byte no code or url holds: the key of a composite identity. */
+char *sv_strkey(const char *a, const char *b, const char *c, const char *d);
+
 /* SipHash-2-4 of n bytes under the random per-process key (so clients cannot flood one bucket),
  * exposed for callers that hash composite keys the same way. Differs between processes: never
  * store it. */

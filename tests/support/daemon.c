@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,9 +176,9 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* Keeps every FHIR response for the schema validation step of tests/run.sh. */
-static void capture(const struct ts_resp *r)
+void ts_capture_resp(const struct ts_resp *r)
 {
-	static int n;
+	static atomic_int n;          /* in-process tests capture from several threads */
 	const char *dir = getenv("SAMSVAR_TEST_CAPTURE");
 	const char *ext = strstr(r->ctype, "fhir+json") ? "json" : strstr(r->ctype, "fhir+xml") ? "xml" : NULL;
 	char path[512];
@@ -188,7 +189,7 @@ static void capture(const struct ts_resp *r)
 	if (!dir || !*dir || !ext || !r->len || strcasestr(r->ctype, "fhirVersion=5") ||
 	    strcasestr(r->headers, "Content-Encoding: gzip"))    /* gzip bytes are not JSON to validate */
 		return;
-	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), n++, ext);
+	snprintf(path, sizeof(path), "%s/%ld-%d.%s", dir, (long)getpid(), atomic_fetch_add(&n, 1), ext);
 	f = fopen(path, "wb");
 	if (!f)
 		return;
@@ -255,7 +256,7 @@ static int perform(unsigned port, const char *cafile, const char *method, const 
 	}
 	r->body = s.buf ? s.buf : calloc(1, 1);
 	r->len = s.len;
-	capture(r);
+	ts_capture_resp(r);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	free(url);

@@ -61,6 +61,10 @@ int ts_connect(unsigned port, const char *from);
  * length in *out_len when not NULL), or NULL when the connection failed. */
 char *ts_raw(unsigned port, const void *req, size_t len, int timeout_ms, size_t *out_len);
 
+/* Keeps the FHIR answer `r` (by its content type) for the schema validation step of tests/run.sh;
+ * ts_http() does it for every answer, in-process tests call it themselves. */
+void ts_capture_resp(const struct ts_resp *r);
+
 /* GET path with Accept: application/fhir+json; returns the parsed body (or NULL) and sets *status. */
 cJSON *ts_get_json(const char *path, long *status);
 

@@ -64,6 +64,9 @@ struct sv_snapshot *ts_snapshot_of(cJSON *arr)
 	return s;
 }
 
+/* The answer headers of the request a test prepares (a handler may set them; never NULL). */
+static _Thread_local struct sv_resp_headers answer_headers;
+
 void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv_config *cfg, const char *type)
 {
 	sv_config_defaults(cfg);
@@ -74,6 +77,8 @@ void ts_request_init(struct sv_request *req, struct sv_snapshot *snap, struct sv
 	req->snap = snap;
 	req->cfg = cfg;
 	req->fhir_version = 4;
+	req->headers = &answer_headers;
+	answer_headers.n = 0;
 }
 
 cJSON *ts_list(cJSON *first, ...)
