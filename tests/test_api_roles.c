@@ -1,0 +1,171 @@
+/* test_api_roles.c — the maintainers' round of the README over real HTTP with real bearer tokens
+ * (issue 9): tokens made by `samsvar token create` while the daemon runs; every write refused
+ * without a token (401) and below its role (403); a draft made, edited under If-Match (412 when
+ * stale), diffed, published, rolled back; AuditEvent naming each token's holder. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "support/daemon.h"
+#include "support/support.h"
+
+#define MAP_URL "https://fhir.samsvar.no/ConceptMap/iplos-icf"
+#define J "Content-Type: application/fhir+json"
+
+static struct ts_daemon d;
+static char *tok_reader, *tok_maint, *tok_publ;
+
+static char *create_token(const char *name, const char *role)
+{
+	char args[700], *out, *line, *tok;
+
+	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d.dir, name, role);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
+	line = strstr(out, "sv_");
+	cr_assert_not_null(line, "no token printed: %s", out);
+	tok = strndup(line, strcspn(line, "\n"));
+	free(out);
+	return tok;
+}
+
+/* `method` path with the token (NULL: none), an optional If-Match and JSON body; returns the status. */
+static long call(const char *method, const char *path, const char *token, const char *if_match,
+		 const char *body, struct ts_resp *r)
+{
+	char authz[300], im[100];
+	const char *h[5] = {J, NULL, NULL, NULL, NULL};
+	int n = 1;
+
+	if (token) {
+		snprintf(authz, sizeof(authz), "Authorization: Bearer %s", token);
+		h[n++] = authz;
+	}
+	if (if_match) {
+		snprintf(im, sizeof(im), "If-Match: %s", if_match);
+		h[n++] = im;
+	}
+	cr_assert_eq(ts_http(d.port, method, path, h, body, body ? strlen(body) : 0, r), 0, "%s %s", method, path);
+	return r->status;
+}
+
+static long status_of(const char *method, const char *path, const char *token, const char *body)
+{
+	struct ts_resp r;
+	long s = call(method, path, token, NULL, body, &r);
+	free(r.body);
+	return s;
+}
+
+/* The bundled iplos-icf map as version `version` with id `id`, a draft (meta dropped). */
+static char *draft_of(const char *id, const char *version)
+{
+	struct ts_resp r;
+	cJSON *m;
+	char *s;
+
+	cr_assert_eq(call("GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL, NULL, &r), 200, "%s", r.body);
+	m = cJSON_Parse(r.body);
+	free(r.body);
+	cJSON_DeleteItemFromObject(m, "meta");
+	cJSON_ReplaceItemInObject(m, "id", cJSON_CreateString(id));
+	cJSON_ReplaceItemInObject(m, "version", cJSON_CreateString(version));
+	cJSON_ReplaceItemInObject(m, "status", cJSON_CreateString("draft"));
+	s = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	return s;
+}
+
+static void setup(void)
+{
+	cr_assert_eq(ts_daemon_start(&d, NULL), 0, "the daemon did not start");
+	tok_reader = create_token("rita", "reader");
+	tok_maint = create_token("maria", "maintainer");
+	tok_publ = create_token("per", "publisher");
+	/* the daemon reads new tokens within its 200 ms poll */
+	for (int i = 0; i < 50 && status_of("GET", "/fhir/metadata", tok_publ, NULL) != 200; i++)
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+}
+
+static void teardown(void)
+{
+	ts_daemon_stop(&d);
+	free(tok_reader);
+	free(tok_maint);
+	free(tok_publ);
+}
+
+TestSuite(roles, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(roles, writes_need_a_token_and_the_role_they_name)
+{
+	char *body = draft_of("iplos-icf-9.0.0", "9.0.0");
+	static const char *const pub = "/fhir/ConceptMap/iplos-icf-0.1.0/$publish?reason=x";
+	static const char *const rb = "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=0.1.0&reason=x";
+
+	cr_assert_eq(status_of("POST", "/fhir/ConceptMap", NULL, body), 401);
+	cr_assert_eq(status_of("POST", "/fhir/ConceptMap", tok_reader, body), 403);
+	cr_assert_eq(status_of("PUT", "/fhir/ConceptMap/iplos-icf-9.0.0", tok_reader, body), 403);
+	cr_assert_eq(status_of("DELETE", "/fhir/ConceptMap/iplos-icf-9.0.0", NULL, NULL), 401);
+	cr_assert_eq(status_of("POST", pub, tok_maint, NULL), 403, "a maintainer may not publish");
+	cr_assert_eq(status_of("POST", rb, tok_maint, NULL), 403, "nor roll back");
+	cr_assert_eq(status_of("GET", "/fhir/AuditEvent", tok_reader, NULL), 403);
+	cr_assert_eq(status_of("GET", "/fhir/AuditEvent", NULL, NULL), 401);
+	cr_assert_eq(status_of("POST", "/fhir/$import?kind=fhir", tok_reader, body), 403);
+	cr_assert_eq(status_of("POST", "/fhir/ConceptMap", "sv_not-a-token", body), 401);
+	/* reads and the terminology operations stay open under auth = writes */
+	cr_assert_eq(status_of("GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL), 200);
+	free(body);
+}
+
+Test(roles, a_maintainers_round_with_real_tokens)
+{
+	struct ts_resp r;
+	char *v2 = draft_of("iplos-icf-0.2.0", "0.2.0"), etag[64] = "";
+	const char *h;
+	cJSON *j, *e;
+
+	/* 0. the bundled draft is published first by a publisher */
+	cr_assert_eq(call("POST", "/fhir/ConceptMap/iplos-icf-0.1.0/$publish?reason=reviewed", tok_publ, NULL, NULL,
+			  &r), 200, "%s", r.body);
+	free(r.body);
+	/* 1. a new draft by PUT: 201 with Location and ETag */
+	cr_assert_eq(call("PUT", "/fhir/ConceptMap/iplos-icf-0.2.0", tok_maint, NULL, v2, &r), 201, "%s", r.body);
+	cr_assert(strcasestr(r.headers, "Location: ") && strstr(r.headers, "/fhir/ConceptMap/iplos-icf-0.2.0/_history/1"),
+		  "%s", r.headers);
+	h = strcasestr(r.headers, "ETag: ");
+	cr_assert_not_null(h, "%s", r.headers);
+	snprintf(etag, sizeof(etag), "%.*s", (int)strcspn(h + 6, "\r\n"), h + 6);
+	free(r.body);
+	/* 2. edited under If-Match: the current ETag passes, a stale one is 412 */
+	cr_assert_eq(call("PUT", "/fhir/ConceptMap/iplos-icf-0.2.0", tok_maint, etag, v2, &r), 200, "%s", r.body);
+	free(r.body);
+	cr_assert_eq(call("PUT", "/fhir/ConceptMap/iplos-icf-0.2.0", tok_maint, etag, v2, &r), 412, "%s", r.body);
+	free(r.body);
+	/* 3. diff, 4. publish, 5. roll back */
+	cr_assert_eq(status_of("GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=0.1.0&to=0.2.0", NULL, NULL), 200);
+	cr_assert_eq(status_of("POST", "/fhir/ConceptMap/iplos-icf-0.2.0/$publish?reason=wg", tok_publ, NULL), 200);
+	cr_assert_eq(call("GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL, NULL, &r), 200);
+	cr_assert(strstr(r.body, "\"status\":\"retired\""), "0.1.0 retired by the publish");
+	free(r.body);
+	cr_assert_eq(status_of("POST", "/fhir/ConceptMap/$rollback?url=" MAP_URL "&version=0.1.0&reason=wrong",
+			       tok_publ, NULL), 200);
+	cr_assert_eq(call("GET", "/fhir/ConceptMap/iplos-icf-0.1.0", NULL, NULL, NULL, &r), 200);
+	cr_assert(strstr(r.body, "\"status\":\"active\""), "0.1.0 active again");
+	free(r.body);
+	/* the audit names each token's holder */
+	cr_assert_eq(call("GET", "/fhir/AuditEvent?agent=maria", tok_maint, NULL, NULL, &r), 200, "%s", r.body);
+	j = cJSON_Parse(r.body);
+	cr_assert_gt(cJSON_GetArraySize(cJSON_GetObjectItem(j, "entry")), 0, "%s", r.body);
+	cJSON_Delete(j);
+	free(r.body);
+	cr_assert_eq(call("GET", "/fhir/AuditEvent?agent=per&action=publish", tok_maint, NULL, NULL, &r), 200);
+	j = cJSON_Parse(r.body);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "entry"), 0);
+	cr_assert_not_null(e, "%s", r.body);
+	cJSON_Delete(j);
+	free(r.body);
+	free(v2);
+}
