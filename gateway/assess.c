@@ -256,6 +256,9 @@ static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON 
 		in->patient = typed_value(p, REFERENCE, 1);
 		if (!cJSON_IsObject(in->patient))
 			return sv_fail_at(err, SV_EINVAL, "patient", "patient must be a valueReference");
+		/* It is copied into every resource of the answer: only what a Reference may hold. */
+		if (sv_param_reference(in->patient, "patient", err) != SV_OK)
+			return SV_EINVAL;
 	}
 	if ((p = sv_params_get(params, "date")) != NULL) {
 		v = typed_value(p, DATE, 3);
@@ -324,6 +327,8 @@ static enum sv_err read_bundle(const struct sv_assess_table *t, const cJSON *bun
 		if ((rc = add_item(t, in, sv_jstr(var, "code"), sc, where, swhere, err)) != SV_OK)
 			return rc;
 		subj = cJSON_GetObjectItemCaseSensitive(r, "subject");
+		if (subj && (rc = sv_param_reference(subj, where, err)) != SV_OK)
+			return rc;
 		if (subj && in->patient && !same_json(subj, in->patient))
 			return sv_fail_at(err, SV_EINVAL, where, "%s: subject differs from the first Observation's: "
 					  "an assessment is of one person", where);

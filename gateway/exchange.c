@@ -397,10 +397,11 @@ static void finish(const struct sv_service *svc, struct sv_exchange *x)
 	size_t zlen;
 	char *z;
 
+	/* With a list of origins the answer depends on Origin, for every client: caches must know. */
+	if (svc->cfg->cors_origins[0] && strcmp(svc->cfg->cors_origins, "*") != 0)
+		sv_resp_header_append(&x->headers, "Vary", "Origin");
 	if (origin) {
 		sv_resp_header_set(&x->headers, "Access-Control-Allow-Origin", "%s", origin);
-		if (strcmp(origin, "*") != 0)
-			sv_resp_header_append(&x->headers, "Vary", "Origin");
 		sv_resp_header_set(&x->headers, "Access-Control-Expose-Headers", "ETag, Last-Modified, Location, "
 				   "Content-Location, WWW-Authenticate, Retry-After");
 	}

@@ -307,11 +307,20 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	return c;
 }
 
+/* What refuse_early() learns from one pass over the headers. */
+struct header_sums {
+	size_t bytes;             /* names and values, as sent */
+	unsigned content_length;  /* Content-Length headers */
+	unsigned transfer_encoding;
+};
+
 static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	size_t *n = cls;
+	struct header_sums *n = cls;
 	(void)kind;
-	*n += strlen(key) + (value ? strlen(value) : 0) + 4;
+	n->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	n->content_length += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+	n->transfer_encoding += strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0;
 	return MHD_YES;
 }
 
@@ -349,12 +358,18 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 {
 	const struct sv_config *cfg = h->svc.cfg;
 	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	size_t hbytes = 0;
+	struct header_sums sums = {0, 0, 0};
 	unsigned open = atomic_load(&h->open);
 
-	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &hbytes);
+	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &sums);
 	if (c->nul_in_target) {
 		sv_exchange_refuse(&c->x, SV_EINVAL, "the request target holds a NUL byte");
+	} else if (sums.content_length > 1 || (sums.content_length && sums.transfer_encoding)) {
+		/* RFC 9112 6.3: the body's length would be ambiguous, which lets a proxy in front and
+		 * samsvar read different requests from one stream (request smuggling). */
+		sv_exchange_refuse(&c->x, SV_EINVAL, "the request has %s: its body length is ambiguous",
+				   sums.content_length > 1 ? "more than one Content-Length" :
+				   "both Content-Length and Transfer-Encoding");
 	} else if (open > cfg->max_connections) {
 		c->x.retry_after = 1;
 		sv_exchange_refuse(&c->x, SV_EUNAVAILABLE, "samsvar is serving %u connections "
@@ -362,7 +377,7 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	} else if (c->x.target_len > cfg->max_header_bytes) {
 		sv_exchange_refuse(&c->x, SV_EURITOOLONG, "the request target is longer than %zu bytes "
 				   "(max_header_bytes)", cfg->max_header_bytes);
-	} else if (hbytes > cfg->max_header_bytes) {
+	} else if (sums.bytes > cfg->max_header_bytes) {
 		sv_exchange_refuse(&c->x, SV_EHEADERS, "the request headers are larger than %zu bytes "
 				   "(max_header_bytes)", cfg->max_header_bytes);
 	} else if (cl && strtoull(cl, NULL, 10) > cfg->max_body_bytes) {

@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"                  --actor NAME       the name the audit trail records (default: the OS user;\n"
 		"                                     the OS user is recorded beside it)\n"
 		"  audit         [--limit N]: the store's change log, newest first, one JSON object per line\n"
-		"  token         bearer tokens for the FHIR API (a running server sees changes within a second):\n"
+		"  token         bearer tokens for the FHIR API (a running server sees changes within 200 ms):\n"
 		"                  create --name NAME --role reader|maintainer|publisher|admin\n"
 		"                                     prints the new token, once: it is stored only hashed\n"
 		"                  list               name, role, created, revoked (never the tokens)\n"

@@ -25,12 +25,12 @@ static void add_operation(cJSON *ops, const char *name, const char *def)
 }
 
 /* rest.security: bearer tokens (RFC 6750, the OAuth 2.0 bearer usage, hence the OAuth code of
- * restful-security-service) and what each role may do; no CORS headers are sent. */
+ * restful-security-service) and what each role may do; cors says whether cors_origins is set. */
 static void add_security(cJSON *rest, const struct sv_request *req)
 {
 	cJSON *sec = cJSON_AddObjectToObject(rest, "security"), *svc, *cc, *coding, *c;
 
-	cJSON_AddBoolToObject(sec, "cors", 0);
+	cJSON_AddBoolToObject(sec, "cors", req->cfg && req->cfg->cors_origins[0]);
 	svc = cJSON_AddArrayToObject(sec, "service");
 	cc = cJSON_CreateObject();
 	coding = cJSON_AddArrayToObject(cc, "coding");

@@ -305,3 +305,49 @@ enum sv_err sv_params_only(const cJSON *params, const char *const *known, size_t
 	}
 	return SV_OK;
 }
+
+/* Whether member `m` is not among `keys` or not a non-empty string. */
+static int only_strings_one(const cJSON *m, const char *const *keys, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && strcmp(m->string, keys[i]) != 0)
+		i++;
+	return i == n || !cJSON_IsString(m) || !*m->valuestring;
+}
+
+/* The first member of object `o` that is not among `keys` or not a non-empty string, or NULL. */
+static const char *only_strings(const cJSON *o, const char *const *keys, size_t n)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, o)
+		if (only_strings_one(m, keys, n))
+			return m->string;
+	return NULL;
+}
+
+enum sv_err sv_param_reference(const cJSON *ref, const char *where, struct sv_error *err)
+{
+	static const char *const REF[] = {"reference", "type", "display"};
+	static const char *const IDENT[] = {"use", "system", "value"};
+	const cJSON *ident = cJSON_GetObjectItemCaseSensitive(ref, "identifier"), *m;
+	const char *bad = NULL;
+
+	if (!cJSON_IsObject(ref))
+		return sv_fail_at(err, SV_EINVAL, where, "%s must be a Reference", where);
+	cJSON_ArrayForEach(m, ref) {
+		if (strcmp(m->string, "identifier") == 0)
+			bad = cJSON_IsObject(m) ? only_strings(m, IDENT, 3) : "identifier";
+		else if (only_strings_one(m, REF, 3))
+			bad = m->string;
+		if (bad)
+			return sv_fail_at(err, SV_EINVAL, where, "%s: '%.60s' is not a Reference element this server "
+					  "takes (reference, type, display as non-empty strings; identifier with use, "
+					  "system, value)", where, bad);
+	}
+	if (!sv_jstr(ref, "reference") && !ident && !sv_jstr(ref, "display"))
+		return sv_fail_at(err, SV_EINVAL, where, "%s names no one: give reference, identifier or display",
+				  where);
+	return SV_OK;
+}

@@ -79,6 +79,10 @@ Test(cors, answers_carry_the_origin_and_others_get_nothing)
 	req("GET", LOOKUP, other, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_null(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	cr_assert(strstr(hval(&r, "Vary", v, sizeof(v)), "Origin"), "a cache must not serve it to a listed origin");
+	free(r.body);
+	req("GET", "/fhir/metadata", NULL, &r);
+	cr_assert(strstr(r.body, "\"cors\":true"), "the CapabilityStatement says CORS is on");
 	free(r.body);
 	req("OPTIONS", LOOKUP, pre_other, &r);
 	cr_assert_eq(r.status, 405, "no preflight for an origin not listed: %ld", r.status);

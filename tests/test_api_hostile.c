@@ -641,3 +641,22 @@ Test(hostile, an_oversized_chunked_body_is_refused_or_cut_off, .timeout = 60)
 	free(b.s);
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }
+
+/* Two Content-Length headers, or one with Transfer-Encoding, make the body's length ambiguous: a
+ * proxy in front and samsvar could read different requests from one stream. Both are refused. */
+Test(hostile, an_ambiguous_body_length_is_a_400)
+{
+	static const char *const reqs[] = {
+		"POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+		"Content-Length: 20\r\nContent-Length: 10\r\nConnection: close\r\n\r\n{\"resourceType\":\"x\"}",
+		"POST /fhir/CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+		"Content-Length: 20\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n"
+		"{\"resourceType\":\"x\"}\r\n0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		char *resp = ts_raw(ts_port(), reqs[i], strlen(reqs[i]), 5000, NULL);
+		expect_raw_outcome(resp, 400);
+		cr_assert(strstr(resp, "ambiguous"), "case %zu: %.300s", i, resp);
+		free(resp);
+	}
+}

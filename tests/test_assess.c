@@ -687,3 +687,34 @@ Test(assess, relation_products_are_real_fsiii_codes)
 	free(text);
 	free(path);
 }
+
+/* The patient is copied into every resource of the answer, so only a well-formed Reference passes. */
+Test(assess, a_patient_that_is_not_a_reference_is_refused)
+{
+	static const char *const bad[] = {
+		"{\"reference\":[1,2]}", "{\"reference\":\"Patient/a\",\"foo\":\"bar\"}", "{}",
+		"{\"identifier\":\"x\"}", "{\"reference\":\"\"}", "{\"identifier\":{\"value\":1}}",
+	};
+	char json[512];
+	cJSON *in, *out;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\","
+			 "\"valueReference\":%s},{\"name\":\"item\",\"part\":[{\"name\":\"variable\",\"valueCoding\":"
+			 "{\"system\":\"" V9111 "\",\"code\":\"4\"}},{\"name\":\"score\",\"valueInteger\":3}]}]}", bad[i]);
+		bad_json(json, SV_EINVAL, "patient", "patient");
+	}
+	/* an identifier alone is a Reference too */
+	in = cJSON_Parse("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\",\"valueReference\":"
+			 "{\"identifier\":{\"system\":\"urn:oid:2.16.578.1.12.4.1.4.1\",\"value\":\"x\"},\"display\":\"A\"}},"
+			 "{\"name\":\"item\",\"part\":[{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 "\","
+			 "\"code\":\"4\"}},{\"name\":\"score\",\"valueInteger\":3}]}]}");
+	out = run_ok(in, NULL);
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	/* and the subject of a Bundle's Observation is held to the same */
+	bad_json("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{"
+		 "\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"" V9111 "\","
+		 "\"code\":\"4\"}]},\"subject\":{\"reference\":{\"x\":1}},\"valueInteger\":3}}]}",
+		 SV_EINVAL, "Bundle.entry[0].resource", "Reference");
+}

@@ -42,6 +42,11 @@ enum sv_err sv_params_bool(const cJSON *params, const char *name, int dflt, int 
 enum sv_err sv_params_int(const cJSON *params, const char *name, long dflt, long min, long max, long *out,
 			  struct sv_error *err);
 
+/* Checks that `ref` is a Reference samsvar may copy into answers: an object of reference, type and
+ * display (non-empty strings) and identifier (use, system, value), naming someone. Anything else is
+ * SV_EINVAL naming `where` and the element. */
+enum sv_err sv_param_reference(const cJSON *ref, const char *where, struct sv_error *err);
+
 /* Returns a new Coding built from `param` (valueCoding, or text "system|code" / "system|version|code"
  * in a GET), or NULL with err set (SV_EINVAL naming the parameter) when it is not a coding. */
 cJSON *sv_param_coding(const cJSON *param, const char *name, struct sv_error *err);
