@@ -3,6 +3,7 @@
 #include "samsvar/text.h"
 #include "samsvar/file.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -95,6 +96,8 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err)
 {
 	const char *colon = strrchr(hostport, ':');
+	char host[sizeof(c->listen_host)];
+	struct in_addr a;
 	unsigned long long port;
 	size_t hlen;
 	enum sv_err rc;
@@ -106,8 +109,13 @@ enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, stru
 		return sv_fail(err, SV_ECONFIG, "listen: host too long");
 	if ((rc = parse_uint("listen port", colon + 1, 0, 65535, &port, err)) != SV_OK)
 		return rc;
-	memcpy(c->listen_host, hostport, hlen);
-	c->listen_host[hlen] = '\0';
+	memcpy(host, hostport, hlen);
+	host[hlen] = '\0';
+	/* What the server can bind (http.c): an IPv4 address, or localhost. Checked here so that
+	 * check-config and serve agree. */
+	if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a) != 1)
+		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 address or localhost", host);
+	memcpy(c->listen_host, host, hlen + 1);
 	c->listen_port = (unsigned)port;
 	return SV_OK;
 }
