@@ -540,7 +540,7 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_registry reg;
 	struct sv_http *http = NULL;
 	struct sv_snapshot *snap;
-	struct sv_tokens *tokens = sv_tokens_new();
+	struct sv_tokens *tokens = NULL;
 	struct sv_tls tls = {0};
 	struct sv_writer *writer = NULL;
 	struct sigaction sa;
@@ -552,6 +552,7 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "samsvar: serve takes no import options\n");
 		return 2;
 	}
+	tokens = sv_tokens_new();
 	if (sv_tls_load(&cfg, &tls, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		goto out;

@@ -35,7 +35,8 @@ static char dir[64];
 /* One answer: status, headers, the parsed body. */
 struct answer {
 	int status;
-	struct sv_resp_headers headers;
+	struct sv_resp_headers headers;   /* .h points at hbuf: the exchange's own list is freed */
+	struct sv_resp_header hbuf[SV_RESP_HEADERS_MAX];
 	cJSON *body;
 };
 
@@ -133,7 +134,10 @@ static void call(const struct sv_principal *who, const char *method, const char 
 	x.who = who;
 	sv_exchange_run(&svc, &x);
 	a->status = x.status;
-	a->headers = x.headers;
+	a->headers.n = x.headers.n;
+	a->headers.h = a->hbuf;
+	if (x.headers.n)
+		memcpy(a->hbuf, x.headers.h, x.headers.n * sizeof(a->hbuf[0]));
 	a->body = cJSON_ParseWithLength(x.bytes, x.len);
 	cr_assert_not_null(a->body, "%s %s: not JSON: %.200s", method, target, x.bytes);
 	r.status = x.status;
@@ -142,6 +146,7 @@ static void call(const struct sv_principal *who, const char *method, const char 
 	snprintf(r.ctype, sizeof(r.ctype), "%s", x.content_type);
 	ts_capture_resp(&r);
 	free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 }
 
 static const char *hdr(const struct answer *a, const char *name)
@@ -659,6 +664,7 @@ Test(write, diff_as_parameters_and_csv)
 	cr_assert(strstr(x.bytes, "changed," IPLOS ",1," ICF ",d910,\"equivalence,comment\",narrower,inexact,c,"
 			 "\"'=cmd, with \"\"quotes\"\"\","), "%s", x.bytes);
 	free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 	free(v1);
 }
 
@@ -976,6 +982,7 @@ Test(write, new_answers_in_xml)
 		snprintf(r.ctype, sizeof(r.ctype), "%s", x.content_type);
 		ts_capture_resp(&r);
 		free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 	}
 	free(id);
 }
@@ -1074,6 +1081,7 @@ Test(write, readme_walk_through)
 	cr_assert_eq(x.status, 200);
 	cr_assert(strstr(x.bytes, "\r\nchanged,") && strstr(x.bytes, "Reworded after review."), "%s", x.bytes);
 	free(x.bytes);
+	sv_resp_headers_release(&x.headers);
 	/* 4. publish: 0.2.0 active, 0.1.0 retired */
 	call(&PUBLISHER, "POST", "/fhir/ConceptMap/iplos-icf-0.2.0/$publish?reason=reviewed%20by%20the%20working%20group",
 	     NULL, NULL, &a);
