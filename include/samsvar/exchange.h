@@ -20,6 +20,8 @@
 #include "samsvar/snapshot.h"
 #include "samsvar/token.h"
 
+struct sv_outbox;
+
 /* What the server serves: read-only configuration, the snapshot registry and the active bearer
  * tokens, all outliving it. */
 struct sv_service {
@@ -27,6 +29,8 @@ struct sv_service {
 	struct sv_registry *reg;
 	struct sv_tokens *tokens;     /* NULL: no token is accepted */
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
+	struct sv_outbox *outbox;     /* messages (outbox.h); NULL: /messages and the message operations
+				       * answer 501 */
 };
 
 /* Returns the value of request header `name` (case-insensitive), or NULL. */

@@ -11,6 +11,8 @@
 #include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 
+struct sv_outbox;
+
 /* One request, owned by the HTTP layer and freed in one place when the response is done. */
 struct sv_request {
 	const char *method;           /* "GET" or "POST" */
@@ -36,6 +38,10 @@ struct sv_request {
 	const struct sv_principal *who; /* whom the request runs as (from its bearer token), NULL = anonymous */
 	const char *peer;             /* the client's address (for audit records), or NULL */
 	struct sv_resp_headers *headers; /* headers of the answer a handler may set (never NULL) */
+	struct sv_outbox *outbox;     /* the messaging state (outbox.h), NULL when the server has none */
+	const char *raw;              /* a POST body's bytes as sent (messages keep them exactly), or NULL */
+	size_t raw_len;
+	int raw_xml;                  /* 1: that body is XML (its Content-Type said so) */
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
@@ -83,6 +89,10 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 enum sv_err sv_op_cm_translate(struct sv_request *req, cJSON **out, int *status);
 /* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */
 enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir/$send-message and /fhir/$process-message (op_message.c): a function report queued in
+ * the outbox for a receiver; a FHIR message received, stored and acknowledged. */
+enum sv_err sv_op_send_message(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_process_message(struct sv_request *req, cJSON **out, int *status);
 /* GET /fhir/OperationDefinition/{id} (op_assess.c): the definitions of samsvar's own operations. */
 enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int *status);
 

@@ -10,13 +10,15 @@
 #include "samsvar/token.h"
 
 struct sv_http;
+struct sv_outbox;
 
 /* Starts serving `reg` with the settings in `cfg`, checking bearer tokens against `tokens` (NULL:
- * none is accepted), over HTTPS when `tls` holds a certificate (NULL or none: plain HTTP); all must
- * outlive the server; *out owns it. Returns SV_OK, or SV_EIO with err set when the address cannot be
+ * none is accepted), over HTTPS when `tls` holds a certificate (NULL or none: plain HTTP), with the
+ * messages of `outbox` (NULL: none); all must outlive the server; *out owns it. Returns SV_OK, or SV_EIO with err set when the address cannot be
  * bound or TLS cannot start. */
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
-			  const struct sv_tls *tls, struct sv_http **out, struct sv_error *err);
+			  const struct sv_tls *tls, struct sv_outbox *outbox, struct sv_http **out,
+			  struct sv_error *err);
 
 /* Returns the TCP port actually bound (useful when the configuration asked for port 0). */
 unsigned sv_http_port(const struct sv_http *h);
