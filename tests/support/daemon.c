@@ -25,17 +25,16 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static int spawn(struct ts_daemon *d, int tie);
+
 /* Starts the daemon; `tie` makes it exit with the thread that started it (see ts_daemon_start()). */
 static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 {
-	const char *bin = getenv("SAMSVAR_BIN");
 	const char *root = getenv("SAMSVAR_ROOT");
-	char conf[320], cmdlog[400];
+	char conf[320];
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
-	if (!bin)
-		bin = "build/samsvar";
 	if (!root)
 		root = ".";
 	snprintf(d->dir, sizeof(d->dir), "/tmp/samsvar-test-XXXXXX");
@@ -51,6 +50,19 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 	fprintf(f, "listen = 127.0.0.1:0\nstore = %s/store.db\ncontent = %s/mappings\nthreads = 2\n%s\n", d->dir,
 		root, extra_conf ? extra_conf : "");
 	fclose(f);
+	return spawn(d, tie);
+}
+
+/* Forks `samsvar serve` on d's config in d's folder and waits for it to listen. */
+static int spawn(struct ts_daemon *d, int tie)
+{
+	const char *bin = getenv("SAMSVAR_BIN");
+	char conf[320], cmdlog[400];
+	FILE *f;
+
+	if (!bin)
+		bin = "build/samsvar";
+	snprintf(conf, sizeof(conf), "%s/samsvar.conf", d->dir);
 	d->pid = fork();
 	if (d->pid < 0)
 		return -1;
@@ -99,6 +111,20 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 	waitpid(d->pid, NULL, 0);
 	d->pid = 0;
 	return -1;
+}
+
+void ts_daemon_kill(struct ts_daemon *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	d->pid = 0;
+}
+
+int ts_daemon_restart(struct ts_daemon *d)
+{
+	return spawn(d, 1);
 }
 
 int ts_daemon_stop(struct ts_daemon *d)

@@ -23,6 +23,13 @@ int ts_daemon_start(struct ts_daemon *d, const char *extra_conf);
 /* Sends SIGTERM, waits, removes the temp folder; returns the daemon's exit status (0 = clean). */
 int ts_daemon_stop(struct ts_daemon *d);
 
+/* Kills the daemon with SIGKILL and reaps it, keeping its folder (store, config, log). */
+void ts_daemon_kill(struct ts_daemon *d);
+
+/* Starts the daemon again on its folder after ts_daemon_kill() (the same config and store; the log
+ * starts anew). Returns 0 once it listens, -1 on failure. */
+int ts_daemon_restart(struct ts_daemon *d);
+
 /* Runs `$SAMSVAR_BIN args` (default build/samsvar) and returns its exit status (-1 if it did not exit);
  * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
 int ts_samsvar(const char *args, char **out);
