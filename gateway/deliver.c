@@ -286,23 +286,26 @@ enum sv_err sv_deliver_start(struct sv_outbox *ob, struct sv_deliver **out, stru
 	d->ob = ob;
 	d->cfg = sv_outbox_config(ob);
 	if ((rc = sv_store_open(d->cfg->store_path, &d->st, err)) != SV_OK)
-		goto fail;
+		goto out;
 	if (!(d->multi = curl_multi_init())) {
 		rc = sv_fail(err, SV_EINTERNAL, "deliver: curl_multi_init failed");
-		goto fail;
+		goto out;
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)d->cfg->deliver_parallel);
 	if (pthread_create(&d->thread, NULL, run, d) != 0) {
 		rc = sv_fail(err, SV_EINTERNAL, "deliver: cannot start the worker thread");
-		goto fail;
+		goto out;
 	}
 	*out = d;
-	return SV_OK;
-fail:
-	if (d->multi)
-		curl_multi_cleanup(d->multi);
-	sv_store_close(d->st);
-	free(d);
+	d = NULL;
+	rc = SV_OK;
+out:
+	if (d) {
+		if (d->multi)
+			curl_multi_cleanup(d->multi);
+		sv_store_close(d->st);
+		free(d);
+	}
 	return rc;
 }
 
