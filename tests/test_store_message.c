@@ -183,7 +183,7 @@ Test(store_message, lists_filter_and_page)
 	struct sv_error err = {0};
 	long total = 0;
 	int dup, rows = 0;
-	char id[8];
+	char id[16];
 
 	for (int i = 0; i < 5; i++) {
 		snprintf(id, sizeof(id), "o%d", i);
