@@ -225,10 +225,11 @@ static void unlink_transfer(struct sv_deliver *d, struct transfer *t)
 	curl_multi_remove_handle(d->multi, t->easy);
 }
 
-static void read_finished(struct sv_deliver *d)
+/* Settles every finished transfer; returns how many there were. */
+static int read_finished(struct sv_deliver *d)
 {
 	CURLMsg *msg;
-	int left;
+	int left, n = 0;
 
 	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
 		struct transfer *t = NULL;
@@ -241,7 +242,9 @@ static void read_finished(struct sv_deliver *d)
 			finish(d, t, res);
 		}
 		transfer_free(t);
+		n++;
 	}
+	return n;
 }
 
 static void *run(void *arg)
@@ -260,7 +263,9 @@ static void *run(void *arg)
 			sv_error_clear(&err);
 		}
 		curl_multi_perform(d->multi, &running);
-		read_finished(d);
+		/* Slots freed: take the next due messages at once rather than after a poll. */
+		if (read_finished(d) > 0)
+			continue;
 		wake.revents = 0;
 		curl_multi_poll(d->multi, &wake, 1, idle_ms, NULL);
 		if (wake.revents)
