@@ -581,3 +581,44 @@ Test(messages, dead_after_the_last_attempt_and_sent_again_on_retry, .timeout = 6
 	free(id);
 	stop_pair(&p);
 }
+
+Test(messages, tls_is_verified_against_the_receivers_ca, .timeout = 60)
+{
+	struct pair p;
+	char cert[200], key[200], rk[128], text[1024], conf[1024];
+	char *a = send_body("trusted", "plo-innleggelsesrapport", "tls-0001", NULL);
+	char *b = send_body("untrusted", "plo-innleggelsesrapport", "tls-0002", NULL), *id;
+	cJSON *st;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.dir, sizeof(p.dir), "/tmp/samsvar-msg-XXXXXX");
+	cr_assert_not_null(mkdtemp(p.dir));
+	cr_assert_eq(ts_make_cert(p.dir, cert, key, sizeof(cert)), 0, "openssl could not make a certificate");
+	p.sykehus.port = free_port();
+	p.kommune.port = free_port();
+	/* The hospital serves HTTPS with a self-signed certificate: trusted only where tls_ca names it. */
+	snprintf(conf, sizeof(conf), "listen = 127.0.0.1:%u\nown_name = ST OLAVS HOSPITAL HF\nown_her_id = 59\n"
+		 "tls_cert = %s\ntls_key = %s\nlog_requests = false\n", p.sykehus.port, cert, key);
+	cr_assert_eq(ts_daemon_start(&p.sykehus.d, conf), 0);
+	p.sykehus.up = 1;
+	snprintf(rk, sizeof(rk), "%s/kommune.tsv", p.dir);
+	snprintf(text, sizeof(text), "id\tname\ther_id\tendpoint\tformat\ttls_ca\n"
+		 "trusted\tST OLAVS HOSPITAL HF\t59\thttps://127.0.0.1:%u/messages/inbound\tkith\t%s\n"
+		 "untrusted\tST OLAVS HOSPITAL HF\t59\thttps://127.0.0.1:%u/messages/inbound\tkith\t\n",
+		 p.sykehus.port, cert, p.sykehus.port);
+	ts_write_file(rk, text);
+	start_site(&p.kommune, "Alvdal Kommune", "99387", rk, "deliver_backoff_ms = 20\ndeliver_max_attempts = 2");
+	id = send_ok(&p.kommune, a);
+	cJSON_Delete(wait_status(&p.kommune, id, "out", "delivered", 5000));
+	free(id);
+	id = send_ok(&p.kommune, b);
+	st = wait_status(&p.kommune, id, "out", "dead", 5000);
+	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "certificate") ||
+		  strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "SSL"), "%s",
+		  cJSON_PrintUnformatted(st));
+	cJSON_Delete(st);
+	free(id);
+	free(a);
+	free(b);
+	stop_pair(&p);
+}
