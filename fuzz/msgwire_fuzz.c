@@ -12,22 +12,13 @@
 #include "samsvar/fhirxml.h"
 #include "samsvar/msgwire.h"
 #include "samsvar/receivers.h"
-#define SV_FUZZ_OWN_INIT   /* it also sets up libxml2 once */
+#define SV_FUZZ_XML        /* libxml2 set up once */
 #include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	sv_fhirxml_init();
-	return 0;
-}
 
 static const struct sv_msgwire_self SELF = {"ST OLAVS HOSPITAL HF", "59", "https://fhir.samsvar.no",
 					     "https://sykehus.example/fhir/$process-message"};

@@ -268,13 +268,9 @@ static cJSON *ack_resource(const char *bytes, size_t len, int xml, struct sv_err
 
 enum sv_err sv_op_process_message(struct sv_request *req, cJSON **out, int *status)
 {
-	struct sv_msgwire_self self;
-	struct sv_inbound in = {0};
-	struct sv_store_msg row = {0}, old = {0};
-	char endpoint[600], ack_id[64], now[32];
-	const char *ack;
-	size_t ack_len;
-	int dup = 0;
+	const char *media = NULL;
+	char *ack = NULL;
+	size_t ack_len = 0;
 	enum sv_err rc;
 
 	(void)status;
@@ -282,42 +278,11 @@ enum sv_err sv_op_process_message(struct sv_request *req, cJSON **out, int *stat
 		return rc;
 	if (!req->raw || !req->body || req->params == req->body)
 		return sv_fail_at(&req->err, SV_EREQUIRED, "Bundle", "$process-message takes a message Bundle");
-	sv_outbox_self(req->outbox, &self, endpoint, sizeof(endpoint));
-	sv_uuid_urn(ack_id, sizeof(ack_id));
-	sv_now_iso(now, sizeof(now));
-	if ((rc = sv_msgwire_receive(req->raw_xml ? SV_RECV_FHIR_XML : SV_RECV_FHIR_JSON, req->raw, req->raw_len,
-				     &self, ack_id, now, &in, &req->err)) != SV_OK)
-		goto out;
-	ack = in.ack;
-	ack_len = in.ack_len;
-	if (in.ok) {
-		snprintf(row.direction, sizeof(row.direction), "in");
-		row.id = in.msg.id;
-		row.event = (char *)sv_msg_event_code(in.msg.event);
-		row.peer = in.msg.sender.her_id;
-		row.peer_name = in.msg.sender.name;
-		row.status = "processed";
-		row.media = req->raw_xml ? "application/fhir+xml" : "application/fhir+json";
-		row.content = (char *)req->raw;
-		row.content_len = req->raw_len;
-		row.ack_media = (char *)in.ack_media;
-		row.ack = in.ack;
-		row.ack_len = in.ack_len;
-		rc = sv_store_msg_add(sv_outbox_lock(req->outbox), &row, sv_auth_actor(req->who), &old, &dup, &req->err);
-		sv_outbox_unlock(req->outbox);
-		if (rc != SV_OK)
-			goto out;
-		if (dup && old.ack) {
-			/* Seen before: not stored again, and the first acknowledgement is the answer. */
-			ack = old.ack;
-			ack_len = old.ack_len;
-		}
-	}
-	if (!(*out = ack_resource(ack, ack_len, dup ? old.ack_media && strstr(old.ack_media, "xml") != NULL :
-				  req->raw_xml, &req->err)))
+	if ((rc = sv_outbox_receive(req->outbox, req->raw_xml ? SV_RECV_FHIR_XML : SV_RECV_FHIR_JSON, req->raw,
+				    req->raw_len, sv_auth_actor(req->who), &ack, &ack_len, &media, &req->err)) != SV_OK)
+		return rc;
+	if (!(*out = ack_resource(ack, ack_len, strstr(media, "xml") != NULL, &req->err)))
 		rc = req->err.code ? req->err.code : SV_EINTERNAL;
-out:
-	sv_store_msg_release(&old);
-	sv_inbound_release(&in);
+	free(ack);
 	return rc;
 }

@@ -262,12 +262,7 @@ out:
 /* POST /messages/inbound: a KITH message in, its AppRec out. */
 static enum sv_err inbound(const struct sv_msgreq *q, struct sv_msgans *a)
 {
-	struct sv_msgwire_self self;
-	struct sv_inbound in = {0};
-	struct sv_store_msg row = {0}, old = {0};
-	char endpoint[600], ack_id[64], now[32];
 	const char *ct = q->content_type;
-	int dup = 0;
 	enum sv_err rc;
 
 	if (!ct || (strncasecmp(ct, "application/xml", 15) != 0 && strncasecmp(ct, "text/xml", 8) != 0))
@@ -275,46 +270,9 @@ static enum sv_err inbound(const struct sv_msgreq *q, struct sv_msgans *a)
 			       "(a KITH MsgHead with PLO content)");
 	if (!q->body || q->body_len == 0)
 		return sv_fail(&a->err, SV_EREQUIRED, "POST /messages/inbound needs a body");
-	sv_outbox_self(q->outbox, &self, endpoint, sizeof(endpoint));
-	sv_uuid_urn(ack_id, sizeof(ack_id));
-	sv_now_iso(now, sizeof(now));
-	if ((rc = sv_msgwire_receive(SV_RECV_KITH, q->body, q->body_len, &self, ack_id, now, &in, &a->err)) != SV_OK)
-		goto out;
-	if (in.ok) {
-		struct sv_store *st;
-		snprintf(row.direction, sizeof(row.direction), "in");
-		row.id = in.msg.id;
-		row.event = (char *)sv_msg_event_code(in.msg.event);
-		row.peer = in.msg.sender.her_id;
-		row.peer_name = in.msg.sender.name;
-		row.status = "processed";
-		row.media = "application/xml; charset=utf-8";
-		row.content = (char *)q->body;
-		row.content_len = q->body_len;
-		row.ack_media = (char *)in.ack_media;
-		row.ack = in.ack;
-		row.ack_len = in.ack_len;
-		st = sv_outbox_lock(q->outbox);
-		rc = sv_store_msg_add(st, &row, sv_auth_actor(q->who), &old, &dup, &a->err);
-		sv_outbox_unlock(q->outbox);
-		if (rc != SV_OK)
-			goto out;
-	}
-	/* A message seen before is not stored again: its first AppRec is the answer. */
-	if (dup && old.ack) {
-		a->bytes = old.ack;
-		a->len = old.ack_len;
-		old.ack = NULL;
-	} else {
-		a->bytes = in.ack;
-		a->len = in.ack_len;
-		in.ack = NULL;
-	}
-	a->media = "application/xml; charset=utf-8";
-	a->status = 200;
-out:
-	sv_store_msg_release(&old);
-	sv_inbound_release(&in);
+	if ((rc = sv_outbox_receive(q->outbox, SV_RECV_KITH, q->body, q->body_len, sv_auth_actor(q->who), &a->bytes,
+				    &a->len, &a->media, &a->err)) == SV_OK)
+		a->status = 200;
 	return rc;
 }
 

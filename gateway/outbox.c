@@ -1,6 +1,8 @@
 /* outbox.c — the daemon's messaging state shared by request threads and the worker (outbox.h). */
 #include "samsvar/outbox.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/store_message.h"
+#include "samsvar/uuid.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -80,6 +82,69 @@ void sv_outbox_self(const struct sv_outbox *ob, struct sv_msgwire_self *self, ch
 	self->her_id = c->own_her_id;
 	self->base = c->canonical_base;
 	self->endpoint = c->own_endpoint[0] ? c->own_endpoint : buf;
+}
+
+/* The format an acknowledgement was stored in, from its media type. */
+static enum sv_recv_format format_of(const char *media)
+{
+	if (media && strstr(media, "fhir+json"))
+		return SV_RECV_FHIR_JSON;
+	if (media && strstr(media, "fhir+xml"))
+		return SV_RECV_FHIR_XML;
+	return SV_RECV_KITH;
+}
+
+enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const char *bytes, size_t len,
+			      const char *actor, char **ack, size_t *ack_len, const char **ack_media,
+			      struct sv_error *err)
+{
+	struct sv_msgwire_self self;
+	struct sv_inbound in = {0};
+	struct sv_store_msg row = {0}, old = {0};
+	char endpoint[600], ack_id[64], now[32];
+	int dup = 0;
+	enum sv_err rc;
+
+	*ack = NULL;
+	sv_outbox_self(ob, &self, endpoint, sizeof(endpoint));
+	sv_uuid_urn(ack_id, sizeof(ack_id));
+	sv_now_iso(now, sizeof(now));
+	if ((rc = sv_msgwire_receive(f, bytes, len, &self, ack_id, now, &in, err)) != SV_OK)
+		goto out;
+	if (in.ok) {
+		snprintf(row.direction, sizeof(row.direction), "in");
+		row.id = in.msg.id;
+		row.event = (char *)sv_msg_event_code(in.msg.event);
+		row.peer = in.msg.sender.her_id;
+		row.peer_name = in.msg.sender.name;
+		row.status = "processed";
+		row.media = (char *)sv_recv_format_media(f);
+		row.content = (char *)bytes;
+		row.content_len = len;
+		row.ack_media = (char *)in.ack_media;
+		row.ack = in.ack;
+		row.ack_len = in.ack_len;
+		rc = sv_store_msg_add(sv_outbox_lock(ob), &row, actor, &old, &dup, err);
+		sv_outbox_unlock(ob);
+		if (rc != SV_OK)
+			goto out;
+	}
+	if (dup && old.ack) {
+		/* Seen before: not stored again, and the first acknowledgement is the answer. */
+		*ack = old.ack;
+		*ack_len = old.ack_len;
+		*ack_media = sv_recv_format_media(format_of(old.ack_media));
+		old.ack = NULL;
+	} else {
+		*ack = in.ack;
+		*ack_len = in.ack_len;
+		*ack_media = in.ack_media;
+		in.ack = NULL;
+	}
+out:
+	sv_store_msg_release(&old);
+	sv_inbound_release(&in);
+	return rc;
 }
 
 struct sv_store *sv_outbox_lock(struct sv_outbox *ob)

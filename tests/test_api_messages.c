@@ -12,13 +12,10 @@
 #include "support/support.h"
 #include "support/xsd.h"
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,40 +35,6 @@ struct pair {
 	struct site kommune, sykehus;
 	char dir[64];
 };
-
-static unsigned free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t n = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &n), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static char *create_token(const struct ts_daemon *d)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name ehr --role reader", d->dir);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line, "no token printed: %s", out);
-	tok = strndup(line, strcspn(line, "\n"));
-	free(out);
-	return tok;
-}
 
 static long request(const struct site *s, const char *method, const char *path, const char *ctype,
 		    const char *body, struct ts_resp *r)
@@ -111,7 +74,7 @@ static void start_site(struct site *s, const char *name, const char *her, const 
 	cr_assert_eq(ts_daemon_start(&s->d, conf), 0, "the %s daemon did not start", name);
 	s->up = 1;
 	if (!s->token)
-		s->token = create_token(&s->d);
+		s->token = ts_token_create(&s->d, "ehr", "reader");
 	/* The daemon sees a new token within a second. */
 	for (int i = 0; i < 40; i++) {
 		struct ts_resp r;
@@ -120,7 +83,7 @@ static void start_site(struct site *s, const char *name, const char *her, const 
 			return;
 		}
 		free(r.body);
-		sleep_ms(100);
+		ts_sleep_ms(100);
 	}
 	cr_assert_fail("the %s daemon does not take its token", name);
 }
@@ -150,8 +113,8 @@ static void start_pair(struct pair *p, int hospital_up, const char *extra)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "/tmp/samsvar-msg-XXXXXX");
 	cr_assert_not_null(mkdtemp(p->dir));
-	p->kommune.port = free_port();
-	p->sykehus.port = free_port();
+	p->kommune.port = ts_free_port();
+	p->sykehus.port = ts_free_port();
 	snprintf(rk, sizeof(rk), "%s/kommune.tsv", p->dir);
 	snprintf(rs, sizeof(rs), "%s/sykehus.tsv", p->dir);
 	write_receivers(rk, p->sykehus.port, "59", "ST OLAVS HOSPITAL HF");
@@ -237,7 +200,7 @@ static cJSON *wait_status(const struct site *s, const char *id, const char *dir,
 			cr_assert_fail("message %s is %s, not %s, after %ld ms: %s", id,
 				       cJSON_GetStringValue(cJSON_GetObjectItem(st, "status")), want, ms,
 				       cJSON_PrintUnformatted(st));
-		sleep_ms(25);
+		ts_sleep_ms(25);
 	}
 }
 
@@ -541,7 +504,7 @@ Test(messages, retries_with_backoff_until_the_receiver_is_up, .timeout = 60)
 			break;
 		cr_assert_lt(i, 200, "no retries: %s", cJSON_PrintUnformatted(st));
 		cJSON_Delete(st);
-		sleep_ms(25);
+		ts_sleep_ms(25);
 	}
 	cr_assert(cJSON_IsString(cJSON_GetObjectItem(st, "last_error")), "%s", cJSON_PrintUnformatted(st));
 	cJSON_Delete(st);
@@ -594,8 +557,8 @@ Test(messages, tls_is_verified_against_the_receivers_ca, .timeout = 60)
 	snprintf(p.dir, sizeof(p.dir), "/tmp/samsvar-msg-XXXXXX");
 	cr_assert_not_null(mkdtemp(p.dir));
 	cr_assert_eq(ts_make_cert(p.dir, cert, key, sizeof(cert)), 0, "openssl could not make a certificate");
-	p.sykehus.port = free_port();
-	p.kommune.port = free_port();
+	p.sykehus.port = ts_free_port();
+	p.kommune.port = ts_free_port();
 	/* The hospital serves HTTPS with a self-signed certificate: trusted only where tls_ca names it. */
 	snprintf(conf, sizeof(conf), "listen = 127.0.0.1:%u\nown_name = ST OLAVS HOSPITAL HF\nown_her_id = 59\n"
 		 "tls_cert = %s\ntls_key = %s\nlog_requests = false\n", p.sykehus.port, cert, key);

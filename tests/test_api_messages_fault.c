@@ -6,54 +6,17 @@
 #include "support/daemon.h"
 #include "support/support.h"
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define N 1000
 #define KILLS 12
 #define V9111 "urn:oid:2.16.578.1.12.4.1.1.9111"
-
-static unsigned free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t n = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &n), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static char *token_of(const struct ts_daemon *d)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name ehr --role reader", d->dir);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line);
-	tok = strndup(line, strcspn(line, "\n"));
-	free(out);
-	return tok;
-}
 
 static long call(unsigned port, const char *token, const char *method, const char *path, const char *body,
 		 struct ts_resp *r)
@@ -128,7 +91,7 @@ static void holds_every_id(unsigned port, const char *token)
 Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver, .timeout = 240)
 {
 	struct ts_daemon kommune, sykehus;
-	unsigned kport = free_port(), sport = free_port();
+	unsigned kport = ts_free_port(), sport = ts_free_port();
 	char dir[64] = "/tmp/samsvar-fault-XXXXXX", rfile[128], conf[1024], text[512], cmd[128];
 	char *ktok, *stok;
 	int up = 0;
@@ -142,16 +105,16 @@ Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver, .timeout =
 	snprintf(conf, sizeof(conf), "listen = 127.0.0.1:%u\nown_name = ST OLAVS HOSPITAL HF\nown_her_id = 59\n"
 		 "log_requests = false\n", sport);
 	cr_assert_eq(ts_daemon_start(&sykehus, conf), 0);
-	stok = token_of(&sykehus);
+	stok = ts_token_create(&sykehus, "ehr", "reader");
 	ts_daemon_kill(&sykehus);         /* down while the messages are queued */
 	snprintf(conf, sizeof(conf), "listen = 127.0.0.1:%u\nown_name = Alvdal Kommune\nown_her_id = 99387\n"
 		 "receivers = %s\nlog_requests = false\ndeliver_backoff_ms = 20\ndeliver_backoff_cap_ms = 200\n"
 		 "deliver_max_attempts = 1000\ndeliver_connect_timeout = 1\ndeliver_timeout = 5\n"
 		 "deliver_parallel = 16\n", kport, rfile);
 	cr_assert_eq(ts_daemon_start(&kommune, conf), 0);
-	ktok = token_of(&kommune);
+	ktok = ts_token_create(&kommune, "ehr", "reader");
 	for (int i = 0; i < 40 && total(kport, ktok, "_count=1") < 0; i++)
-		sleep_ms(100);
+		ts_sleep_ms(100);
 	for (int k = 0; k < N; k++) {
 		char body[2048];
 		struct ts_resp r;
@@ -168,7 +131,7 @@ Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver, .timeout =
 	cr_assert_eq(total(kport, ktok, "direction=out"), N);
 	/* Chaos: kill the sender at random moments; the hospital comes up and goes down between. */
 	for (int round = 0; round < KILLS; round++) {
-		sleep_ms(100 + rand() % 400);
+		ts_sleep_ms(100 + rand() % 400);
 		ts_daemon_kill(&kommune);
 		if (up) {
 			ts_daemon_kill(&sykehus);
@@ -184,7 +147,7 @@ Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver, .timeout =
 	for (int i = 0; total(kport, ktok, "direction=out&status=delivered") != N; i++) {
 		cr_assert_lt(i, 1200, "not all delivered after 60 s: %ld delivered",
 			     total(kport, ktok, "direction=out&status=delivered"));
-		sleep_ms(50);
+		ts_sleep_ms(50);
 	}
 	holds_every_id(sport, stok);
 	cr_assert_eq(total(kport, ktok, "direction=out"), N);

@@ -32,6 +32,16 @@ const struct sv_config *sv_outbox_config(const struct sv_outbox *ob);
  * buf[cap]). */
 void sv_outbox_self(const struct sv_outbox *ob, struct sv_msgwire_self *self, char *buf, size_t cap);
 
+/* Receives one inbound message of `len` bytes in format `f`: reads and checks it and builds its
+ * acknowledgement (sv_msgwire_receive()), and when it is accepted stores it in the inbox with that
+ * acknowledgement and an audit row naming `actor`, in one transaction. A message id the inbox holds
+ * already is not stored again, and its first acknowledgement is the answer. On SV_OK *ack (malloc'd,
+ * the caller frees it), *ack_len and *ack_media (static) are what to answer with. Errors: those of
+ * sv_msgwire_receive() (too broken to acknowledge; nothing stored) or SV_ESTORE. */
+enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const char *bytes, size_t len,
+			      const char *actor, char **ack, size_t *ack_len, const char **ack_media,
+			      struct sv_error *err);
+
 /* Takes the shared store connection for the calling thread and returns it / gives it back. Hold it
  * for one store call or transaction only. */
 struct sv_store *sv_outbox_lock(struct sv_outbox *ob);

@@ -30,6 +30,17 @@ void ts_daemon_kill(struct ts_daemon *d);
  * starts anew). Returns 0 once it listens, -1 on failure. */
 int ts_daemon_restart(struct ts_daemon *d);
 
+/* Returns a TCP port on 127.0.0.1 that was free a moment ago (bound and released), for a daemon that
+ * must keep its port across restarts or be named before it starts. */
+unsigned ts_free_port(void);
+
+/* Sleeps `ms` milliseconds. */
+void ts_sleep_ms(long ms);
+
+/* Runs `samsvar token create` with role `role` against daemon d's store and returns the printed
+ * token (malloc'd); fails the test when none is printed. */
+char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role);
+
 /* Runs `$SAMSVAR_BIN args` (default build/samsvar) and returns its exit status (-1 if it did not exit);
  * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
 int ts_samsvar(const char *args, char **out);
