@@ -277,7 +277,7 @@ static void deliver_one(struct pair *p, struct site *from, struct site *to, cons
 	free(body);
 }
 
-Test(messages, plo_and_fhir_events_both_directions, .timeout = 120)
+Test(messages, plo_and_fhir_events_both_directions)
 {
 	struct pair p;
 
@@ -295,7 +295,7 @@ Test(messages, plo_and_fhir_events_both_directions, .timeout = 120)
 	stop_pair(&p);
 }
 
-Test(messages, the_same_message_id_twice_is_one_message, .timeout = 60)
+Test(messages, the_same_message_id_twice_is_one_message)
 {
 	struct pair p;
 	struct ts_resp r1, r2;
@@ -317,7 +317,7 @@ Test(messages, the_same_message_id_twice_is_one_message, .timeout = 60)
 	stop_pair(&p);
 }
 
-Test(messages, bad_input_out_is_a_4xx_naming_the_part_and_stores_nothing, .timeout = 60)
+Test(messages, bad_input_out_is_a_4xx_naming_the_part_and_stores_nothing)
 {
 	static const char *const CASES[][3] = {
 		/* receiver, extra parameters, the part named */
@@ -397,7 +397,7 @@ __attribute__((noinline)) static char *replaced(const char *s, const char *from,
 	return out;
 }
 
-Test(messages, bad_payloads_in_get_a_negative_apprec_or_4xx_and_store_nothing, .timeout = 60)
+Test(messages, bad_payloads_in_get_a_negative_apprec_or_4xx_and_store_nothing)
 {
 	struct pair p;
 	struct ts_resp r, again;
@@ -450,7 +450,7 @@ Test(messages, bad_payloads_in_get_a_negative_apprec_or_4xx_and_store_nothing, .
 	stop_pair(&p);
 }
 
-Test(messages, negative_acks_are_rejected_and_can_be_sent_again, .timeout = 60)
+Test(messages, negative_acks_are_rejected_and_can_be_sent_again)
 {
 	struct pair p;
 	struct ts_resp r;
@@ -487,7 +487,7 @@ Test(messages, negative_acks_are_rejected_and_can_be_sent_again, .timeout = 60)
 	stop_pair(&p);
 }
 
-Test(messages, retries_with_backoff_until_the_receiver_is_up, .timeout = 60)
+Test(messages, retries_with_backoff_until_the_receiver_is_up)
 {
 	struct pair p;
 	char *body, *id;
@@ -519,7 +519,7 @@ Test(messages, retries_with_backoff_until_the_receiver_is_up, .timeout = 60)
 	stop_pair(&p);
 }
 
-Test(messages, dead_after_the_last_attempt_and_sent_again_on_retry, .timeout = 60)
+Test(messages, dead_after_the_last_attempt_and_sent_again_on_retry)
 {
 	struct pair p;
 	struct ts_resp r;
@@ -545,7 +545,7 @@ Test(messages, dead_after_the_last_attempt_and_sent_again_on_retry, .timeout = 6
 	stop_pair(&p);
 }
 
-Test(messages, tls_is_verified_against_the_receivers_ca, .timeout = 60)
+Test(messages, tls_is_verified_against_the_receivers_ca)
 {
 	struct pair p;
 	char cert[200], key[200], rk[128], text[1024], conf[1024];

@@ -88,7 +88,7 @@ static void holds_every_id(unsigned port, const char *token)
 	free(seen);
 }
 
-Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver, .timeout = 240)
+Test(fault, a_thousand_messages_survive_kills_of_sender_and_receiver)
 {
 	struct ts_daemon kommune, sykehus;
 	unsigned kport = ts_free_port(), sport = ts_free_port();
