@@ -13,6 +13,7 @@
 #include "samsvar/receivers.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
+#include "samsvar/store_message.h"
 #include "samsvar/tls.h"
 #include "samsvar/token.h"
 #include "samsvar/version.h"
@@ -536,6 +537,7 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_deliver *deliver = NULL;
 	struct sigaction sa;
 	long dv = 0, dv_now;
+	long long mark = 0, mark_now = 0;
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
@@ -567,6 +569,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	sv_registry_init(&reg, snap);
 	sv_store_data_version(st, &dv, NULL);
+	sv_store_content_mark(st, &mark, NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -588,16 +591,20 @@ static int cmd_serve(int argc, char **argv)
 	while (!shutdown_asap) {
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		/* Another process (samsvar import) committed, or SIGHUP: build and swap a new snapshot. */
+		/* Another process (samsvar import, token) committed, or SIGHUP: build and swap a new
+		 * snapshot. Messages commit all the time and change neither: the content mark says. */
 		if (sv_store_data_version(st, &dv_now, NULL) == SV_OK && dv_now != dv) {
 			dv = dv_now;
-			reload_asap = 1;
-			/* Tokens first: a revoke takes effect before a large snapshot is rebuilt. On error
-			 * the tokens known before stay in force. */
-			if (sv_tokens_load(tokens, st, &err) != SV_OK)
-				fprintf(stderr, "samsvar: tokens not reloaded: %s\n", err.message);
-			else
-				fprintf(stderr, "samsvar: %zu active tokens\n", sv_tokens_count(tokens));
+			if (sv_store_content_mark(st, &mark_now, NULL) == SV_OK && mark_now != mark) {
+				mark = mark_now;
+				reload_asap = 1;
+				/* Tokens first: a revoke takes effect before a large snapshot is rebuilt. On
+				 * error the tokens known before stay in force. */
+				if (sv_tokens_load(tokens, st, &err) != SV_OK)
+					fprintf(stderr, "samsvar: tokens not reloaded: %s\n", err.message);
+				else
+					fprintf(stderr, "samsvar: %zu active tokens\n", sv_tokens_count(tokens));
+			}
 		}
 		if (reload_asap) {
 			struct sv_snapshot *fresh;

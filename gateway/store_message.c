@@ -378,3 +378,23 @@ enum sv_err sv_store_msg_count(struct sv_store *st, const char *status, long *n,
 	sqlite3_finalize(q);
 	return rc;
 }
+
+enum sv_err sv_store_content_mark(struct sv_store *st, long long *mark, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum sv_err rc = SV_OK;
+
+	/* Audit seq and token seq only grow; a revoke changes the count of revoked tokens. Mixed into one
+	 * number that moves whenever any of the three does. */
+	if (sqlite3_prepare_v2(st->db, "SELECT (SELECT coalesce(max(seq),0) FROM audit WHERE type <> 'Message'),"
+			       "(SELECT coalesce(max(seq),0) FROM token), (SELECT count(revoked) FROM token)", -1, &q,
+			       NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*mark = sqlite3_column_int64(q, 0) * 1000003LL + sqlite3_column_int64(q, 1) * 1009LL +
+			sqlite3_column_int64(q, 2);
+	else
+		rc = sv_store_db_fail(st, err, "content mark");
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -11,6 +11,8 @@
 	"  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt INTEGER NOT NULL DEFAULT 0," \
 	"  created TEXT NOT NULL, updated TEXT NOT NULL, media TEXT NOT NULL, content BLOB NOT NULL,"  \
 	"  ack_media TEXT, ack BLOB, answer TEXT, UNIQUE (direction, id));"                          \
-	"CREATE INDEX IF NOT EXISTS message_due ON message(status, next_attempt) WHERE direction='out';"
+	"CREATE INDEX IF NOT EXISTS message_due ON message(status, next_attempt) WHERE direction='out';"       \
+	/* The newest audit row that is not a message's, in one index step (sv_store_content_mark). */       \
+	"CREATE INDEX IF NOT EXISTS audit_not_message ON audit(seq) WHERE type <> 'Message';"
 
 #endif

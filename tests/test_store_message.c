@@ -205,3 +205,30 @@ Test(store_message, lists_filter_and_page)
 	cr_assert_eq(total, 1);
 	cr_assert_eq(rows, 1);
 }
+
+Test(store_message, the_content_mark_moves_with_terminology_and_tokens_not_messages)
+{
+	struct sv_store_msg old = {0};
+	struct sv_error err = {0};
+	unsigned char hash[SV_STORE_TOKEN_HASH_LEN] = {1};
+	long long m0, m1, m2, m3, m4;
+	cJSON *cs = cJSON_Parse("{\"resourceType\":\"CodeSystem\",\"url\":\"http://x\",\"version\":\"1\"}");
+	int dup;
+
+	cr_assert_eq(sv_store_content_mark(st, &m0, &err), SV_OK, "%s", err.message);
+	add("out", "m", "r", "<m/>", &dup, &old);
+	add("in", "i", "99387", "<i/>", &dup, &old);
+	cr_assert_eq(sv_store_msg_settle(st, "m", "delivered", NULL, 0, NULL, NULL, 0, &err), SV_OK);
+	cr_assert_eq(sv_store_content_mark(st, &m1, &err), SV_OK);
+	cr_assert_eq(m1, m0, "messages do not move the mark");
+	cr_assert_eq(sv_store_put(st, cs, "tester", "test", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_content_mark(st, &m2, &err), SV_OK);
+	cr_assert_neq(m2, m1, "a resource written moves it");
+	cr_assert_eq(sv_store_token_add(st, "t", "reader", hash, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_content_mark(st, &m3, &err), SV_OK);
+	cr_assert_neq(m3, m2, "a token added moves it");
+	cr_assert_eq(sv_store_token_revoke(st, "t", &err), SV_OK);
+	cr_assert_eq(sv_store_content_mark(st, &m4, &err), SV_OK);
+	cr_assert_neq(m4, m3, "a token revoked moves it");
+	cJSON_Delete(cs);
+}

@@ -82,6 +82,12 @@ enum sv_err sv_store_msg_requeue(struct sv_store *st, const char *id, const char
 /* Sets *n to the number of outbound messages with `status`. */
 enum sv_err sv_store_msg_count(struct sv_store *st, const char *status, long *n, struct sv_error *err);
 
+/* Sets *mark to a number that changes whenever terminology or tokens change (a resource written, a
+ * token added or revoked: the newest non-message audit row, the token rows) but not when messages come
+ * and go: PRAGMA data_version (sv_store_data_version) changes with every commit of another connection,
+ * the delivery worker's too, and a server should rebuild its snapshot only for the first kind. */
+enum sv_err sv_store_content_mark(struct sv_store *st, long long *mark, struct sv_error *err);
+
 /* Frees the strings of `m` and zeroes it. */
 void sv_store_msg_release(struct sv_store_msg *m);
 
