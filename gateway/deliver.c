@@ -134,7 +134,8 @@ static enum sv_err add_transfer(void *ctx, const struct sv_store_msg *m)
 	}
 	t = sv_xcalloc(1, sizeof(*t));
 	t->id = sv_xstrdup(m->id);
-	t->format = r->format;
+	/* The bytes were built for the format the receiver had when the message was queued. */
+	t->format = sv_recv_format_of_media(m->media);
 	t->attempts = m->attempts;
 	t->body = sv_xmalloc(m->content_len + 1);
 	memcpy(t->body, m->content, m->content_len + 1);
@@ -143,8 +144,8 @@ static enum sv_err add_transfer(void *ctx, const struct sv_store_msg *m)
 		SV_BUG("curl_easy_init failed");
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s", m->media);
 	t->headers = curl_slist_append(t->headers, ctype);
-	t->headers = curl_slist_append(t->headers, r->format == SV_RECV_KITH ? "Accept: application/xml" :
-				       r->format == SV_RECV_FHIR_JSON ? "Accept: application/fhir+json" :
+	t->headers = curl_slist_append(t->headers, t->format == SV_RECV_KITH ? "Accept: application/xml" :
+				       t->format == SV_RECV_FHIR_JSON ? "Accept: application/fhir+json" :
 				       "Accept: application/fhir+xml");
 	t->headers = curl_slist_append(t->headers, "Expect:");
 	curl_easy_setopt(t->easy, CURLOPT_URL, r->endpoint);

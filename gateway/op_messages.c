@@ -30,15 +30,6 @@ static const char *static_media(const char *m)
 	return "application/octet-stream";
 }
 
-static enum sv_recv_format format_of_media(const char *m)
-{
-	if (m && strstr(m, "fhir+json"))
-		return SV_RECV_FHIR_JSON;
-	if (m && strstr(m, "fhir+xml"))
-		return SV_RECV_FHIR_XML;
-	return SV_RECV_KITH;
-}
-
 static const char *query(const struct sv_msgreq *q, const char *name)
 {
 	for (size_t i = 0; i < q->url->nparams; i++)
@@ -226,7 +217,7 @@ static enum sv_err observations(const struct sv_msgreq *q, const struct sv_store
 	if (strcmp(row->direction, "in") != 0)
 		return sv_fail(&a->err, SV_ENOTFOUND, "message %.64s is outbound: its Observations are what was sent "
 			       "(GET /messages/%.64s/content)", row->id, row->id);
-	if ((rc = sv_msgwire_decode(format_of_media(row->media), row->content, row->content_len,
+	if ((rc = sv_msgwire_decode(sv_recv_format_of_media(row->media), row->content, row->content_len,
 				    cfg->canonical_base, &m, &a->err)) != SV_OK)
 		goto out;
 	/* Coded with the maps active now, as the hospital's record would store them today. */

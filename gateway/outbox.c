@@ -84,16 +84,6 @@ void sv_outbox_self(const struct sv_outbox *ob, struct sv_msgwire_self *self, ch
 	self->endpoint = c->own_endpoint[0] ? c->own_endpoint : buf;
 }
 
-/* The format an acknowledgement was stored in, from its media type. */
-static enum sv_recv_format format_of(const char *media)
-{
-	if (media && strstr(media, "fhir+json"))
-		return SV_RECV_FHIR_JSON;
-	if (media && strstr(media, "fhir+xml"))
-		return SV_RECV_FHIR_XML;
-	return SV_RECV_KITH;
-}
-
 enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const char *bytes, size_t len,
 			      const char *actor, char **ack, size_t *ack_len, const char **ack_media,
 			      struct sv_error *err)
@@ -133,7 +123,7 @@ enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const
 		/* Seen before: not stored again, and the first acknowledgement is the answer. */
 		*ack = old.ack;
 		*ack_len = old.ack_len;
-		*ack_media = sv_recv_format_media(format_of(old.ack_media));
+		*ack_media = sv_recv_format_media(sv_recv_format_of_media(old.ack_media));
 		old.ack = NULL;
 	} else {
 		*ack = in.ack;

@@ -40,6 +40,15 @@ const char *sv_recv_format_media(enum sv_recv_format f)
 	return "application/octet-stream";
 }
 
+enum sv_recv_format sv_recv_format_of_media(const char *media)
+{
+	if (media && strstr(media, "fhir+json"))
+		return SV_RECV_FHIR_JSON;
+	if (media && strstr(media, "fhir+xml"))
+		return SV_RECV_FHIR_XML;
+	return SV_RECV_KITH;
+}
+
 static void receiver_free(struct sv_receiver *r)
 {
 	free(r->id);

@@ -87,3 +87,11 @@ Test(receivers, mtls_needs_cert_and_key_and_readable_files)
 	cr_assert_eq(sv_receivers_load("/nonexistent/receivers.tsv", &rs, &err), SV_EIO);
 	remove(path);
 }
+
+Test(receivers, stored_media_types_read_back_as_their_format)
+{
+	for (int f = SV_RECV_KITH; f <= SV_RECV_FHIR_XML; f++)
+		cr_assert_eq(sv_recv_format_of_media(sv_recv_format_media((enum sv_recv_format)f)), f);
+	cr_assert_eq(sv_recv_format_of_media("application/fhir+xml"), SV_RECV_FHIR_XML);
+	cr_assert_eq(sv_recv_format_of_media(NULL), SV_RECV_KITH);
+}

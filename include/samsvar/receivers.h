@@ -46,6 +46,10 @@ const struct sv_receiver *sv_receivers_find(const struct sv_receivers *rs, const
 const char *sv_recv_format_name(enum sv_recv_format f);
 const char *sv_recv_format_media(enum sv_recv_format f);
 
+/* Returns the format whose media type `media` is (fhir+json, fhir+xml, else kith): how stored bytes
+ * are read back. */
+enum sv_recv_format sv_recv_format_of_media(const char *media);
+
 /* Frees every receiver and zeroes `rs`. */
 void sv_receivers_release(struct sv_receivers *rs);
 
