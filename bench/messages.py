@@ -93,7 +93,13 @@ def wrk(site, body_file, seconds):
             "p99": int(f[4]), "non2xx": int(f[5]), "sockerr": int(f[6])}
 
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main():
+    load_before = loadavg()
     tmp = tempfile.mkdtemp(prefix="samsvar-msgbench.")
     sites = []
     try:
@@ -144,6 +150,7 @@ def main():
                 break
             time.sleep(0.2)
         t_all = time.time() - t0
+        queued = k2.total("direction=out")   # with the requests wrk left in flight at its end
         rss.append((d, k2.rss_kib()))
         received = h.total("direction=in")
         first = k2.get("/messages?_count=1")["messages"][0]["id"]
@@ -169,12 +176,15 @@ def main():
           "before each 202; each message also makes its one refused attempt) | %.0f (p50 %.1f ms, p99 %.1f ms; "
           "%d stored, %d non-2xx) | ≥ 2,000/s: %s |" % (SECONDS, q["rps"], q["p50"] / 1000, q["p99"] / 1000,
                                                         q["stored"], q["non2xx"], "met" if q["rps"] >= 2000 else "not met"),
-          "| messages sent end to end, hospital up | %d queued in %.1f s, all %d delivered after %.1f s; the hospital "
+          "| messages sent end to end, hospital up | %d queued in %.1f s, %d delivered after %.1f s; the hospital "
           "holds %d | |" % (queued, t_queued, d, t_all, received),
           "| delivered/s (messages ÷ time from the first POST to the last delivery) | %.0f | ≥ 1,000/s: %s |" %
           (d / t_all, "met" if d / t_all >= 1000 else "not met"),
-          "| queued/s while delivering (wrk slices of 5 s) | %s | |" %
-          ", ".join("%.0f" % s["rps"] for s in slices[:8]) + (" …" if len(slices) > 8 else ""),
+          "| queued/s while delivering (wrk slices of 5 s) | %s%s | |" %
+          (", ".join("%.0f" % s["rps"] for s in slices[:8]), " …" if len(slices) > 8 else ""),
+          "", "Load average (1, 5, 15 min) before: %s; after: %s. The machine is shared with other work, and "
+          "sender, receiver and wrk compete for its two cores: figures move by half between runs." %
+          (load_before, loadavg()),
           "", "Sender RSS (VmRSS) by messages held in its store: " +
           ", ".join("%d → %.1f MiB" % (n, kib / 1024) for n, kib in rss) + ".", "",
           "<!-- /messages -->"]

@@ -67,6 +67,92 @@ static enum sv_err read_item(const cJSON *p, int idx, struct sv_message *m, stru
 	return SV_OK;
 }
 
+/* Reads Observation `o` (code: a 9111 coding; value: valueInteger or a coding in the IPLOS score system;
+ * note[0].text) at Bundle entry `idx` into a new item of m. */
+static enum sv_err read_observation(const cJSON *o, int idx, const char *score_system, struct sv_message *m,
+				    struct sv_error *err)
+{
+	const cJSON *c, *var = NULL, *vi = cJSON_GetObjectItemCaseSensitive(o, "valueInteger");
+	const cJSON *note = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "note"), 0);
+	struct sv_msg_item *it;
+	char where[96];
+	int score = -1;
+
+	snprintf(where, sizeof(where), "observations.entry[%d].resource", idx);
+	if (!sv_jstr(o, "resourceType") || strcmp(sv_jstr(o, "resourceType"), "Observation") != 0)
+		return sv_fail_at(err, SV_EINVAL, where, "%s is not an Observation", where);
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "code"), "coding"))
+		if (sv_jstr(c, "system") && strcmp(sv_jstr(c, "system"), SV_IPLOS_VARIABLES) == 0)
+			var = c;
+	if (!var || !sv_jstr(var, "code"))
+		return sv_fail_at(err, SV_EINVAL, where, "%s.code has no coding in %s (IPLOS function variable)",
+				  where, SV_IPLOS_VARIABLES);
+	if (cJSON_IsNumber(vi) && vi->valuedouble == (double)vi->valueint)
+		score = vi->valueint;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o,
+				"valueCodeableConcept"), "coding")) {
+		const char *code = sv_jstr(c, "code");
+		if (sv_jstr(c, "system") && strcmp(sv_jstr(c, "system"), score_system) == 0 && code &&
+		    strlen(code) == 1 && code[0] >= '0' && code[0] <= '9')
+			score = code[0] - '0';
+	}
+	if (score < 0)
+		return sv_fail_at(err, SV_EINVAL, where, "%s needs valueInteger 1-5 or 9, or a valueCodeableConcept "
+				  "in %s", where, score_system);
+	if (!(it = sv_message_add_item(m)))
+		return sv_fail_at(err, SV_ETOOBIG, where, "more than %d items", SV_MSG_MAX_ITEMS);
+	sv_msg_set(&it->variable, sv_jstr(var, "code"));
+	it->score = score;
+	sv_msg_set(&it->note, sv_jstr(note, "text"));
+	return SV_OK;
+}
+
+/* The items of an `observations` Bundle. */
+static enum sv_err read_observations(const cJSON *bundle, const char *base, struct sv_message *m,
+				     struct sv_error *err)
+{
+	const cJSON *e;
+	char score_system[300];
+	int idx = 0;
+	enum sv_err rc;
+
+	if (!sv_jstr(bundle, "resourceType") || strcmp(sv_jstr(bundle, "resourceType"), "Bundle") != 0)
+		return sv_fail_at(err, SV_EINVAL, "observations", "observations must be a Bundle of Observations");
+	snprintf(score_system, sizeof(score_system), "%s/CodeSystem/iplos-score", base);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(bundle, "entry"))
+		if ((rc = read_observation(cJSON_GetObjectItemCaseSensitive(e, "resource"), idx++, score_system, m,
+					   err)) != SV_OK)
+			return rc;
+	return SV_OK;
+}
+
+/* The patient: a Patient resource, or a reference carrying its identifier (fødselsnummer or D-number). */
+static enum sv_err read_patient_param(const cJSON *p, struct sv_message *m, struct sv_error *err)
+{
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "resource");
+	const cJSON *ident = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "valueReference"),
+							      "identifier");
+	const char *sys = sv_jstr(ident, "system");
+	enum sv_err rc;
+
+	if (ident) {
+		if (!sys || !sv_jstr(ident, "value") || (strcmp(sys, SV_MSG_SYS_FNR) != 0 && strcmp(sys, SV_MSG_SYS_DNR) != 0))
+			return sv_fail_at(err, SV_EINVAL, "patient", "patient.identifier needs a value in %s "
+					  "(fødselsnummer) or %s (D-number)", SV_MSG_SYS_FNR, SV_MSG_SYS_DNR);
+		m->patient.kind = strcmp(sys, SV_MSG_SYS_FNR) == 0 ? SV_MSG_ID_FNR : SV_MSG_ID_DNR;
+		sv_msg_set(&m->patient.id, sv_jstr(ident, "value"));
+		return SV_OK;
+	}
+	if (!res)
+		return sv_fail_at(err, SV_EREQUIRED, "patient", "patient must be a Patient resource or a reference "
+				  "with an identifier");
+	if (!sv_jstr(res, "resourceType") || strcmp(sv_jstr(res, "resourceType"), "Patient") != 0)
+		return sv_fail_at(err, SV_EINVAL, "patient", "patient must be a Patient resource");
+	if ((rc = sv_message_fhir_read_patient(res, &m->patient, err)) != SV_OK && err)
+		snprintf(err->expression, sizeof(err->expression), "patient");
+	return rc;
+}
+
 static enum sv_err read_sender(const cJSON *org, struct sv_msg_org *o, struct sv_error *err)
 {
 	const cJSON *id;
@@ -88,21 +174,21 @@ static enum sv_err read_sender(const cJSON *org, struct sv_msg_org *o, struct sv
 static enum sv_err read_send(struct sv_request *req, struct sv_message *m, const struct sv_receiver **r)
 {
 	const struct sv_config *cfg = sv_outbox_config(req->outbox);
-	const cJSON *p, *patient;
+	const cJSON *p;
 	const char *s;
 	int nitem = 0;
 	enum sv_err rc;
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		static const char *const KNOWN[] = {"receiver", "event", "patient", "item", "sender", "messageId",
-						    "admitted"};
+		static const char *const KNOWN[] = {"receiver", "event", "patient", "item", "observations", "sender",
+						    "messageId", "admitted"};
 		const char *name = sv_jstr(p, "name");
 		size_t k = 0;
 		while (k < sizeof(KNOWN) / sizeof(KNOWN[0]) && strcmp(name, KNOWN[k]) != 0)
 			k++;
 		if (k == sizeof(KNOWN) / sizeof(KNOWN[0]))
 			return sv_fail_at(&req->err, SV_EINVAL, name, "unknown parameter '%.60s' (expected receiver, "
-					  "event, patient, item, sender, messageId, admitted)", name);
+					  "event, patient, item or observations, sender, messageId, admitted)", name);
 		if (strcmp(name, "item") == 0 && (rc = read_item(p, nitem++, m, &req->err)) != SV_OK)
 			return rc;
 		if (strcmp(name, "item") != 0 && sv_params_count(req->params, name) > 1)
@@ -120,14 +206,17 @@ static enum sv_err read_send(struct sv_request *req, struct sv_message *m, const
 	if (sv_msg_event_parse(s, &m->event) != 0)
 		return sv_fail_at(&req->err, SV_EINVAL, "event", "event '%.64s' is not plo-innleggelsesrapport, "
 				  "plo-helseopplysninger or function-report", s);
-	patient = cJSON_GetObjectItemCaseSensitive(sv_params_get(req->params, "patient"), "resource");
-	if (!patient)
+	if (!(p = sv_params_get(req->params, "patient")))
 		return sv_fail_at(&req->err, SV_EREQUIRED, "patient", "patient (a Patient resource) is required");
-	if (!sv_jstr(patient, "resourceType") || strcmp(sv_jstr(patient, "resourceType"), "Patient") != 0)
-		return sv_fail_at(&req->err, SV_EINVAL, "patient", "patient must be a Patient resource");
-	if ((rc = sv_message_fhir_read_patient(patient, &m->patient, &req->err)) != SV_OK) {
-		snprintf(req->err.expression, sizeof(req->err.expression), "patient");
+	if ((rc = read_patient_param(p, m, &req->err)) != SV_OK)
 		return rc;
+	if ((p = sv_params_get(req->params, "observations")) != NULL) {
+		if (nitem)
+			return sv_fail_at(&req->err, SV_EINVAL, "observations", "give the function data as item "
+					  "parts or as observations, not both");
+		if ((rc = read_observations(cJSON_GetObjectItemCaseSensitive(p, "resource"), cfg->canonical_base, m,
+					    &req->err)) != SV_OK)
+			return rc;
 	}
 	if ((p = sv_params_get(req->params, "sender")) != NULL) {
 		if ((rc = read_sender(cJSON_GetObjectItemCaseSensitive(p, "resource"), &m->sender, &req->err)) != SV_OK)

@@ -585,3 +585,52 @@ Test(messages, tls_is_verified_against_the_receivers_ca)
 	free(b);
 	stop_pair(&p);
 }
+
+#define OBS(v, value) "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[" \
+	"{\"system\":\"" V9111 "\",\"code\":\"" v "\"}]}," value "}}"
+
+Test(messages, observations_and_a_patient_reference_are_function_data_too)
+{
+	struct pair p;
+	struct ts_resp r;
+	char *id, path[160], *both;
+	cJSON *st;
+	static const char BODY[] =
+		"{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"receiver\",\"valueString\":\"fhir\"},"
+		"{\"name\":\"event\",\"valueCode\":\"function-report\"},{\"name\":\"messageId\",\"valueString\":\"obs-1\"},"
+		"{\"name\":\"patient\",\"valueReference\":{\"identifier\":{\"system\":\"urn:oid:2.16.578.1.12.4.1.4.2\","
+		"\"value\":\"41116900216\"}}},{\"name\":\"observations\",\"resource\":{\"resourceType\":\"Bundle\","
+		"\"type\":\"collection\",\"entry\":[" OBS("4", "\"valueInteger\":3,\"note\":[{\"text\":\"glemmer medisiner\"}]")
+		"," OBS("20", "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"https://fhir.samsvar.no/CodeSystem/"
+		"iplos-score\",\"code\":\"2\"}]}") "]}}]}";
+
+	start_pair(&p, 1, NULL);
+	id = send_ok(&p.kommune, BODY);
+	st = wait_status(&p.kommune, id, "out", "delivered", 5000);
+	cJSON_Delete(st);
+	snprintf(path, sizeof(path), "/messages/%s/observations", id);
+	st = get_json(&p.sykehus, path, 200);
+	{
+		char *txt = cJSON_PrintUnformatted(st);
+		cr_assert(strstr(txt, "41116900216") && strstr(txt, "glemmer medisiner") &&
+			  strstr(txt, "\"code\":\"20\""), "%s", txt);
+		free(txt);
+	}
+	cJSON_Delete(st);
+	/* Items and observations at once is ambiguous; an Observation without a score is named. */
+	both = send_body("fhir", "function-report", NULL, ",{\"name\":\"observations\",\"resource\":{\"resourceType\":"
+			 "\"Bundle\",\"type\":\"collection\",\"entry\":[]}}");
+	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, both, &r), 400);
+	cr_assert(strstr(r.body, "not both"), "%s", r.body);
+	free(r.body);
+	free(both);
+	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL,
+			     "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"receiver\",\"valueString\":\"fhir\"},"
+			     "{\"name\":\"event\",\"valueCode\":\"function-report\"}" PATIENT ",{\"name\":\"observations\","
+			     "\"resource\":{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+			     OBS("4", "\"valueString\":\"x\"") "]}}]}", &r), 400);
+	cr_assert(strstr(r.body, "observations.entry[0].resource"), "%s", r.body);
+	free(r.body);
+	free(id);
+	stop_pair(&p);
+}
