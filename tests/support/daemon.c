@@ -52,6 +52,7 @@ char *ts_token_create(const struct ts_daemon *d, const char *name, const char *r
 	line = strstr(out, "sv_");
 	cr_assert_not_null(line, "no token printed: %s", out);
 	tok = strndup(line, strcspn(line, "\n"));
+	cr_assert(strstr(out, "shown only this once"), "%s", out);
 	free(out);
 	return tok;
 }

@@ -38,7 +38,7 @@ unsigned ts_free_port(void);
 void ts_sleep_ms(long ms);
 
 /* Runs `samsvar token create` with role `role` against daemon d's store and returns the printed
- * token (malloc'd); fails the test when none is printed. */
+ * token (malloc'd); fails the test when none is printed or the command does not say it is shown once. */
 char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role);
 
 /* Runs `$SAMSVAR_BIN args` (default build/samsvar) and returns its exit status (-1 if it did not exit);
