@@ -540,3 +540,5 @@ else:
 open(out, "w", encoding="utf-8").write(text + "\n" + keep + "\n")
 print("bench: wrote " + out)
 EOF
+# The message figures of issue 8 (queued/s, delivered/s, sender RSS), kept in their own section.
+BENCH_OUT="$out" python3 "$root/bench/messages.py" "$bin"

@@ -11,22 +11,13 @@
 #include "samsvar/error.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/kith.h"
-#define SV_FUZZ_OWN_INIT   /* it also sets up libxml2 once */
+#define SV_FUZZ_XML        /* libxml2 set up once */
 #include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	sv_alloc_init();
-	sv_fhirxml_init();
-	return 0;
-}
 
 /* The AppRec for `m` reads back with the status it was built with. */
 static void check_apprec(const struct sv_message *m, enum sv_err rc, enum sv_apprec_error why)

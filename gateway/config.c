@@ -36,6 +36,12 @@ void sv_config_defaults(struct sv_config *c)
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;
 	c->gzip = 1;
+	c->deliver_backoff_ms = 1000;
+	c->deliver_backoff_cap_ms = 300000;
+	c->deliver_max_attempts = 10;
+	c->deliver_connect_timeout = 10;
+	c->deliver_timeout = 30;
+	c->deliver_parallel = 8;
 }
 
 static enum sv_err parse_uint(const char *key, const char *v, unsigned long long lo,
@@ -89,6 +95,12 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 	UKEY("max_body_nodes", 100, 100000000, max_body_nodes),
 	SKEY("response_cache", 0, 4096, 1024 * 1024, response_cache_bytes),
 	UKEY("expand_max", 1, 1000000, expand_max),
+	UKEY("deliver_backoff_ms", 1, 86400000, deliver_backoff_ms),
+	UKEY("deliver_backoff_cap_ms", 1, 86400000, deliver_backoff_cap_ms),
+	UKEY("deliver_max_attempts", 1, 1000, deliver_max_attempts),
+	UKEY("deliver_connect_timeout", 1, 600, deliver_connect_timeout),
+	UKEY("deliver_timeout", 1, 3600, deliver_timeout),
+	UKEY("deliver_parallel", 1, 256, deliver_parallel),
 };
 #undef UKEY
 #undef SKEY
@@ -188,6 +200,20 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 		return set_string(c->tls_cert, sizeof(c->tls_cert), key, v, err);
 	if (strcmp(key, "tls_key") == 0)
 		return set_string(c->tls_key, sizeof(c->tls_key), key, v, err);
+	if (strcmp(key, "receivers") == 0)
+		return set_string(c->receivers, sizeof(c->receivers), key, v, err);
+	if (strcmp(key, "own_name") == 0)
+		return set_string(c->own_name, sizeof(c->own_name), key, v, err);
+	if (strcmp(key, "own_her_id") == 0) {
+		if (strspn(v, "0123456789") != strlen(v))
+			return sv_fail(err, SV_ECONFIG, "own_her_id: '%s' is not a HER-id (digits)", v);
+		return set_string(c->own_her_id, sizeof(c->own_her_id), key, v, err);
+	}
+	if (strcmp(key, "own_endpoint") == 0) {
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			return sv_fail(err, SV_ECONFIG, "own_endpoint: '%s' is not an http(s) URL", v);
+		return set_string(c->own_endpoint, sizeof(c->own_endpoint), key, v, err);
+	}
 	if (strcmp(key, "log_requests") == 0)
 		return set_bool(&c->log_requests, key, v, err);
 	if (strcmp(key, "gzip") == 0)

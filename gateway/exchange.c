@@ -4,6 +4,7 @@
 #include "samsvar/fhirapi.h"
 #include "samsvar/http_body.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/op_messages.h"
 #include "samsvar/params.h"
 #include "samsvar/respcache.h"
 #include "samsvar/strmap.h"
@@ -276,6 +277,9 @@ static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config
 	if (!(body = sv_http_parse_body(x->body, x->body_len, fmt, cfg->max_body_nodes, bodyp, &req->err)))
 		return req->err.code;
 	req->body = body;
+	req->raw = x->body;
+	req->raw_len = x->body_len;
+	req->raw_xml = fmt == SV_FMT_XML;
 	rt = sv_jstr(body, "resourceType");
 	if (!rt || strcmp(rt, "Parameters") != 0)
 		return SV_OK;
@@ -295,7 +299,7 @@ static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config
  * the path needs: before anything is answered, the answer cache included. A token that is sent but
  * not valid is refused even where none is needed, so a client learns at once that its token is bad. */
 static enum sv_err authenticate(const struct sv_service *svc, const struct sv_exchange *x, struct sv_request *req,
-				struct sv_principal *who)
+				struct sv_principal *who, enum sv_role least)
 {
 	const char *given = header(x, "Authorization");
 	enum sv_err rc;
@@ -305,7 +309,54 @@ static enum sv_err authenticate(const struct sv_service *svc, const struct sv_ex
 			return rc;
 		req->who = who;
 	}
-	return sv_auth_permits(req->who, sv_fhirapi_least(req), &req->err);
+	return sv_auth_permits(req->who, least, &req->err);
+}
+
+/* The /messages paths (op_messages.h): the same token rules, answered with their own bytes or a FHIR
+ * resource rendered as negotiated. */
+static enum sv_err run_messages(const struct sv_service *svc, struct sv_exchange *x, const struct sv_url *url,
+				struct sv_request *req, struct sv_principal *who, enum sv_format fmt, int pretty)
+{
+	struct sv_msgreq q = {0};
+	struct sv_msgans a = {0};
+	enum sv_err rc;
+
+	q.method = x->method;
+	q.path = url->path + 9;
+	if ((rc = authenticate(svc, x, req, who, sv_messages_least(svc->cfg, q.method, q.path))) != SV_OK)
+		return rc;
+	req->snap = sv_registry_acquire(svc->reg);
+	q.url = url;
+	q.content_type = header(x, "Content-Type");
+	q.body = x->body;
+	q.body_len = x->body_len;
+	q.who = req->who;
+	q.outbox = svc->outbox;
+	q.snap = req->snap;
+	q.headers = &x->headers;
+	if ((rc = sv_messages_run(&q, &a)) != SV_OK) {
+		req->err = a.err;
+		req->allow = a.allow;
+		goto out;
+	}
+	if (a.resource) {
+		x->bytes = sv_http_render(a.resource, fmt, pretty, 4, &x->len, &req->err);
+		x->content_type = content_type(fmt, 4);
+		if (!x->bytes) {
+			rc = req->err.code ? req->err.code : SV_EINTERNAL;
+			goto out;
+		}
+	} else {
+		x->bytes = a.bytes;
+		x->len = a.len;
+		x->content_type = a.media;
+		a.bytes = NULL;
+	}
+	x->status = a.status ? a.status : 200;
+out:
+	free(a.bytes);
+	cJSON_Delete(a.resource);
+	return rc;
 }
 
 /* An HTTP method is a token (RFC 9110): letters, digits and a few marks; anything else is refused
@@ -474,6 +525,11 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	if ((rc = url_rc) != SV_OK)
 		goto fail;
 	sv_http_accept_language(header(x, "Accept-Language"), req.accept_language, sizeof(req.accept_language));
+	if (strncmp(url.path, "/messages", 9) == 0 && (url.path[9] == '/' || url.path[9] == '\0')) {
+		if ((rc = run_messages(svc, x, &url, &req, &who, out_fmt, pretty)) != SV_OK)
+			goto fail;
+		goto done;
+	}
 	if (strncmp(url.path, "/fhir", 5) != 0 || (url.path[5] != '/' && url.path[5] != '\0')) {
 		rc = sv_fail(&req.err, SV_ENOTFOUND, "no such path: %.200s (the FHIR API is under /fhir)",
 			     url.path);
@@ -481,8 +537,9 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	}
 	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
-	if ((rc = authenticate(svc, x, &req, &who)) != SV_OK)
+	if ((rc = authenticate(svc, x, &req, &who, sv_fhirapi_least(&req))) != SV_OK)
 		goto fail;
+	req.outbox = svc->outbox;
 
 	req.snap = sv_registry_acquire(svc->reg);
 	cacheable = cfg->response_cache_bytes ? sv_fhirapi_cacheable(&req) : SV_CACHE_NO;

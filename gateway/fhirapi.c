@@ -26,6 +26,10 @@ static const struct route ROUTES[] = {
 	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code, SV_ROLE_NONE},
 	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate, SV_ROLE_NONE},
 	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess, SV_ROLE_NONE},
+	/* Sending is a clinical system's action and carries patient data: a token even under
+	 * `auth = writes`. Receiving is open to the organisations that can reach us (mTLS, network). */
+	{NULL, "send-message", 0, 1, SV_CACHE_NO, sv_op_send_message, SV_ROLE_READER},
+	{NULL, "process-message", 0, 1, SV_CACHE_NO, sv_op_process_message, SV_ROLE_NONE},
 	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition, SV_ROLE_NONE},
 	{"CodeSystem", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
 	{"ValueSet", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},

@@ -472,7 +472,8 @@ static void raise_fd_limit(unsigned need)
 }
 
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
-			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_http **out,
+			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_outbox *outbox,
+			  struct sv_http **out,
 			  struct sv_error *err)
 {
 	struct sv_http *h = sv_xcalloc(1, sizeof(*h));
@@ -509,6 +510,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	h->svc.cfg = cfg;
 	h->svc.reg = reg;
 	h->svc.tokens = tokens;
+	h->svc.outbox = outbox;
 	if (tls && tls->cert)
 		flags |= MHD_USE_TLS;
 	else

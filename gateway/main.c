@@ -4,18 +4,23 @@
 #include "samsvar/cli_translate.h"
 #include "samsvar/config.h"
 #include "samsvar/content.h"
+#include "samsvar/deliver.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/http.h"
 #include "samsvar/import.h"
 #include "samsvar/importer.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/outbox.h"
+#include "samsvar/receivers.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
+#include "samsvar/store_message.h"
 #include "samsvar/tls.h"
 #include "samsvar/token.h"
 #include "samsvar/version.h"
 #include "samsvar/writer.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -423,6 +428,7 @@ static int cmd_check_config(int argc, char **argv)
 	struct sv_config cfg;
 	struct sv_error err = {0};
 	struct sv_tls tls;
+	size_t nreceivers = 0;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: samsvar check-config FILE\n");
@@ -437,10 +443,20 @@ static int cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "samsvar: %s: %s\n", argv[2], err.message);
 		return 1;
 	}
+	if (cfg.receivers[0]) {
+		struct sv_receivers rs = {0};
+		if (sv_receivers_load(cfg.receivers, &rs, &err) != SV_OK) {
+			fprintf(stderr, "samsvar: %s: %s\n", argv[2], err.message);
+			sv_tls_release(&tls);
+			return 1;
+		}
+		nreceivers = rs.n;
+		sv_receivers_release(&rs);
+	}
 	warn_transport(&cfg, &tls);
-	printf("%s: ok (listen %s://%s:%u, store %s, threads %u, auth %s)\n", argv[2], tls.cert ? "https" : "http",
-	       cfg.listen_host, cfg.listen_port, cfg.store_path, cfg.threads,
-	       cfg.auth == SV_AUTH_ALL ? "all" : "writes");
+	printf("%s: ok (listen %s://%s:%u, store %s, threads %u, auth %s, %zu receivers)\n", argv[2],
+	       tls.cert ? "https" : "http", cfg.listen_host, cfg.listen_port, cfg.store_path, cfg.threads,
+	       cfg.auth == SV_AUTH_ALL ? "all" : "writes", nreceivers);
 	sv_tls_release(&tls);
 	return 0;
 }
@@ -543,6 +559,8 @@ static int cmd_serve(int argc, char **argv)
 	struct sv_tokens *tokens = NULL;
 	struct sv_tls tls = {0};
 	struct sv_writer *writer = NULL;
+	struct sv_outbox *outbox = NULL;
+	struct sv_deliver *deliver = NULL;
 	struct sigaction sa;
 	int rc = 1;
 
@@ -566,6 +584,14 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (!(snap = snapshot_or_complain(st)))
 		goto out;
+	/* libcurl's global state before any thread exists; then the outbox, which queues again what a
+	 * stopped process left `sending`, before the worker takes anything. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (sv_outbox_open(&cfg, &outbox, &err) != SV_OK || sv_deliver_start(outbox, &deliver, &err) != SV_OK) {
+		fprintf(stderr, "samsvar: %s\n", err.message);
+		sv_snapshot_release(snap);
+		goto out;
+	}
 	sv_registry_init(&reg, snap);
 	/* The write API and the reload below share this connection, behind the writer's lock. */
 	writer = sv_writer_new(st, &reg);
@@ -579,7 +605,7 @@ static int cmd_serve(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (sv_http_start(&cfg, &reg, tokens, writer, &tls, &http, &err) != SV_OK) {
+	if (sv_http_start(&cfg, &reg, tokens, writer, &tls, outbox, &http, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		sv_writer_free(writer);
 		writer = NULL;
@@ -616,12 +642,16 @@ static int cmd_serve(int argc, char **argv)
 	}
 	fprintf(stderr, "samsvar: shutting down: finishing requests in flight\n");
 	sv_http_stop(http);
+	sv_deliver_stop(deliver);
+	deliver = NULL;
 	sv_writer_free(writer);
 	writer = NULL;
 	sv_registry_release(&reg);
 	rc = 0;
 	fprintf(stderr, "samsvar: stopped\n");
 out:
+	sv_deliver_stop(deliver);
+	sv_outbox_close(outbox);
 	sv_store_close(st);
 	sv_tokens_free(tokens);
 	sv_tls_release(&tls);

@@ -74,30 +74,34 @@ static enum sv_err read_org(struct reader *r, const cJSON *ref, const char *wher
 	return SV_OK;
 }
 
-static enum sv_err read_patient(struct reader *r)
+enum sv_err sv_message_fhir_read_patient(const cJSON *p, struct sv_msg_patient *pt, struct sv_error *err)
 {
-	const cJSON *p = NULL, *name;
-	struct sv_msg_patient *pt = &r->m->patient;
-	int n = cJSON_GetArraySize(r->entries);
-	const char *fnr, *dnr;
+	const cJSON *name;
+	const char *fnr = ident(p, SV_MSG_SYS_FNR), *dnr = ident(p, SV_MSG_SYS_DNR);
 
-	for (int i = 0; i < n && !p; i++)
-		if (is_type(resource_at(r->entries, i), "Patient"))
-			p = resource_at(r->entries, i);
-	if (!p)
-		return sv_fail_at(r->err, SV_EREQUIRED, "Bundle.entry", "the message has no Patient");
-	fnr = ident(p, SV_MSG_SYS_FNR);
-	dnr = ident(p, SV_MSG_SYS_DNR);
 	pt->kind = fnr ? SV_MSG_ID_FNR : SV_MSG_ID_DNR;
 	pt->id = dup(fnr ? fnr : dnr);
 	if (!pt->id)
-		return sv_fail_at(r->err, SV_EREQUIRED, "Patient.identifier", "the Patient has no identifier in %s "
+		return sv_fail_at(err, SV_EREQUIRED, "Patient.identifier", "the Patient has no identifier in %s "
 				  "(fødselsnummer) or %s (D-number)", SV_MSG_SYS_FNR, SV_MSG_SYS_DNR);
 	name = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "name"), 0);
 	pt->family = dup(sv_jstr(name, "family"));
 	pt->given = dup(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(name, "given"), 0)));
 	pt->birth_date = dup(sv_jstr(p, "birthDate"));
 	return SV_OK;
+}
+
+static enum sv_err read_patient(struct reader *r)
+{
+	const cJSON *p = NULL;
+	int n = cJSON_GetArraySize(r->entries);
+
+	for (int i = 0; i < n && !p; i++)
+		if (is_type(resource_at(r->entries, i), "Patient"))
+			p = resource_at(r->entries, i);
+	if (!p)
+		return sv_fail_at(r->err, SV_EREQUIRED, "Bundle.entry", "the message has no Patient");
+	return sv_message_fhir_read_patient(p, &r->m->patient, r->err);
 }
 
 /* Adds the coding to codes[*n] (capped). */

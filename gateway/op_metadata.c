@@ -135,6 +135,8 @@ static cJSON *capability_statement(const struct sv_request *req)
 	ops = cJSON_AddArrayToObject(r, "operation");
 	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", req->cfg->canonical_base);
 	add_operation(ops, "assess", url);
+	/* Messages in (op_message.c): FHIR's own operation, answered synchronously. */
+	add_operation(ops, "process-message", "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message");
 	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
 	cJSON_AddStringToObject(cap, "url", url);
 	return cap;

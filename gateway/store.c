@@ -3,6 +3,7 @@
 #include "samsvar/store.h"
 #include "samsvar/strmap.h"
 #include "store_private.h"
+#include "store_message_schema.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -30,7 +31,9 @@ static const char SCHEMA[] =
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
 	"  role TEXT NOT NULL CHECK (role IN ('reader','maintainer','publisher','admin')),"
 	"  hash BLOB NOT NULL UNIQUE, created TEXT NOT NULL, revoked TEXT);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS token_active_name ON token(name) WHERE revoked IS NULL;";
+	"CREATE UNIQUE INDEX IF NOT EXISTS token_active_name ON token(name) WHERE revoked IS NULL;"
+	/* Outbox and inbox (store_message.c). */
+	SV_STORE_MESSAGE_SCHEMA;
 
 enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what)
 {

@@ -1,5 +1,6 @@
 /* writer.c — changes to the store from a running server, and the snapshot swap that follows them. */
 #include "samsvar/writer.h"
+#include "samsvar/store_message.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@ struct sv_writer {
 	struct sv_store *st;
 	struct sv_registry *reg;
 	long data_version;            /* SQLite's, when the current snapshot was built */
+	long long mark;               /* the store's content mark then (store_message.h) */
+	int marked;                   /* 1 once mark holds one */
 };
 
 struct sv_writer *sv_writer_new(struct sv_store *st, struct sv_registry *reg)
@@ -60,6 +63,7 @@ enum sv_err sv_writer_commit(struct sv_writer *w, struct sv_error *err)
 	}
 	sv_registry_swap(w->reg, fresh);
 	sv_store_data_version(w->st, &w->data_version, NULL);
+	w->marked = sv_store_content_mark(w->st, &w->mark, NULL) == SV_OK;   /* the snapshot has it */
 	pthread_mutex_unlock(&w->lock);
 	return SV_OK;
 out:
@@ -89,6 +93,7 @@ int sv_writer_poll(struct sv_writer *w, int force, struct sv_error *err)
 {
 	struct sv_snapshot *fresh;
 	long dv = 0;
+	long long mark = 0;
 	int swapped = 0;
 
 	pthread_mutex_lock(&w->lock);
@@ -99,6 +104,16 @@ int sv_writer_poll(struct sv_writer *w, int force, struct sv_error *err)
 	if (dv == w->data_version && !force)
 		goto out;
 	w->data_version = dv;
+	/* Messages commit all the time from the outbox's connection and change neither terminology nor
+	 * tokens: only a change of the content mark (or SIGHUP) rebuilds. */
+	if (sv_store_content_mark(w->st, &mark, err) != SV_OK) {
+		swapped = -1;
+		goto out;
+	}
+	if (w->marked && mark == w->mark && !force)
+		goto out;
+	w->mark = mark;
+	w->marked = 1;
 	if (!(fresh = sv_snapshot_from_store(w->st, err))) {
 		swapped = -1;
 		goto out;

@@ -73,6 +73,29 @@ Test(cli, check_config)
 	free(out);
 }
 
+Test(cli, check_config_reads_the_receiver_file)
+{
+	char *out, args[512], dir[] = "/tmp/samsvar-recv-XXXXXX", conf[128], recv[128], text[512];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/c.conf", dir);
+	snprintf(recv, sizeof(recv), "%s/r.tsv", dir);
+	snprintf(text, sizeof(text), "receivers = %s\n", recv);
+	ts_write_file(conf, text);
+	ts_write_file(recv, "id\tname\ther_id\tendpoint\tformat\nstolav\tST OLAVS\t59\thttp://h/\tkith\n");
+	snprintf(args, sizeof(args), "check-config %s", conf);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "1 receivers"), "%s", out);
+	free(out);
+	ts_write_file(recv, "id\tname\ther_id\tendpoint\tformat\nstolav\tST OLAVS\t59\thttp://h/\tsmtp\n");
+	cr_assert_eq(ts_samsvar(args, &out), 1, "%s", out);
+	cr_assert(strstr(out, "r.tsv:2:") && strstr(out, "smtp"), "%s", out);
+	free(out);
+	unlink(recv);
+	unlink(conf);
+	rmdir(dir);
+}
+
 Test(cli, import_fsiii_into_running_daemon)
 {
 	struct ts_daemon d;

@@ -423,3 +423,31 @@ Test(config, gzip_and_cors_origins)
 		cr_assert(strstr(err.message, "test.conf:1"), "%s", err.message);
 	}
 }
+
+Test(config, message_keys_have_defaults_and_bounds)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	sv_config_defaults(&c);
+	cr_assert_str_eq(c.receivers, "");
+	cr_assert_eq(c.deliver_backoff_ms, 1000);
+	cr_assert_eq(c.deliver_backoff_cap_ms, 300000);
+	cr_assert_eq(c.deliver_max_attempts, 10);
+	cr_assert_eq(c.deliver_parallel, 8);
+	cr_assert_eq(parse(&c, "receivers = /etc/r.tsv\nown_name = Alvdal Kommune\nown_her_id = 99387\n"
+			   "own_endpoint = https://k.example/fhir/$process-message\ndeliver_backoff_ms = 20\n"
+			   "deliver_backoff_cap_ms = 50\ndeliver_max_attempts = 3\ndeliver_connect_timeout = 2\n"
+			   "deliver_timeout = 5\ndeliver_parallel = 16\n", &err), SV_OK, "%s", err.message);
+	cr_assert_str_eq(c.receivers, "/etc/r.tsv");
+	cr_assert_str_eq(c.own_name, "Alvdal Kommune");
+	cr_assert_str_eq(c.own_her_id, "99387");
+	cr_assert_eq(c.deliver_max_attempts, 3);
+	cr_assert_eq(c.deliver_parallel, 16);
+	cr_assert_eq(parse(&c, "own_her_id = HER99", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "HER-id"), "%s", err.message);
+	cr_assert_eq(parse(&c, "own_endpoint = ftp://x", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "deliver_max_attempts = 0", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "deliver_parallel = 257", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "deliver_backoff_ms = 0", &err), SV_ECONFIG);
+}

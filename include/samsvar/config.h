@@ -37,6 +37,18 @@ struct sv_config {
 	char cors_origins[1024];   /* cors_origins = browser origins allowed (comma list, or *); "" = no CORS */
 	int publish_requires_second_person; /* publish_requires_second_person = the publisher of a draft
 					     * must not be its last editor (four eyes; true/false) */
+	/* Messages (issue 8): who we are, whom we send to, and how hard delivery tries. */
+	char receivers[512];       /* receivers = TSV file of the receiver directory (receivers.h); "" = none */
+	char own_name[256];        /* own_name = this organisation's name (message sender) */
+	char own_her_id[32];       /* own_her_id = this organisation's HER-id (sender; checked on inbound KITH) */
+	char own_endpoint[512];    /* own_endpoint = URL of our $process-message (FHIR source.endpoint);
+				    * "" = {canonical_base}/fhir/$process-message */
+	unsigned deliver_backoff_ms;     /* deliver_backoff_ms = first retry delay (doubles each attempt) */
+	unsigned deliver_backoff_cap_ms; /* deliver_backoff_cap_ms = longest retry delay */
+	unsigned deliver_max_attempts;   /* deliver_max_attempts = attempts before a message is dead */
+	unsigned deliver_connect_timeout; /* deliver_connect_timeout = seconds to connect to a receiver */
+	unsigned deliver_timeout;  /* deliver_timeout = seconds one delivery may take in all */
+	unsigned deliver_parallel; /* deliver_parallel = deliveries in flight at once */
 };
 
 /* Fills `c` with the built-in defaults (documented in README.md and conf/samsvar.conf). */

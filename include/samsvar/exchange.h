@@ -22,15 +22,18 @@
 #include "samsvar/token.h"
 
 struct sv_writer;
+struct sv_outbox;
 
-/* What the server serves: read-only configuration, the snapshot registry, the active bearer tokens
- * and the store's writer, all outliving it. */
+/* What the server serves: read-only configuration, the snapshot registry, the active bearer tokens,
+ * the store's writer and the messaging state, all outliving it. */
 struct sv_service {
 	const struct sv_config *cfg;
 	struct sv_registry *reg;
 	struct sv_tokens *tokens;     /* NULL: no token is accepted */
 	struct sv_writer *writer;     /* changes to the store (the write API), or NULL: read-only */
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
+	struct sv_outbox *outbox;     /* messages (outbox.h); NULL: /messages and the message operations
+				       * answer 501 */
 };
 
 /* Returns the value of request header `name` (case-insensitive), or NULL. */

@@ -11,6 +11,8 @@
 #include "samsvar/headers.h"
 #include "samsvar/snapshot.h"
 
+struct sv_outbox;
+
 /* One request, owned by the HTTP layer and freed in one place when the response is done. */
 struct sv_request {
 	const char *method;           /* "GET", "HEAD", "POST", "PUT" or "DELETE" */
@@ -46,6 +48,10 @@ struct sv_request {
 	const char *raw_body;         /* the body as sent, for a route that takes it unparsed ($import; see
 				       * sv_fhirapi_takes_raw_body), else NULL */
 	size_t raw_body_len;
+	struct sv_outbox *outbox;     /* the messaging state (outbox.h), NULL when the server has none */
+	const char *raw;              /* a POST body's bytes as sent (messages keep them exactly), or NULL */
+	size_t raw_len;
+	int raw_xml;                  /* 1: that body is XML (its Content-Type said so) */
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
@@ -115,6 +121,10 @@ enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status);
 /* POST /fhir/$assess (op_assess.c): an IPLOS assessment in, coded findings and a proposed CarePlan out. */
 enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir/$send-message and /fhir/$process-message (op_message.c): a function report queued in
+ * the outbox for a receiver; a FHIR message received, stored and acknowledged. */
+enum sv_err sv_op_send_message(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_process_message(struct sv_request *req, cJSON **out, int *status);
 /* GET /fhir/OperationDefinition/{id} (op_assess.c): the definitions of samsvar's own operations. */
 enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int *status);
 

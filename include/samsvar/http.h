@@ -12,14 +12,16 @@
 struct sv_writer;
 
 struct sv_http;
+struct sv_outbox;
 
 /* Starts serving `reg` with the settings in `cfg`, checking bearer tokens against `tokens` (NULL:
  * none is accepted), changing the store through `writer` (NULL: the write API answers 503), over
- * HTTPS when `tls` holds a certificate (NULL or none: plain HTTP); all must outlive the server; *out
- * owns it. Returns SV_OK, or SV_EIO with err set when the address cannot be bound or TLS cannot
- * start. */
+ * HTTPS when `tls` holds a certificate (NULL or none: plain HTTP), with the messages of `outbox`
+ * (NULL: none); all must outlive the server; *out owns it. Returns SV_OK, or SV_EIO with err set
+ * when the address cannot be bound or TLS cannot start. */
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
-			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_http **out,
+			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_outbox *outbox,
+			  struct sv_http **out,
 			  struct sv_error *err);
 
 /* Returns the TCP port actually bound (useful when the configuration asked for port 0). */

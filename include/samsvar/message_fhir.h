@@ -38,6 +38,11 @@ cJSON *sv_message_fhir_build(const struct sv_message *m, const char *base, struc
 enum sv_err sv_message_fhir_parse(const cJSON *bundle, const char *base, struct sv_message *out,
 				  struct sv_error *err);
 
+/* Reads the identifier (fødselsnummer, else D-number), first name and birth date of Patient resource
+ * `p` into *pt (zeroed by the caller; released with the message). Returns SV_OK, or SV_EREQUIRED naming
+ * "Patient.identifier" when it has neither identifier. */
+enum sv_err sv_message_fhir_read_patient(const cJSON *p, struct sv_msg_patient *pt, struct sv_error *err);
+
 /* Builds the acknowledgement of message `m` (which may be partly read): a Bundle type=message whose
  * MessageHeader (id `ack_id`, the same event, source.endpoint = `own_endpoint`, destination = m's
  * source endpoint when m has one)

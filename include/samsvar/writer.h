@@ -40,8 +40,8 @@ struct sv_store *sv_writer_read(struct sv_writer *w);
 /* Releases the lock taken by sv_writer_read(). */
 void sv_writer_done(struct sv_writer *w);
 
-/* Rebuilds and swaps the snapshot when another process committed to the store, or when `force` is
- * set (SIGHUP). Returns 1 when a new snapshot was made current, 0 when none was needed, -1 when the
+/* Rebuilds and swaps the snapshot when another process committed a change of content or tokens to
+ * the store (its content mark moved: messages do not count), or when `force` is set (SIGHUP). Returns 1 when a new snapshot was made current, 0 when none was needed, -1 when the
  * rebuild failed (err set; the old snapshot keeps serving). */
 int sv_writer_poll(struct sv_writer *w, int force, struct sv_error *err);
 

@@ -2,6 +2,7 @@
 #include "support/daemon.h"
 #include "support/support.h"
 
+#include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <arpa/inet.h>
@@ -20,23 +21,53 @@
 #include <time.h>
 #include <unistd.h>
 
-static void sleep_ms(long ms)
+void ts_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
+unsigned ts_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t n = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port = 0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &n) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	cr_assert_neq(port, 0, "no free port");
+	return port;
+}
+
+char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role)
+{
+	char args[700], *out, *line, *tok;
+
+	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d->dir, name, role);
+	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
+	line = strstr(out, "sv_");
+	cr_assert_not_null(line, "no token printed: %s", out);
+	tok = strndup(line, strcspn(line, "\n"));
+	cr_assert(strstr(out, "shown only this once"), "%s", out);
+	free(out);
+	return tok;
+}
+
+static int spawn(struct ts_daemon *d, int tie);
+
 /* Starts the daemon; `tie` makes it exit with the thread that started it (see ts_daemon_start()). */
 static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 {
-	const char *bin = getenv("SAMSVAR_BIN");
 	const char *root = getenv("SAMSVAR_ROOT");
-	char conf[320], cmdlog[400];
+	char conf[320];
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
-	if (!bin)
-		bin = "build/samsvar";
 	if (!root)
 		root = ".";
 	snprintf(d->dir, sizeof(d->dir), "/tmp/samsvar-test-XXXXXX");
@@ -52,6 +83,19 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 	fprintf(f, "listen = 127.0.0.1:0\nstore = %s/store.db\ncontent = %s/mappings\nthreads = 2\n%s\n", d->dir,
 		root, extra_conf ? extra_conf : "");
 	fclose(f);
+	return spawn(d, tie);
+}
+
+/* Forks `samsvar serve` on d's config in d's folder and waits for it to listen. */
+static int spawn(struct ts_daemon *d, int tie)
+{
+	const char *bin = getenv("SAMSVAR_BIN");
+	char conf[320], cmdlog[400];
+	FILE *f;
+
+	if (!bin)
+		bin = "build/samsvar";
+	snprintf(conf, sizeof(conf), "%s/samsvar.conf", d->dir);
 	d->pid = fork();
 	if (d->pid < 0)
 		return -1;
@@ -73,7 +117,7 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 	for (int i = 0; i < 200; i++) {
 		char line[512];
 		int status;
-		sleep_ms(50);
+		ts_sleep_ms(50);
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			fprintf(stderr, "samsvar exited during start-up; log %s\n", d->log);
 			d->pid = 0;
@@ -102,6 +146,20 @@ static int daemon_start(struct ts_daemon *d, const char *extra_conf, int tie)
 	return -1;
 }
 
+void ts_daemon_kill(struct ts_daemon *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	d->pid = 0;
+}
+
+int ts_daemon_restart(struct ts_daemon *d)
+{
+	return spawn(d, 1);
+}
+
 int ts_daemon_stop(struct ts_daemon *d)
 {
 	int status = -1;
@@ -113,7 +171,7 @@ int ts_daemon_stop(struct ts_daemon *d)
 	for (int i = 0; i < 200; i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
 			break;
-		sleep_ms(50);
+		ts_sleep_ms(50);
 		if (i == 199) {
 			kill(d->pid, SIGKILL);
 			waitpid(d->pid, &status, 0);

@@ -23,6 +23,24 @@ int ts_daemon_start(struct ts_daemon *d, const char *extra_conf);
 /* Sends SIGTERM, waits, removes the temp folder; returns the daemon's exit status (0 = clean). */
 int ts_daemon_stop(struct ts_daemon *d);
 
+/* Kills the daemon with SIGKILL and reaps it, keeping its folder (store, config, log). */
+void ts_daemon_kill(struct ts_daemon *d);
+
+/* Starts the daemon again on its folder after ts_daemon_kill() (the same config and store; the log
+ * starts anew). Returns 0 once it listens, -1 on failure. */
+int ts_daemon_restart(struct ts_daemon *d);
+
+/* Returns a TCP port on 127.0.0.1 that was free a moment ago (bound and released), for a daemon that
+ * must keep its port across restarts or be named before it starts. */
+unsigned ts_free_port(void);
+
+/* Sleeps `ms` milliseconds. */
+void ts_sleep_ms(long ms);
+
+/* Runs `samsvar token create` with role `role` against daemon d's store and returns the printed
+ * token (malloc'd); fails the test when none is printed or the command does not say it is shown once. */
+char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role);
+
 /* Runs `$SAMSVAR_BIN args` (default build/samsvar) and returns its exit status (-1 if it did not exit);
  * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
 int ts_samsvar(const char *args, char **out);
