@@ -21,4 +21,10 @@ enum sv_err sv_req_codesystem(struct sv_request *req, const char *system, const 
 enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const char *coding_name,
 			const char *system_name, cJSON **coding);
 
+/* Finds the value set an operation names: the ValueSet instance in the path, `url` (+`valueSetVersion`,
+ * or an implicit `{system}?fhir_vs` value set), or an inline `valueSet` resource. Sets *vs (borrowed,
+ * or *owned when the caller must free it with cJSON_Delete()) and returns SV_OK, else the error set in
+ * req->err (SV_ENOTFOUND for a value set that is not known). */
+enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **owned);
+
 #endif

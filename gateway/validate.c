@@ -1,0 +1,518 @@
+/* validate.c — the $validate-code engine (validate.h): the checks of one code against its code system
+ * and value set, each finding recorded as a typed issue. The wording follows the FHIR validator's
+ * messages, which HL7's terminology cases check by fragment. */
+#include "samsvar/validate.h"
+#include "samsvar/display.h"
+#include "samsvar/expand.h"
+#include "samsvar/jsonutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* What one coding came to. */
+struct outcome {
+	const struct sv_codesystem *cs;  /* the code system (version) it was checked in, or NULL */
+	const struct sv_concept *k;      /* its concept there, or NULL */
+	int cs_ok;                       /* no error from the code system checks */
+	int in_vs;                       /* a member of the value set (1 without one when cs_ok) */
+};
+
+/* Names the paths of coding `i` the way the request gave it. */
+struct paths {
+	char whole[48];   /* "code", "Coding" or "CodeableConcept.coding[i]" */
+	char prefix[48];  /* "", "Coding." or "CodeableConcept.coding[i]." */
+};
+
+static void paths_of(const struct sv_vc_request *rq, size_t i, struct paths *p)
+{
+	switch (rq->form) {
+	case SV_VC_CODE:
+		snprintf(p->whole, sizeof(p->whole), "code");
+		p->prefix[0] = '\0';
+		break;
+	case SV_VC_CODING:
+		snprintf(p->whole, sizeof(p->whole), "Coding");
+		snprintf(p->prefix, sizeof(p->prefix), "Coding.");
+		break;
+	case SV_VC_CODEABLECONCEPT:
+		snprintf(p->whole, sizeof(p->whole), "CodeableConcept.coding[%u]", (unsigned)(i % 1000));
+		snprintf(p->prefix, sizeof(p->prefix), "CodeableConcept.coding[%u].", (unsigned)(i % 1000));
+		break;
+	}
+}
+
+const char *sv_vc_severity_name(enum sv_vc_severity s)
+{
+	switch (s) {
+	case SV_VC_INFORMATION:
+		return "information";
+	case SV_VC_WARNING:
+		return "warning";
+	case SV_VC_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+/* Appends an issue; `field` is appended to the coding's path prefix ("" = no expression, NULL = the
+ * whole coding). */
+static struct sv_vc_issue *add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
+				     const char *tx, const struct paths *p, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static struct sv_vc_issue *add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
+				     const char *tx, const struct paths *p, const char *field, const char *fmt, ...)
+{
+	struct sv_vc_issue *is;
+	va_list ap;
+	int n;
+
+	if (r->nissues == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->issues = sv_xrealloc(r->issues, r->cap * sizeof(*r->issues));
+	}
+	is = &r->issues[r->nissues++];
+	memset(is, 0, sizeof(*is));
+	is->severity = sev;
+	is->type = type;
+	is->tx = tx;
+	is->in_message = 1;
+	if (!p)
+		;
+	else if (!field)
+		snprintf(is->expression, sizeof(is->expression), "%s", p->whole);
+	else if (*field)
+		snprintf(is->expression, sizeof(is->expression), "%s%s", p->prefix, field);
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	is->text = sv_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	va_start(ap, fmt);
+	vsnprintf(is->text, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	va_end(ap);
+	return is;
+}
+
+/* "system|version#code ('display')" as the messages name a coding (version and display when given). */
+static void coding_name(const struct sv_vc_coding *c, const char *system, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s#%s%s%s%s", system ? system : "", c->version ? "|" : "", c->version ? c->version : "",
+		 c->code, c->display ? " ('" : "", c->display ? c->display : "", c->display ? "')" : "");
+}
+
+/* The error that the coding is not in the value set named `vsn`. */
+static void not_in_vs(struct sv_vc_result *r, const struct paths *p, const struct sv_vc_coding *c, const char *system,
+		      const char *vsn)
+{
+	char name[700];
+	coding_name(c, system, name, sizeof(name));
+	add_issue(r, SV_VC_ERROR, "code-invalid", "not-in-vs", p, "code", "The provided code '%s' was not found in "
+		  "the value set '%s'", name, vsn);
+}
+
+/* "url|version" of the value set, as the messages name it. */
+static void vs_name(const cJSON *vs, char *buf, size_t cap)
+{
+	const char *url = sv_jstr(vs, "url"), *version = sv_jstr(vs, "version");
+	snprintf(buf, cap, "%s%s%s", url ? url : "(inline value set)", version ? "|" : "", version ? version : "");
+}
+
+/* Every version held of code system `url` (across a request layer and its store snapshot), sorted and
+ * joined as "1.0.0 or 1.2.0"; linear in the number of code systems held. */
+static void versions_of(const struct sv_snapshot *snap, const char *url, char *buf, size_t cap)
+{
+	const char *v[32];
+	size_t n = 0, len = 0;
+
+	for (const struct sv_snapshot *s = snap; s; s = s->parent)
+		for (uint32_t i = 0; i < s->ncs && n < 32; i++) {
+			int dup = 0;
+			if (strcmp(s->cs[i].url, url) != 0 || !*s->cs[i].version)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				dup |= strcmp(v[j], s->cs[i].version) == 0;
+			if (!dup)
+				v[n++] = s->cs[i].version;
+		}
+	for (size_t i = 1; i < n; i++)   /* insertion sort: a handful of versions */
+		for (size_t j = i; j > 0 && sv_version_cmp(v[j - 1], v[j]) > 0; j--) {
+			const char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]);
+}
+
+/* The version an include of `vs` pins for `system`: *pinned 1 when an include names the system, and
+ * *version its version (NULL for a versionless include). */
+static void include_version(const cJSON *vs, const char *system, int *pinned, const char **version)
+{
+	const cJSON *inc;
+
+	*pinned = 0;
+	*version = NULL;
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+								     "include")) {
+		const char *s = sv_jstr(inc, "system");
+		if (s && strcmp(s, system) == 0) {
+			*pinned = 1;
+			*version = sv_jstr(inc, "version");
+			return;
+		}
+	}
+}
+
+/* The first include system of `vs` that defines `code` (for inferSystem), or NULL. */
+static const char *infer_system(const struct sv_snapshot *snap, const cJSON *vs, const char *code)
+{
+	const cJSON *inc;
+
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+								     "include")) {
+		const char *s = sv_jstr(inc, "system");
+		const struct sv_codesystem *cs = s ? sv_snapshot_codesystem(snap, s, sv_jstr(inc, "version")) : NULL;
+		if (cs && sv_codesystem_concept(cs, code))
+			return s;
+	}
+	return NULL;
+}
+
+/* The value of concept property `code` as text ("true" for a boolean true), or NULL. */
+static const char *concept_property(const struct sv_concept *k, const char *code)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+		const cJSON *v;
+		if (!sv_jstr(p, "code") || strcmp(sv_jstr(p, "code"), code) != 0)
+			continue;
+		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")) != NULL)
+			return cJSON_IsTrue(v) ? "true" : "false";
+		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueCode")) != NULL && cJSON_IsString(v))
+			return v->valuestring;
+		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueString")) != NULL && cJSON_IsString(v))
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+/* The concept with `code` in `cs`; in a case-insensitive code system a code that differs only by case
+ * is found too (a scan, linear in the code system, on that miss only). */
+static const struct sv_concept *find_concept(const struct sv_codesystem *cs, const char *code)
+{
+	const struct sv_concept *k = sv_codesystem_concept(cs, code);
+
+	if (k || cs->case_sensitive)
+		return k;
+	for (uint32_t i = 0; i < cs->nconcepts; i++)
+		if (strcasecmp(cs->concepts[i].code, code) == 0)
+			return &cs->concepts[i];
+	return NULL;
+}
+
+/* Compares two displays with runs of white space folded to one space. */
+static int same_but_whitespace(const char *a, const char *b)
+{
+	for (;;) {
+		int sa = 0, sb = 0;
+		while (*a == ' ' || *a == '\t' || *a == '\n') {
+			a++;
+			sa = 1;
+		}
+		while (*b == ' ' || *b == '\t' || *b == '\n') {
+			b++;
+			sb = 1;
+		}
+		if (sa != sb || *a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+/* The display check: a display the client gave must be one of the concept's. */
+static void check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct paths *p,
+			  const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
+			  struct outcome *o)
+{
+	const char *lang = rq->display_language && *rq->display_language ? rq->display_language : "--";
+	const char *cslang = sv_jstr(cs->resource, "language");
+	const char *valid = sv_display_in(cs, k, rq->display_language);
+	enum sv_vc_severity sev = rq->lenient_display ? SV_VC_WARNING : SV_VC_ERROR;
+
+	if (!c->display || !valid || sv_concept_has_display(k, c->display))
+		return;
+	if (same_but_whitespace(c->display, valid))
+		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong whitespace in Display Name '%s' "
+			  "for %s#%s. Valid display is '%s' (%s) (for the language(s) '%s')", c->display, cs->url,
+			  k->code, valid, cslang ? cslang : "en", lang);
+	else
+		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. "
+			  "Valid display is '%s' (%s) (for the language(s) '%s')", c->display, cs->url, k->code,
+			  valid, cslang ? cslang : "en", lang);
+	if (sev == SV_VC_ERROR)
+		o->cs_ok = 0;
+}
+
+/* The status checks: inactive, retired and deprecated concepts warn; activeOnly refuses inactive. */
+static void check_status(const struct sv_vc_request *rq, const struct paths *p, const struct sv_concept *k,
+			 struct sv_vc_result *r, struct outcome *o, int report)
+{
+	const char *status = concept_property(k, "status"), *inactive = concept_property(k, "inactive");
+	int is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
+			  (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
+
+	if (is_inactive) {
+		if (report)
+			r->inactive = 1;
+		add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' has a status "
+			  "of %s and its use should be reviewed", k->code,
+			  status && strcmp(status, "retired") == 0 ? "retired and inactive" : "inactive");
+		if (rq->active_only) {
+			add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", p, "code", "The concept '%s' is valid "
+				  "but is not active", k->code);
+			o->in_vs = 0;
+		}
+	} else if (status && strcmp(status, "deprecated") == 0) {
+		add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' is deprecated "
+			  "and its use should be reviewed", k->code);
+	}
+}
+
+/* Checks coding `c` (index i of the request) against its code system and the value set. */
+static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_vc_request *rq, size_t i,
+				struct sv_vc_result *r, struct outcome *o, struct sv_error *err)
+{
+	const struct sv_vc_coding *c = &rq->codings[i];
+	const char *system = c->system, *iv = NULL, *code = c->code;
+	const struct sv_codesystem *latest;
+	const struct sv_concept *k;
+	char vsn[600], versions[300];
+	struct paths p;
+	int pinned = 0, member = 0;
+	enum sv_err rc;
+
+	memset(o, 0, sizeof(*o));
+	paths_of(rq, i, &p);
+	if (rq->valueset)
+		vs_name(rq->valueset, vsn, sizeof(vsn));
+	if (!system && rq->valueset && rq->infer_system) {
+		system = infer_system(snap, rq->valueset, code);
+		if (!system) {
+			add_issue(r, SV_VC_ERROR, "not-found", "cannot-infer", &p, "code", "The System URI could not be "
+				  "determined for the code '%s' in the ValueSet '%s'", code, vsn);
+			not_in_vs(r, &p, c, NULL, vsn);
+			return SV_OK;
+		}
+	}
+	if (!system) {
+		add_issue(r, SV_VC_WARNING, "invalid", "invalid-data", &p, NULL, "Coding has no system. A code with no "
+			  "system has no defined meaning, and it cannot be validated. A system should be provided");
+		if (rq->valueset)
+			not_in_vs(r, &p, c, NULL, vsn);
+		return SV_OK;
+	}
+	latest = sv_snapshot_codesystem(snap, system, NULL);
+	if (!latest) {
+		if (!r->unknown_system)
+			r->unknown_system = sv_xstrdup(system);
+		add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
+			  "could not be found, so the code cannot be validated", system);
+		if (rq->valueset)
+			not_in_vs(r, &p, c, system, vsn);
+		return SV_OK;
+	}
+	if (rq->valueset)
+		include_version(rq->valueset, system, &pinned, &iv);
+	o->cs = c->version ? sv_snapshot_codesystem(snap, system, c->version) : iv ? NULL : latest;
+	if (c->version && !o->cs) {
+		versions_of(snap, system, versions, sizeof(versions));
+		if (!r->unknown_version) {
+			size_t n = strlen(system) + strlen(c->version) + 2;
+			r->unknown_version = sv_xmalloc(n);
+			snprintf(r->unknown_version, n, "%s|%s", system, c->version);
+		}
+		add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
+			  "version '%s' could not be found, so the code cannot be validated. Valid versions: %s",
+			  system, c->version, versions);
+		if (pinned && !iv && *latest->version)
+			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", &p, "version", "The code system '%s' "
+				  "version '%s' for the versionless include in the ValueSet include is different to the "
+				  "one in the value ('%s')", system, latest->version, c->version)->in_message = 0;
+		o->cs = latest;   /* what the answer reports */
+		o->k = find_concept(o->cs, code);
+		return SV_OK;
+	}
+	if (iv) {
+		const struct sv_codesystem *pcs = sv_snapshot_codesystem(snap, system, iv);
+		if (c->version && strcmp(c->version, iv) != 0)
+			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", &p, "version", "The code system '%s' version "
+				  "'%s' in the ValueSet include is different to the one in the value ('%s')", system, iv,
+				  c->version);
+		if (!pcs) {
+			versions_of(snap, system, versions, sizeof(versions));
+			if (!r->unknown_version) {
+				size_t n = strlen(system) + strlen(iv) + 2;
+				r->unknown_version = sv_xmalloc(n);
+				snprintf(r->unknown_version, n, "%s|%s", system, iv);
+			}
+			add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem "
+				  "'%s' version '%s' could not be found, so the code cannot be validated. Valid versions: "
+				  "%s", system, iv, versions);
+			if (!o->cs)
+				o->cs = latest;
+			o->k = find_concept(o->cs, code);
+			return SV_OK;
+		}
+		if (c->version && strcmp(c->version, iv) != 0) {
+			o->cs = pcs;   /* the answer reports the version the value set asks for */
+			o->k = find_concept(o->cs, code);
+			return SV_OK;
+		}
+		o->cs = pcs;
+	}
+	o->cs_ok = 1;
+	k = find_concept(o->cs, code);
+	if (!k) {
+		int fragment = o->cs->content && strcmp(o->cs->content, "fragment") == 0;
+		if (!rq->membership_only) {
+			if (fragment)
+				add_issue(r, SV_VC_WARNING, "code-invalid", "invalid-code", &p, "code", "Unknown Code '%s' "
+					  "in the CodeSystem '%s' version '%s' - note that the code system is labeled as a "
+					  "fragment, so the code may be valid in some other fragment", code, system,
+					  o->cs->version)->in_message = 0;
+			else
+				add_issue(r, SV_VC_ERROR, "code-invalid", "invalid-code", &p, "code", "Unknown code '%s' "
+					  "in the CodeSystem '%s' version '%s'", code, system, o->cs->version);
+			o->cs_ok = fragment;
+		}
+		if (rq->valueset)
+			not_in_vs(r, &p, c, system, vsn);
+		else
+			o->in_vs = o->cs_ok;
+		return SV_OK;
+	}
+	o->k = k;
+	if (strcmp(k->code, code) != 0) {
+		if (i == 0 || !r->normalized_code)
+			r->normalized_code = k->code;
+		add_issue(r, SV_VC_INFORMATION, "business-rule", "code-rule", &p, "code", "The code '%s' differs from "
+			  "the correct code '%s' by case. Although the code system '%s|%s' is case insensitive, "
+			  "implementers are strongly encouraged to use the correct case anyway", code, k->code,
+			  system, o->cs->version)->in_message = 0;
+	}
+	o->in_vs = 1;
+	if (!rq->membership_only) {
+		check_display(rq, c, &p, o->cs, k, r, o);
+		check_status(rq, &p, k, r, o, 1);
+	}
+	if (rq->valueset && o->in_vs) {
+		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, &member, NULL, err)) != SV_OK)
+			return rc;
+		if (member && !rq->abstract_ok && concept_property(k, "notSelectable") &&
+		    strcmp(concept_property(k, "notSelectable"), "true") == 0) {
+			add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", &p, "code", "Code '%s#%s' is abstract, "
+				  "and not allowed in this context", system, k->code);
+			member = 0;
+		}
+		o->in_vs = member;
+	}
+	if (rq->valueset && !o->in_vs) {
+		o->in_vs = 0;
+		not_in_vs(r, &p, c, system, vsn);
+	}
+	return SV_OK;
+}
+
+/* Sets the code the answer reports from coding `i` and what it came to. */
+static void report(const struct sv_vc_request *rq, size_t i, const struct outcome *o, struct sv_vc_result *r)
+{
+	const struct sv_vc_coding *c = &rq->codings[i];
+
+	r->code = c->code;
+	r->system = o->cs ? o->cs->url : c->system;
+	r->version = o->cs && *o->cs->version ? o->cs->version : NULL;
+	r->display = o->k ? sv_display_in(o->cs, o->k, rq->display_language) : NULL;
+}
+
+enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *out,
+			struct sv_error *err)
+{
+	struct outcome o;
+	size_t chosen = (size_t)-1, known = (size_t)-1;
+	int any_in_vs = 0;
+	struct outcome chosen_o = {0}, known_o = {0};
+	enum sv_err rc = SV_EINTERNAL;
+
+	if (rq->ncodings == 0 || rq->ncodings > SV_VC_MAX_CODINGS)
+		SV_BUG("sv_validate: the edge lets 1 to SV_VC_MAX_CODINGS codings through");
+	for (size_t i = 0; i < rq->ncodings; i++) {
+		size_t first = out->nissues;
+		if ((rc = check_coding(snap, rq, i, out, &o, err)) != SV_OK)
+			goto out;
+		if (rq->form == SV_VC_CODEABLECONCEPT && rq->valueset && !o.in_vs) {
+			/* One coding outside the value set does not make the concept invalid: say so quietly. */
+			for (size_t j = first; j < out->nissues; j++)
+				if (strcmp(out->issues[j].tx, "not-in-vs") == 0) {
+					out->issues[j].severity = SV_VC_INFORMATION;
+					out->issues[j].tx = "this-code-not-in-vs";
+					out->issues[j].in_message = 0;
+				}
+		}
+		any_in_vs |= o.in_vs;
+		if (chosen == (size_t)-1 && o.in_vs && (o.cs_ok || rq->membership_only)) {
+			chosen = i;
+			chosen_o = o;
+		}
+		if (known == (size_t)-1 && (o.k || o.cs)) {
+			known = i;
+			known_o = o;
+		}
+	}
+	if (rq->form == SV_VC_CODEABLECONCEPT && rq->valueset && chosen == (size_t)-1) {
+		char vsn[600];
+		if (!any_in_vs) {
+			vs_name(rq->valueset, vsn, sizeof(vsn));
+			add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", NULL, NULL, "No valid coding was found "
+				  "for the value set '%s'", vsn);
+		}
+	}
+	if (chosen != (size_t)-1)
+		report(rq, chosen, &chosen_o, out);
+	else if (known != (size_t)-1)
+		report(rq, known, &known_o, out);
+	else if (rq->form != SV_VC_CODEABLECONCEPT)
+		report(rq, 0, &o, out);
+	/* CodeSystem $validate-code "returns true if one of the coding values is in the code system": the
+	 * other codings' problems are then only warnings. A value set's answer weighs every coding. */
+	if (rq->form == SV_VC_CODEABLECONCEPT && !rq->valueset && chosen != (size_t)-1)
+		for (size_t j = 0; j < out->nissues; j++)
+			if (out->issues[j].severity == SV_VC_ERROR)
+				out->issues[j].severity = SV_VC_WARNING;
+	out->result = 1;
+	for (size_t j = 0; j < out->nissues; j++)
+		if (out->issues[j].severity == SV_VC_ERROR)
+			out->result = 0;
+	if (!out->result && rq->form != SV_VC_CODEABLECONCEPT && !rq->valueset && !o.k)
+		out->display = NULL;
+	rc = SV_OK;
+out:
+	return rc;
+}
+
+void sv_vc_result_release(struct sv_vc_result *r)
+{
+	for (size_t i = 0; i < r->nissues; i++)
+		free(r->issues[i].text);
+	free(r->issues);
+	free(r->unknown_system);
+	free(r->unknown_version);
+	memset(r, 0, sizeof(*r));
+}
