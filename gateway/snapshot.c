@@ -104,6 +104,24 @@ void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snap
 
 /* ---- version ordering ---- */
 
+int sv_version_matches(const char *pattern, const char *version)
+{
+	if (!pattern || !version)
+		return 0;
+	for (;;) {
+		size_t np = strcspn(pattern, "."), nv = strcspn(version, ".");
+		if (!((np == 1 && (*pattern == 'x' || *pattern == 'X' || *pattern == '*')) ||
+		      (np == nv && strncmp(pattern, version, np) == 0)))
+			return 0;
+		pattern += np;
+		version += nv;
+		if (!*pattern || !*version)
+			return !*pattern && !*version;
+		pattern++;
+		version++;
+	}
+}
+
 int sv_version_cmp(const char *a, const char *b)
 {
 	while (*a && *b) {
@@ -563,13 +581,15 @@ static const struct sv_codesystem *codesystem_in(const struct sv_snapshot *s, co
 		return &s->cs[i];
 	if (!url || !version || !*version)
 		return NULL;
-	/* A version given as a prefix (SNOMED edition URI without a date) means its latest. */
+	/* A version given as a prefix (SNOMED edition URI without a date) means its latest; so does a
+	 * version with wildcard segments ("1.x.x", "1.0.x"). */
 	for (i = 0; i < s->ncs; i++) {
 		const struct sv_codesystem *c = &s->cs[i];
 		size_t n = strlen(version);
 		/* The prefix must end at a path boundary: ".../sct/9" is not edition 900000000000207008. */
-		if (strcmp(c->url, url) == 0 && strncmp(c->version, version, n) == 0 &&
-		    (c->version[n] == '/' || version[n - 1] == '/') &&
+		if (strcmp(c->url, url) == 0 &&
+		    ((strncmp(c->version, version, n) == 0 && (c->version[n] == '/' || version[n - 1] == '/')) ||
+		     sv_version_matches(version, c->version)) &&
 		    (!best || sv_version_cmp(c->version, best->version) > 0))
 			best = c;
 	}

@@ -148,23 +148,105 @@ static void versions_of(const struct sv_snapshot *snap, const char *url, char *b
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]);
 }
 
-/* The version an include of `vs` pins for `system`: *pinned 1 when an include names the system, and
- * *version its version (NULL for a versionless include). */
-static void include_version(const cJSON *vs, const char *system, int *pinned, const char **version)
+/* The concept with `code` in `cs`; in a case-insensitive code system a code that differs only by case
+ * is found too (a scan, linear in the code system, on that miss only). */
+static const struct sv_concept *find_concept(const struct sv_codesystem *cs, const char *code)
+{
+	const struct sv_concept *k = sv_codesystem_concept(cs, code);
+
+	if (k || cs->case_sensitive)
+		return k;
+	for (uint32_t i = 0; i < cs->nconcepts; i++)
+		if (strcasecmp(cs->concepts[i].code, code) == 0)
+			return &cs->concepts[i];
+	return NULL;
+}
+
+/* The version the includes of `vs` pin for the system of coding `c`: *pinned is set when an include
+ * names the system; NULL is returned for versionless includes. With several pinned versions, the one
+ * the coding names, else the latest that defines its code, else the latest. */
+static const char *include_version(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
+				   const struct sv_vc_coding *c, int *pinned)
 {
 	const cJSON *inc;
+	const char *best = NULL;
+	int best_has = 0, versionless = 0;
 
 	*pinned = 0;
-	*version = NULL;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
 								     "include")) {
-		const char *s = sv_jstr(inc, "system");
-		if (s && strcmp(s, system) == 0) {
-			*pinned = 1;
-			*version = sv_jstr(inc, "version");
-			return;
+		const char *s = sv_jstr(inc, "system"), *v = sv_jstr(inc, "version");
+		const struct sv_codesystem *cs;
+		int has;
+		if (!s || strcmp(s, system) != 0)
+			continue;
+		*pinned = 1;
+		if (!v) {
+			versionless = 1;
+			continue;
+		}
+		if (c->version && sv_version_matches(v, c->version))
+			return v;
+		cs = sv_snapshot_codesystem(snap, system, v);
+		has = cs && sv_codesystem_concept(cs, c->code);
+		if (!best || (has && !best_has) || (has == best_has && sv_version_cmp(v, best) > 0)) {
+			best = v;
+			best_has = has;
 		}
 	}
+	return versionless && !best_has ? NULL : best;
+}
+
+/* Records that version `version` of `system` is not held. */
+static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result *r, const struct paths *p,
+			    const char *system, const char *version)
+{
+	char versions[300];
+
+	versions_of(snap, system, versions, sizeof(versions));
+	if (!r->unknown_version) {
+		size_t n = strlen(system) + strlen(version) + 2;
+		r->unknown_version = sv_xmalloc(n);
+		snprintf(r->unknown_version, n, "%s|%s", system, version);
+	}
+	add_issue(r, SV_VC_ERROR, "not-found", "not-found", p, "system", "A definition for CodeSystem '%s' version "
+		  "'%s' could not be found, so the code cannot be validated. Valid versions: %s", system, version,
+		  versions);
+}
+
+/* The version checks of coding `c`: the version it names and the one the value set pins (`iv`) must
+ * be held and agree. Sets o->cs to the code system version to check the code in; returns 1 when a
+ * version problem ends the checks (o->cs and o->k are then what the answer reports). */
+static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_request *rq,
+			  const struct sv_vc_coding *c, const struct paths *p, const char *system, const char *iv,
+			  int pinned, const struct sv_codesystem *latest, struct sv_vc_result *r, struct outcome *o)
+{
+	const struct sv_codesystem *cv_cs = c->version ? sv_snapshot_codesystem(snap, system, c->version) : NULL;
+	const struct sv_codesystem *iv_cs = iv ? sv_snapshot_codesystem(snap, system, iv) : NULL;
+	int bad = 0;
+
+	(void)rq;
+	o->cs = iv_cs ? iv_cs : cv_cs ? cv_cs : latest;
+	if (iv && c->version && !sv_version_matches(iv, c->version)) {
+		add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version '%s' in "
+			  "the ValueSet include is different to the one in the value ('%s')", system, iv, c->version);
+		bad = 1;
+	}
+	if (c->version && !cv_cs) {
+		unknown_version(snap, r, p, system, c->version);
+		if (pinned && !iv && *latest->version)
+			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
+				  "version '%s' for the versionless include in the ValueSet include is different to the "
+				  "one in the value ('%s')", system, latest->version, c->version)->in_message = 0;
+		bad = 1;
+	}
+	if (iv && !iv_cs) {
+		unknown_version(snap, r, p, system, iv);
+		bad = 1;
+	}
+	if (bad)
+		o->k = find_concept(o->cs, c->code);
+	return bad;
 }
 
 /* The first include system of `vs` that defines `code` (for inferSystem), or NULL. */
@@ -198,20 +280,6 @@ static const char *concept_property(const struct sv_concept *k, const char *code
 		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueString")) != NULL && cJSON_IsString(v))
 			return v->valuestring;
 	}
-	return NULL;
-}
-
-/* The concept with `code` in `cs`; in a case-insensitive code system a code that differs only by case
- * is found too (a scan, linear in the code system, on that miss only). */
-static const struct sv_concept *find_concept(const struct sv_codesystem *cs, const char *code)
-{
-	const struct sv_concept *k = sv_codesystem_concept(cs, code);
-
-	if (k || cs->case_sensitive)
-		return k;
-	for (uint32_t i = 0; i < cs->nconcepts; i++)
-		if (strcasecmp(cs->concepts[i].code, code) == 0)
-			return &cs->concepts[i];
 	return NULL;
 }
 
@@ -294,7 +362,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	const char *system = c->system, *iv = NULL, *code = c->code;
 	const struct sv_codesystem *latest;
 	const struct sv_concept *k;
-	char vsn[600], versions[300];
+	char vsn[600];
 	struct paths p;
 	int pinned = 0, member = 0;
 	enum sv_err rc;
@@ -330,54 +398,9 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		return SV_OK;
 	}
 	if (rq->valueset)
-		include_version(rq->valueset, system, &pinned, &iv);
-	o->cs = c->version ? sv_snapshot_codesystem(snap, system, c->version) : iv ? NULL : latest;
-	if (c->version && !o->cs) {
-		versions_of(snap, system, versions, sizeof(versions));
-		if (!r->unknown_version) {
-			size_t n = strlen(system) + strlen(c->version) + 2;
-			r->unknown_version = sv_xmalloc(n);
-			snprintf(r->unknown_version, n, "%s|%s", system, c->version);
-		}
-		add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
-			  "version '%s' could not be found, so the code cannot be validated. Valid versions: %s",
-			  system, c->version, versions);
-		if (pinned && !iv && *latest->version)
-			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", &p, "version", "The code system '%s' "
-				  "version '%s' for the versionless include in the ValueSet include is different to the "
-				  "one in the value ('%s')", system, latest->version, c->version)->in_message = 0;
-		o->cs = latest;   /* what the answer reports */
-		o->k = find_concept(o->cs, code);
+		iv = include_version(snap, rq->valueset, system, c, &pinned);
+	if (check_versions(snap, rq, c, &p, system, iv, pinned, latest, r, o))
 		return SV_OK;
-	}
-	if (iv) {
-		const struct sv_codesystem *pcs = sv_snapshot_codesystem(snap, system, iv);
-		if (c->version && strcmp(c->version, iv) != 0)
-			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", &p, "version", "The code system '%s' version "
-				  "'%s' in the ValueSet include is different to the one in the value ('%s')", system, iv,
-				  c->version);
-		if (!pcs) {
-			versions_of(snap, system, versions, sizeof(versions));
-			if (!r->unknown_version) {
-				size_t n = strlen(system) + strlen(iv) + 2;
-				r->unknown_version = sv_xmalloc(n);
-				snprintf(r->unknown_version, n, "%s|%s", system, iv);
-			}
-			add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem "
-				  "'%s' version '%s' could not be found, so the code cannot be validated. Valid versions: "
-				  "%s", system, iv, versions);
-			if (!o->cs)
-				o->cs = latest;
-			o->k = find_concept(o->cs, code);
-			return SV_OK;
-		}
-		if (c->version && strcmp(c->version, iv) != 0) {
-			o->cs = pcs;   /* the answer reports the version the value set asks for */
-			o->k = find_concept(o->cs, code);
-			return SV_OK;
-		}
-		o->cs = pcs;
-	}
 	o->cs_ok = 1;
 	k = find_concept(o->cs, code);
 	if (!k) {
