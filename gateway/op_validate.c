@@ -21,10 +21,14 @@ struct vc_input {
 	const cJSON *cc;           /* the CodeableConcept as given (borrowed from the request) */
 	const cJSON *vs;           /* the value set, borrowed or owned_vs */
 	cJSON *owned_vs;
+	struct sv_vc_version_rule rules[SV_VC_MAX_VERSION_RULES];
+	char *rule_text[SV_VC_MAX_VERSION_RULES];   /* the "url|version" copies the rules point into */
 };
 
 static void input_release(struct vc_input *in)
 {
+	for (size_t i = 0; i < in->rq.nrules; i++)
+		free(in->rule_text[i]);
 	cJSON_Delete(in->coding);
 	cJSON_Delete(in->owned_vs);
 }
@@ -87,6 +91,43 @@ static enum sv_err read_codes(struct sv_request *req, struct vc_input *in, const
 	return SV_OK;
 }
 
+/* Reads the system-version, check-system-version and force-system-version canonicals ("url|version"). */
+static enum sv_err read_rules(struct sv_request *req, struct vc_input *in)
+{
+	static const struct {
+		const char *name;
+		enum sv_vc_rule_kind kind;
+	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
+		     {"force-system-version", SV_VC_FORCE_VERSION}};
+	const cJSON *p;
+
+	in->rq.rules = in->rules;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		size_t k;
+		char *bar;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (name && strcmp(name, names[k].name) == 0)
+				break;
+		if (k == sizeof(names) / sizeof(names[0]))
+			continue;
+		if (!text || !(bar = strchr(text, '|')) || bar == text || !bar[1])
+			return sv_fail_at(&req->err, SV_EINVAL, names[k].name, "'%s' must be a canonical "
+					  "'system|version'", names[k].name);
+		if (in->rq.nrules == SV_VC_MAX_VERSION_RULES)
+			return sv_fail_at(&req->err, SV_ETOOBIG, names[k].name, "more than %d system version "
+					  "parameters", SV_VC_MAX_VERSION_RULES);
+		in->rule_text[in->rq.nrules] = sv_xstrdup(text);
+		bar = in->rule_text[in->rq.nrules] + (bar - text);
+		*bar = '\0';
+		in->rules[in->rq.nrules].kind = names[k].kind;
+		in->rules[in->rq.nrules].system = in->rule_text[in->rq.nrules];
+		in->rules[in->rq.nrules].version = bar + 1;
+		in->rq.nrules++;
+	}
+	return SV_OK;
+}
+
 /* The flags both forms take. */
 static enum sv_err read_flags(struct sv_request *req, struct vc_input *in)
 {
@@ -99,7 +140,7 @@ static enum sv_err read_flags(struct sv_request *req, struct vc_input *in)
 	    (rc = flag(req, "valueset-membership-only", 0, &in->rq.membership_only)) != SV_OK ||
 	    (rc = flag(req, "lenient-display-validation", 0, &in->rq.lenient_display)) != SV_OK)
 		return rc;
-	return SV_OK;
+	return read_rules(req, in);
 }
 
 /* One issue of the `issues` OperationOutcome. */

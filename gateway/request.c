@@ -113,9 +113,9 @@ enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **ow
 	if (!r) {
 		if (version && sv_snapshot_valueset(req->snap, url, NULL))
 			return sv_fail_at(&req->err, SV_ENOTFOUND, "valueSetVersion", "A definition for the value Set "
-					  "'%s|%s' could not be found (that version of it is not known)", url, version);
+					  "'%s|%s' could not be found", url, version);
 		return sv_fail_at(&req->err, SV_ENOTFOUND, "url", "A definition for the value Set '%s' could not be "
-				  "found: it is not known to this server", url);
+				  "found", url);
 	}
 	*vs = r->resource;
 	return SV_OK;

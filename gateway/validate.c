@@ -214,6 +214,15 @@ static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result 
 		  versions);
 }
 
+/* The version the request's rule of `kind` gives `system`, or NULL. */
+static const char *rule(const struct sv_vc_request *rq, enum sv_vc_rule_kind kind, const char *system)
+{
+	for (size_t i = 0; i < rq->nrules; i++)
+		if (rq->rules[i].kind == kind && strcmp(rq->rules[i].system, system) == 0)
+			return rq->rules[i].version;
+	return NULL;
+}
+
 /* The version checks of coding `c`: the version it names and the one the value set pins (`iv`) must
  * be held and agree. Sets o->cs to the code system version to check the code in; returns 1 when a
  * version problem ends the checks (o->cs and o->k are then what the answer reports). */
@@ -221,23 +230,38 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 			  const struct sv_vc_coding *c, const struct paths *p, const char *system, const char *iv,
 			  int pinned, const struct sv_codesystem *latest, struct sv_vc_result *r, struct outcome *o)
 {
-	const struct sv_codesystem *cv_cs = c->version ? sv_snapshot_codesystem(snap, system, c->version) : NULL;
-	const struct sv_codesystem *iv_cs = iv ? sv_snapshot_codesystem(snap, system, iv) : NULL;
+	const char *cv = c->version, *force = rule(rq, SV_VC_FORCE_VERSION, system);
+	const char *check = rule(rq, SV_VC_CHECK_VERSION, system), *dflt = rule(rq, SV_VC_DEFAULT_VERSION, system);
+	const struct sv_codesystem *cv_cs, *iv_cs;
 	int bad = 0;
 
-	(void)rq;
+	if (force) {
+		cv = force;
+		iv = NULL;
+	} else if (!cv && !iv && dflt) {
+		cv = dflt;
+	}
+	cv_cs = cv ? sv_snapshot_codesystem(snap, system, cv) : NULL;
+	/* A pinned pattern the coding's version matches ("1.x.x" and "1.0.0") takes the coding's version. */
+	iv_cs = iv && cv_cs && sv_version_matches(iv, cv) ? cv_cs : iv ? sv_snapshot_codesystem(snap, system, iv) : NULL;
 	o->cs = iv_cs ? iv_cs : cv_cs ? cv_cs : latest;
-	if (iv && c->version && !sv_version_matches(iv, c->version)) {
+	if (iv && cv && !sv_version_matches(iv, cv)) {
 		add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version '%s' in "
-			  "the ValueSet include is different to the one in the value ('%s')", system, iv, c->version);
+			  "the ValueSet include is different to the one in the value ('%s')", system, iv, cv);
 		bad = 1;
 	}
-	if (c->version && !cv_cs) {
-		unknown_version(snap, r, p, system, c->version);
+	if (check && o->cs && !sv_version_matches(check, o->cs->version)) {
+		add_issue(r, SV_VC_ERROR, "exception", "version-error", p, "version", "The version '%s' is not allowed "
+			  "for system '%s': required to be '%s' by a version-check parameter", o->cs->version, system,
+			  check);
+		bad = 1;
+	}
+	if (cv && !cv_cs) {
+		unknown_version(snap, r, p, system, cv);
 		if (pinned && !iv && *latest->version)
 			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
 				  "version '%s' for the versionless include in the ValueSet include is different to the "
-				  "one in the value ('%s')", system, latest->version, c->version)->in_message = 0;
+				  "one in the value ('%s')", system, latest->version, cv)->in_message = 0;
 		bad = 1;
 	}
 	if (iv && !iv_cs) {

@@ -17,6 +17,18 @@
 /* Most codings one CodeableConcept may carry (the edge refuses more: the work is linear in them). */
 #define SV_VC_MAX_CODINGS 64
 
+/* Most system-version, check-system-version and force-system-version parameters one request may give. */
+#define SV_VC_MAX_VERSION_RULES 16
+
+/* A code system version rule from the request ("url|version" canonicals): `default` applies when
+ * neither the coding nor the value set names a version, `check` is a version (pattern) the version
+ * used must match, `force` replaces whatever the coding and the value set name. */
+enum sv_vc_rule_kind { SV_VC_DEFAULT_VERSION, SV_VC_CHECK_VERSION, SV_VC_FORCE_VERSION };
+struct sv_vc_version_rule {
+	enum sv_vc_rule_kind kind;
+	const char *system, *version;   /* borrowed */
+};
+
 /* How the code was given: it names the paths in issue expressions ("code", "Coding.code",
  * "CodeableConcept.coding[1].code"). */
 enum sv_vc_form { SV_VC_CODE, SV_VC_CODING, SV_VC_CODEABLECONCEPT };
@@ -37,6 +49,8 @@ struct sv_vc_request {
 	int infer_system;                    /* inferSystem: a code without system takes the value set's */
 	int membership_only;                 /* valueset-membership-only: skip code system checks */
 	int lenient_display;                 /* lenient-display-validation: a wrong display warns */
+	const struct sv_vc_version_rule *rules;
+	size_t nrules;                       /* at most SV_VC_MAX_VERSION_RULES */
 };
 
 enum sv_vc_severity { SV_VC_INFORMATION, SV_VC_WARNING, SV_VC_ERROR };
