@@ -289,6 +289,9 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (rc != SV_OK)
 		goto out;
 	in.rq.valueset = in.vs;
+	/* Without displayLanguage, the value set's own language says which displays it expects. */
+	if (!in.rq.display_language)
+		in.rq.display_language = sv_jstr(in.vs, "language");
 	rc = run(req, &in, out);
 out:
 	input_release(&in);

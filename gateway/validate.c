@@ -329,26 +329,134 @@ static int same_but_whitespace(const char *a, const char *b)
 	}
 }
 
-/* The display check: a display the client gave must be one of the concept's. */
+/* Most languages one displayLanguage may list (the rest are ignored: the check stays linear). */
+#define MAX_LANGS 8
+
+/* The request's languages: displayLanguage split at commas, q-values and blanks dropped. */
+struct langs {
+	char tags[MAX_LANGS][36];
+	int n;
+};
+
+static void langs_parse(const char *list, struct langs *l)
+{
+	l->n = 0;
+	for (const char *p = list; p && *p && l->n < MAX_LANGS;) {
+		size_t len = strcspn(p, ",;");
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len && len < sizeof(l->tags[0])) {
+			memcpy(l->tags[l->n], p, len);
+			l->tags[l->n++][len] = '\0';
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+}
+
+/* Whether a display in language `tag` (NULL: a code system that names none) answers the request. */
+static int lang_ok(const struct langs *l, const char *tag)
+{
+	if (l->n == 0 || !tag)
+		return 1;
+	for (int i = 0; i < l->n; i++)
+		if (sv_lang_match(tag, l->tags[i]) > 0)
+			return 1;
+	return 0;
+}
+
+/* The displays a concept has: its display (in the code system's language) and its designations. */
+struct cand {
+	const char *value, *lang;
+};
+
+static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c, size_t cap)
+{
+	const char *cslang = sv_jstr(cs->resource, "language");
+	const cJSON *d;
+	size_t n = 0;
+
+	if (k->display && n < cap)
+		c[n++] = (struct cand){k->display, cslang};
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+		if (n == cap)
+			break;
+		if (sv_jstr(d, "value"))
+			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang};
+	}
+	return n;
+}
+
+/* Writes "'a' (en)" or "one of 2 choices: 'a' (en) or 'b' (de)" for the displays flagged in `ok`. */
+static void choices(const struct cand *c, const int *ok, size_t n, char *buf, size_t cap)
+{
+	size_t count = 0, seen = 0, len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ok[i] ? 1 : 0;
+	buf[0] = '\0';
+	if (count > 1)
+		len = (size_t)snprintf(buf, cap, "one of %zu choices: ", count);
+	for (size_t i = 0; i < n && len < cap; i++) {
+		if (!ok[i])
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s'%s'%s%s%s", seen == 0 ? "" : seen + 1 == count ? " or " : ", ",
+					c[i].value, c[i].lang ? " (" : "", c[i].lang ? c[i].lang : "", c[i].lang ? ")" : "");
+		seen++;
+	}
+}
+
+/* The display check: a display the client gave must be one of the concept's in a language the request
+ * takes (displayLanguage); when the concept has none in those languages, one in its default language
+ * is accepted with a note. */
 static void check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct paths *p,
 			  const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
 			  struct outcome *o)
 {
-	const char *lang = rq->display_language && *rq->display_language ? rq->display_language : "--";
-	const char *cslang = sv_jstr(cs->resource, "language");
-	const char *valid = sv_display_in(cs, k, rq->display_language);
+	const char *shown = rq->display_language && *rq->display_language ? rq->display_language : "--";
 	enum sv_vc_severity sev = rq->lenient_display ? SV_VC_WARNING : SV_VC_ERROR;
+	struct cand cand[32];
+	int ok[32], any_ok = 0, exact = 0, anywhere = 0, space = 0;
+	struct langs l;
+	char list[1200];
+	size_t n;
 
-	if (!c->display || !valid || sv_concept_has_display(k, c->display))
+	if (!c->display)
 		return;
-	if (same_but_whitespace(c->display, valid))
-		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong whitespace in Display Name '%s' "
-			  "for %s#%s. Valid display is '%s' (%s) (for the language(s) '%s')", c->display, cs->url,
-			  k->code, valid, cslang ? cslang : "en", lang);
-	else
-		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. "
-			  "Valid display is '%s' (%s) (for the language(s) '%s')", c->display, cs->url, k->code,
-			  valid, cslang ? cslang : "en", lang);
+	langs_parse(rq->display_language, &l);
+	n = candidates(cs, k, cand, 32);
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		ok[i] = lang_ok(&l, cand[i].lang);
+		any_ok |= ok[i];
+		exact |= ok[i] && strcmp(cand[i].value, c->display) == 0;
+		space |= ok[i] && same_but_whitespace(cand[i].value, c->display);
+		anywhere |= strcmp(cand[i].value, c->display) == 0;
+	}
+	if (exact)
+		return;
+	if (!any_ok && anywhere) {
+		add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", p, "display", "There are no valid display "
+			  "names found for the code %s#%s for language(s) '%s'. The display is '%s' which is a valid "
+			  "display for the default language", cs->url, k->code, shown, c->display);
+		return;
+	}
+	if (!any_ok)
+		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. There "
+			  "are no valid display names found for language(s) '%s'. Default display is '%s'", c->display,
+			  cs->url, k->code, shown, k->display ? k->display : cand[0].value);
+	else {
+		choices(cand, ok, n, list, sizeof(list));
+		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong %sDisplay Name '%s' for %s#%s. Valid "
+			  "display is %s (for the language(s) '%s')", space ? "whitespace in " : "", c->display, cs->url,
+			  k->code, list, shown);
+	}
 	if (sev == SV_VC_ERROR)
 		o->cs_ok = 0;
 }
@@ -478,6 +586,23 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	return SV_OK;
 }
 
+/* The display to report for the request's languages: that of the first language the concept has a
+ * display in (sv_display_in()), else its default display. */
+static const char *display_for(const struct sv_codesystem *cs, const struct sv_concept *k, const char *list)
+{
+	struct cand cand[32];
+	struct langs l;
+	size_t n;
+
+	langs_parse(list, &l);
+	n = candidates(cs, k, cand, 32);
+	for (int t = 0; t < l.n; t++)
+		for (size_t i = 0; i < n; i++)
+			if (cand[i].lang && sv_lang_match(cand[i].lang, l.tags[t]) > 0)
+				return sv_display_in(cs, k, l.tags[t]);
+	return k->display;
+}
+
 /* Sets the code the answer reports from coding `i` and what it came to. */
 static void report(const struct sv_vc_request *rq, size_t i, const struct outcome *o, struct sv_vc_result *r)
 {
@@ -486,7 +611,7 @@ static void report(const struct sv_vc_request *rq, size_t i, const struct outcom
 	r->code = c->code;
 	r->system = o->cs ? o->cs->url : c->system;
 	r->version = o->cs && *o->cs->version ? o->cs->version : NULL;
-	r->display = o->k ? sv_display_in(o->cs, o->k, rq->display_language) : NULL;
+	r->display = o->k ? display_for(o->cs, o->k, rq->display_language) : NULL;
 }
 
 enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *out,
