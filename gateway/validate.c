@@ -5,6 +5,7 @@
 #include "samsvar/display.h"
 #include "samsvar/expand.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -340,22 +341,20 @@ struct langs {
 
 static void langs_parse(const char *list, struct langs *l)
 {
+	const char *p = list, *item;
+	size_t n;
+
 	l->n = 0;
-	for (const char *p = list; p && *p && l->n < MAX_LANGS;) {
-		size_t len = strcspn(p, ",;");
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+	while (p && l->n < MAX_LANGS && (item = sv_list_next(&p, &n)) != NULL) {
+		size_t len = strcspn(item, ";");   /* "en;q=0.4": the tag without its weight */
+		if (len > n)
+			len = n;
+		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
 			len--;
 		if (len && len < sizeof(l->tags[0])) {
-			memcpy(l->tags[l->n], p, len);
+			memcpy(l->tags[l->n], item, len);
 			l->tags[l->n++][len] = '\0';
 		}
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
 	}
 }
 
