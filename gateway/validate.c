@@ -308,26 +308,15 @@ static const char *concept_property(const struct sv_concept *k, const char *code
 	return NULL;
 }
 
-/* Compares two displays with runs of white space folded to one space. */
+/* Compares two displays with white space trimmed and inner runs folded to one space. */
 static int same_but_whitespace(const char *a, const char *b)
 {
-	for (;;) {
-		int sa = 0, sb = 0;
-		while (*a == ' ' || *a == '\t' || *a == '\n') {
-			a++;
-			sa = 1;
-		}
-		while (*b == ' ' || *b == '\t' || *b == '\n') {
-			b++;
-			sb = 1;
-		}
-		if (sa != sb || *a != *b)
-			return 0;
-		if (!*a)
-			return 1;
-		a++;
-		b++;
-	}
+	char *ca = sv_collapse_ws(a), *cb = sv_collapse_ws(b);
+	int same = strcmp(ca, cb) == 0;
+
+	free(ca);
+	free(cb);
+	return same;
 }
 
 /* Most languages one displayLanguage may list (the rest are ignored: the check stays linear). */
