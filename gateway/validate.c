@@ -607,7 +607,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 {
 	struct outcome o;
 	size_t chosen = (size_t)-1, known = (size_t)-1;
-	int any_in_vs = 0;
+	int any_in_vs = 0, any_not_in_vs = 0;
 	struct outcome chosen_o = {0}, known_o = {0};
 	enum sv_err rc = SV_EINTERNAL;
 
@@ -624,6 +624,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 					out->issues[j].severity = SV_VC_INFORMATION;
 					out->issues[j].tx = "this-code-not-in-vs";
 					out->issues[j].in_message = 0;
+					any_not_in_vs = 1;
 				}
 		}
 		any_in_vs |= o.in_vs;
@@ -638,7 +639,9 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 	}
 	if (rq->form == SV_VC_CODEABLECONCEPT && rq->valueset && chosen == (size_t)-1) {
 		char vsn[600];
-		if (!any_in_vs) {
+		/* Only when a coding was found outside the value set: a coding whose code system (version)
+		 * is not held could not be checked at all, and its own issue says so. */
+		if (!any_in_vs && any_not_in_vs) {
 			vs_name(rq->valueset, vsn, sizeof(vsn));
 			add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", NULL, NULL, "No valid coding was found "
 				  "for the value set '%s'", vsn);
