@@ -617,10 +617,12 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 		size_t first = out->nissues;
 		if ((rc = check_coding(snap, rq, i, out, &o, err)) != SV_OK)
 			goto out;
+		int outside = 0;
 		if (rq->form == SV_VC_CODEABLECONCEPT && rq->valueset && !o.in_vs) {
 			/* One coding outside the value set does not make the concept invalid: say so quietly. */
 			for (size_t j = first; j < out->nissues; j++)
 				if (strcmp(out->issues[j].tx, "not-in-vs") == 0) {
+					outside = 1;
 					out->issues[j].severity = SV_VC_INFORMATION;
 					out->issues[j].tx = "this-code-not-in-vs";
 					out->issues[j].in_message = 0;
@@ -632,7 +634,9 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 			chosen = i;
 			chosen_o = o;
 		}
-		if (known == (size_t)-1 && (o.k || o.cs)) {
+		/* Else the concept reports a coding that could not be checked (its code system version is
+		 * not held), never one found outside the value set. */
+		if (known == (size_t)-1 && (o.k || o.cs) && !outside) {
 			known = i;
 			known_o = o;
 		}
