@@ -200,6 +200,8 @@ static cJSON *render(const struct vc_input *in, const struct sv_vc_result *r)
 		sv_params_add_value(res, "codeableConcept", "valueCodeableConcept", cJSON_Duplicate(in->cc, 1));
 	if (r->inactive)
 		sv_params_add_bool(res, "inactive", 1);
+	if (r->status)
+		sv_params_add(res, "status", "Code", r->status);
 	if (r->normalized_code)
 		sv_params_add(res, "normalized-code", "Code", r->normalized_code);
 	if (r->unknown_system)

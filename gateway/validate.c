@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+
 /* What one coding came to. */
 struct outcome {
 	const struct sv_codesystem *cs;  /* the code system (version) it was checked in, or NULL */
@@ -449,12 +451,59 @@ static void check_display(const struct sv_vc_request *rq, const struct sv_vc_cod
 		o->cs_ok = 0;
 }
 
+/* The standards-status extension of a resource or concept ("deprecated", "withdrawn"...), or NULL. */
+static const char *standards_status(const cJSON *json)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(json, "extension"))
+		if (sv_jstr(e, "url") && strcmp(sv_jstr(e, "url"), STANDARDS_STATUS) == 0)
+			return sv_jstr(e, "valueCode");
+	return NULL;
+}
+
+/* Whether value set `vs` leaves inactive codes out (compose.inactive = false). */
+static int inactive_excluded(const cJSON *vs)
+{
+	return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+							     "inactive"));
+}
+
+/* Notes, once, that the answer rests on a draft, experimental, deprecated or withdrawn resource. */
+static void check_resource_status(struct sv_vc_result *r, const cJSON *res, const char *type, const char *url,
+				  const char *version)
+{
+	const char *label = NULL, *std = standards_status(res);
+	char text[700];
+
+	if (std && (strcmp(std, "deprecated") == 0 || strcmp(std, "withdrawn") == 0))
+		label = std;
+	else if (sv_jstr(res, "status") && strcmp(sv_jstr(res, "status"), "draft") == 0)
+		label = "draft";
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "experimental")))
+		label = "experimental";
+	if (!label)
+		return;
+	snprintf(text, sizeof(text), "Reference to %s %s %s%s%s", label, type, url, version && *version ? "|" : "",
+		 version && *version ? version : "");
+	for (size_t i = 0; i < r->nissues; i++)
+		if (strcmp(r->issues[i].text, text) == 0)
+			return;
+	add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", NULL, NULL, "%s", text)->in_message = 0;
+}
+
 /* The status checks: inactive, retired and deprecated concepts warn; activeOnly refuses inactive. */
 static void check_status(const struct sv_vc_request *rq, const struct paths *p, const struct sv_concept *k,
 			 struct sv_vc_result *r, struct outcome *o, int report)
 {
 	const char *status = concept_property(k, "status"), *inactive = concept_property(k, "inactive");
-	int is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
+	int is_inactive;
+
+	if (!status)
+		status = standards_status(k->json);
+	if (report && status && !r->status)
+		r->status = status;
+	is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
 			  (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
 
 	if (is_inactive) {
@@ -463,7 +512,7 @@ static void check_status(const struct sv_vc_request *rq, const struct paths *p, 
 		add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' has a status "
 			  "of %s and its use should be reviewed", k->code,
 			  status && strcmp(status, "retired") == 0 ? "retired and inactive" : "inactive");
-		if (rq->active_only) {
+		if (rq->active_only || inactive_excluded(rq->valueset)) {
 			add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", p, "code", "The concept '%s' is valid "
 				  "but is not active", k->code);
 			o->in_vs = 0;
@@ -507,21 +556,28 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 			not_in_vs(r, &p, c, NULL, vsn);
 		return SV_OK;
 	}
+	if (!strchr(system, ':'))
+		add_issue(r, SV_VC_ERROR, "invalid", "invalid-data", &p, "system", "%ssystem must be an absolute "
+			  "reference, not a local reference", rq->form == SV_VC_CODE ? "" : "Coding.");
 	latest = sv_snapshot_codesystem(snap, system, NULL);
+	if (rq->valueset)
+		iv = include_version(snap, rq->valueset, system, c, &pinned);
 	if (!latest) {
-		if (!r->unknown_system)
-			r->unknown_system = sv_xstrdup(system);
+		/* A system the value set itself names is what makes the value set unusable here; any
+		 * other is just not a system of the value set. */
+		char **slot = pinned ? &r->unknown_version : &r->unknown_system;
+		if (!*slot)
+			*slot = sv_xstrdup(system);
 		add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
 			  "could not be found, so the code cannot be validated", system);
-		if (rq->valueset)
+		if (rq->valueset && !pinned)
 			not_in_vs(r, &p, c, system, vsn);
 		return SV_OK;
 	}
-	if (rq->valueset)
-		iv = include_version(snap, rq->valueset, system, c, &pinned);
 	if (check_versions(snap, rq, c, &p, system, iv, pinned, latest, r, o))
 		return SV_OK;
 	o->cs_ok = 1;
+	check_resource_status(r, o->cs->resource, "CodeSystem", o->cs->url, o->cs->version);
 	k = find_concept(o->cs, code);
 	if (!k) {
 		int fragment = o->cs->content && strcmp(o->cs->content, "fragment") == 0;
@@ -536,7 +592,9 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 					  "in the CodeSystem '%s' version '%s'", code, system, o->cs->version);
 			o->cs_ok = fragment;
 		}
-		if (rq->valueset)
+		if (rq->valueset && fragment)
+			o->in_vs = 1;   /* a fragment cannot say the code is not in it */
+		else if (rq->valueset)
 			not_in_vs(r, &p, c, system, vsn);
 		else
 			o->in_vs = o->cs_ok;
@@ -651,6 +709,9 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 				  "for the value set '%s'", vsn);
 		}
 	}
+	if (rq->valueset && sv_jstr(rq->valueset, "url"))
+		check_resource_status(out, rq->valueset, "ValueSet", sv_jstr(rq->valueset, "url"),
+				      sv_jstr(rq->valueset, "version"));
 	if (chosen != (size_t)-1)
 		report(rq, chosen, &chosen_o, out);
 	else if (known != (size_t)-1)

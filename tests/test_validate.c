@@ -11,6 +11,7 @@
 #define CI_URL "http://example.org/ci"
 #define FR_URL "http://example.org/fragment"
 #define VS_URL "http://example.org/vs"
+#define DR_URL "http://example.org/draft"
 
 static const char RESOURCES[] =
 	"[{\"resourceType\":\"CodeSystem\",\"url\":\"" CS_URL "\",\"version\":\"1.0.0\",\"status\":\"active\","
@@ -35,6 +36,15 @@ static const char RESOURCES[] =
 	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"version\":\"1.x.x\"}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-bad-pin\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"version\":\"9\"}]}},"
+	"{\"resourceType\":\"CodeSystem\",\"url\":\"" DR_URL "\",\"version\":\"1\",\"status\":\"draft\","
+	"\"content\":\"complete\",\"concept\":[{\"code\":\"d\",\"display\":\"D\",\"extension\":[{\"url\":"
+	"\"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status\",\"valueCode\":\"deprecated\"}]}]},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-active\",\"version\":\"1\",\"status\":\"active\","
+	"\"experimental\":true,\"compose\":{\"inactive\":false,\"include\":[{\"system\":\"" CS_URL "\"}]}},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-unknown\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"http://example.org/nope\"}]}},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-fragment\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" FR_URL "\"}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"filter\":[{\"property\":\"code\",\"op\":\"nonsense\","
 	"\"value\":\"x\"}]}]}}]";
@@ -354,4 +364,61 @@ Test(validate, a_value_set_that_cannot_be_evaluated_is_an_error)
 	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", NULL};
 	cr_assert_neq(sv_validate(snap, &rq, &res, &err), SV_OK);
 	cr_assert(err.message[0]);
+}
+
+Test(validate, a_local_system_is_invalid_data)
+{
+	codings[0] = (struct sv_vc_coding){"Location1", NULL, "a", NULL};
+	run();
+	cr_assert_eq(res.result, 0);
+	expect("invalid-data", SV_VC_ERROR, "invalid", "Coding.system", "not a local reference");
+	cr_assert_str_eq(res.unknown_system, "Location1");
+}
+
+Test(validate, draft_and_experimental_resources_are_noted_and_concept_status_reported)
+{
+	rq.form = SV_VC_CODE;
+	codings[0] = (struct sv_vc_coding){DR_URL, NULL, "d", NULL};
+	run();
+	cr_assert_eq(res.result, 1);
+	expect("status-check", SV_VC_INFORMATION, "business-rule", "", "Reference to draft CodeSystem " DR_URL "|1");
+	expect("code-comment", SV_VC_WARNING, "business-rule", "code", "is deprecated");
+	cr_assert_str_eq(res.status, "deprecated");
+	rq.form = SV_VC_CODING;
+	rq.valueset = vs(VS_URL "-active");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", NULL};
+	run();
+	expect("status-check", SV_VC_INFORMATION, "business-rule", "", "Reference to experimental ValueSet");
+	cr_assert_eq(issue("status-check")->in_message, 0);
+}
+
+Test(validate, a_value_set_without_inactive_codes_refuses_them)
+{
+	rq.valueset = vs(VS_URL "-active");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "old", NULL};
+	run();
+	cr_assert_eq(res.result, 0);
+	expect("code-rule", SV_VC_ERROR, "business-rule", "Coding.code", "is valid but is not active");
+}
+
+Test(validate, a_system_the_value_set_names_but_is_not_held)
+{
+	rq.valueset = vs(VS_URL "-unknown");
+	codings[0] = (struct sv_vc_coding){"http://example.org/nope", NULL, "a", NULL};
+	run();
+	cr_assert_eq(res.result, 0);
+	expect("not-found", SV_VC_ERROR, "not-found", "Coding.system", "could not be found");
+	cr_assert_eq(res.nissues, 1, "no not-in-vs: the value set itself cannot be evaluated");
+	cr_assert_str_eq(res.unknown_version, "http://example.org/nope");
+	cr_assert_null(res.unknown_system);
+}
+
+Test(validate, a_fragment_cannot_say_a_code_is_outside_a_value_set)
+{
+	rq.valueset = vs(VS_URL "-fragment");
+	codings[0] = (struct sv_vc_coding){FR_URL, NULL, "f9", NULL};
+	run();
+	cr_assert_eq(res.result, 1);
+	expect("invalid-code", SV_VC_WARNING, "code-invalid", "Coding.code", "fragment");
+	cr_assert_eq(res.nissues, 1);
 }

@@ -71,8 +71,10 @@ struct sv_vc_result {
 	const char *code, *system, *version, *display;
 	const char *normalized_code;  /* the code system's spelling of a code given in another case */
 	int inactive;                 /* 1: the concept is inactive (reported as `inactive`) */
+	const char *status;           /* the concept's status when it has one ("deprecated", "retired"...) */
 	char *unknown_system;         /* owned: "url" of a code system not known at all, or NULL */
-	char *unknown_version;        /* owned: "url|version" of a version not known, or NULL */
+	char *unknown_version;        /* owned: "url|version" of a version not known, or "url" of a system
+				       * the value set names that is not known; NULL otherwise */
 	struct sv_vc_issue *issues;   /* owned, in the order found */
 	size_t nissues, cap;
 };
