@@ -21,6 +21,7 @@ struct outcome {
 	const struct sv_concept *k;      /* its concept there, or NULL */
 	int cs_ok;                       /* no error from the code system checks */
 	int in_vs;                       /* a member of the value set (1 without one when cs_ok) */
+	int vs_broken;                   /* the code system version the value set pins is not held */
 };
 
 /* Names the paths of coding `i` the way the request gave it. */
@@ -165,6 +166,19 @@ static const struct sv_concept *find_concept(const struct sv_codesystem *cs, con
 	return NULL;
 }
 
+/* Whether include `inc` can take `code`: it lists no concepts, or lists this one. */
+static int listed(const cJSON *inc, const char *code)
+{
+	const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *k;
+
+	if (cJSON_GetArraySize(concepts) == 0)
+		return 1;
+	cJSON_ArrayForEach(k, concepts)
+		if (sv_jstr(k, "code") && strcmp(sv_jstr(k, "code"), code) == 0)
+			return 1;
+	return 0;
+}
+
 /* The version the includes of `vs` pin for the system of coding `c`: *pinned is set when an include
  * names the system; NULL is returned for versionless includes. With several pinned versions, the one
  * the coding names, else the latest that defines its code, else the latest. */
@@ -191,7 +205,7 @@ static const char *include_version(const struct sv_snapshot *snap, const cJSON *
 		if (c->version && sv_version_matches(v, c->version))
 			return v;
 		cs = sv_snapshot_codesystem(snap, system, v);
-		has = cs && sv_codesystem_concept(cs, c->code);
+		has = cs && sv_codesystem_concept(cs, c->code) && listed(inc, c->code);
 		if (!best || (has && !best_has) || (has == best_has && sv_version_cmp(v, best) > 0)) {
 			best = v;
 			best_has = has;
@@ -226,49 +240,60 @@ static const char *rule(const struct sv_vc_request *rq, enum sv_vc_rule_kind kin
 	return NULL;
 }
 
-/* The version checks of coding `c`: the version it names and the one the value set pins (`iv`) must
- * be held and agree. Sets o->cs to the code system version to check the code in; returns 1 when a
- * version problem ends the checks (o->cs and o->k are then what the answer reports). */
+/* The version checks of coding `c`. The value set's include version `iv` (NULL: versionless, or no
+ * include names the system) gives way to force-system-version, and a versionless include takes the
+ * check-system-version pattern; the coding's version must agree with the result and be held; a
+ * coding without version takes system-version. Sets o->cs to the code system version to check the
+ * code in (or, on a problem, to report); returns 1 when a version problem ends the checks. */
 static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_request *rq,
 			  const struct sv_vc_coding *c, const struct paths *p, const char *system, const char *iv,
 			  int pinned, const struct sv_codesystem *latest, struct sv_vc_result *r, struct outcome *o)
 {
-	const char *cv = c->version, *force = rule(rq, SV_VC_FORCE_VERSION, system);
-	const char *check = rule(rq, SV_VC_CHECK_VERSION, system), *dflt = rule(rq, SV_VC_DEFAULT_VERSION, system);
-	const struct sv_codesystem *cv_cs, *iv_cs;
+	const char *force = rule(rq, SV_VC_FORCE_VERSION, system), *check = rule(rq, SV_VC_CHECK_VERSION, system);
+	const char *dflt = rule(rq, SV_VC_DEFAULT_VERSION, system), *cv = c->version;
+	/* The version the value set ends up asking for; system-version fills a versionless include. */
+	const char *ev = force ? force : iv ? iv : check ? check : pinned ? dflt : NULL;
+	const struct sv_codesystem *cv_cs, *ev_cs, *iv_cs = iv ? sv_snapshot_codesystem(snap, system, iv) : NULL;
+	const struct sv_codesystem *check_cs = check ? sv_snapshot_codesystem(snap, system, check) : NULL;
+	const struct sv_codesystem *dflt_cs = dflt ? sv_snapshot_codesystem(snap, system, dflt) : NULL;
 	int bad = 0;
 
-	if (force) {
-		cv = force;
-		iv = NULL;
-	} else if (!cv && !iv && dflt) {
+	if (!cv && !ev)
 		cv = dflt;
-	}
 	cv_cs = cv ? sv_snapshot_codesystem(snap, system, cv) : NULL;
-	/* A pinned pattern the coding's version matches ("1.x.x" and "1.0.0") takes the coding's version. */
-	iv_cs = iv && cv_cs && sv_version_matches(iv, cv) ? cv_cs : iv ? sv_snapshot_codesystem(snap, system, iv) : NULL;
-	o->cs = iv_cs ? iv_cs : cv_cs ? cv_cs : latest;
-	if (iv && cv && !sv_version_matches(iv, cv)) {
-		add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version '%s' in "
-			  "the ValueSet include is different to the one in the value ('%s')", system, iv, cv);
+	ev_cs = ev ? sv_snapshot_codesystem(snap, system, ev) : NULL;
+	/* A pattern the coding's version matches ("1.x.x" and "1.0.0") takes the coding's version. */
+	if (ev && cv_cs && sv_version_matches(ev, cv))
+		o->cs = cv_cs;
+	else
+		o->cs = ev_cs ? ev_cs : cv_cs ? cv_cs : check_cs ? check_cs : dflt_cs ? dflt_cs : latest;
+	if (ev && cv && !sv_version_matches(ev, cv)) {
+		if (ev == iv)
+			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+				  "'%s' in the ValueSet include is different to the one in the value ('%s')", system, iv, cv);
+		else
+			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+				  "'%s' resulting from the version '%s' in the ValueSet include is different to the one in "
+				  "the value ('%s')", system, ev, iv ? iv : "", cv);
+		bad = 1;
+	}
+	if (cv && !cv_cs) {
+		unknown_version(snap, r, p, system, cv);
+		if (pinned && !ev && *latest->version)
+			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
+				  "version '%s' for the versionless include in the ValueSet include is different to the "
+				  "one in the value ('%s')", system, latest->version, cv)->in_message = 0;
+		bad = 1;
+	}
+	if (ev == iv && iv && !iv_cs) {
+		unknown_version(snap, r, p, system, iv);
+		o->vs_broken = 1;
 		bad = 1;
 	}
 	if (check && o->cs && !sv_version_matches(check, o->cs->version)) {
 		add_issue(r, SV_VC_ERROR, "exception", "version-error", p, "version", "The version '%s' is not allowed "
 			  "for system '%s': required to be '%s' by a version-check parameter", o->cs->version, system,
 			  check);
-		bad = 1;
-	}
-	if (cv && !cv_cs) {
-		unknown_version(snap, r, p, system, cv);
-		if (pinned && !iv && *latest->version)
-			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
-				  "version '%s' for the versionless include in the ValueSet include is different to the "
-				  "one in the value ('%s')", system, latest->version, cv)->in_message = 0;
-		bad = 1;
-	}
-	if (iv && !iv_cs) {
-		unknown_version(snap, r, p, system, iv);
 		bad = 1;
 	}
 	if (bad)
@@ -694,7 +719,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 		}
 		/* Else the concept reports a coding that could not be checked (its code system version is
 		 * not held), never one found outside the value set. */
-		if (known == (size_t)-1 && (o.k || o.cs) && !outside) {
+		if (known == (size_t)-1 && (o.k || o.cs) && !outside && !o.vs_broken) {
 			known = i;
 			known_o = o;
 		}

@@ -348,8 +348,18 @@ Test(validate, system_version_rules)
 	run();
 	cr_assert_str_eq(res.version, "2.0.0", "the coding's own version wins over the default");
 	rules[0] = (struct sv_vc_version_rule){SV_VC_FORCE_VERSION, CS_URL, "1.0.0"};
+	codings[0].version = NULL;
 	run();
-	cr_assert_str_eq(res.version, "1.0.0", "force-system-version wins over the coding");
+	cr_assert_str_eq(res.version, "1.0.0", "force-system-version");
+	rq.valueset = vs(VS_URL "-pinned");
+	rules[0].version = "2.x";
+	codings[0].version = "1.0.0";
+	run();
+	cr_assert_eq(res.result, 0, "force-system-version replaces what the value set pins, not the coding's");
+	expect("vs-invalid", SV_VC_ERROR, "invalid", "Coding.version", "version '2.x' resulting from the version "
+	       "'1.x.x' in the ValueSet include");
+	rq.valueset = NULL;
+	codings[0].version = "2.0.0";
 	rules[0] = (struct sv_vc_version_rule){SV_VC_CHECK_VERSION, CS_URL, "1.x"};
 	run();
 	cr_assert_eq(res.result, 0);
