@@ -2,10 +2,9 @@
  * and value set, each finding recorded as a typed issue. The wording follows the FHIR validator's
  * messages, which HL7's terminology cases check by fragment. */
 #include "samsvar/validate.h"
-#include "samsvar/display.h"
+#include "validate_private.h"
 #include "samsvar/expand.h"
 #include "samsvar/jsonutil.h"
-#include "samsvar/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,22 +14,7 @@
 
 #define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 
-/* What one coding came to. */
-struct outcome {
-	const struct sv_codesystem *cs;  /* the code system (version) it was checked in, or NULL */
-	const struct sv_concept *k;      /* its concept there, or NULL */
-	int cs_ok;                       /* no error from the code system checks */
-	int in_vs;                       /* a member of the value set (1 without one when cs_ok) */
-	int vs_broken;                   /* the code system version the value set pins is not held */
-};
-
-/* Names the paths of coding `i` the way the request gave it. */
-struct paths {
-	char whole[48];   /* "code", "Coding" or "CodeableConcept.coding[i]" */
-	char prefix[48];  /* "", "Coding." or "CodeableConcept.coding[i]." */
-};
-
-static void paths_of(const struct sv_vc_request *rq, size_t i, struct paths *p)
+static void paths_of(const struct sv_vc_request *rq, size_t i, struct sv_vc_paths *p)
 {
 	switch (rq->form) {
 	case SV_VC_CODE:
@@ -61,14 +45,8 @@ const char *sv_vc_severity_name(enum sv_vc_severity s)
 	return "error";
 }
 
-/* Appends an issue; `field` is appended to the coding's path prefix ("" = no expression, NULL = the
- * whole coding). */
-static struct sv_vc_issue *add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
-				     const char *tx, const struct paths *p, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-
-static struct sv_vc_issue *add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
-				     const char *tx, const struct paths *p, const char *field, const char *fmt, ...)
+struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
+				    const char *tx, const struct sv_vc_paths *p, const char *field, const char *fmt, ...)
 {
 	struct sv_vc_issue *is;
 	va_list ap;
@@ -108,12 +86,12 @@ static void coding_name(const struct sv_vc_coding *c, const char *system, char *
 }
 
 /* The error that the coding is not in the value set named `vsn`. */
-static void not_in_vs(struct sv_vc_result *r, const struct paths *p, const struct sv_vc_coding *c, const char *system,
+static void not_in_vs(struct sv_vc_result *r, const struct sv_vc_paths *p, const struct sv_vc_coding *c, const char *system,
 		      const char *vsn)
 {
 	char name[700];
 	coding_name(c, system, name, sizeof(name));
-	add_issue(r, SV_VC_ERROR, "code-invalid", "not-in-vs", p, "code", "The provided code '%s' was not found in "
+	sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "not-in-vs", p, "code", "The provided code '%s' was not found in "
 		  "the value set '%s'", name, vsn);
 }
 
@@ -215,7 +193,7 @@ static const char *include_version(const struct sv_snapshot *snap, const cJSON *
 }
 
 /* Records that version `version` of `system` is not held. */
-static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result *r, const struct paths *p,
+static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result *r, const struct sv_vc_paths *p,
 			    const char *system, const char *version)
 {
 	char versions[300];
@@ -226,7 +204,7 @@ static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result 
 		r->unknown_version = sv_xmalloc(n);
 		snprintf(r->unknown_version, n, "%s|%s", system, version);
 	}
-	add_issue(r, SV_VC_ERROR, "not-found", "not-found", p, "system", "A definition for CodeSystem '%s' version "
+	sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", p, "system", "A definition for CodeSystem '%s' version "
 		  "'%s' could not be found, so the code cannot be validated. Valid versions: %s", system, version,
 		  versions);
 }
@@ -246,8 +224,8 @@ static const char *rule(const struct sv_vc_request *rq, enum sv_vc_rule_kind kin
  * coding without version takes system-version. Sets o->cs to the code system version to check the
  * code in (or, on a problem, to report); returns 1 when a version problem ends the checks. */
 static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_request *rq,
-			  const struct sv_vc_coding *c, const struct paths *p, const char *system, const char *iv,
-			  int pinned, const struct sv_codesystem *latest, struct sv_vc_result *r, struct outcome *o)
+			  const struct sv_vc_coding *c, const struct sv_vc_paths *p, const char *system, const char *iv,
+			  int pinned, const struct sv_codesystem *latest, struct sv_vc_result *r, struct sv_vc_outcome *o)
 {
 	const char *force = rule(rq, SV_VC_FORCE_VERSION, system), *check = rule(rq, SV_VC_CHECK_VERSION, system);
 	const char *dflt = rule(rq, SV_VC_DEFAULT_VERSION, system), *cv = c->version;
@@ -269,10 +247,10 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 		o->cs = ev_cs ? ev_cs : cv_cs ? cv_cs : check_cs ? check_cs : dflt_cs ? dflt_cs : latest;
 	if (ev && cv && !sv_version_matches(ev, cv)) {
 		if (ev == iv)
-			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
 				  "'%s' in the ValueSet include is different to the one in the value ('%s')", system, iv, cv);
 		else
-			add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
 				  "'%s' resulting from the version '%s' in the ValueSet include is different to the one in "
 				  "the value ('%s')", system, ev, iv ? iv : "", cv);
 		bad = 1;
@@ -280,7 +258,7 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 	if (cv && !cv_cs) {
 		unknown_version(snap, r, p, system, cv);
 		if (pinned && !ev && *latest->version)
-			add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
+			sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
 				  "version '%s' for the versionless include in the ValueSet include is different to the "
 				  "one in the value ('%s')", system, latest->version, cv)->in_message = 0;
 		bad = 1;
@@ -291,7 +269,7 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 		bad = 1;
 	}
 	if (check && o->cs && !sv_version_matches(check, o->cs->version)) {
-		add_issue(r, SV_VC_ERROR, "exception", "version-error", p, "version", "The version '%s' is not allowed "
+		sv_vc_add_issue(r, SV_VC_ERROR, "exception", "version-error", p, "version", "The version '%s' is not allowed "
 			  "for system '%s': required to be '%s' by a version-check parameter", o->cs->version, system,
 			  check);
 		bad = 1;
@@ -335,147 +313,6 @@ static const char *concept_property(const struct sv_concept *k, const char *code
 	return NULL;
 }
 
-/* Compares two displays with white space trimmed and inner runs folded to one space. */
-static int same_but_whitespace(const char *a, const char *b)
-{
-	char *ca = sv_collapse_ws(a), *cb = sv_collapse_ws(b);
-	int same = strcmp(ca, cb) == 0;
-
-	free(ca);
-	free(cb);
-	return same;
-}
-
-/* Most languages one displayLanguage may list (the rest are ignored: the check stays linear). */
-#define MAX_LANGS 8
-
-/* The request's languages: displayLanguage split at commas, q-values and blanks dropped. */
-struct langs {
-	char tags[MAX_LANGS][36];
-	int n;
-};
-
-static void langs_parse(const char *list, struct langs *l)
-{
-	const char *p = list, *item;
-	size_t n;
-
-	l->n = 0;
-	while (p && l->n < MAX_LANGS && (item = sv_list_next(&p, &n)) != NULL) {
-		size_t len = strcspn(item, ";");   /* "en;q=0.4": the tag without its weight */
-		if (len > n)
-			len = n;
-		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
-			len--;
-		if (len && len < sizeof(l->tags[0])) {
-			memcpy(l->tags[l->n], item, len);
-			l->tags[l->n++][len] = '\0';
-		}
-	}
-}
-
-/* Whether a display in language `tag` (NULL: a code system that names none) answers the request. */
-static int lang_ok(const struct langs *l, const char *tag)
-{
-	if (l->n == 0 || !tag)
-		return 1;
-	for (int i = 0; i < l->n; i++)
-		if (sv_lang_match(tag, l->tags[i]) > 0)
-			return 1;
-	return 0;
-}
-
-/* The displays a concept has: its display (in the code system's language) and its designations. */
-struct cand {
-	const char *value, *lang;
-};
-
-static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c, size_t cap)
-{
-	const char *cslang = sv_jstr(cs->resource, "language");
-	const cJSON *d;
-	size_t n = 0;
-
-	if (k->display && n < cap)
-		c[n++] = (struct cand){k->display, cslang};
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		if (n == cap)
-			break;
-		if (sv_jstr(d, "value"))
-			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang};
-	}
-	return n;
-}
-
-/* Writes "'a' (en)" or "one of 2 choices: 'a' (en) or 'b' (de)" for the displays flagged in `ok`. */
-static void choices(const struct cand *c, const int *ok, size_t n, char *buf, size_t cap)
-{
-	size_t count = 0, seen = 0, len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		count += ok[i] ? 1 : 0;
-	buf[0] = '\0';
-	if (count > 1)
-		len = (size_t)snprintf(buf, cap, "one of %zu choices: ", count);
-	for (size_t i = 0; i < n && len < cap; i++) {
-		if (!ok[i])
-			continue;
-		len += (size_t)snprintf(buf + len, cap - len, "%s'%s'%s%s%s", seen == 0 ? "" : seen + 1 == count ? " or " : ", ",
-					c[i].value, c[i].lang ? " (" : "", c[i].lang ? c[i].lang : "", c[i].lang ? ")" : "");
-		seen++;
-	}
-}
-
-/* The display check: a display the client gave must be one of the concept's in a language the request
- * takes (displayLanguage); when the concept has none in those languages, one in its default language
- * is accepted with a note. */
-static void check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct paths *p,
-			  const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
-			  struct outcome *o)
-{
-	const char *shown = rq->display_language && *rq->display_language ? rq->display_language : "--";
-	enum sv_vc_severity sev = rq->lenient_display ? SV_VC_WARNING : SV_VC_ERROR;
-	struct cand cand[32];
-	int ok[32], any_ok = 0, exact = 0, anywhere = 0, space = 0;
-	struct langs l;
-	char list[1200];
-	size_t n;
-
-	if (!c->display)
-		return;
-	langs_parse(rq->display_language, &l);
-	n = candidates(cs, k, cand, 32);
-	if (n == 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		ok[i] = lang_ok(&l, cand[i].lang);
-		any_ok |= ok[i];
-		exact |= ok[i] && strcmp(cand[i].value, c->display) == 0;
-		space |= ok[i] && same_but_whitespace(cand[i].value, c->display);
-		anywhere |= strcmp(cand[i].value, c->display) == 0;
-	}
-	if (exact)
-		return;
-	if (!any_ok && anywhere) {
-		add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", p, "display", "There are no valid display "
-			  "names found for the code %s#%s for language(s) '%s'. The display is '%s' which is a valid "
-			  "display for the default language", cs->url, k->code, shown, c->display);
-		return;
-	}
-	if (!any_ok)
-		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. There "
-			  "are no valid display names found for language(s) '%s'. Default display is '%s'", c->display,
-			  cs->url, k->code, shown, k->display ? k->display : cand[0].value);
-	else {
-		choices(cand, ok, n, list, sizeof(list));
-		add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong %sDisplay Name '%s' for %s#%s. Valid "
-			  "display is %s (for the language(s) '%s')", space ? "whitespace in " : "", c->display, cs->url,
-			  k->code, list, shown);
-	}
-	if (sev == SV_VC_ERROR)
-		o->cs_ok = 0;
-}
-
 /* The standards-status extension of a resource or concept ("deprecated", "withdrawn"...), or NULL. */
 static const char *standards_status(const cJSON *json)
 {
@@ -514,12 +351,12 @@ static void check_resource_status(struct sv_vc_result *r, const cJSON *res, cons
 	for (size_t i = 0; i < r->nissues; i++)
 		if (strcmp(r->issues[i].text, text) == 0)
 			return;
-	add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", NULL, NULL, "%s", text)->in_message = 0;
+	sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", NULL, NULL, "%s", text)->in_message = 0;
 }
 
 /* The status checks: inactive, retired and deprecated concepts warn; activeOnly refuses inactive. */
-static void check_status(const struct sv_vc_request *rq, const struct paths *p, const struct sv_concept *k,
-			 struct sv_vc_result *r, struct outcome *o, int report)
+static void check_status(const struct sv_vc_request *rq, const struct sv_vc_paths *p, const struct sv_concept *k,
+			 struct sv_vc_result *r, struct sv_vc_outcome *o, int report)
 {
 	const char *status = concept_property(k, "status"), *inactive = concept_property(k, "inactive");
 	int is_inactive;
@@ -534,30 +371,30 @@ static void check_status(const struct sv_vc_request *rq, const struct paths *p, 
 	if (is_inactive) {
 		if (report)
 			r->inactive = 1;
-		add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' has a status "
+		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' has a status "
 			  "of %s and its use should be reviewed", k->code,
 			  status && strcmp(status, "retired") == 0 ? "retired and inactive" : "inactive");
 		if (rq->active_only || inactive_excluded(rq->valueset)) {
-			add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", p, "code", "The concept '%s' is valid "
+			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", p, "code", "The concept '%s' is valid "
 				  "but is not active", k->code);
 			o->in_vs = 0;
 		}
 	} else if (status && strcmp(status, "deprecated") == 0) {
-		add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' is deprecated "
+		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' is deprecated "
 			  "and its use should be reviewed", k->code);
 	}
 }
 
 /* Checks coding `c` (index i of the request) against its code system and the value set. */
 static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_vc_request *rq, size_t i,
-				struct sv_vc_result *r, struct outcome *o, struct sv_error *err)
+				struct sv_vc_result *r, struct sv_vc_outcome *o, struct sv_error *err)
 {
 	const struct sv_vc_coding *c = &rq->codings[i];
 	const char *system = c->system, *iv = NULL, *code = c->code;
 	const struct sv_codesystem *latest;
 	const struct sv_concept *k;
 	char vsn[600];
-	struct paths p;
+	struct sv_vc_paths p;
 	int pinned = 0, member = 0;
 	enum sv_err rc;
 
@@ -568,21 +405,21 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	if (!system && rq->valueset && rq->infer_system) {
 		system = infer_system(snap, rq->valueset, code);
 		if (!system) {
-			add_issue(r, SV_VC_ERROR, "not-found", "cannot-infer", &p, "code", "The System URI could not be "
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "cannot-infer", &p, "code", "The System URI could not be "
 				  "determined for the code '%s' in the ValueSet '%s'", code, vsn);
 			not_in_vs(r, &p, c, NULL, vsn);
 			return SV_OK;
 		}
 	}
 	if (!system) {
-		add_issue(r, SV_VC_WARNING, "invalid", "invalid-data", &p, NULL, "Coding has no system. A code with no "
+		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "invalid-data", &p, NULL, "Coding has no system. A code with no "
 			  "system has no defined meaning, and it cannot be validated. A system should be provided");
 		if (rq->valueset)
 			not_in_vs(r, &p, c, NULL, vsn);
 		return SV_OK;
 	}
 	if (!strchr(system, ':'))
-		add_issue(r, SV_VC_ERROR, "invalid", "invalid-data", &p, "system", "%ssystem must be an absolute "
+		sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "invalid-data", &p, "system", "%ssystem must be an absolute "
 			  "reference, not a local reference", rq->form == SV_VC_CODE ? "" : "Coding.");
 	latest = sv_snapshot_codesystem(snap, system, NULL);
 	if (rq->valueset)
@@ -593,7 +430,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		char **slot = pinned ? &r->unknown_version : &r->unknown_system;
 		if (!*slot)
 			*slot = sv_xstrdup(system);
-		add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
+		sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
 			  "could not be found, so the code cannot be validated", system);
 		if (rq->valueset && !pinned)
 			not_in_vs(r, &p, c, system, vsn);
@@ -608,12 +445,12 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		int fragment = o->cs->content && strcmp(o->cs->content, "fragment") == 0;
 		if (!rq->membership_only) {
 			if (fragment)
-				add_issue(r, SV_VC_WARNING, "code-invalid", "invalid-code", &p, "code", "Unknown Code '%s' "
+				sv_vc_add_issue(r, SV_VC_WARNING, "code-invalid", "invalid-code", &p, "code", "Unknown Code '%s' "
 					  "in the CodeSystem '%s' version '%s' - note that the code system is labeled as a "
 					  "fragment, so the code may be valid in some other fragment", code, system,
 					  o->cs->version)->in_message = 0;
 			else
-				add_issue(r, SV_VC_ERROR, "code-invalid", "invalid-code", &p, "code", "Unknown code '%s' "
+				sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "invalid-code", &p, "code", "Unknown code '%s' "
 					  "in the CodeSystem '%s' version '%s'", code, system, o->cs->version);
 			o->cs_ok = fragment;
 		}
@@ -629,14 +466,14 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	if (strcmp(k->code, code) != 0) {
 		if (i == 0 || !r->normalized_code)
 			r->normalized_code = k->code;
-		add_issue(r, SV_VC_INFORMATION, "business-rule", "code-rule", &p, "code", "The code '%s' differs from "
+		sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "code-rule", &p, "code", "The code '%s' differs from "
 			  "the correct code '%s' by case. Although the code system '%s|%s' is case insensitive, "
 			  "implementers are strongly encouraged to use the correct case anyway", code, k->code,
 			  system, o->cs->version)->in_message = 0;
 	}
 	o->in_vs = 1;
 	if (!rq->membership_only) {
-		check_display(rq, c, &p, o->cs, k, r, o);
+		sv_vc_check_display(rq, c, &p, o->cs, k, r, o);
 		check_status(rq, &p, k, r, o, 1);
 	}
 	if (rq->valueset && o->in_vs) {
@@ -644,7 +481,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 			return rc;
 		if (member && !rq->abstract_ok && concept_property(k, "notSelectable") &&
 		    strcmp(concept_property(k, "notSelectable"), "true") == 0) {
-			add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", &p, "code", "Code '%s#%s' is abstract, "
+			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", &p, "code", "Code '%s#%s' is abstract, "
 				  "and not allowed in this context", system, k->code);
 			member = 0;
 		}
@@ -657,41 +494,24 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	return SV_OK;
 }
 
-/* The display to report for the request's languages: that of the first language the concept has a
- * display in (sv_display_in()), else its default display. */
-static const char *display_for(const struct sv_codesystem *cs, const struct sv_concept *k, const char *list)
-{
-	struct cand cand[32];
-	struct langs l;
-	size_t n;
-
-	langs_parse(list, &l);
-	n = candidates(cs, k, cand, 32);
-	for (int t = 0; t < l.n; t++)
-		for (size_t i = 0; i < n; i++)
-			if (cand[i].lang && sv_lang_match(cand[i].lang, l.tags[t]) > 0)
-				return sv_display_in(cs, k, l.tags[t]);
-	return k->display;
-}
-
 /* Sets the code the answer reports from coding `i` and what it came to. */
-static void report(const struct sv_vc_request *rq, size_t i, const struct outcome *o, struct sv_vc_result *r)
+static void report(const struct sv_vc_request *rq, size_t i, const struct sv_vc_outcome *o, struct sv_vc_result *r)
 {
 	const struct sv_vc_coding *c = &rq->codings[i];
 
 	r->code = c->code;
 	r->system = o->cs ? o->cs->url : c->system;
 	r->version = o->cs && *o->cs->version ? o->cs->version : NULL;
-	r->display = o->k ? display_for(o->cs, o->k, rq->display_language) : NULL;
+	r->display = o->k ? sv_vc_display_for(o->cs, o->k, rq->display_language) : NULL;
 }
 
 enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *out,
 			struct sv_error *err)
 {
-	struct outcome o;
+	struct sv_vc_outcome o;
 	size_t chosen = (size_t)-1, known = (size_t)-1;
 	int any_in_vs = 0, any_not_in_vs = 0;
-	struct outcome chosen_o = {0}, known_o = {0};
+	struct sv_vc_outcome chosen_o = {0}, known_o = {0};
 	enum sv_err rc = SV_EINTERNAL;
 
 	if (rq->ncodings == 0 || rq->ncodings > SV_VC_MAX_CODINGS)
@@ -730,7 +550,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 		 * is not held could not be checked at all, and its own issue says so. */
 		if (!any_in_vs && any_not_in_vs) {
 			vs_name(rq->valueset, vsn, sizeof(vsn));
-			add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", NULL, NULL, "No valid coding was found "
+			sv_vc_add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", NULL, NULL, "No valid coding was found "
 				  "for the value set '%s'", vsn);
 		}
 	}

@@ -1,0 +1,165 @@
+/* validate_display.c — the display check of $validate-code (validate.h): which displays of a concept
+ * answer the languages a request asks for, and the issue that names them when the client's is not one.
+ * The wording follows the FHIR validator's messages, which HL7's cases check by fragment. */
+#include "samsvar/display.h"
+#include "samsvar/jsonutil.h"
+#include "samsvar/text.h"
+#include "validate_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compares two displays with white space trimmed and inner runs folded to one space. */
+static int same_but_whitespace(const char *a, const char *b)
+{
+	char *ca = sv_collapse_ws(a), *cb = sv_collapse_ws(b);
+	int same = strcmp(ca, cb) == 0;
+
+	free(ca);
+	free(cb);
+	return same;
+}
+
+/* Most languages one displayLanguage may list (the rest are ignored: the check stays linear). */
+#define MAX_LANGS 8
+
+/* The request's languages: displayLanguage split at commas, q-values and blanks dropped. */
+struct langs {
+	char tags[MAX_LANGS][36];
+	int n;
+};
+
+static void langs_parse(const char *list, struct langs *l)
+{
+	const char *p = list, *item;
+	size_t n;
+
+	l->n = 0;
+	while (p && l->n < MAX_LANGS && (item = sv_list_next(&p, &n)) != NULL) {
+		size_t len = strcspn(item, ";");   /* "en;q=0.4": the tag without its weight */
+		if (len > n)
+			len = n;
+		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+			len--;
+		if (len && len < sizeof(l->tags[0])) {
+			memcpy(l->tags[l->n], item, len);
+			l->tags[l->n++][len] = '\0';
+		}
+	}
+}
+
+/* Whether a display in language `tag` (NULL: a code system that names none) answers the request. */
+static int lang_ok(const struct langs *l, const char *tag)
+{
+	if (l->n == 0 || !tag)
+		return 1;
+	for (int i = 0; i < l->n; i++)
+		if (sv_lang_match(tag, l->tags[i]) > 0)
+			return 1;
+	return 0;
+}
+
+/* The displays a concept has: its display (in the code system's language) and its designations. */
+struct cand {
+	const char *value, *lang;
+};
+
+static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c, size_t cap)
+{
+	const char *cslang = sv_jstr(cs->resource, "language");
+	const cJSON *d;
+	size_t n = 0;
+
+	if (k->display && n < cap)
+		c[n++] = (struct cand){k->display, cslang};
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+		if (n == cap)
+			break;
+		if (sv_jstr(d, "value"))
+			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang};
+	}
+	return n;
+}
+
+/* Writes "'a' (en)" or "one of 2 choices: 'a' (en) or 'b' (de)" for the displays flagged in `ok`. */
+static void choices(const struct cand *c, const int *ok, size_t n, char *buf, size_t cap)
+{
+	size_t count = 0, seen = 0, len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ok[i] ? 1 : 0;
+	buf[0] = '\0';
+	if (count > 1)
+		len = (size_t)snprintf(buf, cap, "one of %zu choices: ", count);
+	for (size_t i = 0; i < n && len < cap; i++) {
+		if (!ok[i])
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s'%s'%s%s%s", seen == 0 ? "" : seen + 1 == count ? " or " : ", ",
+					c[i].value, c[i].lang ? " (" : "", c[i].lang ? c[i].lang : "", c[i].lang ? ")" : "");
+		seen++;
+	}
+}
+
+void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct sv_vc_paths *p,
+			  const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
+			  struct sv_vc_outcome *o)
+{
+	const char *shown = rq->display_language && *rq->display_language ? rq->display_language : "--";
+	enum sv_vc_severity sev = rq->lenient_display ? SV_VC_WARNING : SV_VC_ERROR;
+	struct cand cand[32];
+	int ok[32], any_ok = 0, exact = 0, anywhere = 0, space = 0;
+	struct langs l;
+	char list[1200];
+	size_t n;
+
+	if (!c->display)
+		return;
+	langs_parse(rq->display_language, &l);
+	n = candidates(cs, k, cand, 32);
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		ok[i] = lang_ok(&l, cand[i].lang);
+		any_ok |= ok[i];
+		exact |= ok[i] && strcmp(cand[i].value, c->display) == 0;
+		space |= ok[i] && same_but_whitespace(cand[i].value, c->display);
+		anywhere |= strcmp(cand[i].value, c->display) == 0;
+	}
+	if (exact)
+		return;
+	if (!any_ok && anywhere) {
+		sv_vc_add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", p, "display", "There are no valid display "
+			  "names found for the code %s#%s for language(s) '%s'. The display is '%s' which is a valid "
+			  "display for the default language", cs->url, k->code, shown, c->display);
+		return;
+	}
+	if (!any_ok)
+		sv_vc_add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. There "
+			  "are no valid display names found for language(s) '%s'. Default display is '%s'", c->display,
+			  cs->url, k->code, shown, k->display ? k->display : cand[0].value);
+	else {
+		choices(cand, ok, n, list, sizeof(list));
+		sv_vc_add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong %sDisplay Name '%s' for %s#%s. Valid "
+			  "display is %s (for the language(s) '%s')", space ? "whitespace in " : "", c->display, cs->url,
+			  k->code, list, shown);
+	}
+	if (sev == SV_VC_ERROR)
+		o->cs_ok = 0;
+}
+
+const char *sv_vc_display_for(const struct sv_codesystem *cs, const struct sv_concept *k, const char *list)
+{
+	struct cand cand[32];
+	struct langs l;
+	size_t n;
+
+	langs_parse(list, &l);
+	n = candidates(cs, k, cand, 32);
+	for (int t = 0; t < l.n; t++)
+		for (size_t i = 0; i < n; i++)
+			if (cand[i].lang && sv_lang_match(cand[i].lang, l.tags[t]) > 0)
+				return sv_display_in(cs, k, l.tags[t]);
+	return k->display;
+}
+
