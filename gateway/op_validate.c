@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define TX_ISSUE_TYPE "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+#define EXPANSION_PARAMETER "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 
 /* What the edge read, owning what the request struct borrows. */
 struct vc_input {
@@ -258,6 +259,30 @@ out:
 	return rc;
 }
 
+/* The displayLanguage a value set's compose sets with the valueset-expansion-parameter extension, else
+ * the value set's language, or NULL. */
+static const char *vs_display_language(const cJSON *vs)
+{
+	const cJSON *e, *part;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+								   "extension")) {
+		const char *name = NULL, *value = NULL;
+		if (!sv_jstr(e, "url") || strcmp(sv_jstr(e, "url"), EXPANSION_PARAMETER) != 0)
+			continue;
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(e, "extension")) {
+			const char *u = sv_jstr(part, "url");
+			if (u && strcmp(u, "name") == 0)
+				name = sv_jstr(part, "valueCode");
+			else if (u && strcmp(u, "value") == 0)
+				value = sv_jstr(part, "valueCode") ? sv_jstr(part, "valueCode") : sv_jstr(part, "valueString");
+		}
+		if (name && value && strcmp(name, "displayLanguage") == 0)
+			return value;
+	}
+	return sv_jstr(vs, "language");
+}
+
 /* The answer when the value set is not known: an OperationOutcome whose issue says so with the
  * tx-issue-type `not-found`, so a client can tell it from a code that is not valid. */
 static cJSON *vs_not_found(const struct sv_error *err)
@@ -291,9 +316,10 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (rc != SV_OK)
 		goto out;
 	in.rq.valueset = in.vs;
-	/* Without displayLanguage, the value set's own language says which displays it expects. */
+	/* Without displayLanguage, the value set says which displays it expects: the displayLanguage of
+	 * its expansion parameters, else its own language. */
 	if (!in.rq.display_language)
-		in.rq.display_language = sv_jstr(in.vs, "language");
+		in.rq.display_language = vs_display_language(in.vs);
 	rc = run(req, &in, out);
 out:
 	input_release(&in);

@@ -324,6 +324,18 @@ static const char *standards_status(const cJSON *json)
 	return NULL;
 }
 
+/* Whether `s` is one of the statuses a concept is reported with (a code system's own "status"
+ * property may hold anything). */
+static int is_status(const char *s)
+{
+	static const char *const known[] = {"active", "inactive", "retired", "deprecated", "withdrawn", "draft",
+					    "experimental"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(s, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether value set `vs` leaves inactive codes out (compose.inactive = false). */
 static int inactive_excluded(const cJSON *vs)
 {
@@ -363,7 +375,7 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 
 	if (!status)
 		status = standards_status(k->json);
-	if (report && status && !r->status)
+	if (report && status && !r->status && is_status(status))
 		r->status = status;
 	is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
 			  (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
@@ -505,6 +517,23 @@ static void report(const struct sv_vc_request *rq, size_t i, const struct sv_vc_
 	r->display = o->k ? sv_vc_display_for(o->cs, o->k, rq->display_language) : NULL;
 }
 
+/* A value set that imports one this snapshot does not hold cannot say what is in it: notes the first
+ * such import of its includes as not-found (the answer is then result false) and returns 1. */
+static int missing_import(const struct sv_snapshot *snap, const cJSON *vs, struct sv_vc_result *r)
+{
+	const cJSON *inc, *v;
+
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+								     "include"))
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet"))
+			if (cJSON_IsString(v) && v->valuestring[0] != '#' && !sv_snapshot_valueset(snap, v->valuestring, NULL)) {
+				sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", NULL, NULL, "A definition for the "
+						"value Set '%s' could not be found", v->valuestring);
+				return 1;
+			}
+	return 0;
+}
+
 enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *out,
 			struct sv_error *err)
 {
@@ -516,6 +545,10 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 
 	if (rq->ncodings == 0 || rq->ncodings > SV_VC_MAX_CODINGS)
 		SV_BUG("sv_validate: the edge lets 1 to SV_VC_MAX_CODINGS codings through");
+	if (rq->valueset && missing_import(snap, rq->valueset, out)) {
+		rc = SV_OK;
+		goto out;
+	}
 	for (size_t i = 0; i < rq->ncodings; i++) {
 		size_t first = out->nissues;
 		if ((rc = check_coding(snap, rq, i, out, &o, err)) != SV_OK)

@@ -217,3 +217,19 @@ Test(apivalidate, the_rules_for_versions_are_read)
 	expect_issue(r, "version-error", "error", "version");
 	cJSON_Delete(r);
 }
+
+Test(apivalidate, a_value_set_may_say_which_language_its_displays_are_in)
+{
+	long st;
+	cJSON *r = post("ValueSet/$validate-code", "{\"name\":\"valueSet\",\"resource\":{\"resourceType\":\"ValueSet\","
+			"\"status\":\"active\",\"compose\":{\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/"
+			"valueset-expansion-parameter\",\"extension\":[{\"url\":\"name\",\"valueCode\":\"displayLanguage\"},"
+			"{\"url\":\"value\",\"valueCode\":\"de\"}]}],\"include\":[{\"system\":\"" CS_URL "\"}]}}},"
+			"{\"name\":\"coding\",\"valueCoding\":{\"system\":\"" CS_URL "\",\"code\":\"b\",\"display\":\"Bet\"}}",
+			&st);
+
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_eq(ts_param_bool(r, "result"), 0);
+	cr_assert(strstr(ts_param_str(r, "message"), "for language(s) 'de'"), "%s", ts_param_str(r, "message"));
+	cJSON_Delete(r);
+}

@@ -45,6 +45,8 @@ static const char RESOURCES[] =
 	"\"compose\":{\"include\":[{\"system\":\"http://example.org/nope\"}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-fragment\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" FR_URL "\"}]}},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-import\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_URL "-nowhere\"]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"filter\":[{\"property\":\"code\",\"op\":\"nonsense\","
 	"\"value\":\"x\"}]}]}}]";
@@ -431,4 +433,24 @@ Test(validate, a_fragment_cannot_say_a_code_is_outside_a_value_set)
 	cr_assert_eq(res.result, 1);
 	expect("invalid-code", SV_VC_WARNING, "code-invalid", "Coding.code", "fragment");
 	cr_assert_eq(res.nissues, 1);
+}
+
+Test(validate, a_value_set_importing_one_not_held_cannot_answer)
+{
+	rq.valueset = vs(VS_URL "-import");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", NULL};
+	run();
+	cr_assert_eq(res.result, 0);
+	expect("not-found", SV_VC_ERROR, "not-found", "", "value Set '" VS_URL "-nowhere' could not be found");
+	cr_assert_eq(res.nissues, 1);
+}
+
+Test(validate, only_known_statuses_are_reported)
+{
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "old", NULL};
+	run();
+	cr_assert_str_eq(res.status, "retired");
+	codings[0].code = "a";
+	run();
+	cr_assert_null(res.status);
 }
