@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 
 static void paths_of(const struct sv_vc_request *rq, size_t i, struct sv_vc_paths *p)
 {
@@ -76,6 +75,16 @@ struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity 
 	vsnprintf(is->text, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
 	va_end(ap);
 	return is;
+}
+
+const char *sv_vc_standards_status(const cJSON *json)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(json, "extension"))
+		if (sv_jstr(e, "url") && strcmp(sv_jstr(e, "url"), STANDARDS_STATUS) == 0)
+			return sv_jstr(e, "valueCode");
+	return NULL;
 }
 
 /* "system|version#code ('display')" as the messages name a coding (version and display when given). */
@@ -313,15 +322,26 @@ static const char *concept_property(const struct sv_concept *k, const char *code
 	return NULL;
 }
 
-/* The standards-status extension of a resource or concept ("deprecated", "withdrawn"...), or NULL. */
-static const char *standards_status(const cJSON *json)
+/* A value set may mark a code it lists with a standards-status of its own (e.g. deprecated there). */
+static void check_listed_status(const cJSON *vs, const char *system, const char *code, const struct sv_vc_paths *p,
+				const char *vsn, struct sv_vc_result *r)
 {
-	const cJSON *e;
+	const cJSON *inc, *k;
 
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(json, "extension"))
-		if (sv_jstr(e, "url") && strcmp(sv_jstr(e, "url"), STANDARDS_STATUS) == 0)
-			return sv_jstr(e, "valueCode");
-	return NULL;
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
+								     "include")) {
+		if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), system) != 0)
+			continue;
+		cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(inc, "concept")) {
+			const char *status = sv_vc_standards_status(k);
+			if (!status || !sv_jstr(k, "code") || strcmp(sv_jstr(k, "code"), code) != 0)
+				continue;
+			sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, "code", "The presence of the "
+					"concept '%s' in the system '%s' in the value set %s is marked with a status of %s "
+					"and its use should be reviewed", code, system, vsn, status)->in_message = 0;
+			return;
+		}
+	}
 }
 
 /* Whether `s` is one of the statuses a concept is reported with (a code system's own "status"
@@ -347,7 +367,7 @@ static int inactive_excluded(const cJSON *vs)
 static void check_resource_status(struct sv_vc_result *r, const cJSON *res, const char *type, const char *url,
 				  const char *version)
 {
-	const char *label = NULL, *std = standards_status(res);
+	const char *label = NULL, *std = sv_vc_standards_status(res);
 	char text[700];
 
 	if (std && (strcmp(std, "deprecated") == 0 || strcmp(std, "withdrawn") == 0))
@@ -374,7 +394,7 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 	int is_inactive;
 
 	if (!status)
-		status = standards_status(k->json);
+		status = sv_vc_standards_status(k->json);
 	if (report && status && !r->status && is_status(status))
 		r->status = status;
 	is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
@@ -498,6 +518,8 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 			member = 0;
 		}
 		o->in_vs = member;
+		if (member)
+			check_listed_status(rq->valueset, system, k->code, &p, vsn, r);
 	}
 	if (rq->valueset && !o->in_vs) {
 		o->in_vs = 0;

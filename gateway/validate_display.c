@@ -63,6 +63,7 @@ static int lang_ok(const struct langs *l, const char *tag)
 /* The displays a concept has: its display (in the code system's language) and its designations. */
 struct cand {
 	const char *value, *lang;
+	const char *status;   /* a designation's standards-status: no longer a correct display */
 };
 
 static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c, size_t cap)
@@ -72,12 +73,13 @@ static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept
 	size_t n = 0;
 
 	if (k->display && n < cap)
-		c[n++] = (struct cand){k->display, cslang};
+		c[n++] = (struct cand){k->display, cslang, NULL};
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
 		if (n == cap)
 			break;
 		if (sv_jstr(d, "value"))
-			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang};
+			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang,
+					       sv_vc_standards_status(d)};
 	}
 	return n;
 }
@@ -109,6 +111,7 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 	enum sv_vc_severity sev = rq->lenient_display ? SV_VC_WARNING : SV_VC_ERROR;
 	struct cand cand[32];
 	int ok[32], any_ok = 0, exact = 0, anywhere = 0, space = 0;
+	const struct cand *retired = NULL;
 	struct langs l;
 	char list[1200];
 	size_t n;
@@ -120,14 +123,28 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 	if (n == 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		ok[i] = lang_ok(&l, cand[i].lang);
+		ok[i] = !cand[i].status && lang_ok(&l, cand[i].lang);
 		any_ok |= ok[i];
 		exact |= ok[i] && strcmp(cand[i].value, c->display) == 0;
 		space |= ok[i] && same_but_whitespace(cand[i].value, c->display);
-		anywhere |= strcmp(cand[i].value, c->display) == 0;
+		anywhere |= !cand[i].status && strcmp(cand[i].value, c->display) == 0;
+		if (cand[i].status && strcmp(cand[i].value, c->display) == 0)
+			retired = &cand[i];
 	}
 	if (exact)
 		return;
+	if (retired) {
+		size_t len = 0;
+		list[0] = '\0';
+		for (size_t i = 0; i < n && len < sizeof(list); i++)
+			if (ok[i])
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s\"%s\"", len ? ", " : "",
+							cand[i].value);
+		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "display-comment", p, "display", "'%s' is no longer "
+				"considered a correct display for code '%s' (status = %s). The correct display is one of "
+				"%s.", c->display, k->code, retired->status, list)->in_message = 0;
+		return;
+	}
 	if (!any_ok && anywhere) {
 		sv_vc_add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", p, "display", "There are no valid display "
 			  "names found for the code %s#%s for language(s) '%s'. The display is '%s' which is a valid "

@@ -5,6 +5,8 @@
 
 #include "samsvar/validate.h"
 
+#define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+
 /* What one coding came to. */
 struct sv_vc_outcome {
 	const struct sv_codesystem *cs;  /* the code system (version) it was checked in, or NULL */
@@ -25,6 +27,10 @@ struct sv_vc_paths {
 struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
 				    const char *tx, const struct sv_vc_paths *p, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+
+/* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
+ * or NULL. */
+const char *sv_vc_standards_status(const cJSON *json);
 
 /* The display check of coding `c` (concept `k` of `cs`) in the request's languages: adds an
  * invalid-display issue when the display is not one of the concept's (o->cs_ok cleared on an error). */

@@ -12,6 +12,7 @@
 #define FR_URL "http://example.org/fragment"
 #define VS_URL "http://example.org/vs"
 #define DR_URL "http://example.org/draft"
+#define WD_URL "http://example.org/withdrawn"
 
 static const char RESOURCES[] =
 	"[{\"resourceType\":\"CodeSystem\",\"url\":\"" CS_URL "\",\"version\":\"1.0.0\",\"status\":\"active\","
@@ -45,6 +46,13 @@ static const char RESOURCES[] =
 	"\"compose\":{\"include\":[{\"system\":\"http://example.org/nope\"}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-fragment\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" FR_URL "\"}]}},"
+	"{\"resourceType\":\"CodeSystem\",\"url\":\"" WD_URL "\",\"version\":\"1\",\"status\":\"active\","
+	"\"content\":\"complete\",\"concept\":[{\"code\":\"w\",\"display\":\"Now\",\"designation\":[{\"value\":"
+	"\"Then\",\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status\","
+	"\"valueCode\":\"withdrawn\"}]}]}]},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-marked\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" WD_URL "\",\"concept\":[{\"code\":\"w\",\"extension\":[{\"url\":"
+	"\"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status\",\"valueCode\":\"deprecated\"}]}]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-import\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_URL "-nowhere\"]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
@@ -453,4 +461,22 @@ Test(validate, only_known_statuses_are_reported)
 	codings[0].code = "a";
 	run();
 	cr_assert_null(res.status);
+}
+
+Test(validate, a_withdrawn_display_only_warns)
+{
+	codings[0] = (struct sv_vc_coding){WD_URL, NULL, "w", "Then"};
+	run();
+	cr_assert_eq(res.result, 1);
+	expect("display-comment", SV_VC_WARNING, "invalid", "Coding.display", "no longer considered a correct display "
+	       "for code 'w' (status = withdrawn). The correct display is one of \"Now\".");
+}
+
+Test(validate, a_value_set_may_mark_a_code_it_lists)
+{
+	rq.valueset = vs(VS_URL "-marked");
+	codings[0] = (struct sv_vc_coding){WD_URL, NULL, "w", NULL};
+	run();
+	cr_assert_eq(res.result, 1);
+	expect("code-comment", SV_VC_WARNING, "business-rule", "Coding.code", "is marked with a status of deprecated");
 }
