@@ -220,12 +220,42 @@ static cJSON *render(const struct vc_input *in, const struct sv_vc_result *r)
 	return res;
 }
 
-/* Runs the engine over what was read and renders its answer into *out. */
-static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out)
+/* Records that displayLanguage `lang` is not a list of language tags; returns the error code. */
+static enum sv_err bad_language(struct sv_request *req, const char *lang)
+{
+	return sv_fail_at(&req->err, SV_EINVAL, "displayLanguage", "Invalid displayLanguage: '%.100s'", lang);
+}
+
+/* Answers a request the engine cannot take with an OperationOutcome (HTTP status of `code`) whose one
+ * issue, of IssueType `type`, carries req->err's text and tx-issue-type `tx`, so a client can tell,
+ * e.g., a value set that is not known from a code that is not valid. Returns SV_OK. */
+static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
+			      const char *tx)
+{
+	cJSON *oo = sv_outcome_new("error", type, req->err.message);
+	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
+	cJSON *details = cJSON_GetObjectItemCaseSensitive(issue, "details");
+	cJSON *coding = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
+	cJSON_AddStringToObject(coding, "code", tx);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
+	*out = oo;
+	*status = sv_err_http_status(code);
+	sv_error_clear(&req->err);
+	return SV_OK;
+}
+
+/* Runs the engine over what was read and renders its answer into *out (a displayLanguage that is not
+ * a list of language tags is refused first). */
+static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out, int *status)
 {
 	struct sv_vc_result r = {0};
 	enum sv_err rc;
 
+	if (!sv_vc_languages_valid(in->rq.display_language))
+		return tx_refusal(req, out, status, bad_language(req, in->rq.display_language), "processing",
+				  "invalid-display");
 	if ((rc = sv_validate(req->snap, &in->rq, &r, &req->err)) == SV_OK)
 		*out = render(in, &r);
 	sv_vc_result_release(&r);
@@ -239,7 +269,6 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	const struct sv_codesystem *cs = NULL;
 	enum sv_err rc;
 
-	(void)status;
 	if (!url)
 		url = sv_params_string(req->params, "system");
 	if (req->id) {
@@ -253,7 +282,7 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 		rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
 		goto out;
 	}
-	rc = run(req, &in, out);
+	rc = run(req, &in, out, status);
 out:
 	input_release(&in);
 	return rc;
@@ -283,21 +312,6 @@ static const char *vs_display_language(const cJSON *vs)
 	return sv_jstr(vs, "language");
 }
 
-/* The answer when the value set is not known: an OperationOutcome whose issue says so with the
- * tx-issue-type `not-found`, so a client can tell it from a code that is not valid. */
-static cJSON *vs_not_found(const struct sv_error *err)
-{
-	cJSON *oo = sv_outcome_new("error", "not-found", err->message);
-	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
-	cJSON *details = cJSON_GetObjectItemCaseSensitive(issue, "details");
-	cJSON *coding = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
-	cJSON_AddStringToObject(coding, "code", "not-found");
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
-	return oo;
-}
-
 enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *status)
 {
 	struct vc_input in = {0};
@@ -308,9 +322,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (in.rq.form == SV_VC_CODE && !in.codings[0].version)
 		in.codings[0].version = sv_params_string(req->params, "version");
 	if ((rc = sv_req_valueset(req, &in.vs, &in.owned_vs)) == SV_ENOTFOUND) {
-		*out = vs_not_found(&req->err);
-		*status = sv_err_http_status(SV_ENOTFOUND);
-		rc = SV_OK;
+		rc = tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found");
 		goto out;
 	}
 	if (rc != SV_OK)
@@ -320,7 +332,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	 * its expansion parameters, else its own language. */
 	if (!in.rq.display_language)
 		in.rq.display_language = vs_display_language(in.vs);
-	rc = run(req, &in, out);
+	rc = run(req, &in, out, status);
 out:
 	input_release(&in);
 	return rc;

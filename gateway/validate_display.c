@@ -49,6 +49,40 @@ static void langs_parse(const char *list, struct langs *l)
 	}
 }
 
+int sv_vc_languages_valid(const char *list)
+{
+	const char *p = list, *item;
+	size_t n;
+	int any = 0;
+
+	while (p && (item = sv_list_next(&p, &n)) != NULL) {
+		size_t len = strcspn(item, ";"), seg = 0;
+		if (len > n)
+			len = n;
+		while (len && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+			len--;
+		any = 1;
+		if (len == 1 && item[0] == '*')
+			continue;
+		for (size_t i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)item[i];
+			if (ch == '-') {
+				if (seg == 0)
+					return 0;
+				seg = 0;
+			} else if (((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (i > 0 && ch >= '0' && ch <= '9')) {
+				if (++seg > 8)
+					return 0;
+			} else {
+				return 0;
+			}
+		}
+		if (seg == 0)
+			return 0;
+	}
+	return !list || any;
+}
+
 /* Whether a display in language `tag` (NULL: a code system that names none) answers the request. */
 static int lang_ok(const struct langs *l, const char *tag)
 {

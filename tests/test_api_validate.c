@@ -233,3 +233,16 @@ Test(apivalidate, a_value_set_may_say_which_language_its_displays_are_in)
 	cr_assert(strstr(ts_param_str(r, "message"), "for language(s) 'de'"), "%s", ts_param_str(r, "message"));
 	cJSON_Delete(r);
 }
+
+Test(apivalidate, a_display_language_that_is_not_a_language_is_refused)
+{
+	long st;
+	cJSON *r = post("CodeSystem/$validate-code", "{\"name\":\"url\",\"valueUri\":\"" CS_URL "\"},"
+			"{\"name\":\"code\",\"valueCode\":\"a\"},{\"name\":\"displayLanguage\",\"valueCode\":\"-\"}", &st);
+
+	cr_assert_eq(st, 400, "%ld", st);
+	cr_assert_str_eq(ts_issue_code(r), "processing");
+	expect_issue(r, "invalid-display", "error", "");
+	cr_assert(strstr(ts_issue_text(r), "Invalid displayLanguage: '-'"), "%s", ts_issue_text(r));
+	cJSON_Delete(r);
+}

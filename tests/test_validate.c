@@ -480,3 +480,17 @@ Test(validate, a_value_set_may_mark_a_code_it_lists)
 	cr_assert_eq(res.result, 1);
 	expect("code-comment", SV_VC_WARNING, "business-rule", "Coding.code", "is marked with a status of deprecated");
 }
+
+Test(validate, language_lists_are_checked)
+{
+	cr_assert(sv_vc_languages_valid(NULL));
+	cr_assert(sv_vc_languages_valid("de"));
+	cr_assert(sv_vc_languages_valid("en-GB, de;q=0.5, *"));
+	cr_assert(sv_vc_languages_valid("zh-Hant-TW"));
+	cr_assert_not(sv_vc_languages_valid("-"));
+	cr_assert_not(sv_vc_languages_valid("en-"));
+	cr_assert_not(sv_vc_languages_valid("1en"));
+	cr_assert_not(sv_vc_languages_valid("en_GB"));
+	cr_assert_not(sv_vc_languages_valid("abcdefghi"), "a subtag has at most 8 characters");
+	cr_assert_not(sv_vc_languages_valid(""));
+}

@@ -86,6 +86,10 @@ struct sv_vc_result {
 enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *out,
 			struct sv_error *err);
 
+/* Returns 1 when `list` (a displayLanguage: comma-separated language tags, each maybe with ";q=..")
+ * is NULL or made of well-formed tags (letters, then "-"-separated letters and digits, or "*"), else 0. */
+int sv_vc_languages_valid(const char *list);
+
 /* Frees what sv_validate() put in `r` and zeroes it. */
 void sv_vc_result_release(struct sv_vc_result *r);
 
