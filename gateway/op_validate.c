@@ -92,14 +92,16 @@ static enum sv_err read_codes(struct sv_request *req, struct vc_input *in, const
 	return SV_OK;
 }
 
-/* Reads the system-version, check-system-version and force-system-version canonicals ("url|version"). */
+/* Reads the system-version, check-system-version, force-system-version and default-valueset-version
+ * canonicals ("url|version"). */
 static enum sv_err read_rules(struct sv_request *req, struct vc_input *in)
 {
 	static const struct {
 		const char *name;
 		enum sv_vc_rule_kind kind;
 	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
-		     {"force-system-version", SV_VC_FORCE_VERSION}};
+		     {"force-system-version", SV_VC_FORCE_VERSION},
+		     {"default-valueset-version", SV_VC_VALUESET_VERSION}};
 	const cJSON *p;
 
 	in->rq.rules = in->rules;

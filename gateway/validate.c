@@ -218,7 +218,7 @@ static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result 
 		  versions);
 }
 
-/* The version the request's rule of `kind` gives `system`, or NULL. */
+/* The version the request's rule of `kind` gives `system` (or value set url), or NULL. */
 static const char *rule(const struct sv_vc_request *rq, enum sv_vc_rule_kind kind, const char *system)
 {
 	for (size_t i = 0; i < rq->nrules; i++)
@@ -462,8 +462,13 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		char **slot = pinned ? &r->unknown_version : &r->unknown_system;
 		if (!*slot)
 			*slot = sv_xstrdup(system);
-		sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for CodeSystem '%s' "
-			  "could not be found, so the code cannot be validated", system);
+		if (c->version)
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for "
+					"CodeSystem '%s' version '%s' could not be found, so the code cannot be validated. No "
+					"versions of this code system are known", system, c->version);
+		else
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for "
+					"CodeSystem '%s' could not be found, so the code cannot be validated", system);
 		if (rq->valueset && !pinned)
 			not_in_vs(r, &p, c, system, vsn);
 		return SV_OK;
@@ -541,18 +546,23 @@ static void report(const struct sv_vc_request *rq, size_t i, const struct sv_vc_
 
 /* A value set that imports one this snapshot does not hold cannot say what is in it: notes the first
  * such import of its includes as not-found (the answer is then result false) and returns 1. */
-static int missing_import(const struct sv_snapshot *snap, const cJSON *vs, struct sv_vc_result *r)
+static int missing_import(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *r)
 {
 	const cJSON *inc, *v;
 
-	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"),
-								     "include"))
-		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet"))
-			if (cJSON_IsString(v) && v->valuestring[0] != '#' && !sv_snapshot_valueset(snap, v->valuestring, NULL)) {
-				sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", NULL, NULL, "A definition for the "
-						"value Set '%s' could not be found", v->valuestring);
-				return 1;
-			}
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rq->valueset,
+								     "compose"), "include"))
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+			/* default-valueset-version gives an import without version its version. */
+			const char *version = cJSON_IsString(v) ? rule(rq, SV_VC_VALUESET_VERSION, v->valuestring) : NULL;
+			if (!cJSON_IsString(v) || v->valuestring[0] == '#' ||
+			    sv_snapshot_valueset(snap, v->valuestring, version))
+				continue;
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", NULL, NULL, "A definition for the value "
+					"Set '%s%s%s' could not be found", v->valuestring, version ? "|" : "",
+					version ? version : "");
+			return 1;
+		}
 	return 0;
 }
 
@@ -567,7 +577,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 
 	if (rq->ncodings == 0 || rq->ncodings > SV_VC_MAX_CODINGS)
 		SV_BUG("sv_validate: the edge lets 1 to SV_VC_MAX_CODINGS codings through");
-	if (rq->valueset && missing_import(snap, rq->valueset, out)) {
+	if (rq->valueset && missing_import(snap, rq, out)) {
 		rc = SV_OK;
 		goto out;
 	}

@@ -494,3 +494,23 @@ Test(validate, language_lists_are_checked)
 	cr_assert_not(sv_vc_languages_valid("abcdefghi"), "a subtag has at most 8 characters");
 	cr_assert_not(sv_vc_languages_valid(""));
 }
+
+Test(validate, an_unknown_system_with_a_version)
+{
+	codings[0] = (struct sv_vc_coding){"http://example.org/nope", "2", "a", NULL};
+	run();
+	expect("not-found", SV_VC_ERROR, "not-found", "Coding.system", "version '2' could not be found, so the code "
+	       "cannot be validated. No versions of this code system are known");
+}
+
+Test(validate, default_valueset_version_names_the_version_of_an_import)
+{
+	struct sv_vc_version_rule rules[1] = {{SV_VC_VALUESET_VERSION, VS_URL "-nowhere", "3"}};
+
+	rq.rules = rules;
+	rq.nrules = 1;
+	rq.valueset = vs(VS_URL "-import");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", NULL};
+	run();
+	expect("not-found", SV_VC_ERROR, "not-found", "", "value Set '" VS_URL "-nowhere|3' could not be found");
+}
