@@ -168,7 +168,8 @@ static int listed(const cJSON *inc, const char *code)
 
 /* The version the includes of `vs` pin for the system of coding `c`: *pinned is set when an include
  * names the system; NULL is returned for versionless includes. With several pinned versions, the one
- * the coding names, else the latest that defines its code, else the latest. */
+ * the coding names, else the latest that takes its code with its display, else the latest that takes
+ * its code, else the latest. */
 static const char *include_version(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
 				   const struct sv_vc_coding *c, int *pinned)
 {
@@ -181,6 +182,7 @@ static const char *include_version(const struct sv_snapshot *snap, const cJSON *
 								     "include")) {
 		const char *s = sv_jstr(inc, "system"), *v = sv_jstr(inc, "version");
 		const struct sv_codesystem *cs;
+		const struct sv_concept *k;
 		int has;
 		if (!s || strcmp(s, system) != 0)
 			continue;
@@ -192,8 +194,10 @@ static const char *include_version(const struct sv_snapshot *snap, const cJSON *
 		if (c->version && sv_version_matches(v, c->version))
 			return v;
 		cs = sv_snapshot_codesystem(snap, system, v);
-		has = cs && sv_codesystem_concept(cs, c->code) && listed(inc, c->code);
-		if (!best || (has && !best_has) || (has == best_has && sv_version_cmp(v, best) > 0)) {
+		k = cs ? sv_codesystem_concept(cs, c->code) : NULL;
+		/* 2: the include takes the code, 3: and the coding's display is one of it there. */
+		has = k && listed(inc, c->code) ? 2 + (c->display && sv_concept_has_display(k, c->display)) : 0;
+		if (!best || has > best_has || (has == best_has && sv_version_cmp(v, best) > 0)) {
 			best = v;
 			best_has = has;
 		}

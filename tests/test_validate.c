@@ -53,6 +53,9 @@ static const char RESOURCES[] =
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-marked\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" WD_URL "\",\"concept\":[{\"code\":\"w\",\"extension\":[{\"url\":"
 	"\"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status\",\"valueCode\":\"deprecated\"}]}]}]}},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-both\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"version\":\"1.0.0\"},{\"system\":\"" CS_URL "\","
+	"\"version\":\"2.0.0\"}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-import\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_URL "-nowhere\"]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
@@ -513,4 +516,19 @@ Test(validate, default_valueset_version_names_the_version_of_an_import)
 	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", NULL};
 	run();
 	expect("not-found", SV_VC_ERROR, "not-found", "", "value Set '" VS_URL "-nowhere|3' could not be found");
+}
+
+Test(validate, of_several_pinned_versions_the_one_that_takes_the_code_and_display)
+{
+	rq.valueset = vs(VS_URL "-both");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "a", "Alpha"};
+	run();
+	cr_assert_eq(res.result, 1);
+	cr_assert_str_eq(res.version, "1.0.0", "'Alpha' is a display of a in 1.0.0 only");
+	codings[0].display = NULL;
+	run();
+	cr_assert_str_eq(res.version, "2.0.0", "else the latest");
+	codings[0].code = "old";
+	run();
+	cr_assert_str_eq(res.version, "2.0.0", "the only one that has the code");
 }
