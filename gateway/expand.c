@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_VS_DEPTH 8
 
@@ -116,6 +117,23 @@ static int code_in_list(const char *list, const char *code)
 	return 0;
 }
 
+/* A filter on a concept property (=, in, not-in, exists); a boolean value compares without case. A
+ * concept without the property passes only not-in and exists=false. */
+static int property_pass(const struct sv_codesystem *cs, const struct sv_concept *k, const char *prop, const char *op,
+			 const char *value)
+{
+	const char *have = sv_concept_property(cs, k, prop);
+	int boolean = have && (strcmp(have, "true") == 0 || strcmp(have, "false") == 0);
+
+	if (strcmp(op, "exists") == 0)
+		return (have != NULL) == (strcasecmp(value, "true") == 0);
+	if (!have)
+		return strcmp(op, "not-in") == 0;
+	if (strcmp(op, "=") == 0)
+		return boolean ? strcasecmp(have, value) == 0 : strcmp(have, value) == 0;
+	return code_in_list(value, have) == (strcmp(op, "in") == 0);
+}
+
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
@@ -123,9 +141,16 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
-		return sv_fail(err, SV_EINVAL, "a value set filter needs property, op and value");
-	if (strcmp(op, "in") == 0 && strcmp(prop, "concept") == 0) {
-		*pass = code_in_list(value, k->code);
+		return sv_fail(err, SV_EINVAL, "The system %s filter with property = %s, op = %s has no value", cs->url,
+			       prop ? prop : "(none)", op ? op : "(none)");
+	if ((strcmp(op, "in") == 0 || strcmp(op, "not-in") == 0) && strcmp(prop, "concept") == 0) {
+		*pass = code_in_list(value, k->code) == (op[0] == 'i');
+		return SV_OK;
+	}
+	if (strcmp(prop, "concept") != 0 && strcmp(prop, "parent") != 0 && strcmp(prop, "child") != 0 &&
+	    strcmp(prop, "code") != 0 && (strcmp(op, "=") == 0 || strcmp(op, "in") == 0 ||
+					 strcmp(op, "not-in") == 0 || strcmp(op, "exists") == 0)) {
+		*pass = property_pass(cs, k, prop, op, value);
 		return SV_OK;
 	}
 	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
@@ -135,12 +160,21 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 		return SV_OK;
 	}
 	if (strcmp(prop, "concept") != 0 ||
-	    (strcmp(op, "is-a") && strcmp(op, "descendent-of") && strcmp(op, "is-not-a") && strcmp(op, "=")))
+	    (strcmp(op, "is-a") && strcmp(op, "descendent-of") && strcmp(op, "is-not-a") && strcmp(op, "=") &&
+	     strcmp(op, "child-of") && strcmp(op, "descendent-leaf") && strcmp(op, "generalizes")))
 		return sv_fail(err, SV_ENOTSUPPORTED, "value set filter '%s %s %s' is not supported", prop, op, value);
 	if (!sv_strmap_get(&cs->index, value, &target))
 		return sv_fail(err, SV_ENOTFOUND, "filter value '%s' is not a code of %s", value, cs->url);
 	if (strcmp(op, "=") == 0)
 		*pass = self == target;
+	else if (strcmp(op, "child-of") == 0) {
+		*pass = 0;
+		for (uint32_t i = 0; i < k->nparents; i++)
+			*pass |= k->parents[i] == target;
+	} else if (strcmp(op, "descendent-leaf") == 0)
+		*pass = k->nchildren == 0 && self != target && sv_codesystem_subsumes(cs, target, self);
+	else if (strcmp(op, "generalizes") == 0)
+		*pass = sv_codesystem_subsumes(cs, self, target);
 	else if (strcmp(op, "is-a") == 0)
 		*pass = sv_codesystem_subsumes(cs, target, self);
 	else if (strcmp(op, "descendent-of") == 0)

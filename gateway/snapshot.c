@@ -321,6 +321,36 @@ int sv_concept_has_display(const struct sv_concept *k, const char *display)
 	return 0;
 }
 
+#define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
+
+const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code)
+{
+	const cJSON *p;
+	const char *alias = NULL;
+	size_t n = strlen(code);
+
+	/* A code system may name a standard property its own way: its uri says which it is. */
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cs->resource, "property")) {
+		const char *uri = sv_jstr(p, "uri");
+		size_t nu = uri ? strlen(uri) : 0;
+		if (sv_jstr(p, "code") && nu == sizeof(CONCEPT_PROPERTIES) + n && uri[nu - n - 1] == '#' &&
+		    strcmp(uri + nu - n, code) == 0 && strncmp(uri, CONCEPT_PROPERTIES, nu - n - 1) == 0)
+			alias = sv_jstr(p, "code");
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+		const char *pc = sv_jstr(p, "code");
+		const cJSON *v;
+		if (!pc || (strcmp(pc, code) != 0 && (!alias || strcmp(pc, alias) != 0)))
+			continue;
+		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")) != NULL)
+			return cJSON_IsTrue(v) ? "true" : "false";
+		cJSON_ArrayForEach(v, p)
+			if (v->string && strncmp(v->string, "value", 5) == 0 && cJSON_IsString(v))
+				return v->valuestring;
+	}
+	return NULL;
+}
+
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
 {
 	uint32_t *stack, top = 0;

@@ -307,25 +307,6 @@ static const char *infer_system(const struct sv_snapshot *snap, const cJSON *vs,
 	return NULL;
 }
 
-/* The value of concept property `code` as text ("true" for a boolean true), or NULL. */
-static const char *concept_property(const struct sv_concept *k, const char *code)
-{
-	const cJSON *p;
-
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-		const cJSON *v;
-		if (!sv_jstr(p, "code") || strcmp(sv_jstr(p, "code"), code) != 0)
-			continue;
-		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")) != NULL)
-			return cJSON_IsTrue(v) ? "true" : "false";
-		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueCode")) != NULL && cJSON_IsString(v))
-			return v->valuestring;
-		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueString")) != NULL && cJSON_IsString(v))
-			return v->valuestring;
-	}
-	return NULL;
-}
-
 /* A value set may mark a code it lists with a standards-status of its own (e.g. deprecated there). */
 static void check_listed_status(const cJSON *vs, const char *system, const char *code, const struct sv_vc_paths *p,
 				const char *vsn, struct sv_vc_result *r)
@@ -394,7 +375,8 @@ static void check_resource_status(struct sv_vc_result *r, const cJSON *res, cons
 static void check_status(const struct sv_vc_request *rq, const struct sv_vc_paths *p, const struct sv_concept *k,
 			 struct sv_vc_result *r, struct sv_vc_outcome *o, int report)
 {
-	const char *status = concept_property(k, "status"), *inactive = concept_property(k, "inactive");
+	const char *status = sv_concept_property(o->cs, k, "status");
+	const char *inactive = sv_concept_property(o->cs, k, "inactive");
 	int is_inactive;
 
 	if (!status)
@@ -520,8 +502,8 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	if (rq->valueset && o->in_vs) {
 		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, &member, NULL, err)) != SV_OK)
 			return rc;
-		if (member && !rq->abstract_ok && concept_property(k, "notSelectable") &&
-		    strcmp(concept_property(k, "notSelectable"), "true") == 0) {
+		if (member && !rq->abstract_ok && sv_concept_property(o->cs, k, "notSelectable") &&
+		    strcmp(sv_concept_property(o->cs, k, "notSelectable"), "true") == 0) {
 			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", &p, "code", "Code '%s#%s' is abstract, "
 				  "and not allowed in this context", system, k->code);
 			member = 0;

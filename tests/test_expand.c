@@ -239,6 +239,7 @@ Test(expand, filter_errors)
 	sv_expansion_release(&e);
 	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
 				     "\"op\":\"is-a\"}]}]"), 100, &e, &err), SV_EINVAL);
+	cr_assert(strstr(err.message, "filter with property = concept, op = is-a has no value"), "%s", err.message);
 	sv_expansion_release(&e);
 }
 
@@ -478,4 +479,54 @@ Test(expand, member_with_unknown_system_in_definition)
 	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &m, &k, &err), SV_OK, "another system is skipped");
 	cr_assert_eq(m, 0);
 	cJSON_Delete(vs);
+}
+
+/* A small code system with a hierarchy (r > m > l1, l2) and properties, one under its own code for a
+ * standard property (the uri says it is notSelectable). */
+static const char PROPS[] =
+	"[{\"resourceType\":\"CodeSystem\",\"url\":\"http://example.org/p\",\"version\":\"1\",\"status\":\"active\","
+	"\"content\":\"complete\",\"property\":[{\"code\":\"not-selectable\",\"uri\":"
+	"\"http://hl7.org/fhir/concept-properties#notSelectable\",\"type\":\"boolean\"},{\"code\":\"kind\",\"type\":\"code\"}],"
+	"\"concept\":[{\"code\":\"r\",\"property\":[{\"code\":\"not-selectable\",\"valueBoolean\":true}],\"concept\":["
+	"{\"code\":\"m\",\"property\":[{\"code\":\"kind\",\"valueCode\":\"x\"}],\"concept\":[{\"code\":\"l1\","
+	"\"property\":[{\"code\":\"kind\",\"valueCode\":\"y\"},{\"code\":\"not-selectable\",\"valueBoolean\":false}]},"
+	"{\"code\":\"l2\"}]}]}]}]";
+
+static size_t props_filter(const char *prop, const char *op, const char *value, struct sv_expansion *e)
+{
+	char vs[512];
+	struct sv_error err;
+	snprintf(vs, sizeof(vs), INC("\"include\":[{\"system\":\"http://example.org/p\",\"filter\":[{\"property\":\"%s\","
+				     "\"op\":\"%s\",\"value\":\"%s\"}]}]"), prop, op, value);
+	cr_assert_eq(expand_text(vs, 100, e, &err), SV_OK, "%s %s %s: %s", prop, op, value, err.message);
+	return e->n;
+}
+
+Test(expand, property_and_hierarchy_filters)
+{
+	struct sv_expansion e;
+
+	snap = ts_snapshot_of(ts_parse_json(PROPS));
+	cr_assert_eq(props_filter("notSelectable", "=", "TRUE", &e), 1, "a boolean compares without case");
+	cr_assert(has(&e, "r"), "the code system's own code for a standard property");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("not-selectable", "=", "false", &e), 1);
+	cr_assert(has(&e, "l1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "in", "x,y", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "not-in", "x", &e), 3, "no kind at all is not in the list");
+	cr_assert_not(has(&e, "m"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "exists", "false", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "child-of", "m", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "descendent-leaf", "r", &e), 2);
+	cr_assert_not(has(&e, "m"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "generalizes", "l1", &e), 3, "l1, m and r");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "not-in", "r,m", &e), 2);
+	sv_expansion_release(&e);
 }

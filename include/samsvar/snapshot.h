@@ -149,6 +149,11 @@ const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, c
 /* Returns 1 when `display` is the concept's display or one of its designations (any language). */
 int sv_concept_has_display(const struct sv_concept *k, const char *display);
 
+/* Returns the value of concept `k`'s property `code` as text ("true"/"false" for a boolean; the string
+ * of a code, string, uri... value), or NULL when it has none. A property the code system declares
+ * under another code with the uri http://hl7.org/fhir/concept-properties#<code> counts as `code`. */
+const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code);
+
 /* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
 
