@@ -117,20 +117,19 @@ static int code_in_list(const char *list, const char *code)
 	return 0;
 }
 
-/* A filter on a concept property (=, in, not-in, exists); a boolean value compares without case. A
- * concept without the property passes only not-in and exists=false. */
+/* A filter on a concept property (=, in, not-in, exists), values compared exactly. A concept without
+ * the property passes only not-in and exists=false. */
 static int property_pass(const struct sv_codesystem *cs, const struct sv_concept *k, const char *prop, const char *op,
 			 const char *value)
 {
 	const char *have = sv_concept_property(cs, k, prop);
-	int boolean = have && (strcmp(have, "true") == 0 || strcmp(have, "false") == 0);
 
 	if (strcmp(op, "exists") == 0)
 		return (have != NULL) == (strcasecmp(value, "true") == 0);
 	if (!have)
 		return strcmp(op, "not-in") == 0;
 	if (strcmp(op, "=") == 0)
-		return boolean ? strcasecmp(have, value) == 0 : strcmp(have, value) == 0;
+		return strcmp(have, value) == 0;   /* a FHIR boolean is "true" or "false", nothing else */
 	return code_in_list(value, have) == (strcmp(op, "in") == 0);
 }
 

@@ -507,8 +507,10 @@ Test(expand, property_and_hierarchy_filters)
 	struct sv_expansion e;
 
 	snap = ts_snapshot_of(ts_parse_json(PROPS));
-	cr_assert_eq(props_filter("notSelectable", "=", "TRUE", &e), 1, "a boolean compares without case");
+	cr_assert_eq(props_filter("notSelectable", "=", "true", &e), 1);
 	cr_assert(has(&e, "r"), "the code system's own code for a standard property");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("notSelectable", "=", "TRUE", &e), 0, "a FHIR boolean is lowercase");
 	sv_expansion_release(&e);
 	cr_assert_eq(props_filter("not-selectable", "=", "false", &e), 1);
 	cr_assert(has(&e, "l1"));
