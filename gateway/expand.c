@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <regex.h>
 
 #define MAX_VS_DEPTH 8
 
@@ -133,6 +134,31 @@ static int property_pass(const struct sv_codesystem *cs, const struct sv_concept
 	return code_in_list(value, have) == (strcmp(op, "in") == 0);
 }
 
+/* Longest regex a value set filter may carry: the pattern is the client's (a tx-resource), compiled
+ * for each concept it is tried on. */
+#define MAX_REGEX 256
+
+/* A regex filter on the code ("code" or "concept") or on a property value: the whole value must match
+ * the POSIX extended expression (glibc matches without exponential backtracking). */
+static enum sv_err regex_pass(const struct sv_codesystem *cs, const struct sv_concept *k, const char *prop,
+			      const char *value, int *pass, struct sv_error *err)
+{
+	const char *subject = strcmp(prop, "code") == 0 || strcmp(prop, "concept") == 0 ? k->code :
+			      sv_concept_property(cs, k, prop);
+	char anchored[MAX_REGEX + 8];
+	regex_t re;
+
+	*pass = 0;
+	if (strlen(value) > MAX_REGEX)
+		return sv_fail(err, SV_ETOOBIG, "a regex filter is longer than %d bytes", MAX_REGEX);
+	snprintf(anchored, sizeof(anchored), "^(%s)$", value);
+	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+		return sv_fail(err, SV_EINVAL, "the regex filter '%s' of %s is not a valid expression", value, cs->url);
+	*pass = subject && regexec(&re, subject, 0, NULL, 0) == 0;
+	regfree(&re);
+	return SV_OK;
+}
+
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
@@ -152,6 +178,8 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 		*pass = property_pass(cs, k, prop, op, value);
 		return SV_OK;
 	}
+	if (strcmp(op, "regex") == 0)
+		return regex_pass(cs, k, prop, value, pass, err);
 	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
 		*pass = 0;
 		for (uint32_t i = 0; i < k->nparents; i++)

@@ -229,10 +229,21 @@ Test(expand, filter_errors)
 	enum sv_err rc;
 
 	build(NULL);
-	expand_filter("concept", "regex", "J.*", &e, &rc, &err);
-	cr_assert_eq(rc, SV_ENOTSUPPORTED);
+	expand_filter("concept", "regex", "J(", &e, &rc, &err);
+	cr_assert_eq(rc, SV_EINVAL, "a regex that does not compile");
 	cr_assert(strstr(err.message, "regex"), "%s", err.message);
 	sv_expansion_release(&e);
+	expand_filter("concept", "exists", "J", &e, &rc, &err);
+	cr_assert_eq(rc, SV_ENOTSUPPORTED);
+	sv_expansion_release(&e);
+	{
+		char big[300];
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		expand_filter("code", "regex", big, &e, &rc, &err);
+		cr_assert_eq(rc, SV_ETOOBIG, "a regex over the cap");
+		sv_expansion_release(&e);
+	}
 	expand_filter("concept", "is-a", "J9", &e, &rc, &err);
 	cr_assert_eq(rc, SV_ENOTFOUND);
 	cr_assert(strstr(err.message, "J9"), "%s", err.message);
@@ -530,5 +541,13 @@ Test(expand, property_and_hierarchy_filters)
 	cr_assert_eq(props_filter("concept", "generalizes", "l1", &e), 3, "l1, m and r");
 	sv_expansion_release(&e);
 	cr_assert_eq(props_filter("concept", "not-in", "r,m", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "l[0-9]", &e), 2, "the whole code must match");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "l", &e), 0);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "regex", "[xz]", &e), 1, "on a property value");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "((a+)+)+", &e), 0, "no catastrophic backtracking");
 	sv_expansion_release(&e);
 }
