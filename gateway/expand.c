@@ -214,9 +214,30 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
 			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err);
 
+/* The value set a compose references by canonical `v`: "#id" is one of the `contained` resources of
+ * `container` (the value set that references it), anything else is looked up in the snapshot. */
+static const cJSON *valueset_ref(const struct sv_snapshot *snap, const cJSON *container, const cJSON *v)
+{
+	const struct sv_resource *r;
+	const cJSON *c;
+
+	if (!cJSON_IsString(v))
+		return NULL;
+	if (v->valuestring[0] == '#') {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(container, "contained"))
+			if (sv_jstr(c, "id") && strcmp(sv_jstr(c, "id"), v->valuestring + 1) == 0 &&
+			    sv_jstr(c, "resourceType") && strcmp(sv_jstr(c, "resourceType"), "ValueSet") == 0)
+				return c;
+		return NULL;
+	}
+	r = sv_snapshot_valueset(snap, v->valuestring, NULL);
+	return r ? r->resource : NULL;
+}
+
 /* Does concept k of cs satisfy the include/exclude clause `inc`? */
-static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem *cs,
-				  const struct sv_concept *k, int depth, int *match, struct sv_error *err)
+static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				  const struct sv_codesystem *cs, const struct sv_concept *k, int depth, int *match,
+				  struct sv_error *err)
 {
 	const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c, *f, *v;
 	enum sv_err rc;
@@ -239,14 +260,14 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 			return SV_OK;
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-		const struct sv_resource *r;
+		const cJSON *r;
 		int m;
 		if (!cJSON_IsString(v))
 			return sv_fail(err, SV_EINVAL, "include.valueSet must be a canonical url");
-		r = sv_snapshot_valueset(snap, v->valuestring, NULL);
+		r = valueset_ref(snap, vs, v);
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known", v->valuestring);
-		if ((rc = member_rec(snap, r->resource, cs->url, k->code, depth + 1, &m, NULL, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, cs->url, k->code, depth + 1, &m, NULL, err)) != SV_OK)
 			return rc;
 		if (!m)
 			return SV_OK;
@@ -256,20 +277,20 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 }
 
 /* Is (system, code) in every value set named by clause `inc` (a clause of valueSet references only)? */
-static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
-				    const char *code, int depth, int *member, const struct sv_concept **k,
-				    struct sv_error *err)
+static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				    const char *system, const char *code, int depth, int *member,
+				    const struct sv_concept **k, struct sv_error *err)
 {
 	const cJSON *v;
 	enum sv_err rc;
 
 	*member = 0;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-		const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+		const cJSON *r = valueset_ref(snap, vs, v);
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
 				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
-		if ((rc = member_rec(snap, r->resource, system, code, depth + 1, member, k, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, system, code, depth + 1, member, k, err)) != SV_OK)
 			return rc;
 		if (!*member)
 			return SV_OK;
@@ -278,7 +299,7 @@ static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON 
 }
 
 /* Does clause `inc` (of an include or exclude) take in (system, code)? */
-static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
+static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc, const char *system,
 				const char *code, int depth, int *match, const struct sv_concept **k,
 				struct sv_error *err)
 {
@@ -287,7 +308,7 @@ static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *inc
 
 	*match = 0;
 	if (!sv_jstr(inc, "system"))
-		return in_all_valuesets(snap, inc, system, code, depth, match, k, err);
+		return in_all_valuesets(snap, vs, inc, system, code, depth, match, k, err);
 	if (strcmp(sv_jstr(inc, "system"), system) != 0)
 		return SV_OK;
 	if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
@@ -295,7 +316,7 @@ static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *inc
 	*k = sv_codesystem_concept(cs, code);
 	if (!*k)
 		return SV_OK;
-	return clause_matches(snap, inc, cs, *k, depth, match, err);
+	return clause_matches(snap, vs, inc, cs, *k, depth, match, err);
 }
 
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
@@ -312,7 +333,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 	if (depth > MAX_VS_DEPTH)
 		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
-		if ((rc = clause_takes(snap, inc, system, code, depth, &in, &k, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, depth, &in, &k, err)) != SV_OK)
 			return rc;
 		if (in)
 			break;
@@ -321,7 +342,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		return SV_OK;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 		int m;
-		if ((rc = clause_takes(snap, inc, system, code, depth, &m, &kx, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, depth, &m, &kx, err)) != SV_OK)
 			return rc;
 		if (m)
 			return SV_OK;
@@ -382,7 +403,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			/* An include of whole value sets only. */
 			const cJSON *v;
 			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-				const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+				const cJSON *r = valueset_ref(snap, vs, v);
 				struct sv_expansion sub = {0};
 				if (!r) {
 					rc = sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
@@ -394,7 +415,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
 					goto out;
 				}
-				rc = expand_rec(snap, r->resource, limit, depth + 1, &sub, err);
+				rc = expand_rec(snap, r, limit, depth + 1, &sub, err);
 				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
 					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
 					if (!seen[ci])
@@ -424,7 +445,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
 					goto out;
 				}
-				if ((rc = clause_matches(snap, inc, cs, k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, k, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][k - cs->concepts]++)
 					push(out, cs, k);
@@ -432,7 +453,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		} else {
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
-				if ((rc = clause_matches(snap, inc, cs, &cs->concepts[i], 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][i]++)
 					push(out, cs, &cs->concepts[i]);
@@ -448,7 +469,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 				int m;
 				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
 					continue;
-				if ((rc = clause_matches(snap, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
 					goto out;
 				drop |= m;
 			}

@@ -108,7 +108,7 @@ static void not_in_vs(struct sv_vc_result *r, const struct sv_vc_paths *p, const
 static void vs_name(const cJSON *vs, char *buf, size_t cap)
 {
 	const char *url = sv_jstr(vs, "url"), *version = sv_jstr(vs, "version");
-	snprintf(buf, cap, "%s%s%s", url ? url : "(inline value set)", version ? "|" : "", version ? version : "");
+	snprintf(buf, cap, "%s%s%s", url ? url : "(unidentified)", version ? "|" : "", version ? version : "");
 }
 
 /* Every version held of code system `url` (across a request layer and its store snapshot), sorted and

@@ -551,3 +551,27 @@ Test(expand, property_and_hierarchy_filters)
 	cr_assert_eq(props_filter("code", "regex", "((a+)+)+", &e), 0, "no catastrophic backtracking");
 	sv_expansion_release(&e);
 }
+
+Test(expand, a_contained_value_set_is_found_by_its_local_reference)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+	const char *vs = "{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"contained\":[{\"resourceType\":\"ValueSet\","
+			 "\"id\":\"in\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\","
+			 "\"concept\":[{\"code\":\"J2\"}]}]}}],\"compose\":{\"include\":[{\"valueSet\":[\"#in\"]}]}}";
+	cJSON *j;
+	int member = 0;
+
+	build(NULL);
+	cr_assert_eq(expand_text(vs, 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1);
+	cr_assert(has(&e, "J2"));
+	sv_expansion_release(&e);
+	j = parse(vs);
+	cr_assert_eq(sv_valueset_member(snap, j, FSIII_URL, "J2", &member, NULL, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(member, 1);
+	cJSON_Delete(j);
+	cr_assert_eq(expand_text("{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":"
+				 "[{\"valueSet\":[\"#nowhere\"]}]}}", 100, &e, &err), SV_ENOTFOUND);
+	sv_expansion_release(&e);
+}
