@@ -160,10 +160,9 @@ static cJSON *render_issue(const struct sv_vc_issue *is)
 	cJSON_AddStringToObject(coding, "code", is->tx);
 	cJSON_AddItemToArray(codings, coding);
 	cJSON_AddStringToObject(details, "text", is->text);
-	if (is->expression[0]) {
-		cJSON_AddItemToObject(o, "location", cJSON_CreateStringArray((const char *const[]){is->expression}, 1));
+	/* expression only: OperationOutcome.issue.location is deprecated (and an XPath) in R4 and R5. */
+	if (is->expression[0])
 		cJSON_AddItemToObject(o, "expression", cJSON_CreateStringArray((const char *const[]){is->expression}, 1));
-	}
 	return o;
 }
 

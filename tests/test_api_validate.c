@@ -57,6 +57,7 @@ static void expect_issue(const cJSON *answer, const char *tx, const char *severi
 		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(coding, "system")), TX);
 		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(is, "severity")), severity, "%s", tx);
 		cr_assert_str_eq(expr ? cJSON_GetStringValue(expr) : "", expression, "%s", tx);
+		cr_assert_null(cJSON_GetObjectItem(is, "location"), "location is deprecated: expression only");
 		cr_assert_not_null(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(is, "details"), "text")));
 		return;
 	}
