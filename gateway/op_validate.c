@@ -146,11 +146,23 @@ static enum sv_err read_flags(struct sv_request *req, struct vc_input *in)
 	return read_rules(req, in);
 }
 
+/* The operationoutcome-message-id extension naming message `id`. */
+static cJSON *message_id(const char *id)
+{
+	cJSON *ext = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ext, "url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+	cJSON_AddStringToObject(ext, "valueString", id);
+	return ext;
+}
+
 /* One issue of the `issues` OperationOutcome. */
 static cJSON *render_issue(const struct sv_vc_issue *is)
 {
 	cJSON *o = cJSON_CreateObject(), *details, *codings, *coding;
 
+	if (is->id)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "extension"), message_id(is->id));
 	cJSON_AddStringToObject(o, "severity", sv_vc_severity_name(is->severity));
 	cJSON_AddStringToObject(o, "code", is->type);
 	details = cJSON_AddObjectToObject(o, "details");
@@ -228,10 +240,10 @@ static enum sv_err bad_language(struct sv_request *req, const char *lang)
 }
 
 /* Answers a request the engine cannot take with an OperationOutcome (HTTP status of `code`) whose one
- * issue, of IssueType `type`, carries req->err's text and tx-issue-type `tx`, so a client can tell,
- * e.g., a value set that is not known from a code that is not valid. Returns SV_OK. */
+ * issue, of IssueType `type`, carries req->err's text, tx-issue-type `tx` and message id `id`, so a
+ * client can tell, e.g., a value set that is not known from a code that is not valid. Returns SV_OK. */
 static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
-			      const char *tx)
+			      const char *tx, const char *id)
 {
 	cJSON *oo = sv_outcome_new("error", type, req->err.message);
 	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
@@ -241,6 +253,7 @@ static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, 
 	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
 	cJSON_AddStringToObject(coding, "code", tx);
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(issue, "extension"), message_id(id));
 	*out = oo;
 	*status = sv_err_http_status(code);
 	sv_error_clear(&req->err);
@@ -256,7 +269,7 @@ static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out,
 
 	if (!sv_vc_languages_valid(in->rq.display_language))
 		return tx_refusal(req, out, status, bad_language(req, in->rq.display_language), "processing",
-				  "invalid-display");
+				  "invalid-display", "INVALID_DISPLAY_NAME");
 	if ((rc = sv_validate(req->snap, &in->rq, &r, &req->err)) == SV_OK)
 		*out = render(in, &r);
 	sv_vc_result_release(&r);
@@ -323,7 +336,8 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (in.rq.form == SV_VC_CODE && !in.codings[0].version)
 		in.codings[0].version = sv_params_string(req->params, "version");
 	if ((rc = sv_req_valueset(req, &in.vs, &in.owned_vs)) == SV_ENOTFOUND) {
-		rc = tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found");
+		rc = tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found",
+				"Unable_to_resolve_value_Set_");
 		goto out;
 	}
 	if (rc != SV_OK)

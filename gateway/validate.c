@@ -45,7 +45,8 @@ const char *sv_vc_severity_name(enum sv_vc_severity s)
 }
 
 struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
-				    const char *tx, const struct sv_vc_paths *p, const char *field, const char *fmt, ...)
+				    const char *tx, const char *id, const struct sv_vc_paths *p, const char *field,
+				    const char *fmt, ...)
 {
 	struct sv_vc_issue *is;
 	va_list ap;
@@ -60,6 +61,7 @@ struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity 
 	is->severity = sev;
 	is->type = type;
 	is->tx = tx;
+	is->id = id;
 	is->in_message = 1;
 	if (!p)
 		;
@@ -100,7 +102,7 @@ static void not_in_vs(struct sv_vc_result *r, const struct sv_vc_paths *p, const
 {
 	char name[700];
 	coding_name(c, system, name, sizeof(name));
-	sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "not-in-vs", p, "code", "The provided code '%s' was not found in "
+	sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "not-in-vs", "None_of_the_provided_codes_are_in_the_value_set_one", p, "code", "The provided code '%s' was not found in "
 		  "the value set '%s'", name, vsn);
 }
 
@@ -217,7 +219,7 @@ static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result 
 		r->unknown_version = sv_xmalloc(n);
 		snprintf(r->unknown_version, n, "%s|%s", system, version);
 	}
-	sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", p, "system", "A definition for CodeSystem '%s' version "
+	sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION", p, "system", "A definition for CodeSystem '%s' version "
 		  "'%s' could not be found, so the code cannot be validated. Valid versions: %s", system, version,
 		  versions);
 }
@@ -260,10 +262,10 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 		o->cs = ev_cs ? ev_cs : cv_cs ? cv_cs : check_cs ? check_cs : dflt_cs ? dflt_cs : latest;
 	if (ev && cv && !sv_version_matches(ev, cv)) {
 		if (ev == iv)
-			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH", p, "version", "The code system '%s' version "
 				  "'%s' in the ValueSet include is different to the one in the value ('%s')", system, iv, cv);
 		else
-			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", p, "version", "The code system '%s' version "
+			sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_CHANGED", p, "version", "The code system '%s' version "
 				  "'%s' resulting from the version '%s' in the ValueSet include is different to the one in "
 				  "the value ('%s')", system, ev, iv ? iv : "", cv);
 		bad = 1;
@@ -271,7 +273,7 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 	if (cv && !cv_cs) {
 		unknown_version(snap, r, p, system, cv);
 		if (pinned && !ev && *latest->version)
-			sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", p, "version", "The code system '%s' "
+			sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_DEFAULT", p, "version", "The code system '%s' "
 				  "version '%s' for the versionless include in the ValueSet include is different to the "
 				  "one in the value ('%s')", system, latest->version, cv)->in_message = 0;
 		bad = 1;
@@ -282,7 +284,7 @@ static int check_versions(const struct sv_snapshot *snap, const struct sv_vc_req
 		bad = 1;
 	}
 	if (check && o->cs && !sv_version_matches(check, o->cs->version)) {
-		sv_vc_add_issue(r, SV_VC_ERROR, "exception", "version-error", p, "version", "The version '%s' is not allowed "
+		sv_vc_add_issue(r, SV_VC_ERROR, "exception", "version-error", "VALUESET_VERSION_CHECK", p, "version", "The version '%s' is not allowed "
 			  "for system '%s': required to be '%s' by a version-check parameter", o->cs->version, system,
 			  check);
 		bad = 1;
@@ -321,7 +323,7 @@ static void check_listed_status(const cJSON *vs, const char *system, const char 
 			const char *status = sv_vc_standards_status(k);
 			if (!status || !sv_jstr(k, "code") || strcmp(sv_jstr(k, "code"), code) != 0)
 				continue;
-			sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, "code", "The presence of the "
+			sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "CONCEPT_DEPRECATED_IN_VALUESET", p, "code", "The presence of the "
 					"concept '%s' in the system '%s' in the value set %s is marked with a status of %s "
 					"and its use should be reviewed", code, system, vsn, status)->in_message = 0;
 			return;
@@ -352,7 +354,7 @@ static int inactive_excluded(const cJSON *vs)
 static void check_resource_status(struct sv_vc_result *r, const cJSON *res, const char *type, const char *url,
 				  const char *version)
 {
-	const char *label = NULL, *std = sv_vc_standards_status(res);
+	const char *label = NULL, *std = sv_vc_standards_status(res), *id;
 	char text[700];
 
 	if (std && (strcmp(std, "deprecated") == 0 || strcmp(std, "withdrawn") == 0))
@@ -363,12 +365,14 @@ static void check_resource_status(struct sv_vc_result *r, const cJSON *res, cons
 		label = "experimental";
 	if (!label)
 		return;
+	id = strcmp(label, "draft") == 0 ? "MSG_DRAFT" : strcmp(label, "experimental") == 0 ? "MSG_EXPERIMENTAL" :
+	     strcmp(label, "withdrawn") == 0 ? "MSG_WITHDRAWN" : "MSG_DEPRECATED";
 	snprintf(text, sizeof(text), "Reference to %s %s %s%s%s", label, type, url, version && *version ? "|" : "",
 		 version && *version ? version : "");
 	for (size_t i = 0; i < r->nissues; i++)
 		if (strcmp(r->issues[i].text, text) == 0)
 			return;
-	sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", NULL, NULL, "%s", text)->in_message = 0;
+	sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", id, NULL, NULL, "%s", text)->in_message = 0;
 }
 
 /* The status checks: inactive, retired and deprecated concepts warn; activeOnly refuses inactive. */
@@ -389,16 +393,16 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 	if (is_inactive) {
 		if (report)
 			r->inactive = 1;
-		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' has a status "
+		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "INACTIVE_CONCEPT_FOUND", p, NULL, "The concept '%s' has a status "
 			  "of %s and its use should be reviewed", k->code,
 			  status && strcmp(status, "retired") == 0 ? "retired and inactive" : "inactive");
 		if (rq->active_only || inactive_excluded(rq->valueset)) {
-			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", p, "code", "The concept '%s' is valid "
+			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", "STATUS_CODE_WARNING_CODE", p, "code", "The concept '%s' is valid "
 				  "but is not active", k->code);
 			o->in_vs = 0;
 		}
 	} else if (status && strcmp(status, "deprecated") == 0) {
-		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", p, NULL, "The concept '%s' is deprecated "
+		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "DEPRECATED_CONCEPT_FOUND", p, NULL, "The concept '%s' is deprecated "
 			  "and its use should be reviewed", k->code);
 	}
 }
@@ -423,21 +427,21 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	if (!system && rq->valueset && rq->infer_system) {
 		system = infer_system(snap, rq->valueset, code);
 		if (!system) {
-			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "cannot-infer", &p, "code", "The System URI could not be "
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "cannot-infer", "UNABLE_TO_INFER_CODESYSTEM", &p, "code", "The System URI could not be "
 				  "determined for the code '%s' in the ValueSet '%s'", code, vsn);
 			not_in_vs(r, &p, c, NULL, vsn);
 			return SV_OK;
 		}
 	}
 	if (!system) {
-		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "invalid-data", &p, NULL, "Coding has no system. A code with no "
+		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "invalid-data", "Coding_has_no_system__cannot_validate", &p, NULL, "Coding has no system. A code with no "
 			  "system has no defined meaning, and it cannot be validated. A system should be provided");
 		if (rq->valueset)
 			not_in_vs(r, &p, c, NULL, vsn);
 		return SV_OK;
 	}
 	if (!strchr(system, ':'))
-		sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "invalid-data", &p, "system", "%ssystem must be an absolute "
+		sv_vc_add_issue(r, SV_VC_ERROR, "invalid", "invalid-data", "Terminology_TX_System_Relative", &p, "system", "%ssystem must be an absolute "
 			  "reference, not a local reference", rq->form == SV_VC_CODE ? "" : "Coding.");
 	latest = sv_snapshot_codesystem(snap, system, NULL);
 	if (rq->valueset)
@@ -449,11 +453,11 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		if (!*slot)
 			*slot = sv_xstrdup(system);
 		if (c->version)
-			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for "
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION_NONE", &p, "system", "A definition for "
 					"CodeSystem '%s' version '%s' could not be found, so the code cannot be validated. No "
 					"versions of this code system are known", system, c->version);
 		else
-			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", &p, "system", "A definition for "
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", "UNKNOWN_CODESYSTEM", &p, "system", "A definition for "
 					"CodeSystem '%s' could not be found, so the code cannot be validated", system);
 		if (rq->valueset && !pinned)
 			not_in_vs(r, &p, c, system, vsn);
@@ -468,12 +472,12 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		int fragment = o->cs->content && strcmp(o->cs->content, "fragment") == 0;
 		if (!rq->membership_only) {
 			if (fragment)
-				sv_vc_add_issue(r, SV_VC_WARNING, "code-invalid", "invalid-code", &p, "code", "Unknown Code '%s' "
+				sv_vc_add_issue(r, SV_VC_WARNING, "code-invalid", "invalid-code", "UNKNOWN_CODE_IN_FRAGMENT", &p, "code", "Unknown Code '%s' "
 					  "in the CodeSystem '%s' version '%s' - note that the code system is labeled as a "
 					  "fragment, so the code may be valid in some other fragment", code, system,
 					  o->cs->version)->in_message = 0;
 			else
-				sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "invalid-code", &p, "code", "Unknown code '%s' "
+				sv_vc_add_issue(r, SV_VC_ERROR, "code-invalid", "invalid-code", "Unknown_Code_in_Version", &p, "code", "Unknown code '%s' "
 					  "in the CodeSystem '%s' version '%s'", code, system, o->cs->version);
 			o->cs_ok = fragment;
 		}
@@ -489,7 +493,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 	if (strcmp(k->code, code) != 0) {
 		if (i == 0 || !r->normalized_code)
 			r->normalized_code = k->code;
-		sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "code-rule", &p, "code", "The code '%s' differs from "
+		sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "code-rule", "CODE_CASE_DIFFERENCE", &p, "code", "The code '%s' differs from "
 			  "the correct code '%s' by case. Although the code system '%s|%s' is case insensitive, "
 			  "implementers are strongly encouraged to use the correct case anyway", code, k->code,
 			  system, o->cs->version)->in_message = 0;
@@ -504,7 +508,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 			return rc;
 		if (member && !rq->abstract_ok && sv_concept_property(o->cs, k, "notSelectable") &&
 		    strcmp(sv_concept_property(o->cs, k, "notSelectable"), "true") == 0) {
-			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", &p, "code", "Code '%s#%s' is abstract, "
+			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", "ABSTRACT_CODE_NOT_ALLOWED", &p, "code", "Code '%s#%s' is abstract, "
 				  "and not allowed in this context", system, k->code);
 			member = 0;
 		}
@@ -544,7 +548,7 @@ static int missing_import(const struct sv_snapshot *snap, const struct sv_vc_req
 			if (!cJSON_IsString(v) || v->valuestring[0] == '#' ||
 			    sv_snapshot_valueset(snap, v->valuestring, version))
 				continue;
-			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", NULL, NULL, "A definition for the value "
+			sv_vc_add_issue(r, SV_VC_ERROR, "not-found", "not-found", "Unable_to_resolve_value_Set_", NULL, NULL, "A definition for the value "
 					"Set '%s%s%s' could not be found", v->valuestring, version ? "|" : "",
 					version ? version : "");
 			return 1;
@@ -601,7 +605,7 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 		 * is not held could not be checked at all, and its own issue says so. */
 		if (!any_in_vs && any_not_in_vs) {
 			vs_name(rq->valueset, vsn, sizeof(vsn));
-			sv_vc_add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", NULL, NULL, "No valid coding was found "
+			sv_vc_add_issue(out, SV_VC_ERROR, "code-invalid", "not-in-vs", "TX_GENERAL_CC_ERROR_MESSAGE", NULL, NULL, "No valid coding was found "
 				  "for the value set '%s'", vsn);
 		}
 	}

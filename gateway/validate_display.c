@@ -174,24 +174,24 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 			if (ok[i])
 				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s\"%s\"", len ? ", " : "",
 							cand[i].value);
-		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "display-comment", p, "display", "'%s' is no longer "
+		sv_vc_add_issue(r, SV_VC_WARNING, "invalid", "display-comment", "INACTIVE_DISPLAY_FOUND", p, "display", "'%s' is no longer "
 				"considered a correct display for code '%s' (status = %s). The correct display is one of "
 				"%s.", c->display, k->code, retired->status, list)->in_message = 0;
 		return;
 	}
 	if (!any_ok && anywhere) {
-		sv_vc_add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", p, "display", "There are no valid display "
+		sv_vc_add_issue(r, SV_VC_INFORMATION, "invalid", "invalid-display", "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK", p, "display", "There are no valid display "
 			  "names found for the code %s#%s for language(s) '%s'. The display is '%s' which is a valid "
 			  "display for the default language", cs->url, k->code, shown, c->display);
 		return;
 	}
 	if (!any_ok)
-		sv_vc_add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong Display Name '%s' for %s#%s. There "
+		sv_vc_add_issue(r, sev, "invalid", "invalid-display", "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR", p, "display", "Wrong Display Name '%s' for %s#%s. There "
 			  "are no valid display names found for language(s) '%s'. Default display is '%s'", c->display,
 			  cs->url, k->code, shown, k->display ? k->display : cand[0].value);
 	else {
 		choices(cand, ok, n, list, sizeof(list));
-		sv_vc_add_issue(r, sev, "invalid", "invalid-display", p, "display", "Wrong %sDisplay Name '%s' for %s#%s. Valid "
+		sv_vc_add_issue(r, sev, "invalid", "invalid-display", "Display_Name_for__should_be_one_of__instead_of", p, "display", "Wrong %sDisplay Name '%s' for %s#%s. Valid "
 			  "display is %s (for the language(s) '%s')", space ? "whitespace in " : "", c->display, cs->url,
 			  k->code, list, shown);
 	}

@@ -22,11 +22,12 @@ struct sv_vc_paths {
 	char prefix[48];  /* "", "Coding." or "CodeableConcept.coding[i]." */
 };
 
-/* Appends an issue to `r` and returns it; `field` is appended to the coding's path prefix in `p`
+/* Appends an issue to `r` and returns it (`id`: the message's id, as the FHIR validator names it); `field` is appended to the coding's path prefix in `p`
  * ("" = no expression, NULL = the whole coding; `p` NULL = none); the text is printf-formatted. */
 struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity sev, const char *type,
-				    const char *tx, const struct sv_vc_paths *p, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+				    const char *tx, const char *id, const struct sv_vc_paths *p, const char *field,
+				    const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
 
 /* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
  * or NULL. */

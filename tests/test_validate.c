@@ -161,6 +161,7 @@ Test(validate, an_unknown_code_is_invalid_code)
 	run();
 	cr_assert_eq(res.result, 0);
 	expect("invalid-code", SV_VC_ERROR, "code-invalid", "Coding.code", "Unknown code 'zz'");
+	cr_assert_str_eq(issue("invalid-code")->id, "Unknown_Code_in_Version");
 	cr_assert_null(res.display);
 }
 

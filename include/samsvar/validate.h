@@ -61,6 +61,8 @@ struct sv_vc_issue {
 	enum sv_vc_severity severity;
 	const char *type;        /* FHIR IssueType: "code-invalid", "invalid", "not-found", "business-rule" */
 	const char *tx;          /* tx-issue-type code: "not-in-vs", "invalid-code", "invalid-display", ... */
+	const char *id;          /* the message's id as the FHIR validator names it ("Unknown_Code_in_Version"),
+				  * rendered as the operationoutcome-message-id extension */
 	char *text;              /* owned */
 	char expression[64];     /* e.g. "Coding.display"; "" when the issue is about the whole input */
 	int in_message;          /* 1: its text is part of the `message` output */
