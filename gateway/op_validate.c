@@ -202,9 +202,7 @@ static cJSON *render(const struct vc_input *in, const struct sv_vc_result *r)
 	free(msg);
 	if (r->display)
 		sv_params_add(res, "display", "String", r->display);
-	if (r->code && in->rq.form != SV_VC_CODEABLECONCEPT)
-		sv_params_add(res, "code", "Code", r->code);
-	else if (r->code && r->system)
+	if (r->code)
 		sv_params_add(res, "code", "Code", r->code);
 	if (r->system)
 		sv_params_add(res, "system", "Uri", r->system);
