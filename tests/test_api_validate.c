@@ -251,3 +251,36 @@ Test(apivalidate, a_display_language_that_is_not_a_language_is_refused)
 	cr_assert(strstr(ts_issue_text(r), "Invalid displayLanguage: '-'"), "%s", ts_issue_text(r));
 	cJSON_Delete(r);
 }
+
+Test(apivalidate, more_refusals_each_naming_its_parameter)
+{
+	char rules[SV_VC_MAX_VERSION_RULES * 120 + 200];
+	size_t n;
+	long st;
+	cJSON *r = post("ValueSet/$validate-code", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"},"
+			"{\"name\":\"codeableConcept\",\"valueCodeableConcept\":{\"coding\":[{\"system\":\"" CS_URL "\","
+			"\"code\":\"a\"}]}},{\"name\":\"codeableConcept\",\"valueCodeableConcept\":{\"coding\":["
+			"{\"system\":\"" CS_URL "\",\"code\":\"b\"}]}}", &st);
+
+	cr_assert_eq(st, 400, "two codeableConcepts: %ld", st);
+	cr_assert(strstr(ts_issue_text(r), "more than once"), "%s", ts_issue_text(r));
+	cJSON_Delete(r);
+
+	r = post("ValueSet/$validate-code", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"},"
+		 "{\"name\":\"codeableConcept\",\"valueString\":\"a\"}", &st);
+	cr_assert_eq(st, 400, "a codeableConcept that is not one: %ld", st);
+	cJSON_Delete(r);
+
+	n = (size_t)snprintf(rules, sizeof(rules), "{\"name\":\"url\",\"valueUri\":\"" CS_URL "\"},"
+			     "{\"name\":\"code\",\"valueCode\":\"a\"}");
+	for (int i = 0; i <= SV_VC_MAX_VERSION_RULES; i++)
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n, ",{\"name\":\"system-version\",\"valueCanonical\":"
+				      "\"http://example.org/s%d|1\"}", i);
+	r = post("CodeSystem/$validate-code", rules, &st);
+	cr_assert_eq(st, 413, "more version rules than the cap: %ld", st);
+	cJSON_Delete(r);
+
+	r = post("CodeSystem/nope/$validate-code", "{\"name\":\"code\",\"valueCode\":\"a\"}", &st);
+	cr_assert_eq(st, 404, "an unknown CodeSystem instance: %ld", st);
+	cJSON_Delete(r);
+}
