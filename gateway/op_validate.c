@@ -13,6 +13,7 @@
 
 #define TX_ISSUE_TYPE "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 #define EXPANSION_PARAMETER "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
+#define VALUESET_SUPPLEMENT "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
 
 /* What the edge read, owning what the request struct borrows. */
 struct vc_input {
@@ -22,6 +23,7 @@ struct vc_input {
 	const cJSON *cc;           /* the CodeableConcept as given (borrowed from the request) */
 	const cJSON *vs;           /* the value set, borrowed or owned_vs */
 	cJSON *owned_vs;
+	const struct sv_codesystem *supplements[SV_VC_MAX_SUPPLEMENTS];
 	struct sv_vc_version_rule rules[SV_VC_MAX_VERSION_RULES];
 	char *rule_text[SV_VC_MAX_VERSION_RULES];   /* the "url|version" copies the rules point into */
 };
@@ -127,6 +129,54 @@ static enum sv_err read_rules(struct sv_request *req, struct vc_input *in)
 		in->rules[in->rq.nrules].system = in->rule_text[in->rq.nrules];
 		in->rules[in->rq.nrules].version = bar + 1;
 		in->rq.nrules++;
+	}
+	return SV_OK;
+}
+
+/* Brings supplement `canonical` ("url" or "url|version") into force; SV_ENOTFOUND (in req->err) when
+ * no such supplement is held, SV_ETOOBIG past SV_VC_MAX_SUPPLEMENTS. */
+static enum sv_err add_supplement(struct sv_request *req, struct vc_input *in, const char *canonical)
+{
+	const struct sv_codesystem *cs = NULL;
+	char url[512];
+	char *bar;
+
+	if (in->rq.nsupplements == SV_VC_MAX_SUPPLEMENTS)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "useSupplement", "more than %d supplements",
+				  SV_VC_MAX_SUPPLEMENTS);
+	if (strlen(canonical) < sizeof(url)) {
+		snprintf(url, sizeof(url), "%s", canonical);
+		bar = strchr(url, '|');
+		if (bar)
+			*bar++ = '\0';
+		cs = sv_snapshot_codesystem(req->snap, url, bar);
+	}
+	if (!cs || !cs->content || strcmp(cs->content, "supplement") != 0)
+		return sv_fail_at(&req->err, SV_ENOTFOUND, "useSupplement", "Required supplement not found: %.300s",
+				  canonical);
+	in->supplements[in->rq.nsupplements++] = cs;
+	return SV_OK;
+}
+
+/* Reads the supplements in force: every useSupplement, and the valueset-supplement extensions of the
+ * value set `vs` (NULL for the CodeSystem form). */
+static enum sv_err read_supplements(struct sv_request *req, struct vc_input *in, const cJSON *vs)
+{
+	const cJSON *p;
+	enum sv_err rc;
+
+	in->rq.supplements = in->supplements;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		if (name && strcmp(name, "useSupplement") == 0 && text &&
+		    (rc = add_supplement(req, in, text)) != SV_OK)
+			return rc;
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(vs, "extension")) {
+		const char *url = sv_jstr(p, "url"), *canonical = sv_jstr(p, "valueCanonical");
+		if (url && strcmp(url, VALUESET_SUPPLEMENT) == 0 && canonical &&
+		    (rc = add_supplement(req, in, canonical)) != SV_OK)
+			return rc;
 	}
 	return SV_OK;
 }
@@ -258,6 +308,12 @@ static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, 
 	return SV_OK;
 }
 
+/* The answer when a supplement the request asks for is not held. */
+static enum sv_err supplement_missing(struct sv_request *req, cJSON **out, int *status)
+{
+	return tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING");
+}
+
 /* Runs the engine over what was read and renders its answer into *out (a displayLanguage that is not
  * a list of language tags is refused first). */
 static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out, int *status)
@@ -294,6 +350,12 @@ enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *sta
 		rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
 		goto out;
 	}
+	if ((rc = read_supplements(req, &in, NULL)) == SV_ENOTFOUND) {
+		rc = supplement_missing(req, out, status);
+		goto out;
+	}
+	if (rc != SV_OK)
+		goto out;
 	rc = run(req, &in, out, status);
 out:
 	input_release(&in);
@@ -341,6 +403,12 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (rc != SV_OK)
 		goto out;
 	in.rq.valueset = in.vs;
+	if ((rc = read_supplements(req, &in, in.vs)) == SV_ENOTFOUND) {
+		rc = supplement_missing(req, out, status);
+		goto out;
+	}
+	if (rc != SV_OK)
+		goto out;
 	/* Without displayLanguage, the value set says which displays it expects: the displayLanguage of
 	 * its expansion parameters, else its own language. */
 	if (!in.rq.display_language)

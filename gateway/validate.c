@@ -309,7 +309,8 @@ static const char *infer_system(const struct sv_snapshot *snap, const cJSON *vs,
 	return NULL;
 }
 
-/* A value set may mark a code it lists with a standards-status of its own (e.g. deprecated there). */
+/* A value set may mark a code it lists with a standards-status of its own (e.g. deprecated there), or
+ * with the valueset-deprecated extension. */
 static void check_listed_status(const cJSON *vs, const char *system, const char *code, const struct sv_vc_paths *p,
 				const char *vsn, struct sv_vc_result *r)
 {
@@ -321,6 +322,11 @@ static void check_listed_status(const cJSON *vs, const char *system, const char 
 			continue;
 		cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(inc, "concept")) {
 			const char *status = sv_vc_standards_status(k);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "extension"))
+				if (!status && sv_jstr(e, "url") && strcmp(sv_jstr(e, "url"), VALUESET_DEPRECATED) == 0 &&
+				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "valueBoolean")))
+					status = "deprecated";
 			if (!status || !sv_jstr(k, "code") || strcmp(sv_jstr(k, "code"), code) != 0)
 				continue;
 			sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "CONCEPT_DEPRECATED_IN_VALUESET", p, "code", "The presence of the "
@@ -531,7 +537,7 @@ static void report(const struct sv_vc_request *rq, size_t i, const struct sv_vc_
 	r->code = c->code;
 	r->system = o->cs ? o->cs->url : c->system;
 	r->version = o->cs && *o->cs->version ? o->cs->version : NULL;
-	r->display = o->k ? sv_vc_display_for(o->cs, o->k, rq->display_language) : NULL;
+	r->display = o->k ? sv_vc_display_for(rq, o->cs, o->k, rq->display_language) : NULL;
 }
 
 /* A value set that imports one this snapshot does not hold cannot say what is in it: notes the first

@@ -100,11 +100,11 @@ struct cand {
 	const char *status;   /* a designation's standards-status: no longer a correct display */
 };
 
-static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c, size_t cap)
+static size_t concept_candidates(const struct sv_codesystem *cs, const struct sv_concept *k, struct cand *c,
+				 size_t n, size_t cap)
 {
 	const char *cslang = sv_jstr(cs->resource, "language");
 	const cJSON *d;
-	size_t n = 0;
 
 	if (k->display && n < cap)
 		c[n++] = (struct cand){k->display, cslang, NULL};
@@ -114,6 +114,23 @@ static size_t candidates(const struct sv_codesystem *cs, const struct sv_concept
 		if (sv_jstr(d, "value"))
 			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang,
 					       sv_vc_standards_status(d)};
+	}
+	return n;
+}
+
+/* The displays of concept `k` of `cs`, then those the request's supplements of `cs` give it. */
+static size_t candidates(const struct sv_vc_request *rq, const struct sv_codesystem *cs, const struct sv_concept *k,
+			 struct cand *c, size_t cap)
+{
+	size_t n = concept_candidates(cs, k, c, 0, cap);
+
+	for (size_t i = 0; rq && i < rq->nsupplements; i++) {
+		const char *of = sv_jstr(rq->supplements[i]->resource, "supplements");
+		const struct sv_concept *sk;
+		if (!of || strncmp(of, cs->url, strlen(cs->url)) != 0 || (of[strlen(cs->url)] && of[strlen(cs->url)] != '|'))
+			continue;
+		if ((sk = sv_codesystem_concept(rq->supplements[i], k->code)) != NULL)
+			n = concept_candidates(rq->supplements[i], sk, c, n, cap);
 	}
 	return n;
 }
@@ -153,7 +170,7 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 	if (!c->display)
 		return;
 	langs_parse(rq->display_language, &l);
-	n = candidates(cs, k, cand, 32);
+	n = candidates(rq, cs, k, cand, 32);
 	if (n == 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -199,18 +216,30 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 		o->cs_ok = 0;
 }
 
-const char *sv_vc_display_for(const struct sv_codesystem *cs, const struct sv_concept *k, const char *list)
+const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
+			      const struct sv_concept *k, const char *list)
 {
 	struct cand cand[32];
 	struct langs l;
 	size_t n;
 
 	langs_parse(list, &l);
-	n = candidates(cs, k, cand, 32);
-	for (int t = 0; t < l.n; t++)
-		for (size_t i = 0; i < n; i++)
-			if (cand[i].lang && sv_lang_match(cand[i].lang, l.tags[t]) > 0)
-				return sv_display_in(cs, k, l.tags[t]);
+	n = candidates(rq, cs, k, cand, 32);
+	/* The best match of the first language any display answers (sv_lang_match(); the first of equal
+	 * ones, so the concept's own display before its designations, before a supplement's). */
+	for (int t = 0; t < l.n; t++) {
+		const char *best = NULL;
+		int score = 0;
+		for (size_t i = 0; i < n; i++) {
+			int sc = cand[i].status ? 0 : sv_lang_match(cand[i].lang, l.tags[t]);
+			if (sc > score) {
+				best = cand[i].value;
+				score = sc;
+			}
+		}
+		if (best)
+			return best;
+	}
 	return k->display;
 }
 

@@ -6,6 +6,7 @@
 #include "samsvar/validate.h"
 
 #define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+#define VALUESET_DEPRECATED "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
 
 /* What one coding came to. */
 struct sv_vc_outcome {
@@ -41,6 +42,7 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 
 /* The display to report for the comma list of languages `list` (NULL = none): that of the first
  * language the concept has a display in, else its default display; borrowed from the snapshot. */
-const char *sv_vc_display_for(const struct sv_codesystem *cs, const struct sv_concept *k, const char *list);
+const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
+			      const struct sv_concept *k, const char *list);
 
 #endif

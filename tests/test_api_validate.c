@@ -284,3 +284,46 @@ Test(apivalidate, more_refusals_each_naming_its_parameter)
 	cr_assert_eq(st, 404, "an unknown CodeSystem instance: %ld", st);
 	cJSON_Delete(r);
 }
+
+Test(apivalidate, a_supplement_that_is_not_held_is_refused)
+{
+	long st;
+	cJSON *r = post("CodeSystem/$validate-code", "{\"name\":\"url\",\"valueUri\":\"" CS_URL "\"},"
+			"{\"name\":\"code\",\"valueCode\":\"a\"},{\"name\":\"useSupplement\",\"valueCanonical\":"
+			"\"http://example.org/none\"}", &st);
+
+	cr_assert_eq(st, 404, "%ld", st);
+	expect_issue(r, "not-found", "error", "");
+	cr_assert(strstr(ts_issue_text(r), "Required supplement not found: http://example.org/none"), "%s",
+		  ts_issue_text(r));
+	cJSON_Delete(r);
+}
+
+Test(apivalidate, supplements_in_force_are_capped)
+{
+	char body[4096];
+	size_t n;
+	long st;
+	cJSON *r;
+
+	n = (size_t)snprintf(body, sizeof(body), "{\"name\":\"url\",\"valueUri\":\"" CS_URL "\"},{\"name\":\"code\","
+			     "\"valueCode\":\"a\"},{\"name\":\"tx-resource\",\"resource\":{\"resourceType\":\"CodeSystem\","
+			     "\"url\":\"" CS_URL "-de\",\"status\":\"active\",\"content\":\"supplement\",\"supplements\":"
+			     "\"" CS_URL "\",\"concept\":[{\"code\":\"a\",\"designation\":[{\"language\":\"de\","
+			     "\"value\":\"Alfa\"}]}]}}");
+	for (int i = 0; i <= SV_VC_MAX_SUPPLEMENTS; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, ",{\"name\":\"useSupplement\",\"valueCanonical\":"
+				      "\"" CS_URL "-de\"}");
+	r = post("CodeSystem/$validate-code", body, &st);
+	cr_assert_eq(st, 413, "more supplements than the cap: %ld", st);
+	cJSON_Delete(r);
+	r = post("CodeSystem/$validate-code", "{\"name\":\"url\",\"valueUri\":\"" CS_URL "\"},{\"name\":\"code\","
+		 "\"valueCode\":\"a\"},{\"name\":\"display\",\"valueString\":\"Alfa\"},{\"name\":\"tx-resource\","
+		 "\"resource\":{\"resourceType\":\"CodeSystem\",\"url\":\"" CS_URL "-de\",\"status\":\"active\","
+		 "\"content\":\"supplement\",\"supplements\":\"" CS_URL "\",\"concept\":[{\"code\":\"a\","
+		 "\"designation\":[{\"language\":\"de\",\"value\":\"Alfa\"}]}]}},{\"name\":\"useSupplement\","
+		 "\"valueCanonical\":\"" CS_URL "-de\"}", &st);
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_eq(ts_param_bool(r, "result"), 1, "the supplement's designation is a display");
+	cJSON_Delete(r);
+}

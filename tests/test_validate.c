@@ -56,6 +56,9 @@ static const char RESOURCES[] =
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-both\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"version\":\"1.0.0\"},{\"system\":\"" CS_URL "\","
 	"\"version\":\"2.0.0\"}]}},"
+	"{\"resourceType\":\"CodeSystem\",\"url\":\"" CS_URL "-nl\",\"version\":\"1\",\"status\":\"active\","
+	"\"content\":\"supplement\",\"supplements\":\"" CS_URL "|2.0.0\",\"concept\":[{\"code\":\"b\","
+	"\"designation\":[{\"language\":\"nl\",\"value\":\"Bèta\"}]}]},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-import\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_URL "-nowhere\"]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
@@ -532,4 +535,21 @@ Test(validate, of_several_pinned_versions_the_one_that_takes_the_code_and_displa
 	codings[0].code = "old";
 	run();
 	cr_assert_str_eq(res.version, "2.0.0", "the only one that has the code");
+}
+
+Test(validate, a_supplement_in_force_adds_displays)
+{
+	const struct sv_codesystem *supp = sv_snapshot_codesystem(snap, CS_URL "-nl", NULL);
+
+	cr_assert_not_null(supp);
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "b", "Bèta"};
+	run();
+	cr_assert_eq(res.result, 0, "not without the supplement");
+	rq.supplements = &supp;
+	rq.nsupplements = 1;
+	run();
+	cr_assert_eq(res.result, 1, "%s", res.nissues ? res.issues[0].text : "");
+	rq.display_language = "nl";
+	run();
+	cr_assert_str_eq(res.display, "Bèta", "the supplement's display in the language asked for");
 }

@@ -31,6 +31,9 @@ struct sv_vc_version_rule {
 	const char *system, *version;   /* borrowed */
 };
 
+/* Most supplements one request may bring into force. */
+#define SV_VC_MAX_SUPPLEMENTS 8
+
 /* How the code was given: it names the paths in issue expressions ("code", "Coding.code",
  * "CodeableConcept.coding[1].code"). */
 enum sv_vc_form { SV_VC_CODE, SV_VC_CODING, SV_VC_CODEABLECONCEPT };
@@ -53,6 +56,10 @@ struct sv_vc_request {
 	int lenient_display;                 /* lenient-display-validation: a wrong display warns */
 	const struct sv_vc_version_rule *rules;
 	size_t nrules;                       /* at most SV_VC_MAX_VERSION_RULES */
+	/* Supplements in force (useSupplement, the value set's valueset-supplement extensions): their
+	 * designations are displays of the concepts of the code systems they supplement. */
+	const struct sv_codesystem *const *supplements;
+	size_t nsupplements;                 /* at most SV_VC_MAX_SUPPLEMENTS */
 };
 
 enum sv_vc_severity { SV_VC_INFORMATION, SV_VC_WARNING, SV_VC_ERROR };
