@@ -288,10 +288,12 @@ static enum sv_err bad_language(struct sv_request *req, const char *lang)
 }
 
 /* Answers a request the engine cannot take with an OperationOutcome (HTTP status of `code`) whose one
- * issue, of IssueType `type`, carries req->err's text, tx-issue-type `tx` and message id `id`, so a
- * client can tell, e.g., a value set that is not known from a code that is not valid. Returns SV_OK. */
+ * issue, of IssueType `type`, carries req->err's text (and its expression when `with_expression`: the
+ * path into a value set, not the name of a parameter), tx-issue-type `tx` and message id `id` (NULL:
+ * none), so a client can tell, e.g., a value set that is not known from a code that is not valid.
+ * Returns SV_OK. */
 static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
-			      const char *tx, const char *id)
+			      const char *tx, const char *id, int with_expression)
 {
 	cJSON *oo = sv_outcome_new("error", type, req->err.message);
 	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
@@ -301,7 +303,11 @@ static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, 
 	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
 	cJSON_AddStringToObject(coding, "code", tx);
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(issue, "extension"), message_id(id));
+	if (id)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(issue, "extension"), message_id(id));
+	if (with_expression && req->err.expression[0])
+		cJSON_AddItemToObject(issue, "expression",
+				      cJSON_CreateStringArray((const char *const[]){req->err.expression}, 1));
 	*out = oo;
 	*status = sv_err_http_status(code);
 	sv_error_clear(&req->err);
@@ -311,7 +317,8 @@ static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, 
 /* The answer when a supplement the request asks for is not held. */
 static enum sv_err supplement_missing(struct sv_request *req, cJSON **out, int *status)
 {
-	return tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING");
+	return tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING",
+			  0);
 }
 
 /* Runs the engine over what was read and renders its answer into *out (a displayLanguage that is not
@@ -323,9 +330,12 @@ static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out,
 
 	if (!sv_vc_languages_valid(in->rq.display_language))
 		return tx_refusal(req, out, status, bad_language(req, in->rq.display_language), "processing",
-				  "invalid-display", "INVALID_DISPLAY_NAME");
+				  "invalid-display", "INVALID_DISPLAY_NAME", 0);
 	if ((rc = sv_validate(req->snap, &in->rq, &r, &req->err)) == SV_OK)
 		*out = render(in, &r);
+	else if (rc == SV_EINVAL || rc == SV_ENOTSUPPORTED || rc == SV_ETOOBIG)
+		/* The value set's definition cannot be evaluated: say so as the value set's fault. */
+		rc = tx_refusal(req, out, status, rc, sv_err_issue_code(rc), "vs-invalid", NULL, 1);
 	sv_vc_result_release(&r);
 	return rc;
 }
@@ -397,7 +407,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 		in.codings[0].version = sv_params_string(req->params, "version");
 	if ((rc = sv_req_valueset(req, &in.vs, &in.owned_vs)) == SV_ENOTFOUND) {
 		rc = tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found",
-				"Unable_to_resolve_value_Set_");
+				"Unable_to_resolve_value_Set_", 0);
 		goto out;
 	}
 	if (rc != SV_OK)

@@ -540,6 +540,35 @@ static void report(const struct sv_vc_request *rq, size_t i, const struct sv_vc_
 	r->display = o->k ? sv_vc_display_for(rq, o->cs, o->k, rq->display_language) : NULL;
 }
 
+/* A filter of the value set's compose that lacks its property, op or value makes the value set unusable:
+ * SV_EINVAL naming the filter (ValueSet.compose.include[i].filter[j]). */
+static enum sv_err broken_filter(const cJSON *vs, struct sv_error *err)
+{
+	static const char *const parts[] = {"include", "exclude"};
+	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc, *f;
+
+	for (int p = 0; p < 2; p++) {
+		int i = 0;
+		cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, parts[p])) {
+			int j = 0;
+			cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(inc, "filter")) {
+				char where[96];
+				if (sv_jstr(f, "property") && sv_jstr(f, "op") && sv_jstr(f, "value")) {
+					j++;
+					continue;
+				}
+				snprintf(where, sizeof(where), "ValueSet.compose.%s[%d].filter[%d]", parts[p], i, j);
+				return sv_fail_at(err, SV_EINVAL, where, "The system %s filter with property = %s, op = %s "
+						  "has no value", sv_jstr(inc, "system") ? sv_jstr(inc, "system") : "(none)",
+						  sv_jstr(f, "property") ? sv_jstr(f, "property") : "(none)",
+						  sv_jstr(f, "op") ? sv_jstr(f, "op") : "(none)");
+			}
+			i++;
+		}
+	}
+	return SV_OK;
+}
+
 /* A value set that imports one this snapshot does not hold cannot say what is in it: notes the first
  * such import of its includes as not-found (the answer is then result false) and returns 1. */
 static int missing_import(const struct sv_snapshot *snap, const struct sv_vc_request *rq, struct sv_vc_result *r)
@@ -573,6 +602,8 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 
 	if (rq->ncodings == 0 || rq->ncodings > SV_VC_MAX_CODINGS)
 		SV_BUG("sv_validate: the edge lets 1 to SV_VC_MAX_CODINGS codings through");
+	if (rq->valueset && (rc = broken_filter(rq->valueset, err)) != SV_OK)
+		goto out;
 	if (rq->valueset && missing_import(snap, rq, out)) {
 		rc = SV_OK;
 		goto out;

@@ -327,3 +327,17 @@ Test(apivalidate, supplements_in_force_are_capped)
 	cr_assert_eq(ts_param_bool(r, "result"), 1, "the supplement's designation is a display");
 	cJSON_Delete(r);
 }
+
+Test(apivalidate, a_value_set_that_cannot_be_evaluated_is_its_own_fault)
+{
+	long st;
+	cJSON *r = post("ValueSet/$validate-code", "{\"name\":\"valueSet\",\"resource\":{\"resourceType\":\"ValueSet\","
+			"\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\"" CS_URL "\",\"filter\":["
+			"{\"property\":\"concept\",\"op\":\"is-a\"}]}]}}},"
+			"{\"name\":\"coding\",\"valueCoding\":{\"system\":\"" CS_URL "\",\"code\":\"a\"}}", &st);
+
+	cr_assert_eq(st, 400, "%ld", st);
+	cr_assert_str_eq(ts_issue_code(r), "invalid");
+	expect_issue(r, "vs-invalid", "error", "ValueSet.compose.include[0].filter[0]");
+	cJSON_Delete(r);
+}

@@ -59,6 +59,9 @@ static const char RESOURCES[] =
 	"{\"resourceType\":\"CodeSystem\",\"url\":\"" CS_URL "-nl\",\"version\":\"1\",\"status\":\"active\","
 	"\"content\":\"supplement\",\"supplements\":\"" CS_URL "|2.0.0\",\"concept\":[{\"code\":\"b\","
 	"\"designation\":[{\"language\":\"nl\",\"value\":\"Bèta\"}]}]},"
+	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-broken\",\"version\":\"1\",\"status\":\"active\","
+	"\"compose\":{\"include\":[{\"system\":\"" CS_URL "\"}],\"exclude\":[{\"system\":\"" CS_URL "\",\"filter\":"
+	"[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"a\"},{\"property\":\"concept\",\"op\":\"is-a\"}]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-import\",\"version\":\"1\",\"status\":\"active\","
 	"\"compose\":{\"include\":[{\"valueSet\":[\"" VS_URL "-nowhere\"]}]}},"
 	"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_URL "-regex\",\"version\":\"1\",\"status\":\"active\","
@@ -552,4 +555,15 @@ Test(validate, a_supplement_in_force_adds_displays)
 	rq.display_language = "nl";
 	run();
 	cr_assert_str_eq(res.display, "Bèta", "the supplement's display in the language asked for");
+}
+
+Test(validate, a_filter_without_value_names_where_it_is)
+{
+	struct sv_error err = {0};
+
+	rq.valueset = vs(VS_URL "-broken");
+	codings[0] = (struct sv_vc_coding){CS_URL, NULL, "b", NULL};
+	cr_assert_eq(sv_validate(snap, &rq, &res, &err), SV_EINVAL);
+	cr_assert_str_eq(err.expression, "ValueSet.compose.exclude[0].filter[1]");
+	cr_assert(strstr(err.message, "filter with property = concept, op = is-a has no value"), "%s", err.message);
 }
