@@ -87,10 +87,15 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 	return vs;
 }
 
-static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem **cs,
-			      struct sv_error *err)
+/* The code system an include names; `force` (NULL: none) replaces the version the include pins for its
+ * system (force-system-version). */
+static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_vs_force *force,
+			      const struct sv_codesystem **cs, struct sv_error *err)
 {
 	const char *system = sv_jstr(inc, "system"), *version = sv_jstr(inc, "version");
+
+	if (force && force->version && system && strcmp(system, force->system) == 0)
+		version = force->version;
 	*cs = NULL;
 	if (!system)
 		return SV_OK;
@@ -212,7 +217,8 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 }
 
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
-			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err);
+			      const struct sv_vs_force *force, int depth, int *member, const struct sv_concept **k_out,
+			      struct sv_error *err);
 
 /* The value set a compose references by canonical `v`: "#id" is one of the `contained` resources of
  * `container` (the value set that references it), anything else is looked up in the snapshot. */
@@ -236,8 +242,8 @@ static const cJSON *valueset_ref(const struct sv_snapshot *snap, const cJSON *co
 
 /* Does concept k of cs satisfy the include/exclude clause `inc`? */
 static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
-				  const struct sv_codesystem *cs, const struct sv_concept *k, int depth, int *match,
-				  struct sv_error *err)
+				  const struct sv_codesystem *cs, const struct sv_concept *k, const struct sv_vs_force *force,
+				  int depth, int *match, struct sv_error *err)
 {
 	const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c, *f, *v;
 	enum sv_err rc;
@@ -267,7 +273,7 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *v
 		r = valueset_ref(snap, vs, v);
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known", v->valuestring);
-		if ((rc = member_rec(snap, r, cs->url, k->code, depth + 1, &m, NULL, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, cs->url, k->code, force, depth + 1, &m, NULL, err)) != SV_OK)
 			return rc;
 		if (!m)
 			return SV_OK;
@@ -278,8 +284,8 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *v
 
 /* Is (system, code) in every value set named by clause `inc` (a clause of valueSet references only)? */
 static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
-				    const char *system, const char *code, int depth, int *member,
-				    const struct sv_concept **k, struct sv_error *err)
+				    const char *system, const char *code, const struct sv_vs_force *force, int depth,
+				    int *member, const struct sv_concept **k, struct sv_error *err)
 {
 	const cJSON *v;
 	enum sv_err rc;
@@ -290,7 +296,7 @@ static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON 
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
 				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
-		if ((rc = member_rec(snap, r, system, code, depth + 1, member, k, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, system, code, force, depth + 1, member, k, err)) != SV_OK)
 			return rc;
 		if (!*member)
 			return SV_OK;
@@ -300,27 +306,28 @@ static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON 
 
 /* Does clause `inc` (of an include or exclude) take in (system, code)? */
 static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc, const char *system,
-				const char *code, int depth, int *match, const struct sv_concept **k,
-				struct sv_error *err)
+				const char *code, const struct sv_vs_force *force, int depth, int *match,
+				const struct sv_concept **k, struct sv_error *err)
 {
 	const struct sv_codesystem *cs = NULL;
 	enum sv_err rc;
 
 	*match = 0;
 	if (!sv_jstr(inc, "system"))
-		return in_all_valuesets(snap, vs, inc, system, code, depth, match, k, err);
+		return in_all_valuesets(snap, vs, inc, system, code, force, depth, match, k, err);
 	if (strcmp(sv_jstr(inc, "system"), system) != 0)
 		return SV_OK;
-	if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+	if ((rc = include_cs(snap, inc, force, &cs, err)) != SV_OK)
 		return rc;
 	*k = sv_codesystem_concept(cs, code);
 	if (!*k)
 		return SV_OK;
-	return clause_matches(snap, vs, inc, cs, *k, depth, match, err);
+	return clause_matches(snap, vs, inc, cs, *k, force, depth, match, err);
 }
 
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
-			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err)
+			      const struct sv_vs_force *force, int depth, int *member, const struct sv_concept **k_out,
+			      struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	const struct sv_concept *k = NULL, *kx = NULL;
@@ -333,7 +340,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 	if (depth > MAX_VS_DEPTH)
 		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
-		if ((rc = clause_takes(snap, vs, inc, system, code, depth, &in, &k, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, force, depth, &in, &k, err)) != SV_OK)
 			return rc;
 		if (in)
 			break;
@@ -342,7 +349,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		return SV_OK;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 		int m;
-		if ((rc = clause_takes(snap, vs, inc, system, code, depth, &m, &kx, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, force, depth, &m, &kx, err)) != SV_OK)
 			return rc;
 		if (m)
 			return SV_OK;
@@ -354,9 +361,10 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 }
 
 enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
-			       const char *code, int *member, const struct sv_concept **k_out, struct sv_error *err)
+			       const char *code, const struct sv_vs_force *force, int *member,
+			       const struct sv_concept **k_out, struct sv_error *err)
 {
-	return member_rec(snap, vs, system, code, 0, member, k_out, err);
+	return member_rec(snap, vs, system, code, force, 0, member, k_out, err);
 }
 
 static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k)
@@ -430,7 +438,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			}
 			continue;
 		}
-		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+		if ((rc = include_cs(snap, inc, NULL, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
 		ci = sv_snapshot_cs_slot(snap, cs);
@@ -445,7 +453,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
 					goto out;
 				}
-				if ((rc = clause_matches(snap, vs, inc, cs, k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][k - cs->concepts]++)
 					push(out, cs, k);
@@ -453,7 +461,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		} else {
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
-				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][i]++)
 					push(out, cs, &cs->concepts[i]);
@@ -469,7 +477,8 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 				int m;
 				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
 					continue;
-				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, NULL, 0,
+							  &m, err)) != SV_OK)
 					goto out;
 				drop |= m;
 			}

@@ -510,7 +510,9 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		check_status(rq, &p, k, r, o, 1);
 	}
 	if (rq->valueset && o->in_vs) {
-		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, &member, NULL, err)) != SV_OK)
+		struct sv_vs_force force = {system, rule(rq, SV_VC_FORCE_VERSION, system)};
+		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, force.version ? &force : NULL, &member,
+					     NULL, err)) != SV_OK)
 			return rc;
 		if (member && !rq->abstract_ok && sv_concept_property(o->cs, k, "notSelectable") &&
 		    strcmp(sv_concept_property(o->cs, k, "notSelectable"), "true") == 0) {

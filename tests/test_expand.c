@@ -416,7 +416,7 @@ static int member(const char *vsurl, const char *code, enum sv_err *rc)
 	int m = -1;
 
 	cr_assert_not_null(r, "%s", vsurl);
-	*rc = sv_valueset_member(snap, r->resource, FSIII_URL, code, &m, &k, &err);
+	*rc = sv_valueset_member(snap, r->resource, FSIII_URL, code, NULL, &m, &k, &err);
 	if (m == 1)
 		cr_assert_str_eq(k->code, code);
 	else
@@ -486,8 +486,9 @@ Test(expand, member_with_unknown_system_in_definition)
 	cJSON *vs = parse(INC("\"include\":[{\"system\":\"urn:oid:2.16.578.1.12.4.1.1.9111\"}]"));
 
 	build(NULL);
-	cr_assert_eq(sv_valueset_member(snap, vs, "urn:oid:2.16.578.1.12.4.1.1.9111", "1", &m, &k, &err), SV_ENOTFOUND);
-	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &m, &k, &err), SV_OK, "another system is skipped");
+	cr_assert_eq(sv_valueset_member(snap, vs, "urn:oid:2.16.578.1.12.4.1.1.9111", "1", NULL, &m, &k, &err),
+		     SV_ENOTFOUND);
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", NULL, &m, &k, &err), SV_OK, "another system is skipped");
 	cr_assert_eq(m, 0);
 	cJSON_Delete(vs);
 }
@@ -568,10 +569,29 @@ Test(expand, a_contained_value_set_is_found_by_its_local_reference)
 	cr_assert(has(&e, "J2"));
 	sv_expansion_release(&e);
 	j = parse(vs);
-	cr_assert_eq(sv_valueset_member(snap, j, FSIII_URL, "J2", &member, NULL, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_valueset_member(snap, j, FSIII_URL, "J2", NULL, &member, NULL, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(member, 1);
 	cJSON_Delete(j);
 	cr_assert_eq(expand_text("{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":"
 				 "[{\"valueSet\":[\"#nowhere\"]}]}}", 100, &e, &err), SV_ENOTFOUND);
 	sv_expansion_release(&e);
+}
+
+Test(expand, membership_with_a_forced_version)
+{
+	struct sv_vs_force force = {FSIII_URL, "20240530"};
+	struct sv_error err;
+	cJSON *vs;
+	int m = 0;
+
+	build(NULL);
+	vs = parse(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"19990101\"}]"));
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", NULL, &m, NULL, &err), SV_ENOTFOUND,
+		     "the pinned version is not held");
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &force, &m, NULL, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(m, 1, "force-system-version replaces the pinned version");
+	force.system = "urn:oid:other";
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &force, &m, NULL, &err), SV_ENOTFOUND,
+		     "a force for another system changes nothing");
+	cJSON_Delete(vs);
 }
