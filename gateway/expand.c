@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <regex.h>
 
 #define MAX_VS_DEPTH 8
 
@@ -85,10 +87,15 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 	return vs;
 }
 
-static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem **cs,
-			      struct sv_error *err)
+/* The code system an include names; `force` (NULL: none) replaces the version the include pins for its
+ * system (force-system-version). */
+static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_vs_force *force,
+			      const struct sv_codesystem **cs, struct sv_error *err)
 {
 	const char *system = sv_jstr(inc, "system"), *version = sv_jstr(inc, "version");
+
+	if (force && force->version && system && strcmp(system, force->system) == 0)
+		version = force->version;
 	*cs = NULL;
 	if (!system)
 		return SV_OK;
@@ -116,6 +123,47 @@ static int code_in_list(const char *list, const char *code)
 	return 0;
 }
 
+/* A filter on a concept property (=, in, not-in, exists), values compared exactly. A concept without
+ * the property passes only not-in and exists=false. */
+static int property_pass(const struct sv_codesystem *cs, const struct sv_concept *k, const char *prop, const char *op,
+			 const char *value)
+{
+	const char *have = sv_concept_property(cs, k, prop);
+
+	if (strcmp(op, "exists") == 0)
+		return (have != NULL) == (strcasecmp(value, "true") == 0);
+	if (!have)
+		return strcmp(op, "not-in") == 0;
+	if (strcmp(op, "=") == 0)
+		return strcmp(have, value) == 0;   /* a FHIR boolean is "true" or "false", nothing else */
+	return code_in_list(value, have) == (strcmp(op, "in") == 0);
+}
+
+/* Longest regex a value set filter may carry: the pattern is the client's (a tx-resource), compiled
+ * for each concept it is tried on. */
+#define MAX_REGEX 256
+
+/* A regex filter on the code ("code" or "concept") or on a property value: the whole value must match
+ * the POSIX extended expression (glibc matches without exponential backtracking). */
+static enum sv_err regex_pass(const struct sv_codesystem *cs, const struct sv_concept *k, const char *prop,
+			      const char *value, int *pass, struct sv_error *err)
+{
+	const char *subject = strcmp(prop, "code") == 0 || strcmp(prop, "concept") == 0 ? k->code :
+			      sv_concept_property(cs, k, prop);
+	char anchored[MAX_REGEX + 8];
+	regex_t re;
+
+	*pass = 0;
+	if (strlen(value) > MAX_REGEX)
+		return sv_fail(err, SV_ETOOBIG, "a regex filter is longer than %d bytes", MAX_REGEX);
+	snprintf(anchored, sizeof(anchored), "^(%s)$", value);
+	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+		return sv_fail(err, SV_EINVAL, "the regex filter '%s' of %s is not a valid expression", value, cs->url);
+	*pass = subject && regexec(&re, subject, 0, NULL, 0) == 0;
+	regfree(&re);
+	return SV_OK;
+}
+
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
@@ -123,11 +171,20 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
-		return sv_fail(err, SV_EINVAL, "a value set filter needs property, op and value");
-	if (strcmp(op, "in") == 0 && strcmp(prop, "concept") == 0) {
-		*pass = code_in_list(value, k->code);
+		return sv_fail(err, SV_EINVAL, "The system %s filter with property = %s, op = %s has no value", cs->url,
+			       prop ? prop : "(none)", op ? op : "(none)");
+	if ((strcmp(op, "in") == 0 || strcmp(op, "not-in") == 0) && strcmp(prop, "concept") == 0) {
+		*pass = code_in_list(value, k->code) == (op[0] == 'i');
 		return SV_OK;
 	}
+	if (strcmp(prop, "concept") != 0 && strcmp(prop, "parent") != 0 && strcmp(prop, "child") != 0 &&
+	    strcmp(prop, "code") != 0 && (strcmp(op, "=") == 0 || strcmp(op, "in") == 0 ||
+					 strcmp(op, "not-in") == 0 || strcmp(op, "exists") == 0)) {
+		*pass = property_pass(cs, k, prop, op, value);
+		return SV_OK;
+	}
+	if (strcmp(op, "regex") == 0)
+		return regex_pass(cs, k, prop, value, pass, err);
 	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
 		*pass = 0;
 		for (uint32_t i = 0; i < k->nparents; i++)
@@ -135,12 +192,21 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 		return SV_OK;
 	}
 	if (strcmp(prop, "concept") != 0 ||
-	    (strcmp(op, "is-a") && strcmp(op, "descendent-of") && strcmp(op, "is-not-a") && strcmp(op, "=")))
+	    (strcmp(op, "is-a") && strcmp(op, "descendent-of") && strcmp(op, "is-not-a") && strcmp(op, "=") &&
+	     strcmp(op, "child-of") && strcmp(op, "descendent-leaf") && strcmp(op, "generalizes")))
 		return sv_fail(err, SV_ENOTSUPPORTED, "value set filter '%s %s %s' is not supported", prop, op, value);
 	if (!sv_strmap_get(&cs->index, value, &target))
 		return sv_fail(err, SV_ENOTFOUND, "filter value '%s' is not a code of %s", value, cs->url);
 	if (strcmp(op, "=") == 0)
 		*pass = self == target;
+	else if (strcmp(op, "child-of") == 0) {
+		*pass = 0;
+		for (uint32_t i = 0; i < k->nparents; i++)
+			*pass |= k->parents[i] == target;
+	} else if (strcmp(op, "descendent-leaf") == 0)
+		*pass = k->nchildren == 0 && self != target && sv_codesystem_subsumes(cs, target, self);
+	else if (strcmp(op, "generalizes") == 0)
+		*pass = sv_codesystem_subsumes(cs, self, target);
 	else if (strcmp(op, "is-a") == 0)
 		*pass = sv_codesystem_subsumes(cs, target, self);
 	else if (strcmp(op, "descendent-of") == 0)
@@ -151,11 +217,33 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 }
 
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
-			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err);
+			      const struct sv_vs_force *force, int depth, int *member, const struct sv_concept **k_out,
+			      struct sv_error *err);
+
+/* The value set a compose references by canonical `v`: "#id" is one of the `contained` resources of
+ * `container` (the value set that references it), anything else is looked up in the snapshot. */
+static const cJSON *valueset_ref(const struct sv_snapshot *snap, const cJSON *container, const cJSON *v)
+{
+	const struct sv_resource *r;
+	const cJSON *c;
+
+	if (!cJSON_IsString(v))
+		return NULL;
+	if (v->valuestring[0] == '#') {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(container, "contained"))
+			if (sv_jstr(c, "id") && strcmp(sv_jstr(c, "id"), v->valuestring + 1) == 0 &&
+			    sv_jstr(c, "resourceType") && strcmp(sv_jstr(c, "resourceType"), "ValueSet") == 0)
+				return c;
+		return NULL;
+	}
+	r = sv_snapshot_valueset(snap, v->valuestring, NULL);
+	return r ? r->resource : NULL;
+}
 
 /* Does concept k of cs satisfy the include/exclude clause `inc`? */
-static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_codesystem *cs,
-				  const struct sv_concept *k, int depth, int *match, struct sv_error *err)
+static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				  const struct sv_codesystem *cs, const struct sv_concept *k, const struct sv_vs_force *force,
+				  int depth, int *match, struct sv_error *err)
 {
 	const cJSON *concepts = cJSON_GetObjectItemCaseSensitive(inc, "concept"), *c, *f, *v;
 	enum sv_err rc;
@@ -178,14 +266,14 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 			return SV_OK;
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-		const struct sv_resource *r;
+		const cJSON *r;
 		int m;
 		if (!cJSON_IsString(v))
 			return sv_fail(err, SV_EINVAL, "include.valueSet must be a canonical url");
-		r = sv_snapshot_valueset(snap, v->valuestring, NULL);
+		r = valueset_ref(snap, vs, v);
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known", v->valuestring);
-		if ((rc = member_rec(snap, r->resource, cs->url, k->code, depth + 1, &m, NULL, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, cs->url, k->code, force, depth + 1, &m, NULL, err)) != SV_OK)
 			return rc;
 		if (!m)
 			return SV_OK;
@@ -195,20 +283,20 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *i
 }
 
 /* Is (system, code) in every value set named by clause `inc` (a clause of valueSet references only)? */
-static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
-				    const char *code, int depth, int *member, const struct sv_concept **k,
-				    struct sv_error *err)
+static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				    const char *system, const char *code, const struct sv_vs_force *force, int depth,
+				    int *member, const struct sv_concept **k, struct sv_error *err)
 {
 	const cJSON *v;
 	enum sv_err rc;
 
 	*member = 0;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-		const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+		const cJSON *r = valueset_ref(snap, vs, v);
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
 				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
-		if ((rc = member_rec(snap, r->resource, system, code, depth + 1, member, k, err)) != SV_OK)
+		if ((rc = member_rec(snap, r, system, code, force, depth + 1, member, k, err)) != SV_OK)
 			return rc;
 		if (!*member)
 			return SV_OK;
@@ -217,28 +305,29 @@ static enum sv_err in_all_valuesets(const struct sv_snapshot *snap, const cJSON 
 }
 
 /* Does clause `inc` (of an include or exclude) take in (system, code)? */
-static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *inc, const char *system,
-				const char *code, int depth, int *match, const struct sv_concept **k,
-				struct sv_error *err)
+static enum sv_err clause_takes(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc, const char *system,
+				const char *code, const struct sv_vs_force *force, int depth, int *match,
+				const struct sv_concept **k, struct sv_error *err)
 {
 	const struct sv_codesystem *cs = NULL;
 	enum sv_err rc;
 
 	*match = 0;
 	if (!sv_jstr(inc, "system"))
-		return in_all_valuesets(snap, inc, system, code, depth, match, k, err);
+		return in_all_valuesets(snap, vs, inc, system, code, force, depth, match, k, err);
 	if (strcmp(sv_jstr(inc, "system"), system) != 0)
 		return SV_OK;
-	if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+	if ((rc = include_cs(snap, inc, force, &cs, err)) != SV_OK)
 		return rc;
 	*k = sv_codesystem_concept(cs, code);
 	if (!*k)
 		return SV_OK;
-	return clause_matches(snap, inc, cs, *k, depth, match, err);
+	return clause_matches(snap, vs, inc, cs, *k, force, depth, match, err);
 }
 
 static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, const char *system, const char *code,
-			      int depth, int *member, const struct sv_concept **k_out, struct sv_error *err)
+			      const struct sv_vs_force *force, int depth, int *member, const struct sv_concept **k_out,
+			      struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	const struct sv_concept *k = NULL, *kx = NULL;
@@ -251,7 +340,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 	if (depth > MAX_VS_DEPTH)
 		return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d", MAX_VS_DEPTH);
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "include")) {
-		if ((rc = clause_takes(snap, inc, system, code, depth, &in, &k, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, force, depth, &in, &k, err)) != SV_OK)
 			return rc;
 		if (in)
 			break;
@@ -260,7 +349,7 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		return SV_OK;
 	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 		int m;
-		if ((rc = clause_takes(snap, inc, system, code, depth, &m, &kx, err)) != SV_OK)
+		if ((rc = clause_takes(snap, vs, inc, system, code, force, depth, &m, &kx, err)) != SV_OK)
 			return rc;
 		if (m)
 			return SV_OK;
@@ -272,9 +361,10 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 }
 
 enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
-			       const char *code, int *member, const struct sv_concept **k_out, struct sv_error *err)
+			       const char *code, const struct sv_vs_force *force, int *member,
+			       const struct sv_concept **k_out, struct sv_error *err)
 {
-	return member_rec(snap, vs, system, code, 0, member, k_out, err);
+	return member_rec(snap, vs, system, code, force, 0, member, k_out, err);
 }
 
 static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k)
@@ -321,7 +411,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			/* An include of whole value sets only. */
 			const cJSON *v;
 			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-				const struct sv_resource *r = cJSON_IsString(v) ? sv_snapshot_valueset(snap, v->valuestring, NULL) : NULL;
+				const cJSON *r = valueset_ref(snap, vs, v);
 				struct sv_expansion sub = {0};
 				if (!r) {
 					rc = sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
@@ -333,7 +423,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
 					goto out;
 				}
-				rc = expand_rec(snap, r->resource, limit, depth + 1, &sub, err);
+				rc = expand_rec(snap, r, limit, depth + 1, &sub, err);
 				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
 					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
 					if (!seen[ci])
@@ -348,7 +438,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			}
 			continue;
 		}
-		if ((rc = include_cs(snap, inc, &cs, err)) != SV_OK)
+		if ((rc = include_cs(snap, inc, NULL, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
 		ci = sv_snapshot_cs_slot(snap, cs);
@@ -363,7 +453,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
 					goto out;
 				}
-				if ((rc = clause_matches(snap, inc, cs, k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][k - cs->concepts]++)
 					push(out, cs, k);
@@ -371,7 +461,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		} else {
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
-				if ((rc = clause_matches(snap, inc, cs, &cs->concepts[i], 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !seen[ci][i]++)
 					push(out, cs, &cs->concepts[i]);
@@ -387,7 +477,8 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 				int m;
 				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
 					continue;
-				if ((rc = clause_matches(snap, inc, out->items[i].cs, out->items[i].k, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, NULL, 0,
+							  &m, err)) != SV_OK)
 					goto out;
 				drop |= m;
 			}

@@ -1,4 +1,4 @@
-/* op_codesystem.c — CodeSystem $lookup, $validate-code and $subsumes. */
+/* op_codesystem.c — CodeSystem $lookup and $subsumes ($validate-code is in op_validate.c). */
 #include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/fhirapi.h"
@@ -116,104 +116,6 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	*out = res;
 	res = NULL;
 	rc = SV_OK;
-out:
-	cJSON_Delete(coding);
-	cJSON_Delete(res);
-	return rc;
-}
-
-/* True when concept `k` carries the boolean property `code` set to true. */
-static int flagged(const struct sv_concept *k, const char *code)
-{
-	const cJSON *p;
-
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property"))
-		if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")))
-			return 1;
-	return 0;
-}
-
-/* Checks one coding against the code system; appends result/message/display to `res`. */
-static int validate_coding(struct sv_request *req, const cJSON *coding, cJSON *res, const char *want_display)
-{
-	const struct sv_codesystem *cs = NULL;
-	const struct sv_concept *k;
-	const char *code = sv_jstr(coding, "code"), *system = sv_jstr(coding, "system");
-	char msg[600];
-
-	if (sv_req_codesystem(req, system, sv_jstr(coding, "version"), "url", &cs) != SV_OK) {
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", req->err.message);
-		sv_error_clear(&req->err);
-		return 0;
-	}
-	k = sv_codesystem_concept(cs, code);
-	if (!k) {
-		snprintf(msg, sizeof(msg), "Unknown code '%s' in code system %s%s%s", code ? code : "",
-			 cs->url, *cs->version ? " version " : "", cs->version);
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", msg);
-		return 0;
-	}
-	if (!sv_display_validate(res, k, want_display))
-		return 0;
-	if (flagged(k, SV_PROP_NOT_IN_EDITION)) {
-		/* Valid, but the client should know the loaded edition does not define it. */
-		snprintf(msg, sizeof(msg), "Code '%s' is not in the edition loaded for %s version %s: it is kept "
-			 "from another import (property " SV_PROP_NOT_IN_EDITION ") and needs a fuller edition",
-			 code, cs->url, cs->version);
-		sv_params_add(res, "message", "String", msg);
-	}
-	return 1;
-}
-
-enum sv_err sv_op_cs_validate_code(struct sv_request *req, cJSON **out, int *status)
-{
-	const cJSON *ccp = sv_params_get(req->params, "codeableConcept");
-	const char *url = sv_params_string(req->params, "url"), *want;
-	cJSON *coding = NULL, *res = NULL;
-	enum sv_err rc = SV_OK;
-
-	(void)status;
-	res = sv_params_new();
-	if (ccp) {
-		const cJSON *cc = sv_param_codeableconcept(ccp, "codeableConcept", &req->err), *c;
-		cJSON *tmp;
-		int ok = 0;
-		if (!cc || sv_params_get(req->params, "code") || sv_params_get(req->params, "coding")) {
-			rc = cc ? sv_fail_at(&req->err, SV_EINVAL, "codeableConcept",
-					     "give one of code, coding or codeableConcept") : req->err.code;
-			goto out;
-		}
-		/* Valid when any coding of the concept is valid. */
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cc, "coding")) {
-			tmp = sv_params_new();
-			if (validate_coding(req, c, tmp, sv_jstr(c, "display"))) {
-				cJSON_Delete(res);
-				res = tmp;
-				ok = 1;
-				break;
-			}
-			cJSON_Delete(tmp);
-		}
-		if (!ok) {
-			sv_params_add_bool(res, "result", 0);
-			sv_params_add(res, "message", "String", "No coding in the CodeableConcept is valid here");
-		}
-	} else {
-		if ((rc = sv_req_code(req, "code", "coding", url ? "url" : "system", &coding)) != SV_OK)
-			goto out;
-		if (!sv_jstr(coding, "system") && !req->id) {
-			rc = sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (the code system) is required");
-			goto out;
-		}
-		/* The display to check: the `display` parameter, else the coding's own (as for ValueSet). */
-		want = sv_params_string(req->params, "display");
-		validate_coding(req, coding, res, want ? want : sv_jstr(coding, "display"));
-	}
-	*out = res;
-	res = NULL;
 out:
 	cJSON_Delete(coding);
 	cJSON_Delete(res);

@@ -1,6 +1,8 @@
 /* request.c — the code system and the code a request names (request.h), shared by the operation
  * handlers so every one reads them, and reports a bad one, the same way. */
 #include "samsvar/request.h"
+#include "samsvar/expand.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 
 #include <string.h>
@@ -76,4 +78,54 @@ const char *sv_req_display_language(const struct sv_request *req)
 	if (lang && *lang)
 		return lang;
 	return req->accept_language[0] ? req->accept_language : NULL;
+}
+
+/* The value set an operation names: instance id, `url` (+`valueSetVersion`), or an inline `valueSet`
+ * resource. *owned is set when the returned resource must be freed by the caller. */
+enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **owned)
+{
+	const char *url = sv_params_string(req->params, "url");
+	const char *version = sv_params_string(req->params, "valueSetVersion");
+	const cJSON *inline_p = sv_params_get(req->params, "valueSet");
+	const struct sv_resource *r;
+
+	*vs = NULL;
+	*owned = NULL;
+	if (req->id) {
+		r = sv_snapshot_by_id(req->snap, 'V', req->id);
+		if (!r)
+			return sv_fail(&req->err, SV_ENOTFOUND, "ValueSet/%s is not known", req->id);
+		*vs = r->resource;
+		return SV_OK;
+	}
+	if (inline_p && url)
+		return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "give either 'url' or 'valueSet', not both");
+	if (inline_p) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(inline_p, "resource");
+		if (!cJSON_IsObject(res) || !sv_jstr(res, "resourceType") || strcmp(sv_jstr(res, "resourceType"), "ValueSet"))
+			return sv_fail_at(&req->err, SV_EINVAL, "valueSet", "parameter 'valueSet' must hold a ValueSet resource");
+		*vs = res;
+		return SV_OK;
+	}
+	if (!url)
+		return sv_fail_at(&req->err, SV_EREQUIRED, "url", "parameter 'url' (or 'valueSet') is required");
+	if (sv_params_count(req->params, "url") > 1)
+		return sv_fail_at(&req->err, SV_EINVAL, "url", "'url' is given more than once");
+	*owned = sv_expand_implicit(req->snap, url, &req->err);
+	if (*owned) {
+		*vs = *owned;
+		return SV_OK;
+	}
+	if (req->err.code != SV_OK)
+		return req->err.code;
+	r = sv_snapshot_valueset(req->snap, url, version);
+	if (!r) {
+		if (version && sv_snapshot_valueset(req->snap, url, NULL))
+			return sv_fail_at(&req->err, SV_ENOTFOUND, "valueSetVersion", "A definition for the value Set "
+					  "'%s|%s' could not be found", url, version);
+		return sv_fail_at(&req->err, SV_ENOTFOUND, "url", "A definition for the value Set '%s' could not be "
+				  "found", url);
+	}
+	*vs = r->resource;
+	return SV_OK;
 }

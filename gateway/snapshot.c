@@ -104,6 +104,24 @@ void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snap
 
 /* ---- version ordering ---- */
 
+int sv_version_matches(const char *pattern, const char *version)
+{
+	if (!pattern || !version)
+		return 0;
+	for (;;) {
+		size_t np = strcspn(pattern, "."), nv = strcspn(version, ".");
+		if (!((np == 1 && (*pattern == 'x' || *pattern == 'X' || *pattern == '*')) ||
+		      (np == nv && strncmp(pattern, version, np) == 0)))
+			return 0;
+		pattern += np;
+		version += nv;
+		if (!*pattern || !*version)
+			return !*pattern && !*version;
+		pattern++;
+		version++;
+	}
+}
+
 int sv_version_cmp(const char *a, const char *b)
 {
 	while (*a && *b) {
@@ -301,6 +319,36 @@ int sv_concept_has_display(const struct sv_concept *k, const char *display)
 		if (sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), display) == 0)
 			return 1;
 	return 0;
+}
+
+#define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
+
+const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code)
+{
+	const cJSON *p;
+	const char *alias = NULL;
+	size_t n = strlen(code);
+
+	/* A code system may name a standard property its own way: its uri says which it is. */
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cs->resource, "property")) {
+		const char *uri = sv_jstr(p, "uri");
+		size_t nu = uri ? strlen(uri) : 0;
+		if (sv_jstr(p, "code") && nu == sizeof(CONCEPT_PROPERTIES) + n && uri[nu - n - 1] == '#' &&
+		    strcmp(uri + nu - n, code) == 0 && strncmp(uri, CONCEPT_PROPERTIES, nu - n - 1) == 0)
+			alias = sv_jstr(p, "code");
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+		const char *pc = sv_jstr(p, "code");
+		const cJSON *v;
+		if (!pc || (strcmp(pc, code) != 0 && (!alias || strcmp(pc, alias) != 0)))
+			continue;
+		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")) != NULL)
+			return cJSON_IsTrue(v) ? "true" : "false";
+		cJSON_ArrayForEach(v, p)
+			if (v->string && strncmp(v->string, "value", 5) == 0 && cJSON_IsString(v))
+				return v->valuestring;
+	}
+	return NULL;
 }
 
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
@@ -564,13 +612,15 @@ static const struct sv_codesystem *codesystem_in(const struct sv_snapshot *s, co
 		return &s->cs[i];
 	if (!url || !version || !*version)
 		return NULL;
-	/* A version given as a prefix (SNOMED edition URI without a date) means its latest. */
+	/* A version given as a prefix (SNOMED edition URI without a date) means its latest; so does a
+	 * version with wildcard segments ("1.x.x", "1.0.x"). */
 	for (i = 0; i < s->ncs; i++) {
 		const struct sv_codesystem *c = &s->cs[i];
 		size_t n = strlen(version);
 		/* The prefix must end at a path boundary: ".../sct/9" is not edition 900000000000207008. */
-		if (strcmp(c->url, url) == 0 && strncmp(c->version, version, n) == 0 &&
-		    (c->version[n] == '/' || version[n - 1] == '/') &&
+		if (strcmp(c->url, url) == 0 &&
+		    ((strncmp(c->version, version, n) == 0 && (c->version[n] == '/' || version[n - 1] == '/')) ||
+		     sv_version_matches(version, c->version)) &&
 		    (!best || sv_version_cmp(c->version, best->version) > 0))
 			best = c;
 	}

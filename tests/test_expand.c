@@ -229,16 +229,28 @@ Test(expand, filter_errors)
 	enum sv_err rc;
 
 	build(NULL);
-	expand_filter("concept", "regex", "J.*", &e, &rc, &err);
-	cr_assert_eq(rc, SV_ENOTSUPPORTED);
+	expand_filter("concept", "regex", "J(", &e, &rc, &err);
+	cr_assert_eq(rc, SV_EINVAL, "a regex that does not compile");
 	cr_assert(strstr(err.message, "regex"), "%s", err.message);
 	sv_expansion_release(&e);
+	expand_filter("concept", "exists", "J", &e, &rc, &err);
+	cr_assert_eq(rc, SV_ENOTSUPPORTED);
+	sv_expansion_release(&e);
+	{
+		char big[300];
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		expand_filter("code", "regex", big, &e, &rc, &err);
+		cr_assert_eq(rc, SV_ETOOBIG, "a regex over the cap");
+		sv_expansion_release(&e);
+	}
 	expand_filter("concept", "is-a", "J9", &e, &rc, &err);
 	cr_assert_eq(rc, SV_ENOTFOUND);
 	cr_assert(strstr(err.message, "J9"), "%s", err.message);
 	sv_expansion_release(&e);
 	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
 				     "\"op\":\"is-a\"}]}]"), 100, &e, &err), SV_EINVAL);
+	cr_assert(strstr(err.message, "filter with property = concept, op = is-a has no value"), "%s", err.message);
 	sv_expansion_release(&e);
 }
 
@@ -404,7 +416,7 @@ static int member(const char *vsurl, const char *code, enum sv_err *rc)
 	int m = -1;
 
 	cr_assert_not_null(r, "%s", vsurl);
-	*rc = sv_valueset_member(snap, r->resource, FSIII_URL, code, &m, &k, &err);
+	*rc = sv_valueset_member(snap, r->resource, FSIII_URL, code, NULL, &m, &k, &err);
 	if (m == 1)
 		cr_assert_str_eq(k->code, code);
 	else
@@ -474,8 +486,112 @@ Test(expand, member_with_unknown_system_in_definition)
 	cJSON *vs = parse(INC("\"include\":[{\"system\":\"urn:oid:2.16.578.1.12.4.1.1.9111\"}]"));
 
 	build(NULL);
-	cr_assert_eq(sv_valueset_member(snap, vs, "urn:oid:2.16.578.1.12.4.1.1.9111", "1", &m, &k, &err), SV_ENOTFOUND);
-	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &m, &k, &err), SV_OK, "another system is skipped");
+	cr_assert_eq(sv_valueset_member(snap, vs, "urn:oid:2.16.578.1.12.4.1.1.9111", "1", NULL, &m, &k, &err),
+		     SV_ENOTFOUND);
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", NULL, &m, &k, &err), SV_OK, "another system is skipped");
 	cr_assert_eq(m, 0);
+	cJSON_Delete(vs);
+}
+
+/* A small code system with a hierarchy (r > m > l1, l2) and properties, one under its own code for a
+ * standard property (the uri says it is notSelectable). */
+static const char PROPS[] =
+	"[{\"resourceType\":\"CodeSystem\",\"url\":\"http://example.org/p\",\"version\":\"1\",\"status\":\"active\","
+	"\"content\":\"complete\",\"property\":[{\"code\":\"not-selectable\",\"uri\":"
+	"\"http://hl7.org/fhir/concept-properties#notSelectable\",\"type\":\"boolean\"},{\"code\":\"kind\",\"type\":\"code\"}],"
+	"\"concept\":[{\"code\":\"r\",\"property\":[{\"code\":\"not-selectable\",\"valueBoolean\":true}],\"concept\":["
+	"{\"code\":\"m\",\"property\":[{\"code\":\"kind\",\"valueCode\":\"x\"}],\"concept\":[{\"code\":\"l1\","
+	"\"property\":[{\"code\":\"kind\",\"valueCode\":\"y\"},{\"code\":\"not-selectable\",\"valueBoolean\":false}]},"
+	"{\"code\":\"l2\"}]}]}]}]";
+
+static size_t props_filter(const char *prop, const char *op, const char *value, struct sv_expansion *e)
+{
+	char vs[512];
+	struct sv_error err;
+	snprintf(vs, sizeof(vs), INC("\"include\":[{\"system\":\"http://example.org/p\",\"filter\":[{\"property\":\"%s\","
+				     "\"op\":\"%s\",\"value\":\"%s\"}]}]"), prop, op, value);
+	cr_assert_eq(expand_text(vs, 100, e, &err), SV_OK, "%s %s %s: %s", prop, op, value, err.message);
+	return e->n;
+}
+
+Test(expand, property_and_hierarchy_filters)
+{
+	struct sv_expansion e;
+
+	snap = ts_snapshot_of(ts_parse_json(PROPS));
+	cr_assert_eq(props_filter("notSelectable", "=", "true", &e), 1);
+	cr_assert(has(&e, "r"), "the code system's own code for a standard property");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("notSelectable", "=", "TRUE", &e), 0, "a FHIR boolean is lowercase");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("not-selectable", "=", "false", &e), 1);
+	cr_assert(has(&e, "l1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "in", "x,y", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "not-in", "x", &e), 3, "no kind at all is not in the list");
+	cr_assert_not(has(&e, "m"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "exists", "false", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "child-of", "m", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "descendent-leaf", "r", &e), 2);
+	cr_assert_not(has(&e, "m"));
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "generalizes", "l1", &e), 3, "l1, m and r");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("concept", "not-in", "r,m", &e), 2);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "l[0-9]", &e), 2, "the whole code must match");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "l", &e), 0);
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("kind", "regex", "[xz]", &e), 1, "on a property value");
+	sv_expansion_release(&e);
+	cr_assert_eq(props_filter("code", "regex", "((a+)+)+", &e), 0, "no catastrophic backtracking");
+	sv_expansion_release(&e);
+}
+
+Test(expand, a_contained_value_set_is_found_by_its_local_reference)
+{
+	struct sv_expansion e;
+	struct sv_error err;
+	const char *vs = "{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"contained\":[{\"resourceType\":\"ValueSet\","
+			 "\"id\":\"in\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\","
+			 "\"concept\":[{\"code\":\"J2\"}]}]}}],\"compose\":{\"include\":[{\"valueSet\":[\"#in\"]}]}}";
+	cJSON *j;
+	int member = 0;
+
+	build(NULL);
+	cr_assert_eq(expand_text(vs, 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1);
+	cr_assert(has(&e, "J2"));
+	sv_expansion_release(&e);
+	j = parse(vs);
+	cr_assert_eq(sv_valueset_member(snap, j, FSIII_URL, "J2", NULL, &member, NULL, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(member, 1);
+	cJSON_Delete(j);
+	cr_assert_eq(expand_text("{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":"
+				 "[{\"valueSet\":[\"#nowhere\"]}]}}", 100, &e, &err), SV_ENOTFOUND);
+	sv_expansion_release(&e);
+}
+
+Test(expand, membership_with_a_forced_version)
+{
+	struct sv_vs_force force = {FSIII_URL, "20240530"};
+	struct sv_error err;
+	cJSON *vs;
+	int m = 0;
+
+	build(NULL);
+	vs = parse(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"19990101\"}]"));
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", NULL, &m, NULL, &err), SV_ENOTFOUND,
+		     "the pinned version is not held");
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &force, &m, NULL, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(m, 1, "force-system-version replaces the pinned version");
+	force.system = "urn:oid:other";
+	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &force, &m, NULL, &err), SV_ENOTFOUND,
+		     "a force for another system changes nothing");
 	cJSON_Delete(vs);
 }

@@ -345,7 +345,7 @@ Test(vs, validate_code_not_member_unknown_code_unknown_system)
 	q("coding", FSIII_URL "|J2");
 	cr_assert_eq(run(sv_op_vs_validate_code), SV_OK, "%s", req.err.message);
 	cr_assert_not(out_bool("result"));
-	cr_assert(strstr(sv_params_string(result, "message"), "not in the value set"), "%s",
+	cr_assert(strstr(sv_params_string(result, "message"), "was not found in the value set"), "%s",
 		  sv_params_string(result, "message"));
 	reset_params();
 	q("url", VS_BASE "egenomsorg");
@@ -359,7 +359,8 @@ Test(vs, validate_code_not_member_unknown_code_unknown_system)
 	q("coding", IPLOS_URL "|20");
 	cr_assert_eq(run(sv_op_vs_validate_code), SV_OK);
 	cr_assert_not(out_bool("result"));
-	cr_assert(strstr(sv_params_string(result, "message"), "not known"), "%s", sv_params_string(result, "message"));
+	cr_assert(strstr(sv_params_string(result, "message"), "could not be found"), "%s",
+		  sv_params_string(result, "message"));
 }
 
 Test(vs, validate_code_accepts_a_designation_as_display)
@@ -410,8 +411,19 @@ Test(vs, validate_codeableconcept_and_errors)
 	reset_params();
 	q("url", VS_BASE "egenomsorg");
 	q("code", "J1.1");
-	cr_assert_eq(run(sv_op_vs_validate_code), SV_EREQUIRED, "code without system");
-	cr_assert_str_eq(req.err.expression, "system");
+	/* FHIR R5: "If a code is provided, either a system or inferSystem SHOULD be provided" — an
+	 * answer that says why the code cannot be validated, not a refusal. */
+	cr_assert_eq(run(sv_op_vs_validate_code), SV_OK, "code without system: %s", req.err.message);
+	cr_assert_not(out_bool("result"));
+	cr_assert(strstr(sv_params_string(result, "message"), "Coding has no system"), "%s",
+		  sv_params_string(result, "message"));
+	reset_params();
+	q("url", VS_BASE "egenomsorg");
+	q("code", "J1.1");
+	q("inferSystem", "true");
+	cr_assert_eq(run(sv_op_vs_validate_code), SV_OK, "%s", req.err.message);
+	cr_assert(out_bool("result"), "inferSystem takes the value set's system");
+	cr_assert_str_eq(sv_params_string(result, "system"), FSIII_URL);
 
 	reset_params();
 	q("coding", FSIII_URL "|J1.1");

@@ -742,3 +742,17 @@ Test(snapshot, a_layer_that_does_not_build_leaves_the_base_alone)
 	cr_assert_eq(atomic_load(&base->refs), 1, "no reference taken");
 	sv_snapshot_release(base);
 }
+
+Test(snapshot, version_patterns_match_segment_by_segment)
+{
+	cr_assert(sv_version_matches("1.0.0", "1.0.0"));
+	cr_assert(sv_version_matches("1.x.x", "1.2.0"));
+	cr_assert(sv_version_matches("1.0.X", "1.0.7"));
+	cr_assert(sv_version_matches("*", "3"));
+	cr_assert_not(sv_version_matches("1.x", "1.2.0"), "as many segments as the version");
+	cr_assert_not(sv_version_matches("1", "1.0.0"), "a shorter version is not a pattern");
+	cr_assert_not(sv_version_matches("1.x.x", "2.0.0"));
+	cr_assert_not(sv_version_matches("1.10", "1.1"));
+	cr_assert_not(sv_version_matches(NULL, "1"));
+	cr_assert_not(sv_version_matches("1", NULL));
+}

@@ -34,11 +34,17 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t li
 /* Frees what sv_expand() put in `e`. */
 void sv_expansion_release(struct sv_expansion *e);
 
-/* Sets *member to 1 when (system, code) is in `vs`, without expanding it; *cs_out to its code system
- * (or NULL when the system is unknown). Returns SV_OK or an error for a broken definition. */
+/* A version that replaces the one a value set's includes pin for one code system (force-system-version). */
+struct sv_vs_force {
+	const char *system, *version;
+};
+
+/* Sets *member to 1 when (system, code) is in `vs`, without expanding it; *k_out (when not NULL) to its
+ * concept. `force` (NULL: none) replaces the version the includes of force->system pin, here and in the
+ * value sets `vs` imports. Returns SV_OK or an error for a broken definition. */
 enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, const char *system,
-			       const char *code, int *member, const struct sv_concept **k_out,
-			       struct sv_error *err);
+			       const char *code, const struct sv_vs_force *force, int *member,
+			       const struct sv_concept **k_out, struct sv_error *err);
 
 /* Case-insensitive substring test that folds ASCII and Latin-1 letters in UTF-8 (Ø/ø, Å/å, Æ/æ). */
 int sv_text_contains(const char *haystack, const char *needle);

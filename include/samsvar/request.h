@@ -25,4 +25,10 @@ enum sv_err sv_req_code(struct sv_request *req, const char *code_name, const cha
  * request's Accept-Language prefers, else NULL (the code system's own). Borrowed from req. */
 const char *sv_req_display_language(const struct sv_request *req);
 
+/* Finds the value set an operation names: the ValueSet instance in the path, `url` (+`valueSetVersion`,
+ * or an implicit `{system}?fhir_vs` value set), or an inline `valueSet` resource. Sets *vs (borrowed,
+ * or *owned when the caller must free it with cJSON_Delete()) and returns SV_OK, else the error set in
+ * req->err (SV_ENOTFOUND for a value set that is not known). */
+enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **owned);
+
 #endif

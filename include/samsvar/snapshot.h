@@ -132,7 +132,8 @@ uint32_t sv_snapshot_cs_slot(const struct sv_snapshot *s, const struct sv_codesy
 void sv_snapshot_release(struct sv_snapshot *snap);
 
 /* Returns the code system with `url` and `version`; NULL/"" version means the latest; a version that
- * is a prefix of held versions (a SNOMED edition URI without date) picks the latest of those. */
+ * is a prefix of held versions (a SNOMED edition URI without date), or has wildcard segments
+ * (sv_version_matches()), picks the latest of those. */
 const struct sv_codesystem *sv_snapshot_codesystem(const struct sv_snapshot *snap, const char *url,
 						   const char *version);
 
@@ -152,8 +153,17 @@ const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, c
 /* Returns 1 when `display` is the concept's display or one of its designations (any language). */
 int sv_concept_has_display(const struct sv_concept *k, const char *display);
 
+/* Returns the value of concept `k`'s property `code` as text ("true"/"false" for a boolean; the string
+ * of a code, string, uri... value), or NULL when it has none. A property the code system declares
+ * under another code with the uri http://hl7.org/fhir/concept-properties#<code> counts as `code`. */
+const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code);
+
 /* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
+
+/* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
+ * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
+int sv_version_matches(const char *pattern, const char *version);
 
 /* Compares two version strings: numeric runs numerically, the rest bytewise (<0, 0, >0). */
 int sv_version_cmp(const char *a, const char *b);
