@@ -54,7 +54,7 @@ Test(unzip, release_gives_the_three_snapshot_files_only)
 {
 	struct sv_error err = {0};
 	size_t len;
-	char *zip = ts_zip_rf2_fixture(&len);
+	char *zip = ts_zip_rf2_fixture(NULL, &len);
 	char path[200];
 	cJSON *cs;
 

@@ -137,7 +137,7 @@ char *ts_zip(const struct ts_zip_entry *e, size_t n, size_t *len)
 	return bytes;
 }
 
-char *ts_zip_rf2_fixture(size_t *len)
+char *ts_zip_rf2_fixture(const char *date, size_t *len)
 {
 	static const char *const files[] = {"sct2_Concept_Snapshot_INT_20200731.txt",
 					    "sct2_Description_Snapshot-en_INT_20200731.txt",
@@ -152,6 +152,8 @@ char *ts_zip_rf2_fixture(size_t *len)
 			 root ? root : ".", files[i]);
 		text[i] = ts_read_file(path, &e[i].len);
 		cr_assert_not_null(text[i], "%s", path);
+		for (char *p = text[i]; date && (p = strstr(p, "20200731")); p += 8)
+			memcpy(p, date, 8);
 		snprintf(names[i], sizeof(names[i]), "SnomedCT_Fixture/Snapshot/Terminology/%s", files[i]);
 		e[i].name = names[i];
 		e[i].data = text[i];

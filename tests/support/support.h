@@ -48,7 +48,9 @@ struct ts_zip_entry {
 char *ts_zip(const struct ts_zip_entry *e, size_t n, size_t *len);
 
 /* The RF2 fixture tests/fixtures/rf2 (below $SAMSVAR_ROOT) zipped as a release is distributed, its
- * three files in SnomedCT_Fixture/Snapshot/Terminology/ plus a readme at the top; as ts_zip(). */
-char *ts_zip_rf2_fixture(size_t *len);
+ * three files in SnomedCT_Fixture/Snapshot/Terminology/ plus a readme at the top; as ts_zip(). With
+ * `date` (yyyymmdd) its release date 20200731 is replaced by that one in every row (another edition
+ * version), else NULL. */
+char *ts_zip_rf2_fixture(const char *date, size_t *len);
 
 #endif
