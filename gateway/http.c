@@ -65,7 +65,8 @@ struct conn {
 	/* POST /fhir/$import: the body, up to max_import_body, goes to an unlinked temporary file
 	 * (spool) and the exchange reads it mapped, so a release file of hundreds of MB takes page
 	 * cache, not the heap. */
-	int import;
+	int import;               /* POST /fhir/$import with a maintainer's token */
+	int import_unauthorized;  /* POST /fhir/$import without one */
 	int spool;                /* the file's descriptor, or -1 */
 	int spool_errno;          /* why writing it failed, or 0 */
 	void *map;                /* its mapping, len + 1 bytes (a NUL after the body, as in `body`) */
@@ -318,25 +319,35 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	return c;
 }
 
-/* 1 when the request is POST /fhir/$import, whose body has its own cap (read as exchange.c reads
- * the target, so both agree on the route). */
-static int is_import(const struct sv_config *cfg, const char *method, const char *target)
+/* Whether the request is POST /fhir/$import (the target read as exchange.c reads it, so both agree
+ * on the route): 0 not; 1 without a maintainer's token; 2 with one. Only the last may send a body past
+ * max_body, so nobody without that role can make the server store max_import_body bytes. */
+static int is_import(const struct sv_service *svc, struct MHD_Connection *con, const char *method,
+		     const char *target)
 {
+	const char *given = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	struct sv_url u;
 	struct sv_error err = {0};
-	int yes;
+	struct sv_principal who;
+	int route;
 
+	if (strcmp(method, "POST") != 0)
+		return 0;
 	memset(&u, 0, sizeof(u));
-	yes = strcmp(method, "POST") == 0 && sv_url_parse(target, strlen(target), cfg->max_params, &u, &err) == SV_OK &&
-	      strcmp(u.path, "/fhir/$import") == 0;
+	route = sv_url_parse(target, strlen(target), svc->cfg->max_params, &u, &err) == SV_OK &&
+		strcmp(u.path, "/fhir/$import") == 0;
 	sv_url_release(&u);
-	return yes;
+	if (!route)
+		return 0;
+	return given && sv_tokens_check(svc->tokens, given, &who, &err) == SV_OK &&
+	       sv_auth_permits(&who, SV_ROLE_MAINTAINER, &err) == SV_OK ? 2 : 1;
 }
 
-/* The cap on this request's body and the key that sets it. */
+/* The cap on this request's body and how a refusal names it. */
 static size_t body_cap(const struct sv_config *cfg, const struct conn *c, const char **key)
 {
-	*key = c->import ? "max_import_body" : "max_body";
+	*key = c->import ? "max_import_body" : "max_body; POST /fhir/$import with a maintainer's token takes "
+		"up to max_import_body";
 	return c->import ? cfg->max_import_body_bytes : cfg->max_body_bytes;
 }
 
@@ -460,6 +471,10 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	} else if (sums.bytes > cfg->max_header_bytes) {
 		sv_exchange_refuse(&c->x, SV_EHEADERS, "the request headers are larger than %zu bytes "
 				   "(max_header_bytes)", cfg->max_header_bytes);
+	} else if (cl && strtoull(cl, NULL, 10) > cap && c->import_unauthorized) {
+		/* Not 413, which would invite a retry with the same large body: without its body the
+		 * exchange answers what the real problem is, 401 or 403. */
+		sv_exchange_run(&h->svc, &c->x);
 	} else if (cl && strtoull(cl, NULL, 10) > cap) {
 		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body (%.30s bytes) is larger than %zu "
 				   "bytes (%s)", cl, cap, key);
@@ -482,7 +497,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (c->first) {
 		c->first = 0;
 		c->x.method = method;
-		c->import = is_import(h->svc.cfg, method, c->target);
+		switch (is_import(&h->svc, con, method, c->target)) {
+		case 2:
+			c->import = 1;
+			break;
+		case 1:
+			c->import_unauthorized = 1;
+			break;
+		default:
+			break;
+		}
 		set_waiting(c->t, 0);
 		if (refuse_early(h, con, c))
 			return send_answer(h, con, c, 1);
