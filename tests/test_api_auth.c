@@ -16,21 +16,6 @@
 
 static const char *const NO_HEADERS[] = {"Accept: application/fhir+json", NULL};
 
-/* Runs `samsvar token create` against daemon d's store and returns the printed token (malloc'd). */
-static char *create_token(const struct ts_daemon *d, const char *name, const char *role)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d->dir, name, role);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line, "no token printed: %s", out);
-	tok = strndup(line, strcspn(line, "\n"));
-	cr_assert(strstr(out, "shown only this once"), "%s", out);
-	free(out);
-	return tok;
-}
-
 /* GET path on d with the token (NULL: none); returns the status, the body and headers in *r. */
 static long get(const struct ts_daemon *d, const char *path, const char *token, struct ts_resp *r)
 {
@@ -71,7 +56,7 @@ Test(api_auth, auth_all_each_role_and_no_token, .timeout = 60)
 
 	cr_assert_eq(ts_daemon_start(&d, "auth = all"), 0);
 	for (int i = 0; i < 4; i++)
-		tok[i] = create_token(&d, roles[i], roles[i]);
+		tok[i] = ts_token_create(&d, roles[i], roles[i]);
 
 	/* No token: 401 with the Bearer challenge, as an OperationOutcome. */
 	cr_assert_eq(get(&d, LOOKUP, NULL, &r), 401);
@@ -135,7 +120,7 @@ Test(api_auth, auth_writes_reads_open_bad_token_refused, .timeout = 60)
 	char *tok, big[400];
 
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
-	tok = create_token(&d, "ola", "reader");
+	tok = ts_token_create(&d, "ola", "reader");
 	cr_assert_eq(status_of(&d, LOOKUP, NULL), 200, "auth = writes is the default: reads are open");
 	cr_assert(wait_for(&d, LOOKUP, tok, 200));
 	cr_assert_eq(get(&d, LOOKUP, "sv_not-a-token", &r), 401, "a bad token on an open route");
@@ -166,7 +151,7 @@ Test(api_auth, https_with_a_certificate_the_test_makes, .timeout = 60)
 	cr_assert_eq(ts_make_cert(dir, cert, key, sizeof(cert)), 0, "cannot make a certificate (openssl CLI)");
 	snprintf(conf, sizeof(conf), "auth = all\ntls_cert = %s\ntls_key = %s", cert, key);
 	cr_assert_eq(ts_daemon_start(&d, conf), 0);
-	tok = create_token(&d, "kari", "reader");
+	tok = ts_token_create(&d, "kari", "reader");
 	snprintf(authz, sizeof(authz), "Authorization: Bearer %s", tok);
 
 	cr_assert_eq(ts_https(d.port, cert, "GET", "/fhir/metadata", h, &r), 0, "the TLS handshake failed");

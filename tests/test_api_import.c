@@ -24,19 +24,6 @@ static struct ts_daemon d;
 static char tmp[64];
 static char *tok_maint, *tok_publ;
 
-static char *create_token(const char *name, const char *role)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d.dir, name, role);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line, "no token printed: %s", out);
-	tok = strndup(line, strcspn(line, "\n"));
-	free(out);
-	return tok;
-}
-
 /* `method` path with `token` (NULL: none) and the `len` bytes of `body`; returns the status. */
 static long call(const char *method, const char *path, const char *token, const char *body, size_t len,
 		 struct ts_resp *r)
@@ -87,8 +74,8 @@ static void setup(void)
 	setenv("TMPDIR", tmp, 1);
 	cr_assert_eq(ts_daemon_start(&d, "max_body = 1024\nmax_import_body = 65536\nmax_import_unzipped = 16384"), 0,
 		     "the daemon did not start");
-	tok_maint = create_token("maria", "maintainer");
-	tok_publ = create_token("per", "publisher");
+	tok_maint = ts_token_create(&d, "maria", "maintainer");
+	tok_publ = ts_token_create(&d, "per", "publisher");
 	for (int i = 0; i < 50; i++) {   /* the daemon reads new tokens within its 200 ms poll */
 		struct ts_resp r;
 		long s = call("GET", "/fhir/metadata", tok_publ, NULL, 0, &r);
