@@ -59,7 +59,7 @@ struct conn {
 	size_t len;
 	size_t cap;               /* bytes allocated for body */
 	size_t dropped;           /* bytes read and dropped past max_body (a chunked body) */
-	int too_big;              /* the body went over max_body */
+	int too_big;              /* the body went over its cap (max_body, or max_import_body) */
 	int nul_in_target;        /* a raw NUL byte inside the request target */
 	int first;                /* the next handler call is the first, with headers complete */
 	/* POST /fhir/$import: the body, up to max_import_body, goes to an unlinked temporary file
@@ -346,8 +346,8 @@ static int is_import(const struct sv_service *svc, struct MHD_Connection *con, c
 /* The cap on this request's body and how a refusal names it. */
 static size_t body_cap(const struct sv_config *cfg, const struct conn *c, const char **key)
 {
-	*key = c->import ? "max_import_body" : "max_body; POST /fhir/$import with a maintainer's token takes "
-		"up to max_import_body";
+	*key = c->import ? "max_import_body" : c->import_unauthorized ? "max_body; POST /fhir/$import with a "
+		"maintainer's token takes up to max_import_body" : "max_body";
 	return c->import ? cfg->max_import_body_bytes : cfg->max_body_bytes;
 }
 
@@ -552,7 +552,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 					   strerror(c->spool_errno));
 			return send_answer(h, con, c, 1);
 		}
-		c->body = NULL;
 		c->x.body = c->map;
 		c->x.body_len = c->len;
 		sv_exchange_run(&h->svc, &c->x);

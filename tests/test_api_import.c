@@ -199,3 +199,34 @@ Test(api_import, caps)
 	free(zip);
 	free(body);
 }
+
+/* A TMPDIR that cannot be written: the body cannot be spooled, and the maintainer is told so (500)
+ * instead of the request hanging or the body being taken into memory. */
+Test(api_import_no_tmp, a_body_that_cannot_be_spooled_is_a_500, .timeout = 60)
+{
+	struct ts_daemon nd;
+	struct ts_resp r;
+	char authz[300], *tok, *zip;
+	const char *h[3] = {ZIP_H, authz, NULL};
+	size_t len;
+	long s = 0;
+
+	setenv("TMPDIR", "/nonexistent-samsvar-tmp", 1);
+	cr_assert_eq(ts_daemon_start(&nd, NULL), 0);
+	tok = ts_token_create(&nd, "maria", "maintainer");
+	snprintf(authz, sizeof(authz), "Authorization: Bearer %s", tok);
+	zip = ts_zip_rf2_fixture("20210131", &len);
+	for (int i = 0; i < 50; i++) {   /* until the daemon has read the new token */
+		cr_assert_eq(ts_http(nd.port, "POST", "/fhir/$import?kind=snomed-rf2", h, zip, len, &r), 0);
+		if ((s = r.status) != 401)
+			break;
+		free(r.body);
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+	cr_assert_eq(s, 500, "%s", r.body);
+	cr_assert(strstr(r.body, "could not be kept in a temporary file"), "%s", r.body);
+	free(r.body);
+	free(zip);
+	free(tok);
+	cr_assert_eq(ts_daemon_stop(&nd), 0);
+}
