@@ -60,6 +60,7 @@ static void expect_import(const char *zip, size_t len, long status, const char *
 
 	cr_assert_eq(call("POST", "/fhir/$import?kind=snomed-rf2", tok_maint, zip, len, &r), status, "%s", r.body);
 	cr_assert(strstr(r.body, text), "'%s' not in %s", text, r.body);
+	cr_assert(!strstr(r.body, tmp), "no server path in the answer: %s", r.body);
 	if (status >= 400)
 		cr_assert(strstr(r.body, "\"resourceType\":\"OperationOutcome\""), "%s", r.body);
 	free(r.body);
@@ -155,6 +156,12 @@ Test(api_import, refusals_leave_nothing_behind)
 	zip = ts_zip(slip, 4, &len);
 	expect_import(zip, len, 400, "outside the folder");
 	free(zip);
+	/* a bad row: the answer names the file in the archive and its line, never a server path */
+	slip[0].data = "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n12345\t20200731\t1\t1\t1\n";
+	slip[0].len = strlen(slip[0].data);
+	zip = ts_zip(slip, 3, &len);
+	expect_import(zip, len, 400, "the archive/sct2_Concept_Snapshot_X_1.txt:2");
+	free(zip);
 	/* the bundled SNOMED CT fragment holds this edition: an import never replaces content */
 	zip = ts_zip_rf2_fixture(NULL, &len);
 	expect_import(zip, len, 409, "never replaces");
@@ -202,7 +209,9 @@ Test(api_import, caps)
 
 /* A TMPDIR that cannot be written: the body cannot be spooled, and the maintainer is told so (500)
  * instead of the request hanging or the body being taken into memory. */
-Test(api_import_no_tmp, a_body_that_cannot_be_spooled_is_a_500, .timeout = 60)
+TestSuite(api_import_no_tmp);
+
+Test(api_import_no_tmp, a_body_that_cannot_be_spooled_is_a_500)
 {
 	struct ts_daemon nd;
 	struct ts_resp r;

@@ -196,3 +196,25 @@ Test(unzip, declared_size_is_not_trusted)
 	free(zip);
 	free(fill);
 }
+
+/* More entries than SV_UNZIP_MAX_ENTRIES: refused from the central directory, before a byte is
+ * written (each entry is empty, so no size cap is near). */
+Test(unzip, too_many_entries, .timeout = 60)
+{
+	struct sv_error err = {0};
+	size_t n = SV_UNZIP_MAX_ENTRIES + 1, len;
+	struct ts_zip_entry *e = calloc(n, sizeof(*e));
+	char *names = malloc(n * 16), *zip;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names + i * 16, 16, "f%zu", i);
+		e[i] = (struct ts_zip_entry){names + i * 16, "", 0};
+	}
+	zip = ts_zip(e, n, &len);
+	cr_assert_eq(sv_unzip_rf2(zip, len, dir, 1 << 20, &err), SV_ETOOBIG);
+	cr_assert(strstr(err.message, "more than 100000 entries"), "%s", err.message);
+	cr_assert_eq(count_files(dir), 0);
+	free(zip);
+	free(names);
+	free(e);
+}
