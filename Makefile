@@ -7,7 +7,7 @@ WARN  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 OPT  ?= -O2
 DEBUG ?= -g
 SAN  ?=
-PKGS  = libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl libsodium gnutls zlib
+PKGS  = libmicrohttpd libcjson libxml-2.0 sqlite3 libcurl libsodium gnutls zlib libzip
 CFLAGS_ALL  = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN) -Iinclude -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm $(LDLIBS)
 TEST_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null)
@@ -25,7 +25,7 @@ TBINS := $(TESTS:tests/%.c=$(BUILD)/tests/%)
 
 # Dev packages that the build and the tests need (Debian 12 names).
 APT_PKGS = build-essential pkg-config libmicrohttpd-dev libcjson-dev libxml2-dev libsqlite3-dev \
-           libcurl4-openssl-dev libsodium-dev libgnutls28-dev zlib1g-dev libcriterion-dev libxml2-utils python3 python3-jsonschema \
+           libcurl4-openssl-dev libsodium-dev libgnutls28-dev zlib1g-dev libzip-dev libcriterion-dev libxml2-utils python3 python3-jsonschema \
            openssl
 BENCH_PKGS = wrk nginx-light
 

@@ -24,6 +24,8 @@ void sv_config_defaults(struct sv_config *c)
 	snprintf(c->content_dir, sizeof(c->content_dir), "mappings");
 	snprintf(c->canonical_base, sizeof(c->canonical_base), "https://fhir.samsvar.no");
 	c->max_body_bytes = 4u * 1024 * 1024;
+	c->max_import_body_bytes = (size_t)1024 * 1024 * 1024;
+	c->max_import_unzipped_bytes = (size_t)4 * 1024 * 1024 * 1024;
 	c->threads = 2;
 	c->max_connections = 1024;
 	c->max_connections_per_ip = 64;
@@ -85,6 +87,8 @@ struct numeric_key {
 #define SKEY(name, lo, hi, scale, field) {name, lo, hi, scale, offsetof(struct sv_config, field), 1}
 static const struct numeric_key NUMERIC_KEYS[] = {
 	SKEY("max_body", 1024, 1024ULL * 1024 * 1024, 1, max_body_bytes),
+	SKEY("max_import_body", 1024, 64ULL * 1024 * 1024 * 1024, 1, max_import_body_bytes),
+	SKEY("max_import_unzipped", 1024, 1024ULL * 1024 * 1024 * 1024, 1, max_import_unzipped_bytes),
 	UKEY("threads", 1, 256, threads),
 	UKEY("max_connections", 1, 65536, max_connections),
 	UKEY("max_connections_per_ip", 1, 65536, max_connections_per_ip),

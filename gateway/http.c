@@ -5,10 +5,12 @@
 #include "samsvar/http.h"
 #include "samsvar/exchange.h"
 #include "samsvar/fhirapi.h"
+#include "samsvar/url.h"
 #include "samsvar/utf8.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -56,9 +59,17 @@ struct conn {
 	size_t len;
 	size_t cap;               /* bytes allocated for body */
 	size_t dropped;           /* bytes read and dropped past max_body (a chunked body) */
-	int too_big;              /* the body went over max_body */
+	int too_big;              /* the body went over its cap (max_body, or max_import_body) */
 	int nul_in_target;        /* a raw NUL byte inside the request target */
 	int first;                /* the next handler call is the first, with headers complete */
+	/* POST /fhir/$import: the body, up to max_import_body, goes to an unlinked temporary file
+	 * (spool) and the exchange reads it mapped, so a release file of hundreds of MB takes page
+	 * cache, not the heap. */
+	int import;               /* POST /fhir/$import with a maintainer's token */
+	int import_unauthorized;  /* POST /fhir/$import without one */
+	int spool;                /* the file's descriptor, or -1 */
+	int spool_errno;          /* why writing it failed, or 0 */
+	void *map;                /* its mapping, len + 1 bytes (a NUL after the body, as in `body`) */
 };
 
 static long long now_ms(void)
@@ -294,6 +305,7 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	char *uri = (char *)(uintptr_t)uri_const;
 
 	c->t = sc ? sc->socket_context : NULL;
+	c->spool = -1;
 	c->target = sv_xstrdup(uri ? uri : "");
 	if (uri)
 		c->nul_in_target = cut_query(uri, ((struct sv_http *)cls)->svc.cfg->max_header_bytes);
@@ -305,6 +317,83 @@ static void *on_uri(void *cls, const char *uri_const, struct MHD_Connection *con
 	c->first = 1;
 	clock_gettime(CLOCK_MONOTONIC, &c->x.start);
 	return c;
+}
+
+/* Whether the request is POST /fhir/$import (the target read as exchange.c reads it, so both agree
+ * on the route): 0 not; 1 without a maintainer's token; 2 with one. Only the last may send a body past
+ * max_body, so nobody without that role can make the server store max_import_body bytes. */
+static int is_import(const struct sv_service *svc, struct MHD_Connection *con, const char *method,
+		     const char *target)
+{
+	const char *given = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct sv_url u;
+	struct sv_error err = {0};
+	struct sv_principal who;
+	int route;
+
+	if (strcmp(method, "POST") != 0)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	route = sv_url_parse(target, strlen(target), svc->cfg->max_params, &u, &err) == SV_OK &&
+		strcmp(u.path, "/fhir/$import") == 0;
+	sv_url_release(&u);
+	if (!route)
+		return 0;
+	return given && sv_tokens_check(svc->tokens, given, &who, &err) == SV_OK &&
+	       sv_auth_permits(&who, SV_ROLE_MAINTAINER, &err) == SV_OK ? 2 : 1;
+}
+
+/* The cap on this request's body and how a refusal names it. */
+static size_t body_cap(const struct sv_config *cfg, const struct conn *c, const char **key)
+{
+	*key = c->import ? "max_import_body" : c->import_unauthorized ? "max_body; POST /fhir/$import with a "
+		"maintainer's token takes up to max_import_body" : "max_body";
+	return c->import ? cfg->max_import_body_bytes : cfg->max_body_bytes;
+}
+
+/* Appends `n` bytes of an $import body to its temporary file, made (and unlinked at once, so no
+ * path is left behind by a crash) on the first bytes. Records the first error in spool_errno. */
+static void spool_write(struct conn *c, const char *p, size_t n)
+{
+	if (c->spool_errno)
+		return;
+	if (c->spool < 0) {
+		const char *dir = getenv("TMPDIR");
+		char path[600];
+		snprintf(path, sizeof(path), "%s/samsvar-body-XXXXXX", dir && *dir ? dir : "/tmp");
+		if ((c->spool = mkostemp(path, O_CLOEXEC)) < 0) {
+			c->spool_errno = errno;
+			return;
+		}
+		unlink(path);
+	}
+	while (n) {
+		ssize_t w = write(c->spool, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			c->spool_errno = w < 0 ? errno : ENOSPC;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Maps the spooled body, with a NUL after it, into c->body's place; 0, or -1 with spool_errno set. */
+static int spool_map(struct conn *c)
+{
+	void *m;
+
+	spool_write(c, "", 1);
+	if (c->spool_errno)
+		return -1;
+	if ((m = mmap(NULL, c->len + 1, PROT_READ, MAP_PRIVATE, c->spool, 0)) == MAP_FAILED) {
+		c->spool_errno = errno;
+		return -1;
+	}
+	c->map = m;
+	return 0;
 }
 
 /* What refuse_early() learns from one pass over the headers. */
@@ -360,6 +449,8 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	struct header_sums sums = {0, 0, 0};
 	unsigned open = atomic_load(&h->open);
+	const char *key;
+	size_t cap = body_cap(cfg, c, &key);
 
 	MHD_get_connection_values(con, MHD_HEADER_KIND, sum_header, &sums);
 	if (c->nul_in_target) {
@@ -380,9 +471,13 @@ static int refuse_early(struct sv_http *h, struct MHD_Connection *con, struct co
 	} else if (sums.bytes > cfg->max_header_bytes) {
 		sv_exchange_refuse(&c->x, SV_EHEADERS, "the request headers are larger than %zu bytes "
 				   "(max_header_bytes)", cfg->max_header_bytes);
-	} else if (cl && strtoull(cl, NULL, 10) > cfg->max_body_bytes) {
+	} else if (cl && strtoull(cl, NULL, 10) > cap && c->import_unauthorized) {
+		/* Not 413, which would invite a retry with the same large body: without its body the
+		 * exchange answers what the real problem is, 401 or 403. */
+		sv_exchange_run(&h->svc, &c->x);
+	} else if (cl && strtoull(cl, NULL, 10) > cap) {
 		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body (%.30s bytes) is larger than %zu "
-				   "bytes (max_body)", cl, cfg->max_body_bytes);
+				   "bytes (%s)", cl, cap, key);
 	} else {
 		return 0;
 	}
@@ -402,14 +497,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (c->first) {
 		c->first = 0;
 		c->x.method = method;
+		switch (is_import(&h->svc, con, method, c->target)) {
+		case 2:
+			c->import = 1;
+			break;
+		case 1:
+			c->import_unauthorized = 1;
+			break;
+		default:
+			break;
+		}
 		set_waiting(c->t, 0);
 		if (refuse_early(h, con, c))
 			return send_answer(h, con, c, 1);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		size_t max = h->svc.cfg->max_body_bytes;
-		if (!c->too_big && c->len + *upload_size <= max) {
+		const char *key;
+		size_t max = body_cap(h->svc.cfg, c, &key);
+		if (!c->too_big && c->len + *upload_size <= max && c->import) {
+			spool_write(c, upload, *upload_size);
+			c->len += *upload_size;
+		} else if (!c->too_big && c->len + *upload_size <= max) {
 			if (c->len + *upload_size + 1 > c->cap) {
 				c->cap = c->cap ? c->cap : 1000;   /* under 1 KiB: see jsonw.c */
 				while (c->cap < c->len + *upload_size + 1)
@@ -432,9 +541,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		return MHD_YES;
 	}
 	if (c->too_big) {
-		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body is larger than %zu bytes (max_body)",
-				   h->svc.cfg->max_body_bytes);
+		const char *key;
+		size_t max = body_cap(h->svc.cfg, c, &key);
+		sv_exchange_refuse(&c->x, SV_ETOOBIG, "the request body is larger than %zu bytes (%s)", max, key);
 		return send_answer(h, con, c, 1);
+	}
+	if (c->len && c->import) {
+		if (spool_map(c) != 0) {
+			sv_exchange_refuse(&c->x, SV_EIO, "the request body could not be kept in a temporary file: %s",
+					   strerror(c->spool_errno));
+			return send_answer(h, con, c, 1);
+		}
+		c->x.body = c->map;
+		c->x.body_len = c->len;
+		sv_exchange_run(&h->svc, &c->x);
+		return send_answer(h, con, c, 0);
 	}
 	c->x.body = c->body;
 	c->x.body_len = c->len;
@@ -457,6 +578,10 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	sv_resp_headers_release(&c->x.headers);
 	free(c->target);
 	free(c->body);
+	if (c->map)
+		munmap(c->map, c->len + 1);
+	if (c->spool >= 0)
+		close(c->spool);
 	free(c);
 	*con_cls = NULL;
 }

@@ -1,8 +1,10 @@
 /* op_import.c — POST /fhir/$import?kind=...: the release files `samsvar import` reads, sent over HTTP
  * by a maintainer, stored as new drafts (checked as every write is, then published with $publish).
  *
- * The body (at most max_body bytes, as every body) is the file itself; `kind` names its format as the
- * CLI's flag does. An import only adds: a resource whose url and version are already stored is a
+ * The body (at most max_import_body bytes: http.c keeps it in a temporary file and maps it) is the
+ * file itself; `kind` names its format as the CLI's flag does. A SNOMED CT RF2 release comes as the ZIP
+ * it is distributed as: its snapshot files are unpacked (unzip.h, with its zip-slip and size checks)
+ * into a private temporary folder that the CLI's RF2 importer reads and that is removed afterwards. An import only adds: a resource whose url and version are already stored is a
  * conflict, so no import replaces content. All resources of one body go in one transaction. */
 #include "samsvar/content.h"
 #include "samsvar/fhirapi.h"
@@ -10,6 +12,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/store_history.h"
+#include "samsvar/unzip.h"
 #include "samsvar/write_check.h"
 #include "samsvar/writer.h"
 
@@ -19,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KINDS "fhir, content, icf-claml, icf-tsv, snomed-gps"
+#define KINDS "fhir, content, icf-claml, icf-tsv, snomed-gps, snomed-rf2"
 
 /* Writes the body to a new private temporary file (the importers read files); path gets its name. */
 static enum sv_err body_to_file(struct sv_request *req, char *path, size_t cap)
@@ -69,8 +72,8 @@ static cJSON *run_importer(struct sv_request *req, const char *kind, const char 
 	return arr;
 }
 
-/* Says "the body" where an importer's message names the temporary file. */
-static void name_the_body(struct sv_error *err, const char *path)
+/* Says `what` ("the body") where an importer's message names the temporary file or folder `path`. */
+static void name_the_body(struct sv_error *err, const char *path, const char *what)
 {
 	char *at = strstr(err->message, path);
 	char rest[sizeof(err->message)];
@@ -78,7 +81,34 @@ static void name_the_body(struct sv_error *err, const char *path)
 	if (!at)
 		return;
 	snprintf(rest, sizeof(rest), "%s", at + strlen(path));
-	snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "the body%s", rest);
+	snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s%s", what, rest);
+}
+
+/* Unpacks the zipped RF2 release of the body into a new private temporary folder, runs the CLI's RF2
+ * importer on it and removes the folder, whatever happened. Returns a new JSON array holding the
+ * CodeSystem, or NULL with req->err set (messages say "the archive" for the folder). */
+static cJSON *run_rf2(struct sv_request *req)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[600];
+	cJSON *cs = NULL, *arr;
+
+	snprintf(dir, sizeof(dir), "%s/samsvar-rf2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		sv_fail(&req->err, SV_EIO, "$import: cannot make a temporary folder: %s", strerror(errno));
+		return NULL;
+	}
+	if (sv_unzip_rf2(req->raw_body, req->raw_body_len, dir, req->cfg->max_import_unzipped_bytes, &req->err) ==
+	    SV_OK)
+		cs = sv_import_snomed_rf2(dir, &req->err);
+	sv_unzip_remove_dir(dir);
+	if (!cs) {
+		name_the_body(&req->err, dir, "the archive");
+		return NULL;
+	}
+	arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, cs);
+	return arr;
 }
 
 /* The content the resources of one body are checked against: what is served, and, when the body
@@ -198,7 +228,7 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 
 enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
 {
-	static const char *const kinds[] = {"fhir", "content", "icf-claml", "icf-tsv", "snomed-gps"};
+	static const char *const kinds[] = {"fhir", "content", "icf-claml", "icf-tsv", "snomed-gps", "snomed-rf2"};
 	const char *kind = sv_params_string(req->params, "kind");
 	struct sv_actor who = {req->who ? req->who->name : NULL, req->peer, NULL};
 	cJSON *arr = NULL, *outcome = NULL, *answer;
@@ -214,17 +244,21 @@ enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
 	while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kind, kinds[k]) != 0)
 		k++;
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
-		return sv_fail_at(&req->err, SV_EINVAL, "kind", "kind '%.40s' is not one of " KINDS " (a SNOMED CT RF2 "
-				  "release is imported on the host: samsvar import --snomed-rf2 DIR)", kind);
+		return sv_fail_at(&req->err, SV_EINVAL, "kind", "kind '%.40s' is not one of " KINDS, kind);
 	if (!req->raw_body || !req->raw_body_len)
 		return sv_fail(&req->err, SV_EREQUIRED, "$import needs the file as the body");
-	if ((rc = body_to_file(req, path, sizeof(path))) != SV_OK)
-		return rc;
-	arr = run_importer(req, kind, path);
-	unlink(path);
-	if (!arr) {
-		name_the_body(&req->err, path);
-		return req->err.code;
+	if (strcmp(kind, "snomed-rf2") == 0) {
+		if (!(arr = run_rf2(req)))
+			return req->err.code;
+	} else {
+		if ((rc = body_to_file(req, path, sizeof(path))) != SV_OK)
+			return rc;
+		arr = run_importer(req, kind, path);
+		unlink(path);
+		if (!arr) {
+			name_the_body(&req->err, path, "the body");
+			return req->err.code;
+		}
 	}
 	if ((rc = prepare_all(req, arr, &outcome)) != SV_OK) {
 		cJSON_Delete(arr);

@@ -18,19 +18,6 @@
 static struct ts_daemon d;
 static char *tok_reader, *tok_maint, *tok_publ;
 
-static char *create_token(const char *name, const char *role)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d.dir, name, role);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line, "no token printed: %s", out);
-	tok = strndup(line, strcspn(line, "\n"));
-	free(out);
-	return tok;
-}
-
 /* `method` path with the token (NULL: none), an optional If-Match and JSON body; returns the status. */
 static long call(const char *method, const char *path, const char *token, const char *if_match,
 		 const char *body, struct ts_resp *r)
@@ -81,9 +68,9 @@ static char *draft_of(const char *id, const char *version)
 static void setup(void)
 {
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0, "the daemon did not start");
-	tok_reader = create_token("rita", "reader");
-	tok_maint = create_token("maria", "maintainer");
-	tok_publ = create_token("per", "publisher");
+	tok_reader = ts_token_create(&d, "rita", "reader");
+	tok_maint = ts_token_create(&d, "maria", "maintainer");
+	tok_publ = ts_token_create(&d, "per", "publisher");
 	/* the daemon reads new tokens within its 200 ms poll */
 	for (int i = 0; i < 50 && status_of("GET", "/fhir/metadata", tok_publ, NULL) != 200; i++)
 		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);

@@ -881,8 +881,18 @@ Test(write, import_refusals)
 	cr_assert_eq(a.status, 400, "kind is required");
 	cJSON_Delete(a.body);
 	call(&MAINTAINER, "POST", "/fhir/$import?kind=snomed-rf2", bad_map, NULL, &a);
+	cr_assert_eq(a.status, 400, "an RF2 release comes zipped");
+	cr_assert(body_has(a.body, "not a ZIP archive"), "%s", cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	setenv("TMPDIR", "/nonexistent-samsvar-tmp", 1);   /* this test's process only */
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=snomed-rf2", bad_map, NULL, &a);
+	cr_assert_eq(a.status, 500, "no folder to unpack into");
+	cr_assert(body_has(a.body, "cannot make a temporary folder"), "%s", cJSON_PrintUnformatted(a.body));
+	cJSON_Delete(a.body);
+	unsetenv("TMPDIR");
+	call(&MAINTAINER, "POST", "/fhir/$import?kind=snomed-rf3", bad_map, NULL, &a);
 	cr_assert_eq(a.status, 400);
-	cr_assert(body_has(a.body, "samsvar import --snomed-rf2"));
+	cr_assert(body_has(a.body, "snomed-gps, snomed-rf2"), "the kinds are listed");
 	cJSON_Delete(a.body);
 	call(&MAINTAINER, "POST", "/fhir/$import?kind=fhir", NULL, NULL, &a);
 	cr_assert_eq(a.status, 400, "no body");

@@ -26,6 +26,8 @@ Test(config, defaults)
 	cr_assert_str_eq(c.content_dir, "mappings");
 	cr_assert_str_eq(c.canonical_base, "https://fhir.samsvar.no");
 	cr_assert_eq(c.max_body_bytes, 4u * 1024 * 1024);
+	cr_assert_eq(c.max_import_body_bytes, (size_t)1024 * 1024 * 1024);
+	cr_assert_eq(c.max_import_unzipped_bytes, (size_t)4 * 1024 * 1024 * 1024);
 	cr_assert_eq(c.threads, 2);
 	cr_assert_eq(c.max_connections, 1024);
 	cr_assert_eq(c.timeout_seconds, 30);
@@ -88,6 +90,8 @@ Test(config, shipped_config_file_loads)
 	cr_assert_eq(c.listen_port, d.listen_port);
 	cr_assert_str_eq(c.store_path, d.store_path);
 	cr_assert_eq(c.max_body_bytes, d.max_body_bytes);
+	cr_assert_eq(c.max_import_body_bytes, d.max_import_body_bytes);
+	cr_assert_eq(c.max_import_unzipped_bytes, d.max_import_unzipped_bytes);
 	cr_assert_eq(c.expand_max, d.expand_max);
 }
 
@@ -159,6 +163,25 @@ Test(config, max_body_bounds)
 	cr_assert_eq(parse(&c, "max_body = 1073741824", &err), SV_OK);
 	cr_assert_eq(c.max_body_bytes, 1073741824u);
 	cr_assert_eq(parse(&c, "max_body = 1073741825", &err), SV_ECONFIG);
+}
+
+/* The $import caps: bytes, 1 KiB up to 64 GiB (body) and 1 TiB (inflated RF2 files). */
+Test(config, import_caps)
+{
+	struct sv_config c;
+	struct sv_error err;
+
+	cr_assert_eq(parse(&c, "max_import_body = 1023", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "max_import_body"), "%s", err.message);
+	cr_assert_eq(c.max_import_body_bytes, (size_t)1024 * 1024 * 1024, "a refused value changes nothing");
+	cr_assert_eq(parse(&c, "max_import_body = 68719476736", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.max_import_body_bytes, (size_t)64 * 1024 * 1024 * 1024);
+	cr_assert_eq(parse(&c, "max_import_body = 68719476737", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "max_import_unzipped = 2048", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.max_import_unzipped_bytes, 2048);
+	cr_assert_eq(parse(&c, "max_import_unzipped = 1023", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "max_import_unzipped = 1099511627777", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "max_import_unzipped = 4GiB", &err), SV_ECONFIG);
 }
 
 Test(config, other_numeric_bounds)

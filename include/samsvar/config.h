@@ -19,6 +19,10 @@ struct sv_config {
 	char content_dir[512];     /* content = folder of bundled content loaded into an empty store */
 	char canonical_base[256];  /* canonical_base = URL base for identifiers with no official system */
 	size_t max_body_bytes;     /* max_body = largest request body accepted (413 above) */
+	size_t max_import_body_bytes; /* max_import_body = largest body of POST /fhir/$import (instead of
+				       * max_body; kept in a temporary file, not in memory) */
+	size_t max_import_unzipped_bytes; /* max_import_unzipped = bytes the RF2 files of a zipped release
+					   * ($import kind=snomed-rf2) may inflate to */
 	unsigned threads;          /* threads = HTTP worker threads */
 	unsigned max_connections;  /* max_connections = concurrent connections served (503 beyond) */
 	unsigned max_connections_per_ip; /* max_connections_per_ip = from one client address (refused beyond) */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zip.h>
 
 /* Every test program links this file, and Criterion runs each test in a fresh worker process, so a
  * constructor is the one place that puts all of them under the allocation policy main() uses. */
@@ -109,4 +110,57 @@ void ts_capture(const char *name, const char *ext, const char *text)
 	cr_assert_not_null(f, "cannot write %s", path);
 	fputs(text, f);
 	fclose(f);
+}
+
+char *ts_zip(const struct ts_zip_entry *e, size_t n, size_t *len)
+{
+	char path[64];
+	zip_t *za;
+	int fd, zerr = 0;
+	char *bytes;
+
+	snprintf(path, sizeof(path), "/tmp/samsvar-zip-XXXXXX");
+	cr_assert((fd = mkstemp(path)) >= 0);
+	close(fd);
+	za = zip_open(path, ZIP_TRUNCATE, &zerr);
+	cr_assert_not_null(za, "zip_open: %d", zerr);
+	for (size_t i = 0; i < n; i++) {
+		zip_source_t *src = zip_source_buffer(za, e[i].data, e[i].len, 0);
+		cr_assert_not_null(src);
+		cr_assert(zip_file_add(za, e[i].name, src, ZIP_FL_ENC_UTF_8) >= 0, "%s: %s", e[i].name,
+			  zip_strerror(za));
+	}
+	cr_assert_eq(zip_close(za), 0, "zip_close: %s", zip_strerror(za));
+	bytes = ts_read_file(path, len);
+	unlink(path);
+	cr_assert_not_null(bytes);
+	return bytes;
+}
+
+char *ts_zip_rf2_fixture(const char *date, size_t *len)
+{
+	static const char *const files[] = {"sct2_Concept_Snapshot_INT_20200731.txt",
+					    "sct2_Description_Snapshot-en_INT_20200731.txt",
+					    "sct2_Relationship_Snapshot_INT_20200731.txt"};
+	const char *root = getenv("SAMSVAR_ROOT");
+	struct ts_zip_entry e[4];
+	char *text[3], names[3][200], *zip;
+
+	for (size_t i = 0; i < 3; i++) {
+		char path[700];
+		snprintf(path, sizeof(path), "%s/tests/fixtures/rf2/SnomedCT_Fixture/Snapshot/Terminology/%s",
+			 root ? root : ".", files[i]);
+		text[i] = ts_read_file(path, &e[i].len);
+		cr_assert_not_null(text[i], "%s", path);
+		for (char *p = text[i]; date && (p = strstr(p, "20200731")); p += 8)
+			memcpy(p, date, 8);
+		snprintf(names[i], sizeof(names[i]), "SnomedCT_Fixture/Snapshot/Terminology/%s", files[i]);
+		e[i].name = names[i];
+		e[i].data = text[i];
+	}
+	e[3] = (struct ts_zip_entry){"SnomedCT_Fixture/Readme_en.txt", "a release\n", 10};
+	zip = ts_zip(e, 4, len);
+	for (size_t i = 0; i < 3; i++)
+		free(text[i]);
+	return zip;
 }

@@ -36,4 +36,21 @@ void ts_write_file(const char *path, const char *text);
  * validates every captured .json and .xml against the FHIR R4 schemas. */
 void ts_capture(const char *name, const char *ext, const char *text);
 
+/* One file of a ZIP archive made by ts_zip(). */
+struct ts_zip_entry {
+	const char *name;   /* as stored, e.g. "Release/Snapshot/Terminology/x.txt" or "../x" */
+	const char *data;
+	size_t len;
+};
+
+/* Makes a ZIP archive (deflated, libzip) of the `n` entries; returns its bytes (malloc'd, caller
+ * frees) and their number in *len; fails the test when it cannot. */
+char *ts_zip(const struct ts_zip_entry *e, size_t n, size_t *len);
+
+/* The RF2 fixture tests/fixtures/rf2 (below $SAMSVAR_ROOT) zipped as a release is distributed, its
+ * three files in SnomedCT_Fixture/Snapshot/Terminology/ plus a readme at the top; as ts_zip(). With
+ * `date` (yyyymmdd) its release date 20200731 is replaced by that one in every row (another edition
+ * version), else NULL. */
+char *ts_zip_rf2_fixture(const char *date, size_t *len);
+
 #endif
