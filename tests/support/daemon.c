@@ -501,16 +501,3 @@ void ts_suite_stop(void)
 	}
 }
 
-char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role)
-{
-	char args[700], *out, *line, *tok;
-
-	snprintf(args, sizeof(args), "token create --config %s/samsvar.conf --name %s --role %s", d->dir, name, role);
-	cr_assert_eq(ts_samsvar(args, &out), 0, "%s", out);
-	line = strstr(out, "sv_");
-	cr_assert_not_null(line, "no token printed: %s", out);
-	tok = strndup(line, strcspn(line, "\n"));
-	cr_assert(strstr(out, "shown only this once"), "%s", out);
-	free(out);
-	return tok;
-}

@@ -45,9 +45,6 @@ char *ts_token_create(const struct ts_daemon *d, const char *name, const char *r
  * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
 int ts_samsvar(const char *args, char **out);
 
-/* Runs `samsvar token create` on daemon d's store for `name` with `role` and returns the token it
- * prints (malloc'd, caller frees); fails the test when it cannot. */
-char *ts_token_create(const struct ts_daemon *d, const char *name, const char *role);
 
 /* The daemon started by the PRE_ALL hook of TS_DAEMON_SUITE(), found through $SAMSVAR_TEST_PORT. */
 unsigned ts_port(void);
