@@ -2,6 +2,7 @@
  * Each is one transaction holding the status changes and their audit rows; the snapshot is rebuilt
  * before the answer, so the next request reads what was published. */
 #include "samsvar/fhirapi.h"
+#include "samsvar/request.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/store_history.h"
@@ -93,14 +94,8 @@ enum sv_err sv_op_publish(struct sv_request *req, cJSON **out, int *status)
 		return sv_fail(&req->err, SV_EINVAL, "$publish names the draft: POST /fhir/%s/{id}/$publish", req->type);
 	if ((rc = read_reason(req, &who.reason)) != SV_OK)
 		return rc;
-	if (!(st = sv_writer_begin(req->writer, &req->err)))
-		return req->err.code;
-	if ((rc = sv_history_head(st, req->type, req->id, &rev, NULL, &req->err)) != SV_OK)
-		goto fail;
-	if (!rev.vid || rev.deleted) {
-		rc = sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
-		goto fail;
-	}
+	if ((rc = sv_req_begin_existing(req, &st, &rev)) != SV_OK)
+		return rc;
 	if (strcmp(rev.status, "draft") != 0) {
 		rc = sv_fail_at(&req->err, SV_EUNPROCESSABLE, "status", "%s/%s is %s: only a draft can be published",
 				req->type, req->id, rev.status);

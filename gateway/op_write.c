@@ -3,6 +3,7 @@
  * versionId/ETag/Last-Modified and If-Match. Only drafts change; $publish (op_workflow.c) freezes. */
 #include "samsvar/conceptmap_r5.h"
 #include "samsvar/fhirapi.h"
+#include "samsvar/request.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/store_history.h"
@@ -230,14 +231,8 @@ enum sv_err sv_op_delete(struct sv_request *req, cJSON **out, int *status)
 	(void)status;
 	if ((rc = need_writer(req)) != SV_OK)
 		return rc;
-	if (!(st = sv_writer_begin(req->writer, &req->err)))
-		return req->err.code;
-	if ((rc = sv_history_head(st, req->type, req->id, &rev, NULL, &req->err)) != SV_OK)
-		goto fail;
-	if (!rev.vid || rev.deleted) {
-		rc = sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
-		goto fail;
-	}
+	if ((rc = sv_req_begin_existing(req, &st, &rev)) != SV_OK)
+		return rc;
 	if ((rc = check_if_match(req, &rev)) != SV_OK)
 		goto fail;
 	if (strcmp(rev.status, "draft") != 0) {

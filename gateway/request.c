@@ -4,6 +4,7 @@
 #include "samsvar/expand.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
+#include "samsvar/writer.h"
 
 #include <string.h>
 
@@ -128,4 +129,18 @@ enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **ow
 	}
 	*vs = r->resource;
 	return SV_OK;
+}
+
+enum sv_err sv_req_begin_existing(struct sv_request *req, struct sv_store **st, struct sv_rev *rev)
+{
+	enum sv_err rc;
+
+	if (!(*st = sv_writer_begin(req->writer, &req->err)))
+		return req->err.code;
+	if ((rc = sv_history_head(*st, req->type, req->id, rev, NULL, &req->err)) == SV_OK &&
+	    (!rev->vid || rev->deleted))
+		rc = sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
+	if (rc != SV_OK)
+		sv_writer_abort(req->writer);
+	return rc;
 }

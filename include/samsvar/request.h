@@ -7,6 +7,7 @@
 #include "samsvar/error.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/store_history.h"
 
 /* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
  * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; a system conflicting with
@@ -30,5 +31,11 @@ const char *sv_req_display_language(const struct sv_request *req);
  * or *owned when the caller must free it with cJSON_Delete()) and returns SV_OK, else the error set in
  * req->err (SV_ENOTFOUND for a value set that is not known). */
 enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **owned);
+
+/* Starts a change through req->writer and reads the state of {req->type}/{req->id} into *rev. On
+ * SV_OK the writer's transaction is open and *st is its store (end it with sv_writer_commit() or
+ * sv_writer_abort()); otherwise the writer is released and the error set in req->err: SV_ENOTFOUND
+ * when the resource is not stored or was deleted. */
+enum sv_err sv_req_begin_existing(struct sv_request *req, struct sv_store **st, struct sv_rev *rev);
 
 #endif
