@@ -634,3 +634,45 @@ Test(messages, observations_and_a_patient_reference_are_function_data_too)
 	free(id);
 	stop_pair(&p);
 }
+
+#define ASSESS(v) ",{\"name\":\"assess\",\"valueBoolean\":" v "}"
+
+Test(messages, assess_sends_the_conditions_and_proposed_care_plan)
+{
+	struct pair p;
+	struct ts_resp r;
+	char *body = send_body("fhir", "function-report", "assessed-1", ASSESS("true")), *id, *got, ct[128];
+	char *plain = send_body("fhir", "function-report", "plain-1", ASSESS("false"));
+
+	start_pair(&p, 1, NULL);
+	id = send_ok(&p.kommune, body);
+	cJSON_Delete(wait_status(&p.kommune, id, "out", "delivered", 5000));
+	got = get_bytes(&p.sykehus, "/messages/assessed-1/content?direction=in", ct, sizeof(ct));
+	ts_capture("message-out", "json", got);
+	/* Items 7 and 13 scored 3 and 4: two Conditions, one CarePlan proposal. */
+	cr_assert(strstr(got, "\"resourceType\":\"Condition\"") && strstr(got, "\"resourceType\":\"CarePlan\"") &&
+		  strstr(got, "\"intent\":\"proposal\""), "%s", got);
+	free(got);
+	free(id);
+	id = send_ok(&p.kommune, plain);
+	cJSON_Delete(wait_status(&p.kommune, id, "out", "delivered", 5000));
+	got = get_bytes(&p.sykehus, "/messages/plain-1/content?direction=in", ct, sizeof(ct));
+	cr_assert(!strstr(got, "Condition") && !strstr(got, "CarePlan"), "assess is off by default: %s", got);
+	free(got);
+	free(id);
+	free(body);
+	free(plain);
+	/* KITH has no place for them: said, not dropped; a non-boolean is named. */
+	body = send_body("kith", "plo-innleggelsesrapport", NULL, ASSESS("true"));
+	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "%s", r.body);
+	cr_assert(strstr(r.body, "assess") && strstr(r.body, "KITH"), "%s", r.body);
+	free(r.body);
+	free(body);
+	body = send_body("fhir", "function-report", NULL, ",{\"name\":\"assess\",\"valueString\":\"yes\"}");
+	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "%s", r.body);
+	cr_assert(strstr(r.body, "assess"), "%s", r.body);
+	free(r.body);
+	free(body);
+	cr_assert_eq(count(&p.kommune, "direction=out"), 2, "nothing stored from the refused ones");
+	stop_pair(&p);
+}
