@@ -397,53 +397,123 @@ __attribute__((noinline)) static char *replaced(const char *s, const char *from,
 	return out;
 }
 
-Test(messages, bad_payloads_in_get_a_negative_apprec_or_4xx_and_store_nothing)
+__attribute__((noinline)) static char *fhir_message(const char *id)
+{
+	struct sv_message m = {0};
+	struct sv_error err = {0};
+	char *bytes = NULL;
+	size_t len;
+
+	ts_message_sample(&m, SV_MSG_FUNCTION_REPORT);
+	sv_msg_set(&m.id, id);
+	sv_msg_set(&m.source_endpoint, "http://127.0.0.1:1/fhir/$process-message");
+	sv_msg_set(&m.destination_endpoint, "http://127.0.0.1:2/fhir/$process-message");
+	cr_assert_eq(sv_msgwire_encode(&m, SV_RECV_FHIR_JSON, "https://fhir.samsvar.no", &bytes, &len, &err), SV_OK,
+		     "%s", err.message);
+	sv_message_release(&m);
+	return bytes;
+}
+
+/* The inbound message `id` is `status`, and when failed its last_error holds `why`. */
+static void assert_inbound(const struct site *s, const char *id, const char *status, const char *why)
+{
+	char path[160];
+	cJSON *st;
+
+	snprintf(path, sizeof(path), "/messages/%s?direction=in", id);
+	st = get_json(s, path, 200);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(st, "status")), status, "%s: %s", id,
+			 cJSON_PrintUnformatted(st));
+	if (why)
+		cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), why), "%s",
+			  cJSON_PrintUnformatted(st));
+	else
+		cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "last_error")), "%s", cJSON_PrintUnformatted(st));
+	cJSON_Delete(st);
+}
+
+Test(messages, bad_payloads_in_get_a_negative_apprec_kept_as_failed_or_a_4xx_and_nothing_stored)
 {
 	struct pair p;
 	struct ts_resp r, again;
 	char *good = kith_message(SV_MSG_INNLEGGELSESRAPPORT, "in-0001");
 	const struct {
-		const char *from, *to, *code;
+		const char *from, *to, *code, *why;
 		long status;
 	} CASES[] = {
-		{"<Vurdering>3</Vurdering>", "<Vurdering>7</Vurdering>", "X99", 200},
-		{"<Funksjonsvariabel V=\"1\"", "<Funksjonsvariabel V=\"42\"", "X99", 200},
-		{"http://www.kith.no/xmlstds/po/Innleggelsesrapport/2012-04-01", "urn:wrong", "T10", 200},
-		{"<Id>59</Id>", "<Id>60</Id>", "E21", 200},
-		{"</MsgHead>", "", NULL, 400},
+		{"<Vurdering>3</Vurdering>", "<Vurdering>7</Vurdering>", "X99", "score", 200},
+		{"<Funksjonsvariabel V=\"1\"", "<Funksjonsvariabel V=\"42\"", "X99", "42", 200},
+		{"http://www.kith.no/xmlstds/po/Innleggelsesrapport/2012-04-01", "urn:wrong", "T10", "", 200},
+		{"<Id>59</Id>", "<Id>60</Id>", "E21", "not ours", 200},
+		{"</MsgHead>", "", NULL, NULL, 400},
 		{"<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml version=\"1.0\"?><!DOCTYPE MsgHead SYSTEM "
-		 "\"http://example.org/x.dtd\">", NULL, 400},
+		 "\"http://example.org/x.dtd\">", NULL, NULL, 400},
 	};
+	long refused = 0;
 
 	start_pair(&p, 1, NULL);
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
-		char *bad = replaced(good, CASES[i].from, CASES[i].to);
+		char id[32], path[96], *msg, *bad;
+		snprintf(id, sizeof(id), "bad-%zu", i);
+		msg = kith_message(SV_MSG_INNLEGGELSESRAPPORT, id);
+		bad = replaced(msg, CASES[i].from, CASES[i].to);
 		cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", bad, &r), CASES[i].status,
 			     "case %zu: %ld %s", i, r.status, r.body);
 		if (CASES[i].code) {
 			ts_assert_xsd_valid(APPREC_XSD, r.body, r.len);
 			cr_assert(strstr(r.body, "<Status V=\"2\""), "case %zu: %s", i, r.body);
 			cr_assert(strstr(r.body, CASES[i].code), "case %zu: no %s: %s", i, CASES[i].code, r.body);
+			/* Kept as failed with why, and the same id again gets the same negative AppRec. */
+			assert_inbound(&p.sykehus, id, "failed", CASES[i].why);
+			cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", bad, &again), 200);
+			cr_assert_str_eq(r.body, again.body, "case %zu: a repeat gets the first acknowledgement", i);
+			free(again.body);
+			snprintf(path, sizeof(path), "/messages/%s/observations", id);
+			cJSON_Delete(get_json(&p.sykehus, path, 409));
+			refused++;
 		} else {
 			cr_assert(strstr(r.body, "OperationOutcome"), "case %zu: %s", i, r.body);
 		}
 		free(r.body);
 		free(bad);
+		free(msg);
 	}
 	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/json", good, &r), 415);
 	free(r.body);
-	/* FHIR: a score of 7 gets fatal-error; a Bundle that is no message a 4xx. */
+	/* FHIR: a Bundle that is no message is a 4xx and not kept. */
 	cr_assert_eq(request(&p.sykehus, "POST", "/fhir/$process-message", NULL, "{\"resourceType\":\"Bundle\","
 			     "\"type\":\"collection\"}", &r), 400, "%s", r.body);
 	free(r.body);
-	cr_assert_eq(count(&p.sykehus, ""), 0, "nothing stored from bad input");
-	/* A good one, twice: stored once, the same AppRec both times. */
+	cr_assert_eq(count(&p.sykehus, "direction=in"), refused, "only the acknowledged ones are kept");
+	cr_assert_eq(count(&p.sykehus, "status=failed"), refused);
+	/* FHIR: a score of 7 gets fatal-error, kept as failed; its repeat the same acknowledgement. */
+	{
+		char *fgood = fhir_message("fhir-bad-1"), *fbad = replaced(fgood, "iplos-score\",\"code\":\"3\"",
+									   "iplos-score\",\"code\":\"7\"");
+		cr_assert_eq(request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fbad, &r), 200, "%s", r.body);
+		cr_assert(strstr(r.body, "\"fatal-error\"") && strstr(r.body, "fhir-bad-1"), "%s", r.body);
+		ts_capture("message-ack", "json", r.body);
+		assert_inbound(&p.sykehus, "fhir-bad-1", "failed", "7");
+		cr_assert_eq(request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fbad, &again), 200);
+		cr_assert_str_eq(r.body, again.body);
+		free(r.body);
+		free(again.body);
+		/* Corrected under the same id it is still the message refused: a new message needs a new id. */
+		cr_assert_eq(request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fgood, &r), 200, "%s", r.body);
+		cr_assert(strstr(r.body, "\"fatal-error\""), "%s", r.body);
+		free(r.body);
+		free(fgood);
+		free(fbad);
+	}
+	/* A good one, twice: stored once as processed, the same AppRec both times. */
 	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &r), 200);
 	cr_assert(strstr(r.body, "<Status V=\"1\""), "%s", r.body);
 	ts_assert_xsd_valid(APPREC_XSD, r.body, r.len);
 	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &again), 200);
 	cr_assert_str_eq(r.body, again.body);
-	cr_assert_eq(count(&p.sykehus, "direction=in"), 1);
+	assert_inbound(&p.sykehus, "in-0001", "processed", NULL);
+	cr_assert_eq(count(&p.sykehus, "direction=in"), refused + 2);
+	cr_assert_eq(count(&p.sykehus, "status=processed"), 1);
 	free(r.body);
 	free(again.body);
 	free(good);
