@@ -245,5 +245,6 @@ void sv_message_release(struct sv_message *m)
 	free(m->source_endpoint);
 	free(m->destination_endpoint);
 	cJSON_Delete(m->assessment);
+	free(m->relations_map);
 	memset(m, 0, sizeof(*m));
 }

@@ -119,7 +119,7 @@ enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, 
 {
 	struct sv_assess_opts opts = {base, NULL};
 	cJSON *in = sv_params_new(), *out = NULL;
-	char date[11];
+	char date[11], *url = NULL;
 	enum sv_err rc;
 
 	/* The same items $assess would take from a client, dated as the message. */
@@ -139,5 +139,8 @@ enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, 
 		return rc;
 	cJSON_Delete(m->assessment);
 	m->assessment = out;
+	/* The map $assess took: the latest version of the default url, as map_of() finds it. */
+	map_of(snap, base, "/ConceptMap/iplos-interventions", &url, &m->relations_map);
+	free(url);
 	return SV_OK;
 }

@@ -153,6 +153,7 @@ static cJSON *provenance(const struct sv_message *m, const char *header_urn, con
 	add_map(entities, m->icf_map);
 	add_map(entities, m->qualifier_map);
 	add_map(entities, m->snomed_map);
+	add_map(entities, m->relations_map);
 	if (cJSON_GetArraySize(entities) == 0)
 		cJSON_DeleteItemFromObject(r, "entity");
 	return r;

@@ -416,6 +416,15 @@ Test(fhir_msg, an_assessment_adds_its_conditions_and_care_plan)
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(plan, "addresses")), 2);
 	h = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "entry"), 0), "resource");
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(h, "focus")), 6, "Observations, Conditions, CarePlan");
+	cr_assert_not_null(m.relations_map);
+	cr_assert(strncmp(m.relations_map, BASE "/ConceptMap/iplos-interventions|",
+			  sizeof(BASE "/ConceptMap/iplos-interventions|") - 1) == 0, "%s",
+		  m.relations_map);
+	{
+		char *txt = cJSON_PrintUnformatted(b);
+		cr_assert(strstr(txt, m.relations_map), "the Provenance names the relations map: %s", txt);
+		free(txt);
+	}
 	/* A receiver reads the function data as before. */
 	cr_assert_eq(sv_message_fhir_parse(b, BASE, &back, &err), SV_OK, "%s", err.message);
 	ts_message_assert_same(&m, &back);

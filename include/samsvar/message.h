@@ -94,6 +94,7 @@ struct sv_message {
 	/* FHIR only, optional: the $assess answer (assess.h, a collection Bundle) of the same items, whose
 	 * Conditions and proposed CarePlan the message carries; owned, freed with the message. */
 	struct cJSON *assessment;
+	char *relations_map;          /* the relations map that assessment used, as "url|version" */
 };
 
 /* One Volven 9111 variable: code and Norwegian display, as in
@@ -141,8 +142,9 @@ enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *ba
 				  struct sv_error *err);
 
 /* Runs $assess (assess.h) on the items of `m` as of the date of m->gen_date against `snap` with the
- * default relations map of `base`, and keeps the answer in m->assessment (replacing one held), so
- * that the FHIR form carries its Conditions and CarePlan. Returns SV_OK, or the engine's error with
+ * default relations map of `base`, and keeps the answer in m->assessment (replacing one held) and
+ * that map's url|version in m->relations_map, so that the FHIR form carries its Conditions and
+ * CarePlan and names the map. Returns SV_OK, or the engine's error with
  * err set (e.g. SV_ENOTFOUND when the relations map is not held). */
 enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
 			      struct sv_error *err);

@@ -12,7 +12,7 @@
  * $assess gives one (assess.h). When the message holds an assessment (sv_message_assess()), its
  * Conditions and proposed CarePlan follow the Observations, in the focus too, their subject the
  * Patient and their evidence / supportingInfo the message's Observations, so every reference
- * resolves inside the Bundle. */
+ * resolves inside the Bundle, and the Provenance names the relations map too. */
 #ifndef SAMSVAR_MESSAGE_FHIR_H
 #define SAMSVAR_MESSAGE_FHIR_H
 
