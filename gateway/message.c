@@ -2,6 +2,8 @@
 #include "samsvar/message.h"
 #include "samsvar/utf8.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,5 +244,7 @@ void sv_message_release(struct sv_message *m)
 	free(m->snomed_map);
 	free(m->source_endpoint);
 	free(m->destination_endpoint);
+	cJSON_Delete(m->assessment);
+	free(m->relations_map);
 	memset(m, 0, sizeof(*m));
 }

@@ -1,7 +1,9 @@
 /* message_codes.c — the ICF and SNOMED CT codes of a message's items, from the maps of a snapshot
  * through the translate engine (the same questions $assess asks, see iplos.h). */
+#include "samsvar/assess.h"
 #include "samsvar/iplos.h"
 #include "samsvar/message.h"
+#include "samsvar/params.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/systems.h"
 
@@ -110,4 +112,35 @@ enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *ba
 	free(u3);
 	free(score_sys);
 	return rc;
+}
+
+enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
+			      struct sv_error *err)
+{
+	struct sv_assess_opts opts = {base, NULL};
+	cJSON *in = sv_params_new(), *out = NULL;
+	char date[11], *url = NULL;
+	enum sv_err rc;
+
+	/* The same items $assess would take from a client, dated as the message. */
+	for (size_t i = 0; i < m->nitems; i++) {
+		cJSON *item = sv_params_add_part(in, "item");
+		sv_params_add_value(item, "variable", "valueCoding", sv_coding_new(SV_IPLOS_VARIABLES, NULL,
+										 m->items[i].variable, NULL));
+		sv_params_add_int(item, "score", m->items[i].score);
+	}
+	if (m->gen_date && strlen(m->gen_date) >= 10) {
+		snprintf(date, sizeof(date), "%.10s", m->gen_date);
+		sv_params_add(in, "date", "Date", date);
+	}
+	rc = sv_assess_run(snap, in, &opts, &out, err);
+	cJSON_Delete(in);
+	if (rc != SV_OK)
+		return rc;
+	cJSON_Delete(m->assessment);
+	m->assessment = out;
+	/* The map $assess took: the latest version of the default url, as map_of() finds it. */
+	map_of(snap, base, "/ConceptMap/iplos-interventions", &url, &m->relations_map);
+	free(url);
+	return SV_OK;
 }

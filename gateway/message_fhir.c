@@ -153,9 +153,79 @@ static cJSON *provenance(const struct sv_message *m, const char *header_urn, con
 	add_map(entities, m->icf_map);
 	add_map(entities, m->qualifier_map);
 	add_map(entities, m->snomed_map);
+	add_map(entities, m->relations_map);
 	if (cJSON_GetArraySize(entities) == 0)
 		cJSON_DeleteItemFromObject(r, "entity");
 	return r;
+}
+
+/* The urn an assessment's reference names in the message: an Observation of the assessment becomes
+ * the message's Observation of the same variable; other urns (its Conditions) stay as they are. */
+struct relink {
+	const cJSON *assessment;
+	const struct sv_message *m;
+	char (*obs)[SV_UUID_URN_SIZE];    /* the message's Observation urn of each item */
+};
+
+static const char *relinked(const struct relink *l, const char *urn)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(l->assessment, "entry")) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource"), *c;
+		const char *full = sv_jstr(e, "fullUrl"), *type = sv_jstr(r, "resourceType");
+		if (!full || strcmp(full, urn) != 0 || !type || strcmp(type, "Observation") != 0)
+			continue;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "code"),
+								       "coding")) {
+			if (!sv_jstr(c, "system") || strcmp(sv_jstr(c, "system"), SV_SYS_IPLOS_9111) != 0)
+				continue;
+			for (size_t i = 0; i < l->m->nitems; i++)
+				if (sv_jstr(c, "code") && strcmp(l->m->items[i].variable, sv_jstr(c, "code")) == 0)
+					return l->obs[i];
+		}
+		SV_BUG("an assessed Observation has no item in the message");
+	}
+	return urn;
+}
+
+/* Points every reference under `node` at the message's resources (see relinked()). */
+static void relink_refs(const struct relink *l, cJSON *node)
+{
+	cJSON *c;
+
+	cJSON_ArrayForEach(c, node) {
+		if (cJSON_IsString(c) && c->string && strcmp(c->string, "reference") == 0)
+			cJSON_SetValuestring(c, relinked(l, c->valuestring));
+		else if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			relink_refs(l, c);
+	}
+}
+
+/* Adds the Conditions and the CarePlan of m->assessment, their subject the message's Patient and their
+ * Observations the message's, and names them in the MessageHeader's focus. The assessment's own
+ * Observations (the message has them already) and its OperationOutcome of missing variables stay out. */
+static void add_assessment(const struct sv_message *m, cJSON *entries, cJSON *focus, char (*obs)[SV_UUID_URN_SIZE],
+			   const char *patient_urn)
+{
+	struct relink l = {m->assessment, m, obs};
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(m->assessment, "entry")) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource");
+		const char *type = sv_jstr(r, "resourceType"), *full = sv_jstr(e, "fullUrl");
+		cJSON *copy, *ref;
+		if (!type || !full || (strcmp(type, "Condition") != 0 && strcmp(type, "CarePlan") != 0))
+			continue;
+		copy = cJSON_Duplicate(r, 1);
+		relink_refs(&l, copy);
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "subject");
+		add_ref(copy, "subject", patient_urn);
+		add_entry(entries, full, copy);
+		ref = cJSON_CreateObject();
+		cJSON_AddStringToObject(ref, "reference", full);
+		cJSON_AddItemToArray(focus, ref);
+	}
 }
 
 /* A FHIR id: 1-64 of [A-Za-z0-9-.]. */
@@ -197,7 +267,7 @@ static enum sv_err check_fhir(const struct sv_message *m, struct sv_error *err)
 cJSON *sv_message_fhir_build(const struct sv_message *m, const char *base, struct sv_error *err)
 {
 	char hdr[SV_UUID_URN_SIZE], snd[SV_UUID_URN_SIZE], rcv[SV_UUID_URN_SIZE], pat[SV_UUID_URN_SIZE];
-	char obs[SV_UUID_URN_SIZE], prov[SV_UUID_URN_SIZE];
+	char obs[SV_MSG_MAX_ITEMS][SV_UUID_URN_SIZE], prov[SV_UUID_URN_SIZE];
 	cJSON *bundle, *entries, *h, *dest, *src, *focus;
 
 	if (check_fhir(m, err) != SV_OK)
@@ -230,11 +300,13 @@ cJSON *sv_message_fhir_build(const struct sv_message *m, const char *base, struc
 	add_entry(entries, pat, patient(&m->patient));
 	for (size_t i = 0; i < m->nitems; i++) {
 		cJSON *ref = cJSON_CreateObject();
-		sv_uuid_urn(obs, sizeof(obs));
-		add_entry(entries, obs, observation(&m->items[i], base, pat));
-		cJSON_AddStringToObject(ref, "reference", obs);
+		sv_uuid_urn(obs[i], sizeof(obs[i]));
+		add_entry(entries, obs[i], observation(&m->items[i], base, pat));
+		cJSON_AddStringToObject(ref, "reference", obs[i]);
 		cJSON_AddItemToArray(focus, ref);
 	}
+	if (m->assessment)
+		add_assessment(m, entries, focus, obs, pat);
 	add_entry(entries, prov, provenance(m, hdr, snd));
 	return bundle;
 }

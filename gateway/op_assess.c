@@ -57,20 +57,26 @@ enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status)
 
 enum sv_err sv_op_operation_definition(struct sv_request *req, cJSON **out, int *status)
 {
+	/* samsvar's own operations; each definition is gateway/data/OperationDefinition-<id>.json, in
+	 * which "{base}" is replaced by the canonical base. */
+	static const char *const DEFINED[] = {"assess", "send-message"};
 	const char *base = req->cfg ? req->cfg->canonical_base : "https://fhir.samsvar.no";
-	char url[512];
+	char url[512], file[96];
+	size_t i = 0;
 	cJSON *od;
 
 	(void)status;
-	if (!req->id || strcmp(req->id, "assess") != 0 || req->operation)
+	while (req->id && i < sizeof(DEFINED) / sizeof(DEFINED[0]) && strcmp(req->id, DEFINED[i]) != 0)
+		i++;
+	if (!req->id || i == sizeof(DEFINED) / sizeof(DEFINED[0]) || req->operation)
 		return sv_fail(&req->err, SV_ENOTFOUND, "OperationDefinition/%s is not known (samsvar defines "
-			       "OperationDefinition/assess)", req->id ? req->id : "");
-	/* gateway/data/OperationDefinition-assess.json; "{base}" is replaced by the canonical base. */
-	od = cJSON_Parse(sv_data_get("OperationDefinition-assess.json", NULL));
+			       "OperationDefinition/assess and OperationDefinition/send-message)", req->id ? req->id : "");
+	snprintf(file, sizeof(file), "OperationDefinition-%s.json", DEFINED[i]);
+	od = cJSON_Parse(sv_data_get(file, NULL));
 	if (!od)
-		SV_BUG("gateway/data/OperationDefinition-assess.json is missing or not JSON");
+		SV_BUG("an OperationDefinition in gateway/data is missing or not JSON");
 	sv_base_subst_json(od, base);
-	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", base);
+	snprintf(url, sizeof(url), "%s/OperationDefinition/%s", base, DEFINED[i]);
 	cJSON_AddStringToObject(od, "url", url);
 	*out = od;
 	return SV_OK;

@@ -181,14 +181,14 @@ static enum sv_err read_send(struct sv_request *req, struct sv_message *m, const
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
 		static const char *const KNOWN[] = {"receiver", "event", "patient", "item", "observations", "sender",
-						    "messageId", "admitted"};
+						    "messageId", "admitted", "assess"};
 		const char *name = sv_jstr(p, "name");
 		size_t k = 0;
 		while (k < sizeof(KNOWN) / sizeof(KNOWN[0]) && strcmp(name, KNOWN[k]) != 0)
 			k++;
 		if (k == sizeof(KNOWN) / sizeof(KNOWN[0]))
 			return sv_fail_at(&req->err, SV_EINVAL, name, "unknown parameter '%.60s' (expected receiver, "
-					  "event, patient, item or observations, sender, messageId, admitted)", name);
+					  "event, patient, item or observations, sender, messageId, admitted, assess)", name);
 		if (strcmp(name, "item") == 0 && (rc = read_item(p, nitem++, m, &req->err)) != SV_OK)
 			return rc;
 		if (strcmp(name, "item") != 0 && sv_params_count(req->params, name) > 1)
@@ -279,7 +279,7 @@ enum sv_err sv_op_send_message(struct sv_request *req, cJSON **out, int *status)
 	struct sv_msgwire_self self;
 	char ts[32], endpoint[600], *bytes = NULL, *answer = NULL;
 	size_t len = 0;
-	int dup = 0;
+	int dup = 0, assess = 0;
 	enum sv_err rc;
 
 	if ((rc = need_outbox(req)) != SV_OK)
@@ -290,7 +290,8 @@ enum sv_err sv_op_send_message(struct sv_request *req, cJSON **out, int *status)
 				"(receiver, event, patient, item ...)");
 		goto out;
 	}
-	if ((rc = read_send(req, &m, &r)) != SV_OK)
+	if ((rc = read_send(req, &m, &r)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "assess", 0, &assess, &req->err)) != SV_OK)
 		goto out;
 	/* The same messageId again: the first answer, without building anything. */
 	if ((*out = earlier_answer(req, m.id)) != NULL) {
@@ -305,6 +306,13 @@ enum sv_err sv_op_send_message(struct sv_request *req, cJSON **out, int *status)
 		sv_msg_set(&m.destination_endpoint, r->endpoint);
 		if ((rc = sv_message_fill_codes(req->snap, cfg->canonical_base, &m, &req->err)) != SV_OK)
 			goto out;
+		if (assess && (rc = sv_message_assess(req->snap, cfg->canonical_base, &m, &req->err)) != SV_OK)
+			goto out;
+	} else if (assess) {
+		/* Said, not dropped: PLO 1.6 has no place for Conditions or a care plan. */
+		rc = sv_fail_at(&req->err, SV_EINVAL, "assess", "receiver '%s' takes KITH PLO messages, which carry "
+				"no Conditions or CarePlan: send assess to a fhir-json or fhir-xml receiver", r->id);
+		goto out;
 	}
 	if ((rc = sv_message_validate(&m, &req->err)) != SV_OK ||
 	    (rc = sv_msgwire_encode(&m, r->format, cfg->canonical_base, &bytes, &len, &req->err)) != SV_OK)

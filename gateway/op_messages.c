@@ -133,7 +133,8 @@ static enum sv_err read_long(const char *v, const char *name, long lo, long hi, 
 
 static int is_status(const char *s)
 {
-	static const char *const ALL[] = {"queued", "sending", "delivered", "rejected", "dead", "processed"};
+	static const char *const ALL[] = {"queued", "sending", "delivered", "rejected", "dead", "received",
+					   "processed", "failed"};
 	for (size_t i = 0; i < sizeof(ALL) / sizeof(ALL[0]); i++)
 		if (strcmp(s, ALL[i]) == 0)
 			return 1;
@@ -167,7 +168,7 @@ static enum sv_err list(const struct sv_msgreq *q, struct sv_store *st, struct s
 	f.status = query(q, "status");
 	if (f.status && !is_status(f.status))
 		return sv_fail_at(&a->err, SV_EINVAL, "status", "status must be one of queued, sending, delivered, "
-				  "rejected, dead, processed");
+				  "rejected, dead, received, processed, failed");
 	if ((query(q, "receiver") && !is_id(query(q, "receiver"))) || (query(q, "sender") && !is_id(query(q, "sender"))))
 		return sv_fail_at(&a->err, SV_EINVAL, query(q, "receiver") ? "receiver" : "sender", "a receiver id or "
 				  "sender HER-id is 1-64 of A-Z a-z 0-9 - .");
@@ -217,6 +218,9 @@ static enum sv_err observations(const struct sv_msgreq *q, const struct sv_store
 	if (strcmp(row->direction, "in") != 0)
 		return sv_fail(&a->err, SV_ENOTFOUND, "message %.64s is outbound: its Observations are what was sent "
 			       "(GET /messages/%.64s/content)", row->id, row->id);
+	if (strcmp(row->status, "failed") == 0)
+		return sv_fail(&a->err, SV_ECONFLICT, "message %.64s was refused (%.200s): its function data was not "
+			       "taken in", row->id, row->last_error ? row->last_error : "see its acknowledgement");
 	if ((rc = sv_msgwire_decode(sv_recv_format_of_media(row->media), row->content, row->content_len,
 				    cfg->canonical_base, &m, &a->err)) != SV_OK)
 		goto out;

@@ -135,7 +135,9 @@ static cJSON *capability_statement(const struct sv_request *req)
 	ops = cJSON_AddArrayToObject(r, "operation");
 	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", req->cfg->canonical_base);
 	add_operation(ops, "assess", url);
-	/* Messages in (op_message.c): FHIR's own operation, answered synchronously. */
+	/* Messages out and in (op_message.c): ours, queued; FHIR's own, answered synchronously. */
+	snprintf(url, sizeof(url), "%s/OperationDefinition/send-message", req->cfg->canonical_base);
+	add_operation(ops, "send-message", url);
 	add_operation(ops, "process-message", "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message");
 	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
 	cJSON_AddStringToObject(cap, "url", url);

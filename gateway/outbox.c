@@ -101,24 +101,25 @@ enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const
 	sv_now_iso(now, sizeof(now));
 	if ((rc = sv_msgwire_receive(f, bytes, len, &self, ack_id, now, &in, err)) != SV_OK)
 		goto out;
-	if (in.ok) {
-		snprintf(row.direction, sizeof(row.direction), "in");
-		row.id = in.msg.id;
-		row.event = (char *)sv_msg_event_code(in.msg.event);
-		row.peer = in.msg.sender.her_id;
-		row.peer_name = in.msg.sender.name;
-		row.status = "processed";
-		row.media = (char *)sv_recv_format_media(f);
-		row.content = (char *)bytes;
-		row.content_len = len;
-		row.ack_media = (char *)in.ack_media;
-		row.ack = in.ack;
-		row.ack_len = in.ack_len;
-		rc = sv_store_msg_add(sv_outbox_lock(ob), &row, actor, &old, &dup, err);
-		sv_outbox_unlock(ob);
-		if (rc != SV_OK)
-			goto out;
-	}
+	/* Accepted or refused, a message read up to its id is kept with the acknowledgement it got, so
+	 * that a repeat of it gets that same acknowledgement, positive or negative. */
+	snprintf(row.direction, sizeof(row.direction), "in");
+	row.id = in.msg.id;
+	row.event = (char *)sv_msg_event_code(in.msg.event);
+	row.peer = in.msg.sender.her_id;
+	row.peer_name = in.msg.sender.name;
+	row.status = in.ok ? "processed" : "failed";
+	row.last_error = in.ok ? NULL : in.problem.message;
+	row.media = (char *)sv_recv_format_media(f);
+	row.content = (char *)bytes;
+	row.content_len = len;
+	row.ack_media = (char *)in.ack_media;
+	row.ack = in.ack;
+	row.ack_len = in.ack_len;
+	rc = sv_store_msg_add(sv_outbox_lock(ob), &row, actor, &old, &dup, err);
+	sv_outbox_unlock(ob);
+	if (rc != SV_OK)
+		goto out;
 	if (dup && old.ack) {
 		/* Seen before: not stored again, and the first acknowledgement is the answer. */
 		*ack = old.ack;

@@ -383,6 +383,50 @@ Test(api_assess, operation_definition_json_xml_and_404)
 	cJSON_Delete(cap);
 }
 
+/* $send-message (op_message.c) is samsvar's own too: its definition names every parameter it takes. */
+Test(api_assess, send_message_operation_definition_is_served_and_listed)
+{
+	static const char *const IN[] = {"receiver", "event", "patient", "item", "observations", "admitted", "sender",
+					 "messageId", "assess"};
+	long status;
+	cJSON *od, *cap;
+	const cJSON *p;
+	size_t k = 0;
+	char *s;
+
+	require_daemon();
+	od = ts_get_json("/fhir/OperationDefinition/send-message", &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(str(od, "resourceType"), "OperationDefinition");
+	cr_assert_str_eq(str(od, "url"), "https://fhir.samsvar.no/OperationDefinition/send-message");
+	cr_assert_str_eq(str(od, "code"), "send-message");
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(od, "affectsState")));
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(od, "parameter")) {
+		if (strcmp(str(p, "use"), "in") != 0)
+			continue;
+		cr_assert_lt(k, sizeof(IN) / sizeof(IN[0]), "more in-parameters than $send-message takes");
+		cr_assert_str_eq(str(p, "name"), IN[k], "in-parameter %zu", k);
+		k++;
+	}
+	cr_assert_eq(k, sizeof(IN) / sizeof(IN[0]));
+	cJSON_Delete(od);
+	/* As XML too (the captured answer goes through the R4 XSD in tests/run.sh). */
+	{
+		static const char *const ACCEPT_XML[] = {"Accept: application/fhir+xml", NULL};
+		struct ts_resp r;
+		cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/OperationDefinition/send-message", ACCEPT_XML, NULL, 0, &r), 0);
+		cr_assert_eq(r.status, 200);
+		cr_assert(strstr(r.body, "<OperationDefinition xmlns=\"http://hl7.org/fhir\">"), "%s", r.body);
+		free(r.body);
+	}
+	cap = ts_get_json("/fhir/metadata", &status);
+	s = cJSON_PrintUnformatted(cap);
+	cr_assert(strstr(s, "\"name\":\"send-message\",\"definition\":\"https://fhir.samsvar.no/OperationDefinition/"
+			 "send-message\""), "%s", s);
+	free(s);
+	cJSON_Delete(cap);
+}
+
 /* ---- a municipality's own relations map, imported into a live daemon ---- */
 
 /* Two maps: a higher, active version of the bundled url (replaces it as the default) and one under the

@@ -9,6 +9,7 @@
 #include "samsvar/msgwire.h"
 #include "support/daemon.h"
 #include "support/msgfix.h"
+#include "support/msgsite.h"
 #include "support/support.h"
 #include "support/xsd.h"
 
@@ -21,72 +22,12 @@
 
 #define DRIVER "schemas/_local/msghead-plo-1.6-driver.xsd"
 #define APPREC_XSD "schemas/apprec/AppRec-v1.1.xsd"
-#define V9111 "urn:oid:2.16.578.1.12.4.1.1.9111"
-
-struct site {
-	struct ts_daemon d;
-	unsigned port;
-	char *token;
-	int up;
-};
 
 /* The two sites and the folder holding their receiver files. */
 struct pair {
-	struct site kommune, sykehus;
+	struct ts_site kommune, sykehus;
 	char dir[64];
 };
-
-static long request(const struct site *s, const char *method, const char *path, const char *ctype,
-		    const char *body, struct ts_resp *r)
-{
-	char authz[512], ct[128];
-	const char *h[] = {"Accept: application/fhir+json", authz, ct, NULL};
-
-	snprintf(authz, sizeof(authz), "Authorization: Bearer %s", s->token ? s->token : "none");
-	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/fhir+json");
-	if (!s->token)
-		h[1] = ct, h[2] = NULL;
-	cr_assert_eq(ts_http(s->port, method, path, h, body, body ? strlen(body) : 0, r), 0, "%s %s failed", method,
-		     path);
-	return r->status;
-}
-
-/* GET path as JSON (status must be `want`); returns the parsed body. */
-static cJSON *get_json(const struct site *s, const char *path, long want)
-{
-	struct ts_resp r;
-	cJSON *j;
-
-	cr_assert_eq(request(s, "GET", path, NULL, NULL, &r), want, "GET %s: %ld %s", path, r.status, r.body);
-	j = cJSON_Parse(r.body);
-	cr_assert_not_null(j, "GET %s: not JSON: %s", path, r.body);
-	free(r.body);
-	return j;
-}
-
-static void start_site(struct site *s, const char *name, const char *her, const char *receivers,
-		       const char *extra)
-{
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf), "listen = 127.0.0.1:%u\nown_name = %s\nown_her_id = %s\nreceivers = %s\n"
-		 "log_requests = false\n%s\n", s->port, name, her, receivers, extra ? extra : "");
-	cr_assert_eq(ts_daemon_start(&s->d, conf), 0, "the %s daemon did not start", name);
-	s->up = 1;
-	if (!s->token)
-		s->token = ts_token_create(&s->d, "ehr", "reader");
-	/* The daemon sees a new token within a second. */
-	for (int i = 0; i < 40; i++) {
-		struct ts_resp r;
-		if (request(s, "GET", "/messages?_count=1", NULL, NULL, &r) == 200) {
-			free(r.body);
-			return;
-		}
-		free(r.body);
-		ts_sleep_ms(100);
-	}
-	cr_assert_fail("the %s daemon does not take its token", name);
-}
 
 static void write_receivers(const char *path, unsigned port, const char *her, const char *name)
 {
@@ -120,21 +61,21 @@ static void start_pair(struct pair *p, int hospital_up, const char *extra)
 	write_receivers(rk, p->sykehus.port, "59", "ST OLAVS HOSPITAL HF");
 	write_receivers(rs, p->kommune.port, "99387", "Alvdal Kommune");
 	if (hospital_up)
-		start_site(&p->sykehus, "ST OLAVS HOSPITAL HF", "59", rs, "deliver_backoff_ms = 50");
-	start_site(&p->kommune, "Alvdal Kommune", "99387", rk, extra);
+		ts_site_start(&p->sykehus, "ST OLAVS HOSPITAL HF", "59", rs, "deliver_backoff_ms = 50");
+	ts_site_start(&p->kommune, "Alvdal Kommune", "99387", rk, extra);
 }
 
 static void start_hospital(struct pair *p)
 {
 	char rs[128];
 	snprintf(rs, sizeof(rs), "%s/sykehus.tsv", p->dir);
-	start_site(&p->sykehus, "ST OLAVS HOSPITAL HF", "59", rs, "deliver_backoff_ms = 50");
+	ts_site_start(&p->sykehus, "ST OLAVS HOSPITAL HF", "59", rs, "deliver_backoff_ms = 50");
 }
 
 static void stop_pair(struct pair *p)
 {
 	char cmd[128];
-	struct site *s[2] = {&p->kommune, &p->sykehus};
+	struct ts_site *s[2] = {&p->kommune, &p->sykehus};
 
 	for (int i = 0; i < 2; i++) {
 		if (s[i]->up)
@@ -145,102 +86,23 @@ static void stop_pair(struct pair *p)
 	(void)!system(cmd);
 }
 
-#define ITEM(v, s) ",{\"name\":\"item\",\"part\":[{\"name\":\"variable\",\"valueCoding\":{\"system\":\"" V9111 \
-	"\",\"code\":\"" v "\"}},{\"name\":\"score\",\"valueInteger\":" s "}]}"
-#define PATIENT ",{\"name\":\"patient\",\"resource\":{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":" \
-	"\"urn:oid:2.16.578.1.12.4.1.4.1\",\"value\":\"13116900216\"}],\"name\":[{\"family\":\"Danser\"," \
-	"\"given\":[\"Line\"]}]}}"
-
-/* A $send-message body: receiver, event, messageId (NULL: none), the patient and two items. */
-static char *send_body(const char *receiver, const char *event, const char *id, const char *more)
-{
-	char *b = malloc(4096);
-	snprintf(b, 4096, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"receiver\",\"valueString\":"
-		 "\"%s\"},{\"name\":\"event\",\"valueCode\":\"%s\"}%s%s%s%s" PATIENT ITEM("7", "3") ITEM("13", "4") "%s]}",
-		 receiver, event, id ? ",{\"name\":\"messageId\",\"valueString\":\"" : "", id ? id : "", id ? "\"}" : "",
-		 strcmp(event, "plo-helseopplysninger") == 0 ? ",{\"name\":\"admitted\",\"valueDateTime\":"
-		 "\"2026-11-25T14:00:00\"}" : "", more ? more : "");
-	return b;
-}
-
-/* POSTs $send-message; returns the message id of a 202 (malloc'd) after checking the answer. */
-static char *send_ok(const struct site *s, const char *body)
-{
-	struct ts_resp r;
-	cJSON *a;
-	char *id;
-	const char *loc;
-
-	cr_assert_eq(request(s, "POST", "/fhir/$send-message", NULL, body, &r), 202, "%ld %s", r.status, r.body);
-	a = cJSON_Parse(r.body);
-	cr_assert_str_eq(ts_param_str(a, "status"), "queued");
-	id = strdup(ts_param_str(a, "id"));
-	loc = strstr(r.headers, "Content-Location: /messages/");
-	cr_assert_not_null(loc, "%s", r.headers);
-	cr_assert(strncmp(loc + 28, id, strlen(id)) == 0, "%s", r.headers);
-	ts_capture("send-message", "json", r.body);
-	cJSON_Delete(a);
-	free(r.body);
-	return id;
-}
-
-/* Polls GET /messages/{id} until its status is `want` (up to `ms`); returns the last state. */
-static cJSON *wait_status(const struct site *s, const char *id, const char *dir, const char *want, long ms)
-{
-	char path[200];
-	cJSON *st = NULL;
-
-	snprintf(path, sizeof(path), "/messages/%s?direction=%s", id, dir);
-	for (long waited = 0;; waited += 25) {
-		cJSON_Delete(st);
-		st = get_json(s, path, 200);
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(st, "status")), want) == 0)
-			return st;
-		if (waited > ms)
-			cr_assert_fail("message %s is %s, not %s, after %ld ms: %s", id,
-				       cJSON_GetStringValue(cJSON_GetObjectItem(st, "status")), want, ms,
-				       cJSON_PrintUnformatted(st));
-		ts_sleep_ms(25);
-	}
-}
-
-static char *get_bytes(const struct site *s, const char *path, char *ctype, size_t cap)
-{
-	struct ts_resp r;
-	cr_assert_eq(request(s, "GET", path, NULL, NULL, &r), 200, "GET %s: %ld %s", path, r.status, r.body);
-	snprintf(ctype, cap, "%s", r.ctype);
-	return r.body;
-}
-
-static long count(const struct site *s, const char *query)
-{
-	char path[200];
-	cJSON *l;
-	long n;
-
-	snprintf(path, sizeof(path), "/messages?%s", query);
-	l = get_json(s, path, 200);
-	n = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(l, "total"));
-	cJSON_Delete(l);
-	return n;
-}
 
 /* Sends event to receiver, waits for delivery, checks the bytes at both ends and their schemas. */
-static void deliver_one(struct pair *p, struct site *from, struct site *to, const char *receiver, const char *event)
+static void deliver_one(struct pair *p, struct ts_site *from, struct ts_site *to, const char *receiver, const char *event)
 {
-	char *body = send_body(receiver, event, NULL, NULL), *id = send_ok(from, body), path[200], ct[128], ct2[128];
+	char *body = ts_send_body(receiver, event, NULL, NULL), *id = ts_send_ok(from, body), path[200], ct[128], ct2[128];
 	char *sent, *got, *ack;
-	cJSON *st = wait_status(from, id, "out", "delivered", 5000), *in;
+	cJSON *st = ts_wait_status(from, id, "out", "delivered", 5000), *in;
 
 	(void)p;
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "attempts")), 1);
 	snprintf(path, sizeof(path), "/messages/%s/content?direction=out", id);
-	sent = get_bytes(from, path, ct, sizeof(ct));
+	sent = ts_site_bytes(from, path, ct, sizeof(ct));
 	snprintf(path, sizeof(path), "/messages/%s/content?direction=in", id);
-	got = get_bytes(to, path, ct2, sizeof(ct2));
+	got = ts_site_bytes(to, path, ct2, sizeof(ct2));
 	cr_assert_str_eq(sent, got, "the receiver keeps the exact bytes sent");
 	snprintf(path, sizeof(path), "/messages/%s/ack?direction=out", id);
-	ack = get_bytes(from, path, ct2, sizeof(ct2));
+	ack = ts_site_bytes(from, path, ct2, sizeof(ct2));
 	if (strcmp(receiver, "kith") == 0) {
 		cr_assert(strstr(ct, "application/xml"), "%s", ct);
 		ts_assert_xsd_valid(DRIVER, sent, strlen(sent));
@@ -254,13 +116,13 @@ static void deliver_one(struct pair *p, struct site *from, struct site *to, cons
 		cr_assert(strstr(ack, "\"ok\"") || strstr(ack, "value=\"ok\""), "%s", ack);
 	}
 	snprintf(path, sizeof(path), "/messages/%s?direction=in", id);
-	in = get_json(to, path, 200);
+	in = ts_site_get_json(to, path, 200);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(in, "status")), "processed");
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(in, "event")), event);
 	cJSON_Delete(in);
 	/* What the EPJ stores: Observations coded in IPLOS, ICF and SNOMED CT. */
 	snprintf(path, sizeof(path), "/messages/%s/observations", id);
-	in = get_json(to, path, 200);
+	in = ts_site_get_json(to, path, 200);
 	{
 		char *txt = cJSON_PrintUnformatted(in);
 		cr_assert(strstr(txt, V9111) && strstr(txt, "http://hl7.org/fhir/sid/icf") &&
@@ -289,9 +151,9 @@ Test(messages, plo_and_fhir_events_both_directions)
 	/* And back: the hospital sends to the municipality. */
 	deliver_one(&p, &p.sykehus, &p.kommune, "fhir", "function-report");
 	deliver_one(&p, &p.sykehus, &p.kommune, "kith", "plo-innleggelsesrapport");
-	cr_assert_eq(count(&p.kommune, "direction=out&status=delivered"), 4);
-	cr_assert_eq(count(&p.sykehus, "direction=in"), 4);
-	cr_assert_eq(count(&p.kommune, "direction=in"), 2);
+	cr_assert_eq(ts_site_count(&p.kommune, "direction=out&status=delivered"), 4);
+	cr_assert_eq(ts_site_count(&p.sykehus, "direction=in"), 4);
+	cr_assert_eq(ts_site_count(&p.kommune, "direction=in"), 2);
 	stop_pair(&p);
 }
 
@@ -299,17 +161,17 @@ Test(messages, the_same_message_id_twice_is_one_message)
 {
 	struct pair p;
 	struct ts_resp r1, r2;
-	char *body = send_body("kith", "plo-innleggelsesrapport", "kommune-0001", NULL), *other;
+	char *body = ts_send_body("kith", "plo-innleggelsesrapport", "kommune-0001", NULL), *other;
 
 	start_pair(&p, 1, NULL);
-	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r1), 202);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r1), 202);
 	/* Another body under the same id: still the first message and its answer. */
-	other = send_body("fhir", "function-report", "kommune-0001", NULL);
-	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, other, &r2), 202);
+	other = ts_send_body("fhir", "function-report", "kommune-0001", NULL);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, other, &r2), 202);
 	cr_assert_str_eq(r1.body, r2.body);
-	cJSON_Delete(wait_status(&p.kommune, "kommune-0001", "out", "delivered", 5000));
-	cr_assert_eq(count(&p.kommune, "direction=out"), 1);
-	cr_assert_eq(count(&p.sykehus, "direction=in"), 1);
+	cJSON_Delete(ts_wait_status(&p.kommune, "kommune-0001", "out", "delivered", 5000));
+	cr_assert_eq(ts_site_count(&p.kommune, "direction=out"), 1);
+	cr_assert_eq(ts_site_count(&p.sykehus, "direction=in"), 1);
 	free(r1.body);
 	free(r2.body);
 	free(body);
@@ -332,9 +194,9 @@ Test(messages, bad_input_out_is_a_4xx_naming_the_part_and_stores_nothing)
 
 	start_pair(&p, 0, NULL);
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
-		char *body = send_body(CASES[i][0], "plo-innleggelsesrapport", NULL, CASES[i][1]);
+		char *body = ts_send_body(CASES[i][0], "plo-innleggelsesrapport", NULL, CASES[i][1]);
 		cJSON *oo;
-		cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "case %zu: %ld %s",
+		cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "case %zu: %ld %s",
 			     i, r.status, r.body);
 		oo = cJSON_Parse(r.body);
 		cr_assert(strstr(r.body, CASES[i][2]) != NULL, "case %zu does not name %s: %s", i, CASES[i][2], r.body);
@@ -345,28 +207,28 @@ Test(messages, bad_input_out_is_a_4xx_naming_the_part_and_stores_nothing)
 	}
 	/* The FHIR event has no KITH form; a missing patient; no token at all. */
 	{
-		char *body = send_body("kith", "function-report", NULL, NULL);
-		cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400);
+		char *body = ts_send_body("kith", "function-report", NULL, NULL);
+		cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400);
 		cr_assert(strstr(r.body, "event"), "%s", r.body);
 		free(r.body);
 		free(body);
 	}
-	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, "{\"resourceType\":\"Parameters\","
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, "{\"resourceType\":\"Parameters\","
 			     "\"parameter\":[{\"name\":\"receiver\",\"valueString\":\"kith\"},{\"name\":\"event\","
 			     "\"valueCode\":\"plo-innleggelsesrapport\"}" ITEM("1", "3") "]}", &r), 400);
 	cr_assert(strstr(r.body, "patient"), "%s", r.body);
 	free(r.body);
 	{
-		struct site anon = p.kommune;
+		struct ts_site anon = p.kommune;
 		anon.token = NULL;
-		char *body = send_body("kith", "plo-innleggelsesrapport", NULL, NULL);
-		cr_assert_eq(request(&anon, "POST", "/fhir/$send-message", NULL, body, &r), 401, "%s", r.body);
+		char *body = ts_send_body("kith", "plo-innleggelsesrapport", NULL, NULL);
+		cr_assert_eq(ts_site_request(&anon, "POST", "/fhir/$send-message", NULL, body, &r), 401, "%s", r.body);
 		free(r.body);
-		cr_assert_eq(request(&anon, "GET", "/messages", NULL, NULL, &r), 401, "%s", r.body);
+		cr_assert_eq(ts_site_request(&anon, "GET", "/messages", NULL, NULL, &r), 401, "%s", r.body);
 		free(r.body);
 		free(body);
 	}
-	cr_assert_eq(count(&p.kommune, ""), 0, "nothing stored");
+	cr_assert_eq(ts_site_count(&p.kommune, ""), 0, "nothing stored");
 	stop_pair(&p);
 }
 
@@ -397,53 +259,123 @@ __attribute__((noinline)) static char *replaced(const char *s, const char *from,
 	return out;
 }
 
-Test(messages, bad_payloads_in_get_a_negative_apprec_or_4xx_and_store_nothing)
+__attribute__((noinline)) static char *fhir_message(const char *id)
+{
+	struct sv_message m = {0};
+	struct sv_error err = {0};
+	char *bytes = NULL;
+	size_t len;
+
+	ts_message_sample(&m, SV_MSG_FUNCTION_REPORT);
+	sv_msg_set(&m.id, id);
+	sv_msg_set(&m.source_endpoint, "http://127.0.0.1:1/fhir/$process-message");
+	sv_msg_set(&m.destination_endpoint, "http://127.0.0.1:2/fhir/$process-message");
+	cr_assert_eq(sv_msgwire_encode(&m, SV_RECV_FHIR_JSON, "https://fhir.samsvar.no", &bytes, &len, &err), SV_OK,
+		     "%s", err.message);
+	sv_message_release(&m);
+	return bytes;
+}
+
+/* The inbound message `id` is `status`, and when failed its last_error holds `why`. */
+static void assert_inbound(const struct ts_site *s, const char *id, const char *status, const char *why)
+{
+	char path[160];
+	cJSON *st;
+
+	snprintf(path, sizeof(path), "/messages/%s?direction=in", id);
+	st = ts_site_get_json(s, path, 200);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(st, "status")), status, "%s: %s", id,
+			 cJSON_PrintUnformatted(st));
+	if (why)
+		cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), why), "%s",
+			  cJSON_PrintUnformatted(st));
+	else
+		cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "last_error")), "%s", cJSON_PrintUnformatted(st));
+	cJSON_Delete(st);
+}
+
+Test(messages, bad_payloads_in_get_a_negative_apprec_kept_as_failed_or_a_4xx_and_nothing_stored)
 {
 	struct pair p;
 	struct ts_resp r, again;
 	char *good = kith_message(SV_MSG_INNLEGGELSESRAPPORT, "in-0001");
 	const struct {
-		const char *from, *to, *code;
+		const char *from, *to, *code, *why;
 		long status;
 	} CASES[] = {
-		{"<Vurdering>3</Vurdering>", "<Vurdering>7</Vurdering>", "X99", 200},
-		{"<Funksjonsvariabel V=\"1\"", "<Funksjonsvariabel V=\"42\"", "X99", 200},
-		{"http://www.kith.no/xmlstds/po/Innleggelsesrapport/2012-04-01", "urn:wrong", "T10", 200},
-		{"<Id>59</Id>", "<Id>60</Id>", "E21", 200},
-		{"</MsgHead>", "", NULL, 400},
+		{"<Vurdering>3</Vurdering>", "<Vurdering>7</Vurdering>", "X99", "score", 200},
+		{"<Funksjonsvariabel V=\"1\"", "<Funksjonsvariabel V=\"42\"", "X99", "42", 200},
+		{"http://www.kith.no/xmlstds/po/Innleggelsesrapport/2012-04-01", "urn:wrong", "T10", "", 200},
+		{"<Id>59</Id>", "<Id>60</Id>", "E21", "not ours", 200},
+		{"</MsgHead>", "", NULL, NULL, 400},
 		{"<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml version=\"1.0\"?><!DOCTYPE MsgHead SYSTEM "
-		 "\"http://example.org/x.dtd\">", NULL, 400},
+		 "\"http://example.org/x.dtd\">", NULL, NULL, 400},
 	};
+	long refused = 0;
 
 	start_pair(&p, 1, NULL);
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
-		char *bad = replaced(good, CASES[i].from, CASES[i].to);
-		cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", bad, &r), CASES[i].status,
+		char id[32], path[96], *msg, *bad;
+		snprintf(id, sizeof(id), "bad-%zu", i);
+		msg = kith_message(SV_MSG_INNLEGGELSESRAPPORT, id);
+		bad = replaced(msg, CASES[i].from, CASES[i].to);
+		cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/messages/inbound", "application/xml", bad, &r), CASES[i].status,
 			     "case %zu: %ld %s", i, r.status, r.body);
 		if (CASES[i].code) {
 			ts_assert_xsd_valid(APPREC_XSD, r.body, r.len);
 			cr_assert(strstr(r.body, "<Status V=\"2\""), "case %zu: %s", i, r.body);
 			cr_assert(strstr(r.body, CASES[i].code), "case %zu: no %s: %s", i, CASES[i].code, r.body);
+			/* Kept as failed with why, and the same id again gets the same negative AppRec. */
+			assert_inbound(&p.sykehus, id, "failed", CASES[i].why);
+			cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/messages/inbound", "application/xml", bad, &again), 200);
+			cr_assert_str_eq(r.body, again.body, "case %zu: a repeat gets the first acknowledgement", i);
+			free(again.body);
+			snprintf(path, sizeof(path), "/messages/%s/observations", id);
+			cJSON_Delete(ts_site_get_json(&p.sykehus, path, 409));
+			refused++;
 		} else {
 			cr_assert(strstr(r.body, "OperationOutcome"), "case %zu: %s", i, r.body);
 		}
 		free(r.body);
 		free(bad);
+		free(msg);
 	}
-	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/json", good, &r), 415);
+	cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/messages/inbound", "application/json", good, &r), 415);
 	free(r.body);
-	/* FHIR: a score of 7 gets fatal-error; a Bundle that is no message a 4xx. */
-	cr_assert_eq(request(&p.sykehus, "POST", "/fhir/$process-message", NULL, "{\"resourceType\":\"Bundle\","
+	/* FHIR: a Bundle that is no message is a 4xx and not kept. */
+	cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/fhir/$process-message", NULL, "{\"resourceType\":\"Bundle\","
 			     "\"type\":\"collection\"}", &r), 400, "%s", r.body);
 	free(r.body);
-	cr_assert_eq(count(&p.sykehus, ""), 0, "nothing stored from bad input");
-	/* A good one, twice: stored once, the same AppRec both times. */
-	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &r), 200);
+	cr_assert_eq(ts_site_count(&p.sykehus, "direction=in"), refused, "only the acknowledged ones are kept");
+	cr_assert_eq(ts_site_count(&p.sykehus, "status=failed"), refused);
+	/* FHIR: a score of 7 gets fatal-error, kept as failed; its repeat the same acknowledgement. */
+	{
+		char *fgood = fhir_message("fhir-bad-1"), *fbad = replaced(fgood, "iplos-score\",\"code\":\"3\"",
+									   "iplos-score\",\"code\":\"7\"");
+		cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fbad, &r), 200, "%s", r.body);
+		cr_assert(strstr(r.body, "\"fatal-error\"") && strstr(r.body, "fhir-bad-1"), "%s", r.body);
+		ts_capture("message-ack", "json", r.body);
+		assert_inbound(&p.sykehus, "fhir-bad-1", "failed", "7");
+		cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fbad, &again), 200);
+		cr_assert_str_eq(r.body, again.body);
+		free(r.body);
+		free(again.body);
+		/* Corrected under the same id it is still the message refused: a new message needs a new id. */
+		cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/fhir/$process-message", NULL, fgood, &r), 200, "%s", r.body);
+		cr_assert(strstr(r.body, "\"fatal-error\""), "%s", r.body);
+		free(r.body);
+		free(fgood);
+		free(fbad);
+	}
+	/* A good one, twice: stored once as processed, the same AppRec both times. */
+	cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &r), 200);
 	cr_assert(strstr(r.body, "<Status V=\"1\""), "%s", r.body);
 	ts_assert_xsd_valid(APPREC_XSD, r.body, r.len);
-	cr_assert_eq(request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &again), 200);
+	cr_assert_eq(ts_site_request(&p.sykehus, "POST", "/messages/inbound", "application/xml", good, &again), 200);
 	cr_assert_str_eq(r.body, again.body);
-	cr_assert_eq(count(&p.sykehus, "direction=in"), 1);
+	assert_inbound(&p.sykehus, "in-0001", "processed", NULL);
+	cr_assert_eq(ts_site_count(&p.sykehus, "direction=in"), refused + 2);
+	cr_assert_eq(ts_site_count(&p.sykehus, "status=processed"), 1);
 	free(r.body);
 	free(again.body);
 	free(good);
@@ -458,29 +390,29 @@ Test(messages, negative_acks_are_rejected_and_can_be_sent_again)
 	cJSON *st;
 
 	start_pair(&p, 1, NULL);
-	body = send_body("wrongher", "plo-innleggelsesrapport", NULL, NULL);
-	id = send_ok(&p.kommune, body);
-	st = wait_status(&p.kommune, id, "out", "rejected", 5000);
+	body = ts_send_body("wrongher", "plo-innleggelsesrapport", NULL, NULL);
+	id = ts_send_ok(&p.kommune, body);
+	st = ts_wait_status(&p.kommune, id, "out", "rejected", 5000);
 	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "E21"), "%s",
 		  cJSON_PrintUnformatted(st));
 	cJSON_Delete(st);
 	free(body);
 	free(id);
 	/* A 404 from the receiver is no acknowledgement and no reason to try again. */
-	body = send_body("nopath", "plo-innleggelsesrapport", NULL, NULL);
-	id = send_ok(&p.kommune, body);
-	st = wait_status(&p.kommune, id, "out", "rejected", 5000);
+	body = ts_send_body("nopath", "plo-innleggelsesrapport", NULL, NULL);
+	id = ts_send_ok(&p.kommune, body);
+	st = ts_wait_status(&p.kommune, id, "out", "rejected", 5000);
 	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "HTTP 404"), "%s",
 		  cJSON_PrintUnformatted(st));
 	cJSON_Delete(st);
 	snprintf(path, sizeof(path), "/messages/%s/retry", id);
-	cr_assert_eq(request(&p.kommune, "POST", path, NULL, NULL, &r), 200, "%s", r.body);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", path, NULL, NULL, &r), 200, "%s", r.body);
 	free(r.body);
-	cJSON_Delete(wait_status(&p.kommune, id, "out", "rejected", 5000));
+	cJSON_Delete(ts_wait_status(&p.kommune, id, "out", "rejected", 5000));
 	/* Only dead or rejected messages go back; unknown ids are 404. */
-	cr_assert_eq(request(&p.kommune, "POST", "/messages/nope/retry", NULL, NULL, &r), 404);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/messages/nope/retry", NULL, NULL, &r), 404);
 	free(r.body);
-	cr_assert_eq(request(&p.kommune, "GET", path, NULL, NULL, &r), 405);
+	cr_assert_eq(ts_site_request(&p.kommune, "GET", path, NULL, NULL, &r), 405);
 	free(r.body);
 	free(body);
 	free(id);
@@ -495,11 +427,11 @@ Test(messages, retries_with_backoff_until_the_receiver_is_up)
 
 	start_pair(&p, 0, "deliver_backoff_ms = 100\ndeliver_backoff_cap_ms = 400\ndeliver_max_attempts = 50\n"
 		   "deliver_connect_timeout = 2");
-	body = send_body("kith", "plo-innleggelsesrapport", "retry-0001", NULL);
-	id = send_ok(&p.kommune, body);
+	body = ts_send_body("kith", "plo-innleggelsesrapport", "retry-0001", NULL);
+	id = ts_send_ok(&p.kommune, body);
 	/* The hospital is down: attempts fail, the message waits for its next attempt. */
 	for (int i = 0;; i++) {
-		st = get_json(&p.kommune, "/messages/retry-0001", 200);
+		st = ts_site_get_json(&p.kommune, "/messages/retry-0001", 200);
 		if (cJSON_GetNumberValue(cJSON_GetObjectItem(st, "attempts")) >= 3)
 			break;
 		cr_assert_lt(i, 200, "no retries: %s", cJSON_PrintUnformatted(st));
@@ -509,11 +441,11 @@ Test(messages, retries_with_backoff_until_the_receiver_is_up)
 	cr_assert(cJSON_IsString(cJSON_GetObjectItem(st, "last_error")), "%s", cJSON_PrintUnformatted(st));
 	cJSON_Delete(st);
 	start_hospital(&p);
-	st = wait_status(&p.kommune, id, "out", "delivered", 10000);
+	st = ts_wait_status(&p.kommune, id, "out", "delivered", 10000);
 	cr_assert_geq(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "attempts")), 4);
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "last_error")));
 	cJSON_Delete(st);
-	cr_assert_eq(count(&p.sykehus, "direction=in"), 1);
+	cr_assert_eq(ts_site_count(&p.sykehus, "direction=in"), 1);
 	free(body);
 	free(id);
 	stop_pair(&p);
@@ -527,17 +459,17 @@ Test(messages, dead_after_the_last_attempt_and_sent_again_on_retry)
 	cJSON *st;
 
 	start_pair(&p, 0, "deliver_backoff_ms = 20\ndeliver_backoff_cap_ms = 50\ndeliver_max_attempts = 3");
-	body = send_body("fhir", "function-report", "dead-0001", NULL);
-	id = send_ok(&p.kommune, body);
-	st = wait_status(&p.kommune, id, "out", "dead", 5000);
+	body = ts_send_body("fhir", "function-report", "dead-0001", NULL);
+	id = ts_send_ok(&p.kommune, body);
+	st = ts_wait_status(&p.kommune, id, "out", "dead", 5000);
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "attempts")), 3);
 	cr_assert(cJSON_IsString(cJSON_GetObjectItem(st, "last_error")));
 	cJSON_Delete(st);
-	cr_assert_eq(count(&p.kommune, "status=dead&receiver=fhir"), 1);
+	cr_assert_eq(ts_site_count(&p.kommune, "status=dead&receiver=fhir"), 1);
 	start_hospital(&p);
-	cr_assert_eq(request(&p.kommune, "POST", "/messages/dead-0001/retry", NULL, NULL, &r), 200, "%s", r.body);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/messages/dead-0001/retry", NULL, NULL, &r), 200, "%s", r.body);
 	free(r.body);
-	st = wait_status(&p.kommune, id, "out", "delivered", 5000);
+	st = ts_wait_status(&p.kommune, id, "out", "delivered", 5000);
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "attempts")), 1);
 	cJSON_Delete(st);
 	free(body);
@@ -549,8 +481,8 @@ Test(messages, tls_is_verified_against_the_receivers_ca)
 {
 	struct pair p;
 	char cert[200], key[200], rk[128], text[1024], conf[1024];
-	char *a = send_body("trusted", "plo-innleggelsesrapport", "tls-0001", NULL);
-	char *b = send_body("untrusted", "plo-innleggelsesrapport", "tls-0002", NULL), *id;
+	char *a = ts_send_body("trusted", "plo-innleggelsesrapport", "tls-0001", NULL);
+	char *b = ts_send_body("untrusted", "plo-innleggelsesrapport", "tls-0002", NULL), *id;
 	cJSON *st;
 
 	memset(&p, 0, sizeof(p));
@@ -570,12 +502,12 @@ Test(messages, tls_is_verified_against_the_receivers_ca)
 		 "untrusted\tST OLAVS HOSPITAL HF\t59\thttps://127.0.0.1:%u/messages/inbound\tkith\t\n",
 		 p.sykehus.port, cert, p.sykehus.port);
 	ts_write_file(rk, text);
-	start_site(&p.kommune, "Alvdal Kommune", "99387", rk, "deliver_backoff_ms = 20\ndeliver_max_attempts = 2");
-	id = send_ok(&p.kommune, a);
-	cJSON_Delete(wait_status(&p.kommune, id, "out", "delivered", 5000));
+	ts_site_start(&p.kommune, "Alvdal Kommune", "99387", rk, "deliver_backoff_ms = 20\ndeliver_max_attempts = 2");
+	id = ts_send_ok(&p.kommune, a);
+	cJSON_Delete(ts_wait_status(&p.kommune, id, "out", "delivered", 5000));
 	free(id);
-	id = send_ok(&p.kommune, b);
-	st = wait_status(&p.kommune, id, "out", "dead", 5000);
+	id = ts_send_ok(&p.kommune, b);
+	st = ts_wait_status(&p.kommune, id, "out", "dead", 5000);
 	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "certificate") ||
 		  strstr(cJSON_GetStringValue(cJSON_GetObjectItem(st, "last_error")), "SSL"), "%s",
 		  cJSON_PrintUnformatted(st));
@@ -605,11 +537,11 @@ Test(messages, observations_and_a_patient_reference_are_function_data_too)
 		"iplos-score\",\"code\":\"2\"}]}") "]}}]}";
 
 	start_pair(&p, 1, NULL);
-	id = send_ok(&p.kommune, BODY);
-	st = wait_status(&p.kommune, id, "out", "delivered", 5000);
+	id = ts_send_ok(&p.kommune, BODY);
+	st = ts_wait_status(&p.kommune, id, "out", "delivered", 5000);
 	cJSON_Delete(st);
 	snprintf(path, sizeof(path), "/messages/%s/observations", id);
-	st = get_json(&p.sykehus, path, 200);
+	st = ts_site_get_json(&p.sykehus, path, 200);
 	{
 		char *txt = cJSON_PrintUnformatted(st);
 		cr_assert(strstr(txt, "41116900216") && strstr(txt, "glemmer medisiner") &&
@@ -618,13 +550,13 @@ Test(messages, observations_and_a_patient_reference_are_function_data_too)
 	}
 	cJSON_Delete(st);
 	/* Items and observations at once is ambiguous; an Observation without a score is named. */
-	both = send_body("fhir", "function-report", NULL, ",{\"name\":\"observations\",\"resource\":{\"resourceType\":"
+	both = ts_send_body("fhir", "function-report", NULL, ",{\"name\":\"observations\",\"resource\":{\"resourceType\":"
 			 "\"Bundle\",\"type\":\"collection\",\"entry\":[]}}");
-	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL, both, &r), 400);
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, both, &r), 400);
 	cr_assert(strstr(r.body, "not both"), "%s", r.body);
 	free(r.body);
 	free(both);
-	cr_assert_eq(request(&p.kommune, "POST", "/fhir/$send-message", NULL,
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL,
 			     "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"receiver\",\"valueString\":\"fhir\"},"
 			     "{\"name\":\"event\",\"valueCode\":\"function-report\"}" PATIENT ",{\"name\":\"observations\","
 			     "\"resource\":{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
@@ -632,5 +564,47 @@ Test(messages, observations_and_a_patient_reference_are_function_data_too)
 	cr_assert(strstr(r.body, "observations.entry[0].resource"), "%s", r.body);
 	free(r.body);
 	free(id);
+	stop_pair(&p);
+}
+
+#define ASSESS(v) ",{\"name\":\"assess\",\"valueBoolean\":" v "}"
+
+Test(messages, assess_sends_the_conditions_and_proposed_care_plan)
+{
+	struct pair p;
+	struct ts_resp r;
+	char *body = ts_send_body("fhir", "function-report", "assessed-1", ASSESS("true")), *id, *got, ct[128];
+	char *plain = ts_send_body("fhir", "function-report", "plain-1", ASSESS("false"));
+
+	start_pair(&p, 1, NULL);
+	id = ts_send_ok(&p.kommune, body);
+	cJSON_Delete(ts_wait_status(&p.kommune, id, "out", "delivered", 5000));
+	got = ts_site_bytes(&p.sykehus, "/messages/assessed-1/content?direction=in", ct, sizeof(ct));
+	ts_capture("message-out", "json", got);
+	/* Items 7 and 13 scored 3 and 4: two Conditions, one CarePlan proposal. */
+	cr_assert(strstr(got, "\"resourceType\":\"Condition\"") && strstr(got, "\"resourceType\":\"CarePlan\"") &&
+		  strstr(got, "\"intent\":\"proposal\""), "%s", got);
+	free(got);
+	free(id);
+	id = ts_send_ok(&p.kommune, plain);
+	cJSON_Delete(ts_wait_status(&p.kommune, id, "out", "delivered", 5000));
+	got = ts_site_bytes(&p.sykehus, "/messages/plain-1/content?direction=in", ct, sizeof(ct));
+	cr_assert(!strstr(got, "Condition") && !strstr(got, "CarePlan"), "assess is off by default: %s", got);
+	free(got);
+	free(id);
+	free(body);
+	free(plain);
+	/* KITH has no place for them: said, not dropped; a non-boolean is named. */
+	body = ts_send_body("kith", "plo-innleggelsesrapport", NULL, ASSESS("true"));
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "%s", r.body);
+	cr_assert(strstr(r.body, "assess") && strstr(r.body, "KITH"), "%s", r.body);
+	free(r.body);
+	free(body);
+	body = ts_send_body("fhir", "function-report", NULL, ",{\"name\":\"assess\",\"valueString\":\"yes\"}");
+	cr_assert_eq(ts_site_request(&p.kommune, "POST", "/fhir/$send-message", NULL, body, &r), 400, "%s", r.body);
+	cr_assert(strstr(r.body, "assess"), "%s", r.body);
+	free(r.body);
+	free(body);
+	cr_assert_eq(ts_site_count(&p.kommune, "direction=out"), 2, "nothing stored from the refused ones");
 	stop_pair(&p);
 }

@@ -328,3 +328,121 @@ Test(fhir_msg, acknowledgements)
 	cJSON_Delete(bad);
 	sv_message_release(&m);
 }
+
+/* Calls fn for every "reference" string under `node`. */
+static void each_reference(const cJSON *node, void (*fn)(const cJSON *bundle, const char *ref), const cJSON *bundle)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, node) {
+		if (cJSON_IsString(c) && c->string && strcmp(c->string, "reference") == 0)
+			fn(bundle, c->valuestring);
+		else if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			each_reference(c, fn, bundle);
+	}
+}
+
+static const cJSON *entry_of(const cJSON *bundle, const char *full_url)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(bundle, "entry"))
+		if (strcmp(sv_jstr(e, "fullUrl"), full_url) == 0)
+			return cJSON_GetObjectItem(e, "resource");
+	return NULL;
+}
+
+/* Every urn:uuid reference names an entry of the Bundle (the maps in the Provenance are canonicals). */
+static void assert_resolves(const cJSON *bundle, const char *ref)
+{
+	if (strncmp(ref, "urn:uuid:", 9) == 0)
+		cr_assert_not_null(entry_of(bundle, ref), "reference %s does not resolve inside the Bundle", ref);
+	else
+		cr_assert(strstr(ref, "/ConceptMap/") != NULL, "reference %s is neither an entry nor a map", ref);
+}
+
+/* The 9111 code of the Observation `ref` names. */
+static const char *variable_of(const cJSON *bundle, const char *ref)
+{
+	const cJSON *o = entry_of(bundle, ref);
+
+	cr_assert_str_eq(sv_jstr(o, "resourceType"), "Observation", "%s is no Observation", ref);
+	return sv_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "code"), "coding"), 0), "code");
+}
+
+Test(fhir_msg, an_assessment_adds_its_conditions_and_care_plan)
+{
+	struct sv_message m = {0}, back = {0};
+	struct sv_error err = {0};
+	const cJSON *e, *h, *pat = NULL, *plan = NULL;
+	cJSON *b;
+	int nobs = 0, ncond = 0, nplan = 0;
+
+	sample(&m);   /* variables 1, 7, 13 scored 3, 4, 9: two function problems */
+	cr_assert_eq(sv_message_assess(snap, BASE, &m, &err), SV_OK, "%s", err.message);
+	b = sv_message_fhir_build(&m, BASE, &err);
+	cr_assert_not_null(b, "%s", err.message);
+	assert_valid(b, "message-assessed");
+	each_reference(b, assert_resolves, b);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(b, "entry")) {
+		const cJSON *r = cJSON_GetObjectItem(e, "resource");
+		const char *type = sv_jstr(r, "resourceType");
+		if (strcmp(type, "Patient") == 0)
+			pat = e;
+		nobs += strcmp(type, "Observation") == 0;
+		nplan += strcmp(type, "CarePlan") == 0;
+		if (strcmp(type, "CarePlan") == 0)
+			plan = r;
+		if (strcmp(type, "OperationOutcome") == 0)
+			cr_assert_fail("the assessment's missing-variable warnings are no part of a message");
+		if (strcmp(type, "Condition") != 0)
+			continue;
+		ncond++;
+		cr_assert_str_eq(sv_jstr(cJSON_GetObjectItem(r, "subject"), "reference"), sv_jstr(pat, "fullUrl"));
+		/* The evidence is the message's Observation of the same variable. */
+		{
+			const char *ev = sv_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(
+				cJSON_GetObjectItem(r, "evidence"), 0), "detail"), 0), "reference");
+			const char *var = variable_of(b, ev);
+			cr_assert(strcmp(var, "1") == 0 || strcmp(var, "7") == 0, "a Condition from variable %s", var);
+		}
+	}
+	cr_assert_eq(nobs, 3, "one Observation per item, not two");
+	cr_assert_eq(ncond, 2, "scores 3 and 4 are problems, 9 is not");
+	cr_assert_eq(nplan, 1);
+	cr_assert_str_eq(sv_jstr(cJSON_GetObjectItem(plan, "subject"), "reference"), sv_jstr(pat, "fullUrl"));
+	cr_assert_str_eq(sv_jstr(plan, "intent"), "proposal");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(plan, "supportingInfo")), 3);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(plan, "addresses")), 2);
+	h = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "entry"), 0), "resource");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(h, "focus")), 6, "Observations, Conditions, CarePlan");
+	cr_assert_not_null(m.relations_map);
+	cr_assert(strncmp(m.relations_map, BASE "/ConceptMap/iplos-interventions|",
+			  sizeof(BASE "/ConceptMap/iplos-interventions|") - 1) == 0, "%s",
+		  m.relations_map);
+	{
+		char *txt = cJSON_PrintUnformatted(b);
+		cr_assert(strstr(txt, m.relations_map), "the Provenance names the relations map: %s", txt);
+		free(txt);
+	}
+	/* A receiver reads the function data as before. */
+	cr_assert_eq(sv_message_fhir_parse(b, BASE, &back, &err), SV_OK, "%s", err.message);
+	ts_message_assert_same(&m, &back);
+	cJSON_Delete(b);
+	sv_message_release(&m);
+	sv_message_release(&back);
+}
+
+Test(fhir_msg, an_assessment_needs_the_relations_map)
+{
+	struct sv_message m = {0};
+	struct sv_error err = {0};
+	struct sv_snapshot *empty = ts_snapshot_of(cJSON_CreateArray());
+
+	ts_message_sample(&m, SV_MSG_FUNCTION_REPORT);
+	cr_assert_eq(sv_message_assess(empty, BASE, &m, &err), SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "relations");
+	cr_assert_null(m.assessment, "nothing half");
+	sv_snapshot_release(empty);
+	sv_message_release(&m);
+}

@@ -17,6 +17,7 @@
 #include "samsvar/error.h"
 
 struct sv_snapshot;
+struct cJSON;
 
 #define SV_MSG_MAX_ITEMS 64        /* function items in one message (IPLOS has 20 variables, each once) */
 #define SV_MSG_MAX_CODES 8         /* ICF or SNOMED CT codes of one item */
@@ -90,6 +91,10 @@ struct sv_message {
 	char *icf_map, *qualifier_map, *snomed_map;
 	/* FHIR MessageHeader source.endpoint (where the acknowledgement goes) and destination.endpoint. */
 	char *source_endpoint, *destination_endpoint;
+	/* FHIR only, optional: the $assess answer (assess.h, a collection Bundle) of the same items, whose
+	 * Conditions and proposed CarePlan the message carries; owned, freed with the message. */
+	struct cJSON *assessment;
+	char *relations_map;          /* the relations map that assessment used, as "url|version" */
 };
 
 /* One Volven 9111 variable: code and Norwegian display, as in
@@ -135,6 +140,14 @@ enum sv_err sv_message_validate(const struct sv_message *m, struct sv_error *err
  * the engine's error with err set. */
 enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
 				  struct sv_error *err);
+
+/* Runs $assess (assess.h) on the items of `m` as of the date of m->gen_date against `snap` with the
+ * default relations map of `base`, and keeps the answer in m->assessment (replacing one held) and
+ * that map's url|version in m->relations_map, so that the FHIR form carries its Conditions and
+ * CarePlan and names the map. Returns SV_OK, or the engine's error with
+ * err set (e.g. SV_ENOTFOUND when the relations map is not held). */
+enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
+			      struct sv_error *err);
 
 /* Frees every string and the items of `m` and zeroes it; a zeroed message may be released. */
 void sv_message_release(struct sv_message *m);

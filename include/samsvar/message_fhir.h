@@ -9,7 +9,10 @@
  * D-number), one Observation per item (code: IPLOS 9111 + ICF + SNOMED CT; value: the IPLOS score and
  * the ICF qualifier; note: the Merknad), and a Provenance whose target is the MessageHeader and whose
  * entities name the maps used (ConceptMap canonical url|version). The Observation has the shape
- * $assess gives one (assess.h). */
+ * $assess gives one (assess.h). When the message holds an assessment (sv_message_assess()), its
+ * Conditions and proposed CarePlan follow the Observations, in the focus too, their subject the
+ * Patient and their evidence / supportingInfo the message's Observations, so every reference
+ * resolves inside the Bundle, and the Provenance names the relations map too. */
 #ifndef SAMSVAR_MESSAGE_FHIR_H
 #define SAMSVAR_MESSAGE_FHIR_H
 
@@ -20,8 +23,9 @@
 /* The samsvar code system of message events, under the canonical base. */
 #define SV_MSG_EVENT_SYSTEM_PATH "/CodeSystem/message-event"
 
-/* Most entries one inbound message Bundle may have (items, patient, organisations, provenance). */
-#define SV_MSG_FHIR_MAX_ENTRIES (SV_MSG_MAX_ITEMS + 16)
+/* Most entries one inbound message Bundle may have (items, the Conditions of as many, a CarePlan,
+ * patient, organisations, provenance). */
+#define SV_MSG_FHIR_MAX_ENTRIES (2 * SV_MSG_MAX_ITEMS + 16)
 
 /* Builds the message Bundle of `m` (checked with sv_message_validate(); the FHIR form also needs both
  * endpoints, a message id that is a FHIR id, and a gen_date with a time zone). `base` is the canonical

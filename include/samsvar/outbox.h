@@ -33,9 +33,10 @@ const struct sv_config *sv_outbox_config(const struct sv_outbox *ob);
 void sv_outbox_self(const struct sv_outbox *ob, struct sv_msgwire_self *self, char *buf, size_t cap);
 
 /* Receives one inbound message of `len` bytes in format `f`: reads and checks it and builds its
- * acknowledgement (sv_msgwire_receive()), and when it is accepted stores it in the inbox with that
- * acknowledgement and an audit row naming `actor`, in one transaction. A message id the inbox holds
- * already is not stored again, and its first acknowledgement is the answer. On SV_OK *ack (malloc'd,
+ * acknowledgement (sv_msgwire_receive()), and stores it in the inbox with that acknowledgement and an
+ * audit row naming `actor`, in one transaction: `processed` when accepted, `failed` with the reason
+ * (last_error) when refused with a negative acknowledgement. A message id the inbox holds already is
+ * not stored again, and its first acknowledgement, positive or negative, is the answer. On SV_OK *ack (malloc'd,
  * the caller frees it), *ack_len and *ack_media (static) are what to answer with. Errors: those of
  * sv_msgwire_receive() (too broken to acknowledge; nothing stored) or SV_ESTORE. */
 enum sv_err sv_outbox_receive(struct sv_outbox *ob, enum sv_recv_format f, const char *bytes, size_t len,

@@ -20,7 +20,7 @@ struct sv_store_msg {
 	char *event;               /* the event wire code (message.h) */
 	char *peer;                /* out: the receiver's id in the directory; in: the sender's HER-id */
 	char *peer_name;           /* the receiver's / sender's organisation name */
-	char *status;              /* out: queued sending delivered rejected dead; in: processed */
+	char *status;              /* out: queued sending delivered rejected dead; in: processed failed */
 	int attempts;
 	char *last_error;          /* NULL when none */
 	long long next_attempt;
