@@ -106,6 +106,42 @@ static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, 
 	return SV_OK;
 }
 
+/* The version `rules` give of `kind` for `system`, or NULL. */
+static const char *rule_version(const struct sv_expand_opts *o, enum sv_vc_rule_kind kind, const char *system)
+{
+	for (size_t i = 0; o && i < o->nrules; i++)
+		if (o->rules[i].kind == kind && strcmp(o->rules[i].system, system) == 0)
+			return o->rules[i].version;
+	return NULL;
+}
+
+/* The code system version an include of an expansion takes: force-system-version, else the
+ * include's own version, else system-version (a default), else check-system-version's pattern, else
+ * the latest; the version taken must match check-system-version. */
+static enum sv_err expand_include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_expand_opts *o,
+				     const struct sv_codesystem **cs, struct sv_error *err)
+{
+	const char *system = sv_jstr(inc, "system"), *iv = sv_jstr(inc, "version");
+	const char *force = rule_version(o, SV_VC_FORCE_VERSION, system), *check = rule_version(o, SV_VC_CHECK_VERSION, system);
+	const char *dflt = rule_version(o, SV_VC_DEFAULT_VERSION, system);
+	const char *v = force ? force : iv ? iv : dflt ? dflt : check;
+
+	*cs = sv_snapshot_codesystem(snap, system, v);
+	if (!*cs && v && v == dflt)
+		*cs = sv_snapshot_codesystem(snap, system, NULL);
+	if (!*cs) {
+		if (v && sv_snapshot_codesystem(snap, system, NULL))
+			return sv_fail_at(err, SV_ENOTFOUND, "system", "A definition for CodeSystem '%s' version '%s' could "
+					  "not be found, so the value set cannot be expanded", system, v);
+		return sv_fail_at(err, SV_ENOTFOUND, "system", "A definition for CodeSystem '%s' could not be found, so "
+				  "the value set cannot be expanded", system);
+	}
+	if (check && !sv_version_matches(check, (*cs)->version))
+		return sv_fail_at(err, SV_EINVAL, "version", "The version '%s' is not allowed for system '%s': required "
+				  "to be '%s' by a version-check parameter", (*cs)->version, system, check);
+	return SV_OK;
+}
+
 static int code_in_list(const char *list, const char *code)
 {
 	size_t n = strlen(code);
@@ -367,7 +403,7 @@ enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, 
 	return member_rec(snap, vs, system, code, force, 0, member, k_out, err);
 }
 
-static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k)
+static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k, int nestable)
 {
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 256;
@@ -375,22 +411,36 @@ static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const s
 	}
 	e->items[e->n].cs = cs;
 	e->items[e->n].k = k;
+	e->items[e->n].parent = -1;
+	e->items[e->n].nestable = nestable;
 	e->n++;
+}
+
+/* Adds "url|version" (or "url") to the JSON array `list` unless it is there. */
+static void note_used(cJSON *list, const char *url, const char *version)
+{
+	char buf[1024];
+	const cJSON *s;
+	snprintf(buf, sizeof(buf), "%s%s%s", url, version && *version ? "|" : "", version ? version : "");
+	cJSON_ArrayForEach(s, list)
+		if (strcmp(s->valuestring, buf) == 0)
+			return;
+	cJSON_AddItemToArray(list, cJSON_CreateString(buf));
 }
 
 static void note_system(struct sv_expansion *e, const struct sv_codesystem *cs)
 {
-	char buf[1024];
-	const cJSON *s;
-	snprintf(buf, sizeof(buf), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
-	cJSON_ArrayForEach(s, e->used_systems)
-		if (strcmp(s->valuestring, buf) == 0)
-			return;
-	cJSON_AddItemToArray(e->used_systems, cJSON_CreateString(buf));
+	note_used(e->used_systems, cs->url, cs->version);
 }
 
-static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, int depth,
-			      struct sv_expansion *out, struct sv_error *err)
+/* Whether the options leave concept k of cs out. */
+static int left_out(const struct sv_expand_opts *o, const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	return o && ((o->active_only && sv_concept_inactive(cs, k)) || (o->exclude_abstract && sv_concept_abstract(cs, k)));
+}
+
+static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	uint32_t slots = sv_snapshot_cs_slots(snap);     /* a request layer's code systems and its base's */
@@ -398,6 +448,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 	enum sv_err rc = SV_OK;
 
 	out->used_systems = cJSON_CreateArray();
+	out->used_valuesets = cJSON_CreateArray();
 	if (!compose) {
 		rc = sv_fail(err, SV_ENOTSUPPORTED, "the value set has no compose to expand");
 		goto out;
@@ -423,22 +474,25 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
 					goto out;
 				}
-				rc = expand_rec(snap, r, limit, depth + 1, &sub, err);
+				rc = expand_rec(snap, r, opts, limit, depth + 1, &sub, err);
 				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
 					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
 					if (!seen[ci])
 						seen[ci] = sv_xcalloc(sub.items[i].cs->nconcepts + 1, 1);
 					if (!seen[ci][sub.items[i].k - sub.items[i].cs->concepts]++)
-						push(out, sub.items[i].cs, sub.items[i].k);
+						push(out, sub.items[i].cs, sub.items[i].k, sub.items[i].nestable);
 					note_system(out, sub.items[i].cs);
 				}
+				if (rc == SV_OK)
+					note_used(out->used_valuesets, sv_jstr(r, "url") ? sv_jstr(r, "url") : v->valuestring,
+						  sv_jstr(r, "version"));
 				sv_expansion_release(&sub);
 				if (rc != SV_OK)
 					goto out;
 			}
 			continue;
 		}
-		if ((rc = include_cs(snap, inc, NULL, &cs, err)) != SV_OK)
+		if ((rc = expand_include_cs(snap, inc, opts, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
 		ci = sv_snapshot_cs_slot(snap, cs);
@@ -455,16 +509,16 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 				}
 				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
-				if (m && !seen[ci][k - cs->concepts]++)
-					push(out, cs, k);
+				if (m && !left_out(opts, cs, k) && !seen[ci][k - cs->concepts]++)
+					push(out, cs, k, 0);
 			}
 		} else {
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
 				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
-				if (m && !seen[ci][i]++)
-					push(out, cs, &cs->concepts[i]);
+				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
+					push(out, cs, &cs->concepts[i], 1);
 			}
 		}
 	}
@@ -497,15 +551,50 @@ out:
 	return rc;
 }
 
-enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
-		      struct sv_error *err)
+/* Sets the `parent` of each nestable item: the item of its first nestable parent concept that comes
+ * earlier. One pass to index the items by concept (per code system slot), one over their parents. */
+static void nest(const struct sv_snapshot *snap, struct sv_expansion *e)
 {
-	return expand_rec(snap, vs, limit, 0, out, err);
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	uint32_t **at = sv_xcalloc(slots + 1, sizeof(*at));   /* concept index -> item index + 1 */
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct sv_expansion_item *it = &e->items[i];
+		size_t ci = sv_snapshot_cs_slot(snap, it->cs);
+		if (!it->nestable)
+			continue;
+		if (!at[ci])
+			at[ci] = sv_xcalloc(it->cs->nconcepts + 1, sizeof(**at));
+		at[ci][it->k - it->cs->concepts] = (uint32_t)i + 1;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct sv_expansion_item *it = &e->items[i];
+		uint32_t *map = at[sv_snapshot_cs_slot(snap, it->cs)];
+		for (uint32_t j = 0; it->nestable && map && j < it->k->nparents && it->parent < 0; j++) {
+			uint32_t p = map[it->k->parents[j]];
+			if (p && p - 1 < i)
+				it->parent = (long)p - 1;
+		}
+	}
+	for (uint32_t i = 0; i <= slots; i++)
+		free(at[i]);
+	free(at);
+}
+
+enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+		      size_t limit, struct sv_expansion *out, struct sv_error *err)
+{
+	enum sv_err rc = expand_rec(snap, vs, opts, limit, 0, out, err);
+
+	if (rc == SV_OK && opts && opts->nest)
+		nest(snap, out);
+	return rc;
 }
 
 void sv_expansion_release(struct sv_expansion *e)
 {
 	free(e->items);
 	cJSON_Delete(e->used_systems);
+	cJSON_Delete(e->used_valuesets);
 	memset(e, 0, sizeof(*e));
 }

@@ -94,45 +94,6 @@ static enum sv_err read_codes(struct sv_request *req, struct vc_input *in, const
 	return SV_OK;
 }
 
-/* Reads the system-version, check-system-version, force-system-version and default-valueset-version
- * canonicals ("url|version"). */
-static enum sv_err read_rules(struct sv_request *req, struct vc_input *in)
-{
-	static const struct {
-		const char *name;
-		enum sv_vc_rule_kind kind;
-	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
-		     {"force-system-version", SV_VC_FORCE_VERSION},
-		     {"default-valueset-version", SV_VC_VALUESET_VERSION}};
-	const cJSON *p;
-
-	in->rq.rules = in->rules;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
-		size_t k;
-		char *bar;
-		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if (name && strcmp(name, names[k].name) == 0)
-				break;
-		if (k == sizeof(names) / sizeof(names[0]))
-			continue;
-		if (!text || !(bar = strchr(text, '|')) || bar == text || !bar[1])
-			return sv_fail_at(&req->err, SV_EINVAL, names[k].name, "'%s' must be a canonical "
-					  "'system|version'", names[k].name);
-		if (in->rq.nrules == SV_VC_MAX_VERSION_RULES)
-			return sv_fail_at(&req->err, SV_ETOOBIG, names[k].name, "more than %d system version "
-					  "parameters", SV_VC_MAX_VERSION_RULES);
-		in->rule_text[in->rq.nrules] = sv_xstrdup(text);
-		bar = in->rule_text[in->rq.nrules] + (bar - text);
-		*bar = '\0';
-		in->rules[in->rq.nrules].kind = names[k].kind;
-		in->rules[in->rq.nrules].system = in->rule_text[in->rq.nrules];
-		in->rules[in->rq.nrules].version = bar + 1;
-		in->rq.nrules++;
-	}
-	return SV_OK;
-}
-
 /* Brings supplement `canonical` ("url" or "url|version") into force; SV_ENOTFOUND (in req->err) when
  * no such supplement is held, SV_ETOOBIG past SV_VC_MAX_SUPPLEMENTS. */
 static enum sv_err add_supplement(struct sv_request *req, struct vc_input *in, const char *canonical)
@@ -193,7 +154,8 @@ static enum sv_err read_flags(struct sv_request *req, struct vc_input *in)
 	    (rc = flag(req, "valueset-membership-only", 0, &in->rq.membership_only)) != SV_OK ||
 	    (rc = flag(req, "lenient-display-validation", 0, &in->rq.lenient_display)) != SV_OK)
 		return rc;
-	return read_rules(req, in);
+	in->rq.rules = in->rules;
+	return sv_req_version_rules(req, in->rules, in->rule_text, &in->rq.nrules);
 }
 
 /* The operationoutcome-message-id extension naming message `id`. */

@@ -1,4 +1,9 @@
-/* op_valueset.c — ValueSet $expand ($validate-code is in op_validate.c, with the CodeSystem form). */
+/* op_valueset.c — ValueSet $expand ($validate-code is in op_validate.c, with the CodeSystem form).
+ *
+ * Reads the $expand parameters into a struct sv_expand_opts, lets the engine (expand.c) expand, then
+ * renders the ValueSet: the definition as given plus an `expansion` with the parameters used echoed
+ * in `expansion.parameter`, `total`, `offset` and `contains` (nested under their parents unless
+ * excludeNested or paging ask for a flat list). */
 #include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
@@ -14,6 +19,103 @@
 /* Hard cap on codes computed for one expansion (pages are cut from it). */
 #define EXPAND_HARD_CAP 2000000
 
+/* Most `property` and `designation` parameters one request may give (each is tried on every code). */
+#define MAX_EXPAND_LIST 32
+
+#define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
+
+/* The request parameters an expansion echoes in expansion.parameter, as given. */
+static const char *const echoed[] = {
+	"activeOnly", "check-system-version", "count", "default-to-latest-version", "designation",
+	"displayLanguage", "excludeNested", "excludeNotForUI", "excludePostCoordinated", "filter",
+	"force-system-version", "includeDefinition", "includeDesignations", "limitedExpansion", "offset",
+	"system-version", "default-valueset-version",
+};
+
+/* What the edge read from the request. */
+struct expand_input {
+	struct sv_expand_opts opts;
+	struct sv_vc_version_rule rules[SV_VC_MAX_VERSION_RULES];
+	char *rule_text[SV_VC_MAX_VERSION_RULES];
+	const char *filter, *lang;
+	const char *props[MAX_EXPAND_LIST];        /* `property` codes asked for */
+	size_t nprops;
+	const char *desigs[MAX_EXPAND_LIST];       /* `designation` filters: "system|code" or a language */
+	size_t ndesigs;
+	long count, offset;
+	int designations, definition, exclude_nested;
+};
+
+static void input_release(struct expand_input *in)
+{
+	for (size_t i = 0; i < in->opts.nrules; i++)
+		free(in->rule_text[i]);
+}
+
+/* Collects every value of the repeating parameter `name` into list[] (at most MAX_EXPAND_LIST). */
+static enum sv_err read_list(struct sv_request *req, const char *name, const char **list, size_t *n)
+{
+	const cJSON *p;
+
+	*n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *pn = sv_jstr(p, "name"), *text = sv_param_text(p);
+		if (!pn || strcmp(pn, name) != 0 || !text)
+			continue;
+		if (*n == MAX_EXPAND_LIST)
+			return sv_fail_at(&req->err, SV_ETOOBIG, name, "more than %d '%s' parameters", MAX_EXPAND_LIST,
+					  name);
+		list[(*n)++] = text;
+	}
+	return SV_OK;
+}
+
+static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
+{
+	enum sv_err rc;
+
+	in->filter = sv_params_string(req->params, "filter");
+	in->lang = sv_req_display_language(req);
+	if ((rc = sv_params_int(req->params, "offset", 0, 0, EXPAND_HARD_CAP, &in->offset, &req->err)) != SV_OK ||
+	    (rc = sv_params_int(req->params, "count", -1, 0, EXPAND_HARD_CAP, &in->count, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "includeDesignations", 0, &in->designations, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "includeDefinition", 0, &in->definition, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "excludeNested", 0, &in->exclude_nested, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "activeOnly", 0, &in->opts.active_only, &req->err)) != SV_OK ||
+	    (rc = sv_params_bool(req->params, "excludeNotForUI", 0, &in->opts.exclude_abstract, &req->err)) != SV_OK ||
+	    (rc = read_list(req, "property", in->props, &in->nprops)) != SV_OK ||
+	    (rc = read_list(req, "designation", in->desigs, &in->ndesigs)) != SV_OK)
+		return rc;
+	if (in->filter && strlen(in->filter) > 256)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "filter", "filter is longer than 256 bytes");
+	if (in->lang && strlen(in->lang) > 256)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "displayLanguage", "displayLanguage is longer than 256 bytes");
+	/* A hierarchy only when asked for it (excludeNested=false given or left out) and not paged. */
+	in->opts.nest = !in->exclude_nested && in->count < 0 && in->offset == 0 &&
+			!(in->filter && *in->filter);
+	in->opts.rules = in->rules;
+	return sv_req_version_rules(req, in->rules, in->rule_text, &in->opts.nrules);
+}
+
+/* Keeps the items whose code, display or a designation contains the text filter (linear). */
+static void text_filter(struct sv_expansion *e, const char *filter)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct sv_concept *k = e->items[i].k;
+		int hit = sv_text_contains(k->display, filter) || sv_text_contains(k->code, filter);
+		const cJSON *d;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+			hit = hit || sv_text_contains(sv_jstr(d, "value"), filter);
+		if (hit) {
+			e->items[w] = e->items[i];
+			e->items[w++].parent = -1;
+		}
+	}
+	e->n = w;
+}
+
 static void add_exp_param(cJSON *params, const char *name, const char *type, cJSON *value)
 {
 	cJSON *p = cJSON_CreateObject();
@@ -22,110 +124,241 @@ static void add_exp_param(cJSON *params, const char *name, const char *type, cJS
 	cJSON_AddItemToArray(params, p);
 }
 
-enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
+/* expansion.parameter: the request's parameters the expansion used, as given, then what it used. */
+static void render_parameters(const struct sv_request *req, const struct expand_input *in,
+			      const struct sv_expansion *e, cJSON *exp)
 {
-	const cJSON *vs;
-	cJSON *owned = NULL, *res = NULL, *exp, *contains, *eparams, *u;
-	struct sv_expansion e = {0};
-	const char *filter = sv_params_string(req->params, "filter");
-	const char *lang = sv_req_display_language(req);
-	long count, offset;
-	int designations;
-	size_t total = 0, emitted = 0;
-	enum sv_err rc;
+	cJSON *eparams = cJSON_AddArrayToObject(exp, "parameter");
+	const cJSON *p, *u;
 
-	(void)status;
-	if ((rc = sv_params_int(req->params, "offset", 0, 0, EXPAND_HARD_CAP, &offset, &req->err)) != SV_OK ||
-	    (rc = sv_params_int(req->params, "count", -1, 0, EXPAND_HARD_CAP, &count, &req->err)) != SV_OK ||
-	    (rc = sv_params_bool(req->params, "includeDesignations", 0, &designations, &req->err)) != SV_OK)
-		goto out;
-	if (filter && strlen(filter) > 256) {
-		rc = sv_fail_at(&req->err, SV_ETOOBIG, "filter", "filter is longer than 256 bytes");
-		goto out;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name");
+		for (size_t i = 0; name && i < sizeof(echoed) / sizeof(echoed[0]); i++)
+			if (strcmp(name, echoed[i]) == 0) {
+				cJSON_AddItemToArray(eparams, cJSON_Duplicate(p, 1));
+				break;
+			}
 	}
-	if ((rc = sv_req_valueset(req, &vs, &owned)) != SV_OK)
-		goto out;
-	if ((rc = sv_expand(req->snap, vs, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK)
-		goto out;
-	/* Text filter, then the page. */
-	if (filter && *filter) {
-		size_t w = 0;
-		for (size_t i = 0; i < e.n; i++) {
-			const struct sv_concept *k = e.items[i].k;
-			int hit = sv_text_contains(k->display, filter) || sv_text_contains(k->code, filter);
-			const cJSON *d;
-			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-				hit = hit || sv_text_contains(sv_jstr(d, "value"), filter);
-			if (hit)
-				e.items[w++] = e.items[i];
+	if (in->lang && !sv_params_get(req->params, "displayLanguage"))
+		add_exp_param(eparams, "displayLanguage", "valueCode", cJSON_CreateString(in->lang));
+	cJSON_ArrayForEach(u, e->used_systems)
+		add_exp_param(eparams, "used-codesystem", "valueUri", cJSON_CreateString(u->valuestring));
+	cJSON_ArrayForEach(u, e->used_valuesets)
+		add_exp_param(eparams, "used-valueset", "valueUri", cJSON_CreateString(u->valuestring));
+}
+
+/* Whether designation `d` passes the `designation` parameters (none: every one passes); each is a
+ * "system|code" of its use or a language. */
+static int designation_wanted(const struct expand_input *in, const cJSON *d)
+{
+	const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
+	const char *lang = sv_jstr(d, "language");
+
+	if (in->ndesigs == 0)
+		return 1;
+	for (size_t i = 0; i < in->ndesigs; i++) {
+		const char *w = in->desigs[i], *bar = strchr(w, '|');
+		if (bar && strncmp(w, "urn:ietf:bcp:47", (size_t)(bar - w)) == 0 && lang && sv_lang_match(lang, bar + 1))
+			return 1;
+		if (bar && use && sv_jstr(use, "system") && sv_jstr(use, "code") &&
+		    strlen(sv_jstr(use, "system")) == (size_t)(bar - w) &&
+		    strncmp(sv_jstr(use, "system"), w, (size_t)(bar - w)) == 0 && strcmp(sv_jstr(use, "code"), bar + 1) == 0)
+			return 1;
+		if (!bar && lang && sv_lang_match(lang, w))
+			return 1;
+	}
+	return 0;
+}
+
+/* The uri the code system gives property `code`, or the concept-properties one. */
+static void property_uri(const struct sv_codesystem *cs, const char *code, char *buf, size_t cap)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cs->resource, "property"))
+		if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 && sv_jstr(p, "uri")) {
+			snprintf(buf, cap, "%s", sv_jstr(p, "uri"));
+			return;
 		}
-		e.n = w;
-	}
-	total = e.n;
-	if (count < 0 && total - (size_t)(offset < (long)total ? offset : (long)total) > req->cfg->expand_max) {
-		rc = sv_fail_at(&req->err, SV_ETOOCOSTLY, "count", "the expansion has %zu codes, more than the %u "
-				"returned at once: page with count and offset, or filter", total, req->cfg->expand_max);
-		goto out;
-	}
-	if (count < 0 || count > (long)req->cfg->expand_max)
-		count = count < 0 ? (long)total : (long)req->cfg->expand_max;
+	snprintf(buf, cap, "%s#%s", CONCEPT_PROPERTIES, code);
+}
 
-	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "resourceType", "ValueSet");
-	if (sv_jstr(vs, "id"))
-		cJSON_AddStringToObject(res, "id", sv_jstr(vs, "id"));
-	if (sv_jstr(vs, "url"))
-		cJSON_AddStringToObject(res, "url", sv_jstr(vs, "url"));
-	if (sv_jstr(vs, "version"))
-		cJSON_AddStringToObject(res, "version", sv_jstr(vs, "version"));
-	if (sv_jstr(vs, "name"))
-		cJSON_AddStringToObject(res, "name", sv_jstr(vs, "name"));
-	cJSON_AddStringToObject(res, "status", sv_jstr(vs, "status") ? sv_jstr(vs, "status") : "active");
+/* Notes property `code` (of cs) in expansion.property unless it is there. */
+static void declare_property(cJSON *exp, const struct sv_codesystem *cs, const char *code)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(exp, "property"), *p;
+	char uri[512];
+
+	if (!list)
+		list = cJSON_AddArrayToObject(exp, "property");
+	cJSON_ArrayForEach(p, list)
+		if (strcmp(sv_jstr(p, "code"), code) == 0)
+			return;
+	property_uri(cs, code, uri, sizeof(uri));
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", code);
+	cJSON_AddStringToObject(p, "uri", uri);
+	cJSON_AddItemToArray(list, p);
+}
+
+/* contains[].property: each property asked for that the concept has ("definition" its definition). */
+static void render_properties(const struct expand_input *in, const struct sv_expansion_item *it, cJSON *c, cJSON *exp)
+{
+	cJSON *props = NULL, *v;
+	const cJSON *p;
+
+	for (size_t i = 0; i < in->nprops; i++) {
+		const char *want = in->props[i];
+		if (strcmp(want, "definition") == 0) {
+			if (!it->k->definition)
+				continue;
+			if (!props)
+				props = cJSON_AddArrayToObject(c, "property");
+			v = cJSON_CreateObject();
+			cJSON_AddStringToObject(v, "code", "definition");
+			cJSON_AddStringToObject(v, "valueString", it->k->definition);
+			cJSON_AddItemToArray(props, v);
+			declare_property(exp, it->cs, "definition");
+			continue;
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(it->k->json, "property")) {
+			if (!sv_jstr(p, "code") || (strcmp(want, "*") != 0 && strcmp(sv_jstr(p, "code"), want) != 0))
+				continue;
+			if (!props)
+				props = cJSON_AddArrayToObject(c, "property");
+			cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
+			declare_property(exp, it->cs, sv_jstr(p, "code"));
+		}
+	}
+}
+
+/* One contains entry for item `it`. */
+static cJSON *render_item(const struct expand_input *in, const struct sv_expansion_item *it, cJSON *exp)
+{
+	cJSON *c = cJSON_CreateObject();
+	const char *display = sv_display_in(it->cs, it->k, in->lang);
+
+	cJSON_AddStringToObject(c, "system", it->cs->url);
+	if (*it->cs->version && !it->cs->is_latest)   /* a version other than the latest needs saying */
+		cJSON_AddStringToObject(c, "version", it->cs->version);
+	if (sv_concept_abstract(it->cs, it->k))
+		cJSON_AddTrueToObject(c, "abstract");
+	if (sv_concept_inactive(it->cs, it->k))
+		cJSON_AddTrueToObject(c, "inactive");
+	cJSON_AddStringToObject(c, "code", it->k->code);
+	if (display)
+		cJSON_AddStringToObject(c, "display", display);
+	if (in->designations) {
+		const cJSON *d;
+		cJSON *ds = NULL;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation")) {
+			if (!designation_wanted(in, d))
+				continue;
+			if (!ds)
+				ds = cJSON_AddArrayToObject(c, "designation");
+			cJSON_AddItemToArray(ds, cJSON_Duplicate(d, 1));
+		}
+	}
+	render_properties(in, it, c, exp);
+	return c;
+}
+
+/* expansion.contains: the page [offset, offset+count) flat, or the whole expansion as a hierarchy. */
+static void render_contains(const struct expand_input *in, const struct sv_expansion *e, long count, cJSON *exp)
+{
+	cJSON *contains = cJSON_CreateArray();
+	cJSON **made = in->opts.nest ? sv_xcalloc(e->n + 1, sizeof(*made)) : NULL;
+	size_t emitted = 0;
+
+	for (size_t i = (size_t)in->offset; i < e->n && emitted < (size_t)count; i++, emitted++) {
+		const struct sv_expansion_item *it = &e->items[i];
+		cJSON *c = render_item(in, it, exp);
+		if (made && it->parent >= 0 && made[it->parent]) {
+			cJSON *under = cJSON_GetObjectItemCaseSensitive(made[it->parent], "contains");
+			if (!under)
+				under = cJSON_AddArrayToObject(made[it->parent], "contains");
+			cJSON_AddItemToArray(under, c);
+		} else
+			cJSON_AddItemToArray(contains, c);
+		if (made)
+			made[i] = c;
+	}
+	free(made);
+	if (cJSON_GetArraySize(contains) > 0)
+		cJSON_AddItemToObject(exp, "contains", contains);
+	else
+		cJSON_Delete(contains);
+}
+
+/* The answer: the value set as defined (less any expansion it carries) with the new expansion. */
+static cJSON *render(struct sv_request *req, const struct expand_input *in, const cJSON *vs,
+		     const struct sv_expansion *e, long count)
+{
+	cJSON *res = cJSON_Duplicate(vs, 1), *exp, *props;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(res, "expansion");
+	cJSON_DeleteItemFromObjectCaseSensitive(res, "text");
+	if (!sv_jstr(res, "status"))
+		cJSON_AddStringToObject(res, "status", "unknown");
 	exp = cJSON_AddObjectToObject(res, "expansion");
 	/* Recorded in the request too: a cached copy of this answer gets new ones in their place. */
 	sv_uuid_urn(req->minted_uuid, sizeof(req->minted_uuid));
 	cJSON_AddStringToObject(exp, "identifier", req->minted_uuid);
 	sv_now_iso(req->minted_instant, sizeof(req->minted_instant));
 	cJSON_AddStringToObject(exp, "timestamp", req->minted_instant);
-	cJSON_AddNumberToObject(exp, "total", (double)total);
-	cJSON_AddNumberToObject(exp, "offset", (double)offset);
-	eparams = cJSON_AddArrayToObject(exp, "parameter");
-	if (filter)
-		add_exp_param(eparams, "filter", "valueString", cJSON_CreateString(filter));
-	add_exp_param(eparams, "offset", "valueInteger", cJSON_CreateNumber((double)offset));
-	add_exp_param(eparams, "count", "valueInteger", cJSON_CreateNumber((double)count));
-	if (lang)
-		add_exp_param(eparams, "displayLanguage", "valueCode", cJSON_CreateString(lang));
-	cJSON_ArrayForEach(u, e.used_systems)
-		add_exp_param(eparams, "used-codesystem", "valueUri", cJSON_CreateString(u->valuestring));
-	contains = cJSON_CreateArray();
-	for (size_t i = (size_t)offset; i < e.n && emitted < (size_t)count; i++, emitted++) {
-		const struct sv_expansion_item *it = &e.items[i];
-		cJSON *c = cJSON_CreateObject();
-		const char *display = sv_display_in(it->cs, it->k, lang);
-		cJSON_AddStringToObject(c, "system", it->cs->url);
-		if (*it->cs->version)  /* a tx-resource code system may have none */
-			cJSON_AddStringToObject(c, "version", it->cs->version);
-		cJSON_AddStringToObject(c, "code", it->k->code);
-		if (display)
-			cJSON_AddStringToObject(c, "display", display);
-		if (designations) {
-			const cJSON *ds = cJSON_GetObjectItemCaseSensitive(it->k->json, "designation");
-			if (cJSON_GetArraySize(ds) > 0)
-				cJSON_AddItemToObject(c, "designation", cJSON_Duplicate(ds, 1));
-		}
-		cJSON_AddItemToArray(contains, c);
+	cJSON_AddNumberToObject(exp, "total", (double)e->n);
+	if (sv_params_get(req->params, "offset") || sv_params_get(req->params, "count"))
+		cJSON_AddNumberToObject(exp, "offset", (double)in->offset);
+	render_parameters(req, in, e, exp);
+	render_contains(in, e, count, exp);
+	/* expansion.property comes before contains in the FHIR order; cJSON keeps insertion order. */
+	if ((props = cJSON_DetachItemFromObjectCaseSensitive(exp, "property")) != NULL) {
+		cJSON *contains = cJSON_DetachItemFromObjectCaseSensitive(exp, "contains");
+		cJSON_AddItemToObject(exp, "property", props);
+		if (contains)
+			cJSON_AddItemToObject(exp, "contains", contains);
 	}
-	if (cJSON_GetArraySize(contains) > 0)
-		cJSON_AddItemToObject(exp, "contains", contains);
-	else
-		cJSON_Delete(contains);
-	*out = res;
-	res = NULL;
+	return res;
+}
+
+enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
+{
+	const cJSON *vs;
+	cJSON *owned = NULL;
+	struct sv_expansion e = {0};
+	struct expand_input in = {0};
+	long count;
+	enum sv_err rc;
+
+	(void)status;
+	if ((rc = read_input(req, &in)) != SV_OK)
+		goto out;
+	if (in.definition && in.nprops < MAX_EXPAND_LIST) {
+		size_t i = 0;
+		while (i < in.nprops && strcmp(in.props[i], "definition") != 0)
+			i++;
+		if (i == in.nprops)
+			in.props[in.nprops++] = "definition";
+	}
+	if ((rc = sv_req_valueset(req, &vs, &owned)) != SV_OK)
+		goto out;
+	if ((rc = sv_expand(req->snap, vs, &in.opts, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK)
+		goto out;
+	if (in.filter && *in.filter)
+		text_filter(&e, in.filter);
+	count = in.count;
+	if (count < 0 && e.n - (size_t)(in.offset < (long)e.n ? in.offset : (long)e.n) > req->cfg->expand_max) {
+		rc = sv_fail_at(&req->err, SV_ETOOCOSTLY, "count", "the expansion has %zu codes, more than the %u "
+				"returned at once: page with count and offset, or filter", e.n, req->cfg->expand_max);
+		goto out;
+	}
+	if (count < 0 || count > (long)req->cfg->expand_max)
+		count = count < 0 ? (long)e.n : (long)req->cfg->expand_max;
+	*out = render(req, &in, vs, &e, count);
 	rc = SV_OK;
 out:
+	input_release(&in);
 	sv_expansion_release(&e);
 	cJSON_Delete(owned);
-	cJSON_Delete(res);
 	return rc;
 }

@@ -129,3 +129,41 @@ enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **ow
 	*vs = r->resource;
 	return SV_OK;
 }
+
+/* One loop over the parameters: linear in the request, at most SV_VC_MAX_VERSION_RULES copies. */
+enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_rule *rules, char **texts, size_t *n)
+{
+	static const struct {
+		const char *name;
+		enum sv_vc_rule_kind kind;
+	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
+		     {"force-system-version", SV_VC_FORCE_VERSION},
+		     {"default-valueset-version", SV_VC_VALUESET_VERSION}};
+	const cJSON *p;
+
+	*n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		size_t k;
+		char *bar;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (name && strcmp(name, names[k].name) == 0)
+				break;
+		if (k == sizeof(names) / sizeof(names[0]))
+			continue;
+		if (!text || !(bar = strchr(text, '|')) || bar == text || !bar[1])
+			return sv_fail_at(&req->err, SV_EINVAL, names[k].name, "'%s' must be a canonical "
+					  "'system|version'", names[k].name);
+		if (*n == SV_VC_MAX_VERSION_RULES)
+			return sv_fail_at(&req->err, SV_ETOOBIG, names[k].name, "more than %d system version "
+					  "parameters", SV_VC_MAX_VERSION_RULES);
+		texts[*n] = sv_xstrdup(text);
+		bar = texts[*n] + (bar - text);
+		*bar = '\0';
+		rules[*n].kind = names[k].kind;
+		rules[*n].system = texts[*n];
+		rules[*n].version = bar + 1;
+		(*n)++;
+	}
+	return SV_OK;
+}

@@ -351,6 +351,21 @@ const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_
 	return NULL;
 }
 
+int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	const char *inactive = sv_concept_property(cs, k, "inactive"), *status = sv_concept_property(cs, k, "status");
+
+	return (inactive && strcmp(inactive, "true") == 0) ||
+	       (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
+}
+
+int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	const char *v = sv_concept_property(cs, k, "notSelectable");
+
+	return v && strcmp(v, "true") == 0;
+}
+
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
 {
 	uint32_t *stack, top = 0;

@@ -386,16 +386,12 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 			 struct sv_vc_result *r, struct sv_vc_outcome *o, int report)
 {
 	const char *status = sv_concept_property(o->cs, k, "status");
-	const char *inactive = sv_concept_property(o->cs, k, "inactive");
-	int is_inactive;
+	int is_inactive = sv_concept_inactive(o->cs, k);
 
 	if (!status)
 		status = sv_vc_standards_status(k->json);
 	if (report && status && !r->status && is_status(status))
 		r->status = status;
-	is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
-			  (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
-
 	if (is_inactive) {
 		if (report)
 			r->inactive = 1;
@@ -521,8 +517,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, force.version ? &force : NULL, &member,
 					     NULL, err)) != SV_OK)
 			return rc;
-		if (member && !rq->abstract_ok && sv_concept_property(o->cs, k, "notSelectable") &&
-		    strcmp(sv_concept_property(o->cs, k, "notSelectable"), "true") == 0) {
+		if (member && !rq->abstract_ok && sv_concept_abstract(o->cs, k)) {
 			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", "ABSTRACT_CODE_NOT_ALLOWED", &p, "code", "Code '%s#%s' is abstract, "
 				  "and not allowed in this context", system, k->code);
 			member = 0;

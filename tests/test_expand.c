@@ -62,7 +62,7 @@ static enum sv_err expand_text(const char *vs, size_t limit, struct sv_expansion
 
 	memset(e, 0, sizeof(*e));
 	sv_error_clear(err);
-	rc = sv_expand(snap, j, limit, e, err);
+	rc = sv_expand(snap, j, NULL, limit, e, err);
 	cJSON_Delete(j);
 	return rc;
 }
@@ -102,7 +102,7 @@ Test(expand, implicit_all_codes)
 	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs", &err);
 	cr_assert_not_null(vs);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(vs, "url")), FSIII_URL "?fhir_vs");
-	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 100000, &e, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(e.n, 828);
 	cr_assert_eq(cJSON_GetArraySize(e.used_systems), 1);
 	cr_assert_str_eq(cJSON_GetArrayItem(e.used_systems, 0)->valuestring, FSIII_URL "|20240530");
@@ -120,7 +120,7 @@ Test(expand, implicit_isa_subtree)
 	build(NULL);
 	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs=isa/J1", &err);
 	cr_assert_not_null(vs);
-	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 100000, &e, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(e.n, 12, "J1 and its 11 children");
 	cr_assert(has(&e, "J1"));
 	cr_assert(has(&e, "J1.1"));
@@ -387,7 +387,7 @@ Test(expand, valueset_including_itself_is_an_error)
 	struct sv_error err;
 
 	build(CYCLE);
-	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "self", NULL)->resource, 100, &e, &err),
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "self", NULL)->resource, NULL, 100, &e, &err),
 		     SV_EINVAL);
 	sv_expansion_release(&e);
 }
@@ -401,7 +401,7 @@ Test(expand, valuesets_including_each_other_is_an_error)
 
 	build(CYCLE);
 	sv_error_clear(&err);
-	cr_assert_neq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "a", NULL)->resource, 100, &e, &err), SV_OK);
+	cr_assert_neq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "a", NULL)->resource, NULL, 100, &e, &err), SV_OK);
 	cr_assert_eq(err.code, SV_EINVAL);
 	sv_expansion_release(&e);
 }

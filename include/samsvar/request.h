@@ -7,6 +7,7 @@
 #include "samsvar/error.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/validate.h"
 
 /* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
  * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; a system conflicting with
@@ -30,5 +31,11 @@ const char *sv_req_display_language(const struct sv_request *req);
  * or *owned when the caller must free it with cJSON_Delete()) and returns SV_OK, else the error set in
  * req->err (SV_ENOTFOUND for a value set that is not known). */
 enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **owned);
+
+/* Reads the system-version, check-system-version, force-system-version and default-valueset-version
+ * parameters ("url|version") into rules[] (room for SV_VC_MAX_VERSION_RULES; more is SV_ETOOBIG),
+ * each pointing into texts[i], a copy the caller frees with free() for i < *n. Returns SV_OK, else
+ * the error set in req->err (SV_EINVAL for a value that is not "url|version"). */
+enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_rule *rules, char **texts, size_t *n);
 
 #endif

@@ -158,6 +158,13 @@ int sv_concept_has_display(const struct sv_concept *k, const char *display);
  * under another code with the uri http://hl7.org/fhir/concept-properties#<code> counts as `code`. */
 const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code);
 
+/* Returns 1 when concept `k` is inactive: its `inactive` property is true or its `status` property is
+ * inactive or retired (the concept-properties of FHIR). */
+int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k);
+
+/* Returns 1 when concept `k` is abstract: its `notSelectable` property is true. */
+int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k);
+
 /* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
 
