@@ -290,14 +290,35 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 		cJSON_Delete(contains);
 }
 
-/* The answer: the value set as defined (less any expansion it carries) with the new expansion. */
+/* The value set's elements an expansion carries over: its identity and metadata, not its definition
+ * (compose, description): an expansion says what is in it, the definition stays where it is. */
+static const char *const kept[] = {
+	"resourceType", "id", "language", "extension", "url", "identifier", "version", "name", "title", "status",
+	"experimental", "date", "publisher", "contained",
+};
+
+/* The answer: the value set's identity (kept[]) with the new expansion. */
 static cJSON *render(struct sv_request *req, const struct expand_input *in, const cJSON *vs,
 		     const struct sv_expansion *e, long count)
 {
-	cJSON *res = cJSON_Duplicate(vs, 1), *exp, *props;
+	cJSON *res = cJSON_CreateObject(), *exp, *props, *x;
 
-	cJSON_DeleteItemFromObjectCaseSensitive(res, "expansion");
-	cJSON_DeleteItemFromObjectCaseSensitive(res, "text");
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vs, kept[i]);
+		if (v)
+			cJSON_AddItemToObject(res, kept[i], cJSON_Duplicate(v, 1));
+	}
+	/* The standards-status of the definition is about the definition, not this expansion. */
+	x = cJSON_GetObjectItemCaseSensitive(res, "extension");
+	for (cJSON *ext = x ? x->child : NULL, *next; ext; ext = next) {
+		next = ext->next;
+		if (sv_jstr(ext, "url") && strstr(sv_jstr(ext, "url"), "structuredefinition-standards-status"))
+			cJSON_Delete(cJSON_DetachItemViaPointer(x, ext));
+	}
+	if (x && cJSON_GetArraySize(x) == 0)
+		cJSON_DeleteItemFromObjectCaseSensitive(res, "extension");
+	if (!sv_jstr(res, "resourceType"))
+		cJSON_AddStringToObject(res, "resourceType", "ValueSet");
 	if (!sv_jstr(res, "status"))
 		cJSON_AddStringToObject(res, "status", "unknown");
 	exp = cJSON_AddObjectToObject(res, "expansion");
