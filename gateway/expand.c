@@ -200,10 +200,24 @@ static enum sv_err regex_pass(const struct sv_codesystem *cs, const struct sv_co
 	return SV_OK;
 }
 
+/* The filter's op: `op`, or in R4 an R5 op (child-of, descendent-leaf) carried by the R5 extension on `_op`. */
+static const char *filter_op(const cJSON *f)
+{
+	const cJSON *e;
+
+	if (sv_jstr(f, "op"))
+		return sv_jstr(f, "op");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "_op"), "extension"))
+		if (sv_jstr(e, "url") && strstr(sv_jstr(e, "url"), "extension-ValueSet.compose.include.filter.op") &&
+		    sv_jstr(e, "valueCode"))
+			return sv_jstr(e, "valueCode");
+	return NULL;
+}
+
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
-	const char *prop = sv_jstr(f, "property"), *op = sv_jstr(f, "op"), *value = sv_jstr(f, "value");
+	const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
@@ -221,6 +235,8 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 	}
 	if (strcmp(op, "regex") == 0)
 		return regex_pass(cs, k, prop, value, pass, err);
+	if (strcmp(prop, "code") == 0)
+		prop = "concept";   /* the hierarchy filters on "code" mean the concept's, as on "concept" */
 	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
 		*pass = 0;
 		for (uint32_t i = 0; i < k->nparents; i++)
@@ -445,7 +461,17 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	uint32_t slots = sv_snapshot_cs_slots(snap);     /* a request layer's code systems and its base's */
 	unsigned char **seen = sv_xcalloc(slots + 1, sizeof(*seen));
+	const cJSON *inactive = cJSON_GetObjectItemCaseSensitive(compose, "inactive");
+	struct sv_expand_opts local = {0};
 	enum sv_err rc = SV_OK;
+
+	/* compose.inactive = false: this value set leaves inactive codes out, as activeOnly does. */
+	if (cJSON_IsFalse(inactive)) {
+		if (opts)
+			local = *opts;
+		local.active_only = 1;
+		opts = &local;
+	}
 
 	out->used_systems = cJSON_CreateArray();
 	out->used_valuesets = cJSON_CreateArray();
@@ -502,11 +528,8 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 			cJSON_ArrayForEach(c, concepts) {
 				const struct sv_concept *k = sv_codesystem_concept(cs, sv_jstr(c, "code"));
 				int m;
-				if (!k) {
-					rc = sv_fail(err, SV_ENOTFOUND, "the value set names code '%s', which is not in %s",
-						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
-					goto out;
-				}
+				if (!k)   /* not a code of the system: nothing to take in (as tx.fhir.org does) */
+					continue;
 				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !left_out(opts, cs, k) && !seen[ci][k - cs->concepts]++)

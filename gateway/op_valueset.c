@@ -354,13 +354,6 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	(void)status;
 	if ((rc = read_input(req, &in)) != SV_OK)
 		goto out;
-	if (in.definition && in.nprops < MAX_EXPAND_LIST) {
-		size_t i = 0;
-		while (i < in.nprops && strcmp(in.props[i], "definition") != 0)
-			i++;
-		if (i == in.nprops)
-			in.props[in.nprops++] = "definition";
-	}
 	if ((rc = sv_req_valueset(req, &vs, &owned)) != SV_OK)
 		goto out;
 	if ((rc = sv_expand(req->snap, vs, &in.opts, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK)
