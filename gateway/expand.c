@@ -106,25 +106,35 @@ static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, 
 	return SV_OK;
 }
 
-/* The version `rules` give of `kind` for `system`, or NULL. */
-static const char *rule_version(const struct sv_expand_opts *o, enum sv_vc_rule_kind kind, const char *system)
+/* The index of the rule of `kind` for `system` in o->rules, or -1. */
+static int rule_index(const struct sv_expand_opts *o, enum sv_vc_rule_kind kind, const char *system)
 {
-	for (size_t i = 0; o && i < o->nrules; i++)
+	for (size_t i = 0; o && i < o->nrules && i < 32; i++)
 		if (o->rules[i].kind == kind && strcmp(o->rules[i].system, system) == 0)
-			return o->rules[i].version;
-	return NULL;
+			return (int)i;
+	return -1;
 }
 
 /* The code system version an include of an expansion takes: force-system-version, else the
  * include's own version, else system-version (a default), else check-system-version's pattern, else
  * the latest; the version taken must match check-system-version. */
 static enum sv_err expand_include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_expand_opts *o,
-				     const struct sv_codesystem **cs, struct sv_error *err)
+				     uint32_t *used, const struct sv_codesystem **cs, struct sv_error *err)
 {
 	const char *system = sv_jstr(inc, "system"), *iv = sv_jstr(inc, "version");
-	const char *force = rule_version(o, SV_VC_FORCE_VERSION, system), *check = rule_version(o, SV_VC_CHECK_VERSION, system);
-	const char *dflt = rule_version(o, SV_VC_DEFAULT_VERSION, system);
+	int fi = rule_index(o, SV_VC_FORCE_VERSION, system), ci = rule_index(o, SV_VC_CHECK_VERSION, system);
+	int di = rule_index(o, SV_VC_DEFAULT_VERSION, system);
+	const char *force = fi >= 0 ? o->rules[fi].version : NULL, *check = ci >= 0 ? o->rules[ci].version : NULL;
+	const char *dflt = di >= 0 ? o->rules[di].version : NULL;
 	const char *v = force ? force : iv ? iv : dflt ? dflt : check;
+
+	/* The rule that chose the version is one of the parameters the expansion used. */
+	if (v && v == force)
+		*used |= 1u << fi;
+	else if (v && v == dflt)
+		*used |= 1u << di;
+	else if (v && v == check)
+		*used |= 1u << ci;
 
 	*cs = sv_snapshot_codesystem(snap, system, v);
 	if (!*cs && v && v == dflt)
@@ -486,7 +496,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 
 		if (!sv_jstr(inc, "system")) {
 			/* An include of whole value sets only. */
-			const cJSON *v;
+			const cJSON *v, *u;
 			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
 				const cJSON *r = valueset_ref(snap, vs, v);
 				struct sv_expansion sub = {0};
@@ -509,6 +519,9 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 						push(out, sub.items[i].cs, sub.items[i].k, sub.items[i].nestable);
 					note_system(out, sub.items[i].cs);
 				}
+				out->rules_used |= sub.rules_used;
+				cJSON_ArrayForEach(u, sub.used_valuesets)
+					note_used(out->used_valuesets, u->valuestring, NULL);
 				if (rc == SV_OK)
 					note_used(out->used_valuesets, sv_jstr(r, "url") ? sv_jstr(r, "url") : v->valuestring,
 						  sv_jstr(r, "version"));
@@ -518,7 +531,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 			}
 			continue;
 		}
-		if ((rc = expand_include_cs(snap, inc, opts, &cs, err)) != SV_OK)
+		if ((rc = expand_include_cs(snap, inc, opts, &out->rules_used, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
 		ci = sv_snapshot_cs_slot(snap, cs);

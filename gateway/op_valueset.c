@@ -26,10 +26,15 @@
 
 /* The request parameters an expansion echoes in expansion.parameter, as given. */
 static const char *const echoed[] = {
-	"activeOnly", "check-system-version", "count", "default-to-latest-version", "designation",
-	"displayLanguage", "excludeNested", "excludeNotForUI", "excludePostCoordinated", "filter",
-	"force-system-version", "includeDefinition", "includeDesignations", "limitedExpansion", "offset",
-	"system-version", "default-valueset-version",
+	"activeOnly", "count", "default-to-latest-version", "designation", "displayLanguage", "excludeNested",
+	"excludeNotForUI", "excludePostCoordinated", "filter", "includeDefinition", "includeDesignations",
+	"limitedExpansion", "offset",
+};
+
+/* The version rules (sv_req_version_rules() reads them in this order of appearance): echoed, as
+ * canonicals (valueUri), when they chose a version, and default-valueset-version always. */
+static const char *const rule_names[] = {
+	"system-version", "check-system-version", "force-system-version", "default-valueset-version",
 };
 
 /* What the edge read from the request. */
@@ -124,15 +129,93 @@ static void add_exp_param(cJSON *params, const char *name, const char *type, cJS
 	cJSON_AddItemToArray(params, p);
 }
 
+#define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+
+/* The standards-status extension of a resource ("deprecated", "withdrawn"...), or NULL. */
+static const char *standards_status(const cJSON *res)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "extension"))
+		if (sv_jstr(x, "url") && strcmp(sv_jstr(x, "url"), STANDARDS_STATUS) == 0)
+			return sv_jstr(x, "valueCode");
+	return NULL;
+}
+
+/* The warning-* parameters for a resource the expansion used ("url|version" `canonical`): draft,
+ * experimental, and a deprecated or withdrawn standards status. */
+static void warn_status(cJSON *eparams, const cJSON *res, const char *canonical)
+{
+	const char *ss = standards_status(res);
+
+	if (ss && (strcmp(ss, "deprecated") == 0 || strcmp(ss, "withdrawn") == 0)) {
+		char name[32];
+		snprintf(name, sizeof(name), "warning-%s", ss);
+		add_exp_param(eparams, name, "valueUri", cJSON_CreateString(canonical));
+	}
+	if (sv_jstr(res, "status") && strcmp(sv_jstr(res, "status"), "draft") == 0)
+		add_exp_param(eparams, "warning-draft", "valueUri", cJSON_CreateString(canonical));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "experimental")))
+		add_exp_param(eparams, "warning-experimental", "valueUri", cJSON_CreateString(canonical));
+}
+
+/* Most distinct code systems whose status is reported (the rest are used, just not warned about). */
+#define MAX_WARNED 16
+
+/* Warns about the status of the value set, the value sets it imported and the code systems used. */
+static void render_warnings(const struct sv_request *req, const cJSON *vs, const struct sv_expansion *e, cJSON *eparams)
+{
+	const struct sv_codesystem *done[MAX_WARNED];
+	size_t ndone = 0;
+	char canonical[1024];
+	const cJSON *u;
+
+	for (size_t i = 0; i < e->n && ndone < MAX_WARNED; i++) {
+		const struct sv_codesystem *cs = e->items[i].cs;
+		size_t j = 0;
+		while (j < ndone && done[j] != cs)
+			j++;
+		if (j < ndone)
+			continue;
+		done[ndone++] = cs;
+		snprintf(canonical, sizeof(canonical), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
+		warn_status(eparams, cs->resource, canonical);
+	}
+	cJSON_ArrayForEach(u, e->used_valuesets) {
+		char url[1024], *bar;
+		const struct sv_resource *r;
+		snprintf(url, sizeof(url), "%s", u->valuestring);
+		bar = strchr(url, '|');
+		if (bar)
+			*bar++ = '\0';
+		r = sv_snapshot_valueset(req->snap, url, bar);
+		if (r)
+			warn_status(eparams, r->resource, u->valuestring);
+	}
+	if (sv_jstr(vs, "url") && standards_status(vs) && strcmp(standards_status(vs), "withdrawn") == 0) {
+		snprintf(canonical, sizeof(canonical), "%s%s%s", sv_jstr(vs, "url"), sv_jstr(vs, "version") ? "|" : "",
+			 sv_jstr(vs, "version") ? sv_jstr(vs, "version") : "");
+		add_exp_param(eparams, "warning-withdrawn", "valueUri", cJSON_CreateString(canonical));
+	}
+}
+
 /* expansion.parameter: the request's parameters the expansion used, as given, then what it used. */
-static void render_parameters(const struct sv_request *req, const struct expand_input *in,
+static void render_parameters(const struct sv_request *req, const struct expand_input *in, const cJSON *vs,
 			      const struct sv_expansion *e, cJSON *exp)
 {
 	cJSON *eparams = cJSON_AddArrayToObject(exp, "parameter");
 	const cJSON *p, *u;
+	unsigned rule = 0;
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
 		const char *name = sv_jstr(p, "name");
+		for (size_t i = 0; name && i < sizeof(rule_names) / sizeof(rule_names[0]); i++)
+			if (strcmp(name, rule_names[i]) == 0) {
+				if ((i == 3 || (rule < 32 && (e->rules_used >> rule) & 1u)) && sv_param_text(p))
+					add_exp_param(eparams, name, "valueUri", cJSON_CreateString(sv_param_text(p)));
+				rule++;
+				break;
+			}
 		for (size_t i = 0; name && i < sizeof(echoed) / sizeof(echoed[0]); i++)
 			if (strcmp(name, echoed[i]) == 0) {
 				cJSON_AddItemToArray(eparams, cJSON_Duplicate(p, 1));
@@ -145,6 +228,7 @@ static void render_parameters(const struct sv_request *req, const struct expand_
 		add_exp_param(eparams, "used-codesystem", "valueUri", cJSON_CreateString(u->valuestring));
 	cJSON_ArrayForEach(u, e->used_valuesets)
 		add_exp_param(eparams, "used-valueset", "valueUri", cJSON_CreateString(u->valuestring));
+	render_warnings(req, vs, e, eparams);
 }
 
 /* Whether designation `d` passes the `designation` parameters (none: every one passes); each is a
@@ -232,14 +316,28 @@ static void render_properties(const struct expand_input *in, const struct sv_exp
 	}
 }
 
+/* Whether the expansion takes codes from more than one version of `url` (used_systems is short: one
+ * entry a code system version). */
+static int several_versions(const struct sv_expansion *e, const char *url)
+{
+	size_t n = strlen(url);
+	int seen = 0;
+	const cJSON *u;
+
+	cJSON_ArrayForEach(u, e->used_systems)
+		seen += strncmp(u->valuestring, url, n) == 0 && u->valuestring[n] == '|';
+	return seen > 1;
+}
+
 /* One contains entry for item `it`. */
-static cJSON *render_item(const struct expand_input *in, const struct sv_expansion_item *it, cJSON *exp)
+static cJSON *render_item(const struct expand_input *in, const struct sv_expansion *e,
+			  const struct sv_expansion_item *it, cJSON *exp)
 {
 	cJSON *c = cJSON_CreateObject();
 	const char *display = sv_display_in(it->cs, it->k, in->lang);
 
 	cJSON_AddStringToObject(c, "system", it->cs->url);
-	if (*it->cs->version && !it->cs->is_latest)   /* a version other than the latest needs saying */
+	if (*it->cs->version && several_versions(e, it->cs->url))   /* which of them this code is from */
 		cJSON_AddStringToObject(c, "version", it->cs->version);
 	if (sv_concept_abstract(it->cs, it->k))
 		cJSON_AddTrueToObject(c, "abstract");
@@ -272,7 +370,7 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 
 	for (size_t i = (size_t)in->offset; i < e->n && emitted < (size_t)count; i++, emitted++) {
 		const struct sv_expansion_item *it = &e->items[i];
-		cJSON *c = render_item(in, it, exp);
+		cJSON *c = render_item(in, e, it, exp);
 		if (made && it->parent >= 0 && made[it->parent]) {
 			cJSON *under = cJSON_GetObjectItemCaseSensitive(made[it->parent], "contains");
 			if (!under)
@@ -330,7 +428,7 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 	cJSON_AddNumberToObject(exp, "total", (double)e->n);
 	if (sv_params_get(req->params, "offset") || sv_params_get(req->params, "count"))
 		cJSON_AddNumberToObject(exp, "offset", (double)in->offset);
-	render_parameters(req, in, e, exp);
+	render_parameters(req, in, vs, e, exp);
 	render_contains(in, e, count, exp);
 	/* expansion.property comes before contains in the FHIR order; cJSON keeps insertion order. */
 	if ((props = cJSON_DetachItemFromObjectCaseSensitive(exp, "property")) != NULL) {

@@ -7,6 +7,7 @@
 #define SAMSVAR_EXPAND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 #include "samsvar/snapshot.h"
@@ -24,6 +25,7 @@ struct sv_expansion {
 	size_t n, cap;
 	cJSON *used_systems;     /* JSON array of "url|version" strings */
 	cJSON *used_valuesets;   /* JSON array of the "url|version" of the value sets it imported */
+	uint32_t rules_used;     /* bit i: opts->rules[i] chose a code system version */
 };
 
 /* How to expand: the $expand parameters the engine acts on (the edge reads them). */
