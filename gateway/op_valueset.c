@@ -201,7 +201,7 @@ static void render_warnings(const struct sv_request *req, const cJSON *vs, const
 
 /* expansion.parameter: the request's parameters the expansion used, as given, then what it used. */
 static void render_parameters(const struct sv_request *req, const struct expand_input *in, const cJSON *vs,
-			      const struct sv_expansion *e, cJSON *exp)
+			      const struct sv_expansion *e, long count, cJSON *exp)
 {
 	cJSON *eparams = cJSON_AddArrayToObject(exp, "parameter");
 	const cJSON *p, *u;
@@ -216,6 +216,10 @@ static void render_parameters(const struct sv_request *req, const struct expand_
 				rule++;
 				break;
 			}
+		if (name && strcmp(name, "count") == 0) {   /* the count used: one over expand_max is cut */
+			add_exp_param(eparams, "count", "valueInteger", cJSON_CreateNumber((double)count));
+			continue;
+		}
 		for (size_t i = 0; name && i < sizeof(echoed) / sizeof(echoed[0]); i++)
 			if (strcmp(name, echoed[i]) == 0) {
 				cJSON_AddItemToArray(eparams, cJSON_Duplicate(p, 1));
@@ -388,6 +392,47 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 		cJSON_Delete(contains);
 }
 
+#define R5_EXT "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion."
+
+/* Moves the R5 `property` array of `node` into R4's form: one extension `url` each, its fields as
+ * sub-extensions (code, then uri or value[x]). */
+static void property_to_r4(cJSON *node, const char *url)
+{
+	cJSON *props = cJSON_DetachItemFromObjectCaseSensitive(node, "property"), *p, *exts;
+
+	if (!props)
+		return;
+	exts = cJSON_GetObjectItemCaseSensitive(node, "extension");
+	if (!exts)
+		exts = cJSON_AddArrayToObject(node, "extension");
+	cJSON_ArrayForEach(p, props) {
+		cJSON *x = cJSON_CreateObject(), *subs = cJSON_AddArrayToObject(x, "extension"), *f;
+		cJSON_AddStringToObject(x, "url", url);
+		cJSON_ArrayForEach(f, p) {
+			cJSON *sub = cJSON_CreateObject();
+			int value = strncmp(f->string, "value", 5) == 0;
+			cJSON_AddStringToObject(sub, "url", value ? "value" : f->string);
+			cJSON_AddItemToObject(sub, value ? f->string : strcmp(f->string, "uri") == 0 ? "valueUri" : "valueCode",
+					      cJSON_Duplicate(f, 1));
+			cJSON_AddItemToArray(subs, sub);
+		}
+		cJSON_AddItemToArray(exts, x);
+	}
+	cJSON_Delete(props);
+}
+
+/* R4 has no expansion.property nor contains.property: they travel in the R5 cross-version
+ * extensions (linear in the entries). */
+static void contains_to_r4(cJSON *contains)
+{
+	cJSON *c;
+
+	cJSON_ArrayForEach(c, contains) {
+		property_to_r4(c, R5_EXT "contains.property");
+		contains_to_r4(cJSON_GetObjectItemCaseSensitive(c, "contains"));
+	}
+}
+
 /* The value set's elements an expansion carries over: its identity and metadata, not its definition
  * (compose, description): an expansion says what is in it, the definition stays where it is. */
 static const char *const kept[] = {
@@ -428,7 +473,7 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 	cJSON_AddNumberToObject(exp, "total", (double)e->n);
 	if (sv_params_get(req->params, "offset") || sv_params_get(req->params, "count"))
 		cJSON_AddNumberToObject(exp, "offset", (double)in->offset);
-	render_parameters(req, in, vs, e, exp);
+	render_parameters(req, in, vs, e, count, exp);
 	render_contains(in, e, count, exp);
 	/* expansion.property comes before contains in the FHIR order; cJSON keeps insertion order. */
 	if ((props = cJSON_DetachItemFromObjectCaseSensitive(exp, "property")) != NULL) {
@@ -436,6 +481,10 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 		cJSON_AddItemToObject(exp, "property", props);
 		if (contains)
 			cJSON_AddItemToObject(exp, "contains", contains);
+	}
+	if (req->fhir_version < 5) {
+		property_to_r4(exp, R5_EXT "property");
+		contains_to_r4(cJSON_GetObjectItemCaseSensitive(exp, "contains"));
 	}
 	return res;
 }

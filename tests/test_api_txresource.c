@@ -102,7 +102,8 @@ Test(txresource, validate_code_and_subsumes_read_the_layer)
 Test(txresource, expand_and_validate_a_value_set_sent_with_its_code_system)
 {
 	long st;
-	cJSON *r = post("ValueSet/$expand", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"}", 1, NULL, 1, &st);
+	cJSON *r = post("ValueSet/$expand", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"},"
+			"{\"name\":\"excludeNested\",\"valueBoolean\":true}", 1, NULL, 1, &st);
 	const cJSON *exp, *c;
 	int n = 0;
 

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 #include "samsvar/snapshot.h"
-#include "samsvar/validate.h"
+#include "samsvar/versionrule.h"
 
 struct sv_expansion_item {
 	const struct sv_codesystem *cs;

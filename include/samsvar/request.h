@@ -7,7 +7,7 @@
 #include "samsvar/error.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
-#include "samsvar/validate.h"
+#include "samsvar/versionrule.h"
 
 /* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
  * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; a system conflicting with

@@ -13,23 +13,10 @@
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/versionrule.h"
 
 /* Most codings one CodeableConcept may carry (the edge refuses more: the work is linear in them). */
 #define SV_VC_MAX_CODINGS 64
-
-/* Most system-version, check-system-version, force-system-version and default-valueset-version
- * parameters one request may give. */
-#define SV_VC_MAX_VERSION_RULES 16
-
-/* A code system version rule from the request ("url|version" canonicals): `default` applies when
- * neither the coding nor the value set names a version, `check` is a version (pattern) the version
- * used must match, `force` replaces whatever the coding and the value set name. */
-enum sv_vc_rule_kind { SV_VC_DEFAULT_VERSION, SV_VC_CHECK_VERSION, SV_VC_FORCE_VERSION,
-		       SV_VC_VALUESET_VERSION /* default-valueset-version: for a value set imported without one */ };
-struct sv_vc_version_rule {
-	enum sv_vc_rule_kind kind;
-	const char *system, *version;   /* borrowed */
-};
 
 /* Most supplements one request may bring into force. */
 #define SV_VC_MAX_SUPPLEMENTS 8
