@@ -140,14 +140,17 @@ static enum sv_err expand_include_cs(const struct sv_snapshot *snap, const cJSON
 	if (!*cs && v && v == dflt)
 		*cs = sv_snapshot_codesystem(snap, system, NULL);
 	if (!*cs) {
-		if (v && sv_snapshot_codesystem(snap, system, NULL))
-			return sv_fail_at(err, SV_ENOTFOUND, "system", "A definition for CodeSystem '%s' version '%s' could "
-					  "not be found, so the value set cannot be expanded", system, v);
+		char versions[300];
+		sv_snapshot_versions(snap, system, versions, sizeof(versions));
+		if (v && *versions)
+			return sv_fail_at(err, SV_ENOTFOUND, "version", "A definition for CodeSystem '%s' version '%s' could "
+					  "not be found, so the value set cannot be expanded. Valid versions: %s", system, v,
+					  versions);
 		return sv_fail_at(err, SV_ENOTFOUND, "system", "A definition for CodeSystem '%s' could not be found, so "
 				  "the value set cannot be expanded", system);
 	}
 	if (check && !sv_version_matches(check, (*cs)->version))
-		return sv_fail_at(err, SV_EINVAL, "version", "The version '%s' is not allowed for system '%s': required "
+		return sv_fail_at(err, SV_EINVAL, "check-system-version", "The version '%s' is not allowed for system '%s': required "
 				  "to be '%s' by a version-check parameter", (*cs)->version, system, check);
 	return SV_OK;
 }

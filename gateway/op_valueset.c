@@ -11,6 +11,7 @@
 #include "samsvar/params.h"
 #include "samsvar/request.h"
 #include "samsvar/uuid.h"
+#include "samsvar/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ struct expand_input {
 	size_t ndesigs;
 	long count, offset;
 	int designations, definition, exclude_nested;
+	const struct sv_codesystem *supplements[SV_VC_MAX_SUPPLEMENTS];
+	struct sv_vc_request display;   /* what the display choice needs: the supplements in force */
 };
 
 static void input_release(struct expand_input *in)
@@ -232,6 +235,17 @@ static void render_parameters(const struct sv_request *req, const struct expand_
 		add_exp_param(eparams, "used-codesystem", "valueUri", cJSON_CreateString(u->valuestring));
 	cJSON_ArrayForEach(u, e->used_valuesets)
 		add_exp_param(eparams, "used-valueset", "valueUri", cJSON_CreateString(u->valuestring));
+	for (size_t i = 0; i < in->display.nsupplements; i++) {
+		const struct sv_codesystem *sup = in->supplements[i];
+		char canonical[1024];
+		size_t j = 0;
+		while (j < i && in->supplements[j] != sup)   /* named twice: a parameter and the value set */
+			j++;
+		if (j < i)
+			continue;
+		snprintf(canonical, sizeof(canonical), "%s%s%s", sup->url, *sup->version ? "|" : "", sup->version);
+		add_exp_param(eparams, "used-supplement", "valueUri", cJSON_CreateString(canonical));
+	}
 	render_warnings(req, vs, e, eparams);
 }
 
@@ -338,7 +352,7 @@ static cJSON *render_item(const struct expand_input *in, const struct sv_expansi
 			  const struct sv_expansion_item *it, cJSON *exp)
 {
 	cJSON *c = cJSON_CreateObject();
-	const char *display = sv_display_in(it->cs, it->k, in->lang);
+	const char *display = in->lang ? sv_vc_display_for(&in->display, it->cs, it->k, in->lang) : it->k->display;
 
 	cJSON_AddStringToObject(c, "system", it->cs->url);
 	if (*it->cs->version && several_versions(e, it->cs->url))   /* which of them this code is from */
@@ -489,6 +503,21 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 	return res;
 }
 
+/* The engine's refusals that say which content is missing or refused, as the tx-issue-type of the
+ * FHIR terminology ecosystem names them; any other error goes out as it is. */
+static enum sv_err refusal(struct sv_request *req, enum sv_err rc, cJSON **out, int *status)
+{
+	const char *at = req->err.expression;
+
+	if (rc == SV_ENOTFOUND && strcmp(at, "version") == 0)
+		return sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION_EXP", 0);
+	if (rc == SV_ENOTFOUND && strcmp(at, "system") == 0)
+		return sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "UNKNOWN_CODESYSTEM_EXP", 0);
+	if (rc == SV_EINVAL && strcmp(at, "check-system-version") == 0)
+		return sv_outcome_tx(req, out, status, rc, "exception", "version-error", "VALUESET_VERSION_CHECK", 0);
+	return rc;
+}
+
 enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 {
 	const cJSON *vs;
@@ -498,13 +527,23 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	long count;
 	enum sv_err rc;
 
-	(void)status;
 	if ((rc = read_input(req, &in)) != SV_OK)
 		goto out;
 	if ((rc = sv_req_valueset(req, &vs, &owned)) != SV_OK)
 		goto out;
-	if ((rc = sv_expand(req->snap, vs, &in.opts, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK)
+	in.display.supplements = in.supplements;
+	if ((rc = sv_req_supplements(req, vs, in.supplements, SV_VC_MAX_SUPPLEMENTS, &in.display.nsupplements)) != SV_OK) {
+		if (rc == SV_ENOTFOUND)
+			rc = sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING", 0);
 		goto out;
+	}
+	/* The value set's own language is the one its displays are in when the request names none. */
+	if (!in.lang && sv_jstr(vs, "language"))
+		in.lang = sv_jstr(vs, "language");
+	if ((rc = sv_expand(req->snap, vs, &in.opts, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK) {
+		rc = refusal(req, rc, out, status);
+		goto out;
+	}
 	if (in.filter && *in.filter)
 		text_filter(&e, in.filter);
 	count = in.count;

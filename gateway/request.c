@@ -5,6 +5,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The code system an operation names: the instance in the path, else `system` (or the system of
@@ -164,6 +165,55 @@ enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_ru
 		rules[*n].system = texts[*n];
 		rules[*n].version = bar + 1;
 		(*n)++;
+	}
+	return SV_OK;
+}
+
+#define VALUESET_SUPPLEMENT "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
+
+/* Brings supplement `canonical` ("url" or "url|version") into force; SV_ENOTFOUND (in req->err) when
+ * no such supplement is held, SV_ETOOBIG past `cap`. */
+static enum sv_err add_supplement(struct sv_request *req, const char *canonical, const struct sv_codesystem **list,
+				  size_t cap, size_t *n)
+{
+	const struct sv_codesystem *cs = NULL;
+	char url[512];
+	char *bar;
+
+	if (*n == cap)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "useSupplement", "more than %zu supplements", cap);
+	if (strlen(canonical) < sizeof(url)) {
+		snprintf(url, sizeof(url), "%s", canonical);
+		bar = strchr(url, '|');
+		if (bar)
+			*bar++ = '\0';
+		cs = sv_snapshot_codesystem(req->snap, url, bar);
+	}
+	if (!cs || !cs->content || strcmp(cs->content, "supplement") != 0)
+		return sv_fail_at(&req->err, SV_ENOTFOUND, "useSupplement", "Required supplement not found: %.300s",
+				  canonical);
+	list[(*n)++] = cs;
+	return SV_OK;
+}
+
+enum sv_err sv_req_supplements(struct sv_request *req, const cJSON *vs, const struct sv_codesystem **list, size_t cap,
+			       size_t *n)
+{
+	const cJSON *p;
+	enum sv_err rc;
+
+	*n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		if (name && strcmp(name, "useSupplement") == 0 && text &&
+		    (rc = add_supplement(req, text, list, cap, n)) != SV_OK)
+			return rc;
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(vs, "extension")) {
+		const char *url = sv_jstr(p, "url"), *canonical = sv_jstr(p, "valueCanonical");
+		if (url && strcmp(url, VALUESET_SUPPLEMENT) == 0 && canonical &&
+		    (rc = add_supplement(req, canonical, list, cap, n)) != SV_OK)
+			return rc;
 	}
 	return SV_OK;
 }

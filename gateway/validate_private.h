@@ -40,9 +40,6 @@ void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_codi
 			 const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
 			 struct sv_vc_outcome *o);
 
-/* The display to report for the comma list of languages `list` (NULL = none): that of the first
- * language the concept has a display in, else its default display; borrowed from the snapshot. */
-const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
-			      const struct sv_concept *k, const char *list);
+
 
 #endif

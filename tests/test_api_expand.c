@@ -213,6 +213,23 @@ Test(expand, version_rules_choose_and_check_the_version)
 	cr_assert_eq(st, 404, "the versionless include takes the pattern, and no 2.x is held: %ld", st);
 	cJSON_Delete(r);
 	r = expand("{\"name\":\"count\",\"valueInteger\":3},"
+		   "{\"name\":\"force-system-version\",\"valueCanonical\":\"" CS_URL "|1.0\"},"
+		   "{\"name\":\"check-system-version\",\"valueCanonical\":\"" CS_URL "|2.x\"}", &st);
+	cr_assert_eq(st, 400, "1.0 is forced, and the check wants 2.x: %ld", st);
+	cr_assert(has_text(r, "\"exception\"") && has_text(r, "version-error") && has_text(r, "VALUESET_VERSION_CHECK"));
+	cJSON_Delete(r);
+	r = expand("{\"name\":\"count\",\"valueInteger\":3},"
+		   "{\"name\":\"force-system-version\",\"valueCanonical\":\"" CS_URL "|9\"}", &st);
+	cr_assert_eq(st, 404, "%ld", st);
+	cr_assert(has_text(r, "Valid versions: 1.0") && has_text(r, "UNKNOWN_CODESYSTEM_VERSION_EXP"));
+	cJSON_Delete(r);
+	r = expand("{\"name\":\"count\",\"valueInteger\":3},"
+		   "{\"name\":\"useSupplement\",\"valueCanonical\":\"http://example.org/no-supplement\"}", &st);
+	cr_assert_eq(st, 404, "%ld", st);
+	cr_assert(has_text(r, "Required supplement not found: http://example.org/no-supplement"));
+	cr_assert(has_text(r, "VALUESET_SUPPLEMENT_MISSING"));
+	cJSON_Delete(r);
+	r = expand("{\"name\":\"count\",\"valueInteger\":3},"
 		   "{\"name\":\"system-version\",\"valueCanonical\":\"not a canonical\"}", &st);
 	cr_assert_eq(st, 400, "%ld", st);
 	cJSON_Delete(r);

@@ -311,7 +311,19 @@ Test(vs, expand_errors)
 	cr_assert(strstr(req.err.message, VS_BASE "nope"), "%s", req.err.message);
 	reset_params();
 	q("url", IPLOS_URL "?fhir_vs");
-	cr_assert_eq(run(sv_op_vs_expand), SV_ENOTFOUND, "IPLOS is not loaded");
+	{
+		int st = 0;
+		const cJSON *issue;
+		cr_assert_eq(ts_run(&req, sv_op_vs_expand, &result, &st), SV_OK, "answered with an OperationOutcome");
+		cr_assert_eq(st, 404, "IPLOS is not loaded");
+		issue = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "issue"), 0);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(issue, "code")), "not-found");
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+				 cJSON_GetObjectItem(issue, "details"), "coding"), 0), "code")), "not-found",
+				 "tx-issue-type not-found");
+		cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(issue, "details"), "text")),
+				 "A definition for CodeSystem '" IPLOS_URL "' could not be found"));
+	}
 	reset_params();
 	q("url", FSIII_URL "?fhir_vs=refset/1");
 	cr_assert_eq(run(sv_op_vs_expand), SV_ENOTSUPPORTED);

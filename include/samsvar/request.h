@@ -38,4 +38,10 @@ enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **ow
  * the error set in req->err (SV_EINVAL for a value that is not "url|version"). */
 enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_rule *rules, char **texts, size_t *n);
 
+/* Reads the supplements in force: every useSupplement parameter and the valueset-supplement
+ * extensions of `vs` (NULL: none), in the order named, into list[] (room for `cap`; more is SV_ETOOBIG), *n set.
+ * A supplement not held is SV_ENOTFOUND naming it ("Required supplement not found: ..."). */
+enum sv_err sv_req_supplements(struct sv_request *req, const cJSON *vs, const struct sv_codesystem **list, size_t cap,
+			       size_t *n);
+
 #endif

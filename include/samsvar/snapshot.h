@@ -172,6 +172,10 @@ int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, ui
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
 int sv_version_matches(const char *pattern, const char *version);
 
+/* Writes the versions of code system `url` held in `snap` (and the snapshots under it) into buf as
+ * "1.0.0 or 1.2.0" ("1, 2 or 3"), lowest first, at most 32 of them, "" for none. */
+void sv_snapshot_versions(const struct sv_snapshot *snap, const char *url, char *buf, size_t cap);
+
 /* Compares two version strings: numeric runs numerically, the rest bytewise (<0, 0, >0). */
 int sv_version_cmp(const char *a, const char *b);
 

@@ -88,6 +88,11 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
  * is NULL or made of well-formed tags (letters, then "-"-separated letters and digits, or "*"), else 0. */
 int sv_vc_languages_valid(const char *list);
 
+/* The display to report (rq: its supplements add displays) for the comma list of languages `list` (NULL = none): that of the first
+ * language the concept has a display in, else its default display; borrowed from the snapshot. */
+const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
+			      const struct sv_concept *k, const char *list);
+
 /* Frees what sv_validate() put in `r` and zeroes it. */
 void sv_vc_result_release(struct sv_vc_result *r);
 
