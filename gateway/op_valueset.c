@@ -4,7 +4,6 @@
  * renders the ValueSet: the definition as given plus an `expansion` with the parameters used echoed
  * in `expansion.parameter`, `total`, `offset` and `contains` (nested under their parents unless
  * excludeNested or paging ask for a flat list). */
-#include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 #include "samsvar/fhirapi.h"
@@ -16,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Hard cap on codes computed for one expansion (pages are cut from it). */
 #define EXPAND_HARD_CAP 2000000
@@ -260,13 +260,14 @@ static int designation_wanted(const struct expand_input *in, const cJSON *d)
 		return 1;
 	for (size_t i = 0; i < in->ndesigs; i++) {
 		const char *w = in->desigs[i], *bar = strchr(w, '|');
-		if (bar && strncmp(w, "urn:ietf:bcp:47", (size_t)(bar - w)) == 0 && lang && sv_lang_match(lang, bar + 1))
+		/* A language asked for is that language, not its regional forms ("de" is not "de-CH"). */
+		if (bar && bar - w == 15 && strncmp(w, "urn:ietf:bcp:47", 15) == 0 && lang && strcasecmp(lang, bar + 1) == 0)
 			return 1;
 		if (bar && use && sv_jstr(use, "system") && sv_jstr(use, "code") &&
 		    strlen(sv_jstr(use, "system")) == (size_t)(bar - w) &&
 		    strncmp(sv_jstr(use, "system"), w, (size_t)(bar - w)) == 0 && strcmp(sv_jstr(use, "code"), bar + 1) == 0)
 			return 1;
-		if (!bar && lang && sv_lang_match(lang, w))
+		if (!bar && lang && strcasecmp(lang, w) == 0)
 			return 1;
 	}
 	return 0;
@@ -347,12 +348,101 @@ static int several_versions(const struct sv_expansion *e, const char *url)
 	return seen > 1;
 }
 
+#define TERM_MAINT "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"
+
+/* Adds designation `d` to the list of c (made on first use) when the designation parameters want it. */
+static void add_designation(const struct expand_input *in, cJSON *c, const cJSON *d)
+{
+	cJSON *ds;
+
+	if (!designation_wanted(in, d))
+		return;
+	ds = cJSON_GetObjectItemCaseSensitive(c, "designation");
+	if (!ds)
+		ds = cJSON_AddArrayToObject(c, "designation");
+	cJSON_AddItemToArray(ds, cJSON_Duplicate(d, 1));
+}
+
+/* contains[].designation: the concept's other names — its own display when another language's took
+ * its place (preferredForLanguage in the code system's language), its designations and those the
+ * supplements in force give it, less the one shown as `display`. */
+static void render_designations(const struct expand_input *in, const struct sv_expansion_item *it, const char *display,
+				cJSON *c)
+{
+	const cJSON *d;
+
+	if (it->k->display && display != it->k->display) {
+		cJSON *own = cJSON_CreateObject(), *use;
+		if (sv_jstr(it->cs->resource, "language"))
+			cJSON_AddStringToObject(own, "language", sv_jstr(it->cs->resource, "language"));
+		use = cJSON_AddObjectToObject(own, "use");
+		cJSON_AddStringToObject(use, "system", TERM_MAINT);
+		cJSON_AddStringToObject(use, "code", "preferredForLanguage");
+		cJSON_AddStringToObject(own, "value", it->k->display);
+		add_designation(in, c, own);
+		cJSON_Delete(own);
+	}
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
+		if (sv_jstr(d, "value") != display)
+			add_designation(in, c, d);
+	for (size_t i = 0; i < in->display.nsupplements; i++) {
+		const struct sv_codesystem *sup = in->supplements[i];
+		const struct sv_concept *sk;
+		if (!sv_jstr(sup->resource, "supplements") ||
+		    strncmp(sv_jstr(sup->resource, "supplements"), it->cs->url, strlen(it->cs->url)) != 0 ||
+		    !(sk = sv_codesystem_concept(sup, it->k->code)))
+			continue;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sk->json, "designation"))
+			if (sv_jstr(d, "value") != display)
+				add_designation(in, c, d);
+	}
+}
+
+/* Whether the language list `list` refuses every language it does not name ("*; q=0"). */
+static int others_refused(const char *list)
+{
+	const char *star = list ? strchr(list, '*') : NULL;
+
+	if (!star)
+		return 0;
+	star++;
+	while (*star == ' ')
+		star++;
+	if (*star++ != ';')
+		return 0;
+	while (*star == ' ')
+		star++;
+	return strncmp(star, "q=0", 3) == 0 && (star[3] == '\0' || star[3] == ',' || star[3] == ' ' ||
+						 (star[3] == '.' && strspn(star + 4, "0") == strcspn(star + 4, ", ")));
+}
+
+/* Whether the code system's own displays are in one of the languages of `list`. */
+static int own_language_named(const struct sv_codesystem *cs, const char *list)
+{
+	const char *lang = sv_jstr(cs->resource, "language");
+	size_t n = lang ? strlen(lang) : 0;
+
+	for (const char *p = list; lang && p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, lang, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ';' || p[n] == '-' || p[n] == ' '))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
 /* One contains entry for item `it`. */
 static cJSON *render_item(const struct expand_input *in, const struct sv_expansion *e,
 			  const struct sv_expansion_item *it, cJSON *exp)
 {
 	cJSON *c = cJSON_CreateObject();
 	const char *display = in->lang ? sv_vc_display_for(&in->display, it->cs, it->k, in->lang) : it->k->display;
+
+	/* No display in any language the client takes: none at all rather than one it refused. */
+	if (display && display == it->k->display && in->lang && others_refused(in->lang) &&
+	    !own_language_named(it->cs, in->lang))
+		display = NULL;
 
 	cJSON_AddStringToObject(c, "system", it->cs->url);
 	if (*it->cs->version && several_versions(e, it->cs->url))   /* which of them this code is from */
@@ -364,17 +454,8 @@ static cJSON *render_item(const struct expand_input *in, const struct sv_expansi
 	cJSON_AddStringToObject(c, "code", it->k->code);
 	if (display)
 		cJSON_AddStringToObject(c, "display", display);
-	if (in->designations) {
-		const cJSON *d;
-		cJSON *ds = NULL;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation")) {
-			if (!designation_wanted(in, d))
-				continue;
-			if (!ds)
-				ds = cJSON_AddArrayToObject(c, "designation");
-			cJSON_AddItemToArray(ds, cJSON_Duplicate(d, 1));
-		}
-	}
+	if (in->designations)
+		render_designations(in, it, display, c);
 	render_properties(in, it, c, exp);
 	return c;
 }
@@ -503,6 +584,30 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 	return res;
 }
 
+#define EXPANSION_PARAMETER "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
+
+/* The displayLanguage a value set asks its expansions to use (a valueset-expansion-parameter
+ * extension on compose), else its language, else NULL. */
+static const char *vs_display_language(const cJSON *vs)
+{
+	const cJSON *x, *part;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"), "extension")) {
+		const char *name = NULL, *value = NULL;
+		if (!sv_jstr(x, "url") || strcmp(sv_jstr(x, "url"), EXPANSION_PARAMETER) != 0)
+			continue;
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(x, "extension")) {
+			if (sv_jstr(part, "url") && strcmp(sv_jstr(part, "url"), "name") == 0)
+				name = sv_jstr(part, "valueCode");
+			else if (sv_jstr(part, "url") && strcmp(sv_jstr(part, "url"), "value") == 0)
+				value = sv_jstr(part, "valueCode") ? sv_jstr(part, "valueCode") : sv_jstr(part, "valueString");
+		}
+		if (name && value && strcmp(name, "displayLanguage") == 0)
+			return value;
+	}
+	return sv_jstr(vs, "language");
+}
+
 /* The engine's refusals that say which content is missing or refused, as the tx-issue-type of the
  * FHIR terminology ecosystem names them; any other error goes out as it is. */
 static enum sv_err refusal(struct sv_request *req, enum sv_err rc, cJSON **out, int *status)
@@ -537,9 +642,10 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 			rc = sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING", 0);
 		goto out;
 	}
-	/* The value set's own language is the one its displays are in when the request names none. */
-	if (!in.lang && sv_jstr(vs, "language"))
-		in.lang = sv_jstr(vs, "language");
+	/* Without one from the request: the displayLanguage the value set sets for its expansions, else
+	 * its own language. */
+	if (!in.lang)
+		in.lang = vs_display_language(vs);
 	if ((rc = sv_expand(req->snap, vs, &in.opts, EXPAND_HARD_CAP, &e, &req->err)) != SV_OK) {
 		rc = refusal(req, rc, out, status);
 		goto out;

@@ -269,3 +269,47 @@ Test(expand, too_many_designation_filters_are_refused)
 	cr_assert_eq(st, 413, "33 designation parameters, at most 32: %ld", st);
 	cJSON_Delete(r);
 }
+
+Test(expand, displays_in_the_language_asked_and_the_other_names_as_designations)
+{
+	long st;
+	cJSON *r = expand("{\"name\":\"count\",\"valueInteger\":3},{\"name\":\"offset\",\"valueInteger\":1},"
+			  "{\"name\":\"displayLanguage\",\"valueCode\":\"de,*; q=0\"},"
+			  "{\"name\":\"includeDesignations\",\"valueBoolean\":true}", &st);
+	const cJSON *c, *ds;
+
+	cr_assert_eq(st, 200, "%ld", st);
+	c = find(contains(r), "c");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(c, "display")), "Gamma (de)");
+	ds = cJSON_GetObjectItem(c, "designation");
+	cr_assert_eq(cJSON_GetArraySize(ds), 2, "its own display and the nb one; not the de one shown");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ds, 0), "value")), "Gamma");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(ds, 0), "use"),
+							      "code")), "preferredForLanguage");
+	cr_assert_null(cJSON_GetObjectItem(find(contains(r), "b2"), "display"), "no German name, and * is refused");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(eparam(r, "displayLanguage"), "valueCode")), "de,*; q=0");
+	cJSON_Delete(r);
+	r = expand("{\"name\":\"count\",\"valueInteger\":3},{\"name\":\"offset\",\"valueInteger\":1},"
+		   "{\"name\":\"includeDesignations\",\"valueBoolean\":true},"
+		   "{\"name\":\"designation\",\"valueString\":\"urn:ietf:bcp:47|n\"}", &st);
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_null(cJSON_GetObjectItem(find(contains(r), "c"), "designation"), "'n' is not 'nb'");
+	cJSON_Delete(r);
+}
+
+/* A value set may set the displayLanguage of its expansions (valueset-expansion-parameter on compose). */
+Test(expand, the_value_set_sets_the_display_language)
+{
+	long st;
+	cJSON *r = ts_post_json("/fhir/ValueSet/$expand", "{\"resourceType\":\"Parameters\",\"parameter\":["
+				"{\"name\":\"count\",\"valueInteger\":3},{\"name\":\"valueSet\",\"resource\":{\"resourceType\":"
+				"\"ValueSet\",\"status\":\"active\",\"compose\":{\"extension\":[{\"url\":\"http://hl7.org/fhir/"
+				"StructureDefinition/valueset-expansion-parameter\",\"extension\":[{\"url\":\"name\",\"valueCode\":"
+				"\"displayLanguage\"},{\"url\":\"value\",\"valueCode\":\"nb\"}]}],\"include\":[{\"system\":\""
+				CS_URL "\",\"concept\":[{\"code\":\"c\"}]}]}}}," CS("1.0") "]}", &st);
+
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(find(contains(r), "c"), "display")), "Gamma (nb)");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(eparam(r, "displayLanguage"), "valueCode")), "nb");
+	cJSON_Delete(r);
+}
