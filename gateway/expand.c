@@ -469,6 +469,79 @@ static int left_out(const struct sv_expand_opts *o, const struct sv_codesystem *
 }
 
 static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err);
+
+/* Keeps the items of `acc` that are in `sub` too (one pass over each). */
+static void intersect(const struct sv_snapshot *snap, struct sv_expansion *acc, const struct sv_expansion *sub)
+{
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	unsigned char **in = sv_xcalloc(slots + 1, sizeof(*in));
+	size_t w = 0;
+
+	for (size_t i = 0; i < sub->n; i++) {
+		size_t ci = sv_snapshot_cs_slot(snap, sub->items[i].cs);
+		if (!in[ci])
+			in[ci] = sv_xcalloc(sub->items[i].cs->nconcepts + 1, 1);
+		in[ci][sub->items[i].k - sub->items[i].cs->concepts] = 1;
+	}
+	for (size_t i = 0; i < acc->n; i++) {
+		unsigned char *m = in[sv_snapshot_cs_slot(snap, acc->items[i].cs)];
+		if (m && m[acc->items[i].k - acc->items[i].cs->concepts])
+			acc->items[w++] = acc->items[i];
+	}
+	acc->n = w;
+	for (uint32_t i = 0; i <= slots; i++)
+		free(in[i]);
+	free(in);
+}
+
+/* Expands the value sets include `inc` of `vs` names into `acc` (zeroed): the codes that are in every
+ * one of them ("If multiple value sets are specified this includes the intersection of the contents"). */
+static enum sv_err import_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				    const struct sv_expand_opts *opts, size_t limit, int depth, struct sv_expansion *acc,
+				    struct sv_error *err)
+{
+	const cJSON *v, *u;
+	int first = 1;
+	enum sv_err rc = SV_OK;
+
+	acc->used_systems = cJSON_CreateArray();
+	acc->used_valuesets = cJSON_CreateArray();
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+		const cJSON *r = valueset_ref(snap, vs, v);
+		struct sv_expansion sub = {0};
+		if (!r)
+			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
+				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
+		if (depth >= MAX_VS_DEPTH)
+			return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d (a cycle?) at %s",
+				       MAX_VS_DEPTH, v->valuestring);
+		rc = expand_rec(snap, r, opts, limit, depth + 1, &sub, err);
+		if (rc == SV_OK) {
+			acc->rules_used |= sub.rules_used;
+			cJSON_ArrayForEach(u, sub.used_valuesets)
+				note_used(acc->used_valuesets, u->valuestring, NULL);
+			if (v->valuestring[0] != '#')   /* a contained one is part of this value set */
+				note_used(acc->used_valuesets, sv_jstr(r, "url") ? sv_jstr(r, "url") : v->valuestring,
+					  sv_jstr(r, "version"));
+			if (first) {
+				struct sv_expansion_item *items = acc->items;
+				acc->items = sub.items;
+				acc->n = sub.n;
+				acc->cap = sub.cap;
+				sub.items = items;
+				first = 0;
+			} else
+				intersect(snap, acc, &sub);
+		}
+		sv_expansion_release(&sub);
+		if (rc != SV_OK)
+			return rc;
+	}
+	return SV_OK;
+}
+
+static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
 			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
@@ -498,40 +571,24 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		size_t ci;
 
 		if (!sv_jstr(inc, "system")) {
-			/* An include of whole value sets only. */
-			const cJSON *v, *u;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-				const cJSON *r = valueset_ref(snap, vs, v);
-				struct sv_expansion sub = {0};
-				if (!r) {
-					rc = sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
-						     cJSON_IsString(v) ? v->valuestring : "(not a url)");
-					goto out;
-				}
-				if (depth >= MAX_VS_DEPTH) {
-					rc = sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d "
-						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
-					goto out;
-				}
-				rc = expand_rec(snap, r, opts, limit, depth + 1, &sub, err);
-				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
-					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
-					if (!seen[ci])
-						seen[ci] = sv_xcalloc(sub.items[i].cs->nconcepts + 1, 1);
-					if (!seen[ci][sub.items[i].k - sub.items[i].cs->concepts]++)
-						push(out, sub.items[i].cs, sub.items[i].k, sub.items[i].nestable);
-					note_system(out, sub.items[i].cs);
-				}
-				out->rules_used |= sub.rules_used;
-				cJSON_ArrayForEach(u, sub.used_valuesets)
-					note_used(out->used_valuesets, u->valuestring, NULL);
-				if (rc == SV_OK)
-					note_used(out->used_valuesets, sv_jstr(r, "url") ? sv_jstr(r, "url") : v->valuestring,
-						  sv_jstr(r, "version"));
-				sv_expansion_release(&sub);
-				if (rc != SV_OK)
-					goto out;
+			/* An include of whole value sets only: the codes in all of them. */
+			struct sv_expansion acc = {0};
+			const cJSON *u;
+			rc = import_valuesets(snap, vs, inc, opts, limit, depth, &acc, err);
+			for (size_t i = 0; rc == SV_OK && i < acc.n; i++) {
+				ci = sv_snapshot_cs_slot(snap, acc.items[i].cs);
+				if (!seen[ci])
+					seen[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
+				if (!seen[ci][acc.items[i].k - acc.items[i].cs->concepts]++)
+					push(out, acc.items[i].cs, acc.items[i].k, acc.items[i].nestable);
+				note_system(out, acc.items[i].cs);
 			}
+			out->rules_used |= acc.rules_used;
+			cJSON_ArrayForEach(u, acc.used_valuesets)
+				note_used(out->used_valuesets, u->valuestring, NULL);
+			sv_expansion_release(&acc);
+			if (rc != SV_OK)
+				goto out;
 			continue;
 		}
 		if ((rc = expand_include_cs(snap, inc, opts, &out->rules_used, &cs, err)) != SV_OK)
@@ -552,12 +609,13 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 					push(out, cs, k, 0);
 			}
 		} else {
+			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
 				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
-					push(out, cs, &cs->concepts[i], 1);
+					push(out, cs, &cs->concepts[i], filtered ? 2 : 1);
 			}
 		}
 	}

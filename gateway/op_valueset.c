@@ -99,15 +99,16 @@ static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
 	if (in->lang && strlen(in->lang) > 256)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "displayLanguage", "displayLanguage is longer than 256 bytes");
 	/* A hierarchy only when asked for it (excludeNested=false given or left out) and not paged. */
-	in->opts.nest = !in->exclude_nested && in->count < 0 && in->offset == 0 &&
-			!(in->filter && *in->filter);
+	in->opts.nest = !in->exclude_nested && in->count < 0 && in->offset == 0;
 	in->opts.rules = in->rules;
 	return sv_req_version_rules(req, in->rules, in->rule_text, &in->opts.nrules);
 }
 
-/* Keeps the items whose code, display or a designation contains the text filter (linear). */
+/* Keeps the items whose code, display or a designation contains the text filter (linear); an item
+ * whose parent is dropped moves up to the top. */
 static void text_filter(struct sv_expansion *e, const char *filter)
 {
+	long *moved = sv_xcalloc(e->n + 1, sizeof(*moved));   /* old index -> new index, or -1 */
 	size_t w = 0;
 
 	for (size_t i = 0; i < e->n; i++) {
@@ -116,12 +117,17 @@ static void text_filter(struct sv_expansion *e, const char *filter)
 		const cJSON *d;
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
 			hit = hit || sv_text_contains(sv_jstr(d, "value"), filter);
-		if (hit) {
-			e->items[w] = e->items[i];
-			e->items[w++].parent = -1;
-		}
+		moved[i] = -1;
+		if (!hit)
+			continue;
+		e->items[w] = e->items[i];
+		/* A search of a whole code system is a flat list of hits; filter includes keep their tree
+		 * (as tx.fhir.org answers). */
+		e->items[w].parent = e->items[i].parent >= 0 && e->items[i].nestable == 2 ? moved[e->items[i].parent] : -1;
+		moved[i] = (long)w++;
 	}
 	e->n = w;
+	free(moved);
 }
 
 static void add_exp_param(cJSON *params, const char *name, const char *type, cJSON *value)
@@ -183,6 +189,8 @@ static void render_warnings(const struct sv_request *req, const cJSON *vs, const
 		done[ndone++] = cs;
 		snprintf(canonical, sizeof(canonical), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
 		warn_status(eparams, cs->resource, canonical);
+		if (cs->content && strcmp(cs->content, "fragment") == 0)   /* the expansion may be incomplete */
+			add_exp_param(eparams, "used-fragment", "valueUri", cJSON_CreateString(canonical));
 	}
 	cJSON_ArrayForEach(u, e->used_valuesets) {
 		char url[1024], *bar;
@@ -304,14 +312,18 @@ static void declare_property(cJSON *exp, const struct sv_codesystem *cs, const c
 	cJSON_AddItemToArray(list, p);
 }
 
-/* contains[].property: each property asked for that the concept has ("definition" its definition). */
+/* contains[].property: each property asked for that the concept has ("definition" its definition),
+ * and its status, which says why it is inactive. */
 static void render_properties(const struct expand_input *in, const struct sv_expansion_item *it, cJSON *c, cJSON *exp)
 {
 	cJSON *props = NULL, *v;
 	const cJSON *p;
+	const char *status = sv_concept_property(it->cs, it->k, "status");
+	int status_asked = 0;
 
 	for (size_t i = 0; i < in->nprops; i++) {
 		const char *want = in->props[i];
+		status_asked |= strcmp(want, "status") == 0 || strcmp(want, "*") == 0;
 		if (strcmp(want, "definition") == 0) {
 			if (!it->k->definition)
 				continue;
@@ -332,6 +344,15 @@ static void render_properties(const struct expand_input *in, const struct sv_exp
 			cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
 			declare_property(exp, it->cs, sv_jstr(p, "code"));
 		}
+	}
+	if (status && strcmp(status, "active") != 0 && !status_asked) {
+		if (!props)
+			props = cJSON_AddArrayToObject(c, "property");
+		v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "code", "status");
+		cJSON_AddStringToObject(v, "valueCode", status);
+		cJSON_AddItemToArray(props, v);
+		declare_property(exp, it->cs, "status");
 	}
 }
 

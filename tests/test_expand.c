@@ -598,3 +598,98 @@ Test(expand, membership_with_a_forced_version)
 		     "a force for another system changes nothing");
 	cJSON_Delete(vs);
 }
+
+/* ---- options (struct sv_expand_opts) ---- */
+
+/* Expands `vs` (JSON text) with `opts`. */
+static enum sv_err expand_opts(const char *vs, const struct sv_expand_opts *opts, struct sv_expansion *e,
+			       struct sv_error *err)
+{
+	cJSON *j = parse(vs);
+	enum sv_err rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = sv_expand(snap, j, opts, 100000, e, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
+static long index_of(const struct sv_expansion *e, const char *code)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->items[i].k->code, code) == 0)
+			return (long)i;
+	return -1;
+}
+
+Test(expand, nest_sets_each_parent_and_a_concept_list_stays_flat)
+{
+	struct sv_expand_opts opts = {.nest = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J1\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.items[index_of(&e, "J1")].parent, -1);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, index_of(&e, "J1"));
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].nestable, 2, "taken in by a filter");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"},"
+				     "{\"code\":\"J1.1\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1, "an enumeration keeps its own order, flat");
+	sv_expansion_release(&e);
+	opts.nest = 0;
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\"}]"), &opts, &e, &err), SV_OK);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1, "no nesting asked for");
+	sv_expansion_release(&e);
+}
+
+/* "If multiple value sets are specified this includes the intersection of the contents" (ValueSet.compose.include.valueSet). */
+Test(expand, several_value_sets_in_one_include_are_intersected)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1\",\"version\":\"1\",\"status\":\"active\",\"compose\":{\"include\":"
+		"[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"2\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"J2\"}]}]}}",
+		NULL};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "j1\",\"" VS_BASE "two\"]}]"), NULL, &e, &err),
+		     SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1, "only J1.1 is in both");
+	cr_assert(has(&e, "J1.1"));
+	cr_assert_eq(cJSON_GetArraySize(e.used_valuesets), 2);
+	cr_assert_str_eq(cJSON_GetArrayItem(e.used_valuesets, 0)->valuestring, VS_BASE "j1|1");
+	cr_assert_str_eq(cJSON_GetArrayItem(e.used_valuesets, 1)->valuestring, VS_BASE "two|2");
+	sv_expansion_release(&e);
+}
+
+Test(expand, active_only_and_version_rules)
+{
+	struct sv_vc_version_rule rules[] = {{SV_VC_FORCE_VERSION, FSIII_URL, "20240530"},
+					     {SV_VC_CHECK_VERSION, FSIII_URL, "1999"}};
+	struct sv_expand_opts opts = {.rules = rules, .nrules = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"1.0\",\"concept\":"
+				     "[{\"code\":\"J1\"}]}]"), &opts, &e, &err), SV_OK, "force replaces the include's 1.0: %s",
+		     err.message);
+	cr_assert_eq(e.rules_used, 1u, "the force rule chose the version");
+	sv_expansion_release(&e);
+	opts.nrules = 2;
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"}]}]"), &opts,
+				 &e, &err), SV_EINVAL, "20240530 is not 1999");
+	cr_assert_str_eq(err.expression, "check-system-version");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"1.0\"}]"), NULL, &e, &err),
+		     SV_ENOTFOUND);
+	cr_assert(strstr(err.message, "Valid versions: 20240530"), "%s", err.message);
+	cr_assert_str_eq(err.expression, "version");
+	sv_expansion_release(&e);
+}

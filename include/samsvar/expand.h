@@ -17,7 +17,8 @@ struct sv_expansion_item {
 	const struct sv_codesystem *cs;
 	const struct sv_concept *k;
 	long parent;             /* index of the item it nests under (sv_expand_opts.nest), or -1 */
-	int nestable;            /* 1: taken in by a whole-system or filter include, so it may nest */
+	int nestable;            /* may nest: 1 taken in by a whole-system include, 2 by a filter include;
+				  * 0 by a concept list */
 };
 
 struct sv_expansion {
