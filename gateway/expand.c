@@ -628,6 +628,9 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				int m;
 				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
 					continue;
+				/* An exclude that names a version takes codes out of that version only. */
+				if (sv_jstr(inc, "version") && !sv_version_matches(sv_jstr(inc, "version"), out->items[i].cs->version))
+					continue;
 				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, NULL, 0,
 							  &m, err)) != SV_OK)
 					goto out;

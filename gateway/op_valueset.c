@@ -138,24 +138,11 @@ static void add_exp_param(cJSON *params, const char *name, const char *type, cJS
 	cJSON_AddItemToArray(params, p);
 }
 
-#define STANDARDS_STATUS "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
-
-/* The standards-status extension of a resource ("deprecated", "withdrawn"...), or NULL. */
-static const char *standards_status(const cJSON *res)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(res, "extension"))
-		if (sv_jstr(x, "url") && strcmp(sv_jstr(x, "url"), STANDARDS_STATUS) == 0)
-			return sv_jstr(x, "valueCode");
-	return NULL;
-}
-
 /* The warning-* parameters for a resource the expansion used ("url|version" `canonical`): draft,
  * experimental, and a deprecated or withdrawn standards status. */
 static void warn_status(cJSON *eparams, const cJSON *res, const char *canonical)
 {
-	const char *ss = standards_status(res);
+	const char *ss = sv_vc_standards_status(res);
 
 	if (ss && (strcmp(ss, "deprecated") == 0 || strcmp(ss, "withdrawn") == 0)) {
 		char name[32];
@@ -203,7 +190,7 @@ static void render_warnings(const struct sv_request *req, const cJSON *vs, const
 		if (r)
 			warn_status(eparams, r->resource, u->valuestring);
 	}
-	if (sv_jstr(vs, "url") && standards_status(vs) && strcmp(standards_status(vs), "withdrawn") == 0) {
+	if (sv_jstr(vs, "url") && sv_vc_standards_status(vs) && strcmp(sv_vc_standards_status(vs), "withdrawn") == 0) {
 		snprintf(canonical, sizeof(canonical), "%s%s%s", sv_jstr(vs, "url"), sv_jstr(vs, "version") ? "|" : "",
 			 sv_jstr(vs, "version") ? sv_jstr(vs, "version") : "");
 		add_exp_param(eparams, "warning-withdrawn", "valueUri", cJSON_CreateString(canonical));

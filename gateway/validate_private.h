@@ -30,10 +30,6 @@ struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity 
 				    const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
-/* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
- * or NULL. */
-const char *sv_vc_standards_status(const cJSON *json);
-
 /* The display check of coding `c` (concept `k` of `cs`) in the request's languages: adds an
  * invalid-display issue when the display is not one of the concept's (o->cs_ok cleared on an error). */
 void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct sv_vc_paths *p,

@@ -187,9 +187,9 @@ Test(expand, properties_and_designations_as_asked)
 	cr_assert_eq(n, 2);
 	cr_assert_null(cJSON_GetObjectItem(c, "property"), "R4 has no contains.property");
 	props = cJSON_GetObjectItem(expansion(r), "extension");
-	cr_assert_eq(cJSON_GetArraySize(props), 2, "each property used is declared once");
-	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
-			 cJSON_GetArrayItem(props, 1), "extension"), 1), "valueUri")), "http://example.org/colour");
+	cr_assert_eq(cJSON_GetArraySize(props), 3, "each property used is declared once: status (b is retired), "
+		     "definition, colour");
+	cr_assert(has_text(props, "http://example.org/colour") && has_text(props, "concept-properties#definition"));
 	cJSON_Delete(r);
 }
 
@@ -311,5 +311,26 @@ Test(expand, the_value_set_sets_the_display_language)
 	cr_assert_eq(st, 200, "%ld", st);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(find(contains(r), "c"), "display")), "Gamma (nb)");
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(eparam(r, "displayLanguage"), "valueCode")), "nb");
+	cJSON_Delete(r);
+}
+
+/* Two versions side by side: each code says its version, and an exclude that names a version takes
+ * codes out of that version only (ValueSet.compose.exclude.version). */
+Test(expand, an_exclude_of_one_version_leaves_the_other)
+{
+	long st;
+	cJSON *r = ts_post_json("/fhir/ValueSet/$expand", "{\"resourceType\":\"Parameters\",\"parameter\":["
+				"{\"name\":\"excludeNested\",\"valueBoolean\":true},{\"name\":\"valueSet\",\"resource\":{"
+				"\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\""
+				CS_URL "\",\"version\":\"1.0\",\"concept\":[{\"code\":\"c\"}]},{\"system\":\"" CS_URL "\","
+				"\"version\":\"2.0\",\"concept\":[{\"code\":\"c\"}]}],\"exclude\":[{\"system\":\"" CS_URL "\","
+				"\"version\":\"1.0\",\"concept\":[{\"code\":\"c\"}]}]}}}," CS("1.0") "," CS("2.0") "]}", &st);
+	const cJSON *c;
+
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_eq(cJSON_GetObjectItem(expansion(r), "total")->valueint, 1);
+	c = cJSON_GetArrayItem(contains(r), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(c, "version")), "2.0",
+			 "two versions are used, so each code names its own");
 	cJSON_Delete(r);
 }

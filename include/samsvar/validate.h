@@ -93,6 +93,10 @@ int sv_vc_languages_valid(const char *list);
 const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
 			      const struct sv_concept *k, const char *list);
 
+/* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
+ * or NULL. */
+const char *sv_vc_standards_status(const cJSON *json);
+
 /* Frees what sv_validate() put in `r` and zeroes it. */
 void sv_vc_result_release(struct sv_vc_result *r);
 
