@@ -580,7 +580,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				if (!seen[ci])
 					seen[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
 				if (!seen[ci][acc.items[i].k - acc.items[i].cs->concepts]++)
-					push(out, acc.items[i].cs, acc.items[i].k, acc.items[i].nestable);
+					push(out, acc.items[i].cs, acc.items[i].k, 0);   /* imported: a flat list, as tx.fhir.org */
 				note_system(out, acc.items[i].cs);
 			}
 			out->rules_used |= acc.rules_used;
