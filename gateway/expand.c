@@ -510,6 +510,16 @@ static enum sv_err import_valuesets(const struct sv_snapshot *snap, const cJSON 
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
 		const cJSON *r = valueset_ref(snap, vs, v);
 		struct sv_expansion sub = {0};
+		int ri = cJSON_IsString(v) && !strchr(v->valuestring, '|') ?
+			 rule_index(opts, SV_VC_VALUESET_VERSION, v->valuestring) : -1;
+		if (ri >= 0) {   /* default-valueset-version: the version of a value set imported without one */
+			const struct sv_resource *pinned = sv_snapshot_valueset(snap, v->valuestring, opts->rules[ri].version);
+			if (!pinned)
+				return sv_fail_at(err, SV_ENOTFOUND, "valueSet", "The value set %s version %s, which "
+						  "default-valueset-version asks for, could not be found", v->valuestring,
+						  opts->rules[ri].version);
+			r = pinned->resource;
+		}
 		if (!r)
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
 				       cJSON_IsString(v) ? v->valuestring : "(not a url)");

@@ -693,3 +693,33 @@ Test(expand, active_only_and_version_rules)
 	cr_assert_str_eq(err.expression, "version");
 	sv_expansion_release(&e);
 }
+
+/* default-valueset-version picks the version of a value set imported without one; one not held is
+ * SV_ENOTFOUND at "valueSet". */
+Test(expand, default_valueset_version_pins_an_import)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"2\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"J2\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"3\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J2\"}]}]}}",
+		NULL};
+	struct sv_vc_version_rule rule = {SV_VC_VALUESET_VERSION, VS_BASE "two", "2"};
+	struct sv_expand_opts opts = {.rules = &rule, .nrules = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), NULL, &e, &err), SV_OK);
+	cr_assert_eq(e.n, 1, "the latest, 3, without the rule");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), &opts, &e, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(e.n, 2, "version 2 as the rule asks");
+	sv_expansion_release(&e);
+	rule.version = "9";
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), &opts, &e, &err), SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "valueSet");
+	cr_assert(strstr(err.message, "version 9"), "%s", err.message);
+	sv_expansion_release(&e);
+}
