@@ -524,8 +524,8 @@ static enum sv_err import_valuesets(const struct sv_snapshot *snap, const cJSON 
 			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
 				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
 		if (depth >= MAX_VS_DEPTH)
-			return sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d (a cycle?) at %s",
-				       MAX_VS_DEPTH, v->valuestring);
+			return sv_fail_at(err, SV_EINVAL, "valueSet", "Cyclic reference: value sets include or exclude each "
+					  "other deeper than %d at %s", MAX_VS_DEPTH, v->valuestring);
 		rc = expand_rec(snap, r, opts, limit, depth + 1, &sub, err);
 		if (rc == SV_OK) {
 			acc->rules_used |= sub.rules_used;
@@ -549,6 +549,51 @@ static enum sv_err import_valuesets(const struct sv_snapshot *snap, const cJSON 
 			return rc;
 	}
 	return SV_OK;
+}
+
+/* Drops from `out` every code of the value sets that the exclude clauses of `compose` name without a
+ * system (ValueSet.compose.exclude.valueSet): each such clause is expanded once, its codes marked per
+ * code system slot, and `out` compacted in one pass. */
+static enum sv_err exclude_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *compose,
+				     const struct sv_expand_opts *opts, size_t limit, int depth, struct sv_expansion *out,
+				     struct sv_error *err)
+{
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	unsigned char **gone = NULL;
+	const cJSON *inc;
+	enum sv_err rc = SV_OK;
+
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
+		struct sv_expansion acc = {0};
+		if (sv_jstr(inc, "system") || cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) == 0)
+			continue;
+		if (!gone)
+			gone = sv_xcalloc(slots + 1, sizeof(*gone));
+		rc = import_valuesets(snap, vs, inc, opts, limit, depth, &acc, err);
+		for (size_t i = 0; rc == SV_OK && i < acc.n; i++) {
+			size_t ci = sv_snapshot_cs_slot(snap, acc.items[i].cs);
+			if (!gone[ci])
+				gone[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
+			gone[ci][acc.items[i].k - acc.items[i].cs->concepts] = 1;
+		}
+		sv_expansion_release(&acc);
+		if (rc != SV_OK)
+			goto out;
+	}
+	if (gone) {
+		size_t w = 0;
+		for (size_t i = 0; i < out->n; i++) {
+			const unsigned char *m = gone[sv_snapshot_cs_slot(snap, out->items[i].cs)];
+			if (!m || !m[out->items[i].k - out->items[i].cs->concepts])
+				out->items[w++] = out->items[i];
+		}
+		out->n = w;
+	}
+out:
+	for (uint32_t i = 0; gone && i <= slots; i++)
+		free(gone[i]);
+	free(gone);
+	return rc;
 }
 
 static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
@@ -629,7 +674,9 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 			}
 		}
 	}
-	/* Excludes: drop members matching any exclude clause. */
+	/* Excludes: drop members of the value sets excluded whole, then those matching an exclude clause. */
+	if ((rc = exclude_valuesets(snap, vs, compose, opts, limit, depth, out, err)) != SV_OK)
+		goto out;
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(compose, "exclude")) > 0) {
 		size_t w = 0;
 		for (size_t i = 0; i < out->n; i++) {

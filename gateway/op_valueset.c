@@ -628,6 +628,8 @@ static enum sv_err refusal(struct sv_request *req, enum sv_err rc, cJSON **out, 
 		return sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "UNKNOWN_CODESYSTEM_EXP", 0);
 	if (rc == SV_ENOTFOUND && strcmp(at, "valueSet") == 0)
 		return sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "VS_EXP_IMPORT_UNK_PINNED", 0);
+	if (rc == SV_EINVAL && strcmp(at, "valueSet") == 0)
+		return sv_outcome_tx(req, out, status, rc, "processing", "vs-invalid", "VALUESET_CIRCULAR_REFERENCE", 0);
 	if (rc == SV_EINVAL && strcmp(at, "check-system-version") == 0)
 		return sv_outcome_tx(req, out, status, rc, "exception", "version-error", "VALUESET_VERSION_CHECK", 0);
 	return rc;

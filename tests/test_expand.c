@@ -723,3 +723,35 @@ Test(expand, default_valueset_version_pins_an_import)
 	cr_assert(strstr(err.message, "version 9"), "%s", err.message);
 	sv_expansion_release(&e);
 }
+
+/* compose.exclude.valueSet takes out every code of the value sets it names; a value set that excludes
+ * one that imports it is a cycle, refused at "valueSet". */
+Test(expand, exclude_whole_value_sets_and_refuse_a_cycle)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}],"
+		"\"exclude\":[{\"valueSet\":[\"" VS_BASE "j1-1\"]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1-1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "c1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"}]},{\"valueSet\":[\"" VS_BASE "c2\"]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "c2\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J2\"}]}],\"exclude\":[{\"valueSet\":[\""
+		VS_BASE "c1\"]}]}}",
+		NULL};
+	struct sv_expansion e = {0};
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "j1", NULL)->resource, NULL, 1000, &e, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(e.n, 11, "J1 and its children but J1.1");
+	cr_assert_not(has(&e, "J1.1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "c1", NULL)->resource, NULL, 1000, &e, &err),
+		     SV_EINVAL);
+	cr_assert_str_eq(err.expression, "valueSet");
+	cr_assert(strstr(err.message, "Cyclic reference"), "%s", err.message);
+	sv_expansion_release(&e);
+}
