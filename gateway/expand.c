@@ -743,7 +743,10 @@ enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, const str
 {
 	enum sv_err rc = expand_rec(snap, vs, opts, limit, 0, out, err);
 
-	if (rc == SV_OK && opts && opts->nest)
+	/* With excludes the tree would have holes where codes were taken out: a flat list, as tx.fhir.org
+	 * answers (the specification leaves the hierarchy to the server). */
+	if (rc == SV_OK && opts && opts->nest &&
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"), "exclude")) == 0)
 		nest(snap, out);
 	return rc;
 }

@@ -755,3 +755,19 @@ Test(expand, exclude_whole_value_sets_and_refuse_a_cycle)
 	cr_assert(strstr(err.message, "Cyclic reference"), "%s", err.message);
 	sv_expansion_release(&e);
 }
+
+/* A compose with excludes expands flat even when nesting is asked for (the tree would have holes). */
+Test(expand, excludes_make_a_flat_list)
+{
+	struct sv_expand_opts opts = {.nest = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J1\"}]}],\"exclude\":[{\"system\":\"" FSIII_URL "\","
+				     "\"concept\":[{\"code\":\"J1.2\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 11);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1);
+	sv_expansion_release(&e);
+}

@@ -45,8 +45,9 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 /* Expands `vs` (a ValueSet resource) into `out` (zeroed by the caller), keeping definition order
  * and dropping duplicates; `opts` NULL expands with the defaults. Stops with SV_ETOOCOSTLY past `limit`
  * codes; a code system (version) the value set needs and that is not held is SV_ENOTFOUND, a version
- * that a check-system-version rule refuses SV_EINVAL. With opts->nest, each nestable item's `parent`
- * is the item of its first parent concept that is nestable and earlier (the hierarchy of `contains`). */
+ * that a check-system-version rule refuses SV_EINVAL. With opts->nest and no exclude in `vs`, each
+ * nestable item's `parent` is the item of its first parent concept that is nestable and earlier (the
+ * hierarchy of `contains`). */
 enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
 		      size_t limit, struct sv_expansion *out, struct sv_error *err);
 
