@@ -155,11 +155,33 @@ static void warn_status(cJSON *eparams, const cJSON *res, const char *canonical)
 		add_exp_param(eparams, "warning-experimental", "valueUri", cJSON_CreateString(canonical));
 }
 
+/* Marks `exp` as not closed (valueset-unclosed): codes other than those listed may be in the value
+ * set, because code system `url` is held as a fragment only. Once, whatever the number of fragments. */
+static void unclosed(cJSON *exp, const char *url)
+{
+	cJSON *exts, *x;
+	char reason[600];
+
+	if (cJSON_GetObjectItemCaseSensitive(exp, "extension"))
+		return;
+	exts = cJSON_AddArrayToObject(exp, "extension");
+	x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "url", "http://hl7.org/fhir/StructureDefinition/valueset-unclosed");
+	cJSON_AddTrueToObject(x, "valueBoolean");
+	cJSON_AddItemToArray(exts, x);
+	x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "url", "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason");
+	snprintf(reason, sizeof(reason), "This extension is based on a fragment of the code system %.400s", url);
+	cJSON_AddStringToObject(x, "valueString", reason);
+	cJSON_AddItemToArray(exts, x);
+}
+
 /* Most distinct code systems whose status is reported (the rest are used, just not warned about). */
 #define MAX_WARNED 16
 
 /* Warns about the status of the value set, the value sets it imported and the code systems used. */
-static void render_warnings(const struct sv_request *req, const cJSON *vs, const struct sv_expansion *e, cJSON *eparams)
+static void render_warnings(const struct sv_request *req, const cJSON *vs, const struct sv_expansion *e, cJSON *eparams,
+			    cJSON *exp)
 {
 	const struct sv_codesystem *done[MAX_WARNED];
 	size_t ndone = 0;
@@ -176,8 +198,10 @@ static void render_warnings(const struct sv_request *req, const cJSON *vs, const
 		done[ndone++] = cs;
 		snprintf(canonical, sizeof(canonical), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
 		warn_status(eparams, cs->resource, canonical);
-		if (cs->content && strcmp(cs->content, "fragment") == 0)   /* the expansion may be incomplete */
+		if (cs->content && strcmp(cs->content, "fragment") == 0) {   /* the expansion may be incomplete */
 			add_exp_param(eparams, "used-fragment", "valueUri", cJSON_CreateString(canonical));
+			unclosed(exp, cs->url);
+		}
 	}
 	cJSON_ArrayForEach(u, e->used_valuesets) {
 		char url[1024], *bar;
@@ -241,7 +265,7 @@ static void render_parameters(const struct sv_request *req, const struct expand_
 		snprintf(canonical, sizeof(canonical), "%s%s%s", sup->url, *sup->version ? "|" : "", sup->version);
 		add_exp_param(eparams, "used-supplement", "valueUri", cJSON_CreateString(canonical));
 	}
-	render_warnings(req, vs, e, eparams);
+	render_warnings(req, vs, e, eparams, exp);
 }
 
 /* Whether designation `d` passes the `designation` parameters (none: every one passes); each is a

@@ -334,3 +334,20 @@ Test(expand, an_exclude_of_one_version_leaves_the_other)
 			 "two versions are used, so each code names its own");
 	cJSON_Delete(r);
 }
+
+/* A code system held as a fragment: the expansion says it may not be closed (valueset-unclosed). */
+Test(expand, a_fragment_makes_an_unclosed_expansion)
+{
+	long st;
+	cJSON *r = ts_post_json("/fhir/ValueSet/$expand", "{\"resourceType\":\"Parameters\",\"parameter\":["
+				"{\"name\":\"valueSet\",\"resource\":{\"resourceType\":\"ValueSet\",\"status\":\"active\","
+				"\"compose\":{\"include\":[{\"system\":\"http://example.org/frag\"}]}}},{\"name\":\"tx-resource\","
+				"\"resource\":{\"resourceType\":\"CodeSystem\",\"url\":\"http://example.org/frag\",\"version\":\"1\","
+				"\"status\":\"active\",\"content\":\"fragment\",\"concept\":[{\"code\":\"x\"}]}}]}", &st);
+
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert(has_text(cJSON_GetObjectItem(expansion(r), "extension"), "valueset-unclosed"));
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(eparam(r, "used-fragment"), "valueUri")),
+			 "http://example.org/frag|1");
+	cJSON_Delete(r);
+}
