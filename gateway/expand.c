@@ -106,6 +106,55 @@ static enum sv_err include_cs(const struct sv_snapshot *snap, const cJSON *inc, 
 	return SV_OK;
 }
 
+/* The index of the rule of `kind` for `system` in o->rules, or -1. */
+static int rule_index(const struct sv_expand_opts *o, enum sv_vc_rule_kind kind, const char *system)
+{
+	for (size_t i = 0; o && i < o->nrules && i < 32; i++)
+		if (o->rules[i].kind == kind && strcmp(o->rules[i].system, system) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The code system version an include of an expansion takes: force-system-version, else the
+ * include's own version, else system-version (a default), else check-system-version's pattern, else
+ * the latest; the version taken must match check-system-version. */
+static enum sv_err expand_include_cs(const struct sv_snapshot *snap, const cJSON *inc, const struct sv_expand_opts *o,
+				     uint32_t *used, const struct sv_codesystem **cs, struct sv_error *err)
+{
+	const char *system = sv_jstr(inc, "system"), *iv = sv_jstr(inc, "version");
+	int fi = rule_index(o, SV_VC_FORCE_VERSION, system), ci = rule_index(o, SV_VC_CHECK_VERSION, system);
+	int di = rule_index(o, SV_VC_DEFAULT_VERSION, system);
+	const char *force = fi >= 0 ? o->rules[fi].version : NULL, *check = ci >= 0 ? o->rules[ci].version : NULL;
+	const char *dflt = di >= 0 ? o->rules[di].version : NULL;
+	const char *v = force ? force : iv ? iv : dflt ? dflt : check;
+
+	/* The rule that chose the version is one of the parameters the expansion used. */
+	if (v && v == force)
+		*used |= 1u << fi;
+	else if (v && v == dflt)
+		*used |= 1u << di;
+	else if (v && v == check)
+		*used |= 1u << ci;
+
+	*cs = sv_snapshot_codesystem(snap, system, v);
+	if (!*cs && v && v == dflt)
+		*cs = sv_snapshot_codesystem(snap, system, NULL);
+	if (!*cs) {
+		char versions[300];
+		sv_snapshot_versions(snap, system, versions, sizeof(versions));
+		if (v && *versions)
+			return sv_fail_at(err, SV_ENOTFOUND, "version", "A definition for CodeSystem '%s' version '%s' could "
+					  "not be found, so the value set cannot be expanded. Valid versions: %s", system, v,
+					  versions);
+		return sv_fail_at(err, SV_ENOTFOUND, "system", "A definition for CodeSystem '%s' could not be found, so "
+				  "the value set cannot be expanded", system);
+	}
+	if (check && !sv_version_matches(check, (*cs)->version))
+		return sv_fail_at(err, SV_EINVAL, "check-system-version", "The version '%s' is not allowed for system '%s': required "
+				  "to be '%s' by a version-check parameter", (*cs)->version, system, check);
+	return SV_OK;
+}
+
 static int code_in_list(const char *list, const char *code)
 {
 	size_t n = strlen(code);
@@ -164,10 +213,24 @@ static enum sv_err regex_pass(const struct sv_codesystem *cs, const struct sv_co
 	return SV_OK;
 }
 
+/* The filter's op: `op`, or in R4 an R5 op (child-of, descendent-leaf) carried by the R5 extension on `_op`. */
+static const char *filter_op(const cJSON *f)
+{
+	const cJSON *e;
+
+	if (sv_jstr(f, "op"))
+		return sv_jstr(f, "op");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "_op"), "extension"))
+		if (sv_jstr(e, "url") && strstr(sv_jstr(e, "url"), "extension-ValueSet.compose.include.filter.op") &&
+		    sv_jstr(e, "valueCode"))
+			return sv_jstr(e, "valueCode");
+	return NULL;
+}
+
 static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
 			       struct sv_error *err)
 {
-	const char *prop = sv_jstr(f, "property"), *op = sv_jstr(f, "op"), *value = sv_jstr(f, "value");
+	const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
@@ -185,6 +248,8 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 	}
 	if (strcmp(op, "regex") == 0)
 		return regex_pass(cs, k, prop, value, pass, err);
+	if (strcmp(prop, "code") == 0)
+		prop = "concept";   /* the hierarchy filters on "code" mean the concept's, as on "concept" */
 	if (strcmp(op, "=") == 0 && (strcmp(prop, "parent") == 0)) {
 		*pass = 0;
 		for (uint32_t i = 0; i < k->nparents; i++)
@@ -367,7 +432,7 @@ enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, 
 	return member_rec(snap, vs, system, code, force, 0, member, k_out, err);
 }
 
-static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k)
+static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k, int nestable)
 {
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 256;
@@ -375,29 +440,182 @@ static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const s
 	}
 	e->items[e->n].cs = cs;
 	e->items[e->n].k = k;
+	e->items[e->n].parent = -1;
+	e->items[e->n].nestable = nestable;
 	e->n++;
+}
+
+/* Adds "url|version" (or "url") to the JSON array `list` unless it is there. */
+static void note_used(cJSON *list, const char *url, const char *version)
+{
+	char buf[1024];
+	const cJSON *s;
+	snprintf(buf, sizeof(buf), "%s%s%s", url, version && *version ? "|" : "", version ? version : "");
+	cJSON_ArrayForEach(s, list)
+		if (strcmp(s->valuestring, buf) == 0)
+			return;
+	cJSON_AddItemToArray(list, cJSON_CreateString(buf));
 }
 
 static void note_system(struct sv_expansion *e, const struct sv_codesystem *cs)
 {
-	char buf[1024];
-	const cJSON *s;
-	snprintf(buf, sizeof(buf), "%s%s%s", cs->url, *cs->version ? "|" : "", cs->version);
-	cJSON_ArrayForEach(s, e->used_systems)
-		if (strcmp(s->valuestring, buf) == 0)
-			return;
-	cJSON_AddItemToArray(e->used_systems, cJSON_CreateString(buf));
+	note_used(e->used_systems, cs->url, cs->version);
 }
 
-static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, int depth,
-			      struct sv_expansion *out, struct sv_error *err)
+/* Whether the options leave concept k of cs out. */
+static int left_out(const struct sv_expand_opts *o, const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	return o && ((o->active_only && sv_concept_inactive(cs, k)) || (o->exclude_abstract && sv_concept_abstract(cs, k)));
+}
+
+static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err);
+
+/* Keeps the items of `acc` that are in `sub` too (one pass over each). */
+static void intersect(const struct sv_snapshot *snap, struct sv_expansion *acc, const struct sv_expansion *sub)
+{
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	unsigned char **in = sv_xcalloc(slots + 1, sizeof(*in));
+	size_t w = 0;
+
+	for (size_t i = 0; i < sub->n; i++) {
+		size_t ci = sv_snapshot_cs_slot(snap, sub->items[i].cs);
+		if (!in[ci])
+			in[ci] = sv_xcalloc(sub->items[i].cs->nconcepts + 1, 1);
+		in[ci][sub->items[i].k - sub->items[i].cs->concepts] = 1;
+	}
+	for (size_t i = 0; i < acc->n; i++) {
+		unsigned char *m = in[sv_snapshot_cs_slot(snap, acc->items[i].cs)];
+		if (m && m[acc->items[i].k - acc->items[i].cs->concepts])
+			acc->items[w++] = acc->items[i];
+	}
+	acc->n = w;
+	for (uint32_t i = 0; i <= slots; i++)
+		free(in[i]);
+	free(in);
+}
+
+/* Expands the value sets include `inc` of `vs` names into `acc` (zeroed): the codes that are in every
+ * one of them ("If multiple value sets are specified this includes the intersection of the contents"). */
+static enum sv_err import_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				    const struct sv_expand_opts *opts, size_t limit, int depth, struct sv_expansion *acc,
+				    struct sv_error *err)
+{
+	const cJSON *v, *u;
+	int first = 1;
+	enum sv_err rc = SV_OK;
+
+	acc->used_systems = cJSON_CreateArray();
+	acc->used_valuesets = cJSON_CreateArray();
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
+		const cJSON *r = valueset_ref(snap, vs, v);
+		struct sv_expansion sub = {0};
+		int ri = cJSON_IsString(v) && !strchr(v->valuestring, '|') ?
+			 rule_index(opts, SV_VC_VALUESET_VERSION, v->valuestring) : -1;
+		if (ri >= 0) {   /* default-valueset-version: the version of a value set imported without one */
+			const struct sv_resource *pinned = sv_snapshot_valueset(snap, v->valuestring, opts->rules[ri].version);
+			if (!pinned)
+				return sv_fail_at(err, SV_ENOTFOUND, "valueSet", "The value set %s version %s, which "
+						  "default-valueset-version asks for, could not be found", v->valuestring,
+						  opts->rules[ri].version);
+			r = pinned->resource;
+		}
+		if (!r)
+			return sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
+				       cJSON_IsString(v) ? v->valuestring : "(not a url)");
+		if (depth >= MAX_VS_DEPTH)
+			return sv_fail_at(err, SV_EINVAL, "valueSet", "Cyclic reference: value sets include or exclude each "
+					  "other deeper than %d at %s", MAX_VS_DEPTH, v->valuestring);
+		rc = expand_rec(snap, r, opts, limit, depth + 1, &sub, err);
+		if (rc == SV_OK) {
+			acc->rules_used |= sub.rules_used;
+			cJSON_ArrayForEach(u, sub.used_valuesets)
+				note_used(acc->used_valuesets, u->valuestring, NULL);
+			if (v->valuestring[0] != '#')   /* a contained one is part of this value set */
+				note_used(acc->used_valuesets, sv_jstr(r, "url") ? sv_jstr(r, "url") : v->valuestring,
+					  sv_jstr(r, "version"));
+			if (first) {
+				struct sv_expansion_item *items = acc->items;
+				acc->items = sub.items;
+				acc->n = sub.n;
+				acc->cap = sub.cap;
+				sub.items = items;
+				first = 0;
+			} else
+				intersect(snap, acc, &sub);
+		}
+		sv_expansion_release(&sub);
+		if (rc != SV_OK)
+			return rc;
+	}
+	return SV_OK;
+}
+
+/* Drops from `out` every code of the value sets that the exclude clauses of `compose` name without a
+ * system (ValueSet.compose.exclude.valueSet): each such clause is expanded once, its codes marked per
+ * code system slot, and `out` compacted in one pass. */
+static enum sv_err exclude_valuesets(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *compose,
+				     const struct sv_expand_opts *opts, size_t limit, int depth, struct sv_expansion *out,
+				     struct sv_error *err)
+{
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	unsigned char **gone = NULL;
+	const cJSON *inc;
+	enum sv_err rc = SV_OK;
+
+	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
+		struct sv_expansion acc = {0};
+		if (sv_jstr(inc, "system") || cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) == 0)
+			continue;
+		if (!gone)
+			gone = sv_xcalloc(slots + 1, sizeof(*gone));
+		rc = import_valuesets(snap, vs, inc, opts, limit, depth, &acc, err);
+		for (size_t i = 0; rc == SV_OK && i < acc.n; i++) {
+			size_t ci = sv_snapshot_cs_slot(snap, acc.items[i].cs);
+			if (!gone[ci])
+				gone[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
+			gone[ci][acc.items[i].k - acc.items[i].cs->concepts] = 1;
+		}
+		sv_expansion_release(&acc);
+		if (rc != SV_OK)
+			goto out;
+	}
+	if (gone) {
+		size_t w = 0;
+		for (size_t i = 0; i < out->n; i++) {
+			const unsigned char *m = gone[sv_snapshot_cs_slot(snap, out->items[i].cs)];
+			if (!m || !m[out->items[i].k - out->items[i].cs->concepts])
+				out->items[w++] = out->items[i];
+		}
+		out->n = w;
+	}
+out:
+	for (uint32_t i = 0; gone && i <= slots; i++)
+		free(gone[i]);
+	free(gone);
+	return rc;
+}
+
+static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err)
 {
 	const cJSON *compose = cJSON_GetObjectItemCaseSensitive(vs, "compose"), *inc;
 	uint32_t slots = sv_snapshot_cs_slots(snap);     /* a request layer's code systems and its base's */
 	unsigned char **seen = sv_xcalloc(slots + 1, sizeof(*seen));
+	const cJSON *inactive = cJSON_GetObjectItemCaseSensitive(compose, "inactive");
+	struct sv_expand_opts local = {0};
 	enum sv_err rc = SV_OK;
 
+	/* compose.inactive = false: this value set leaves inactive codes out, as activeOnly does. */
+	if (cJSON_IsFalse(inactive)) {
+		if (opts)
+			local = *opts;
+		local.active_only = 1;
+		opts = &local;
+	}
+
 	out->used_systems = cJSON_CreateArray();
+	out->used_valuesets = cJSON_CreateArray();
 	if (!compose) {
 		rc = sv_fail(err, SV_ENOTSUPPORTED, "the value set has no compose to expand");
 		goto out;
@@ -408,37 +626,27 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 		size_t ci;
 
 		if (!sv_jstr(inc, "system")) {
-			/* An include of whole value sets only. */
-			const cJSON *v;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(inc, "valueSet")) {
-				const cJSON *r = valueset_ref(snap, vs, v);
-				struct sv_expansion sub = {0};
-				if (!r) {
-					rc = sv_fail(err, SV_ENOTFOUND, "included value set %s is not known",
-						     cJSON_IsString(v) ? v->valuestring : "(not a url)");
-					goto out;
-				}
-				if (depth >= MAX_VS_DEPTH) {
-					rc = sv_fail(err, SV_EINVAL, "value sets include each other deeper than %d "
-						     "(a cycle?) at %s", MAX_VS_DEPTH, v->valuestring);
-					goto out;
-				}
-				rc = expand_rec(snap, r, limit, depth + 1, &sub, err);
-				for (size_t i = 0; rc == SV_OK && i < sub.n; i++) {
-					ci = sv_snapshot_cs_slot(snap, sub.items[i].cs);
-					if (!seen[ci])
-						seen[ci] = sv_xcalloc(sub.items[i].cs->nconcepts + 1, 1);
-					if (!seen[ci][sub.items[i].k - sub.items[i].cs->concepts]++)
-						push(out, sub.items[i].cs, sub.items[i].k);
-					note_system(out, sub.items[i].cs);
-				}
-				sv_expansion_release(&sub);
-				if (rc != SV_OK)
-					goto out;
+			/* An include of whole value sets only: the codes in all of them. */
+			struct sv_expansion acc = {0};
+			const cJSON *u;
+			rc = import_valuesets(snap, vs, inc, opts, limit, depth, &acc, err);
+			for (size_t i = 0; rc == SV_OK && i < acc.n; i++) {
+				ci = sv_snapshot_cs_slot(snap, acc.items[i].cs);
+				if (!seen[ci])
+					seen[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
+				if (!seen[ci][acc.items[i].k - acc.items[i].cs->concepts]++)
+					push(out, acc.items[i].cs, acc.items[i].k, 0);   /* imported: a flat list, as tx.fhir.org */
+				note_system(out, acc.items[i].cs);
 			}
+			out->rules_used |= acc.rules_used;
+			cJSON_ArrayForEach(u, acc.used_valuesets)
+				note_used(out->used_valuesets, u->valuestring, NULL);
+			sv_expansion_release(&acc);
+			if (rc != SV_OK)
+				goto out;
 			continue;
 		}
-		if ((rc = include_cs(snap, inc, NULL, &cs, err)) != SV_OK)
+		if ((rc = expand_include_cs(snap, inc, opts, &out->rules_used, &cs, err)) != SV_OK)
 			goto out;
 		note_system(out, cs);
 		ci = sv_snapshot_cs_slot(snap, cs);
@@ -448,27 +656,27 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			cJSON_ArrayForEach(c, concepts) {
 				const struct sv_concept *k = sv_codesystem_concept(cs, sv_jstr(c, "code"));
 				int m;
-				if (!k) {
-					rc = sv_fail(err, SV_ENOTFOUND, "the value set names code '%s', which is not in %s",
-						     sv_jstr(c, "code") ? sv_jstr(c, "code") : "", cs->url);
-					goto out;
-				}
+				if (!k)   /* not a code of the system: nothing to take in (as tx.fhir.org does) */
+					continue;
 				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
-				if (m && !seen[ci][k - cs->concepts]++)
-					push(out, cs, k);
+				if (m && !left_out(opts, cs, k) && !seen[ci][k - cs->concepts]++)
+					push(out, cs, k, 0);
 			}
 		} else {
+			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {
 				int m;
 				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
-				if (m && !seen[ci][i]++)
-					push(out, cs, &cs->concepts[i]);
+				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
+					push(out, cs, &cs->concepts[i], filtered ? 2 : 1);
 			}
 		}
 	}
-	/* Excludes: drop members matching any exclude clause. */
+	/* Excludes: drop members of the value sets excluded whole, then those matching an exclude clause. */
+	if ((rc = exclude_valuesets(snap, vs, compose, opts, limit, depth, out, err)) != SV_OK)
+		goto out;
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(compose, "exclude")) > 0) {
 		size_t w = 0;
 		for (size_t i = 0; i < out->n; i++) {
@@ -476,6 +684,9 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, s
 			cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(compose, "exclude")) {
 				int m;
 				if (!sv_jstr(inc, "system") || strcmp(sv_jstr(inc, "system"), out->items[i].cs->url) != 0)
+					continue;
+				/* An exclude that names a version takes codes out of that version only. */
+				if (sv_jstr(inc, "version") && !sv_version_matches(sv_jstr(inc, "version"), out->items[i].cs->version))
 					continue;
 				if ((rc = clause_matches(snap, vs, inc, out->items[i].cs, out->items[i].k, NULL, 0,
 							  &m, err)) != SV_OK)
@@ -497,15 +708,53 @@ out:
 	return rc;
 }
 
-enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, size_t limit, struct sv_expansion *out,
-		      struct sv_error *err)
+/* Sets the `parent` of each nestable item: the item of its first nestable parent concept that comes
+ * earlier. One pass to index the items by concept (per code system slot), one over their parents. */
+static void nest(const struct sv_snapshot *snap, struct sv_expansion *e)
 {
-	return expand_rec(snap, vs, limit, 0, out, err);
+	uint32_t slots = sv_snapshot_cs_slots(snap);
+	uint32_t **at = sv_xcalloc(slots + 1, sizeof(*at));   /* concept index -> item index + 1 */
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct sv_expansion_item *it = &e->items[i];
+		size_t ci = sv_snapshot_cs_slot(snap, it->cs);
+		if (!it->nestable)
+			continue;
+		if (!at[ci])
+			at[ci] = sv_xcalloc(it->cs->nconcepts + 1, sizeof(**at));
+		at[ci][it->k - it->cs->concepts] = (uint32_t)i + 1;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct sv_expansion_item *it = &e->items[i];
+		uint32_t *map = at[sv_snapshot_cs_slot(snap, it->cs)];
+		for (uint32_t j = 0; it->nestable && map && j < it->k->nparents && it->parent < 0; j++) {
+			uint32_t p = map[it->k->parents[j]];
+			if (p && p - 1 < i)
+				it->parent = (long)p - 1;
+		}
+	}
+	for (uint32_t i = 0; i <= slots; i++)
+		free(at[i]);
+	free(at);
+}
+
+enum sv_err sv_expand(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
+		      size_t limit, struct sv_expansion *out, struct sv_error *err)
+{
+	enum sv_err rc = expand_rec(snap, vs, opts, limit, 0, out, err);
+
+	/* With excludes the tree would have holes where codes were taken out: a flat list, as tx.fhir.org
+	 * answers (the specification leaves the hierarchy to the server). */
+	if (rc == SV_OK && opts && opts->nest &&
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"), "exclude")) == 0)
+		nest(snap, out);
+	return rc;
 }
 
 void sv_expansion_release(struct sv_expansion *e)
 {
 	free(e->items);
 	cJSON_Delete(e->used_systems);
+	cJSON_Delete(e->used_valuesets);
 	memset(e, 0, sizeof(*e));
 }

@@ -256,3 +256,36 @@ cJSON *sv_outcome_from_error(const struct sv_error *err)
 	}
 	return oo;
 }
+
+#define TX_ISSUE_TYPE "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+
+cJSON *sv_outcome_message_id(const char *id)
+{
+	cJSON *ext = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ext, "url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+	cJSON_AddStringToObject(ext, "valueString", id);
+	return ext;
+}
+
+enum sv_err sv_outcome_tx(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
+			      const char *tx, const char *id, int with_expression)
+{
+	cJSON *oo = sv_outcome_new("error", type, req->err.message);
+	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
+	cJSON *details = cJSON_GetObjectItemCaseSensitive(issue, "details");
+	cJSON *coding = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
+	cJSON_AddStringToObject(coding, "code", tx);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
+	if (id)
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(issue, "extension"), sv_outcome_message_id(id));
+	if (with_expression && req->err.expression[0])
+		cJSON_AddItemToObject(issue, "expression",
+				      cJSON_CreateStringArray((const char *const[]){req->err.expression}, 1));
+	*out = oo;
+	*status = sv_err_http_status(code);
+	sv_error_clear(&req->err);
+	return SV_OK;
+}

@@ -44,6 +44,42 @@ static void add_code_property(cJSON *out, const char *code, const char *value_ty
 	sv_params_add_value(p, "value", value_type, value);
 }
 
+/* Most supplements one $lookup may bring into force (useSupplement). */
+#define MAX_LOOKUP_SUPPLEMENTS 8
+
+/* Adds designation `d` as a `designation` parameter; `source` (NULL: none) is the canonical of the
+ * supplement it comes from. */
+static void add_designation(cJSON *res, const cJSON *d, const char *source)
+{
+	cJSON *dp = sv_params_add_part(res, "designation");
+	const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
+
+	if (sv_jstr(d, "language"))
+		sv_params_add(dp, "language", "Code", sv_jstr(d, "language"));
+	if (cJSON_IsObject(use))
+		sv_params_add_value(dp, "use", "valueCoding", cJSON_Duplicate(use, 1));
+	if (source)
+		sv_params_add(dp, "source", "Canonical", source);
+	sv_params_add(dp, "value", "String", sv_jstr(d, "value") ? sv_jstr(d, "value") : "");
+}
+
+/* The designations supplement `sup` gives `code` of `cs`, each naming the supplement as its source. */
+static void supplement_designations(cJSON *res, const struct sv_codesystem *sup, const struct sv_codesystem *cs,
+				    const char *code)
+{
+	const char *of = sv_jstr(sup->resource, "supplements");
+	const struct sv_concept *sk;
+	char source[1024];
+	const cJSON *d;
+
+	if (!of || strncmp(of, cs->url, strlen(cs->url)) != 0 || (of[strlen(cs->url)] && of[strlen(cs->url)] != '|') ||
+	    !(sk = sv_codesystem_concept(sup, code)))
+		return;
+	snprintf(source, sizeof(source), "%s%s%s", sup->url, *sup->version ? "|" : "", sup->version);
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sk->json, "designation"))
+		add_designation(res, d, source);
+}
+
 enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 {
 	const struct sv_codesystem *cs;
@@ -51,9 +87,10 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	cJSON *coding = NULL, *res = NULL;
 	const cJSON *d, *p;
 	const char *lang = sv_req_display_language(req);
+	const struct sv_codesystem *sups[MAX_LOOKUP_SUPPLEMENTS];
+	size_t nsups = 0;
 	enum sv_err rc;
 
-	(void)status;
 	if ((rc = sv_req_code(req, "code", "coding", "system", &coding)) != SV_OK)
 		goto out;
 	rc = sv_req_codesystem(req, sv_jstr(coding, "system"), sv_jstr(coding, "version"),
@@ -66,7 +103,14 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 				sv_jstr(coding, "code"), cs->url, cs->version);
 		goto out;
 	}
+	if ((rc = sv_req_supplements(req, NULL, sups, MAX_LOOKUP_SUPPLEMENTS, &nsups)) != SV_OK) {
+		if (rc == SV_ENOTFOUND)
+			rc = sv_outcome_tx(req, out, status, rc, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING", 0);
+		goto out;
+	}
 	res = sv_params_new();
+	sv_params_add(res, "code", "Code", k->code);
+	sv_params_add(res, "system", "Uri", cs->url);
 	sv_params_add(res, "name", "String", cs->name ? cs->name : cs->url);
 	if (*cs->version)            /* a tx-resource code system may have none */
 		sv_params_add(res, "version", "String", cs->version);
@@ -82,16 +126,19 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 			sv_params_add(dp, "language", "Code", cslang);
 			sv_params_add(dp, "value", "String", k->display);
 		}
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-			cJSON *dp = sv_params_add_part(res, "designation");
-			const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
-			if (sv_jstr(d, "language"))
-				sv_params_add(dp, "language", "Code", sv_jstr(d, "language"));
-			if (cJSON_IsObject(use))
-				sv_params_add_value(dp, "use", "valueCoding", cJSON_Duplicate(use, 1));
-			sv_params_add(dp, "value", "String", sv_jstr(d, "value") ? sv_jstr(d, "value") : "");
-		}
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+			add_designation(res, d, NULL);
+		for (size_t i = 0; i < nsups; i++)
+			supplement_designations(res, sups[i], cs, k->code);
 	}
+	for (size_t i = 0; i < nsups; i++) {   /* which supplements the answer drew on */
+		char canonical[1024];
+		snprintf(canonical, sizeof(canonical), "%s%s%s", sups[i]->url, *sups[i]->version ? "|" : "",
+			 sups[i]->version);
+		sv_params_add(res, "used-supplement", "Canonical", canonical);
+	}
+	if (wanted(req->params, "inactive"))   /* said either way: a client need not know the rules */
+		add_code_property(res, "inactive", "valueBoolean", cJSON_CreateBool(sv_concept_inactive(cs, k)));
 	if (wanted(req->params, "parent"))
 		for (uint32_t i = 0; i < k->nparents; i++)
 			add_code_property(res, "parent", "valueCode",
@@ -104,7 +151,8 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
 		const char *code = sv_jstr(p, "code");
 		const cJSON *v;
-		if (!code || strcmp(code, "parent") == 0 || strcmp(code, "child") == 0 || !wanted(req->params, code))
+		if (!code || strcmp(code, "parent") == 0 || strcmp(code, "child") == 0 || strcmp(code, "inactive") == 0 ||
+		    !wanted(req->params, code))
 			continue;
 		cJSON_ArrayForEach(v, p) {
 			if (strncmp(v->string, "value", 5) == 0) {

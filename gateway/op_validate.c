@@ -94,91 +94,11 @@ static enum sv_err read_codes(struct sv_request *req, struct vc_input *in, const
 	return SV_OK;
 }
 
-/* Reads the system-version, check-system-version, force-system-version and default-valueset-version
- * canonicals ("url|version"). */
-static enum sv_err read_rules(struct sv_request *req, struct vc_input *in)
-{
-	static const struct {
-		const char *name;
-		enum sv_vc_rule_kind kind;
-	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
-		     {"force-system-version", SV_VC_FORCE_VERSION},
-		     {"default-valueset-version", SV_VC_VALUESET_VERSION}};
-	const cJSON *p;
-
-	in->rq.rules = in->rules;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
-		size_t k;
-		char *bar;
-		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if (name && strcmp(name, names[k].name) == 0)
-				break;
-		if (k == sizeof(names) / sizeof(names[0]))
-			continue;
-		if (!text || !(bar = strchr(text, '|')) || bar == text || !bar[1])
-			return sv_fail_at(&req->err, SV_EINVAL, names[k].name, "'%s' must be a canonical "
-					  "'system|version'", names[k].name);
-		if (in->rq.nrules == SV_VC_MAX_VERSION_RULES)
-			return sv_fail_at(&req->err, SV_ETOOBIG, names[k].name, "more than %d system version "
-					  "parameters", SV_VC_MAX_VERSION_RULES);
-		in->rule_text[in->rq.nrules] = sv_xstrdup(text);
-		bar = in->rule_text[in->rq.nrules] + (bar - text);
-		*bar = '\0';
-		in->rules[in->rq.nrules].kind = names[k].kind;
-		in->rules[in->rq.nrules].system = in->rule_text[in->rq.nrules];
-		in->rules[in->rq.nrules].version = bar + 1;
-		in->rq.nrules++;
-	}
-	return SV_OK;
-}
-
-/* Brings supplement `canonical` ("url" or "url|version") into force; SV_ENOTFOUND (in req->err) when
- * no such supplement is held, SV_ETOOBIG past SV_VC_MAX_SUPPLEMENTS. */
-static enum sv_err add_supplement(struct sv_request *req, struct vc_input *in, const char *canonical)
-{
-	const struct sv_codesystem *cs = NULL;
-	char url[512];
-	char *bar;
-
-	if (in->rq.nsupplements == SV_VC_MAX_SUPPLEMENTS)
-		return sv_fail_at(&req->err, SV_ETOOBIG, "useSupplement", "more than %d supplements",
-				  SV_VC_MAX_SUPPLEMENTS);
-	if (strlen(canonical) < sizeof(url)) {
-		snprintf(url, sizeof(url), "%s", canonical);
-		bar = strchr(url, '|');
-		if (bar)
-			*bar++ = '\0';
-		cs = sv_snapshot_codesystem(req->snap, url, bar);
-	}
-	if (!cs || !cs->content || strcmp(cs->content, "supplement") != 0)
-		return sv_fail_at(&req->err, SV_ENOTFOUND, "useSupplement", "Required supplement not found: %.300s",
-				  canonical);
-	in->supplements[in->rq.nsupplements++] = cs;
-	return SV_OK;
-}
-
-/* Reads the supplements in force: every useSupplement, and the valueset-supplement extensions of the
- * value set `vs` (NULL for the CodeSystem form). */
+/* Reads the supplements in force (useSupplement, the valueset-supplement extensions of `vs`). */
 static enum sv_err read_supplements(struct sv_request *req, struct vc_input *in, const cJSON *vs)
 {
-	const cJSON *p;
-	enum sv_err rc;
-
 	in->rq.supplements = in->supplements;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
-		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
-		if (name && strcmp(name, "useSupplement") == 0 && text &&
-		    (rc = add_supplement(req, in, text)) != SV_OK)
-			return rc;
-	}
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(vs, "extension")) {
-		const char *url = sv_jstr(p, "url"), *canonical = sv_jstr(p, "valueCanonical");
-		if (url && strcmp(url, VALUESET_SUPPLEMENT) == 0 && canonical &&
-		    (rc = add_supplement(req, in, canonical)) != SV_OK)
-			return rc;
-	}
-	return SV_OK;
+	return sv_req_supplements(req, vs, in->supplements, SV_VC_MAX_SUPPLEMENTS, &in->rq.nsupplements);
 }
 
 /* The flags both forms take. */
@@ -193,18 +113,10 @@ static enum sv_err read_flags(struct sv_request *req, struct vc_input *in)
 	    (rc = flag(req, "valueset-membership-only", 0, &in->rq.membership_only)) != SV_OK ||
 	    (rc = flag(req, "lenient-display-validation", 0, &in->rq.lenient_display)) != SV_OK)
 		return rc;
-	return read_rules(req, in);
+	in->rq.rules = in->rules;
+	return sv_req_version_rules(req, in->rules, in->rule_text, &in->rq.nrules);
 }
 
-/* The operationoutcome-message-id extension naming message `id`. */
-static cJSON *message_id(const char *id)
-{
-	cJSON *ext = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(ext, "url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
-	cJSON_AddStringToObject(ext, "valueString", id);
-	return ext;
-}
 
 /* One issue of the `issues` OperationOutcome. */
 static cJSON *render_issue(const struct sv_vc_issue *is)
@@ -212,7 +124,7 @@ static cJSON *render_issue(const struct sv_vc_issue *is)
 	cJSON *o = cJSON_CreateObject(), *details, *codings, *coding;
 
 	if (is->id)
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "extension"), message_id(is->id));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "extension"), sv_outcome_message_id(is->id));
 	cJSON_AddStringToObject(o, "severity", sv_vc_severity_name(is->severity));
 	cJSON_AddStringToObject(o, "code", is->type);
 	details = cJSON_AddObjectToObject(o, "details");
@@ -287,37 +199,11 @@ static enum sv_err bad_language(struct sv_request *req, const char *lang)
 	return sv_fail_at(&req->err, SV_EINVAL, "displayLanguage", "Invalid displayLanguage: '%.100s'", lang);
 }
 
-/* Answers a request the engine cannot take with an OperationOutcome (HTTP status of `code`) whose one
- * issue, of IssueType `type`, carries req->err's text (and its expression when `with_expression`: the
- * path into a value set, not the name of a parameter), tx-issue-type `tx` and message id `id` (NULL:
- * none), so a client can tell, e.g., a value set that is not known from a code that is not valid.
- * Returns SV_OK. */
-static enum sv_err tx_refusal(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
-			      const char *tx, const char *id, int with_expression)
-{
-	cJSON *oo = sv_outcome_new("error", type, req->err.message);
-	cJSON *issue = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(oo, "issue"), 0);
-	cJSON *details = cJSON_GetObjectItemCaseSensitive(issue, "details");
-	cJSON *coding = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(coding, "system", TX_ISSUE_TYPE);
-	cJSON_AddStringToObject(coding, "code", tx);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "coding"), coding);
-	if (id)
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(issue, "extension"), message_id(id));
-	if (with_expression && req->err.expression[0])
-		cJSON_AddItemToObject(issue, "expression",
-				      cJSON_CreateStringArray((const char *const[]){req->err.expression}, 1));
-	*out = oo;
-	*status = sv_err_http_status(code);
-	sv_error_clear(&req->err);
-	return SV_OK;
-}
 
 /* The answer when a supplement the request asks for is not held. */
 static enum sv_err supplement_missing(struct sv_request *req, cJSON **out, int *status)
 {
-	return tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING",
+	return sv_outcome_tx(req, out, status, SV_ENOTFOUND, "not-found", "not-found", "VALUESET_SUPPLEMENT_MISSING",
 			  0);
 }
 
@@ -329,13 +215,13 @@ static enum sv_err run(struct sv_request *req, struct vc_input *in, cJSON **out,
 	enum sv_err rc;
 
 	if (!sv_vc_languages_valid(in->rq.display_language))
-		return tx_refusal(req, out, status, bad_language(req, in->rq.display_language), "processing",
+		return sv_outcome_tx(req, out, status, bad_language(req, in->rq.display_language), "processing",
 				  "invalid-display", "INVALID_DISPLAY_NAME", 0);
 	if ((rc = sv_validate(req->snap, &in->rq, &r, &req->err)) == SV_OK)
 		*out = render(in, &r);
 	else if (rc == SV_EINVAL || rc == SV_ENOTSUPPORTED || rc == SV_ETOOBIG)
 		/* The value set's definition cannot be evaluated: say so as the value set's fault. */
-		rc = tx_refusal(req, out, status, rc, sv_err_issue_code(rc), "vs-invalid", NULL, 1);
+		rc = sv_outcome_tx(req, out, status, rc, sv_err_issue_code(rc), "vs-invalid", NULL, 1);
 	sv_vc_result_release(&r);
 	return rc;
 }
@@ -406,7 +292,7 @@ enum sv_err sv_op_vs_validate_code(struct sv_request *req, cJSON **out, int *sta
 	if (in.rq.form == SV_VC_CODE && !in.codings[0].version)
 		in.codings[0].version = sv_params_string(req->params, "version");
 	if ((rc = sv_req_valueset(req, &in.vs, &in.owned_vs)) == SV_ENOTFOUND) {
-		rc = tx_refusal(req, out, status, SV_ENOTFOUND, "not-found", "not-found",
+		rc = sv_outcome_tx(req, out, status, SV_ENOTFOUND, "not-found", "not-found",
 				"Unable_to_resolve_value_Set_", 0);
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include "samsvar/params.h"
 #include "samsvar/writer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The code system an operation names: the instance in the path, else `system` (or the system of
@@ -143,4 +144,91 @@ enum sv_err sv_req_begin_existing(struct sv_request *req, struct sv_store **st, 
 	if (rc != SV_OK)
 		sv_writer_abort(req->writer);
 	return rc;
+}
+
+/* One loop over the parameters: linear in the request, at most SV_VC_MAX_VERSION_RULES copies. */
+enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_rule *rules, char **texts, size_t *n)
+{
+	static const struct {
+		const char *name;
+		enum sv_vc_rule_kind kind;
+	} names[] = {{"system-version", SV_VC_DEFAULT_VERSION}, {"check-system-version", SV_VC_CHECK_VERSION},
+		     {"force-system-version", SV_VC_FORCE_VERSION},
+		     {"default-valueset-version", SV_VC_VALUESET_VERSION}};
+	const cJSON *p;
+
+	*n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		size_t k;
+		char *bar;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (name && strcmp(name, names[k].name) == 0)
+				break;
+		if (k == sizeof(names) / sizeof(names[0]))
+			continue;
+		if (!text || !(bar = strchr(text, '|')) || bar == text || !bar[1])
+			return sv_fail_at(&req->err, SV_EINVAL, names[k].name, "'%s' must be a canonical "
+					  "'system|version'", names[k].name);
+		if (*n == SV_VC_MAX_VERSION_RULES)
+			return sv_fail_at(&req->err, SV_ETOOBIG, names[k].name, "more than %d system version "
+					  "parameters", SV_VC_MAX_VERSION_RULES);
+		texts[*n] = sv_xstrdup(text);
+		bar = texts[*n] + (bar - text);
+		*bar = '\0';
+		rules[*n].kind = names[k].kind;
+		rules[*n].system = texts[*n];
+		rules[*n].version = bar + 1;
+		(*n)++;
+	}
+	return SV_OK;
+}
+
+#define VALUESET_SUPPLEMENT "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
+
+/* Brings supplement `canonical` ("url" or "url|version") into force; SV_ENOTFOUND (in req->err) when
+ * no such supplement is held, SV_ETOOBIG past `cap`. */
+static enum sv_err add_supplement(struct sv_request *req, const char *canonical, const struct sv_codesystem **list,
+				  size_t cap, size_t *n)
+{
+	const struct sv_codesystem *cs = NULL;
+	char url[512];
+	char *bar;
+
+	if (*n == cap)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "useSupplement", "more than %zu supplements", cap);
+	if (strlen(canonical) < sizeof(url)) {
+		snprintf(url, sizeof(url), "%s", canonical);
+		bar = strchr(url, '|');
+		if (bar)
+			*bar++ = '\0';
+		cs = sv_snapshot_codesystem(req->snap, url, bar);
+	}
+	if (!cs || !cs->content || strcmp(cs->content, "supplement") != 0)
+		return sv_fail_at(&req->err, SV_ENOTFOUND, "useSupplement", "Required supplement not found: %.300s",
+				  canonical);
+	list[(*n)++] = cs;
+	return SV_OK;
+}
+
+enum sv_err sv_req_supplements(struct sv_request *req, const cJSON *vs, const struct sv_codesystem **list, size_t cap,
+			       size_t *n)
+{
+	const cJSON *p;
+	enum sv_err rc;
+
+	*n = 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+		const char *name = sv_jstr(p, "name"), *text = sv_param_text(p);
+		if (name && strcmp(name, "useSupplement") == 0 && text &&
+		    (rc = add_supplement(req, text, list, cap, n)) != SV_OK)
+			return rc;
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(vs, "extension")) {
+		const char *url = sv_jstr(p, "url"), *canonical = sv_jstr(p, "valueCanonical");
+		if (url && strcmp(url, VALUESET_SUPPLEMENT) == 0 && canonical &&
+		    (rc = add_supplement(req, canonical, list, cap, n)) != SV_OK)
+			return rc;
+	}
+	return SV_OK;
 }

@@ -351,6 +351,21 @@ const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_
 	return NULL;
 }
 
+int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	const char *inactive = sv_concept_property(cs, k, "inactive"), *status = sv_concept_property(cs, k, "status");
+
+	return (inactive && strcmp(inactive, "true") == 0) ||
+	       (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
+}
+
+int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	const char *v = sv_concept_property(cs, k, "notSelectable");
+
+	return v && strcmp(v, "true") == 0;
+}
+
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
 {
 	uint32_t *stack, top = 0;
@@ -807,4 +822,30 @@ void sv_registry_release(struct sv_registry *r)
 	sv_snapshot_release(r->current);
 	r->current = NULL;
 	pthread_mutex_destroy(&r->lock);
+}
+
+void sv_snapshot_versions(const struct sv_snapshot *snap, const char *url, char *buf, size_t cap)
+{
+	const char *v[32];
+	size_t n = 0, len = 0;
+
+	for (const struct sv_snapshot *s = snap; s; s = s->parent)
+		for (uint32_t i = 0; i < s->ncs && n < 32; i++) {
+			int dup = 0;
+			if (strcmp(s->cs[i].url, url) != 0 || !*s->cs[i].version)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				dup |= strcmp(v[j], s->cs[i].version) == 0;
+			if (!dup)
+				v[n++] = s->cs[i].version;
+		}
+	for (size_t i = 1; i < n; i++)   /* insertion sort: a handful of versions */
+		for (size_t j = i; j > 0 && sv_version_cmp(v[j - 1], v[j]) > 0; j--) {
+			const char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]);
 }

@@ -113,33 +113,6 @@ static void vs_name(const cJSON *vs, char *buf, size_t cap)
 	snprintf(buf, cap, "%s%s%s", url ? url : "(unidentified)", version ? "|" : "", version ? version : "");
 }
 
-/* Every version held of code system `url` (across a request layer and its store snapshot), sorted and
- * joined as "1.0.0 or 1.2.0"; linear in the number of code systems held. */
-static void versions_of(const struct sv_snapshot *snap, const char *url, char *buf, size_t cap)
-{
-	const char *v[32];
-	size_t n = 0, len = 0;
-
-	for (const struct sv_snapshot *s = snap; s; s = s->parent)
-		for (uint32_t i = 0; i < s->ncs && n < 32; i++) {
-			int dup = 0;
-			if (strcmp(s->cs[i].url, url) != 0 || !*s->cs[i].version)
-				continue;
-			for (size_t j = 0; j < n; j++)
-				dup |= strcmp(v[j], s->cs[i].version) == 0;
-			if (!dup)
-				v[n++] = s->cs[i].version;
-		}
-	for (size_t i = 1; i < n; i++)   /* insertion sort: a handful of versions */
-		for (size_t j = i; j > 0 && sv_version_cmp(v[j - 1], v[j]) > 0; j--) {
-			const char *t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < cap; i++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]);
-}
 
 /* The concept with `code` in `cs`; in a case-insensitive code system a code that differs only by case
  * is found too (a scan, linear in the code system, on that miss only). */
@@ -213,7 +186,7 @@ static void unknown_version(const struct sv_snapshot *snap, struct sv_vc_result 
 {
 	char versions[300];
 
-	versions_of(snap, system, versions, sizeof(versions));
+	sv_snapshot_versions(snap, system, versions, sizeof(versions));
 	if (!r->unknown_version) {
 		size_t n = strlen(system) + strlen(version) + 2;
 		r->unknown_version = sv_xmalloc(n);
@@ -386,16 +359,12 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 			 struct sv_vc_result *r, struct sv_vc_outcome *o, int report)
 {
 	const char *status = sv_concept_property(o->cs, k, "status");
-	const char *inactive = sv_concept_property(o->cs, k, "inactive");
-	int is_inactive;
+	int is_inactive = sv_concept_inactive(o->cs, k);
 
 	if (!status)
 		status = sv_vc_standards_status(k->json);
 	if (report && status && !r->status && is_status(status))
 		r->status = status;
-	is_inactive = (inactive && strcmp(inactive, "true") == 0) ||
-			  (status && (strcmp(status, "inactive") == 0 || strcmp(status, "retired") == 0));
-
 	if (is_inactive) {
 		if (report)
 			r->inactive = 1;
@@ -521,8 +490,7 @@ static enum sv_err check_coding(const struct sv_snapshot *snap, const struct sv_
 		if ((rc = sv_valueset_member(snap, rq->valueset, system, k->code, force.version ? &force : NULL, &member,
 					     NULL, err)) != SV_OK)
 			return rc;
-		if (member && !rq->abstract_ok && sv_concept_property(o->cs, k, "notSelectable") &&
-		    strcmp(sv_concept_property(o->cs, k, "notSelectable"), "true") == 0) {
+		if (member && !rq->abstract_ok && sv_concept_abstract(o->cs, k)) {
 			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", "ABSTRACT_CODE_NOT_ALLOWED", &p, "code", "Code '%s#%s' is abstract, "
 				  "and not allowed in this context", system, k->code);
 			member = 0;

@@ -30,19 +30,12 @@ struct sv_vc_issue *sv_vc_add_issue(struct sv_vc_result *r, enum sv_vc_severity 
 				    const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
-/* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
- * or NULL. */
-const char *sv_vc_standards_status(const cJSON *json);
-
 /* The display check of coding `c` (concept `k` of `cs`) in the request's languages: adds an
  * invalid-display issue when the display is not one of the concept's (o->cs_ok cleared on an error). */
 void sv_vc_check_display(const struct sv_vc_request *rq, const struct sv_vc_coding *c, const struct sv_vc_paths *p,
 			 const struct sv_codesystem *cs, const struct sv_concept *k, struct sv_vc_result *r,
 			 struct sv_vc_outcome *o);
 
-/* The display to report for the comma list of languages `list` (NULL = none): that of the first
- * language the concept has a display in, else its default display; borrowed from the snapshot. */
-const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
-			      const struct sv_concept *k, const char *list);
+
 
 #endif

@@ -102,7 +102,8 @@ Test(txresource, validate_code_and_subsumes_read_the_layer)
 Test(txresource, expand_and_validate_a_value_set_sent_with_its_code_system)
 {
 	long st;
-	cJSON *r = post("ValueSet/$expand", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"}", 1, NULL, 1, &st);
+	cJSON *r = post("ValueSet/$expand", "{\"name\":\"url\",\"valueUri\":\"" VS_URL "\"},"
+			"{\"name\":\"excludeNested\",\"valueBoolean\":true}", 1, NULL, 1, &st);
 	const cJSON *exp, *c;
 	int n = 0;
 
@@ -172,4 +173,45 @@ Test(txresource, a_bad_tx_resource_is_a_400_naming_it)
 		cr_assert(cJSON_IsString(expr) && strcmp(expr->valuestring, "tx-resource") == 0, "case %zu", i);
 		cJSON_Delete(r);
 	}
+}
+
+/* $lookup says whether the code is inactive, and gives the designations of the supplements in force
+ * with the supplement as their source; a supplement that is not held is refused. */
+Test(txresource, lookup_with_a_supplement_and_the_inactive_property)
+{
+	long st;
+	cJSON *r = post("CodeSystem/$lookup", "{\"name\":\"system\",\"valueUri\":\"" CS_URL "\"},"
+			"{\"name\":\"code\",\"valueCode\":\"b\"},{\"name\":\"useSupplement\",\"valueCanonical\":\""
+			CS_URL "-nb\"},{\"name\":\"tx-resource\",\"resource\":{\"resourceType\":\"CodeSystem\",\"url\":\""
+			CS_URL "-nb\",\"version\":\"3\",\"status\":\"active\",\"content\":\"supplement\",\"supplements\":\""
+			CS_URL "\",\"concept\":[{\"code\":\"b\",\"designation\":[{\"language\":\"nb\",\"value\":\"Beta (nb)\"}]}]}}",
+			1, "2.0", 0, &st);
+	const cJSON *p, *part;
+	int sourced = 0, inactive = 0;
+
+	cr_assert_eq(st, 200, "%ld", st);
+	cr_assert_str_eq(ts_param_str(r, "code"), "b");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(ts_param(r, "used-supplement"), "valueCanonical")),
+			 CS_URL "-nb|3");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "parameter")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
+		cJSON_ArrayForEach(part, cJSON_GetObjectItem(p, "part")) {
+			const char *pn = cJSON_GetStringValue(cJSON_GetObjectItem(part, "name"));
+			if (strcmp(name, "designation") == 0 && strcmp(pn, "source") == 0)
+				sourced += strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(part, "valueCanonical")),
+						  CS_URL "-nb|3") == 0;
+			if (strcmp(name, "property") == 0 && strcmp(pn, "code") == 0 &&
+			    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(part, "valueCode")), "inactive") == 0)
+				inactive++;
+		}
+	}
+	cr_assert_eq(sourced, 1, "the nb designation names its supplement");
+	cr_assert_eq(inactive, 1, "inactive is said (false) even though the code system has no such property");
+	cJSON_Delete(r);
+	r = post("CodeSystem/$lookup", "{\"name\":\"system\",\"valueUri\":\"" CS_URL "\"},"
+		 "{\"name\":\"code\",\"valueCode\":\"b\"},{\"name\":\"useSupplement\",\"valueCanonical\":\""
+		 CS_URL "-none\"}", 1, "2.0", 0, &st);
+	cr_assert_eq(st, 404, "%ld", st);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "resourceType")), "OperationOutcome");
+	cJSON_Delete(r);
 }

@@ -62,7 +62,7 @@ static enum sv_err expand_text(const char *vs, size_t limit, struct sv_expansion
 
 	memset(e, 0, sizeof(*e));
 	sv_error_clear(err);
-	rc = sv_expand(snap, j, limit, e, err);
+	rc = sv_expand(snap, j, NULL, limit, e, err);
 	cJSON_Delete(j);
 	return rc;
 }
@@ -102,7 +102,7 @@ Test(expand, implicit_all_codes)
 	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs", &err);
 	cr_assert_not_null(vs);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(vs, "url")), FSIII_URL "?fhir_vs");
-	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 100000, &e, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(e.n, 828);
 	cr_assert_eq(cJSON_GetArraySize(e.used_systems), 1);
 	cr_assert_str_eq(cJSON_GetArrayItem(e.used_systems, 0)->valuestring, FSIII_URL "|20240530");
@@ -120,7 +120,7 @@ Test(expand, implicit_isa_subtree)
 	build(NULL);
 	vs = sv_expand_implicit(snap, FSIII_URL "?fhir_vs=isa/J1", &err);
 	cr_assert_not_null(vs);
-	cr_assert_eq(sv_expand(snap, vs, 100000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 100000, &e, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(e.n, 12, "J1 and its 11 children");
 	cr_assert(has(&e, "J1"));
 	cr_assert(has(&e, "J1.1"));
@@ -170,15 +170,18 @@ Test(expand, concept_list_keeps_order_and_drops_duplicates)
 	sv_expansion_release(&e);
 }
 
+/* A code the code system does not have takes nothing in (as tx.fhir.org and HL7's cases expand it);
+ * the codes beside it still do. */
 Test(expand, concept_list_with_unknown_code)
 {
 	struct sv_expansion e;
 	struct sv_error err;
 
 	build(NULL);
-	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J9.9\"}]}]"),
-				 100, &e, &err), SV_ENOTFOUND);
-	cr_assert(strstr(err.message, "J9.9"), "%s", err.message);
+	cr_assert_eq(expand_text(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J9.9\"},"
+				     "{\"code\":\"J1\"}]}]"), 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1);
+	cr_assert_str_eq(e.items[0].k->code, "J1");
 	sv_expansion_release(&e);
 }
 
@@ -387,7 +390,7 @@ Test(expand, valueset_including_itself_is_an_error)
 	struct sv_error err;
 
 	build(CYCLE);
-	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "self", NULL)->resource, 100, &e, &err),
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "self", NULL)->resource, NULL, 100, &e, &err),
 		     SV_EINVAL);
 	sv_expansion_release(&e);
 }
@@ -401,7 +404,7 @@ Test(expand, valuesets_including_each_other_is_an_error)
 
 	build(CYCLE);
 	sv_error_clear(&err);
-	cr_assert_neq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "a", NULL)->resource, 100, &e, &err), SV_OK);
+	cr_assert_neq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "a", NULL)->resource, NULL, 100, &e, &err), SV_OK);
 	cr_assert_eq(err.code, SV_EINVAL);
 	sv_expansion_release(&e);
 }
@@ -594,4 +597,177 @@ Test(expand, membership_with_a_forced_version)
 	cr_assert_eq(sv_valueset_member(snap, vs, FSIII_URL, "J1", &force, &m, NULL, &err), SV_ENOTFOUND,
 		     "a force for another system changes nothing");
 	cJSON_Delete(vs);
+}
+
+/* ---- options (struct sv_expand_opts) ---- */
+
+/* Expands `vs` (JSON text) with `opts`. */
+static enum sv_err expand_opts(const char *vs, const struct sv_expand_opts *opts, struct sv_expansion *e,
+			       struct sv_error *err)
+{
+	cJSON *j = parse(vs);
+	enum sv_err rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = sv_expand(snap, j, opts, 100000, e, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
+static long index_of(const struct sv_expansion *e, const char *code)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->items[i].k->code, code) == 0)
+			return (long)i;
+	return -1;
+}
+
+Test(expand, nest_sets_each_parent_and_a_concept_list_stays_flat)
+{
+	struct sv_expand_opts opts = {.nest = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J1\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.items[index_of(&e, "J1")].parent, -1);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, index_of(&e, "J1"));
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].nestable, 2, "taken in by a filter");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"},"
+				     "{\"code\":\"J1.1\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1, "an enumeration keeps its own order, flat");
+	sv_expansion_release(&e);
+	opts.nest = 0;
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\"}]"), &opts, &e, &err), SV_OK);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1, "no nesting asked for");
+	sv_expansion_release(&e);
+}
+
+/* "If multiple value sets are specified this includes the intersection of the contents" (ValueSet.compose.include.valueSet). */
+Test(expand, several_value_sets_in_one_include_are_intersected)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1\",\"version\":\"1\",\"status\":\"active\",\"compose\":{\"include\":"
+		"[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"2\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"J2\"}]}]}}",
+		NULL};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "j1\",\"" VS_BASE "two\"]}]"), NULL, &e, &err),
+		     SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 1, "only J1.1 is in both");
+	cr_assert(has(&e, "J1.1"));
+	cr_assert_eq(cJSON_GetArraySize(e.used_valuesets), 2);
+	cr_assert_str_eq(cJSON_GetArrayItem(e.used_valuesets, 0)->valuestring, VS_BASE "j1|1");
+	cr_assert_str_eq(cJSON_GetArrayItem(e.used_valuesets, 1)->valuestring, VS_BASE "two|2");
+	sv_expansion_release(&e);
+}
+
+Test(expand, active_only_and_version_rules)
+{
+	struct sv_vc_version_rule rules[] = {{SV_VC_FORCE_VERSION, FSIII_URL, "20240530"},
+					     {SV_VC_CHECK_VERSION, FSIII_URL, "1999"}};
+	struct sv_expand_opts opts = {.rules = rules, .nrules = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"1.0\",\"concept\":"
+				     "[{\"code\":\"J1\"}]}]"), &opts, &e, &err), SV_OK, "force replaces the include's 1.0: %s",
+		     err.message);
+	cr_assert_eq(e.rules_used, 1u, "the force rule chose the version");
+	sv_expansion_release(&e);
+	opts.nrules = 2;
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"}]}]"), &opts,
+				 &e, &err), SV_EINVAL, "20240530 is not 1999");
+	cr_assert_str_eq(err.expression, "check-system-version");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"version\":\"1.0\"}]"), NULL, &e, &err),
+		     SV_ENOTFOUND);
+	cr_assert(strstr(err.message, "Valid versions: 20240530"), "%s", err.message);
+	cr_assert_str_eq(err.expression, "version");
+	sv_expansion_release(&e);
+}
+
+/* default-valueset-version picks the version of a value set imported without one; one not held is
+ * SV_ENOTFOUND at "valueSet". */
+Test(expand, default_valueset_version_pins_an_import)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"2\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"},{\"code\":\"J2\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "two\",\"version\":\"3\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J2\"}]}]}}",
+		NULL};
+	struct sv_vc_version_rule rule = {SV_VC_VALUESET_VERSION, VS_BASE "two", "2"};
+	struct sv_expand_opts opts = {.rules = &rule, .nrules = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), NULL, &e, &err), SV_OK);
+	cr_assert_eq(e.n, 1, "the latest, 3, without the rule");
+	sv_expansion_release(&e);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), &opts, &e, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(e.n, 2, "version 2 as the rule asks");
+	sv_expansion_release(&e);
+	rule.version = "9";
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"valueSet\":[\"" VS_BASE "two\"]}]"), &opts, &e, &err), SV_ENOTFOUND);
+	cr_assert_str_eq(err.expression, "valueSet");
+	cr_assert(strstr(err.message, "version 9"), "%s", err.message);
+	sv_expansion_release(&e);
+}
+
+/* compose.exclude.valueSet takes out every code of the value sets it names; a value set that excludes
+ * one that imports it is a cycle, refused at "valueSet". */
+Test(expand, exclude_whole_value_sets_and_refuse_a_cycle)
+{
+	static const char *const vss[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]}],"
+		"\"exclude\":[{\"valueSet\":[\"" VS_BASE "j1-1\"]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "j1-1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\"}]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "c1\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1\"}]},{\"valueSet\":[\"" VS_BASE "c2\"]}]}}",
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "c2\",\"version\":\"1\",\"status\":\"active\",\"compose\":"
+		"{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J2\"}]}],\"exclude\":[{\"valueSet\":[\""
+		VS_BASE "c1\"]}]}}",
+		NULL};
+	struct sv_expansion e = {0};
+	struct sv_error err;
+
+	build(vss);
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "j1", NULL)->resource, NULL, 1000, &e, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(e.n, 11, "J1 and its children but J1.1");
+	cr_assert_not(has(&e, "J1.1"));
+	sv_expansion_release(&e);
+	cr_assert_eq(sv_expand(snap, sv_snapshot_valueset(snap, VS_BASE "c1", NULL)->resource, NULL, 1000, &e, &err),
+		     SV_EINVAL);
+	cr_assert_str_eq(err.expression, "valueSet");
+	cr_assert(strstr(err.message, "Cyclic reference"), "%s", err.message);
+	sv_expansion_release(&e);
+}
+
+/* A compose with excludes expands flat even when nesting is asked for (the tree would have holes). */
+Test(expand, excludes_make_a_flat_list)
+{
+	struct sv_expand_opts opts = {.nest = 1};
+	struct sv_expansion e;
+	struct sv_error err;
+
+	build(NULL);
+	cr_assert_eq(expand_opts(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\","
+				     "\"op\":\"is-a\",\"value\":\"J1\"}]}],\"exclude\":[{\"system\":\"" FSIII_URL "\","
+				     "\"concept\":[{\"code\":\"J1.2\"}]}]"), &opts, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 11);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1);
+	sv_expansion_release(&e);
 }

@@ -91,6 +91,15 @@ cJSON *sv_outcome_from_error(const struct sv_error *err);
 /* Returns a new OperationOutcome with one issue of the given severity, code and text. */
 cJSON *sv_outcome_new(const char *severity, const char *code, const char *text);
 
+/* Returns a new operationoutcome-message-id extension naming message `id` (the FHIR validator's). */
+cJSON *sv_outcome_message_id(const char *id);
+
+/* Answers the error in req->err as an OperationOutcome in *out with HTTP status for `code` in *status:
+ * IssueType `type`, a tx-issue-type coding `tx`, the message id `id` (NULL: none) and, with
+ * `with_expression`, the error's expression; clears req->err and returns SV_OK (the answer is made). */
+enum sv_err sv_outcome_tx(struct sv_request *req, cJSON **out, int *status, enum sv_err code, const char *type,
+			  const char *tx, const char *id, int with_expression);
+
 /* Handlers, one file per noun (op_*.c); listed here so the routing table can name them. */
 enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status);

@@ -8,6 +8,7 @@
 #include "samsvar/fhirapi.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store_history.h"
+#include "samsvar/versionrule.h"
 
 /* Finds the code system an operation names: the CodeSystem instance in the path, else `system`
  * with `version` (NULL = latest). Unknown → SV_ENOTFOUND naming `param`; a system conflicting with
@@ -37,5 +38,17 @@ enum sv_err sv_req_valueset(struct sv_request *req, const cJSON **vs, cJSON **ow
  * sv_writer_abort()); otherwise the writer is released and the error set in req->err: SV_ENOTFOUND
  * when the resource is not stored or was deleted. */
 enum sv_err sv_req_begin_existing(struct sv_request *req, struct sv_store **st, struct sv_rev *rev);
+
+/* Reads the system-version, check-system-version, force-system-version and default-valueset-version
+ * parameters ("url|version") into rules[] (room for SV_VC_MAX_VERSION_RULES; more is SV_ETOOBIG),
+ * each pointing into texts[i], a copy the caller frees with free() for i < *n. Returns SV_OK, else
+ * the error set in req->err (SV_EINVAL for a value that is not "url|version"). */
+enum sv_err sv_req_version_rules(struct sv_request *req, struct sv_vc_version_rule *rules, char **texts, size_t *n);
+
+/* Reads the supplements in force: every useSupplement parameter and the valueset-supplement
+ * extensions of `vs` (NULL: none), in the order named, into list[] (room for `cap`; more is SV_ETOOBIG), *n set.
+ * A supplement not held is SV_ENOTFOUND naming it ("Required supplement not found: ..."). */
+enum sv_err sv_req_supplements(struct sv_request *req, const cJSON *vs, const struct sv_codesystem **list, size_t cap,
+			       size_t *n);
 
 #endif

@@ -158,12 +158,23 @@ int sv_concept_has_display(const struct sv_concept *k, const char *display);
  * under another code with the uri http://hl7.org/fhir/concept-properties#<code> counts as `code`. */
 const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_concept *k, const char *code);
 
+/* Returns 1 when concept `k` is inactive: its `inactive` property is true or its `status` property is
+ * inactive or retired (the concept-properties of FHIR). */
+int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k);
+
+/* Returns 1 when concept `k` is abstract: its `notSelectable` property is true. */
+int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k);
+
 /* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
 
 /* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
 int sv_version_matches(const char *pattern, const char *version);
+
+/* Writes the versions of code system `url` held in `snap` (and the snapshots under it) into buf as
+ * "1.0.0 or 1.2.0" ("1, 2 or 3"), lowest first, at most 32 of them, "" for none. */
+void sv_snapshot_versions(const struct sv_snapshot *snap, const char *url, char *buf, size_t cap);
 
 /* Compares two version strings: numeric runs numerically, the rest bytewise (<0, 0, >0). */
 int sv_version_cmp(const char *a, const char *b);

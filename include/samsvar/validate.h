@@ -13,23 +13,10 @@
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/versionrule.h"
 
 /* Most codings one CodeableConcept may carry (the edge refuses more: the work is linear in them). */
 #define SV_VC_MAX_CODINGS 64
-
-/* Most system-version, check-system-version, force-system-version and default-valueset-version
- * parameters one request may give. */
-#define SV_VC_MAX_VERSION_RULES 16
-
-/* A code system version rule from the request ("url|version" canonicals): `default` applies when
- * neither the coding nor the value set names a version, `check` is a version (pattern) the version
- * used must match, `force` replaces whatever the coding and the value set name. */
-enum sv_vc_rule_kind { SV_VC_DEFAULT_VERSION, SV_VC_CHECK_VERSION, SV_VC_FORCE_VERSION,
-		       SV_VC_VALUESET_VERSION /* default-valueset-version: for a value set imported without one */ };
-struct sv_vc_version_rule {
-	enum sv_vc_rule_kind kind;
-	const char *system, *version;   /* borrowed */
-};
 
 /* Most supplements one request may bring into force. */
 #define SV_VC_MAX_SUPPLEMENTS 8
@@ -100,6 +87,15 @@ enum sv_err sv_validate(const struct sv_snapshot *snap, const struct sv_vc_reque
 /* Returns 1 when `list` (a displayLanguage: comma-separated language tags, each maybe with ";q=..")
  * is NULL or made of well-formed tags (letters, then "-"-separated letters and digits, or "*"), else 0. */
 int sv_vc_languages_valid(const char *list);
+
+/* The display to report (rq: its supplements add displays) for the comma list of languages `list` (NULL = none): that of the first
+ * language the concept has a display in, else its default display; borrowed from the snapshot. */
+const char *sv_vc_display_for(const struct sv_vc_request *rq, const struct sv_codesystem *cs,
+			      const struct sv_concept *k, const char *list);
+
+/* The standards-status extension of a resource, concept or designation ("deprecated", "withdrawn"...),
+ * or NULL. */
+const char *sv_vc_standards_status(const cJSON *json);
 
 /* Frees what sv_validate() put in `r` and zeroes it. */
 void sv_vc_result_release(struct sv_vc_result *r);
