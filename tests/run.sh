@@ -53,6 +53,15 @@ case $? in
 77) skipped=$((skipped+1)); echo "FHIR schemas absent under $SAMSVAR_SHARED/schemas" >>"$reasons" ;;
 *) failed=$((failed+1)); failed_names="$failed_names validate-fhir" ;;
 esac
+# HL7's terminology cases against a fresh daemon: every case that fails must be a known failure
+# (tests/tx-known-failures.md, each with its reason), so a case that passed cannot silently regress.
+echo "== conformance (HL7 terminology ecosystem cases)"
+CONFORMANCE_KNOWN=tests/tx-known-failures.md sh tools/conformance.sh "$build"
+case $? in
+0) passed=$((passed+1)) ;;
+77) skipped=$((skipped+1)); echo "HL7 terminology cases absent under $SAMSVAR_SHARED/tx-tests" >>"$reasons" ;;
+*) failed=$((failed+1)); failed_names="$failed_names conformance" ;;
+esac
 # Layers only point down: no include cycle between the gateway's modules.
 echo "== include layering"
 if /usr/bin/python3 tools/check-layers.py; then passed=$((passed+1)); else failed=$((failed+1)); failed_names="$failed_names check-layers"; fi
