@@ -52,6 +52,26 @@ static void add_security(cJSON *rest, const struct sv_request *req)
 		"admin. A missing or invalid token where one is needed: 401; too low a role: 403.");
 }
 
+/* software: name and version; the release date where the resource has one (R4's CapabilityStatement
+ * does, its TerminologyCapabilities does not). */
+static void add_software(cJSON *res, int release_date)
+{
+	cJSON *sw = cJSON_AddObjectToObject(res, "software");
+
+	cJSON_AddStringToObject(sw, "name", "samsvar");
+	cJSON_AddStringToObject(sw, "version", SAMSVAR_VERSION);
+	if (release_date)
+		cJSON_AddStringToObject(sw, "releaseDate", SAMSVAR_RELEASE_DATE);
+}
+
+/* The $expand parameters op_valueset.c reads (TerminologyCapabilities.expansion.parameter). */
+static const char *const EXPAND_PARAMS[] = {
+	"activeOnly", "check-system-version", "count", "default-valueset-version", "designation",
+	"displayLanguage", "excludeNested", "excludeNotForUI", "filter", "force-system-version",
+	"includeDefinition", "includeDesignations", "offset", "property", "system-version", "tx-resource",
+	"useSupplement", "valueSetVersion",
+};
+
 static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
@@ -59,7 +79,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	static const char *const sparams[] = {"url", "version", "name", "status"};
 	static const char *const interactions[] = {"read", "vread", "search-type", "history-instance", "create",
 						   "update", "delete"};
-	cJSON *cap = cJSON_CreateObject(), *sw, *impl, *rest, *r, *resources, *ops;
+	cJSON *cap = cJSON_CreateObject(), *impl, *rest, *r, *resources, *ops;
 	char date[32], url[400];
 
 	sv_now_iso(date, sizeof(date));
@@ -68,9 +88,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	cJSON_AddStringToObject(cap, "date", date);
 	cJSON_AddStringToObject(cap, "publisher", "samsvar project");
 	cJSON_AddStringToObject(cap, "kind", "instance");
-	sw = cJSON_AddObjectToObject(cap, "software");
-	cJSON_AddStringToObject(sw, "name", "samsvar");
-	cJSON_AddStringToObject(sw, "version", SAMSVAR_VERSION);
+	add_software(cap, 1);
 	impl = cJSON_AddObjectToObject(cap, "implementation");
 	cJSON_AddStringToObject(impl, "description", "samsvar terminology gateway: IPLOS, ICF, SNOMED CT, FSIII");
 	cJSON_AddStringToObject(cap, "fhirVersion", "4.0.1");
@@ -146,17 +164,18 @@ static cJSON *capability_statement(const struct sv_request *req)
 
 static cJSON *terminology_capabilities(const struct sv_request *req)
 {
-	cJSON *tc = cJSON_CreateObject(), *systems, *sw, *e, *v, *t;
+	cJSON *tc = cJSON_CreateObject(), *systems, *e, *v, *t, *params;
 	char date[32];
 
 	sv_now_iso(date, sizeof(date));
 	cJSON_AddStringToObject(tc, "resourceType", "TerminologyCapabilities");
+	cJSON_AddStringToObject(tc, "version", SAMSVAR_VERSION);
+	cJSON_AddStringToObject(tc, "name", "SamsvarTerminologyCapabilities");
+	cJSON_AddStringToObject(tc, "title", "samsvar terminology capabilities");
 	cJSON_AddStringToObject(tc, "status", "active");
 	cJSON_AddStringToObject(tc, "date", date);
 	cJSON_AddStringToObject(tc, "kind", "instance");
-	sw = cJSON_AddObjectToObject(tc, "software");
-	cJSON_AddStringToObject(sw, "name", "samsvar");
-	cJSON_AddStringToObject(sw, "version", SAMSVAR_VERSION);
+	add_software(tc, 0);
 	systems = cJSON_AddArrayToObject(tc, "codeSystem");
 	/* One entry per url, one version entry per version held; the latest is the default. */
 	for (uint32_t i = 0; i < req->snap->ncs; i++) {
@@ -183,6 +202,12 @@ static cJSON *terminology_capabilities(const struct sv_request *req)
 	cJSON_AddBoolToObject(e, "paging", 1);
 	cJSON_AddBoolToObject(e, "incomplete", 0);
 	cJSON_AddStringToObject(e, "textFilter", "Case-insensitive substring of display, designations or code.");
+	params = cJSON_AddArrayToObject(e, "parameter");
+	for (size_t i = 0; i < sizeof(EXPAND_PARAMS) / sizeof(EXPAND_PARAMS[0]); i++) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "name", EXPAND_PARAMS[i]);
+		cJSON_AddItemToArray(params, p);
+	}
 	v = cJSON_AddObjectToObject(tc, "validateCode");
 	cJSON_AddBoolToObject(v, "translations", 0);
 	t = cJSON_AddObjectToObject(tc, "translation");
