@@ -555,8 +555,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	 * ($publish?reason=...) takes its parameters from the query; a PUT has a body only on a resource
 	 * (on an operation it is refused as a method, 405). */
 	if (strcmp(x->method, "POST") == 0 && sv_fhirapi_takes_raw_body(&req)) {
-		req.raw_body = x->body;
-		req.raw_body_len = x->body_len;
+		req.raw = x->body;
+		req.raw_len = x->body_len;
 	} else if ((strcmp(x->method, "PUT") == 0 ? x->body_len && !req.operation :
 		    strcmp(x->method, "POST") == 0 && (x->body_len || !req.operation)) &&
 		   (rc = read_body(x, cfg, &url, &req, &body)) != SV_OK) {

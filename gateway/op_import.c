@@ -34,8 +34,8 @@ static enum sv_err body_to_file(struct sv_request *req, char *path, size_t cap)
 	snprintf(path, cap, "%s/samsvar-import-XXXXXX", dir && *dir ? dir : "/tmp");
 	if ((fd = mkstemp(path)) < 0)
 		return sv_fail(&req->err, SV_EIO, "$import: cannot make a temporary file: %s", strerror(errno));
-	while (done < req->raw_body_len) {
-		ssize_t n = write(fd, req->raw_body + done, req->raw_body_len - done);
+	while (done < req->raw_len) {
+		ssize_t n = write(fd, req->raw + done, req->raw_len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -98,7 +98,7 @@ static cJSON *run_rf2(struct sv_request *req)
 		sv_fail(&req->err, SV_EIO, "$import: cannot make a temporary folder: %s", strerror(errno));
 		return NULL;
 	}
-	if (sv_unzip_rf2(req->raw_body, req->raw_body_len, dir, req->cfg->max_import_unzipped_bytes, &req->err) ==
+	if (sv_unzip_rf2(req->raw, req->raw_len, dir, req->cfg->max_import_unzipped_bytes, &req->err) ==
 	    SV_OK)
 		cs = sv_import_snomed_rf2(dir, &req->err);
 	sv_unzip_remove_dir(dir);
@@ -245,7 +245,7 @@ enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
 		k++;
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
 		return sv_fail_at(&req->err, SV_EINVAL, "kind", "kind '%.40s' is not one of " KINDS, kind);
-	if (!req->raw_body || !req->raw_body_len)
+	if (!req->raw || !req->raw_len)
 		return sv_fail(&req->err, SV_EREQUIRED, "$import needs the file as the body");
 	if (strcmp(kind, "snomed-rf2") == 0) {
 		if (!(arr = run_rf2(req)))

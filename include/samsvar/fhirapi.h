@@ -45,13 +45,11 @@ struct sv_request {
 	const char *if_match;         /* the If-Match header (an ETag, W/"N"), or NULL */
 	int history;                  /* 1: the path is {type}/{id}/_history[/{vid}] */
 	const char *vid;              /* the {vid} of such a path, or NULL */
-	const char *raw_body;         /* the body as sent, for a route that takes it unparsed ($import; see
-				       * sv_fhirapi_takes_raw_body), else NULL */
-	size_t raw_body_len;
 	struct sv_outbox *outbox;     /* the messaging state (outbox.h), NULL when the server has none */
-	const char *raw;              /* a POST body's bytes as sent (messages keep them exactly), or NULL */
+	const char *raw;              /* a POST body's bytes as sent (messages keep them exactly; $import
+				       * takes nothing else: sv_fhirapi_takes_raw_body), or NULL */
 	size_t raw_len;
-	int raw_xml;                  /* 1: that body is XML (its Content-Type said so) */
+	int raw_xml;                  /* 1: that body is XML (its Content-Type said so; parsed bodies only) */
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may
