@@ -35,9 +35,14 @@ static const char SCHEMA[] =
 	/* Outbox and inbox (store_message.c). */
 	SV_STORE_MESSAGE_SCHEMA;
 
+enum sv_err sv_store_sqlite_fail(sqlite3 *db, struct sv_error *err, const char *what)
+{
+	return sv_fail(err, SV_ESTORE, "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
 enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what)
 {
-	return sv_fail(err, SV_ESTORE, "store: %s: %s", what, sqlite3_errmsg(st->db));
+	return sv_store_sqlite_fail(st->db, err, what);
 }
 
 static int mkdir_parents(const char *path)
@@ -88,11 +93,6 @@ enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_err
 out:
 	sv_store_close(st);
 	return rc;
-}
-
-struct sqlite3 *sv_store_sqlite(struct sv_store *st)
-{
-	return st->db;
 }
 
 void sv_store_close(struct sv_store *st)

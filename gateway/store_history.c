@@ -1,6 +1,7 @@
 /* store_history.c — resource versions (kept by triggers) and the write API's changes with their audit rows. */
 #include "samsvar/jsonutil.h"
 #include "samsvar/store_history.h"
+#include "store_private.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -38,15 +39,10 @@ static const char SCHEMA[] =
 /* Columns the write API adds to the audit table of stores made before it. */
 static const char *const AUDIT_COLUMNS[] = {"id TEXT", "vid INTEGER", "reason TEXT", "peer TEXT"};
 
-static enum sv_err db_fail(sqlite3 *db, struct sv_error *err, const char *what)
-{
-	return sv_fail(err, SV_ESTORE, "store: %s: %s", what, sqlite3_errmsg(db));
-}
-
 static enum sv_err prepare(sqlite3 *db, const char *sql, sqlite3_stmt **q, struct sv_error *err)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK)
-		return db_fail(db, err, "prepare");
+		return sv_store_sqlite_fail(db, err, "prepare");
 	return SV_OK;
 }
 
@@ -70,7 +66,7 @@ static int has_column(sqlite3 *db, const char *table, const char *col)
 
 enum sv_err sv_store_history_schema(struct sv_store *st, struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 
 	for (size_t i = 0; i < sizeof(AUDIT_COLUMNS) / sizeof(AUDIT_COLUMNS[0]); i++) {
 		char name[16], sql[96];
@@ -79,17 +75,17 @@ enum sv_err sv_store_history_schema(struct sv_store *st, struct sv_error *err)
 			continue;
 		snprintf(sql, sizeof(sql), "ALTER TABLE audit ADD COLUMN %s", AUDIT_COLUMNS[i]);
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return db_fail(db, err, "audit columns");
+			return sv_store_sqlite_fail(db, err, "audit columns");
 	}
 	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "history schema");
+		return sv_store_sqlite_fail(db, err, "history schema");
 	return SV_OK;
 }
 
 enum sv_err sv_history_head(struct sv_store *st, const char *type, const char *id, struct sv_rev *rev,
 			    cJSON **json, struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	enum sv_err rc;
 	int step;
@@ -118,7 +114,7 @@ enum sv_err sv_history_head(struct sv_store *st, const char *type, const char *i
 				rc = sv_fail(err, SV_ESTORE, "store: %s/%s does not read back as JSON", type, id);
 		}
 	} else if (step != SQLITE_DONE) {
-		rc = db_fail(db, err, "read");
+		rc = sv_store_sqlite_fail(db, err, "read");
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -141,7 +137,7 @@ static enum sv_err first_id(sqlite3 *db, const char *sql, const char *const *bin
 		copy(id, cap, sqlite3_column_text(q, 0));
 		rc = SV_OK;
 	} else {
-		rc = step == SQLITE_DONE ? SV_ENOTFOUND : db_fail(db, err, "read");
+		rc = step == SQLITE_DONE ? SV_ENOTFOUND : sv_store_sqlite_fail(db, err, "read");
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -151,7 +147,7 @@ enum sv_err sv_history_find(struct sv_store *st, const char *type, const char *u
 			    char *id, size_t cap, struct sv_error *err)
 {
 	const char *b[] = {type, url, version};
-	return first_id(sv_store_sqlite(st), "SELECT id FROM resource WHERE type=?1 AND url=?2 AND version=?3",
+	return first_id(st->db, "SELECT id FROM resource WHERE type=?1 AND url=?2 AND version=?3",
 			b, 3, id, cap, err);
 }
 
@@ -159,7 +155,7 @@ enum sv_err sv_history_find_status(struct sv_store *st, const char *type, const 
 				   const char *except_id, char *id, size_t cap, struct sv_error *err)
 {
 	const char *b[] = {type, url, status, except_id ? except_id : ""};
-	return first_id(sv_store_sqlite(st), "SELECT id FROM resource WHERE type=?1 AND url=?2 AND status=?3 "
+	return first_id(st->db, "SELECT id FROM resource WHERE type=?1 AND url=?2 AND status=?3 "
 			"AND id<>?4 ORDER BY version DESC", b, 4, id, cap, err);
 }
 
@@ -167,7 +163,7 @@ enum sv_err sv_history_last_editor(struct sv_store *st, const char *type, const 
 				   char *name, size_t cap, struct sv_error *err)
 {
 	const char *b[] = {type, id, rev->url, rev->version};
-	return first_id(sv_store_sqlite(st), "SELECT actor FROM audit WHERE type=?1 AND (id=?2 OR (id IS NULL AND "
+	return first_id(st->db, "SELECT actor FROM audit WHERE type=?1 AND (id=?2 OR (id IS NULL AND "
 			"url=?3 AND version=?4)) AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 1",
 			b, 4, name, cap, err);
 }
@@ -233,7 +229,7 @@ static enum sv_err audit_row(sqlite3 *db, const char *type, const char *id, cons
 	sqlite3_bind_int64(q, 8, rev->vid);
 	sqlite3_bind_text(q, 9, who ? who->reason : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 10, who ? who->peer : NULL, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? SV_OK : db_fail(db, err, "audit");
+	rc = sqlite3_step(q) == SQLITE_DONE ? SV_OK : sv_store_sqlite_fail(db, err, "audit");
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -242,7 +238,7 @@ enum sv_err sv_history_write(struct sv_store *st, const char *type, const char *
 			     const char *action, const struct sv_actor *who, struct sv_rev *out,
 			     struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	cJSON *copy_ = cJSON_Duplicate(res, 1);
 	const char *url = sv_jstr(res, "url"), *version = sv_jstr(res, "version");
@@ -285,7 +281,7 @@ enum sv_err sv_history_write(struct sv_store *st, const char *type, const char *
 		goto out;
 	}
 	if (step != SQLITE_DONE) {
-		rc = db_fail(db, err, "write");
+		rc = sv_store_sqlite_fail(db, err, "write");
 		goto out;
 	}
 	if ((rc = sv_history_head(st, type, id, out, NULL, err)) != SV_OK ||
@@ -302,7 +298,7 @@ out:
 enum sv_err sv_history_delete(struct sv_store *st, const char *type, const char *id, const struct sv_actor *who,
 			      struct sv_rev *out, struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	enum sv_err rc;
 
@@ -311,7 +307,7 @@ enum sv_err sv_history_delete(struct sv_store *st, const char *type, const char 
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(db, err, "delete");
+		rc = sv_store_sqlite_fail(db, err, "delete");
 	else if (sqlite3_changes(db) == 0)
 		rc = sv_fail(err, SV_ENOTFOUND, "%s/%s is not known", type, id);
 	else if ((rc = sv_history_head(st, type, id, out, NULL, err)) == SV_OK)
@@ -323,7 +319,7 @@ enum sv_err sv_history_delete(struct sv_store *st, const char *type, const char 
 enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *id, long count, cJSON *rows,
 			    long *total, struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	enum sv_err rc;
 	int step;
@@ -354,7 +350,7 @@ enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *i
 		cJSON_AddItemToArray(rows, row);
 	}
 	if (step != SQLITE_DONE)
-		rc = db_fail(db, err, "history");
+		rc = sv_store_sqlite_fail(db, err, "history");
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -363,7 +359,7 @@ out:
 cJSON *sv_history_version(struct sv_store *st, const char *type, const char *id, long vid, int *deleted,
 			  struct sv_error *err)
 {
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	cJSON *res = NULL;
 	int step;
@@ -383,7 +379,7 @@ cJSON *sv_history_version(struct sv_store *st, const char *type, const char *id,
 		if (!res)
 			sv_fail(err, SV_ESTORE, "store: version %ld of %s/%s does not read back", vid, type, id);
 	} else if (step != SQLITE_DONE) {
-		db_fail(db, err, "history");
+		sv_store_sqlite_fail(db, err, "history");
 	}
 	sqlite3_finalize(q);
 	return res;
@@ -413,7 +409,7 @@ enum sv_err sv_history_audit_search(struct sv_store *st, const struct sv_audit_q
 {
 	static const char *const cols[] = {"seq", "ts", "actor", "action", "type", "url", "version", "detail",
 					   "id", "vid", "reason", "peer"};
-	sqlite3 *db = sv_store_sqlite(st);
+	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
 	char sql[1024];
 	enum sv_err rc;
@@ -425,7 +421,7 @@ enum sv_err sv_history_audit_search(struct sv_store *st, const struct sv_audit_q
 		return rc;
 	audit_bind(q, aq);
 	if (sqlite3_step(q) != SQLITE_ROW) {
-		rc = db_fail(db, err, "audit");
+		rc = sv_store_sqlite_fail(db, err, "audit");
 		goto out;
 	}
 	*total = (long)sqlite3_column_int64(q, 0);
@@ -450,7 +446,7 @@ enum sv_err sv_history_audit_search(struct sv_store *st, const struct sv_audit_q
 		cJSON_AddItemToArray(rows, row);
 	}
 	if (step != SQLITE_DONE)
-		rc = db_fail(db, err, "audit");
+		rc = sv_store_sqlite_fail(db, err, "audit");
 out:
 	sqlite3_finalize(q);
 	return rc;

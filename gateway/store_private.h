@@ -10,7 +10,10 @@ struct sv_store {
 	sqlite3 *db;
 };
 
-/* Records SQLite's last error on st's connection as SV_ESTORE ("store: what: message"); returns it. */
+/* Records SQLite's last error on connection `db` as SV_ESTORE ("store: what: message"); returns it. */
+enum sv_err sv_store_sqlite_fail(sqlite3 *db, struct sv_error *err, const char *what);
+
+/* The same for st's connection. */
 enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what);
 
 #endif

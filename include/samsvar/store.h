@@ -17,9 +17,6 @@ struct sv_store;
  * Returns SV_OK or SV_ESTORE/SV_EIO with err set. */
 enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_error *err);
 
-/* The SQLite connection of `st`, for the store's own modules (store_*.c) only. */
-struct sqlite3 *sv_store_sqlite(struct sv_store *st);
-
 /* Creates what the history of resource versions needs (store_history.h: table, triggers, audit
  * columns) and gives resources stored before it their version 1; sv_store_open() calls it.
  * Implemented in store_history.c. */
