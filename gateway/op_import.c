@@ -124,12 +124,14 @@ static struct sv_snapshot *check_against(struct sv_request *req, const cJSON *ar
 		atomic_fetch_add(&req->snap->refs, 1);
 		return req->snap;
 	}
+	/* A request layer over what is served (snapshot.h): the body's resources are found first,
+	 * the rest is shared, not copied. */
 	sv_builder_init(&b);
-	sv_builder_add_snapshot(&b, req->snap);
 	cJSON_ArrayForEach(r, arr)
 		if (sv_builder_add(&b, cJSON_Duplicate(r, 1), &req->err) != SV_OK)
 			break;
-	s = req->err.code == SV_OK ? sv_builder_build(&b, &req->err) : NULL;
+	if (req->err.code != SV_OK || sv_snapshot_layer(req->snap, &b, &s, &req->err) != SV_OK)
+		s = NULL;
 	sv_builder_release(&b);
 	return s;
 }
