@@ -1,8 +1,7 @@
-/* display.c — the display of a concept in a requested language, and the check of a client's display
- * ($lookup, $expand and both $validate-code forms share these, so they cannot disagree). */
+/* display.c — the display of a concept in a requested language
+ * ($lookup, $expand and the validation engine share it, so they cannot disagree). */
 #include "samsvar/display.h"
 #include "samsvar/jsonutil.h"
-#include "samsvar/params.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,22 +39,4 @@ const char *sv_display_in(const struct sv_codesystem *cs, const struct sv_concep
 		}
 	}
 	return best;
-}
-
-int sv_display_validate(cJSON *res, const struct sv_concept *k, const char *display)
-{
-	char msg[700];
-
-	if (display && k->display && !sv_concept_has_display(k, display)) {
-		snprintf(msg, sizeof(msg), "The display '%.200s' is not a valid display for code '%s'; the "
-			 "display is '%.200s'", display, k->code, k->display);
-		sv_params_add_bool(res, "result", 0);
-		sv_params_add(res, "message", "String", msg);
-		sv_params_add(res, "display", "String", k->display);
-		return 0;
-	}
-	sv_params_add_bool(res, "result", 1);
-	if (k->display)
-		sv_params_add(res, "display", "String", k->display);
-	return 1;
 }

@@ -69,32 +69,3 @@ Test(display, display_in_a_language)
 	cr_assert_str_eq(in("https://example.org/u", "X", "en"), "Ex (en)",
 			 "no code system language: the designation");
 }
-
-static int bool_of(const cJSON *res)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItem(sv_params_get(res, "result"), "valueBoolean"));
-}
-
-Test(display, validate_display)
-{
-	const struct sv_codesystem *cs = sv_snapshot_codesystem(snap, "https://example.org/t", NULL);
-	const struct sv_concept *k = sv_codesystem_concept(cs, "A");
-	cJSON *res = sv_params_new();
-
-	cr_assert_eq(sv_display_validate(res, k, NULL), 1, "no display given: valid");
-	cr_assert(bool_of(res));
-	cr_assert_str_eq(sv_params_string(res, "display"), "Alfa");
-	cJSON_Delete(res);
-
-	res = sv_params_new();
-	cr_assert_eq(sv_display_validate(res, k, "Alpha"), 1, "a designation is a valid display");
-	cJSON_Delete(res);
-
-	res = sv_params_new();
-	cr_assert_eq(sv_display_validate(res, k, "Gamma"), 0);
-	cr_assert_not(bool_of(res));
-	cr_assert(strstr(sv_params_string(res, "message"), "'Gamma'"));
-	cr_assert(strstr(sv_params_string(res, "message"), "'Alfa'"));
-	cr_assert_str_eq(sv_params_string(res, "display"), "Alfa", "the right display is given back");
-	cJSON_Delete(res);
-}

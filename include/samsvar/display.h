@@ -21,9 +21,4 @@ int sv_lang_match(const char *tag, const char *want);
  * The string is borrowed from the snapshot; NULL when the concept has no display at all. */
 const char *sv_display_in(const struct sv_codesystem *cs, const struct sv_concept *k, const char *lang);
 
-/* Appends the $validate-code answer for concept `k` to Parameters `res`: when `display` (the client's)
- * is given and is not one of k's displays (sv_concept_has_display()), result false, a message naming
- * both displays and k's display; else result true and k's display. Returns 1 when valid, else 0. */
-int sv_display_validate(cJSON *res, const struct sv_concept *k, const char *display);
-
 #endif
