@@ -35,6 +35,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->max_params = 1000;
 	c->max_body_nodes = 200000;
 	c->expand_max = 10000;
+	c->max_count = 500;
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;
 	c->gzip = 1;
@@ -99,6 +100,7 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 	UKEY("max_body_nodes", 100, 100000000, max_body_nodes),
 	SKEY("response_cache", 0, 4096, 1024 * 1024, response_cache_bytes),
 	UKEY("expand_max", 1, 1000000, expand_max),
+	UKEY("max_count", 1, 10000, max_count),
 	UKEY("deliver_backoff_ms", 1, 86400000, deliver_backoff_ms),
 	UKEY("deliver_backoff_cap_ms", 1, 86400000, deliver_backoff_cap_ms),
 	UKEY("deliver_max_attempts", 1, 1000, deliver_max_attempts),
@@ -111,29 +113,76 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 
 enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err)
 {
-	const char *colon = strrchr(hostport, ':');
-	char host[sizeof(c->listen_host)];
+	const char *colon, *host = hostport;
+	char buf[sizeof(c->listen_host)];
 	struct in_addr a;
+	struct in6_addr a6;
 	unsigned long long port;
 	size_t hlen;
 	enum sv_err rc;
 
-	if (!colon || colon == hostport)
-		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not HOST:PORT", hostport);
-	hlen = (size_t)(colon - hostport);
+	/* An IPv6 address is written in brackets ([::1]:8080, RFC 3986), as in a URL. */
+	if (hostport[0] == '[') {
+		const char *close = strchr(hostport, ']');
+		if (!close || close[1] != ':')
+			return sv_fail(err, SV_ECONFIG, "listen: '%s' is not [IPV6]:PORT", hostport);
+		host = hostport + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(hostport, ':');
+		hlen = colon ? (size_t)(colon - hostport) : 0;
+	}
+	if (!colon || hlen == 0)
+		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not HOST:PORT (or [IPV6]:PORT)", hostport);
 	if (hlen >= sizeof(c->listen_host))
 		return sv_fail(err, SV_ECONFIG, "listen: host too long");
 	if ((rc = parse_uint("listen port", colon + 1, 0, 65535, &port, err)) != SV_OK)
 		return rc;
-	memcpy(host, hostport, hlen);
-	host[hlen] = '\0';
-	/* What the server can bind (http.c): an IPv4 address, or localhost. Checked here so that
-	 * check-config and serve agree. */
-	if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a) != 1)
-		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 address or localhost", host);
-	memcpy(c->listen_host, host, hlen + 1);
+	memcpy(buf, host, hlen);
+	buf[hlen] = '\0';
+	/* What the server can bind (http.c): an IPv4 address, an IPv6 one in brackets, or localhost.
+	 * Checked here so that check-config and serve agree. */
+	if (host != hostport ? inet_pton(AF_INET6, buf, &a6) != 1 :
+	    strcmp(buf, "localhost") != 0 && inet_pton(AF_INET, buf, &a) != 1)
+		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 address, [IPv6 address] or localhost",
+			       hostport);
+	memcpy(c->listen_host, buf, hlen + 1);
 	c->listen_port = (unsigned)port;
 	return SV_OK;
+}
+
+int sv_config_listen_is_ipv6(const struct sv_config *c)
+{
+	return strchr(c->listen_host, ':') != NULL;
+}
+
+void sv_config_base_url(const struct sv_config *c, int tls, unsigned port, char *buf, size_t cap)
+{
+	int v6 = sv_config_listen_is_ipv6(c);
+
+	if (c->public_base_url[0])
+		snprintf(buf, cap, "%s", c->public_base_url);
+	else
+		snprintf(buf, cap, "%s://%s%s%s:%u/fhir", tls ? "https" : "http", v6 ? "[" : "", c->listen_host,
+			 v6 ? "]" : "", port);
+}
+
+/* public_base_url: an absolute http(s) URL with no query, fragment, spaces or trailing '/'. */
+static enum sv_err set_base_url(struct sv_config *c, const char *v, struct sv_error *err)
+{
+	size_t n = strlen(v), host = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+
+	if (!host || n <= host || v[host] == '/')
+		return sv_fail(err, SV_ECONFIG, "public_base_url: '%s' is not an http(s) URL such as "
+			       "https://terminologi.example.no/fhir", v);
+	if (v[n - 1] == '/')
+		return sv_fail(err, SV_ECONFIG, "public_base_url: must not end with '/'");
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' || *p == '"' || *p == '\\' || *p == 0x7f)
+			return sv_fail(err, SV_ECONFIG, "public_base_url: '%s' must be a plain URL (no spaces, query "
+				       "or fragment)", v);
+	return set_string(c->public_base_url, sizeof(c->public_base_url), "public_base_url", v, err);
 }
 
 static enum sv_err set_bool(int *dst, const char *key, const char *v, struct sv_error *err)
@@ -169,7 +218,7 @@ static enum sv_err set_origins(struct sv_config *c, const char *v, struct sv_err
 int sv_config_listen_is_loopback(const struct sv_config *c)
 {
 	return strcmp(c->listen_host, "localhost") == 0 || strncmp(c->listen_host, "127.", 4) == 0 ||
-	       strcmp(c->listen_host, "::1") == 0 || strcmp(c->listen_host, "[::1]") == 0;
+	       strcmp(c->listen_host, "::1") == 0;
 }
 
 enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, struct sv_error *err)
@@ -190,6 +239,8 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 			return sv_fail(err, SV_ECONFIG, "canonical_base: must not end with '/'");
 		return set_string(c->canonical_base, sizeof(c->canonical_base), key, v, err);
 	}
+	if (strcmp(key, "public_base_url") == 0)
+		return set_base_url(c, v, err);
 	if (strcmp(key, "auth") == 0) {
 		if (strcmp(v, "writes") == 0)
 			c->auth = SV_AUTH_WRITES;

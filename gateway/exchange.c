@@ -7,6 +7,7 @@
 #include "samsvar/op_messages.h"
 #include "samsvar/params.h"
 #include "samsvar/respcache.h"
+#include "samsvar/rest.h"
 #include "samsvar/strmap.h"
 #include "samsvar/text.h"
 #include "samsvar/url.h"
@@ -467,17 +468,68 @@ static void finish(const struct sv_service *svc, struct sv_exchange *x)
 	sv_resp_header_set(&x->headers, "Content-Encoding", "gzip");
 }
 
+/* POST {type}/_search (http://hl7.org/fhir/R4/http.html#search): the form body's parameters joined
+ * to the query's make a search as GET asks it, which it then is (req->method "GET", no id). The
+ * form's _format and _pretty count as the query's would. *query receives the parameters. */
+static enum sv_err search_by_post(const struct sv_exchange *x, const struct sv_config *cfg, const struct sv_url *url,
+				  struct sv_request *req, struct sv_url *form, cJSON **query, enum sv_format *fmt,
+				  int *pretty)
+{
+	enum sv_err rc;
+
+	if (strcmp(x->method, "POST") != 0) {
+		req->allow = "POST";
+		return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on _search (allowed: POST; or GET "
+			       "the type with the parameters in the query)", x->method);
+	}
+	if ((rc = sv_rest_form(header(x, "Content-Type"), x->body, x->body_len, cfg->max_params, form,
+			       &req->err)) != SV_OK)
+		return rc;
+	if (url->nparams + form->nparams > cfg->max_params)
+		return sv_fail(&req->err, SV_ETOOBIG, "the query and the form have more than %u parameters "
+			       "(max_params)", cfg->max_params);
+	*query = query_params(url);
+	for (size_t i = 0; i < form->nparams; i++) {
+		const struct sv_url_param *p = &form->params[i];
+		if (strcmp(p->name, "_pretty") == 0)
+			*pretty = strcmp(p->value, "true") == 0;
+		else if (strcmp(p->name, "_format") == 0 &&
+			 (rc = sv_http_negotiate(p->value, NULL, fmt, &req->fhir_version, &req->err)) != SV_OK)
+			return rc;
+		else if (!is_transport_param(p->name))
+			sv_params_add(*query, p->name, "String", p->value);
+	}
+	req->params = *query;
+	req->method = "GET";
+	req->id = NULL;
+	return SV_OK;
+}
+
+/* Turns a 200 answer to a GET the client already holds (If-None-Match, If-Modified-Since) into a
+ * 304 without body; its ETag and Last-Modified stay. */
+static void conditional(struct sv_exchange *x)
+{
+	if (x->status != 200 || !is_get(x->method) ||
+	    !sv_rest_not_modified(&x->headers, header(x, "If-None-Match"), header(x, "If-Modified-Since")))
+		return;
+	free(x->bytes);
+	x->bytes = sv_xstrdup("");
+	x->len = 0;
+	x->status = 304;
+	x->content_type = NULL;
+}
+
 void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 {
 	const struct sv_config *cfg = svc->cfg;
 	struct sv_request req;
-	struct sv_url url = {0};
+	struct sv_url url = {0}, form = {0};
 	enum sv_format out_fmt = SV_FMT_JSON;
 	cJSON *result = NULL, *query = NULL;
 	struct sv_body body = {0};
 	struct sv_respcache *cache = NULL;
 	const char *format = NULL;
-	char pathbuf[1024], key[2048];
+	char pathbuf[1024], key[2048], base[300];
 	int pretty = 0, status = 200;
 	enum sv_cacheable cacheable;
 	struct sv_resp_fresh fresh;
@@ -492,6 +544,13 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	req.who = x->who;
 	req.writer = svc->writer;
 	req.headers = &x->headers;
+	if (svc->base_url[0]) {
+		req.base = svc->base_url;
+	} else {                     /* an in-process caller that did not start the server */
+		sv_config_base_url(cfg, 0, cfg->listen_port, base, sizeof(base));
+		req.base = base;
+	}
+	req.strict = sv_rest_prefer_strict(header(x, "Prefer"));
 	x->allow = NULL;
 	x->retry_after = 0;
 	sv_resp_headers_release(&x->headers);
@@ -537,6 +596,9 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	}
 	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
+	if (req.id && strcmp(req.id, "_search") == 0 && !req.operation && !req.history &&
+	    (rc = search_by_post(x, cfg, &url, &req, &form, &query, &out_fmt, &pretty)) != SV_OK)
+		goto fail;
 	if ((rc = authenticate(svc, x, &req, &who, sv_fhirapi_least(&req))) != SV_OK)
 		goto fail;
 	req.outbox = svc->outbox;
@@ -554,7 +616,9 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	/* $import reads its body (a release file) as it is. An operation POSTed without a body
 	 * ($publish?reason=...) takes its parameters from the query; a PUT has a body only on a resource
 	 * (on an operation it is refused as a method, 405). */
-	if (strcmp(x->method, "POST") == 0 && sv_fhirapi_takes_raw_body(&req)) {
+	if (req.params) {
+		/* a POST _search: its form is read */
+	} else if (strcmp(x->method, "POST") == 0 && sv_fhirapi_takes_raw_body(&req)) {
 		req.raw = x->body;
 		req.raw_len = x->body_len;
 	} else if ((strcmp(x->method, "PUT") == 0 ? x->body_len && !req.operation :
@@ -581,6 +645,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 send:
 	x->status = status;
 	x->content_type = req.raw_type ? req.raw_type : content_type(out_fmt, req.fhir_version);
+	conditional(x);
 	goto done;
 fail:
 	if (req.err.code == SV_OK)
@@ -598,5 +663,6 @@ done:
 	cJSON_Delete(result);
 	sv_body_release(&body);
 	cJSON_Delete(query);
+	sv_url_release(&form);
 	sv_url_release(&url);
 }

@@ -596,6 +596,45 @@ static void raise_fd_limit(unsigned need)
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* Opens, binds and listens on the configured address (IPv4, IPv6 or localhost) into *fd and sets
+ * *port to the port bound; SV_ECONFIG for an address that is not one, SV_EIO when it cannot be bound. */
+static enum sv_err listen_socket(const struct sv_config *cfg, int *fd, unsigned *port, struct sv_error *err)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sa = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)(void *)&ss;
+	socklen_t len;
+	int v6 = sv_config_listen_is_ipv6(cfg), one = 1;
+	const char *host = strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1" : cfg->listen_host;
+
+	memset(&ss, 0, sizeof(ss));
+	if (v6) {
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_port = htons((uint16_t)cfg->listen_port);
+		len = sizeof(*sa6);
+	} else {
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons((uint16_t)cfg->listen_port);
+		len = sizeof(*sa);
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, v6 ? (void *)&sa6->sin6_addr : (void *)&sa->sin_addr) != 1)
+		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 or IPv6 address", cfg->listen_host);
+	if ((*fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return sv_fail(err, SV_EIO, "cannot open a socket for %s: %s", cfg->listen_host, strerror(errno));
+	(void)setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6)      /* [::] means IPv6 only; an IPv4 listener is configured as such */
+		(void)setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(*fd, (struct sockaddr *)&ss, len) != 0 || listen(*fd, 1024) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&ss, &len) != 0) {
+		int e = errno;
+		close(*fd);
+		return sv_fail(err, SV_EIO, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", cfg->listen_host,
+			       v6 ? "]" : "", cfg->listen_port, strerror(e));
+	}
+	*port = ntohs(v6 ? sa6->sin6_port : sa->sin_port);
+	return SV_OK;
+}
+
 enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, struct sv_tokens *tokens,
 			  struct sv_writer *writer, const struct sv_tls *tls, struct sv_outbox *outbox,
 			  struct sv_http **out,
@@ -609,9 +648,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 		{MHD_OPTION_END, 0, NULL},
 	};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
-	const char *host = cfg->listen_host;
 	/* A reserve above max_connections, so a client arriving when the server is full is told so
 	 * (503) instead of waiting in the kernel's queue. */
 	unsigned reserve = cfg->max_connections / 8 > 16 ? cfg->max_connections / 8 : 16;
@@ -621,17 +658,17 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	 * what is over the cap gets samsvar's own 414/431. Not more: libmicrohttpd zeroes the whole
 	 * pool before every request on a kept-alive connection. */
 	size_t pool = cfg->max_header_bytes + 8 * 1024;
+	int fd = -1;
+	enum sv_err rc;
 
 	*out = NULL;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)cfg->listen_port);
-	if (strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+	/* samsvar binds the socket itself, so the port (0 picks one) and with it the base URL of the
+	 * answers' links are known before the first request can arrive. */
+	if ((rc = listen_socket(cfg, &fd, &h->port, err)) != SV_OK) {
 		free(h);
-		return sv_fail(err, SV_ECONFIG, "listen: '%s' is not an IPv4 address", cfg->listen_host);
+		return rc;
 	}
+	sv_config_base_url(cfg, tls && tls->cert, h->port, h->svc.base_url, sizeof(h->svc.base_url));
 	h->svc.cfg = cfg;
 	h->svc.reg = reg;
 	h->svc.tokens = tokens;
@@ -646,7 +683,7 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 	raise_fd_limit(cfg->max_connections + reserve + 64);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(cfg->max_connections + reserve),
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
@@ -661,13 +698,15 @@ enum sv_err sv_http_start(const struct sv_config *cfg, struct sv_registry *reg, 
 		pthread_mutex_destroy(&h->lock);
 		pthread_cond_destroy(&h->wake);
 		free(h);
-		return sv_fail(err, SV_EIO, "cannot listen on %s:%u (in use, or not permitted%s)", cfg->listen_host,
-			       cfg->listen_port, tls && tls->cert ? ", or TLS could not start" : "");
+		close(fd);
+		return sv_fail(err, SV_EIO, "cannot serve on %s:%u%s", cfg->listen_host, cfg->listen_port,
+			       tls && tls->cert ? " (TLS could not start)" : "");
 	}
 	if (pthread_create(&h->watchdog, NULL, watchdog, h) != 0)
 		SV_BUG("cannot start the header-deadline thread");
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = info ? info->port : cfg->listen_port;
+	if (info && info->port && info->port != h->port)
+		SV_BUG("libmicrohttpd serves another port than the socket bound");
 	*out = h;
 	return SV_OK;
 }

@@ -9,8 +9,14 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const JSON_TYPES[] = {"application/fhir+json", "application/json", "json", "text/json"};
-static const char *const XML_TYPES[] = {"application/fhir+xml", "application/xml", "xml", "text/xml"};
+/* With the media types of FHIR DSTU2 (application/json+fhir, application/xml+fhir), which older
+ * clients still send; answers always name the current ones. */
+static const char *const JSON_TYPES[] = {"application/fhir+json", "application/json", "json", "text/json",
+					 "application/json+fhir"};
+static const char *const XML_TYPES[] = {"application/fhir+xml", "application/xml", "xml", "text/xml",
+					"application/xml+fhir"};
+#define NTYPES (sizeof(JSON_TYPES) / sizeof(JSON_TYPES[0]))
+_Static_assert(sizeof(XML_TYPES) == sizeof(JSON_TYPES), "as many XML types as JSON ones");
 
 static int in_list(const char *s, size_t n, const char *const *list, size_t count)
 {
@@ -81,9 +87,9 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 		media_type(format_param, strlen(format_param), &t, &tl, &v5, &q);
 		if (v5)
 			*fhir_version = 5;
-		if (in_list(t, tl, JSON_TYPES, 4))
+		if (in_list(t, tl, JSON_TYPES, NTYPES))
 			return SV_OK;
-		if (in_list(t, tl, XML_TYPES, 4)) {
+		if (in_list(t, tl, XML_TYPES, NTYPES)) {
 			*fmt = SV_FMT_XML;
 			return SV_OK;
 		}
@@ -101,10 +107,10 @@ enum sv_err sv_http_negotiate(const char *format_param, const char *accept, enum
 		int ok = 1;
 
 		media_type(item, n, &t, &tl, &v5, &q);
-		if (in_list(t, tl, JSON_TYPES, 4) || (tl == 3 && strncmp(t, "*/*", 3) == 0) ||
+		if (in_list(t, tl, JSON_TYPES, NTYPES) || (tl == 3 && strncmp(t, "*/*", 3) == 0) ||
 		    (tl == 13 && strncasecmp(t, "application/*", 13) == 0))
 			f = SV_FMT_JSON;
-		else if (in_list(t, tl, XML_TYPES, 4))
+		else if (in_list(t, tl, XML_TYPES, NTYPES))
 			f = SV_FMT_XML;
 		else
 			ok = 0;
@@ -173,11 +179,11 @@ enum sv_err sv_http_body_format(const char *content_type, enum sv_format *fmt, i
 	media_type(content_type, strlen(content_type), &t, &tl, &v5, &q);
 	if (v5)
 		*fhir_version = 5;
-	if (in_list(t, tl, JSON_TYPES, 4) && tl > 4) {
+	if (in_list(t, tl, JSON_TYPES, NTYPES) && tl > 4) {
 		*fmt = SV_FMT_JSON;
 		return SV_OK;
 	}
-	if (in_list(t, tl, XML_TYPES, 4) && tl > 3) {
+	if (in_list(t, tl, XML_TYPES, NTYPES) && tl > 3) {
 		*fmt = SV_FMT_XML;
 		return SV_OK;
 	}

@@ -612,9 +612,14 @@ static int cmd_serve(int argc, char **argv)
 		sv_registry_release(&reg);
 		goto out;
 	}
-	fprintf(stderr, "samsvar %s: listening on %s://%s:%u/fhir (%u code systems, %u value sets, %u maps; "
-		"auth %s, %zu tokens)\n", SAMSVAR_VERSION, tls.cert ? "https" : "http", cfg.listen_host,
-		sv_http_port(http), snap->ncs, snap->nvs, snap->ncm, cfg.auth == SV_AUTH_ALL ? "all" : "writes",
+	{
+		int v6 = sv_config_listen_is_ipv6(&cfg);
+		fprintf(stderr, "samsvar %s: listening on %s://%s%s%s:%u/fhir", SAMSVAR_VERSION, tls.cert ? "https" : "http",
+			v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "", sv_http_port(http));
+		if (cfg.public_base_url[0])
+			fprintf(stderr, " as %s", cfg.public_base_url);
+	}
+	fprintf(stderr, " (%u code systems, %u value sets, %u maps; auth %s, %zu tokens)\n", snap->ncs, snap->nvs, snap->ncm, cfg.auth == SV_AUTH_ALL ? "all" : "writes",
 		sv_tokens_count(tokens));
 	while (!shutdown_asap) {
 		struct timespec ts = {0, 200 * 1000 * 1000};

@@ -1,6 +1,6 @@
 /* op_audit.c — GET /fhir/AuditEvent: the store's audit trail as FHIR R4 AuditEvents, searched by
- * entity, agent, action and date, newest first, paged with _count and _offset. */
-#include "samsvar/fhirapi.h"
+ * entity, agent, action and date, newest first, paged with _count and _offset (bundle.h). */
+#include "samsvar/bundle.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 #include "samsvar/store_history.h"
@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGE_MAX 500
-#define OFFSET_MAX 10000000L
 
 /* The AuditEvent.action of a change (R4 AuditEventAction: C, U, D; E for the workflow). */
 static const char *action_code(const char *action)
@@ -111,72 +109,29 @@ static enum sv_err read_date(struct sv_request *req, struct sv_audit_query *q)
 	return SV_OK;
 }
 
-/* Appends `v` percent-encoded (RFC 3986 unreserved characters kept) to buf[*o..cap). */
-static void put_encoded(char *buf, size_t cap, size_t *o, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *v && *o + 4 < cap; v++) {
-		unsigned char ch = (unsigned char)*v;
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
-			buf[(*o)++] = (char)ch;
-		} else {
-			buf[(*o)++] = '%';
-			buf[(*o)++] = hex[ch >> 4];
-			buf[(*o)++] = hex[ch & 15];
-		}
-	}
-	buf[*o] = '\0';
-}
-
-/* Adds a Bundle link `rel` to the page starting at `offset` of the same search. */
-static void add_link(cJSON *bundle, const struct sv_request *req, const struct sv_audit_query *q, const char *rel,
-		     long offset)
-{
-	static const char *const names[] = {"entity", "agent", "action", "date"};
-	char url[4096];
-	size_t o = 0;
-	cJSON *links = cJSON_GetObjectItemCaseSensitive(bundle, "link"), *l;
-
-	if (!links)
-		links = cJSON_AddArrayToObject(bundle, "link");
-	o = (size_t)snprintf(url, sizeof(url), "AuditEvent?_count=%ld&_offset=%ld", q->count, offset);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *v = sv_params_string(req->params, names[i]);
-		if (!v || o + strlen(names[i]) + 2 >= sizeof(url))
-			continue;
-		o += (size_t)snprintf(url + o, sizeof(url) - o, "&%s=", names[i]);
-		put_encoded(url, sizeof(url), &o, v);
-	}
-	l = cJSON_CreateObject();
-	cJSON_AddStringToObject(l, "relation", rel);
-	cJSON_AddStringToObject(l, "url", url);
-	cJSON_AddItemToArray(links, l);
-}
-
 enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 {
-	static const char *const known[] = {"entity", "agent", "action", "date", "_count", "_offset"};
+	static const char *const known[] = {"entity", "agent", "action", "date", "_count", "_offset", "_total"};
 	struct sv_audit_query q = {0};
+	struct sv_page pg;
 	struct sv_store *st;
-	cJSON *rows = NULL, *bundle, *entries, *row;
+	cJSON *rows = NULL, *bundle, *row;
 	long total = 0;
 	enum sv_err rc;
 
-	(void)status;
 	if (req->id)
 		return sv_fail(&req->err, SV_ENOTFOUND, "AuditEvents are found by search: GET /fhir/AuditEvent?...");
 	if (!req->writer)
 		return sv_fail(&req->err, SV_EUNAVAILABLE, "this server keeps no audit trail it can search");
-	if ((rc = sv_params_only(req->params, known, sizeof(known) / sizeof(known[0]), "AuditEvent",
-				 "entity, agent, action, date, _count, _offset", &req->err)) != SV_OK)
-		return rc;
+	if (sv_search_unknown(req, known, sizeof(known) / sizeof(known[0]), out, status))
+		return SV_OK;
 	q.entity = sv_params_string(req->params, "entity");
 	q.agent = sv_params_string(req->params, "agent");
 	q.action = sv_params_string(req->params, "action");
-	if ((rc = sv_params_int(req->params, "_count", 50, 1, PAGE_MAX, &q.count, &req->err)) != SV_OK ||
-	    (rc = sv_params_int(req->params, "_offset", 0, 0, OFFSET_MAX, &q.offset, &req->err)) != SV_OK ||
-	    (rc = read_date(req, &q)) != SV_OK)
+	if ((rc = sv_page_read(req, 50, &pg)) != SV_OK || (rc = read_date(req, &q)) != SV_OK)
 		return rc;
+	q.count = pg.count;
+	q.offset = pg.offset;
 	rows = cJSON_CreateArray();
 	st = sv_writer_read(req->writer);
 	rc = sv_history_audit_search(st, &q, rows, &total, &req->err);
@@ -185,27 +140,12 @@ enum sv_err sv_op_audit_search(struct sv_request *req, cJSON **out, int *status)
 		cJSON_Delete(rows);
 		return rc;
 	}
-	bundle = cJSON_CreateObject();
-	cJSON_AddStringToObject(bundle, "resourceType", "Bundle");
-	cJSON_AddStringToObject(bundle, "type", "searchset");
-	cJSON_AddNumberToObject(bundle, "total", (double)total);
-	add_link(bundle, req, &q, "self", q.offset);
-	if (q.offset + q.count < total)
-		add_link(bundle, req, &q, "next", q.offset + q.count);
-	entries = cJSON_AddArrayToObject(bundle, "entry");
+	bundle = sv_bundle_new("searchset");
+	sv_bundle_page(bundle, req, "AuditEvent", &pg, total, known, sizeof(known) / sizeof(known[0]));
 	cJSON_ArrayForEach(row, rows) {
-		cJSON *entry = cJSON_CreateObject(), *search;
-		char full[400];
 		cJSON *ev = audit_event(row);
-		snprintf(full, sizeof(full), "%s/AuditEvent/%s", req->cfg->canonical_base, sv_jstr(ev, "id"));
-		cJSON_AddStringToObject(entry, "fullUrl", full);
-		cJSON_AddItemToObject(entry, "resource", ev);
-		search = cJSON_AddObjectToObject(entry, "search");
-		cJSON_AddStringToObject(search, "mode", "match");
-		cJSON_AddItemToArray(entries, entry);
+		sv_bundle_entry(bundle, req, "AuditEvent", sv_jstr(ev, "id"), ev, "match");
 	}
-	if (cJSON_GetArraySize(entries) == 0)
-		cJSON_DeleteItemFromObjectCaseSensitive(bundle, "entry");
 	cJSON_Delete(rows);
 	*out = bundle;
 	return SV_OK;

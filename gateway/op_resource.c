@@ -1,16 +1,22 @@
-/* op_resource.c — the REST interactions read and search of terminology resources (/metadata is
- * op_metadata.c). */
+/* op_resource.c — the REST read of terminology resources, and the _summary/_elements shapes it
+ * shares with the search (op_search.c); /metadata is op_metadata.c. */
 #include "samsvar/jsonutil.h"
 #include "samsvar/conceptmap_r5.h"
-#include "samsvar/fhirapi.h"
+#include "samsvar/op_resource.h"
 #include "samsvar/params.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define SEARCH_MAX 500
+char sv_resource_tag(const char *type)
+{
+	if (!type)
+		return 0;
+	return strcmp(type, "CodeSystem") == 0 ? 'C' : strcmp(type, "ValueSet") == 0 ? 'V' :
+	       strcmp(type, "ConceptMap") == 0 ? 'M' : 0;
+}
 
-static const cJSON *resource_of(const struct sv_request *req, char tag, uint32_t i)
+const cJSON *sv_resource_at(const struct sv_request *req, char tag, uint32_t i)
 {
 	return tag == 'C' ? req->snap->cs[i].resource : tag == 'V' ? req->snap->vs[i].resource :
 		req->snap->cm[i].resource;
@@ -34,13 +40,10 @@ static cJSON *in_version(struct sv_request *req, const cJSON *res)
 	return r5;
 }
 
-/* What `_summary` asks for (http://hl7.org/fhir/R4/search.html#summary). */
-enum summary { SUM_FALSE, SUM_TRUE, SUM_DATA, SUM_TEXT, SUM_COUNT };
-
 #define MAX_ELEMENTS 32
 
-/* Reads `_summary` (default `dflt`) and checks `_elements` against it; both are client input. */
-static enum sv_err read_shape(struct sv_request *req, enum summary dflt, enum summary *sum, const char **elements)
+enum sv_err sv_resource_shape_read(struct sv_request *req, enum sv_summary dflt, enum sv_summary *sum,
+				   const char **elements)
 {
 	static const char *const names[] = {"false", "true", "data", "text", "count"};
 	const char *v = sv_params_string(req->params, "_summary");
@@ -54,7 +57,7 @@ static enum sv_err read_shape(struct sv_request *req, enum summary dflt, enum su
 		if (i == sizeof(names) / sizeof(names[0]))
 			return sv_fail_at(&req->err, SV_EINVAL, "_summary", "_summary '%s' is not one of true, false, "
 					  "data, text, count", v);
-		*sum = (enum summary)i;
+		*sum = (enum sv_summary)i;
 		if (*elements)
 			return sv_fail_at(&req->err, SV_EINVAL, "_elements", "give _summary or _elements, not both");
 	}
@@ -94,7 +97,7 @@ static int always_kept(const char *name)
 }
 
 /* Cuts `res` down as asked and tags it SUBSETTED when anything was left out. */
-static void shape(cJSON *res, enum summary sum, const char *elements)
+static void shape(cJSON *res, enum sv_summary sum, const char *elements)
 {
 	static const char *const bulky[] = {"concept", "group", "additionalAttribute", "compose", "text"};
 	cJSON *it = res->child, *next, *meta, *tags, *t;
@@ -107,11 +110,11 @@ static void shape(cJSON *res, enum summary sum, const char *elements)
 		int drop = 0;
 		if (elements)
 			drop = !listed(elements, it->string);
-		else if (sum == SUM_TEXT)
+		else if (sum == SV_SUM_TEXT)
 			drop = strcmp(it->string, "text") != 0;
-		else if (sum == SUM_DATA)
+		else if (sum == SV_SUM_DATA)
 			drop = strcmp(it->string, "text") == 0;
-		else if (sum == SUM_TRUE)
+		else if (sum == SV_SUM_TRUE)
 			for (size_t i = 0; i < sizeof(bulky) / sizeof(bulky[0]); i++)
 				drop |= strcmp(it->string, bulky[i]) == 0;
 		if (drop) {
@@ -133,102 +136,34 @@ static void shape(cJSON *res, enum summary sum, const char *elements)
 	cJSON_AddItemToArray(tags, t);
 }
 
+cJSON *sv_resource_copy(struct sv_request *req, const cJSON *res, enum sv_summary sum, const char *elements)
+{
+	cJSON *copy = in_version(req, res);
+	if (copy)
+		shape(copy, sum, elements);
+	return copy;
+}
+
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 {
-	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
+	char tag = sv_resource_tag(req->type);
 	const void *r = sv_snapshot_by_id(req->snap, tag, req->id);
-	enum summary sum;
+	enum sv_summary sum;
 	const char *elements;
 	enum sv_err rc;
 
 	(void)status;
 	if (!r)
 		return sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
-	if ((rc = read_shape(req, SUM_FALSE, &sum, &elements)) != SV_OK)
+	if ((rc = sv_resource_shape_read(req, SV_SUM_FALSE, &sum, &elements)) != SV_OK)
 		return rc;
-	if (sum == SUM_COUNT)
+	if (sum == SV_SUM_COUNT)
 		return sv_fail_at(&req->err, SV_EINVAL, "_summary", "_summary=count applies to searches, not reads");
-	*out = in_version(req, tag == 'C' ? ((const struct sv_codesystem *)r)->resource :
-			  ((const struct sv_resource *)r)->resource);
+	*out = sv_resource_copy(req, tag == 'C' ? ((const struct sv_codesystem *)r)->resource :
+				((const struct sv_resource *)r)->resource, sum, elements);
 	if (!*out)
 		return req->err.code;
-	shape(*out, sum, elements);
 	sv_op_read_headers(req);
 	return SV_OK;
 }
 
-static int matches(const cJSON *res, const cJSON *params, const char *field)
-{
-	const char *want = sv_params_string(params, field), *have = sv_jstr(res, field);
-	if (!want)
-		return 1;
-	if (!have)
-		return 0;
-	if (strcmp(field, "name") == 0)   /* string search: case-insensitive prefix */
-		return strncasecmp(have, want, strlen(want)) == 0;
-	return strcmp(have, want) == 0;
-}
-
-enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
-{
-	static const char *const known[] = {"url", "version", "name", "status", "_summary", "_count", "_elements"};
-	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
-	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm;
-	cJSON *bundle, *entries;
-	enum summary sum;
-	const char *elements;
-	long limit;
-	int total = 0;
-	enum sv_err rc;
-
-	(void)status;
-	if ((rc = sv_params_only(req->params, known, sizeof(known) / sizeof(known[0]), req->type,
-				 "url, version, name, status", &req->err)) != SV_OK)
-		return rc;
-	if ((rc = sv_params_int(req->params, "_count", 100, 0, SEARCH_MAX, &limit, &req->err)) != SV_OK ||
-	    (rc = read_shape(req, SUM_TRUE, &sum, &elements)) != SV_OK)
-		return rc;
-	if (sum == SUM_COUNT)
-		limit = 0;
-	bundle = cJSON_CreateObject();
-	cJSON_AddStringToObject(bundle, "resourceType", "Bundle");
-	cJSON_AddStringToObject(bundle, "type", "searchset");
-	entries = cJSON_CreateArray();
-	for (uint32_t i = 0; i < n; i++) {
-		const cJSON *res = resource_of(req, tag, i);
-		cJSON *entry, *copy, *search;
-		if (!matches(res, req->params, "url") || !matches(res, req->params, "version") ||
-		    !matches(res, req->params, "name") || !matches(res, req->params, "status"))
-			continue;
-		total++;
-		if (cJSON_GetArraySize(entries) >= limit)
-			continue;
-		/* By default (_summary=true) search results leave out the possibly huge concept and group
-		 * lists; read, or _summary=false, gives the whole resource. */
-		copy = in_version(req, res);
-		if (!copy) {
-			cJSON_Delete(entries);
-			cJSON_Delete(bundle);
-			return req->err.code;
-		}
-		shape(copy, sum, elements);
-		entry = cJSON_CreateObject();
-		{
-			char full[512];
-			snprintf(full, sizeof(full), "%s/%s/%s", req->cfg->canonical_base, req->type,
-				 sv_jstr(res, "id") ? sv_jstr(res, "id") : "");
-			cJSON_AddStringToObject(entry, "fullUrl", full);
-		}
-		cJSON_AddItemToObject(entry, "resource", copy);
-		search = cJSON_AddObjectToObject(entry, "search");
-		cJSON_AddStringToObject(search, "mode", "match");
-		cJSON_AddItemToArray(entries, entry);
-	}
-	cJSON_AddNumberToObject(bundle, "total", total);
-	if (cJSON_GetArraySize(entries))
-		cJSON_AddItemToObject(bundle, "entry", entries);
-	else
-		cJSON_Delete(entries);
-	*out = bundle;
-	return SV_OK;
-}

@@ -1,6 +1,7 @@
 /* op_write.c — the write API's REST interactions on CodeSystem, ValueSet and ConceptMap: create
  * (POST), update or create (PUT), delete (DELETE, drafts only), history and version reads, with
  * versionId/ETag/Last-Modified and If-Match. Only drafts change; $publish (op_workflow.c) freezes. */
+#include "samsvar/bundle.h"
 #include "samsvar/conceptmap_r5.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/request.h"
@@ -15,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define HISTORY_MAX 500
 
 /* Writes the HTTP-date (RFC 9110) of FHIR instant `iso` ("YYYY-MM-DDThh:mm:ssZ") into buf; "" when
  * it is not one. */
@@ -300,9 +299,10 @@ static cJSON *history_entry(struct sv_request *req, cJSON *row, long first_vid)
 	cJSON *entry = cJSON_CreateObject(), *request, *response, *res;
 	long vid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "vid"));
 	int deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "deleted"));
-	char url[300], etag[32];
+	char url[700], etag[32];
 
-	snprintf(url, sizeof(url), "%s/%s/%s/_history/%ld", req->cfg->canonical_base, req->type, req->id, vid);
+	/* The resource's URL, not the version's: a fullUrl is never version-specific (bdl-8). */
+	snprintf(url, sizeof(url), "%s/%s/%s", req->base, req->type, req->id);
 	cJSON_AddStringToObject(entry, "fullUrl", url);
 	res = cJSON_DetachItemFromObjectCaseSensitive(row, "resource");
 	if (res && !(res = in_version(req, res))) {
@@ -325,15 +325,19 @@ static cJSON *history_entry(struct sv_request *req, cJSON *row, long first_vid)
 
 enum sv_err sv_op_history(struct sv_request *req, cJSON **out, int *status)
 {
+	static const char *const known[] = {"_count", "_offset", "_total"};
 	struct sv_store *st;
-	cJSON *rows = NULL, *bundle = NULL, *entries, *row;
-	long count, total = 0, first_vid = 1;
+	struct sv_page pg;
+	cJSON *rows = NULL, *bundle = NULL, *row;
+	long total = 0, first_vid = 1;
+	char path[200];
 	enum sv_err rc;
 
-	(void)status;
 	if ((rc = need_writer(req)) != SV_OK)
 		return rc;
-	if (!req->vid && (rc = sv_params_int(req->params, "_count", 100, 1, HISTORY_MAX, &count, &req->err)) != SV_OK)
+	if (!req->vid && sv_search_unknown(req, known, sizeof(known) / sizeof(known[0]), out, status))
+		return SV_OK;
+	if (!req->vid && (rc = sv_page_read(req, 100, &pg)) != SV_OK)
 		return rc;
 	st = sv_writer_read(req->writer);
 	if (req->vid) {
@@ -341,24 +345,24 @@ enum sv_err sv_op_history(struct sv_request *req, cJSON **out, int *status)
 		goto out;
 	}
 	rows = cJSON_CreateArray();
-	if ((rc = sv_history_list(st, req->type, req->id, count, rows, &total, &req->err)) != SV_OK)
+	if ((rc = sv_history_list(st, req->type, req->id, pg.offset, pg.count, rows, &total, &req->err)) != SV_OK)
 		goto out;
 	if (total == 0) {
 		rc = sv_fail(&req->err, SV_ENOTFOUND, "%s/%s is not known", req->type, req->id);
 		goto out;
 	}
-	/* The oldest version kept is version 1 unless the list was cut; only version 1 was a create. */
-	bundle = cJSON_CreateObject();
-	cJSON_AddStringToObject(bundle, "resourceType", "Bundle");
-	cJSON_AddStringToObject(bundle, "type", "history");
-	cJSON_AddNumberToObject(bundle, "total", (double)total);
-	entries = cJSON_AddArrayToObject(bundle, "entry");
+	/* Version 1 was the create; a page that does not reach back to it has none. */
+	bundle = sv_bundle_new("history");
+	snprintf(path, sizeof(path), "%s/%.64s/_history", req->type, req->id);
+	sv_bundle_page(bundle, req, path, &pg, total, known, sizeof(known) / sizeof(known[0]));
 	cJSON_ArrayForEach(row, rows) {
-		cJSON *entry = history_entry(req, row, first_vid);
+		cJSON *entry = history_entry(req, row, first_vid), *entries;
 		if (!entry) {
 			rc = req->err.code;
 			goto out;
 		}
+		if (!(entries = cJSON_GetObjectItemCaseSensitive(bundle, "entry")))
+			entries = cJSON_AddArrayToObject(bundle, "entry");
 		cJSON_AddItemToArray(entries, entry);
 	}
 	*out = bundle;

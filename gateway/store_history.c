@@ -316,8 +316,8 @@ enum sv_err sv_history_delete(struct sv_store *st, const char *type, const char 
 	return rc;
 }
 
-enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *id, long count, cJSON *rows,
-			    long *total, struct sv_error *err)
+enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *id, long offset, long count,
+			    cJSON *rows, long *total, struct sv_error *err)
 {
 	sqlite3 *db = st->db;
 	sqlite3_stmt *q = NULL;
@@ -325,12 +325,27 @@ enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *i
 	int step;
 
 	*total = 0;
-	if ((rc = prepare(db, "SELECT vid, updated, deleted, json, count(*) OVER () FROM resource_history "
-			  "WHERE type=?1 AND id=?2 ORDER BY vid DESC LIMIT ?3", &q, err)) != SV_OK)
+	/* The count apart from the page, so a page past the end (or of none) still knows it. */
+	if ((rc = prepare(db, "SELECT count(*) FROM resource_history WHERE type=?1 AND id=?2", &q, err)) != SV_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(q)) != SQLITE_ROW) {
+		rc = sv_store_sqlite_fail(db, err, "history");
+		goto out;
+	}
+	*total = (long)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (count == 0 || offset >= *total)
+		return SV_OK;
+	if ((rc = prepare(db, "SELECT vid, updated, deleted, json FROM resource_history "
+			  "WHERE type=?1 AND id=?2 ORDER BY vid DESC LIMIT ?3 OFFSET ?4", &q, err)) != SV_OK)
 		return rc;
 	sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, count);
+	sqlite3_bind_int64(q, 4, offset);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		cJSON *row = cJSON_CreateObject();
 		cJSON_AddNumberToObject(row, "vid", (double)sqlite3_column_int64(q, 0));
@@ -346,7 +361,6 @@ enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *i
 			}
 			cJSON_AddItemToObject(row, "resource", res);
 		}
-		*total = (long)sqlite3_column_int64(q, 4);
 		cJSON_AddItemToArray(rows, row);
 	}
 	if (step != SQLITE_DONE)

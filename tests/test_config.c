@@ -245,6 +245,34 @@ Test(config, canonical_base_checks)
 	cr_assert_str_eq(c.canonical_base, "https://x.kommune.no/fhir");
 }
 
+Test(config, public_base_url_and_max_count)
+{
+	struct sv_config c;
+	struct sv_error err;
+	char url[300];
+
+	sv_config_defaults(&c);
+	cr_assert_str_eq(c.public_base_url, "", "default: where the server listens");
+	cr_assert_eq(c.max_count, 500);
+	sv_config_base_url(&c, 0, 8123, url, sizeof(url));
+	cr_assert_str_eq(url, "http://127.0.0.1:8123/fhir");
+	sv_config_base_url(&c, 1, 443, url, sizeof(url));
+	cr_assert_str_eq(url, "https://127.0.0.1:443/fhir");
+	cr_assert_eq(sv_config_set_listen(&c, "[::1]:0", &err), SV_OK);
+	sv_config_base_url(&c, 0, 9000, url, sizeof(url));
+	cr_assert_str_eq(url, "http://[::1]:9000/fhir");
+	cr_assert_eq(parse(&c, "public_base_url = https://tx.example.no/fhir\nmax_count = 50", &err), SV_OK, "%s",
+		     err.message);
+	sv_config_base_url(&c, 0, 9000, url, sizeof(url));
+	cr_assert_str_eq(url, "https://tx.example.no/fhir", "the public base wins over the listen address");
+	cr_assert_eq(c.max_count, 50);
+	cr_assert_eq(parse(&c, "public_base_url = tx.example.no/fhir", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "public_base_url = https://tx.example.no/fhir/", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "public_base_url = https://tx.example.no/fhir?x=1", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "public_base_url = https:///fhir", &err), SV_ECONFIG);
+	cr_assert_eq(parse(&c, "max_count = 0", &err), SV_ECONFIG);
+}
+
 Test(config, log_requests_only_true_false)
 {
 	struct sv_config c;
@@ -265,10 +293,20 @@ Test(config, listen_parsing)
 	cr_assert_str_eq(c.listen_host, "localhost");
 	cr_assert_eq(c.listen_port, 0);
 	/* only what serve can bind passes, so check-config and serve agree */
-	cr_assert_eq(sv_config_set_listen(&c, "[::1]:8443", &err), SV_ECONFIG);
-	cr_assert(strstr(err.message, "IPv4"), "%s", err.message);
 	cr_assert_eq(sv_config_set_listen(&c, "example.invalid:80", &err), SV_ECONFIG);
+	cr_assert(strstr(err.message, "IPv4"), "%s", err.message);
 	cr_assert_str_eq(c.listen_host, "localhost", "rejected values leave the last good one");
+	/* IPv6 in brackets, as in a URL; kept without them */
+	cr_assert_eq(sv_config_set_listen(&c, "[::1]:8443", &err), SV_OK, "%s", err.message);
+	cr_assert_str_eq(c.listen_host, "::1");
+	cr_assert_eq(c.listen_port, 8443);
+	cr_assert(sv_config_listen_is_ipv6(&c));
+	cr_assert(sv_config_listen_is_loopback(&c));
+	cr_assert_eq(sv_config_set_listen(&c, "::1:8443", &err), SV_ECONFIG, "IPv6 without brackets is ambiguous");
+	cr_assert_eq(sv_config_set_listen(&c, "[::1]8443", &err), SV_ECONFIG);
+	cr_assert_eq(sv_config_set_listen(&c, "[127.0.0.1]:80", &err), SV_ECONFIG, "brackets hold IPv6 only");
+	cr_assert_eq(sv_config_set_listen(&c, "[nope]:80", &err), SV_ECONFIG);
+	cr_assert_str_eq(c.listen_host, "::1", "rejected values leave the last good one");
 	cr_assert_eq(sv_config_set_listen(&c, "10.0.0.1:65535", &err), SV_OK);
 	cr_assert_eq(c.listen_port, 65535);
 

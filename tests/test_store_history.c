@@ -78,7 +78,7 @@ Test(history, an_import_is_versioned_and_served_with_meta)
 	cr_assert_eq(sv_store_each(st, visit_first, &served, &err), SV_OK);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(served, "meta"), "versionId")),
 			 "2");
-	cr_assert_eq(sv_history_list(st, "CodeSystem", sv_jstr(r, "id"), 1, rows, &total, &err), SV_OK);
+	cr_assert_eq(sv_history_list(st, "CodeSystem", sv_jstr(r, "id"), 0, 1, rows, &total, &err), SV_OK);
 	cr_assert_eq(total, 2);
 	cr_assert_eq(cJSON_GetArraySize(rows), 1, "the count caps the list");
 	cJSON_Delete(r);
@@ -120,7 +120,7 @@ Test(history, a_store_from_before_history_gets_version_1)
 	{
 		cJSON *rows = cJSON_CreateArray();
 		long total;
-		cr_assert_eq(sv_history_list(st, "CodeSystem", "old", 10, rows, &total, &err), SV_OK);
+		cr_assert_eq(sv_history_list(st, "CodeSystem", "old", 0, 10, rows, &total, &err), SV_OK);
 		cr_assert_eq(total, 1);
 		cJSON_Delete(rows);
 	}

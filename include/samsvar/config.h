@@ -13,7 +13,7 @@ enum sv_auth_mode {
 };
 
 struct sv_config {
-	char listen_host[64];      /* listen = HOST:PORT */
+	char listen_host[64];      /* listen = HOST:PORT or [IPV6]:PORT (kept without the brackets) */
 	unsigned listen_port;
 	char store_path[512];      /* store = path of the SQLite file */
 	char content_dir[512];     /* content = folder of bundled content loaded into an empty store */
@@ -32,6 +32,10 @@ struct sv_config {
 	unsigned max_params;       /* max_params = query parameters, or Parameters entries, per request */
 	unsigned max_body_nodes;   /* max_body_nodes = JSON values or XML elements+attributes in a body */
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
+	unsigned max_count;        /* max_count = most entries in one page of a search or history; a larger
+				    * _count is clamped to it */
+	char public_base_url[256]; /* public_base_url = the FHIR base clients reach this server at (behind a
+				    * proxy), for Bundle links and fullUrls; "" = http(s)://{listen}/fhir */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
 	enum sv_auth_mode auth;    /* auth = writes | all */
@@ -72,7 +76,14 @@ enum sv_err sv_config_parse(struct sv_config *c, const char *text, size_t len, c
 /* Returns 1 when the configured listen host is a loopback address (127.0.0.0/8, localhost, ::1). */
 int sv_config_listen_is_loopback(const struct sv_config *c);
 
-/* Splits "HOST:PORT" into the listen fields of `c`; returns SV_ECONFIG when malformed. */
+/* Splits "HOST:PORT" or "[IPV6]:PORT" into the listen fields of `c`; returns SV_ECONFIG when malformed. */
 enum sv_err sv_config_set_listen(struct sv_config *c, const char *hostport, struct sv_error *err);
+
+/* Returns 1 when the configured listen host is an IPv6 address. */
+int sv_config_listen_is_ipv6(const struct sv_config *c);
+
+/* Writes into buf (cap bytes) the FHIR base URL clients reach the server at: public_base_url when set,
+ * else http(s)://{listen host}:{port}/fhir for the port actually bound (`tls`: https). */
+void sv_config_base_url(const struct sv_config *c, int tls, unsigned port, char *buf, size_t cap);
 
 #endif

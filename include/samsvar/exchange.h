@@ -34,6 +34,8 @@ struct sv_service {
 	atomic_int draining;          /* 1 once shutdown began: /readyz answers 503 */
 	struct sv_outbox *outbox;     /* messages (outbox.h); NULL: /messages and the message operations
 				       * answer 501 */
+	char base_url[300];           /* the FHIR base of links and fullUrls (sv_config_base_url); "" =
+				       * the canonical_base's */
 };
 
 /* Returns the value of request header `name` (case-insensitive), or NULL. */

@@ -50,6 +50,10 @@ struct sv_request {
 				       * takes nothing else: sv_fhirapi_takes_raw_body), or NULL */
 	size_t raw_len;
 	int raw_xml;                  /* 1: that body is XML (its Content-Type said so; parsed bodies only) */
+	const char *base;             /* the FHIR base URL of links and fullUrls (config public_base_url, or
+				       * where the server listens), never taken from the Host header */
+	int strict;                   /* 1: Prefer: handling=strict (unknown search parameters are errors);
+				       * 0: lenient, the default (they are ignored) */
 };
 
 /* An operation handler: on SV_OK sets *out to the response resource (ownership to the caller) and may

@@ -75,10 +75,11 @@ enum sv_err sv_history_write(struct sv_store *st, const char *type, const char *
 enum sv_err sv_history_delete(struct sv_store *st, const char *type, const char *id, const struct sv_actor *who,
 			      struct sv_rev *out, struct sv_error *err);
 
-/* Appends the versions of (type, id), newest first, at most `count`, to the JSON array `rows`:
- * objects {vid, updated, deleted, resource (absent for a delete)}. Sets *total to how many exist. */
-enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *id, long count, cJSON *rows,
-			    long *total, struct sv_error *err);
+/* Appends the versions of (type, id), newest first, skipping the first `offset`, at most `count`, to
+ * the JSON array `rows`: objects {vid, updated, deleted, resource (absent for a delete)}. Sets *total
+ * to how many exist. */
+enum sv_err sv_history_list(struct sv_store *st, const char *type, const char *id, long offset, long count,
+			    cJSON *rows, long *total, struct sv_error *err);
 
 /* Returns version `vid` of (type, id) as a new cJSON the caller frees and sets *deleted; NULL with
  * err untouched when there is no such version, with err set on a store error. A deleted version

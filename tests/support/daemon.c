@@ -129,8 +129,10 @@ static int spawn(struct ts_daemon *d, int tie)
 		while (fgets(line, sizeof(line), f)) {
 			/* http:// or, with tls_cert set, https:// */
 			const char *p = strstr(line, "listening on http");
-			if (p && (p = strstr(p, "://127.0.0.1:")) != NULL) {
-				d->port = (unsigned)strtoul(p + strlen("://127.0.0.1:"), NULL, 10);
+			/* ://127.0.0.1:PORT/fhir, or ://[::1]:PORT/fhir */
+			if (p && (p = strstr(p, "://")) != NULL && (p = p[3] == '[' ? strchr(p, ']') : p + 3) != NULL &&
+			    (p = strchr(p, ':')) != NULL) {
+				d->port = (unsigned)strtoul(p + 1, NULL, 10);
 				fclose(f);
 				return 0;
 			}
