@@ -1,7 +1,7 @@
 /* op_metadata.c — GET /fhir/metadata: the CapabilityStatement (mode full or normative, the default)
  * and the TerminologyCapabilities (mode=terminology) of this server and the snapshot it serves. */
 #include "samsvar/jsonutil.h"
-#include "samsvar/fhirapi.h"
+#include "samsvar/op_resource.h"
 #include "samsvar/params.h"
 #include "samsvar/version.h"
 
@@ -76,7 +76,6 @@ static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
 	static const char *const types[] = {"CodeSystem", "ValueSet", "ConceptMap"};
-	static const char *const sparams[] = {"url", "version", "name", "status"};
 	static const char *const interactions[] = {"read", "vread", "search-type", "history-instance", "create",
 						   "update", "delete"};
 	cJSON *cap = cJSON_CreateObject(), *impl, *rest, *r, *resources, *ops;
@@ -100,7 +99,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	add_security(r, req);
 	resources = cJSON_AddArrayToObject(r, "resource");
 	for (size_t i = 0; i < 3; i++) {
-		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction"), *sp;
+		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction");
 		cJSON_AddStringToObject(res, "type", types[i]);
 		/* Writes (create, update, delete) are for maintainers' tokens; see README "Maintaining content". */
 		for (size_t j = 0; j < sizeof(interactions) / sizeof(interactions[0]); j++) {
@@ -111,14 +110,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 		cJSON_AddStringToObject(res, "versioning", "versioned-update");
 		cJSON_AddBoolToObject(res, "readHistory", 1);
 		cJSON_AddBoolToObject(res, "updateCreate", 1);
-		sp = cJSON_AddArrayToObject(res, "searchParam");
-		for (size_t j = 0; j < 4; j++) {
-			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "name", sparams[j]);
-			cJSON_AddStringToObject(p, "type", strcmp(sparams[j], "url") == 0 ? "uri" :
-						strcmp(sparams[j], "name") == 0 ? "string" : "token");
-			cJSON_AddItemToArray(sp, p);
-		}
+		sv_search_capability(res, types[i]);
 		ops = cJSON_AddArrayToObject(res, "operation");
 		if (i == 0) {
 			add_operation(ops, "lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup");

@@ -220,12 +220,41 @@ static int matches(const struct sv_request *req, const cJSON *res, const char *c
 	return 1;
 }
 
+/* The parameters a search of resources of `tag` takes, and how many. */
+static const char *const *params_of(char tag, size_t *n)
+{
+	*n = tag == 'C' ? sizeof(CS_PARAMS) / sizeof(CS_PARAMS[0]) :
+	     tag == 'V' ? sizeof(VS_PARAMS) / sizeof(VS_PARAMS[0]) : sizeof(CM_PARAMS) / sizeof(CM_PARAMS[0]);
+	return tag == 'C' ? CS_PARAMS : tag == 'V' ? VS_PARAMS : CM_PARAMS;
+}
+
+void sv_search_capability(cJSON *resource, const char *type)
+{
+	size_t n;
+	const char *const *known = params_of(sv_resource_tag(type), &n);
+	cJSON *sp = cJSON_AddArrayToObject(resource, "searchParam");
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = known[i], *t;
+		cJSON *p;
+		if (strchr(name, ':') || (name[0] == '_' && strcmp(name, "_id") != 0))
+			continue;     /* modifiers, and the result parameters every search takes */
+		t = strcmp(name, "url") == 0 || strcmp(name, "system") == 0 || strstr(name, "-system") ? "uri" :
+		    strstr(name, "-uri") ? "reference" :
+		    strcmp(name, "name") == 0 || strcmp(name, "title") == 0 || strcmp(name, "publisher") == 0 ? "string" :
+		    "token";
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "name", name);
+		cJSON_AddStringToObject(p, "type", t);
+		cJSON_AddItemToArray(sp, p);
+	}
+}
+
 enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 {
 	char tag = sv_resource_tag(req->type);
-	const char *const *known = tag == 'C' ? CS_PARAMS : tag == 'V' ? VS_PARAMS : CM_PARAMS;
-	size_t nknown = tag == 'C' ? sizeof(CS_PARAMS) / sizeof(CS_PARAMS[0]) :
-			tag == 'V' ? sizeof(VS_PARAMS) / sizeof(VS_PARAMS[0]) : sizeof(CM_PARAMS) / sizeof(CM_PARAMS[0]);
+	size_t nknown;
+	const char *const *known = params_of(tag, &nknown);
 	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm, *hits, nhits = 0;
 	struct sort_key keys[SORT_KEYS_MAX];
 	struct sort_ctx ctx = {req, tag, keys, 0};

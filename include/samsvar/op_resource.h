@@ -27,4 +27,8 @@ enum sv_err sv_resource_shape_read(struct sv_request *req, enum sv_summary dflt,
  * cut down as `sum` and `elements` ask and then tagged SUBSETTED; NULL with req->err set. */
 cJSON *sv_resource_copy(struct sv_request *req, const cJSON *res, enum sv_summary sum, const char *elements);
 
+/* Adds to a CapabilityStatement.rest.resource of `type` (CodeSystem, ValueSet, ConceptMap) the
+ * searchParam list its search takes (op_search.c). */
+void sv_search_capability(cJSON *resource, const char *type);
+
 #endif
