@@ -112,7 +112,7 @@ static char *put_encoded(char *o, const char *v)
 static char *kept_query(const struct sv_request *req, const char *const *known, size_t n)
 {
 	const cJSON *p;
-	size_t need = 1;
+	size_t need = 32 + (req->format ? 3 * strlen(req->format) : 0);
 	char *q, *o;
 
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
@@ -122,6 +122,15 @@ static char *kept_query(const struct sv_request *req, const char *const *known, 
 	}
 	o = q = sv_xmalloc(need);
 	*o = '\0';
+	/* The answer's format and layout as asked, so a client that follows a link gets the same. */
+	if (req->format) {
+		memcpy(o, "&_format=", 9);
+		o = put_encoded(o + 9, req->format);
+	}
+	if (req->pretty) {
+		memcpy(o, "&_pretty=true", 14);
+		o += 13;
+	}
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
 		const char *name = sv_jstr(p, "name"), *v = sv_param_text(p);
 		if (!is_known(name, known, n) || !v || strcmp(name, "_count") == 0 || strcmp(name, "_offset") == 0)

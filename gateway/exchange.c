@@ -470,10 +470,11 @@ static void finish(const struct sv_service *svc, struct sv_exchange *x)
 
 /* POST {type}/_search (http://hl7.org/fhir/R4/http.html#search): the form body's parameters joined
  * to the query's make a search as GET asks it, which it then is (req->method "GET", no id). The
- * form's _format and _pretty count as the query's would. *query receives the parameters. */
+ * form's _format and _pretty count as the query's would (*fmt, *format, *pretty). *query receives
+ * the parameters. */
 static enum sv_err search_by_post(const struct sv_exchange *x, const struct sv_config *cfg, const struct sv_url *url,
 				  struct sv_request *req, struct sv_url *form, cJSON **query, enum sv_format *fmt,
-				  int *pretty)
+				  const char **format, int *pretty)
 {
 	enum sv_err rc;
 
@@ -494,7 +495,7 @@ static enum sv_err search_by_post(const struct sv_exchange *x, const struct sv_c
 		if (strcmp(p->name, "_pretty") == 0)
 			*pretty = strcmp(p->value, "true") == 0;
 		else if (strcmp(p->name, "_format") == 0 &&
-			 (rc = sv_http_negotiate(p->value, NULL, fmt, &req->fhir_version, &req->err)) != SV_OK)
+			 (rc = sv_http_negotiate(*format = p->value, NULL, fmt, &req->fhir_version, &req->err)) != SV_OK)
 			return rc;
 		else if (!is_transport_param(p->name))
 			sv_params_add(*query, p->name, "String", p->value);
@@ -597,7 +598,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
 	if (req.id && strcmp(req.id, "_search") == 0 && !req.operation && !req.history &&
-	    (rc = search_by_post(x, cfg, &url, &req, &form, &query, &out_fmt, &pretty)) != SV_OK)
+	    (rc = search_by_post(x, cfg, &url, &req, &form, &query, &out_fmt, &format, &pretty)) != SV_OK)
 		goto fail;
 	if ((rc = authenticate(svc, x, &req, &who, sv_fhirapi_least(&req))) != SV_OK)
 		goto fail;
@@ -630,6 +631,8 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		req.params = query = query_params(&url);
 
 	req.want_json = out_fmt == SV_FMT_JSON && !pretty;
+	req.format = format;
+	req.pretty = pretty;
 	rc = sv_fhirapi_dispatch(&req, &result, &status);
 	if (rc != SV_OK)
 		goto fail;

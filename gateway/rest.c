@@ -44,11 +44,14 @@ int sv_rest_prefer_strict(const char *prefer)
 	while (p && (item = sv_list_next(&p, &n)) != NULL)
 		for (const char *q = item, *end = item + n; q < end;) {
 			const char *semi = memchr(q, ';', (size_t)(end - q)), *stop = semi ? semi : end;
-			while (q < stop && *q == ' ')
+			const char *e = stop;
+			while (q < e && *q == ' ')
 				q++;
-			if ((size_t)(stop - q) >= 15 && strncasecmp(q, "handling=strict", 15) == 0)
+			while (e > q && e[-1] == ' ')
+				e--;
+			if (e - q == 15 && strncasecmp(q, "handling=strict", 15) == 0)
 				strict = 1;
-			else if ((size_t)(stop - q) >= 16 && strncasecmp(q, "handling=lenient", 16) == 0)
+			else if (e - q == 16 && strncasecmp(q, "handling=lenient", 16) == 0)
 				strict = 0;
 			q = semi ? semi + 1 : end;
 		}

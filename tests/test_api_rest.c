@@ -615,6 +615,11 @@ Test(media, legacy_fhir_media_types)
 	cr_assert_eq(r.status, 200);
 	cr_assert(strncmp(r.ctype, "application/fhir+json", 21) == 0, "%s", r.ctype);
 	free(r.body);
+	/* links keep the format asked in the query, so following one gives the same format */
+	req("GET", "/fhir/ConceptMap?_count=1&_format=application/xml%2Bfhir&_pretty=true", NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(r.body, "_offset=1&amp;_format=application/xml%2Bfhir&amp;_pretty=true\""), "%.600s", r.body);
+	free(r.body);
 	/* as a request body's Content-Type */
 	req("POST", "/fhir/CodeSystem/_search", body, "{}", &r);
 	cr_assert_eq(r.status, 415, "a search form is a form, whatever FHIR type");

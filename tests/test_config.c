@@ -93,6 +93,8 @@ Test(config, shipped_config_file_loads)
 	cr_assert_eq(c.max_import_body_bytes, d.max_import_body_bytes);
 	cr_assert_eq(c.max_import_unzipped_bytes, d.max_import_unzipped_bytes);
 	cr_assert_eq(c.expand_max, d.expand_max);
+	cr_assert_eq(c.max_count, d.max_count);
+	cr_assert_str_eq(c.public_base_url, d.public_base_url);
 }
 
 Test(config, load_missing_file_is_eio)
