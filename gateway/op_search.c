@@ -185,22 +185,43 @@ static int value_matches(const cJSON *res, const char *name, const char *want, s
 	return 0;
 }
 
-/* Whether `res` matches every filtering parameter of the search (each one given: AND; the
- * comma-separated values of one: OR, "\," being a comma within a value). */
-static int matches(const struct sv_request *req, const cJSON *res, const char *const *known, size_t nknown)
-{
-	const cJSON *p;
+/* One filtering parameter of the search, as sent: its name (with any modifier) and value. */
+struct filter {
+	const char *name;
+	const char *value;
+};
 
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(req->params, "parameter")) {
+/* Picks the filtering parameters out of req->params into a new array (*n of them): those in
+ * known[], not the result parameters (_count, _sort...); the others are ignored (lenient handling). */
+static struct filter *filters_of(const struct sv_request *req, const char *const *known, size_t nknown, size_t *n)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(req->params, "parameter"), *p;
+	struct filter *f = sv_xmalloc(((size_t)cJSON_GetArraySize(params) + 1) * sizeof(*f));
+
+	*n = 0;
+	cJSON_ArrayForEach(p, params) {
 		const char *name = sv_jstr(p, "name"), *v = sv_param_text(p);
-		char one[1024];
-		int any = 0, filter = 0;
+		int filter = 0;
 		if (!name || !v || (name[0] == '_' && strcmp(name, "_id") != 0))
-			continue;         /* _count, _sort...: not filters */
+			continue;
 		for (size_t k = 0; k < nknown && !filter; k++)
 			filter = strcmp(name, known[k]) == 0;
-		if (!filter)
-			continue;         /* ignored (lenient) */
+		if (filter) {
+			f[*n].name = name;
+			f[(*n)++].value = v;
+		}
+	}
+	return f;
+}
+
+/* Whether `res` matches every filter (each one given: AND; the comma-separated values of one: OR,
+ * "\," being a comma within a value). */
+static int matches(const cJSON *res, const struct filter *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++) {
+		const char *v = f[i].value;
+		char one[1024];
+		int any = 0;
 		while (!any) {
 			size_t n = 0;
 			for (; *v && *v != ','; v++) {
@@ -209,7 +230,7 @@ static int matches(const struct sv_request *req, const cJSON *res, const char *c
 				if (n < sizeof(one))
 					one[n++] = *v;
 			}
-			any = n <= sizeof(one) - 1 && value_matches(res, name, one, n);
+			any = n < sizeof(one) && value_matches(res, f[i].name, one, n);
 			if (*v != ',')
 				break;
 			v++;
@@ -256,6 +277,8 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 	size_t nknown;
 	const char *const *known = params_of(tag, &nknown);
 	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm, *hits, nhits = 0;
+	struct filter *filters;
+	size_t nfilters;
 	struct sort_key keys[SORT_KEYS_MAX];
 	struct sort_ctx ctx = {req, tag, keys, 0};
 	struct sv_page pg;
@@ -273,9 +296,11 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 	if (sum == SV_SUM_COUNT)
 		pg.count = 0;
 	hits = sv_xmalloc(((size_t)n + 1) * sizeof(*hits));
+	filters = filters_of(req, known, nknown, &nfilters);
 	for (uint32_t i = 0; i < n; i++)
-		if (matches(req, sv_resource_at(req, tag, i), known, nknown))
+		if (matches(sv_resource_at(req, tag, i), filters, nfilters))
 			hits[nhits++] = i;
+	free(filters);
 	if (ctx.nkeys && pg.count > 0)
 		qsort_r(hits, nhits, sizeof(*hits), compare, &ctx);
 	bundle = sv_bundle_new("searchset");
