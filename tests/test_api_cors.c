@@ -18,23 +18,6 @@ TS_DAEMON_SUITE_END()
 #define EXPAND "/fhir/ValueSet/$expand?url=urn:oid:2.16.578.1.12.4.1.1.9111?fhir_vs"
 #define LOOKUP "/fhir/CodeSystem/$lookup?system=urn:oid:2.16.578.1.12.4.1.1.9111&code=7"
 
-/* The value of header `name` in the answer's header lines, copied into buf; NULL when absent. */
-static char *hval(const struct ts_resp *r, const char *name, char *buf, size_t cap)
-{
-	size_t n = strlen(name);
-	for (const char *p = r->headers; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			const char *v = p + n + 1, *e;
-			while (*v == ' ')
-				v++;
-			e = v + strcspn(v, "\r\n");
-			snprintf(buf, cap, "%.*s", (int)(e - v), v);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 static void req(const char *method, const char *path, const char *const *headers, struct ts_resp *r)
 {
 	cr_assert_neq(ts_port(), 0, "the daemon did not start (see its log above)");
@@ -51,10 +34,10 @@ Test(cors, preflight_from_an_allowed_origin_is_a_204)
 	req("OPTIONS", "/fhir/ConceptMap/$translate", h, &r);
 	cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
 	cr_assert_eq(r.len, 0);
-	cr_assert_str_eq(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "https://epj.example.org");
-	cr_assert(strstr(hval(&r, "Access-Control-Allow-Methods", v, sizeof(v)), "POST"));
-	cr_assert(strstr(hval(&r, "Access-Control-Allow-Headers", v, sizeof(v)), "Authorization"));
-	cr_assert_not_null(hval(&r, "Access-Control-Max-Age", v, sizeof(v)));
+	cr_assert_str_eq(ts_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "https://epj.example.org");
+	cr_assert(strstr(ts_header(&r, "Access-Control-Allow-Methods", v, sizeof(v)), "POST"));
+	cr_assert(strstr(ts_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)), "Authorization"));
+	cr_assert_not_null(ts_header(&r, "Access-Control-Max-Age", v, sizeof(v)));
 	free(r.body);
 }
 
@@ -68,25 +51,25 @@ Test(cors, answers_carry_the_origin_and_others_get_nothing)
 
 	req("GET", LOOKUP, ok, &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_str_eq(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "http://localhost:3000");
-	cr_assert(strstr(hval(&r, "Vary", v, sizeof(v)), "Origin"));
-	cr_assert(strstr(hval(&r, "Access-Control-Expose-Headers", v, sizeof(v)), "ETag"));
+	cr_assert_str_eq(ts_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "http://localhost:3000");
+	cr_assert(strstr(ts_header(&r, "Vary", v, sizeof(v)), "Origin"));
+	cr_assert(strstr(ts_header(&r, "Access-Control-Expose-Headers", v, sizeof(v)), "ETag"));
 	free(r.body);
 	req("GET", "/fhir/CodeSystem/$lookup?system=nosuch&code=x", ok, &r);
 	cr_assert_eq(r.status, 404);
-	cr_assert_not_null(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "errors too, or the page cannot read them");
+	cr_assert_not_null(ts_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "errors too, or the page cannot read them");
 	free(r.body);
 	req("GET", LOOKUP, other, &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_null(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
-	cr_assert(strstr(hval(&r, "Vary", v, sizeof(v)), "Origin"), "a cache must not serve it to a listed origin");
+	cr_assert_null(ts_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	cr_assert(strstr(ts_header(&r, "Vary", v, sizeof(v)), "Origin"), "a cache must not serve it to a listed origin");
 	free(r.body);
 	req("GET", "/fhir/metadata", NULL, &r);
 	cr_assert(strstr(r.body, "\"cors\":true"), "the CapabilityStatement says CORS is on");
 	free(r.body);
 	req("OPTIONS", LOOKUP, pre_other, &r);
 	cr_assert_eq(r.status, 405, "no preflight for an origin not listed: %ld", r.status);
-	cr_assert_null(hval(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	cr_assert_null(ts_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
 	free(r.body);
 }
 
@@ -119,11 +102,11 @@ Test(gzip, large_answers_are_compressed_for_clients_that_take_gzip)
 	req("GET", EXPAND, NULL, &plain);
 	cr_assert_eq(plain.status, 200);
 	cr_assert_gt(plain.len, 1024, "the expansion is big enough to compress");
-	cr_assert_null(hval(&plain, "Content-Encoding", v, sizeof(v)));
-	cr_assert(strstr(hval(&plain, "Vary", v, sizeof(v)), "Accept-Encoding"));
+	cr_assert_null(ts_header(&plain, "Content-Encoding", v, sizeof(v)));
+	cr_assert(strstr(ts_header(&plain, "Vary", v, sizeof(v)), "Accept-Encoding"));
 	req("GET", EXPAND, gz, &z);
 	cr_assert_eq(z.status, 200);
-	cr_assert_str_eq(hval(&z, "Content-Encoding", v, sizeof(v)), "gzip");
+	cr_assert_str_eq(ts_header(&z, "Content-Encoding", v, sizeof(v)), "gzip");
 	cr_assert_lt(z.len, plain.len);
 	back = gunzip(z.body, z.len, &blen);
 	/* the same answer but for the identifier and timestamp every expansion gets anew */
@@ -131,7 +114,7 @@ Test(gzip, large_answers_are_compressed_for_clients_that_take_gzip)
 	cr_assert(strstr(back, "\"resourceType\":\"ValueSet\""));
 	free(back);
 	req("GET", EXPAND, no, &refused);
-	cr_assert_null(hval(&refused, "Content-Encoding", v, sizeof(v)), "q=0 refuses gzip");
+	cr_assert_null(ts_header(&refused, "Content-Encoding", v, sizeof(v)), "q=0 refuses gzip");
 	free(plain.body);
 	free(z.body);
 	free(refused.body);
@@ -146,6 +129,6 @@ Test(gzip, small_answers_stay_plain)
 	req("GET", LOOKUP, gz, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_lt(r.len, 1024);
-	cr_assert_null(hval(&r, "Content-Encoding", v, sizeof(v)), "under 1 KiB is sent as it is");
+	cr_assert_null(ts_header(&r, "Content-Encoding", v, sizeof(v)), "under 1 KiB is sent as it is");
 	free(r.body);
 }

@@ -45,23 +45,6 @@ static cJSON *get(const char *path, const char *const *headers, long want)
 	return j;
 }
 
-/* The value of header `name` in the answer, copied into buf; NULL when absent. */
-static char *hval(const struct ts_resp *r, const char *name, char *buf, size_t cap)
-{
-	size_t n = strlen(name);
-	for (const char *p = r->headers; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			const char *v = p + n + 1, *e;
-			while (*v == ' ')
-				v++;
-			e = v + strcspn(v, "\r\n");
-			snprintf(buf, cap, "%.*s", (int)(e - v), v);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 static const char *str(const cJSON *o, const char *name)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
@@ -530,8 +513,8 @@ Test(conditional, if_none_match_and_if_modified_since)
 	first_codesystem(path, sizeof(path));
 	req("GET", path, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_not_null(hval(&r, "ETag", etag, sizeof(etag)));
-	cr_assert_not_null(hval(&r, "Last-Modified", lm, sizeof(lm)));
+	cr_assert_not_null(ts_header(&r, "ETag", etag, sizeof(etag)));
+	cr_assert_not_null(ts_header(&r, "Last-Modified", lm, sizeof(lm)));
 	res = cJSON_Parse(r.body);
 	version = strdup(str(cJSON_GetObjectItem(res, "meta"), "versionId"));
 	cr_assert_not_null(str(cJSON_GetObjectItem(res, "meta"), "lastUpdated"), "meta.lastUpdated");
@@ -549,7 +532,7 @@ Test(conditional, if_none_match_and_if_modified_since)
 			req("GET", path, same, NULL, &r);
 			cr_assert_eq(r.status, 304, "If-None-Match with the current ETag");
 			cr_assert_eq(r.len, 0, "a 304 has no body");
-			cr_assert_not_null(hval(&r, "ETag", etag, sizeof(etag)));
+			cr_assert_not_null(ts_header(&r, "ETag", etag, sizeof(etag)));
 			free(r.body);
 		}
 		req("HEAD", path, same, NULL, &r);
@@ -574,7 +557,7 @@ Test(conditional, if_none_match_and_if_modified_since)
 		snprintf(vpath, sizeof(vpath), "%s/_history/%s", path, version);
 		req("GET", vpath, NULL, NULL, &r);
 		cr_assert_eq(r.status, 200);
-		cr_assert_str_eq(hval(&r, "ETag", lm, sizeof(lm)), etag);
+		cr_assert_str_eq(ts_header(&r, "ETag", lm, sizeof(lm)), etag);
 		free(r.body);
 		req("GET", vpath, same, NULL, &r);
 		cr_assert_eq(r.status, 304);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -321,6 +322,22 @@ static int perform(unsigned port, const char *cafile, const char *method, const 
 	curl_easy_cleanup(c);
 	free(url);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+char *ts_header(const struct ts_resp *r, const char *name, char *buf, size_t cap)
+{
+	size_t n = strlen(name);
+	for (const char *p = r->headers; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1, *e;
+			while (*v == ' ')
+				v++;
+			e = v + strcspn(v, "\r\n");
+			snprintf(buf, cap, "%.*s", (int)(e - v), v);
+			return buf;
+		}
+	}
+	return NULL;
 }
 
 int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,

@@ -62,6 +62,10 @@ struct ts_resp {
 int ts_http(unsigned port, const char *method, const char *path, const char *const *headers,
 	    const char *body, size_t blen, struct ts_resp *r);
 
+/* Copies the value of header `name` (case-insensitive) of answer `r` into buf (cap bytes) and
+ * returns buf; NULL when the answer has no such header. */
+char *ts_header(const struct ts_resp *r, const char *name, char *buf, size_t cap);
+
 /* As ts_http() without a body, over HTTPS, verifying the server's certificate against the PEM file
  * `cafile` (and its name against 127.0.0.1). Returns -1 when the request or the TLS handshake fails. */
 int ts_https(unsigned port, const char *cafile, const char *method, const char *path,
