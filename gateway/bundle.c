@@ -143,14 +143,25 @@ static char *kept_query(const struct sv_request *req, const char *const *known, 
 	return q;
 }
 
+/* req->base, or for a request made without one (in-process callers) the configured default. */
+static const char *base_of(const struct sv_request *req, char *buf, size_t cap)
+{
+	if (req->base)
+		return req->base;
+	sv_config_base_url(req->cfg, 0, req->cfg->listen_port, buf, cap);
+	return buf;
+}
+
 static void add_link(cJSON *links, const struct sv_request *req, const char *path, const char *rel, long count,
 		     long offset, const char *kept)
 {
-	size_t cap = strlen(req->base) + strlen(path) + strlen(kept) + 64;
+	char buf[300];
+	const char *base = base_of(req, buf, sizeof(buf));
+	size_t cap = strlen(base) + strlen(path) + strlen(kept) + 64;
 	char *url = sv_xmalloc(cap);
 	cJSON *l = cJSON_CreateObject();
 
-	snprintf(url, cap, "%s/%s?_count=%ld&_offset=%ld%s", req->base, path, count, offset, kept);
+	snprintf(url, cap, "%s/%s?_count=%ld&_offset=%ld%s", base, path, count, offset, kept);
 	cJSON_AddStringToObject(l, "relation", rel);
 	cJSON_AddStringToObject(l, "url", url);
 	cJSON_AddItemToArray(links, l);
@@ -181,16 +192,25 @@ void sv_bundle_page(cJSON *bundle, const struct sv_request *req, const char *pat
 	free(kept);
 }
 
+char *sv_bundle_full_url(const struct sv_request *req, const char *type, const char *id)
+{
+	char buf[300];
+	const char *base = base_of(req, buf, sizeof(buf));
+	size_t cap = strlen(base) + strlen(type) + strlen(id) + 4;
+	char *full = sv_xmalloc(cap);
+
+	snprintf(full, cap, "%s/%s/%s", base, type, id);
+	return full;
+}
+
 cJSON *sv_bundle_entry(cJSON *bundle, const struct sv_request *req, const char *type, const char *id, cJSON *res,
 		       const char *mode)
 {
 	cJSON *entries = cJSON_GetObjectItemCaseSensitive(bundle, "entry"), *entry = cJSON_CreateObject();
-	size_t cap = strlen(req->base) + strlen(type) + strlen(id) + 4;
-	char *full = sv_xmalloc(cap);
+	char *full = sv_bundle_full_url(req, type, id);
 
 	if (!entries)
 		entries = cJSON_AddArrayToObject(bundle, "entry");
-	snprintf(full, cap, "%s/%s/%s", req->base, type, id);
 	cJSON_AddStringToObject(entry, "fullUrl", full);
 	free(full);
 	cJSON_AddItemToObject(entry, "resource", res);

@@ -299,11 +299,11 @@ static cJSON *history_entry(struct sv_request *req, cJSON *row, long first_vid)
 	cJSON *entry = cJSON_CreateObject(), *request, *response, *res;
 	long vid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(row, "vid"));
 	int deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "deleted"));
-	char url[700], etag[32];
+	char url[300], etag[32], *full = sv_bundle_full_url(req, req->type, req->id);
 
 	/* The resource's URL, not the version's: a fullUrl is never version-specific (bdl-8). */
-	snprintf(url, sizeof(url), "%s/%s/%s", req->base, req->type, req->id);
-	cJSON_AddStringToObject(entry, "fullUrl", url);
+	cJSON_AddStringToObject(entry, "fullUrl", full);
+	free(full);
 	res = cJSON_DetachItemFromObjectCaseSensitive(row, "resource");
 	if (res && !(res = in_version(req, res))) {
 		cJSON_Delete(entry);

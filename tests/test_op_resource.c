@@ -190,9 +190,19 @@ Test(api, search_all_and_subsetted)
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(snap->cs[0].resource, "concept")), 34,
 		     "the snapshot's resource is untouched");
 	e = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "entry"), 0);
-	snprintf(want, sizeof(want), "%s/CodeSystem/%s", cfg.canonical_base,
+	/* on the server's base: where it listens when the request names none */
+	snprintf(want, sizeof(want), "http://%s:%u/fhir/CodeSystem/%s", cfg.listen_host, cfg.listen_port,
 		 cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e, "fullUrl")), want);
+	req.base = "https://tx.example.no/fhir";
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "%s", req.err.message);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "entry"), 0);
+	snprintf(want, sizeof(want), "https://tx.example.no/fhir/CodeSystem/%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "resource"), "id")));
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e, "fullUrl")), want);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "link"),
+		0), "url")), "https://tx.example.no/fhir/CodeSystem?_count=100&_offset=0");
+	req.base = NULL;
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "search"), "mode")), "match");
 
 	cr_assert_eq(dispatch("GET", "ValueSet", NULL, NULL), SV_OK);
@@ -238,14 +248,27 @@ Test(api, search_parameters)
 	cJSON_Delete(req.params);
 	req.params = sv_params_new();
 	q("_count", "501");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "above the maximum: clamped");
+	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(result, "link"),
+		0), "url")), "_count=500&"));
+	cJSON_Delete(req.params);
+	req.params = sv_params_new();
+	q("_count", "-1");
 	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
 	cr_assert_str_eq(req.err.expression, "_count");
 
 	cJSON_Delete(req.params);
 	req.params = sv_params_new();
-	q("title:contains", "x");
-	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_EINVAL);
-	cr_assert_str_eq(req.err.expression, "title:contains");
+	q("title:below", "x");
+	cr_assert_eq(dispatch("GET", "CodeSystem", NULL, NULL), SV_OK, "lenient: ignored");
+	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(result, "total")), 2);
+	req.strict = 1;
+	cr_assert_eq(ts_run(&req, sv_fhirapi_dispatch, &result, &status), SV_OK, "strict: an OperationOutcome");
+	cr_assert_eq(status, 400);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(result, "resourceType")), "OperationOutcome");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(result, "issue"), 0), "expression"), 0)), "title:below");
+	req.strict = 0;
 }
 
 static const cJSON *first_entry_resource(void)

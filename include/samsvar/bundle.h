@@ -41,6 +41,10 @@ cJSON *sv_bundle_new(const char *type);
 void sv_bundle_page(cJSON *bundle, const struct sv_request *req, const char *path, const struct sv_page *pg,
 		    long total, const char *const *known, size_t n);
 
+/* Returns the fullUrl {base}/{type}/{id} of a resource (malloc'd); the base is req->base, or the
+ * configured default for a request made without one. */
+char *sv_bundle_full_url(const struct sv_request *req, const char *type, const char *id);
+
 /* Appends to bundle.entry (made on the first call) an entry with fullUrl {base}/{type}/{id}, the
  * resource `res` (ownership moves in) and, when `mode` is not NULL, search.mode; returns the entry. */
 cJSON *sv_bundle_entry(cJSON *bundle, const struct sv_request *req, const char *type, const char *id, cJSON *res,

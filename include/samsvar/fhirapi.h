@@ -51,7 +51,8 @@ struct sv_request {
 	size_t raw_len;
 	int raw_xml;                  /* 1: that body is XML (its Content-Type said so; parsed bodies only) */
 	const char *base;             /* the FHIR base URL of links and fullUrls (config public_base_url, or
-				       * where the server listens), never taken from the Host header */
+				       * where the server listens), never taken from the Host header; NULL:
+				       * the configured default (sv_bundle_full_url) */
 	const char *format;           /* the _format the client sent (links repeat it), or NULL */
 	int pretty;                   /* 1: _pretty=true was sent (links repeat it) */
 	int strict;                   /* 1: Prefer: handling=strict (unknown search parameters are errors);
