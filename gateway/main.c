@@ -78,7 +78,7 @@ static void usage(FILE *f)
 		"options (every command that touches the store):\n"
 		"  --config FILE       configuration file (default " DEFAULT_CONFIG ")\n"
 		"  --store PATH        SQLite store (overrides `store`)\n"
-		"  --listen HOST:PORT  address to serve on (serve only; overrides `listen`)\n"
+		"  --listen HOST:PORT  address to serve on, [IPV6]:PORT for IPv6 (serve only; overrides `listen`)\n"
 		"  --help, --version\n");
 }
 
@@ -454,8 +454,9 @@ static int cmd_check_config(int argc, char **argv)
 		sv_receivers_release(&rs);
 	}
 	warn_transport(&cfg, &tls);
-	printf("%s: ok (listen %s://%s:%u, store %s, threads %u, auth %s, %zu receivers)\n", argv[2],
-	       tls.cert ? "https" : "http", cfg.listen_host, cfg.listen_port, cfg.store_path, cfg.threads,
+	printf("%s: ok (listen %s://%s%s%s:%u, store %s, threads %u, auth %s, %zu receivers)\n", argv[2],
+	       tls.cert ? "https" : "http", sv_config_listen_is_ipv6(&cfg) ? "[" : "", cfg.listen_host,
+	       sv_config_listen_is_ipv6(&cfg) ? "]" : "", cfg.listen_port, cfg.store_path, cfg.threads,
 	       cfg.auth == SV_AUTH_ALL ? "all" : "writes", nreceivers);
 	sv_tls_release(&tls);
 	return 0;
