@@ -4,6 +4,7 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ enum sv_err sv_page_read(struct sv_request *req, long dflt, struct sv_page *pg)
 	pg->total = SV_TOTAL_ACCURATE;
 	/* A _count above the maximum is what a client pages with, not a mistake: it gets the largest
 	 * page there is (the self link says which), as HAPI and Ontoserver do. */
-	if ((rc = sv_params_int(req->params, "_count", dflt < max ? dflt : max, 0, 1L << 40, &pg->count,
+	if ((rc = sv_params_int(req->params, "_count", dflt < max ? dflt : max, 0, LONG_MAX, &pg->count,
 				&req->err)) != SV_OK ||
 	    (rc = sv_params_int(req->params, "_offset", 0, 0, OFFSET_MAX, &pg->offset, &req->err)) != SV_OK)
 		return rc;

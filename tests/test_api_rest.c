@@ -201,6 +201,9 @@ Test(search, count_above_the_maximum_is_clamped)
 	cr_assert(strstr(link_of(b, "self"), want), "the self link says the page size used: %s", link_of(b, "self"));
 	cr_assert_not_null(link_of(b, "next"));
 	cJSON_Delete(b);
+	b = get("/fhir/ConceptMap?_count=99999999999999", NULL, 200);
+	cr_assert_eq(entries(b), MAX_COUNT, "however large");
+	cJSON_Delete(b);
 	b = get("/fhir/ConceptMap", NULL, 200);
 	cr_assert_eq(entries(b), MAX_COUNT, "the default page is clamped too");
 	cJSON_Delete(b);
