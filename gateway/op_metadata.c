@@ -110,6 +110,8 @@ static cJSON *capability_statement(const struct sv_request *req)
 		cJSON_AddStringToObject(res, "versioning", "versioned-update");
 		cJSON_AddBoolToObject(res, "readHistory", 1);
 		cJSON_AddBoolToObject(res, "updateCreate", 1);
+		/* If-None-Match and If-Modified-Since on reads (rest.c) */
+		cJSON_AddStringToObject(res, "conditionalRead", "full-support");
 		sv_search_capability(res, types[i]);
 		ops = cJSON_AddArrayToObject(res, "operation");
 		if (i == 0) {

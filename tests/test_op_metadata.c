@@ -75,6 +75,21 @@ Test(metadata, capability_statement)
 			/* Written by maintainers, with versions and ETags (issue 9). */
 			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "versioning")), "versioned-update");
 			cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "interaction")), 7);
+			cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "conditionalRead")), "full-support");
+		}
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type")), "AuditEvent") != 0) {
+			/* the search's own parameter list: what it takes is what it says */
+			const cJSON *p;
+			int sys = 0, id = 0;
+			cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "searchParam")) {
+				const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(p, "name"));
+				sys += strcmp(name, "source-system") == 0;
+				id += strcmp(name, "_id") == 0;
+				cr_assert(name[0] != '_' || strcmp(name, "_id") == 0, "%s: result parameters are not listed", name);
+				cr_assert_null(strchr(name, ':'), "modifiers are not search parameters");
+			}
+			cr_assert_eq(id, 1);
+			cr_assert_eq(sys, strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type")), "ConceptMap") == 0);
 		}
 	}
 	cr_assert_eq(n, 4, "CodeSystem, ValueSet, ConceptMap, AuditEvent");
