@@ -1,7 +1,9 @@
 // operations.test.js — every terminology operation samsvar serves (gateway/fhirapi.c ROUTES: $lookup,
 // $validate-code on CodeSystem and ValueSet, $subsumes, $expand, $translate, $assess) called through
 // fhir-kit-client's operation(), unmodified: POSTed Parameters, and GET with query parameters where the
-// operation takes GET. Then a batch Bundle of $validate-code and $translate entries through batch().
+// operation takes GET; the messaging operations ($process-message, $send-message) refusing what is not
+// theirs (the maintainers' operations are in workflow.test.js); then a batch Bundle of $validate-code
+// and $translate entries through batch().
 // Run by tests/run.sh as `node --test-reporter=tap operations.test.js`; one daemon for the file.
 'use strict';
 
@@ -136,6 +138,21 @@ test('$assess: an IPLOS assessment gives Observations, Conditions and a proposed
   await assert.rejects(client.operation({ name: 'assess',
     input: { resourceType: 'Parameters', parameter: [item('4', 7)] } }),
   (e) => e.response.status === 400 && e.response.data.resourceType === 'OperationOutcome');
+});
+
+// The message exchange itself (a report sent to a receiver, its acknowledgement) is test_api_messages.c's;
+// here the two messaging operations are reached through operation() and refuse what is not theirs.
+test('$process-message and $send-message: reached through operation(), refusing what is not a message', async () => {
+  await assert.rejects(client.operation({ name: 'process-message',
+    input: { resourceType: 'Bundle', type: 'collection' } }),
+  (e) => e.response.status === 400 && e.response.data.resourceType === 'OperationOutcome');
+  // Sending carries patient data: a token even where reads are open.
+  await assert.rejects(client.operation({ name: 'send-message', input: { resourceType: 'Parameters' } }),
+    (e) => e.response.status === 401 && e.response.data.resourceType === 'OperationOutcome');
+  const reader = new Client({ baseUrl: daemon.baseUrl, bearerToken: await daemon.token('ola', 'reader') });
+  await assert.rejects(reader.operation({ name: 'send-message', input: { resourceType: 'Parameters' } }),
+    (e) => e.response.status >= 400 && e.response.status < 500 && e.response.status !== 401
+      && e.response.status !== 403 && e.response.data.resourceType === 'OperationOutcome');
 });
 
 test('batch: $validate-code and $translate entries answered independently in a batch-response',
