@@ -135,6 +135,8 @@ test('$assess: an IPLOS assessment gives Observations, Conditions and a proposed
   assert.equal(types.filter((t) => t === 'Condition').length, 2, 'score 3 is a problem, 2 is not');
   const plan = b.entry.find((e) => e.resource.resourceType === 'CarePlan').resource;
   assert.equal(plan.intent, 'proposal');
+  const definition = await client.read({ resourceType: 'OperationDefinition', id: 'assess' });
+  assert.equal(definition.code, 'assess');
   await assert.rejects(client.operation({ name: 'assess',
     input: { resourceType: 'Parameters', parameter: [item('4', 7)] } }),
   (e) => e.response.status === 400 && e.response.data.resourceType === 'OperationOutcome');

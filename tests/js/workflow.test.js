@@ -33,7 +33,7 @@ after(async () => {
 
 const reason = (text) => ({ resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: text }] });
 
-test('$publish, $diff and $rollback: a map version reviewed, published and rolled back', async () => {
+test('$publish, $diff, $rollback and the audit trail: a map version reviewed, published and rolled back', async () => {
   // Only a publisher publishes: a maintainer's token is refused.
   await assert.rejects(maintainer.operation({ name: 'publish', resourceType: 'ConceptMap', id: MAP_ID,
     input: reason('reviewed') }), (e) => e.response.status === 403);
@@ -65,6 +65,12 @@ test('$publish, $diff and $rollback: a map version reviewed, published and rolle
       { name: 'reason', valueString: 'the comment was wrong' }] } });
   assert.equal((await reader.read({ resourceType: 'ConceptMap', id: MAP_ID })).status, 'active');
   assert.equal((await reader.read({ resourceType: 'ConceptMap', id: NEXT_ID })).status, 'retired');
+  // Who did what: the audit trail, for those who change content.
+  const audit = await maintainer.search({ resourceType: 'AuditEvent', searchParams: { agent: 'per', action: 'publish' } });
+  assert.equal(audit.resourceType, 'Bundle');
+  assert.equal(audit.entry.length, 2, 'two publications by per');
+  await assert.rejects(reader.search({ resourceType: 'AuditEvent', searchParams: { agent: 'per' } }),
+    (e) => e.response.status === 401);
   await assert.rejects(publisher.operation({ name: 'rollback', resourceType: 'ConceptMap',
     input: { resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: MAP_URL },
       { name: 'version', valueString: '0.1.0' }] } }),
