@@ -34,12 +34,17 @@ LISTEN ?= 127.0.0.1:8080
 SHARED ?= $(CURDIR)/../shared
 export SAMSVAR_SHARED ?= $(SHARED)
 
-.PHONY: all deps bench-deps run test unit asan tsan valgrind bench fuzz clean check-content conformance
+.PHONY: all deps js-deps bench-deps run test unit asan tsan valgrind bench fuzz clean check-content conformance
 
 all: $(BUILD)/samsvar
 
 deps:
 	@sh tools/install-deps.sh $(APT_PKGS)
+
+# node and npm from Debian (when absent), and fhir-kit-client as tests/js/package-lock.json pins it
+# (npm ci); never fails: tests/run.sh skips the JavaScript client tests visibly when they are missing.
+js-deps:
+	@sh tools/install-js-deps.sh
 
 bench-deps:
 	@sh tools/install-deps.sh $(BENCH_PKGS)
@@ -71,7 +76,7 @@ run: deps
 	./$(BUILD)/samsvar serve --config $(CONF) --listen $(LISTEN)
 
 # The whole suite: unit tests per module and black-box tests against the real daemon.
-test: deps
+test: deps js-deps
 	$(MAKE) all $(TBINS)
 	@sh tests/run.sh $(BUILD)
 

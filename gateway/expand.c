@@ -432,7 +432,8 @@ enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, 
 	return member_rec(snap, vs, system, code, force, 0, member, k_out, err);
 }
 
-static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k, int nestable)
+static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const struct sv_concept *k, int nestable,
+		 const cJSON *listed)
 {
 	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 256;
@@ -442,6 +443,7 @@ static void push(struct sv_expansion *e, const struct sv_codesystem *cs, const s
 	e->items[e->n].k = k;
 	e->items[e->n].parent = -1;
 	e->items[e->n].nestable = nestable;
+	e->items[e->n].listed = listed;
 	e->n++;
 }
 
@@ -635,7 +637,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				if (!seen[ci])
 					seen[ci] = sv_xcalloc(acc.items[i].cs->nconcepts + 1, 1);
 				if (!seen[ci][acc.items[i].k - acc.items[i].cs->concepts]++)
-					push(out, acc.items[i].cs, acc.items[i].k, 0);   /* imported: a flat list, as tx.fhir.org */
+					push(out, acc.items[i].cs, acc.items[i].k, 0, acc.items[i].listed);   /* flat, as tx.fhir.org */
 				note_system(out, acc.items[i].cs);
 			}
 			out->rules_used |= acc.rules_used;
@@ -661,7 +663,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				if ((rc = clause_matches(snap, vs, inc, cs, k, NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !left_out(opts, cs, k) && !seen[ci][k - cs->concepts]++)
-					push(out, cs, k, 0);
+					push(out, cs, k, 0, c);
 			}
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
@@ -670,7 +672,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
 					goto out;
 				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
-					push(out, cs, &cs->concepts[i], filtered ? 2 : 1);
+					push(out, cs, &cs->concepts[i], filtered ? 2 : 1, NULL);
 			}
 		}
 	}

@@ -6,6 +6,7 @@
  * excludeNested or paging ask for a flat list). */
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
+#include "samsvar/expand_props.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/params.h"
 #include "samsvar/request.h"
@@ -22,8 +23,6 @@
 
 /* Most `property` and `designation` parameters one request may give (each is tried on every code). */
 #define MAX_EXPAND_LIST 32
-
-#define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
 
 /* The request parameters an expansion echoes in expansion.parameter, as given. */
 static const char *const echoed[] = {
@@ -292,81 +291,6 @@ static int designation_wanted(const struct expand_input *in, const cJSON *d)
 	return 0;
 }
 
-/* The uri the code system gives property `code`, or the concept-properties one. */
-static void property_uri(const struct sv_codesystem *cs, const char *code, char *buf, size_t cap)
-{
-	const cJSON *p;
-
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cs->resource, "property"))
-		if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 && sv_jstr(p, "uri")) {
-			snprintf(buf, cap, "%s", sv_jstr(p, "uri"));
-			return;
-		}
-	snprintf(buf, cap, "%s#%s", CONCEPT_PROPERTIES, code);
-}
-
-/* Notes property `code` (of cs) in expansion.property unless it is there. */
-static void declare_property(cJSON *exp, const struct sv_codesystem *cs, const char *code)
-{
-	cJSON *list = cJSON_GetObjectItemCaseSensitive(exp, "property"), *p;
-	char uri[512];
-
-	if (!list)
-		list = cJSON_AddArrayToObject(exp, "property");
-	cJSON_ArrayForEach(p, list)
-		if (strcmp(sv_jstr(p, "code"), code) == 0)
-			return;
-	property_uri(cs, code, uri, sizeof(uri));
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "code", code);
-	cJSON_AddStringToObject(p, "uri", uri);
-	cJSON_AddItemToArray(list, p);
-}
-
-/* contains[].property: each property asked for that the concept has ("definition" its definition),
- * and its status, which says why it is inactive. */
-static void render_properties(const struct expand_input *in, const struct sv_expansion_item *it, cJSON *c, cJSON *exp)
-{
-	cJSON *props = NULL, *v;
-	const cJSON *p;
-	const char *status = sv_concept_property(it->cs, it->k, "status");
-	int status_asked = 0;
-
-	for (size_t i = 0; i < in->nprops; i++) {
-		const char *want = in->props[i];
-		status_asked |= strcmp(want, "status") == 0 || strcmp(want, "*") == 0;
-		if (strcmp(want, "definition") == 0) {
-			if (!it->k->definition)
-				continue;
-			if (!props)
-				props = cJSON_AddArrayToObject(c, "property");
-			v = cJSON_CreateObject();
-			cJSON_AddStringToObject(v, "code", "definition");
-			cJSON_AddStringToObject(v, "valueString", it->k->definition);
-			cJSON_AddItemToArray(props, v);
-			declare_property(exp, it->cs, "definition");
-			continue;
-		}
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(it->k->json, "property")) {
-			if (!sv_jstr(p, "code") || (strcmp(want, "*") != 0 && strcmp(sv_jstr(p, "code"), want) != 0))
-				continue;
-			if (!props)
-				props = cJSON_AddArrayToObject(c, "property");
-			cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
-			declare_property(exp, it->cs, sv_jstr(p, "code"));
-		}
-	}
-	if (status && strcmp(status, "active") != 0 && !status_asked) {
-		if (!props)
-			props = cJSON_AddArrayToObject(c, "property");
-		v = cJSON_CreateObject();
-		cJSON_AddStringToObject(v, "code", "status");
-		cJSON_AddStringToObject(v, "valueCode", status);
-		cJSON_AddItemToArray(props, v);
-		declare_property(exp, it->cs, "status");
-	}
-}
-
 /* Whether the expansion takes codes from more than one version of `url` (used_systems is short: one
  * entry a code system version). */
 static int several_versions(const struct sv_expansion *e, const char *url)
@@ -396,8 +320,8 @@ static void add_designation(const struct expand_input *in, cJSON *c, const cJSON
 }
 
 /* contains[].designation: the concept's other names — its own display when another language's took
- * its place (preferredForLanguage in the code system's language), its designations and those the
- * supplements in force give it, less the one shown as `display`. */
+ * its place (preferredForLanguage in the code system's language), its designations, those the value
+ * set's include gives it and those the supplements in force give it, less the one shown as `display`. */
 static void render_designations(const struct expand_input *in, const struct sv_expansion_item *it, const char *display,
 				cJSON *c)
 {
@@ -417,12 +341,14 @@ static void render_designations(const struct expand_input *in, const struct sv_e
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
 		if (sv_jstr(d, "value") != display)
 			add_designation(in, c, d);
+	/* Those the value set gives the concept where its include lists it (compose.include.concept). */
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->listed, "designation"))
+		if (sv_jstr(d, "value") != display)
+			add_designation(in, c, d);
 	for (size_t i = 0; i < in->display.nsupplements; i++) {
 		const struct sv_codesystem *sup = in->supplements[i];
-		const struct sv_concept *sk;
-		if (!sv_jstr(sup->resource, "supplements") ||
-		    strncmp(sv_jstr(sup->resource, "supplements"), it->cs->url, strlen(it->cs->url)) != 0 ||
-		    !(sk = sv_codesystem_concept(sup, it->k->code)))
+		const struct sv_concept *sk = sv_supplement_concept(sup, it->cs, it->k->code);
+		if (!sk)
 			continue;
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sk->json, "designation"))
 			if (sv_jstr(d, "value") != display)
@@ -470,12 +396,14 @@ static cJSON *render_item(const struct expand_input *in, const struct sv_expansi
 {
 	cJSON *c = cJSON_CreateObject();
 	const char *display = in->lang ? sv_vc_display_for(&in->display, it->cs, it->k, in->lang) : it->k->display;
+	const struct sv_item_props props = {in->props, in->nprops, in->supplements, in->display.nsupplements};
 
 	/* No display in any language the client takes: none at all rather than one it refused. */
 	if (display && display == it->k->display && in->lang && others_refused(in->lang) &&
 	    !own_language_named(it->cs, in->lang))
 		display = NULL;
 
+	sv_expand_item_extensions(&props, it, c);
 	cJSON_AddStringToObject(c, "system", it->cs->url);
 	if (*it->cs->version && several_versions(e, it->cs->url))   /* which of them this code is from */
 		cJSON_AddStringToObject(c, "version", it->cs->version);
@@ -488,7 +416,7 @@ static cJSON *render_item(const struct expand_input *in, const struct sv_expansi
 		cJSON_AddStringToObject(c, "display", display);
 	if (in->designations)
 		render_designations(in, it, display, c);
-	render_properties(in, it, c, exp);
+	sv_expand_item_properties(&props, it, c, exp);
 	return c;
 }
 

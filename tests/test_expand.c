@@ -771,3 +771,35 @@ Test(expand, excludes_make_a_flat_list)
 	cr_assert_eq(e.items[index_of(&e, "J1.1")].parent, -1);
 	sv_expansion_release(&e);
 }
+
+/* Each item remembers the compose.include.concept entry that listed it (whose extensions and
+ * designations its contains entry carries), through an imported value set too; a filter lists none. */
+Test(expand, an_item_keeps_the_include_concept_that_listed_it)
+{
+	static const char *const listing[] = {
+		"{\"resourceType\":\"ValueSet\",\"url\":\"" VS_BASE "listing\",\"version\":\"1\",\"status\":\"active\","
+		"\"compose\":{\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J2\",\"extension\":"
+		"[{\"url\":\"http://hl7.org/fhir/StructureDefinition/valueset-label\",\"valueString\":\"b.\"}]}]}]}}",
+		NULL,
+	};
+	cJSON *vs = parse(INC("\"include\":[{\"system\":\"" FSIII_URL "\",\"concept\":[{\"code\":\"J1.1\",\"extension\":"
+			      "[{\"url\":\"http://hl7.org/fhir/StructureDefinition/valueset-label\",\"valueString\":\"a.\"}]}]},"
+			      "{\"system\":\"" FSIII_URL "\",\"filter\":[{\"property\":\"concept\",\"op\":\"is-a\",\"value\":\"J1\"}]},"
+			      "{\"valueSet\":[\"" VS_BASE "listing\"]}]"));
+	const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(vs, "compose"), "include"), 0), "concept"), 0);
+	struct sv_expansion e = {0};
+	struct sv_error err;
+	const cJSON *j2;
+
+	build(listing);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 1000, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.items[index_of(&e, "J1.1")].listed, first, "J1.1's own entry, though the filter takes it too");
+	cr_assert_null(e.items[index_of(&e, "J1")].listed, "a filter lists nothing");
+	j2 = e.items[index_of(&e, "J2")].listed;
+	cr_assert_not_null(j2, "imported from a value set that lists it");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j2, "extension"), 0),
+								  "valueString")), "b.");
+	sv_expansion_release(&e);
+	cJSON_Delete(vs);
+}

@@ -19,6 +19,9 @@ struct sv_expansion_item {
 	long parent;             /* index of the item it nests under (sv_expand_opts.nest), or -1 */
 	int nestable;            /* may nest: 1 taken in by a whole-system include, 2 by a filter include;
 				  * 0 by a concept list */
+	const cJSON *listed;     /* the compose.include.concept entry that named it (its extensions: label,
+				  * order, deprecated… for this value set), borrowed from the value set; NULL
+				  * when a filter or a whole-system include took it in */
 };
 
 struct sv_expansion {

@@ -1,0 +1,226 @@
+/* expand_props.c — the properties and carried-over extensions of one `expansion.contains` entry (see
+ * expand_props.h for which, and from where). */
+#include "samsvar/expand_props.h"
+#include "samsvar/jsonutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
+#define SD "http://hl7.org/fhir/StructureDefinition/"
+
+/* The properties FHIR defines through extensions: the include's concept's extension wins over the
+ * supplements', which win over the code system's. */
+static const struct ext_prop {
+	const char *code;        /* in contains.property */
+	const char *uri_code;    /* concept-properties#... */
+	const char *vs_ext;      /* on compose.include.concept */
+	const char *cs_ext;      /* on a (supplement's) CodeSystem.concept */
+} EXT_PROPS[] = {
+	{"label", "label", SD "valueset-label", SD "codesystem-label"},
+	{"order", "order", SD "valueset-conceptOrder", SD "codesystem-conceptOrder"},
+	{"weight", "itemWeight", SD "itemWeight", SD "itemWeight"},
+};
+
+/* Extensions of the include's concept that its contains entry carries, and (from index 3 on) those a
+ * code system's or supplement's concept gives it too. */
+static const char *const CARRIED[] = {
+	SD "valueset-deprecated", SD "valueset-concept-definition", SD "structuredefinition-standards-status",
+	SD "rendering-style", SD "rendering-xhtml",
+};
+#define CARRIED_FROM_CS 3
+
+const struct sv_concept *sv_supplement_concept(const struct sv_codesystem *sup, const struct sv_codesystem *cs,
+					       const char *code)
+{
+	const char *target = sv_jstr(sup->resource, "supplements");
+	size_t n = strlen(cs->url);
+
+	if (!target || strncmp(target, cs->url, n) != 0 || (target[n] != '\0' && target[n] != '|'))
+		return NULL;
+	return sv_codesystem_concept(sup, code);
+}
+
+/* The extension `url` of JSON object `node`, or NULL. */
+static const cJSON *extension_of(const cJSON *node, const char *url)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(node, "extension"))
+		if (sv_jstr(x, "url") && strcmp(sv_jstr(x, "url"), url) == 0)
+			return x;
+	return NULL;
+}
+
+/* The value[x] member of extension or property `x`, or NULL. */
+static const cJSON *value_of(const cJSON *x)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, x)
+		if (v->string && strncmp(v->string, "value", 5) == 0)
+			return v;
+	return NULL;
+}
+
+/* Declares property `code` in exp's `property` list unless it is there; `uri` NULL: the one the
+ * resource `def` (a code system or supplement) gives it, else concept-properties#code. */
+static void declare(cJSON *exp, const cJSON *def, const char *code, const char *uri)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(exp, "property"), *p;
+	char buf[512];
+
+	if (!list)
+		list = cJSON_AddArrayToObject(exp, "property");
+	cJSON_ArrayForEach(p, list)
+		if (strcmp(sv_jstr(p, "code"), code) == 0)
+			return;
+	if (!uri) {
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(def, "property"))
+			if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 && sv_jstr(p, "uri"))
+				uri = sv_jstr(p, "uri");
+	}
+	if (!uri) {
+		snprintf(buf, sizeof(buf), "%s#%s", CONCEPT_PROPERTIES, code);
+		uri = buf;
+	}
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "code", code);
+	cJSON_AddStringToObject(p, "uri", uri);
+	cJSON_AddItemToArray(list, p);
+}
+
+/* Appends {code, <type>: value} to c's property list (made on first use). */
+static void add_property(cJSON *c, const char *code, const char *type, cJSON *value)
+{
+	cJSON *props = cJSON_GetObjectItemCaseSensitive(c, "property"), *v = cJSON_CreateObject();
+
+	if (!props)
+		props = cJSON_AddArrayToObject(c, "property");
+	cJSON_AddStringToObject(v, "code", code);
+	cJSON_AddItemToObject(v, type, value);
+	cJSON_AddItemToArray(props, v);
+}
+
+/* The properties `want` ("*": all) names on concept JSON `k` of code system or supplement `def`. */
+static void add_named(const char *want, const cJSON *def, const cJSON *k, cJSON *c, cJSON *exp)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k, "property")) {
+		if (!sv_jstr(p, "code") || (strcmp(want, "*") != 0 && strcmp(sv_jstr(p, "code"), want) != 0))
+			continue;
+		cJSON *props = cJSON_GetObjectItemCaseSensitive(c, "property");
+		if (!props)
+			props = cJSON_AddArrayToObject(c, "property");
+		cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
+		declare(exp, def, sv_jstr(p, "code"), NULL);
+	}
+}
+
+/* One property FHIR defines through an extension: the first of the include's concept, the supplements'
+ * concepts, the code system's concept that has it; a number becomes valueDecimal, text valueString. */
+static void add_ext_property(const struct sv_item_props *ip, const struct sv_expansion_item *it,
+			     const struct ext_prop *e, cJSON *c, cJSON *exp)
+{
+	const cJSON *x = it->listed ? extension_of(it->listed, e->vs_ext) : NULL, *v;
+	char uri[128];
+
+	for (size_t i = 0; !x && i < ip->nsupplements; i++) {
+		const struct sv_concept *sk = sv_supplement_concept(ip->supplements[i], it->cs, it->k->code);
+		x = sk ? extension_of(sk->json, e->cs_ext) : NULL;
+	}
+	if (!x)
+		x = extension_of(it->k->json, e->cs_ext);
+	if (!x || !(v = value_of(x)))
+		return;
+	if (cJSON_IsNumber(v))
+		add_property(c, e->code, "valueDecimal", cJSON_CreateNumber(v->valuedouble));
+	else if (cJSON_IsString(v))
+		add_property(c, e->code, "valueString", cJSON_CreateString(v->valuestring));
+	else
+		return;
+	snprintf(uri, sizeof(uri), "%s#%s", CONCEPT_PROPERTIES, e->uri_code);
+	declare(exp, NULL, e->code, uri);
+}
+
+/* The concept's status when it is not active: its status property, else its standards-status. */
+static const char *status_of(const struct sv_expansion_item *it)
+{
+	const char *status = sv_concept_property(it->cs, it->k, "status");
+	const cJSON *v;
+
+	if (!status && (v = value_of(extension_of(it->k->json, SD "structuredefinition-standards-status"))) != NULL &&
+	    cJSON_IsString(v))
+		status = v->valuestring;
+	return status && strcmp(status, "active") != 0 ? status : NULL;
+}
+
+/* Whether c's property list has property `code`. */
+static int has_property(const cJSON *c, const char *code)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "property"))
+		if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0)
+			return 1;
+	return 0;
+}
+
+void sv_expand_item_properties(const struct sv_item_props *ip, const struct sv_expansion_item *it, cJSON *c,
+			       cJSON *exp)
+{
+	const char *status = status_of(it);
+
+	for (size_t i = 0; i < ip->nprops; i++) {
+		const char *want = ip->props[i];
+		if (strcmp(want, "definition") == 0) {
+			if (it->k->definition) {
+				add_property(c, "definition", "valueString", cJSON_CreateString(it->k->definition));
+				declare(exp, it->cs->resource, "definition", NULL);
+			}
+			continue;
+		}
+		add_named(want, it->cs->resource, it->k->json, c, exp);
+		for (size_t j = 0; j < ip->nsupplements; j++) {
+			const struct sv_concept *sk = sv_supplement_concept(ip->supplements[j], it->cs, it->k->code);
+			if (sk)
+				add_named(want, ip->supplements[j]->resource, sk->json, c, exp);
+		}
+	}
+	for (size_t i = 0; i < sizeof(EXT_PROPS) / sizeof(EXT_PROPS[0]); i++)
+		add_ext_property(ip, it, &EXT_PROPS[i], c, exp);
+	/* The status says why a concept is inactive or deprecated, asked for or not. */
+	if (status && !has_property(c, "status")) {
+		add_property(c, "status", "valueCode", cJSON_CreateString(status));
+		declare(exp, it->cs->resource, "status", NULL);
+	}
+}
+
+/* Adds a copy of extension `x` to c's extension list (made on first use) unless one of its url is there. */
+static void carry(cJSON *c, const cJSON *x)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(c, "extension");
+
+	if (!x || extension_of(c, sv_jstr(x, "url")))
+		return;
+	if (!list)
+		list = cJSON_AddArrayToObject(c, "extension");
+	cJSON_AddItemToArray(list, cJSON_Duplicate(x, 1));
+}
+
+void sv_expand_item_extensions(const struct sv_item_props *ip, const struct sv_expansion_item *it, cJSON *c)
+{
+	for (size_t i = 0; i < sizeof(CARRIED) / sizeof(CARRIED[0]); i++) {
+		if (it->listed)
+			carry(c, extension_of(it->listed, CARRIED[i]));
+		if (i < CARRIED_FROM_CS)
+			continue;
+		for (size_t j = 0; j < ip->nsupplements; j++) {
+			const struct sv_concept *sk = sv_supplement_concept(ip->supplements[j], it->cs, it->k->code);
+			if (sk)
+				carry(c, extension_of(sk->json, CARRIED[i]));
+		}
+		carry(c, extension_of(it->k->json, CARRIED[i]));
+	}
+}
