@@ -13,7 +13,7 @@
 static const cJSON *resource_of(const struct sv_request *req, char tag, uint32_t i)
 {
 	return tag == 'C' ? req->snap->cs[i].resource : tag == 'V' ? req->snap->vs[i].resource :
-		req->snap->cm[i].resource;
+		tag == 'L' ? req->snap->lib[i].resource : req->snap->cm[i].resource;
 }
 
 /* A copy of stored resource `res` in the FHIR version the request asked for; the caller frees it.
@@ -135,7 +135,7 @@ static void shape(cJSON *res, enum summary sum, const char *elements)
 
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 {
-	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
+	char tag = sv_snapshot_tag(req->type);
 	const void *r = sv_snapshot_by_id(req->snap, tag, req->id);
 	enum summary sum;
 	const char *elements;
@@ -172,8 +172,9 @@ static int matches(const cJSON *res, const cJSON *params, const char *field)
 enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 {
 	static const char *const known[] = {"url", "version", "name", "status", "_summary", "_count", "_elements"};
-	char tag = strcmp(req->type, "CodeSystem") == 0 ? 'C' : strcmp(req->type, "ValueSet") == 0 ? 'V' : 'M';
-	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm;
+	char tag = sv_snapshot_tag(req->type);
+	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : tag == 'L' ? req->snap->nlib :
+		     req->snap->ncm;
 	cJSON *bundle, *entries;
 	enum summary sum;
 	const char *elements;
