@@ -104,6 +104,14 @@ cJSON *sv_library_from_text(const char *file, const char *text, size_t len, cons
 		goto out;
 	lib = cJSON_CreateObject();
 	cJSON_AddStringToObject(lib, "resourceType", "Library");
+	if (meta.source) {     /* provenance, as the maps carry it (mappings/README.md) */
+		cJSON *ext = cJSON_CreateObject();
+		char url[1100];
+		snprintf(url, sizeof(url), "%s/StructureDefinition/content-source", base);
+		cJSON_AddStringToObject(ext, "url", url);
+		cJSON_AddStringToObject(ext, "valueString", meta.source);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(lib, "extension"), ext);
+	}
 	cJSON_AddStringToObject(lib, "url", meta.url);
 	cJSON_AddStringToObject(lib, "version", meta.version);
 	cJSON_AddStringToObject(lib, "name", meta.name);

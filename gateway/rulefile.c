@@ -22,7 +22,7 @@ enum sv_err sv_rulefile_fail(struct sv_rulefile *rf, enum sv_err code, const cha
 void sv_rulefile_meta_release(struct sv_rulefile_meta *m)
 {
 	char **f[] = {&m->kind, &m->url, &m->version, &m->name, &m->status, &m->title, &m->publisher,
-		      &m->description, &m->date, &m->copyright, &m->document, &m->hours};
+		      &m->description, &m->date, &m->copyright, &m->document, &m->hours, &m->source};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		free(*f[i]);
 		*f[i] = NULL;
@@ -33,9 +33,9 @@ void sv_rulefile_meta_release(struct sv_rulefile_meta *m)
 static char **meta_slot(struct sv_rulefile_meta *m, const char *key, int *known)
 {
 	static const char *const KEYS[] = {"kind", "url", "version", "name", "status", "title", "publisher",
-					   "description", "date", "copyright", "document", "hours"};
+					   "description", "date", "copyright", "document", "hours", "source"};
 	char **slots[] = {&m->kind, &m->url, &m->version, &m->name, &m->status, &m->title, &m->publisher,
-			  &m->description, &m->date, &m->copyright, &m->document, &m->hours};
+			  &m->description, &m->date, &m->copyright, &m->document, &m->hours, &m->source};
 
 	*known = 1;
 	for (size_t i = 0; i < sizeof(KEYS) / sizeof(KEYS[0]); i++)
@@ -169,7 +169,7 @@ enum sv_err sv_rulefile_parse(const char *file, const char *text, size_t len, co
 		line[n] = '\0';
 		if (!sv_utf8_valid(line, n) || !control_free(line, n))
 			return sv_rulefile_fail(&rf, SV_EINVAL, "invalid UTF-8, NUL or control character");
-		if (!*sv_trim(line) || line[0] == '#')
+		if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
 			continue;
 		if (line[0] == '@')
 			rc = have_cols ? sv_rulefile_fail(&rf, SV_EINVAL, "metadata line after the column line")

@@ -77,7 +77,7 @@ Test(metadata, capability_statement)
 			cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "interaction")), 7);
 		}
 	}
-	cr_assert_eq(n, 4, "CodeSystem, ValueSet, ConceptMap, AuditEvent");
+	cr_assert_eq(n, 5, "CodeSystem, ValueSet, ConceptMap, Library, AuditEvent");
 	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
 	q("mode", "full");
 	cr_assert_eq(run(), SV_OK);

@@ -23,6 +23,7 @@ struct sv_rulefile_meta {
 	char *title, *publisher, *description, *date, *copyright;
 	char *document;      /* the source document: title, edition, date (required) */
 	char *hours;         /* casemix: "placeholder" or "measured" */
+	char *source;        /* provenance of the file: where its text and codes come from */
 };
 
 /* Where the reader is; passed to the row callback so it can fail with file:line. */
