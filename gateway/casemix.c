@@ -199,7 +199,7 @@ enum sv_err sv_casemix_parse(const char *file, const char *text, size_t len, str
 			     struct sv_error *err)
 {
 	struct parse p = {sv_xcalloc(1, sizeof(struct sv_casemix)), NULL, 0};
-	struct sv_rulefile rf = {file, 0, err};
+	struct sv_rulefile rf = {file, sv_rulefile_lines(text, len), err};
 	enum sv_err rc;
 
 	*out = NULL;

@@ -186,6 +186,14 @@ enum sv_err sv_rulefile_parse(const char *file, const char *text, size_t len, co
 	return rc;
 }
 
+int sv_rulefile_lines(const char *text, size_t len)
+{
+	int n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n + (len && text[len - 1] != '\n');
+}
+
 void sv_rulefile_kind(const char *text, size_t len, char *kind, size_t cap)
 {
 	size_t pos = 0;

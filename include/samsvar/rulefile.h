@@ -52,6 +52,9 @@ enum sv_err sv_rulefile_fail(struct sv_rulefile *rf, enum sv_err code, const cha
  * no @kind line before its column line. */
 void sv_rulefile_kind(const char *text, size_t len, char *kind, size_t cap);
 
+/* The number of lines of `text` (for an error about the whole file: "file:<last line>: ..."). */
+int sv_rulefile_lines(const char *text, size_t len);
+
 /* Frees the fields of *meta and zeroes it. */
 void sv_rulefile_meta_release(struct sv_rulefile_meta *meta);
 
