@@ -551,19 +551,8 @@ static void activity(struct sv_jsonw *w, const struct plan *p, const struct out_
 		ref_to(w, NULL, p->cond[oa->reasons[i]]);
 	sv_jsonw_end(w);
 	sv_jsonw_string_ref(w, "status", "not-started");
-	if (a->freq) {
-		sv_jsonw_object(w, "scheduledTiming");
-		sv_jsonw_object(w, "repeat");
-		if (a->minutes) {
-			sv_jsonw_number(w, "duration", a->minutes);
-			sv_jsonw_string_ref(w, "durationUnit", "min");
-		}
-		sv_jsonw_number(w, "frequency", a->freq);
-		sv_jsonw_number(w, "period", 1);
-		sv_jsonw_string(w, "periodUnit", a->unit);
-		sv_jsonw_end(w);
-		sv_jsonw_end(w);
-	}
+	if (a->freq)
+		sv_assess_timing(w, a->freq, 1, a->unit, a->minutes);
 	sv_jsonw_string(w, "description", a->comment);
 	sv_jsonw_end(w);
 	sv_jsonw_end(w);

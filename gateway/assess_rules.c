@@ -252,12 +252,33 @@ static void met_text(struct buf *b, const struct sv_assess_table *t, const struc
 	bprintf(b, ")");
 }
 
-static void sub_string(struct sv_jsonw *w, const char *url, const char *v)
+void sv_assess_timing(struct sv_jsonw *w, int freq, int period, const char *unit, int minutes)
+{
+	sv_jsonw_object(w, "scheduledTiming");
+	sv_jsonw_object(w, "repeat");
+	if (minutes) {
+		sv_jsonw_number(w, "duration", minutes);
+		sv_jsonw_string_ref(w, "durationUnit", "min");
+	}
+	sv_jsonw_number(w, "frequency", freq);
+	sv_jsonw_number(w, "period", period);
+	sv_jsonw_string(w, "periodUnit", unit);
+	sv_jsonw_end(w);
+	sv_jsonw_end(w);
+}
+
+/* {"url": url, "value<type>": v} as an array member; type "String" or "Canonical". */
+static void sub_value(struct sv_jsonw *w, const char *url, const char *key, const char *v)
 {
 	sv_jsonw_object(w, NULL);
 	sv_jsonw_string_ref(w, "url", url);
-	sv_jsonw_string(w, "valueString", v);
+	sv_jsonw_string(w, key, v);
 	sv_jsonw_end(w);
+}
+
+static void sub_string(struct sv_jsonw *w, const char *url, const char *v)
+{
+	sub_value(w, url, "valueString", v);
 }
 
 static void hours_quantity(struct sv_jsonw *w, const char *key, double h)
@@ -292,10 +313,7 @@ static void rule_extension(struct sv_jsonw *w, const struct sv_assess_table *t, 
 	sv_jsonw_object(w, NULL);
 	sv_jsonw_string(w, "url", url);
 	sv_jsonw_array(w, "extension");
-	sv_jsonw_object(w, NULL);
-	sv_jsonw_string_ref(w, "url", "criteria");
-	sv_jsonw_string(w, "valueCanonical", r->criteria_ref);
-	sv_jsonw_end(w);
+	sub_value(w, "criteria", "valueCanonical", r->criteria_ref);
 	sub_string(w, "rule", x->id);
 	bprintf(&b, "%s, section %s", c->meta.document, x->section);
 	sub_string(w, "source", b.s);
@@ -333,7 +351,8 @@ static void rule_extension(struct sv_jsonw *w, const struct sv_assess_table *t, 
 		bprintf(why, " Hours per week: %g%s.", h, x->hours_casemix ? " (the case-mix table's expected hours, a "
 			"starting point for the time estimate)" : "");
 	} else if (x->hours_casemix) {
-		bprintf(why, " Hours per week: from the applicant's time estimate (the case-mix table gives no group).");
+		bprintf(why, " Hours per week: from the applicant's time estimate (no case-mix group: no table given, "
+			"or a dimension with no scored variable).");
 	}
 	sv_jsonw_end(w);
 	sv_jsonw_end(w);
@@ -410,19 +429,8 @@ static void activity(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 		sv_jsonw_end(w);
 	}
 	sv_jsonw_string_ref(w, "status", "not-started");
-	if (x->freq) {
-		sv_jsonw_object(w, "scheduledTiming");
-		sv_jsonw_object(w, "repeat");
-		if (x->minutes) {
-			sv_jsonw_number(w, "duration", x->minutes);
-			sv_jsonw_string_ref(w, "durationUnit", "min");
-		}
-		sv_jsonw_number(w, "frequency", x->freq);
-		sv_jsonw_number(w, "period", x->period);
-		sv_jsonw_string(w, "periodUnit", x->unit);
-		sv_jsonw_end(w);
-		sv_jsonw_end(w);
-	}
+	if (x->freq)
+		sv_assess_timing(w, x->freq, x->period, x->unit, x->minutes);
 	sv_jsonw_string(w, "description", why.s);
 	sv_jsonw_end(w);
 	sv_jsonw_end(w);
@@ -450,10 +458,7 @@ void sv_assess_rules_extensions(struct sv_jsonw *w, const struct sv_assess_table
 	sv_jsonw_object(w, NULL);
 	sv_jsonw_string(w, "url", url);
 	sv_jsonw_array(w, "extension");
-	sv_jsonw_object(w, NULL);
-	sv_jsonw_string_ref(w, "url", "table");
-	sv_jsonw_string(w, "valueCanonical", r->casemix_ref);
-	sv_jsonw_end(w);
+	sub_value(w, "table", "valueCanonical", r->casemix_ref);
 	sub_string(w, "group", r->cm.label);
 	for (int d = 0; d < m->ndims; d++) {
 		snprintf(text, sizeof(text), "%s: mean score %.2f, group %s", m->dims[d].name, r->cm.mean[d],

@@ -203,34 +203,32 @@ static char *rules_text(const cJSON *lib, char *name, size_t cap, size_t *len, s
 	return t;
 }
 
-enum sv_err sv_library_criteria(const cJSON *lib, struct sv_criteria **out, struct sv_error *err)
+/* Parses the text of `lib` as criteria (*crit) or a case-mix table (*cmix): the one not NULL. */
+static enum sv_err read_rules(const cJSON *lib, struct sv_criteria **crit, struct sv_casemix **cmix,
+			      struct sv_error *err)
 {
 	char name[256];
 	size_t len;
 	char *t = rules_text(lib, name, sizeof(name), &len, err);
 	enum sv_err rc;
 
-	*out = NULL;
 	if (!t)
 		return err ? err->code : SV_EINVAL;
-	rc = sv_criteria_parse(name, t, len, out, err);
+	rc = crit ? sv_criteria_parse(name, t, len, crit, err) : sv_casemix_parse(name, t, len, cmix, err);
 	free(t);
 	return rc;
 }
 
+enum sv_err sv_library_criteria(const cJSON *lib, struct sv_criteria **out, struct sv_error *err)
+{
+	*out = NULL;
+	return read_rules(lib, out, NULL, err);
+}
+
 enum sv_err sv_library_casemix(const cJSON *lib, struct sv_casemix **out, struct sv_error *err)
 {
-	char name[256];
-	size_t len;
-	char *t = rules_text(lib, name, sizeof(name), &len, err);
-	enum sv_err rc;
-
 	*out = NULL;
-	if (!t)
-		return err ? err->code : SV_EINVAL;
-	rc = sv_casemix_parse(name, t, len, out, err);
-	free(t);
-	return rc;
+	return read_rules(lib, NULL, out, err);
 }
 
 enum sv_err sv_library_check(const cJSON *lib, struct sv_error *err)
