@@ -87,10 +87,12 @@ static int listed(const char *list, const char *name)
 }
 
 /* Elements every resource keeps, whatever is asked: identity, and what the schema makes mandatory. */
-static int always_kept(const char *name)
+/* CodeSystem.content (a code) is mandatory; a Library's content (an array: the rules text) is not. */
+static int always_kept(const cJSON *it)
 {
+	const char *name = it->string;
 	return strcmp(name, "resourceType") == 0 || strcmp(name, "id") == 0 || strcmp(name, "meta") == 0 ||
-	       strcmp(name, "status") == 0 || strcmp(name, "content") == 0;
+	       strcmp(name, "status") == 0 || (strcmp(name, "content") == 0 && !cJSON_IsArray(it));
 }
 
 /* Cuts `res` down as asked and tags it SUBSETTED when anything was left out. */
@@ -102,7 +104,7 @@ static void shape(cJSON *res, enum summary sum, const char *elements)
 
 	for (; it; it = next) {
 		next = it->next;
-		if (always_kept(it->string))
+		if (always_kept(it))
 			continue;
 		int drop = 0;
 		if (elements)
@@ -111,9 +113,11 @@ static void shape(cJSON *res, enum summary sum, const char *elements)
 			drop = strcmp(it->string, "text") != 0;
 		else if (sum == SUM_DATA)
 			drop = strcmp(it->string, "text") == 0;
-		else if (sum == SUM_TRUE)
+		else if (sum == SUM_TRUE) {
 			for (size_t i = 0; i < sizeof(bulky) / sizeof(bulky[0]); i++)
 				drop |= strcmp(it->string, bulky[i]) == 0;
+			drop |= strcmp(it->string, "content") == 0;   /* a Library's rules text */
+		}
 		if (drop) {
 			cJSON_Delete(cJSON_DetachItemViaPointer(res, it));
 			cut = 1;

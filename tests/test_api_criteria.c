@@ -354,3 +354,26 @@ Test(api_criteria, municipality_criteria_file_changes_the_answer_and_bad_files_a
 	free(fix);
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }
+
+Test(api_criteria, libraries_are_searched_and_read_like_maps)
+{
+	long status;
+	cJSON *b = ts_get_json("/fhir/Library?url=" OYER, &status);
+	const cJSON *r;
+
+	cr_assert_eq(status, 200);
+	r = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "entry"), 0), "resource");
+	cr_assert_str_eq(str(r, "resourceType"), "Library");
+	cr_assert_str_eq(str(r, "version"), "0.1.0");
+	cr_assert_str_eq(str(r, "status"), "draft");
+	cr_assert_null(cJSON_GetObjectItem(r, "content"), "a search leaves out the rules text (_summary=true)");
+	cr_assert_not_null(strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "relatedArtifact"), 0), "citation"),
+				  "Kriterier for tildeling av omsorgstjenester"));
+	cJSON_Delete(b);
+	b = ts_get_json("/fhir/Library/criteria-oyer-2010-0.1.0", &status);
+	cr_assert_eq(status, 200);
+	r = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "content"), 0);
+	cr_assert_str_eq(str(r, "contentType"), "text/tab-separated-values");
+	cr_assert_not_null(str(r, "data"));
+	cJSON_Delete(b);
+}
