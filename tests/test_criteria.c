@@ -337,6 +337,8 @@ Test(casemix, bad_tables_are_refused_with_file_and_line)
 
 /* ---- Library ---- */
 
+#define BAD_ROW HEAD COLS "a\t1\t\t6: 7\t\t\t\t\t\t3.1\t\n"
+
 Test(library, criteria_file_round_trips_through_a_library)
 {
 	struct sv_error err = {0};
@@ -368,8 +370,7 @@ Test(library, criteria_file_round_trips_through_a_library)
 	cJSON_Delete(lib);
 	free(t);
 	/* a bad file is refused with its name and line */
-	lib = sv_library_from_text("mine.tsv", HEAD COLS "a\t1\t\t6: 7\t\t\t\t\t\t3.1\t\n", strlen(HEAD COLS) + 30,
-				   "https://k.example", &err);
+	lib = sv_library_from_text("mine.tsv", BAD_ROW, strlen(BAD_ROW), "https://k.example", &err);
 	cr_assert_null(lib);
 	cr_assert_eq(strncmp(err.message, "mine.tsv:9: ", 12), 0, "%s", err.message);
 }
