@@ -590,8 +590,10 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	sv_jsonw_string_ref(w, "status", "draft");
 	sv_jsonw_string_ref(w, "intent", "proposal");
 	sv_jsonw_string_ref(w, "title", "Suggested services after an IPLOS assessment");
-	sv_jsonw_string_ref(w, "description", "Interventions that the assessed function problems make relevant, "
-			    "from the relations map (conditions to interventions).");
+	sv_jsonw_string_ref(w, "description", r->criteria ? "Services that the allocation criteria propose for the "
+			    "assessed scores; each activity names its rule, the scores and the source." :
+			    "Interventions that the assessed function problems make relevant, from the relations map "
+			    "(conditions to interventions).");
 	add_subject(w, "subject", in->patient);
 	sv_jsonw_string(w, "created", in->date);
 	if (p->ncond) {
@@ -612,9 +614,11 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 		sv_jsonw_end(w);
 	}
 	sv_jsonw_array(w, "note");
-	add_note(w, "A suggestion for professional judgement, not an allocation decision: an IPLOS score is one "
-		 "input to the assessment of need, never the decision alone. The relations map is draft content; "
-		 "review every activity with the user.");
+	add_note(w, r->criteria ? "A suggestion for professional judgement, not an allocation decision: an IPLOS "
+		 "score is one input to the assessment of need, never the decision alone; confirm each rule's "
+		 "conditions and review every activity with the user." : "A suggestion for professional judgement, "
+		 "not an allocation decision: an IPLOS score is one input to the assessment of need, never the "
+		 "decision alone. The relations map is draft content; review every activity with the user.");
 	n = (size_t)snprintf(text, sizeof(text), "Estimated time: %g minutes per week, counting only the "
 			     "activities whose source gives both a frequency and minutes per visit.", p->minutes);
 	for (int i = 0, first = 1; i < p->nacts && n < sizeof(text); i++) {

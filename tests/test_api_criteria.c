@@ -123,6 +123,8 @@ Test(api_criteria, oyer_criteria_propose_each_service_with_rule_scores_and_sourc
 	b = post_ok(ts_port(), PARAMS(ITEM("6", "3") "," ITEM("17", "3") "," ITEM("1", "3") "," ITEM("20", "3") ","
 				      ITEM("9", "4") "," ITEM("7", "3") "," ITEM("15", "4")));
 	cp = careplan(b);
+	cr_assert_not_null(strstr(str(cp, "description"), "allocation criteria"));
+	cr_assert(notes_have(cp, "Services proposed by the allocation criteria " OYER "|0.1.0"));
 	expect(cp, "2", "opplaering", "3.1.2", "6 Alminnelig husarbeid = 3");
 	expect(cp, "7", "avlastning", "3.1.4", "17 Styre atferd = 3");
 	expect(cp, "8", "avlastningsopphold", "3.2.5", "15 Hukommelse = 4");
