@@ -1,6 +1,7 @@
 /* assess.c — the $assess engine: IPLOS assessment in, coded Observations, Conditions and a proposed
  * CarePlan out (see assess.h for the decisions). */
 #include "samsvar/assess.h"
+#include "samsvar/assess_rules.h"
 #include "samsvar/assess_table.h"
 #include "samsvar/iplos.h"
 #include "samsvar/jsonutil.h"
@@ -243,11 +244,12 @@ static enum sv_err read_parameters(const struct sv_assess_table *t, const cJSON 
 		enum sv_err rc;
 		if (!name)
 			return sv_fail(err, SV_EINVAL, "every parameter needs a name");
-		if (strcmp(name, "patient") == 0 || strcmp(name, "date") == 0 || strcmp(name, "relations") == 0)
-			continue;
+		if (strcmp(name, "patient") == 0 || strcmp(name, "date") == 0 || strcmp(name, "relations") == 0 ||
+		    strcmp(name, "criteria") == 0 || strcmp(name, "casemix") == 0 || strcmp(name, "livingAlone") == 0)
+			continue;   /* the last three: assess_rules.c */
 		if (strcmp(name, "item") != 0)
 			return sv_fail_at(err, SV_EINVAL, name, "unknown parameter '%s' (expected item, patient, "
-					  "date, relations)", name);
+					  "date, relations, criteria, casemix, livingAlone)", name);
 		snprintf(where, sizeof(where), "item[%d]", idx++);
 		if ((rc = read_item(t, p, where, in, err)) != SV_OK)
 			return rc;
@@ -549,19 +551,8 @@ static void activity(struct sv_jsonw *w, const struct plan *p, const struct out_
 		ref_to(w, NULL, p->cond[oa->reasons[i]]);
 	sv_jsonw_end(w);
 	sv_jsonw_string_ref(w, "status", "not-started");
-	if (a->freq) {
-		sv_jsonw_object(w, "scheduledTiming");
-		sv_jsonw_object(w, "repeat");
-		if (a->minutes) {
-			sv_jsonw_number(w, "duration", a->minutes);
-			sv_jsonw_string_ref(w, "durationUnit", "min");
-		}
-		sv_jsonw_number(w, "frequency", a->freq);
-		sv_jsonw_number(w, "period", 1);
-		sv_jsonw_string(w, "periodUnit", a->unit);
-		sv_jsonw_end(w);
-		sv_jsonw_end(w);
-	}
+	if (a->freq)
+		sv_assess_timing(w, a->freq, 1, a->unit, a->minutes);
 	sv_jsonw_string(w, "description", a->comment);
 	sv_jsonw_end(w);
 	sv_jsonw_end(w);
@@ -575,11 +566,14 @@ static void add_note(struct sv_jsonw *w, const char *text)
 }
 
 static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
-		     const struct plan *p, const char *urn)
+		     const struct plan *p, const struct sv_assess_rules *r, const char *urn)
 {
+	const char *cond_urn[SV_CRIT_NVARS + 1] = {0};
 	char text[1024];
 	size_t n = 0;
 
+	for (int i = 0; i < p->ncond; i++)
+		cond_urn[atoi(in->items[p->cond_item[i]].v->code) % (SV_CRIT_NVARS + 1)] = p->cond[i];
 	begin_entry(w, urn, "CarePlan");
 	sv_jsonw_array(w, "extension");
 	sv_jsonw_object(w, NULL);
@@ -591,12 +585,15 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	sv_jsonw_string_ref(w, "code", "min/wk");
 	sv_jsonw_end(w);
 	sv_jsonw_end(w);
+	sv_assess_rules_extensions(w, t, r);
 	sv_jsonw_end(w);
 	sv_jsonw_string_ref(w, "status", "draft");
 	sv_jsonw_string_ref(w, "intent", "proposal");
 	sv_jsonw_string_ref(w, "title", "Suggested services after an IPLOS assessment");
-	sv_jsonw_string_ref(w, "description", "Interventions that the assessed function problems make relevant, "
-			    "from the relations map (conditions to interventions).");
+	sv_jsonw_string_ref(w, "description", r->criteria ? "Services that the allocation criteria propose for the "
+			    "assessed scores; each activity names its rule, the scores and the source." :
+			    "Interventions that the assessed function problems make relevant, from the relations map "
+			    "(conditions to interventions).");
 	add_subject(w, "subject", in->patient);
 	sv_jsonw_string(w, "created", in->date);
 	if (p->ncond) {
@@ -609,16 +606,19 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	for (int i = 0; i < in->n; i++)
 		ref_to(w, NULL, p->obs[i]);
 	sv_jsonw_end(w);
-	if (p->nacts) {
+	if (p->nacts || r->nmatched) {
 		sv_jsonw_array(w, "activity");
 		for (int i = 0; i < p->nacts; i++)
 			activity(w, p, &p->acts[i]);
+		sv_assess_rules_activities(w, t, r, cond_urn);
 		sv_jsonw_end(w);
 	}
 	sv_jsonw_array(w, "note");
-	add_note(w, "A suggestion for professional judgement, not an allocation decision: an IPLOS score is one "
-		 "input to the assessment of need, never the decision alone. The relations map is draft content; "
-		 "review every activity with the user.");
+	add_note(w, r->criteria ? "A suggestion for professional judgement, not an allocation decision: an IPLOS "
+		 "score is one input to the assessment of need, never the decision alone; confirm each rule's "
+		 "conditions and review every activity with the user." : "A suggestion for professional judgement, "
+		 "not an allocation decision: an IPLOS score is one input to the assessment of need, never the "
+		 "decision alone. The relations map is draft content; review every activity with the user.");
 	n = (size_t)snprintf(text, sizeof(text), "Estimated time: %g minutes per week, counting only the "
 			     "activities whose source gives both a frequency and minutes per visit.", p->minutes);
 	for (int i = 0, first = 1; i < p->nacts && n < sizeof(text); i++) {
@@ -631,10 +631,11 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 				      "frequency and minutes not given");
 		first = 0;
 	}
-	if (!p->nacts)
+	if (!p->nacts && !r->criteria)
 		snprintf(text, sizeof(text), "No intervention is suggested: no assessed variable has a function "
 			 "problem (score 3-5) with a relation in the map. Estimated time: 0 minutes per week.");
 	add_note(w, text);
+	sv_assess_rules_notes(w, t, r);
 	sv_jsonw_end(w);
 	end_entry(w);
 }
@@ -669,7 +670,8 @@ static void missing_outcome(struct sv_jsonw *w, const struct sv_assess_table *t,
 
 /* Mints the urns, merges the activities of every problem (one per relation key, with every Condition
  * behind it) and sums their minutes per week. */
-static void plan_answer(const struct sv_assess_table *t, const struct input *in, struct plan *p)
+static void plan_answer(const struct sv_assess_table *t, const struct input *in, const struct sv_assess_rules *r,
+			struct plan *p)
 {
 	p->ncond = p->nacts = p->missing = 0;
 	p->minutes = 0;
@@ -680,7 +682,7 @@ static void plan_answer(const struct sv_assess_table *t, const struct input *in,
 		if (it->si < SV_IPLOS_PROBLEM_FIRST || it->si > SV_IPLOS_PROBLEM_LAST)
 			continue;
 		p->cond_item[p->ncond] = i;
-		for (int a = 0; a < c->nacts; a++) {
+		for (int a = 0; !r->criteria && a < c->nacts; a++) {   /* criteria give the activities instead */
 			int k = 0;
 			while (k < p->nacts && strcmp(p->acts[k].a->key, c->acts[a].key) != 0)
 				k++;
@@ -699,17 +701,18 @@ static void plan_answer(const struct sv_assess_table *t, const struct input *in,
 	for (int i = 0; i < p->nacts; i++)
 		if (p->acts[i].a->freq && p->acts[i].a->minutes)
 			p->minutes += per_week(p->acts[i].a) * p->acts[i].a->minutes;
-	p->minutes = round(p->minutes * 10) / 10;
+	p->minutes = round((p->minutes + r->minutes) * 10) / 10;
 	for (uint32_t i = 0; i < t->nvars; i++)
 		p->missing += !in->seen[i];
 }
 
-static void answer(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in)
+static void answer(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
+		   const struct sv_assess_rules *r)
 {
 	struct plan *p = sv_xmalloc(sizeof(*p));
 	char urn[48], ts[32];
 
-	plan_answer(t, in, p);
+	plan_answer(t, in, r, p);
 	sv_jsonw_object(w, NULL);
 	sv_jsonw_string_ref(w, "resourceType", "Bundle");
 	sv_jsonw_string_ref(w, "type", "collection");
@@ -721,7 +724,7 @@ static void answer(struct sv_jsonw *w, const struct sv_assess_table *t, const st
 	for (int i = 0; i < p->ncond; i++)
 		condition(w, t, in, &in->items[p->cond_item[i]], p->cond[i], p->obs[p->cond_item[i]]);
 	sv_uuid_urn(urn, sizeof(urn));
-	careplan(w, t, in, p, urn);
+	careplan(w, t, in, p, r, urn);
 	if (p->missing) {
 		sv_uuid_urn(urn, sizeof(urn));
 		missing_outcome(w, t, in, urn);
@@ -742,9 +745,11 @@ enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, 
 	char url[URL_MAX];
 	const struct sv_resource *rel;
 	struct sv_assess_table *t = NULL;
+	struct sv_assess_rules *r = NULL;
+	const char *crit = NULL, *cmix = NULL;
 	struct input in;
 	enum sv_err rc;
-	int is_params = rt && strcmp(rt, "Parameters") == 0;
+	int is_params = rt && strcmp(rt, "Parameters") == 0, alone = -1;
 
 	memset(&in, 0, sizeof(in));
 	if (!is_params && !(rt && strcmp(rt, "Bundle") == 0))
@@ -755,6 +760,8 @@ enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, 
 		if (sv_params_count(input, "relations") > 1 || sv_params_count(input, "patient") > 1 ||
 		    sv_params_count(input, "date") > 1)
 			return sv_fail(err, SV_EINVAL, "relations, patient and date may be given once each");
+		if ((rc = sv_assess_rules_params(input, &crit, &cmix, &alone, err)) != SV_OK)
+			return rc;
 	}
 	if (!rel_param)
 		rel_param = opts && opts->relations ? opts->relations : NULL;
@@ -771,14 +778,26 @@ enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, 
 				  url, bar ? " version " : "", bar ? bar + 1 : "");
 	if ((rc = sv_assess_table_get(snap, rel, base, &t, err)) != SV_OK)
 		return rc;
+	r = sv_xcalloc(1, sizeof(*r));
+	r->living_alone = alone;
+	if ((rc = sv_assess_rules_load(snap, crit ? crit : opts ? opts->criteria : NULL, cmix ? cmix : opts ?
+				       opts->casemix : NULL, r, err)) != SV_OK) {
+		free(r);
+		return rc;
+	}
 	in.seen = sv_xcalloc((size_t)t->nvars + 1, 1);
 	rc = is_params ? read_parameters(t, input, &in, err) : read_bundle(t, input, &in, err);
 	if (rc == SV_OK && in.n == 0)
 		rc = sv_fail_at(err, SV_EREQUIRED, is_params ? "item" : "Bundle.entry", "the assessment is empty: "
 				"give at least one %s", is_params ? "item (variable and score)" : "Observation");
-	if (rc == SV_OK)
-		answer(w, t, &in);
+	for (int i = 0; rc == SV_OK && i < in.n; i++)
+		r->scores[atoi(in.items[i].v->code) % (SV_CRIT_NVARS + 1)] = (unsigned char)atoi(SCORES[in.items[i].si]);
+	if (rc == SV_OK) {
+		sv_assess_rules_eval(r);
+		answer(w, t, &in, r);
+	}
 	free(in.seen);
+	free(r);
 	return rc;
 }
 

@@ -241,6 +241,12 @@ enum sv_err sv_config_set(struct sv_config *c, const char *key, const char *v, s
 	}
 	if (strcmp(key, "public_base_url") == 0)
 		return set_base_url(c, v, err);
+	if (strcmp(key, "assess_criteria") == 0 || strcmp(key, "assess_casemix") == 0) {
+		char *dst = key[7] == 'c' && key[8] == 'r' ? c->assess_criteria : c->assess_casemix;
+		if (*v && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0 && strncmp(v, "urn:", 4) != 0)
+			return sv_fail(err, SV_ECONFIG, "%s: '%s' is not a canonical url[|version]", key, v);
+		return set_string(dst, sizeof(c->assess_criteria), key, v, err);
+	}
 	if (strcmp(key, "auth") == 0) {
 		if (strcmp(v, "writes") == 0)
 			c->auth = SV_AUTH_WRITES;

@@ -12,6 +12,7 @@
 #include "samsvar/text.h"
 #include "samsvar/canonical.h"
 #include "samsvar/file.h"
+#include "samsvar/library.h"
 #include "samsvar/strmap.h"
 
 #include <dirent.h>
@@ -504,6 +505,11 @@ static cJSON *load_one(const char *path, const char *base, const struct lookup *
 
 	if (!buf)
 		return NULL;
+	if (sv_library_is_text(buf, len)) {      /* a criteria or case-mix file (library.h) */
+		res = sv_library_from_text(path, buf, len, base, err);
+		free(buf);
+		return res;
+	}
 	if (parse(&d, buf, len) == SV_OK) {
 		res = d.res;
 		d.res = NULL;

@@ -15,7 +15,8 @@ struct route {
 	enum sv_role least;    /* the least role that may call it (SV_ROLE_NONE: anyone) */
 };
 
-static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap"};
+/* Library: allocation criteria and case-mix tables (library.h), versioned and published like the maps. */
+static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap", "Library"};
 
 static const struct route ROUTES[] = {
 	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata, SV_ROLE_NONE},      /* the time of the answer */
@@ -34,9 +35,11 @@ static const struct route ROUTES[] = {
 	{"CodeSystem", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
 	{"ValueSet", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
 	{"ConceptMap", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
+	{"Library", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
 	{"CodeSystem", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"ValueSet", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
+	{"Library", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
 	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
 	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
 	{NULL, "import", 0, 1, SV_CACHE_NO, sv_op_import, SV_ROLE_MAINTAINER},

@@ -3,6 +3,7 @@
 #include "samsvar/importer.h"
 #include "samsvar/fhirxml.h"
 #include "samsvar/file.h"
+#include "samsvar/library.h"
 #include "samsvar/strmap.h"
 
 #include <stdint.h>
@@ -43,9 +44,11 @@ static enum sv_err check_terminology(const cJSON *res, const char *where, struct
 		return sv_fail(err, SV_EINVAL, "%s: not a FHIR resource (no resourceType)", where);
 	if (strcmp(type, "ValueSet") == 0 || strcmp(type, "ConceptMap") == 0)
 		return SV_OK;
+	if (strcmp(type, "Library") == 0)    /* criteria, case-mix: their text must parse */
+		return sv_library_check(res, err);
 	if (strcmp(type, "CodeSystem") != 0)
 		return sv_fail(err, SV_EINVAL,
-			       "%s: resourceType %.64s is not CodeSystem, ValueSet, ConceptMap or a Bundle of them",
+			       "%s: resourceType %.64s is not CodeSystem, ValueSet, ConceptMap, Library or a Bundle of them",
 			       where, type);
 	count = cJSON_GetObjectItemCaseSensitive(res, "count");
 	content = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "content"));

@@ -117,7 +117,7 @@ enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *ba
 enum sv_err sv_message_assess(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
 			      struct sv_error *err)
 {
-	struct sv_assess_opts opts = {base, NULL};
+	struct sv_assess_opts opts = {.canonical_base = base};
 	cJSON *in = sv_params_new(), *out = NULL;
 	char date[11], *url = NULL;
 	enum sv_err rc;

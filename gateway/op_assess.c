@@ -12,29 +12,36 @@
 
 /* A Parameters body already holds the query string's parameters (the HTTP layer joins them, as FHIR
  * servers do for operations). With a Bundle body the query string is all there is besides the
- * Observations: $assess takes only `relations` there, and any other query parameter is refused rather
- * than silently dropped. */
-static enum sv_err query_relations(struct sv_request *req, const char **relations)
+ * Observations: $assess takes `relations`, `criteria` and `casemix` there, and any other query
+ * parameter is refused rather than silently dropped. */
+static enum sv_err query_params(struct sv_request *req, struct sv_assess_opts *o)
 {
+	static const char *const NAMES[] = {"relations", "criteria", "casemix"};
 	const cJSON *query = req->params != req->body ? req->params : NULL, *p;
+	const char **slots[] = {&o->relations, &o->criteria, &o->casemix};
+	int seen[3] = {0};
 
-	*relations = NULL;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(query, "parameter")) {
 		const char *name = sv_jstr(p, "name");
-		if (!name || strcmp(name, "relations") != 0)
-			return sv_fail_at(&req->err, SV_EINVAL, name ? name : "", "$assess reads only relations from "
-					  "the query string; give %.100s in the body", name ? name : "parameters");
-		if (*relations)
-			return sv_fail_at(&req->err, SV_EINVAL, "relations", "relations is given more than once "
-					  "in the query string");
-		*relations = sv_param_text(p);
+		size_t k = 0;
+		while (name && k < 3 && strcmp(name, NAMES[k]) != 0)
+			k++;
+		if (!name || k == 3)
+			return sv_fail_at(&req->err, SV_EINVAL, name ? name : "", "$assess reads only relations, "
+					  "criteria and casemix from the query string; give %.100s in the body",
+					  name ? name : "parameters");
+		if (seen[k]++)
+			return sv_fail_at(&req->err, SV_EINVAL, name, "%s is given more than once in the query "
+					  "string", name);
+		*slots[k] = sv_param_text(p);
 	}
 	return SV_OK;
 }
 
 enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status)
 {
-	struct sv_assess_opts o = {req->cfg ? req->cfg->canonical_base : NULL, NULL};
+	struct sv_assess_opts o = {req->cfg ? req->cfg->canonical_base : NULL, NULL,
+				   req->cfg ? req->cfg->assess_criteria : NULL, req->cfg ? req->cfg->assess_casemix : NULL};
 	struct sv_jsonw w;
 	enum sv_err rc;
 
@@ -42,7 +49,7 @@ enum sv_err sv_op_assess(struct sv_request *req, cJSON **out, int *status)
 	if (!req->body)
 		return sv_fail_at(&req->err, SV_EREQUIRED, "item", "$assess needs a body: a Parameters resource "
 				  "with one item (variable, score) per IPLOS variable, or a Bundle of Observations");
-	if ((rc = query_relations(req, &o.relations)) != SV_OK)
+	if ((rc = query_params(req, &o)) != SV_OK)
 		return rc;
 	if (!req->want_json)
 		return sv_assess_run(req->snap, req->body, &o, out, &req->err);

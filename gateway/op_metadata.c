@@ -75,7 +75,7 @@ static const char *const EXPAND_PARAMS[] = {
 static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
-	static const char *const types[] = {"CodeSystem", "ValueSet", "ConceptMap"};
+	static const char *const types[] = {"CodeSystem", "ValueSet", "ConceptMap", "Library"};
 	static const char *const interactions[] = {"read", "vread", "search-type", "history-instance", "create",
 						   "update", "delete"};
 	cJSON *cap = cJSON_CreateObject(), *impl, *rest, *r, *resources, *ops;
@@ -98,7 +98,7 @@ static cJSON *capability_statement(const struct sv_request *req)
 	cJSON_AddStringToObject(r, "mode", "server");
 	add_security(r, req);
 	resources = cJSON_AddArrayToObject(r, "resource");
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		cJSON *res = cJSON_CreateObject(), *inter = cJSON_AddArrayToObject(res, "interaction");
 		cJSON_AddStringToObject(res, "type", types[i]);
 		/* Writes (create, update, delete) are for maintainers' tokens; see README "Maintaining content". */
@@ -121,9 +121,11 @@ static cJSON *capability_statement(const struct sv_request *req)
 		} else if (i == 1) {
 			add_operation(ops, "expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand");
 			add_operation(ops, "validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code");
-		} else {
+		} else if (i == 2) {
 			add_operation(ops, "translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate");
 		}
+		if (cJSON_GetArraySize(ops) == 0)     /* Library: read and written, no operation of its own */
+			cJSON_DeleteItemFromObjectCaseSensitive(res, "operation");
 		cJSON_AddItemToArray(resources, res);
 	}
 	{

@@ -8,18 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-char sv_resource_tag(const char *type)
-{
-	if (!type)
-		return 0;
-	return strcmp(type, "CodeSystem") == 0 ? 'C' : strcmp(type, "ValueSet") == 0 ? 'V' :
-	       strcmp(type, "ConceptMap") == 0 ? 'M' : 0;
-}
-
 const cJSON *sv_resource_at(const struct sv_request *req, char tag, uint32_t i)
 {
 	return tag == 'C' ? req->snap->cs[i].resource : tag == 'V' ? req->snap->vs[i].resource :
-		req->snap->cm[i].resource;
+		tag == 'L' ? req->snap->lib[i].resource : req->snap->cm[i].resource;
 }
 
 /* A copy of stored resource `res` in the FHIR version the request asked for; the caller frees it.
@@ -90,10 +82,12 @@ static int listed(const char *list, const char *name)
 }
 
 /* Elements every resource keeps, whatever is asked: identity, and what the schema makes mandatory. */
-static int always_kept(const char *name)
+/* CodeSystem.content (a code) is mandatory; a Library's content (an array: the rules text) is not. */
+static int always_kept(const cJSON *it)
 {
+	const char *name = it->string;
 	return strcmp(name, "resourceType") == 0 || strcmp(name, "id") == 0 || strcmp(name, "meta") == 0 ||
-	       strcmp(name, "status") == 0 || strcmp(name, "content") == 0;
+	       strcmp(name, "status") == 0 || (strcmp(name, "content") == 0 && !cJSON_IsArray(it));
 }
 
 /* Cuts `res` down as asked and tags it SUBSETTED when anything was left out. */
@@ -105,7 +99,7 @@ static void shape(cJSON *res, enum sv_summary sum, const char *elements)
 
 	for (; it; it = next) {
 		next = it->next;
-		if (always_kept(it->string))
+		if (always_kept(it))
 			continue;
 		int drop = 0;
 		if (elements)
@@ -114,9 +108,11 @@ static void shape(cJSON *res, enum sv_summary sum, const char *elements)
 			drop = strcmp(it->string, "text") != 0;
 		else if (sum == SV_SUM_DATA)
 			drop = strcmp(it->string, "text") == 0;
-		else if (sum == SV_SUM_TRUE)
+		else if (sum == SV_SUM_TRUE) {
 			for (size_t i = 0; i < sizeof(bulky) / sizeof(bulky[0]); i++)
 				drop |= strcmp(it->string, bulky[i]) == 0;
+			drop |= strcmp(it->string, "content") == 0;   /* a Library's rules text */
+		}
 		if (drop) {
 			cJSON_Delete(cJSON_DetachItemViaPointer(res, it));
 			cut = 1;
@@ -146,7 +142,7 @@ cJSON *sv_resource_copy(struct sv_request *req, const cJSON *res, enum sv_summar
 
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status)
 {
-	char tag = sv_resource_tag(req->type);
+	char tag = sv_snapshot_tag(req->type);
 	const void *r = sv_snapshot_by_id(req->snap, tag, req->id);
 	enum sv_summary sum;
 	const char *elements;

@@ -20,6 +20,7 @@
 		      "_elements", "_count", "_offset", "_total", "_sort"
 static const char *const CS_PARAMS[] = {COMMON_PARAMS, "system"};
 static const char *const VS_PARAMS[] = {COMMON_PARAMS};
+static const char *const LIB_PARAMS[] = {COMMON_PARAMS};
 static const char *const CM_PARAMS[] = {COMMON_PARAMS, "source-system", "target-system", "source-uri", "target-uri"};
 #undef COMMON_PARAMS
 
@@ -245,14 +246,15 @@ static int matches(const cJSON *res, const struct filter *f, size_t nf)
 static const char *const *params_of(char tag, size_t *n)
 {
 	*n = tag == 'C' ? sizeof(CS_PARAMS) / sizeof(CS_PARAMS[0]) :
-	     tag == 'V' ? sizeof(VS_PARAMS) / sizeof(VS_PARAMS[0]) : sizeof(CM_PARAMS) / sizeof(CM_PARAMS[0]);
-	return tag == 'C' ? CS_PARAMS : tag == 'V' ? VS_PARAMS : CM_PARAMS;
+	     tag == 'V' ? sizeof(VS_PARAMS) / sizeof(VS_PARAMS[0]) :
+	     tag == 'L' ? sizeof(LIB_PARAMS) / sizeof(LIB_PARAMS[0]) : sizeof(CM_PARAMS) / sizeof(CM_PARAMS[0]);
+	return tag == 'C' ? CS_PARAMS : tag == 'V' ? VS_PARAMS : tag == 'L' ? LIB_PARAMS : CM_PARAMS;
 }
 
 void sv_search_capability(cJSON *resource, const char *type)
 {
 	size_t n;
-	const char *const *known = params_of(sv_resource_tag(type), &n);
+	const char *const *known = params_of(sv_snapshot_tag(type), &n);
 	cJSON *sp = cJSON_AddArrayToObject(resource, "searchParam");
 
 	for (size_t i = 0; i < n; i++) {
@@ -273,10 +275,11 @@ void sv_search_capability(cJSON *resource, const char *type)
 
 enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 {
-	char tag = sv_resource_tag(req->type);
+	char tag = sv_snapshot_tag(req->type);
 	size_t nknown;
 	const char *const *known = params_of(tag, &nknown);
-	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : req->snap->ncm, *hits, nhits = 0;
+	uint32_t n = tag == 'C' ? req->snap->ncs : tag == 'V' ? req->snap->nvs : tag == 'L' ? req->snap->nlib :
+		     req->snap->ncm, *hits, nhits = 0;
 	struct filter *filters;
 	size_t nfilters;
 	struct sort_key keys[SORT_KEYS_MAX];

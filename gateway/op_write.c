@@ -66,6 +66,8 @@ void sv_op_read_headers(struct sv_request *req)
 		tag = 'V';
 	else if (strcmp(req->type, "ConceptMap") == 0)
 		tag = 'M';
+	else if (strcmp(req->type, "Library") == 0)
+		tag = 'L';
 	else
 		return;
 	if (!(r = sv_snapshot_by_id(req->snap, tag, req->id)))

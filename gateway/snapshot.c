@@ -68,9 +68,10 @@ static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, i
 {
 	const char *type = sv_jstr(resource, "resourceType");
 
-	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap"))) {
+	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap") &&
+		      strcmp(type, "Library"))) {
 		cJSON_Delete(resource);
-		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet or ConceptMap");
+		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet, ConceptMap or Library");
 	}
 	if (!sv_jstr(resource, "url") || (need_version && !sv_jstr(resource, "version"))) {
 		sv_fail_at(err, SV_EINVAL, "url", need_version ? "%s needs both url and version" :
@@ -100,6 +101,8 @@ void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snap
 		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1));
 	for (uint32_t i = 0; i < snap->ncm; i++)
 		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1));
+	for (uint32_t i = 0; i < snap->nlib; i++)
+		builder_put(b, cJSON_Duplicate(snap->lib[i].resource, 1));
 }
 
 /* ---- version ordering ---- */
@@ -460,6 +463,7 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 	s->cs = sv_xcalloc(total + 1, sizeof(*s->cs));
 	s->vs = sv_xcalloc(total + 1, sizeof(*s->vs));
 	s->cm = sv_xcalloc(total + 1, sizeof(*s->cm));
+	s->lib = sv_xcalloc(total + 1, sizeof(*s->lib));
 	sv_strmap_init(&s->by_key, total * 2 + 8);
 	s->keys = sv_xcalloc(total * 2 + 1, sizeof(char *));   /* an exact and at most one latest key each */
 
@@ -475,6 +479,8 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 			s->ncs++;
 		} else if (strcmp(type, "ValueSet") == 0) {
 			resource_init(&s->vs[s->nvs++], res);
+		} else if (strcmp(type, "Library") == 0) {
+			resource_init(&s->lib[s->nlib++], res);
 		} else {
 			struct sv_resource *r = &s->cm[s->ncm++];
 			resource_init(r, res);
@@ -495,10 +501,10 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 		else if (better(c->status, c->version, s->cs[cur].status, s->cs[cur].version, 1))
 			add_key(s, 'C', c->url, NULL, i, 1);
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		struct sv_resource *arr = pass ? s->cm : s->vs;
-		uint32_t n = pass ? s->ncm : s->nvs;
-		char tag = pass ? 'M' : 'V';
+	for (int pass = 0; pass < 3; pass++) {
+		struct sv_resource *arr = pass == 2 ? s->lib : pass ? s->cm : s->vs;
+		uint32_t n = pass == 2 ? s->nlib : pass ? s->ncm : s->nvs;
+		char tag = pass == 2 ? 'L' : pass ? 'M' : 'V';
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t cur;
 			char key[1024];
@@ -518,6 +524,8 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 		s->vs[i].is_latest = sv_snapshot_valueset(s, s->vs[i].url, NULL) == &s->vs[i];
 	for (uint32_t i = 0; i < s->ncm; i++)
 		s->cm[i].is_latest = sv_snapshot_conceptmap(s, s->cm[i].url, NULL) == &s->cm[i];
+	for (uint32_t i = 0; i < s->nlib; i++)
+		s->lib[i].is_latest = sv_snapshot_library(s, s->lib[i].url, NULL) == &s->lib[i];
 	sv_builder_release(b);   /* every resource moved into the snapshot: start empty again */
 	sv_builder_init(b);
 	return s;
@@ -567,6 +575,8 @@ void sv_snapshot_release(struct sv_snapshot *s)
 		sv_cmindex_free(s->cm[i].index);
 		cJSON_Delete(s->cm[i].resource);
 	}
+	for (uint32_t i = 0; i < s->nlib; i++)
+		cJSON_Delete(s->lib[i].resource);
 	while (s->memo) {
 		struct sv_memo *m = s->memo;
 		s->memo = m->next;
@@ -582,6 +592,7 @@ void sv_snapshot_release(struct sv_snapshot *s)
 	free(s->cs);
 	free(s->vs);
 	free(s->cm);
+	free(s->lib);
 	sv_snapshot_release(s->parent);
 	free(s);
 }
@@ -674,6 +685,25 @@ const struct sv_resource *sv_snapshot_conceptmap(const struct sv_snapshot *s, co
 	return NULL;
 }
 
+char sv_snapshot_tag(const char *type)
+{
+	static const char *const TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap", "Library"};
+	for (int i = 0; type && i < 4; i++)
+		if (strcmp(type, TYPES[i]) == 0)
+			return "CVML"[i];
+	return 0;
+}
+
+const struct sv_resource *sv_snapshot_library(const struct sv_snapshot *s, const char *url, const char *version)
+{
+	uint32_t i;
+
+	for (; s; s = s->parent)
+		if (lookup_key(s, 'L', url, version, &i))
+			return &s->lib[i];
+	return NULL;
+}
+
 static const void *by_id_in(const struct sv_snapshot *s, char type, const char *id);
 
 const void *sv_snapshot_by_id(const struct sv_snapshot *s, char type, const char *id)
@@ -695,8 +725,8 @@ static const void *by_id_in(const struct sv_snapshot *s, char type, const char *
 				return &s->cs[i];
 		return NULL;
 	}
-	const struct sv_resource *arr = type == 'V' ? s->vs : s->cm;
-	uint32_t n = type == 'V' ? s->nvs : s->ncm;
+	const struct sv_resource *arr = type == 'V' ? s->vs : type == 'L' ? s->lib : s->cm;
+	uint32_t n = type == 'V' ? s->nvs : type == 'L' ? s->nlib : s->ncm;
 	for (uint32_t i = 0; i < n; i++)
 		if (arr[i].id && strcmp(arr[i].id, id) == 0)
 			return &arr[i];

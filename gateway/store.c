@@ -175,8 +175,9 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	enum sv_err rc = SV_ESTORE;
 	int step;
 
-	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap")))
-		return sv_fail(err, SV_EINVAL, "only CodeSystem, ValueSet and ConceptMap are stored (got %s)",
+	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap") &&
+		      strcmp(type, "Library")))
+		return sv_fail(err, SV_EINVAL, "only CodeSystem, ValueSet, ConceptMap and Library are stored (got %s)",
 			       type ? type : "no resourceType");
 	if (!url || !*url)
 		return sv_fail_at(err, SV_EINVAL, "url", "%s has no url", type);

@@ -1,5 +1,6 @@
 /* write_check.c — validation of a resource before the write API stores it; every problem is listed. */
 #include "samsvar/jsonutil.h"
+#include "samsvar/library.h"
 #include "samsvar/store_history.h"
 #include "samsvar/strmap.h"
 #include "samsvar/write_check.h"
@@ -324,6 +325,15 @@ static void check_concepts(struct check *c, const cJSON *list, const char *at)
 	}
 }
 
+/* A Library that carries a criteria or case-mix text (library.h): the text must parse. */
+static void check_library(struct check *c, const cJSON *res)
+{
+	struct sv_error e = {0};
+
+	if (sv_library_check(res, &e) != SV_OK)
+		issue(c, "invalid", e.expression[0] ? e.expression : "Library.content", "%s", e.message);
+}
+
 cJSON *sv_write_check(const struct sv_snapshot *snap, const cJSON *res)
 {
 	struct check c = {.snap = snap};
@@ -338,6 +348,8 @@ cJSON *sv_write_check(const struct sv_snapshot *snap, const cJSON *res)
 		check_conceptmap(&c, res);
 	else if (strcmp(type, "ValueSet") == 0)
 		check_valueset(&c, res);
+	else if (strcmp(type, "Library") == 0)
+		check_library(&c, res);
 	else
 		check_concepts(&c, cJSON_GetObjectItemCaseSensitive(res, "concept"), "CodeSystem.concept");
 	sv_strmap_release(&c.seen);

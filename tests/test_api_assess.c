@@ -364,7 +364,7 @@ Test(api_assess, operation_definition_json_xml_and_404)
 		in += strcmp(str(p, "use"), "in") == 0;
 		out += strcmp(str(p, "use"), "out") == 0;
 	}
-	cr_assert_eq(in, 4);
+	cr_assert_eq(in, 7, "item, patient, date, relations, criteria, casemix, livingAlone");
 	cr_assert_eq(out, 1);
 	cJSON_Delete(od);
 	cr_assert_eq(ts_http(ts_port(), "GET", "/fhir/OperationDefinition/assess", ACCEPT_XML, NULL, 0, &r), 0);

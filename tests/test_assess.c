@@ -81,7 +81,7 @@ static cJSON *assessment(int n, const char *const *pairs)
 static cJSON *run_ok(const cJSON *input, const char *relations)
 {
 	struct sv_error err = {0};
-	struct sv_assess_opts o = {BASE, relations};
+	struct sv_assess_opts o = {.canonical_base = BASE, .relations = relations};
 	cJSON *out = NULL;
 	cr_assert_eq(sv_assess_run(snap, input, &o, &out, &err), SV_OK, "%s (%s)", err.message, err.expression);
 	cr_assert_not_null(out);
@@ -91,7 +91,7 @@ static cJSON *run_ok(const cJSON *input, const char *relations)
 static void run_bad(const cJSON *input, enum sv_err want, const char *expr, const char *text)
 {
 	struct sv_error err = {0};
-	struct sv_assess_opts o = {BASE, NULL};
+	struct sv_assess_opts o = {.canonical_base = BASE};
 	cJSON *out = NULL;
 	cr_assert_eq(sv_assess_run(snap, input, &o, &out, &err), want, "got %d: %s", err.code, err.message);
 	cr_assert_null(out, "a partial answer was returned");
@@ -474,7 +474,7 @@ Test(assess, fractional_or_huge_score_is_quoted)
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
 		cJSON *in = one_item(CASES[i][0]);
 		struct sv_error err = {0};
-		struct sv_assess_opts o = {BASE, NULL};
+		struct sv_assess_opts o = {.canonical_base = BASE};
 		cJSON *out = NULL;
 		cr_assert_eq(sv_assess_run(snap, in, &o, &out, &err), SV_EINVAL);
 		cr_assert_str_eq(err.expression, "item[0].score");
@@ -609,7 +609,7 @@ Test(assess, municipal_relations_change_the_proposal)
 	cJSON_Delete(b);
 	{
 		struct sv_error err = {0};
-		struct sv_assess_opts o = {BASE, "https://kommune.example/ConceptMap/tiltak|1999"};
+		struct sv_assess_opts o = {.canonical_base = BASE, .relations = "https://kommune.example/ConceptMap/tiltak|1999"};
 		cJSON *out = NULL;
 		cr_assert_eq(sv_assess_run(snap, in, &o, &out, &err), SV_ENOTFOUND);
 		cr_assert_str_eq(err.expression, "relations");

@@ -514,3 +514,21 @@ Test(config, message_keys_have_defaults_and_bounds)
 	cr_assert_eq(parse(&c, "deliver_parallel = 257", &err), SV_ECONFIG);
 	cr_assert_eq(parse(&c, "deliver_backoff_ms = 0", &err), SV_ECONFIG);
 }
+
+Test(config, assess_criteria_and_casemix)
+{
+	struct sv_config c;
+	struct sv_error err = {0};
+
+	sv_config_defaults(&c);
+	cr_assert_str_eq(c.assess_criteria, "", "no criteria by default: the relations map gives the activities");
+	cr_assert_str_eq(c.assess_casemix, "");
+	cr_assert_eq(sv_config_set(&c, "assess_criteria", "https://fhir.samsvar.no/Library/criteria-oyer-2010|0.1.0",
+				   &err), SV_OK, "%s", err.message);
+	cr_assert_str_eq(c.assess_criteria, "https://fhir.samsvar.no/Library/criteria-oyer-2010|0.1.0");
+	cr_assert_eq(sv_config_set(&c, "assess_casemix", "https://fhir.samsvar.no/Library/casemix-default", &err), SV_OK);
+	cr_assert_str_eq(c.assess_casemix, "https://fhir.samsvar.no/Library/casemix-default");
+	cr_assert_str_eq(c.assess_criteria, "https://fhir.samsvar.no/Library/criteria-oyer-2010|0.1.0");
+	cr_assert_eq(sv_config_set(&c, "assess_criteria", "criteria-oyer", &err), SV_ECONFIG);
+	cr_assert_not_null(strstr(err.message, "assess_criteria"), "%s", err.message);
+}

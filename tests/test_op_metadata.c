@@ -92,7 +92,7 @@ Test(metadata, capability_statement)
 			cr_assert_eq(sys, strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type")), "ConceptMap") == 0);
 		}
 	}
-	cr_assert_eq(n, 4, "CodeSystem, ValueSet, ConceptMap, AuditEvent");
+	cr_assert_eq(n, 5, "CodeSystem, ValueSet, ConceptMap, Library, AuditEvent");
 	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
 	q("mode", "full");
 	cr_assert_eq(run(), SV_OK);

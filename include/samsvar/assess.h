@@ -21,6 +21,10 @@
  *   {base}/StructureDefinition/estimated-minutes-per-week (valueQuantity, UCUM min/wk) and a note; a note
  *   also names the activities whose frequency or minutes the source does not give.
  * - Relations are consulted for scores 3–5 only: scores 1, 2 and 9 never give an intervention.
+ * - `criteria` (a Library of allocation criteria) and `casemix` (a case-mix table), given as parameters
+ *   or by opts, and `livingAlone` (valueBoolean): the criteria's matched services replace the relations'
+ *   activities, each with why; the case-mix group and expected hours per week go on the CarePlan
+ *   (assess_rules.h has the details).
  *
  * Performance: the codes of every (variable, score) are looked up once per snapshot and relations map with
  * sv_translate() and kept by the snapshot itself (sv_snapshot_memo(), freed with the snapshot), so a
@@ -39,10 +43,12 @@ struct sv_jsonw;
 struct sv_assess_opts {
 	const char *canonical_base;   /* "https://fhir.samsvar.no": the {base} of mappings/ */
 	const char *relations;        /* canonical url[|version]; default {base}/ConceptMap/iplos-interventions */
+	const char *criteria;         /* allocation criteria Library url[|version]; NULL/"" = none */
+	const char *casemix;          /* case-mix Library url[|version]; NULL/"" = none */
 };
 
-/* Runs $assess on `input` (a Parameters or Bundle resource, not modified) against `snap`. A `relations`
- * parameter inside a Parameters input overrides opts->relations. On SV_OK *out is a new Bundle the caller
+/* Runs $assess on `input` (a Parameters or Bundle resource, not modified) against `snap`. A `relations`,
+ * `criteria` or `casemix` parameter inside a Parameters input overrides opts'. On SV_OK *out is a new Bundle the caller
  * frees; on error *out is NULL and err names the offending item (SV_EINVAL, SV_EREQUIRED), or the map or
  * code system that is missing (SV_ENOTFOUND). */
 enum sv_err sv_assess_run(const struct sv_snapshot *snap, const cJSON *input, const struct sv_assess_opts *opts,

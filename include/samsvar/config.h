@@ -18,6 +18,8 @@ struct sv_config {
 	char store_path[512];      /* store = path of the SQLite file */
 	char content_dir[512];     /* content = folder of bundled content loaded into an empty store */
 	char canonical_base[256];  /* canonical_base = URL base for identifiers with no official system */
+	char assess_criteria[512]; /* assess_criteria = $assess's default criteria Library url[|version]; "" = none */
+	char assess_casemix[512];  /* assess_casemix = $assess's default case-mix Library url[|version]; "" = none */
 	size_t max_body_bytes;     /* max_body = largest request body accepted (413 above) */
 	size_t max_import_body_bytes; /* max_import_body = largest body of POST /fhir/$import (instead of
 				       * max_body; kept in a temporary file, not in memory) */

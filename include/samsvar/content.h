@@ -7,7 +7,8 @@
 #include "samsvar/error.h"
 
 /* Reads every content file under `dir` and returns a JSON array of FHIR R4 resources
- * (CodeSystem, ValueSet, ConceptMap), each with url, version, status and a provenance note.
+ * (CodeSystem, ValueSet, ConceptMap; Library for criteria and case-mix files, library.h), each with url,
+ * version, status and a provenance note.
  * `canonical_base` (e.g. "https://fhir.samsvar.no") replaces the `{base}` placeholder in files, for
  * identifiers that have no official system. Returns NULL with err set (message names file:line). */
 cJSON *sv_content_load_dir(const char *dir, const char *canonical_base, struct sv_error *err);

@@ -11,10 +11,6 @@
 /* What `_summary` asks for. */
 enum sv_summary { SV_SUM_FALSE, SV_SUM_TRUE, SV_SUM_DATA, SV_SUM_TEXT, SV_SUM_COUNT };
 
-/* The snapshot tag of a terminology resource type: 'C' (CodeSystem), 'V' (ValueSet), 'M'
- * (ConceptMap), or 0 for another type. */
-char sv_resource_tag(const char *type);
-
 /* Returns the stored resource number i of kind `tag` in req->snap (borrowed). */
 const cJSON *sv_resource_at(const struct sv_request *req, char tag, uint32_t i);
 

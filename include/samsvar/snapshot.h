@@ -42,7 +42,7 @@ struct sv_codesystem {
 	int is_latest;            /* highest version of its url */
 };
 
-/* A ValueSet or ConceptMap: its identity, its resource, and an index the owning module builds. */
+/* A ValueSet, ConceptMap or Library: its identity, its resource, and an index the owning module builds. */
 struct sv_resource {
 	const char *url, *version, *name, *title, *status, *id;
 	cJSON *resource;          /* owned */
@@ -59,7 +59,9 @@ struct sv_snapshot {
 	uint32_t nvs;
 	struct sv_resource *cm;
 	uint32_t ncm;
-	struct sv_strmap by_key;  /* "T|url|version" and "T|url" (latest) -> index; T is C, V or M */
+	struct sv_resource *lib;  /* Library: criteria and case-mix files (library.h) */
+	uint32_t nlib;
+	struct sv_strmap by_key;  /* "T|url|version" and "T|url" (latest) -> index; T is C, V, M or L */
 	char **keys;              /* the strings by_key points at, owned */
 	uint32_t nkeys;
 	/* Data modules derive from this snapshot on first use (sv_snapshot_memo()); the terminology
@@ -95,7 +97,7 @@ void sv_builder_init(struct sv_snapshot_builder *b);
 
 /* Adds `resource` (ownership moves to the builder); a later resource with the same type, url and
  * version replaces an earlier one. Returns SV_EINVAL for a resource that is not a CodeSystem,
- * ValueSet or ConceptMap with url and version. */
+ * ValueSet, ConceptMap or Library with url and version. */
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
 /* As sv_builder_add(), for a request layer: the resource may lack a version (its version is then "",
@@ -143,7 +145,15 @@ const struct sv_resource *sv_snapshot_valueset(const struct sv_snapshot *snap, c
 const struct sv_resource *sv_snapshot_conceptmap(const struct sv_snapshot *snap, const char *url,
 						 const char *version);
 
-/* Returns the resource of `type` ('C', 'V' or 'M') whose FHIR id is `id`, or NULL. For 'C' the
+/* Returns the snapshot tag of a resource type: 'C' CodeSystem, 'V' ValueSet, 'M' ConceptMap, 'L'
+ * Library, 0 for any other type. */
+char sv_snapshot_tag(const char *type);
+
+/* Returns the Library with `url` and `version` (NULL/"" = latest), or NULL. */
+const struct sv_resource *sv_snapshot_library(const struct sv_snapshot *snap, const char *url,
+					      const char *version);
+
+/* Returns the resource of `type` ('C', 'V', 'M' or 'L') whose FHIR id is `id`, or NULL. For 'C' the
  * result is a struct sv_codesystem, otherwise a struct sv_resource. */
 const void *sv_snapshot_by_id(const struct sv_snapshot *snap, char type, const char *id);
 

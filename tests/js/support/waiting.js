@@ -5,7 +5,6 @@
 'use strict';
 
 const WAITING = {
-  rest: 'waits for branch rest (search Bundle paging links, POST {type}/_search)',
   batch: 'waits for branch batch (POST /fhir with a batch Bundle)',
 };
 
