@@ -261,7 +261,7 @@ static enum sv_err read_overlay(struct reading *r, struct sv_error *err)
 			cm_url = sv_jstr(res, "url");
 			cm_ver = sv_jstr(res, "version");
 		}
-		rc = sv_builder_add(&b, cJSON_Duplicate(res, 1), err);
+		rc = sv_builder_add_layer(&b, cJSON_Duplicate(res, 1), err);
 		if (rc != SV_OK) {
 			if (err)
 				snprintf(err->expression, sizeof(err->expression), "%s", name);

@@ -99,7 +99,9 @@ void sv_builder_init(struct sv_snapshot_builder *b);
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
 /* As sv_builder_add(), for a request layer: the resource may lack a version (its version is then "",
- * and a look-up without a version finds it). */
+ * and a look-up without a version finds it), and a ConceptMap with the url and version of one added
+ * before is kept beside it, not over it: both are is_latest (so $translate consults both), and a
+ * look-up by url and version finds the first. */
 enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
 /* Adds a copy of every resource of `snap` (used to layer request-scoped resources over it). */
