@@ -723,6 +723,13 @@ enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_build
 	return SV_OK;
 }
 
+struct sv_snapshot *sv_snapshot_ref(struct sv_snapshot *snap)
+{
+	if (snap)
+		atomic_fetch_add(&snap->refs, 1);
+	return snap;
+}
+
 uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s)
 {
 	uint32_t n = 0;

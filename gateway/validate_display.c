@@ -111,7 +111,7 @@ static size_t concept_candidates(const struct sv_codesystem *cs, const struct sv
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
 		if (n == cap)
 			break;
-		if (sv_jstr(d, "value"))
+		if (sv_jstr(d, "value") && (sv_jstr(d, "language") || !cJSON_GetObjectItemCaseSensitive(d, "use")))
 			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang,
 					       sv_vc_standards_status(d)};
 	}

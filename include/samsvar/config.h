@@ -32,6 +32,10 @@ struct sv_config {
 	unsigned max_params;       /* max_params = query parameters, or Parameters entries, per request */
 	unsigned max_body_nodes;   /* max_body_nodes = JSON values or XML elements+attributes in a body */
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
+	unsigned max_batch_entries; /* max_batch_entries = entries of a batch Bundle, or validations of
+				     * $batch-validate-code, in one request (413 above) */
+	unsigned max_batch_answer_nodes; /* max_batch_answer_nodes = JSON values the answers of one batch may
+					  * hold together; entries past it answer 413 */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
 	enum sv_auth_mode auth;    /* auth = writes | all */

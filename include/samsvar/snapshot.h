@@ -129,6 +129,10 @@ enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_build
 uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s);
 uint32_t sv_snapshot_cs_slot(const struct sv_snapshot *s, const struct sv_codesystem *cs);
 
+/* Takes one more reference to `snap` (NULL allowed) and returns it: for a second holder, such as a
+ * request inside a batch, that releases it on its own. */
+struct sv_snapshot *sv_snapshot_ref(struct sv_snapshot *snap);
+
 /* Drops one reference (and, for a layer, its parent's); the last one frees the snapshot. NULL is
  * allowed. */
 void sv_snapshot_release(struct sv_snapshot *snap);
