@@ -168,7 +168,7 @@ static enum sv_err build_entry(struct sub *s, const struct sv_request *parent, c
 		return sv_fail_at(&s->req.err, SV_EMETHOD, "Bundle.entry.request.method", "a batch entry takes GET "
 				  "or POST (reads, searches and operations), not %.20s", method);
 	}
-	if (strstr(url, "://") || url[0] == '?')
+	if (memmem(url, strcspn(url, "?"), "://", 3) || url[0] == '?')
 		return sv_fail_at(&s->req.err, SV_EINVAL, "Bundle.entry.request.url", "request.url must be relative "
 				  "to the base, e.g. CodeSystem/$lookup?system=...&code=... (got '%.200s')", url);
 	/* Origin form, as a request-target: "/" + the relative url; read as strictly as one. */
