@@ -12,7 +12,9 @@ Starts its own daemon (fresh store loaded from mappings/, threads = 2, on a free
    1,000 `$translate` entries (POST Parameters, every source code of mappings/conceptmap-*.tsv in turn,
    no map url: every map that applies), each POSTed BENCH_BATCH_REPEAT times (default 10) on one
    kept-alive connection: wall time and server CPU per call, and per entry."""
-import http.client, json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.parse
+import http.client, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.parse
+
+from benchlib import cpu_ns, write_section
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/samsvar")
 ROOT = os.getcwd()
@@ -31,17 +33,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def cpu_ns(pid):
-    total = 0
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total
 
 
 def tsv_rows(path):
@@ -219,12 +210,7 @@ def main():
             label, "{:,}".format(b["bytes"]), "{:,}".format(b["answer"]), b["wall"] * 1000, b["cpu"],
             b["cpu"] * 1000 / ENTRIES, ", ".join("%s × %d" % kv for kv in sorted(b["statuses"].items()))))
     md += ["", END]
-    text = open(OUT, encoding="utf-8").read() if os.path.exists(OUT) else ""
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + "\n".join(md) + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(md) + "\n"
-    open(OUT, "w", encoding="utf-8").write(text)
+    write_section(OUT, BEGIN, END, md)
     print("bench: tx-resource and batch figures written to " + OUT)
 
 
