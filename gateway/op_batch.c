@@ -180,7 +180,9 @@ static enum sv_err build_entry(struct sub *s, const struct sv_request *parent, c
 	free(target);
 	if (rc != SV_OK || (rc = sv_fhirapi_split_path(s->url.path, s->pathbuf, sizeof(s->pathbuf), &s->req)) != SV_OK)
 		return rc;
-	if (!s->req.type && !s->req.operation)
+	/* Nor $batch-validate-code: entries times validations would pass max_batch_entries. */
+	if ((!s->req.type && !s->req.operation) ||
+	    (s->req.operation && strcmp(s->req.operation, "batch-validate-code") == 0))
 		return sv_fail_at(&s->req.err, SV_EINVAL, "Bundle.entry.request.url", "a batch cannot hold a batch");
 	if (sv_fhirapi_takes_raw_body(&s->req))
 		return sv_fail_at(&s->req.err, SV_EINVAL, "Bundle.entry.request.url", "$%s takes a file as its body "

@@ -13,7 +13,7 @@
 #include "support/support.h"
 
 /* The shared daemon: small caps, so the tests can reach them. */
-TS_DAEMON_SUITE("max_batch_entries = 6\nmax_batch_answer_nodes = 1000")
+TS_DAEMON_SUITE("max_batch_entries = 7\nmax_batch_answer_nodes = 1000")
 TS_DAEMON_SUITE_END()
 
 #define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
@@ -91,7 +91,9 @@ Test(batch, entries_that_cannot_run_say_why)
 		"{\"request\":{\"method\":\"GET\",\"url\":\"http://elsewhere.example/fhir/metadata\"}},"
 		"{\"request\":{\"method\":\"POST\",\"url\":\"ConceptMap\"},\"resource\":{\"resourceType\":\"ConceptMap\"}},"
 		"{\"request\":{\"method\":\"GET\",\"url\":\"ValueSet/$validate-code?url=" ICF "%3Ffhir_vs&code\"}},"
-		"{\"resource\":{\"resourceType\":\"Parameters\"}}"
+		"{\"resource\":{\"resourceType\":\"Parameters\"}},"
+		"{\"request\":{\"method\":\"POST\",\"url\":\"ValueSet/$batch-validate-code\"},\"resource\":{"
+		"\"resourceType\":\"Parameters\"}}"
 		"]}", 200);
 
 	cr_assert_str_eq(entry_status(b, 0), "405", "DELETE is not a batch entry");
@@ -102,7 +104,25 @@ Test(batch, entries_that_cannot_run_say_why)
 	cr_assert_str_eq(entry_status(b, 3), "405", "creates are not batch entries");
 	cr_assert_str_eq(entry_status(b, 4), "400", "validate-code without a code");
 	cr_assert_str_eq(entry_status(b, 5), "400", "an entry without request");
+	cr_assert_str_eq(entry_status(b, 6), "400", "nor $batch-validate-code inside a batch");
+	cr_assert(strstr(ts_issue_text(entry_outcome(b, 6)), "batch cannot hold a batch"));
 	cJSON_Delete(b);
+}
+
+Test(batch, an_xml_client_gets_the_batch_response_in_xml)
+{
+	struct ts_resp r;
+	const char *h[] = {"Content-Type: application/fhir+json", "Accept: application/fhir+xml", NULL};
+	static const char body[] = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+		"{\"request\":{\"method\":\"GET\",\"url\":\"CodeSystem/$lookup?system=" IPLOS "&code=20\"}},"
+		"{\"request\":{\"method\":\"GET\",\"url\":\"CodeSystem/$lookup?system=" IPLOS "&code=nope\"}}]}";
+
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir", h, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert(strstr(r.ctype, "xml"), "%s", r.ctype);
+	cr_assert(strstr(r.body, "<type value=\"batch-response\"/>"), "%s", r.body);
+	cr_assert(strstr(r.body, "<outcome><OperationOutcome"), "%s", r.body);
+	free(r.body);
 }
 
 Test(batch, the_bundle_itself_is_checked)
@@ -121,7 +141,7 @@ Test(batch, more_entries_than_max_batch_entries_is_413_naming_the_limit)
 	char body[4096] = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[";
 	cJSON *r;
 
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		strcat(body, i ? ",{\"request\":{\"method\":\"GET\",\"url\":\"$versions\"}}" :
 			     "{\"request\":{\"method\":\"GET\",\"url\":\"$versions\"}}");
 	strcat(body, "]}");
