@@ -405,6 +405,12 @@ static enum sv_err pick_maps(struct tx *t, const struct sv_tx_request *req, stru
 	if (m) {
 		add_map(t, m);
 		t->pinned = 1;
+		/* A request may send two maps under one url and version: the url names them all, and each
+		 * answers for the codes it maps. Only a request's overlay can hold such twins. */
+		if (t->ovl && m >= t->ovl->cm && m < t->ovl->cm + t->ovl->ncm)
+			for (const struct sv_resource *o = m + 1; o < t->ovl->cm + t->ovl->ncm; o++)
+				if (streq(o->url, m->url) && streq(o->version, m->version))
+					add_map(t, o);
 	} else {
 		collect_maps(t);
 	}
