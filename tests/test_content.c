@@ -705,6 +705,25 @@ Test(content_bad, row_with_wrong_cell_count)
 	expect_fail(CS_HEAD "code\tdisplay\n1\n", 8, "1 cells");
 }
 
+Test(content_bad, qualifier_only_where_icf_allows_one)
+{
+#define QCOLS "source_system\tsource_code\ttarget_system\ttarget_code\tequivalence\tcomment\tqualifier\n"
+#define QMAP "@qualifierMap\t{base}/ConceptMap/q\n"
+#define ICFS "http://hl7.org/fhir/sid/icf"
+	expect_fail(CM_HEAD QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\tperformance\n", 7, "needs @qualifierMap");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td3\tnarrower\tok\tperformance\n", 8, "does not fit ICF d3");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\timpairment\n", 8, "does not fit ICF d510");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\tb130\tnarrower\tok\tperformance\n", 8, "does not fit ICF b130");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td560\trelatedto\tok\tperformance\n", 8, "on a relatedto row");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\tb210\tinexact\tok\timpairment\n", 8, "on a inexact row");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\tb\t2\tequivalent\tok\tperformance\n", 8, "only ICF targets");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\tsevere\n", 8, "is not impairment");
+	expect_fail("@resourceType\tCodeSystem\n@qualifierMap\tx\n", 2, "ConceptMap files only");
+#undef QCOLS
+#undef QMAP
+#undef ICFS
+}
+
 Test(content_bad, empty_comment_unknown_flag_unmatched_with_target)
 {
 	expect_fail(CM_HEAD CM_COLS "a\t1\tb\t2\twider\t\n", 7, "comment");
