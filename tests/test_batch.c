@@ -146,7 +146,7 @@ Test(batch, cli_prints_parameters)
 	FILE *out = open_memstream(&buf, &len);
 	cJSON *p;
 
-	cr_assert_eq(sv_translate_cli(s, IPLOS, "8", "http://hl7.org/fhir/sid/icf", 0, 4, out, &err), SV_OK);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "8", "http://hl7.org/fhir/sid/icf", NULL, 0, 4, out, &err), SV_OK);
 	fclose(out);
 	p = cJSON_Parse(buf);
 	cr_assert_not_null(p);
@@ -156,7 +156,35 @@ Test(batch, cli_prints_parameters)
 	free(buf);
 
 	out = open_memstream(&buf, &len);
-	cr_assert_eq(sv_translate_cli(s, NULL, "8", NULL, 0, 4, out, &err), SV_EREQUIRED);
+	cr_assert_eq(sv_translate_cli(s, NULL, "8", NULL, NULL, 0, 4, out, &err), SV_EREQUIRED);
+	fclose(out);
+	free(buf);
+
+	/* --dependency: the score qualifies the ICF categories that take it (d540.3), never the chapter d5 */
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "7", NULL, BASE "/CodeSystem/iplos-score|4", 0, 4, out, &err), SV_OK,
+		     "%s", err.message);
+	fclose(out);
+	cr_assert(strstr(buf, BASE "/CodeSystem/icf-qualifier#performance"), "%s", buf);
+	p = cJSON_Parse(buf);
+	{
+		int qualified = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "parameter")) {
+			char *t = cJSON_PrintUnformatted(it);
+			if (strstr(t, "icf-qualifier#performance")) {
+				qualified++;
+				cr_assert(strstr(t, "\"d510\"") || strstr(t, "\"d520\""), "only d510/d520: %s", t);
+			}
+			free(t);
+		}
+		cr_assert_eq(qualified, 2, "%s", buf);
+	}
+	cJSON_Delete(p);
+	free(buf);
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "7", NULL, "no-bar", 0, 4, out, &err), SV_EINVAL);
+	cr_assert_str_eq(err.expression, "dependency");
 	fclose(out);
 	free(buf);
 	sv_snapshot_release(s);
