@@ -444,6 +444,14 @@ static void add_match(const struct out *o, const struct sv_tx_match *m, int r5)
 		coding(o, "concept", m->system, m->version, m->code, m->display);
 	for (unsigned i = 0; i < m->nproducts; i++)
 		add_attr(o, "product", &m->products[i], r5);
+	if (m->qualifier.code) {
+		/* The ICF qualifier the engine derived (translate.h): property = qualifier system#kind. */
+		struct sv_cm_attr q = {.system = m->qualifier.system, .code = m->qualifier.code,
+				       .display = m->qualifier.display};
+		snprintf(buf, sizeof(buf), "%s#%s", m->qualifier.system, m->qualifier.kind);
+		q.attribute = buf;
+		add_attr(o, "product", &q, r5);
+	}
 	for (unsigned i = 0; i < m->ndepends; i++)
 		add_attr(o, "dependsOn", &m->depends_on[i], r5);
 	for (int i = 0; i < m->npath; i++) {

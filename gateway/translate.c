@@ -1,6 +1,8 @@
 /* translate.c — the $translate engine, see translate.h for the decisions. */
 #include "samsvar/translate.h"
+#include "samsvar/icf_rule.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/systems.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -447,6 +449,40 @@ static void message(const struct tx *t, const struct sv_tx_coding *in, int n, st
 	}
 }
 
+/* Fills m->qualifier for a direct forward hit on a target that declares a qualifier kind, when its map
+ * names a qualifier map and a request dependency is a source code of that map (see translate.h). */
+static void qualify(const struct tx *t, const struct hit *h, struct sv_tx_match *m)
+{
+	const struct sv_cmindex *x = h->path[0]->index, *qx;
+	const struct sv_resource *qm;
+
+	if (!h->tg || h->npath != 1 || h->backwards[0] || !h->tg->qualifier || !x->qualifier_map || !t->ndeps)
+		return;
+	if (h->eq != SV_REL_EQUIVALENT && h->eq != SV_REL_WIDER && h->eq != SV_REL_NARROWER)
+		return;
+	if (!streq(h->system, SV_SYS_ICF) || !sv_icf_kind_fits(h->tg->qualifier, h->code))
+		return;
+	qm = find_map(t, x->qualifier_map, NULL);
+	qx = qm ? qm->index : NULL;
+	for (int i = 0; qx && i < t->ndeps; i++) {
+		const struct sv_tx_dep *d = &t->deps[i];
+		const char *sys = d->system ? d->system : d->attribute;
+		for (uint32_t e = sys && d->code ? sv_cmindex_forward(qx, sys, d->code) : NIL; e != NIL;
+		     e = qx->el[e].next)
+			for (uint32_t j = 0; j < qx->el[e].ntargets; j++) {
+				const struct sv_cm_target *q = &qx->tg[qx->el[e].first_target + j];
+				if (!q->code || !sv_relation_is_match(q->rel))
+					continue;
+				m->qualifier.kind = h->tg->qualifier;
+				m->qualifier.system = qx->groups[qx->el[e].group].tgt;
+				m->qualifier.code = q->code;
+				m->qualifier.display = q->display;
+				m->qualifier.map = qm;
+				return;
+			}
+	}
+}
+
 /* Turns the hits into matches: the R4 word, the display from the code system when the map has none,
  * and the target's conditions and products as the map states them. */
 static void result_fill(const struct tx *t, struct sv_tx_result *r)
@@ -482,6 +518,7 @@ static void result_fill(const struct tx *t, struct sv_tx_result *r)
 				m->nproducts = h->tg->nprods;
 			}
 			m->comment = h->tg->comment;
+			qualify(t, h, m);
 		}
 		r->result |= sv_relation_is_match(h->eq) && h->code != NULL;
 	}
