@@ -43,8 +43,9 @@ all: $(BUILD)/samsvar
 deps:
 	@sh tools/install-deps.sh $(APT_PKGS)
 
-# node and npm from Debian (when absent), and fhir-kit-client as tests/js/package-lock.json pins it
-# (npm ci); never fails: tests/run.sh skips the JavaScript client tests visibly when they are missing.
+# node, npm and chromium from Debian (when absent), and fhir-kit-client and playwright-core as
+# tests/js/package-lock.json pins them (npm ci; playwright-core drives /usr/bin/chromium, it downloads
+# no browser); never fails: tests/run.sh skips the JavaScript and browser tests visibly when they are missing.
 js-deps:
 	@sh tools/install-js-deps.sh
 

@@ -50,7 +50,7 @@ done
 # (tests/js/support/waiting.js): failing, it counts as skipped with its reason; passing, as FAILED, so
 # its mark is removed once the feature is in and the test guards it from then on.
 if [ -z "${TESTS_GLOB:-}" ]; then
-    jsn=$(cat tests/js/*.test.js | grep -c '^test(')
+    jsn=$(cat tests/js/*.test.js | grep -c '^\(test\|browserTest\)(')
     why=""
     if ! command -v node >/dev/null 2>&1; then why="node is not installed"
     elif [ ! -f tests/js/node_modules/fhir-kit-client/package.json ]; then

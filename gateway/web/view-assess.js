@@ -104,8 +104,9 @@ export async function assessView(view) {
       const r = await post('/fhir/$assess', body);
       const res = (r.json.entry || []).map((e) => e.resource);
       const of = (type) => res.filter((x) => x.resourceType === type);
+      const issues = of('OperationOutcome').flatMap((oo) => (oo.issue || []).map((i) => h('p', { class: 'warning' }, (i.details && i.details.text) || i.diagnostics)));
       out.replaceChildren(
-        ...of('OperationOutcome').flatMap((oo) => (oo.issue || []).map((i) => h('p', { class: 'warning' }, (i.details && i.details.text) || i.diagnostics))),
+        issues.length > 3 ? h('details', {}, h('summary', {}, t('assess.issues', issues.length)), issues) : h('div', {}, issues),
         h('h3', {}, t('assess.observations')),
         table([t('assess.variable'), t('assess.codes'), t('assess.value')], of('Observation').map((o) => h('tr', {},
           h('td', {}, o.code.text), h('td', {}, (o.code.coding || []).map((c) => h('div', {}, codingCell(c)))),

@@ -6,6 +6,7 @@
 
 const WAITING = {
   batch: 'waits for branch batch (POST /fhir with a batch Bundle)',
+  content: 'waits for branch content ($translate on the IPLOS to ICF map gives each ICF match its qualifier)',
 };
 
 // Options for node:test's test(): { todo: reason } while `feature` is still waited for, else {}.
