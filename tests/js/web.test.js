@@ -285,3 +285,72 @@ browserTest('messages: without a token the page asks for one; with one the outbo
   await useToken(await daemon.token('epj', 'reader'), 'reader');
   await page.locator('main p', { hasText: /\d+ messages/ }).waitFor();
 });
+
+// Two more daemons: a hospital (HER-id 59) and a municipality whose receiver directory names the
+// hospital's FHIR endpoint and an endpoint where nobody listens (a message to it dies at once).
+async function freePort() {
+  const net = require('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+browserTest('messages: the hospital\'s inbox shows a delivered report as coded Observations; a maintainer retries a dead message', {}, async () => {
+  const hospital = await startDaemon('own_name = ST OLAVS HOSPITAL HF\nown_her_id = 59\n');
+  let kommune;
+  try {
+    const nowhere = await freePort();
+    const receivers = path.join(hospital.dir, 'receivers.tsv');
+    fs.writeFileSync(receivers, 'id\tname\ther_id\tendpoint\tformat\n'
+      + `stolav-fhir\tST OLAVS HOSPITAL HF\t59\thttp://127.0.0.1:${hospital.port}/fhir/$process-message\tfhir-json\n`
+      + `nowhere\tNOWHERE HF\t59\thttp://127.0.0.1:${nowhere}/fhir/$process-message\tfhir-json\n`);
+    kommune = await startDaemon(`own_name = Alvdal Kommune\nown_her_id = 99387\nreceivers = ${receivers}\n`
+      + 'deliver_max_attempts = 1\n');
+    const sender = await kommune.token('epj', 'reader');
+    const send = async (receiver, id) => {
+      const r = await fetch(`http://127.0.0.1:${kommune.port}/fhir/$send-message`, { method: 'POST',
+        headers: { authorization: `Bearer ${sender}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Parameters', parameter: [
+          { name: 'receiver', valueString: receiver }, { name: 'event', valueCode: 'function-report' },
+          { name: 'messageId', valueString: id },
+          { name: 'patient', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '13116900216' }] } },
+          { name: 'item', part: [{ name: 'variable', valueCoding: { system: IPLOS, code: '7' } }, { name: 'score', valueInteger: 3 }] }] }) });
+      assert.equal(r.status, 202, await r.text());
+    };
+    const statusOf = async (id) => (await (await fetch(`http://127.0.0.1:${kommune.port}/messages/${id}`,
+      { headers: { authorization: `Bearer ${sender}` } })).json()).status;
+    await send('stolav-fhir', 'alvdal-web-0001');
+    await send('nowhere', 'alvdal-web-0002');
+    for (let i = 0; i < 100 && (await statusOf('alvdal-web-0001') !== 'delivered' || await statusOf('alvdal-web-0002') !== 'dead'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await statusOf('alvdal-web-0001'), 'delivered');
+    assert.equal(await statusOf('alvdal-web-0002'), 'dead');
+
+    // The hospital's inbox: the report, processed, and its items as coded Observations (IPLOS and ICF).
+    await page.goto(`http://127.0.0.1:${hospital.port}/#/messages?direction=in`);
+    await useToken(await hospital.token('epj', 'reader'), 'reader');
+    await page.locator('main button', { hasText: 'alvdal-web-0001' }).click();
+    await page.locator('main h4', { hasText: 'coded Observations' }).waitFor();
+    const obs = page.locator('main table', { hasText: 'Personlig hygiene' }).last();
+    await obs.locator('td', { hasText: 'ICF' }).first().waitFor();
+    await shot('messages-inbox');
+
+    // The municipality's outbox: the dead message with its last error; retry is offered to a maintainer only.
+    await page.goto(`http://127.0.0.1:${kommune.port}/#/messages?direction=out&status=dead`);
+    await useToken(sender, 'reader');
+    await page.locator('main button', { hasText: 'alvdal-web-0002' }).click();
+    await page.locator('main h3', { hasText: 'alvdal-web-0002' }).waitFor();
+    assert.equal(await page.locator('button', { hasText: 'Send again' }).count(), 0);
+    await useToken(await kommune.token('maria', 'maintainer'), 'maintainer');
+    await page.locator('main button', { hasText: 'alvdal-web-0002' }).click();
+    await page.locator('button', { hasText: 'Send again' }).click();
+    // Shown only on the server's 2xx (a refusal is shown as its OperationOutcome); with one attempt
+    // allowed the message dies again at once, so its status cannot tell.
+    await page.locator('main .ok', { hasText: 'Queued again' }).waitFor();
+    await shot('messages-retry');
+  } finally {
+    if (kommune) await kommune.stop();
+    await hospital.stop();
+  }
+});
