@@ -13,21 +13,12 @@ import sys
 import time
 import urllib.parse
 
+from benchlib import cpu_ns
+
 url, pid, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 REPEAT = int(os.environ.get("BENCH_HOSTILE_REPEAT", "5"))
 u = urllib.parse.urlparse(url)
 IPLOS = "urn:oid:2.16.578.1.12.4.1.1.9111"
-
-
-def cpu_ns():
-    total = 0
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total
 
 
 def keys(n, dup=False):
@@ -96,12 +87,12 @@ with open(out, "w") as f:
             headers = {"Accept": J}
             if ctype:
                 headers["Content-Type"] = ctype
-            c0 = cpu_ns()
+            c0 = cpu_ns(pid)
             conn.request(method, path, body=data, headers=headers)
             r = conn.getresponse()
             r.read()
             time.sleep(0.002)  # let the worker finish its bookkeeping before reading the clock
-            times.append((cpu_ns() - c0) / 1e6)
+            times.append((cpu_ns(pid) - c0) / 1e6)
             status = r.status
             if r.getheader("Connection", "").lower() == "close":
                 conn.close()

@@ -11,6 +11,8 @@ markers <!-- messages: bench/messages.py --> and <!-- /messages --> (run by benc
    first POST to the last delivery), so queueing and delivering share the two cores throughout."""
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 
+from benchlib import write_section
+
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/samsvar")
 ROOT = os.getcwd()
 OUT = os.environ.get("BENCH_OUT", "BENCHMARKS.md")
@@ -188,13 +190,7 @@ def main():
           "", "Sender RSS (VmRSS) by messages held in its store: " +
           ", ".join("%d → %.1f MiB" % (n, kib / 1024) for n, kib in rss) + ".", "",
           "<!-- /messages -->"]
-    text = open(OUT, encoding="utf-8").read() if os.path.exists(OUT) else ""
-    a, b = "<!-- messages: bench/messages.py -->", "<!-- /messages -->"
-    if a in text and b in text:
-        text = text[:text.index(a)] + "\n".join(md) + text[text.index(b) + len(b):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(md) + "\n"
-    open(OUT, "w", encoding="utf-8").write(text)
+    write_section(OUT, "<!-- messages: bench/messages.py -->", "<!-- /messages -->", md)
     print("bench: messages written to " + OUT)
 
 

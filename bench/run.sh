@@ -8,7 +8,8 @@
 # --latency), so the load other processes put on this shared machine hits both alike.
 # Environment: BENCH_SLICES (default 5) x BENCH_SLICE (seconds, default 2) per server, endpoint and
 # connection count (10 s in all); BENCH_NGINX_WORKERS (default 2); BENCH_OUT (default BENCHMARKS.md);
-# BENCH_BATCH_ROWS (rows for the CLI batch rate, default 1000000). `make bench` takes about 3 minutes.
+# BENCH_BATCH_ROWS (rows for the CLI batch rate, default 1000000); BENCH_ONLY=batch|messages runs that
+# section alone (see below). `make bench` takes about 3 minutes.
 set -eu
 
 build=${1:-build}
@@ -28,6 +29,15 @@ for t in wrk nginx curl python3; do
 	command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || die "$t not installed (make bench-deps)"
 done
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+
+# BENCH_ONLY=batch or BENCH_ONLY=messages: only that section (its own script and daemon), rewritten in
+# place in $out; the rest of the file stays as the last full run left it.
+case ${BENCH_ONLY:-} in
+"") ;;
+batch) BENCH_OUT=$out exec python3 "$root/bench/batch.py" "$bin" ;;
+messages) BENCH_OUT=$out exec python3 "$root/bench/messages.py" "$bin" ;;
+*) die "BENCH_ONLY must be batch or messages (got '$BENCH_ONLY')" ;;
+esac
 
 tmp=$(mktemp -d /tmp/samsvar-bench.XXXXXX)
 chmod 755 "$tmp"
@@ -542,3 +552,5 @@ print("bench: wrote " + out)
 EOF
 # The message figures of issue 8 (queued/s, delivered/s, sender RSS), kept in their own section.
 BENCH_OUT="$out" python3 "$root/bench/messages.py" "$bin"
+# The cost of tx-resource and of 1,000-entry batches (issue 10), in their own section.
+BENCH_OUT="$out" python3 "$root/bench/batch.py" "$bin"

@@ -426,13 +426,12 @@ static void end_entry(struct sv_jsonw *w)
 	sv_jsonw_end(w);
 }
 
-/* "3 Medium need for assistance (ICF d510.2, d520.2)", with the vision anchor for variable 13. */
+/* "3 Medium need for assistance (ICF d510.2, d520.2)", with the vision anchor for variable 13; the ICF
+ * codes are the ones the engine qualifies (no chapter, inexact or relatedto target). */
 static void score_text(const struct sv_assess_table *t, const struct item *it, char *buf, size_t cap)
 {
-	const char *disp = sv_jstr(t->score[it->si], "display"), *q = sv_jstr(t->qualifier[it->si], "code");
-	const cJSON *c;
+	const char *disp = sv_jstr(t->score[it->si], "display"), *q = it->v->cells[it->si].icf_qualified;
 	size_t n;
-	int first = 1;
 
 	if (strcmp(it->v->code, VISION) == 0 && t->anchor[it->si])
 		n = (size_t)snprintf(buf, cap, "%s %s (vision anchor)", SCORES[it->si], t->anchor[it->si]);
@@ -441,16 +440,8 @@ static void score_text(const struct sv_assess_table *t, const struct item *it, c
 				     SCORES[it->si], disp ? disp : "");
 	else
 		n = (size_t)snprintf(buf, cap, "%s %s", SCORES[it->si], disp ? disp : "");
-	if (!q)
-		return;
-	cJSON_ArrayForEach(c, it->v->icf) {
-		if (n >= cap)
-			return;
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s.%s", first ? " (ICF " : ", ", sv_jstr(c, "code"), q);
-		first = 0;
-	}
-	if (!first && n < cap)
-		snprintf(buf + n, cap - n, ")");
+	if (q && n < cap)
+		snprintf(buf + n, cap - n, " (ICF %s)", q);
 }
 
 static void observation(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
@@ -476,7 +467,7 @@ static void observation(struct sv_jsonw *w, const struct sv_assess_table *t, con
 	sv_jsonw_object(w, "valueCodeableConcept");
 	sv_jsonw_array(w, "coding");
 	sv_jsonw_value(w, NULL, t->score[it->si]);
-	if (t->qualifier[it->si])
+	if (t->qualifier[it->si] && it->v->cells[it->si].icf_qualified)   /* only when a category takes it */
 		sv_jsonw_value(w, NULL, t->qualifier[it->si]);
 	sv_jsonw_end(w);
 	score_text(t, it, text, sizeof(text));

@@ -36,6 +36,7 @@ static void table_free(struct sv_assess_table *t)
 			for (int a = 0; a < v->cells[s].nacts; a++)
 				act_release(&v->cells[s].acts[a]);
 			free(v->cells[s].acts);
+			free(v->cells[s].icf_qualified);
 		}
 	}
 	for (int s = 0; s < NSCORES; s++) {
@@ -125,6 +126,31 @@ static int parse_freq(const char *s, int *n, const char **unit)
 	return 0;
 }
 
+/* The qualified ICF codes of (variable, score) as the engine gives them with the score as dependency on
+ * iplos-icf: "d510.3, d520.3"; NULL when no category of the variable takes a qualifier. */
+static enum sv_err icf_qualified(const struct sv_assess_table *t, const struct sv_assess_var *v, int si,
+				 struct sv_assess_cell *c, struct sv_error *err)
+{
+	char *icf_map = sv_iplos_url(t->base, "/ConceptMap/iplos-icf"), buf[256];
+	struct sv_tx_result ans;
+	size_t n = 0;
+	enum sv_err rc = ask(t, SV_IPLOS_VARIABLES, v->code, icf_map, NULL, SCORES[si], &ans, err);
+
+	free(icf_map);
+	if (rc != SV_OK)
+		return rc;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ans.nmatches && n < sizeof(buf); i++) {
+		const struct sv_tx_match *m = &ans.matches[i];
+		if (m->code && m->qualifier.code)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s.%s", n ? ", " : "", m->code,
+					      m->qualifier.code);
+	}
+	sv_tx_result_release(&ans);
+	c->icf_qualified = n ? sv_xstrdup(buf) : NULL;
+	return SV_OK;
+}
+
 /* Reads one relation (a match of the relations map) into `a`. */
 static enum sv_err act_read(const struct sv_assess_table *t, const struct sv_tx_match *m, struct sv_assess_act *a, struct sv_error *err)
 {
@@ -194,6 +220,8 @@ static enum sv_err cell_build(struct sv_assess_table *t, struct sv_assess_var *v
 		collect(t, &ans, SCT, 0, v->observable);
 	}
 	sv_tx_result_release(&ans);
+	if ((rc = icf_qualified(t, v, si, c, err)) != SV_OK)
+		return rc;
 	if (si < SV_IPLOS_PROBLEM_FIRST || si > SV_IPLOS_PROBLEM_LAST)
 		return SV_OK;
 	rc = ask(t, SV_IPLOS_VARIABLES, v->code, t->relations->url, t->relations->version, SCORES[si], &ans, err);

@@ -62,9 +62,11 @@ static void sb_field(struct sbuf *b, const char *s)
 }
 
 /* Asks the engine (a missing map is an empty answer) and adds the code of every real match (not
- * unmatched/disjoint) in `want` (any system when NULL) to `b`. */
+ * unmatched/disjoint) in `want` (any system when NULL) to `b`. When `qualified` is given, each match the
+ * engine qualifies (translate.h: an ICF category with its qualifier product) is added there as
+ * "<code>.<qualifier>", and the first qualifier code to `qual`. */
 static enum sv_err ask(const struct sv_snapshot *snap, const struct sv_iplos_query *q, const char *want,
-		       struct sbuf *b, struct sv_error *err)
+		       struct sbuf *b, struct sbuf *qualified, struct sbuf *qual, struct sv_error *err)
 {
 	struct sv_tx_result r;
 	enum sv_err rc = sv_iplos_ask(snap, q, &r, err);
@@ -76,6 +78,13 @@ static enum sv_err ask(const struct sv_snapshot *snap, const struct sv_iplos_que
 		if (want && (!m->system || strcmp(m->system, want) != 0))
 			continue;
 		sb_token(b, m->code);
+		if (qualified && m->qualifier.code) {
+			char form[256];
+			snprintf(form, sizeof(form), "%s.%s", m->code, m->qualifier.code);
+			sb_token(qualified, form);
+			if (!qual->n)
+				sb_puts(qual, m->qualifier.code);
+		}
 	}
 	sv_tx_result_release(&r);
 	return rc;
@@ -105,11 +114,8 @@ static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, 
 	char *score_sys = o && o->score_system ? sv_xstrdup(o->score_system) :
 		sv_iplos_url(base, "/CodeSystem/iplos-score");
 	char *icf_map = o && o->icf_map ? sv_xstrdup(o->icf_map) : sv_iplos_url(base, "/ConceptMap/iplos-icf");
-	char *qual_map = o && o->qualifier_map ? sv_xstrdup(o->qualifier_map) :
-		sv_iplos_url(base, "/ConceptMap/iplos-score-icf-qualifier");
 	char *sct_map = o && o->snomed_map ? sv_xstrdup(o->snomed_map) : sv_iplos_url(base, "/ConceptMap/iplos-snomed");
 	const struct sv_codesystem *cs = sv_snapshot_codesystem(snap, vsys, NULL);
-	struct sbuf qual[NSCORES];
 	enum sv_err rc = SV_ENOTFOUND;
 
 	memset(t, 0, sizeof(*t));
@@ -125,50 +131,30 @@ static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, 
 	sv_strmap_init(&t->vars, t->nvars);
 	t->answers = sv_xcalloc((size_t)t->nvars * NSCORES + 1, sizeof(char *));
 	t->lens = sv_xcalloc((size_t)t->nvars * NSCORES + 1, sizeof(size_t));
-	for (int s = 0; s < NSCORES; s++) {
-		struct sv_iplos_query q = {.system = score_sys, .code = sv_iplos_scores[s], .map_url = qual_map};
-		memset(&qual[s], 0, sizeof(qual[s]));
-		rc = ask(snap, &q, NULL, &qual[s], err);
-		if (rc != SV_OK)
-			goto out;
-		/* one qualifier per score: keep the first if a map offers several */
-		qual[s].n = strcspn(qual[s].s, " ");
-		qual[s].s[qual[s].n] = 0;
-	}
 	for (uint32_t v = 0; v < t->nvars; v++) {
 		const char *var = cs->concepts[v].code;
-		struct sbuf icf = {0};
-		struct sv_iplos_query q = {.system = vsys, .code = var, .map_url = icf_map};
 		sv_strmap_put(&t->vars, var, v);
-		rc = ask(snap, &q, NULL, &icf, err);
-		if (rc != SV_OK)
-			goto out;
 		for (int s = 0; s < NSCORES; s++) {
-			struct sbuf sct = {0}, qualified = {0}, row = {0};
+			struct sbuf icf = {0}, qual = {0}, qualified = {0}, sct = {0}, row = {0};
+			struct sv_iplos_query qi = {.system = vsys, .code = var, .map_url = icf_map,
+						    .score_system = score_sys, .score = sv_iplos_scores[s]};
 			struct sv_iplos_query qs = {.system = vsys, .code = var, .map_url = sct_map,
 						    .score_system = score_sys, .score = sv_iplos_scores[s]};
-			rc = ask(snap, &qs, NULL, &sct, err);
+			/* The score as dependency: the engine qualifies only the categories that take it. */
+			rc = ask(snap, &qi, NULL, &icf, &qualified, &qual, err);
+			if (rc == SV_OK)
+				rc = ask(snap, &qs, NULL, &sct, NULL, NULL, err);
 			if (rc == SV_OK && !sct.n) {   /* nothing direct: let the engine chain through ICF */
 				qs.map_url = NULL;
 				qs.target = SNOMED;
-				rc = ask(snap, &qs, SNOMED, &sct, err);
+				rc = ask(snap, &qs, SNOMED, &sct, NULL, NULL, err);
 			}
 			if (rc != SV_OK)
 				goto out;
-			if (qual[s].n)
-				for (const char *p = icf.s; *p;) {
-					size_t n = strcspn(p, " ");
-					if (qualified.n)
-						sb_puts(&qualified, " ");
-					sb_add(&qualified, p, n);
-					sb_puts(&qualified, ".");
-					sb_puts(&qualified, qual[s].s);
-					p += n + (p[n] == ' ');
-				}
 			sb_puts(&row, ",");
 			sb_field(&row, icf.s);
 			sb_puts(&row, ",");
-			sb_field(&row, icf.n ? qual[s].s : "");
+			sb_field(&row, qual.s);
 			sb_puts(&row, ",");
 			sb_field(&row, qualified.s);
 			sb_puts(&row, ",");
@@ -182,7 +168,6 @@ static enum sv_err table_build(struct table *t, const struct sv_snapshot *snap, 
 out:
 	free(score_sys);
 	free(icf_map);
-	free(qual_map);
 	free(sct_map);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* cmindex.c — the lookup index of one ConceptMap, see cmindex.h. */
 #include "samsvar/cmindex.h"
+#include "samsvar/icf_rule.h"
 #include "samsvar/jsonutil.h"
 
 #include <cjson/cJSON.h>
@@ -219,6 +220,22 @@ static uint32_t attrs_read(struct sv_cmindex *x, const cJSON *list, uint32_t *fi
 	return x->nattrs - *first;
 }
 
+/* Returns the value `field` of the extension in `o` whose url ends with `path` (the canonical base of the
+ * content that wrote it is not known here), or NULL. */
+static const char *ext_value(const cJSON *o, const char *path, const char *field)
+{
+	const cJSON *e;
+	size_t n = strlen(path);
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "extension")) {
+		const char *url = sv_jstr(e, "url");
+		size_t len = url ? strlen(url) : 0;
+		if (len >= n && strcmp(url + len - n, path) == 0)
+			return sv_jstr(e, field);
+	}
+	return NULL;
+}
+
 static void target_read(struct sv_cmindex *x, const cJSON *tj)
 {
 	struct sv_cm_target *t = &x->tg[x->ntg];
@@ -228,6 +245,7 @@ static void target_read(struct sv_cmindex *x, const cJSON *tj)
 	t->code = sv_jstr(tj, "code");
 	t->display = sv_jstr(tj, "display");
 	t->comment = sv_jstr(tj, "comment");
+	t->qualifier = ext_value(tj, SV_EXT_ICF_QUALIFIER, "valueCode");
 	if (sv_relation_parse(r4, &t->rel)) {
 		t->equivalence = r4;
 	} else if (!sv_relation_parse(sv_jstr(tj, "relationship"), &t->rel)) {
@@ -273,6 +291,7 @@ struct sv_cmindex *sv_cmindex_build(const cJSON *conceptmap, struct sv_error *er
 
 	x->source_scope = first_str(conceptmap, SRC_SCOPE, 4);
 	x->target_scope = first_str(conceptmap, TGT_SCOPE, 4);
+	x->qualifier_map = ext_value(conceptmap, SV_EXT_QUALIFIER_MAP, "valueCanonical");
 	if (groups && !cJSON_IsArray(groups))
 		goto bad;
 	/* Count first so the arrays are allocated once. */

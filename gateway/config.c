@@ -36,6 +36,8 @@ void sv_config_defaults(struct sv_config *c)
 	c->max_body_nodes = 200000;
 	c->expand_max = 10000;
 	c->max_count = 500;
+	c->max_batch_entries = 1000;
+	c->max_batch_answer_nodes = 1000000;
 	c->log_requests = 1;
 	c->response_cache_bytes = 64u * 1024 * 1024;
 	c->gzip = 1;
@@ -101,6 +103,8 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 	SKEY("response_cache", 0, 4096, 1024 * 1024, response_cache_bytes),
 	UKEY("expand_max", 1, 1000000, expand_max),
 	UKEY("max_count", 1, 10000, max_count),
+	UKEY("max_batch_entries", 1, 100000, max_batch_entries),
+	UKEY("max_batch_answer_nodes", 1000, 100000000, max_batch_answer_nodes),
 	UKEY("deliver_backoff_ms", 1, 86400000, deliver_backoff_ms),
 	UKEY("deliver_backoff_cap_ms", 1, 86400000, deliver_backoff_cap_ms),
 	UKEY("deliver_max_attempts", 1, 1000, deliver_max_attempts),

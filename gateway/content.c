@@ -11,6 +11,7 @@
 #include "samsvar/content_rows.h"
 #include "samsvar/text.h"
 #include "samsvar/canonical.h"
+#include "samsvar/icf_rule.h"
 #include "samsvar/file.h"
 #include "samsvar/library.h"
 #include "samsvar/strmap.h"
@@ -125,13 +126,14 @@ static bool text_valid(const unsigned char *s, size_t n)
 static const char *const meta_names[M_COUNT] = {
 	"resourceType", "url", "version", "name", "title", "status", "experimental", "date", "publisher",
 	"description", "purpose", "copyright", "source", "content", "language", "sourceScope", "targetScope",
+	"qualifierMap",
 };
 
 /* Names of the columns; the two ending in ':' take a suffix (designation:en, property:range). */
 static const char *const col_names[C_NCOLS] = {
 	"code", "display", "parent", "definition", "designation:", "property:", "source_system", "source_code",
 	"source_display", "target_system", "target_code", "target_display", "equivalence", "depends_on",
-	"product", "comment", "flags", "system",
+	"product", "comment", "flags", "system", "qualifier",
 };
 
 #define BIT(c) (1u << (c))
@@ -140,7 +142,7 @@ static const unsigned cols_allowed[] = {
 			  BIT(C_PROPERTY),
 	[RT_CONCEPTMAP] = BIT(C_SOURCE_SYSTEM) | BIT(C_SOURCE_CODE) | BIT(C_SOURCE_DISPLAY) | BIT(C_TARGET_SYSTEM) |
 			  BIT(C_TARGET_CODE) | BIT(C_TARGET_DISPLAY) | BIT(C_EQUIVALENCE) | BIT(C_DEPENDS_ON) |
-			  BIT(C_PRODUCT) | BIT(C_COMMENT) | BIT(C_FLAGS),
+			  BIT(C_PRODUCT) | BIT(C_COMMENT) | BIT(C_FLAGS) | BIT(C_QUALIFIER),
 	[RT_VALUESET] = BIT(C_SYSTEM) | BIT(C_CODE) | BIT(C_DISPLAY),
 };
 static const unsigned cols_required[] = {
@@ -244,6 +246,7 @@ static enum sv_err on_meta(struct doc *d, char *line)
 	}
 	case M_SOURCESCOPE:
 	case M_TARGETSCOPE:
+	case M_QUALIFIERMAP:
 		if (d->type != RT_CONCEPTMAP)
 			return sv_content_fail(d, SV_EINVAL, "@%s is for ConceptMap files only", key);
 		break;
@@ -321,6 +324,17 @@ static void begin_resource(struct doc *d)
 	case RT_CONCEPTMAP:
 		add_meta_string(d, "sourceUri", M_SOURCESCOPE);
 		add_meta_string(d, "targetUri", M_TARGETSCOPE);
+		if (d->meta[M_QUALIFIERMAP]) {
+			char *url = sv_content_concat3(d->base, SV_EXT_QUALIFIER_MAP, "");
+			cJSON *ext = cJSON_GetObjectItemCaseSensitive(d->res, "extension");
+			cJSON *e = cJSON_CreateObject();
+			if (!ext)
+				ext = cJSON_AddArrayToObject(d->res, "extension");
+			cJSON_AddStringToObject(e, "url", url);
+			cJSON_AddStringToObject(e, "valueCanonical", d->meta[M_QUALIFIERMAP]);
+			cJSON_AddItemToArray(ext, e);
+			free(url);
+		}
 		d->items = cJSON_AddArrayToObject(d->res, "group");
 		break;
 	case RT_VALUESET:

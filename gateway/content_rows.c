@@ -2,6 +2,8 @@
  * ConceptMap, an included code of a ValueSet. Codes a map or value set names are checked against the
  * bundled CodeSystems when a whole directory is read. */
 #include "samsvar/content_rows.h"
+#include "samsvar/icf_rule.h"
+#include "samsvar/systems.h"
 #include "samsvar/text.h"
 
 #include <stdio.h>
@@ -180,6 +182,30 @@ static struct group *cm_group(struct doc *d, const char *source, const char *tar
 	return g;
 }
 
+/* The qualifier column (mappings/README.md): which ICF qualifier a target takes when the request gives the
+ * dependency the map's @qualifierMap translates. Only where ICF allows one (icf_rule.h) and only where the
+ * source and the category mean the same thing (equivalent, equal, wider, narrower). */
+static enum sv_err check_qualifier(struct doc *d, const char *ts, const char *tc, const char *eq, const char *kind)
+{
+	static const char *const fit[] = {"equivalent", "equal", "wider", "narrower"};
+
+	if (!*kind)
+		return SV_OK;
+	if (!d->meta[M_QUALIFIERMAP])
+		return sv_content_fail(d, SV_EINVAL, "a qualifier needs @qualifierMap (the map that gives its value)");
+	if (strcmp(ts, SV_SYS_ICF) != 0)
+		return sv_content_fail(d, SV_EINVAL, "qualifier %s: only ICF targets take a qualifier", kind);
+	if (!sv_icf_kind_known(kind))
+		return sv_content_fail(d, SV_EINVAL, "qualifier \"%s\" is not impairment, performance or capacity", kind);
+	if (!sv_icf_kind_fits(kind, tc))
+		return sv_content_fail(d, SV_EINVAL, "qualifier %s does not fit ICF %s (a category: impairment for b and "
+				       "s, performance or capacity for d; never a chapter or block)", kind, tc);
+	if (!sv_content_one_of(eq, fit, sizeof(fit) / sizeof(fit[0])))
+		return sv_content_fail(d, SV_EINVAL, "qualifier on a %s row: the score grades the category only when it "
+				       "is equivalent, equal, wider or narrower", eq);
+	return SV_OK;
+}
+
 enum sv_err sv_content_cm_row(struct doc *d, char **v)
 {
 	const char *ss = cell(d, v, C_SOURCE_SYSTEM), *sc = cell(d, v, C_SOURCE_CODE);
@@ -218,6 +244,8 @@ enum sv_err sv_content_cm_row(struct doc *d, char **v)
 		national = true;
 	}
 	free(flags);
+	if ((rc = check_qualifier(d, ts, tc, eq, cell(d, v, C_QUALIFIER))) != SV_OK)
+		return rc;
 
 	struct group *g = cm_group(d, ss, ts);
 	cJSON *el;
@@ -245,6 +273,15 @@ enum sv_err sv_content_cm_row(struct doc *d, char **v)
 		cJSON_AddStringToObject(e, "url", url);
 		cJSON_AddBoolToObject(e, "valueBoolean", 1);
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(t, "extension"), e);
+		free(url);
+	}
+	if (*cell(d, v, C_QUALIFIER)) {
+		char *url = sv_content_concat3(d->base, SV_EXT_ICF_QUALIFIER, "");
+		cJSON *ext = cJSON_GetObjectItemCaseSensitive(t, "extension");
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "url", url);
+		cJSON_AddStringToObject(e, "valueCode", cell(d, v, C_QUALIFIER));
+		cJSON_AddItemToArray(ext ? ext : cJSON_AddArrayToObject(t, "extension"), e);
 		free(url);
 	}
 	if (*tc)

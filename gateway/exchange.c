@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_PATH_SEGMENTS 4
-
 static const char *content_type(enum sv_format fmt, int fhir_version)
 {
 	/* An R5 answer says so in its media type (fhirVersion parameter), so clients can tell it from R4. */
@@ -93,47 +91,6 @@ void sv_exchange_log(const struct sv_service *svc, const struct sv_exchange *x)
 		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-/* Splits "/Type/id/$op" (the part after /fhir) into req fields; buf is scratch the fields point into. */
-static enum sv_err split_path(const char *path, char *buf, size_t cap, struct sv_request *req)
-{
-	char *seg[MAX_PATH_SEGMENTS + 1];
-	int n = 0;
-	size_t len = strlen(path);
-
-	if (len >= cap)
-		return sv_fail(&req->err, SV_ENOTFOUND, "path too long");
-	memcpy(buf, path, len + 1);
-	for (char *p = buf; *p;) {
-		while (*p == '/')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		if (n == MAX_PATH_SEGMENTS)
-			return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
-		seg[n++] = p;
-		while (*p && *p != '/')
-			p++;
-	}
-	if (n == 0)
-		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s (try /fhir/metadata)", path);
-	if (seg[n - 1][0] == '$') {
-		req->operation = seg[n - 1] + 1;
-		n--;
-	}
-	if (n >= 1)
-		req->type = seg[0];
-	if (n >= 2)
-		req->id = seg[1];
-	if (n >= 3 && n <= 4 && !req->operation && strcmp(seg[2], "_history") == 0) {
-		req->history = 1;        /* {type}/{id}/_history[/{vid}] */
-		req->vid = n == 4 ? seg[3] : NULL;
-		n = 2;
-	}
-	if (n > 2)
-		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
-	return SV_OK;
-}
-
 /* Appends the n bytes at `src` to buf[*o..cap); returns 0 when they do not fit. */
 static int put(char *buf, size_t cap, size_t *o, const char *src, size_t n)
 {
@@ -181,22 +138,6 @@ static int cache_key(const struct sv_request *req, const struct sv_url *url, enu
 	return 1;
 }
 
-/* _format and _pretty belong to the transport; every other query parameter goes to the operation. */
-static int is_transport_param(const char *name)
-{
-	return strcmp(name, "_format") == 0 || strcmp(name, "_pretty") == 0;
-}
-
-/* The operation's query parameters as a Parameters resource (valueString), a new one. */
-static cJSON *query_params(const struct sv_url *url)
-{
-	cJSON *query = sv_params_new();
-	for (size_t i = 0; i < url->nparams; i++)
-		if (!is_transport_param(url->params[i].name))
-			sv_params_add(query, url->params[i].name, "String", url->params[i].value);
-	return query;
-}
-
 /* Finds where the values the handler minted for this answer sit in its bytes, so a cached copy can
  * get new ones (SV_CACHE_MINTED), and sets *f; returns 0 when the answer must not be kept: a
  * minted value was not recorded or not found in the bytes. */
@@ -236,34 +177,6 @@ static void remint(char *bytes, const struct sv_resp_fresh *f)
 	}
 }
 
-/* The query parameters of a POST whose body is Parameters join the body's, as FHIR servers do for
- * operations; a name given in both places is ambiguous and refused. */
-static enum sv_err merge_query(cJSON *body, const struct sv_url *url, struct sv_error *err)
-{
-	struct sv_strmap names;
-	const cJSON *p;
-	uint32_t unused;
-	enum sv_err rc = SV_OK;
-
-	if (url->nparams == 0)
-		return SV_OK;
-	/* The body's names in a (keyed) hash first, so the check is linear in both lists. */
-	sv_strmap_init(&names, (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")));
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(body, "parameter"))
-		sv_strmap_put(&names, sv_jstr(p, "name"), 0);
-	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++) {
-		const char *name = url->params[i].name;
-		if (!is_transport_param(name) && sv_strmap_get(&names, name, &unused))
-			rc = sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
-					"and in the body", name);
-	}
-	sv_strmap_release(&names);
-	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++)
-		if (!is_transport_param(url->params[i].name))
-			sv_params_add(body, url->params[i].name, "String", url->params[i].value);
-	return rc;
-}
-
 /* Reads the body of a POST into req->body (owned by the caller through *bodyp); a Parameters body
  * becomes req->params, with the query's parameters joined to it. */
 static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config *cfg, const struct sv_url *url,
@@ -291,7 +204,7 @@ static enum sv_err read_body(const struct sv_exchange *x, const struct sv_config
 	if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")) > cfg->max_params)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "Parameters.parameter",
 				  "the body has more than %u parameters (max_params)", cfg->max_params);
-	if ((rc = merge_query(body, url, &req->err)) != SV_OK)
+	if ((rc = sv_params_merge_query(body, url, &req->err)) != SV_OK)
 		return rc;
 	req->params = body;
 	return SV_OK;
@@ -490,7 +403,7 @@ static enum sv_err search_by_post(const struct sv_exchange *x, const struct sv_c
 	if (url->nparams + form->nparams > cfg->max_params)
 		return sv_fail(&req->err, SV_ETOOBIG, "the query and the form have more than %u parameters "
 			       "(max_params)", cfg->max_params);
-	*query = query_params(url);
+	*query = sv_params_from_query(url);
 	for (size_t i = 0; i < form->nparams; i++) {
 		const struct sv_url_param *p = &form->params[i];
 		if (strcmp(p->name, "_pretty") == 0)
@@ -498,7 +411,7 @@ static enum sv_err search_by_post(const struct sv_exchange *x, const struct sv_c
 		else if (strcmp(p->name, "_format") == 0 &&
 			 (rc = sv_http_negotiate(*format = p->value, NULL, fmt, &req->fhir_version, &req->err)) != SV_OK)
 			return rc;
-		else if (!is_transport_param(p->name))
+		else if (!sv_params_is_transport(p->name))
 			sv_params_add(*query, p->name, "String", p->value);
 	}
 	req->params = *query;
@@ -624,7 +537,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 			     url.path);
 		goto fail;
 	}
-	if ((rc = split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
+	if ((rc = sv_fhirapi_split_path(url.path + 5, pathbuf, sizeof(pathbuf), &req)) != SV_OK)
 		goto fail;
 	if (req.id && strcmp(req.id, "_search") == 0 && !req.operation && !req.history &&
 	    (rc = search_by_post(x, cfg, &url, &req, &form, &query, &out_fmt, &format, &pretty)) != SV_OK)
@@ -657,7 +570,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		goto fail;
 	}
 	if (!req.params)             /* a GET, or a body that is not Parameters: the query is all */
-		req.params = query = query_params(&url);
+		req.params = query = sv_params_from_query(&url);
 
 	req.want_json = out_fmt == SV_FMT_JSON && !pretty;
 	req.format = format;

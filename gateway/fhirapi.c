@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define MAX_PATH_SEGMENTS 4
+
 /* One row per (type, instance?, operation): NULL type = system level; op NULL = REST interaction. */
 struct route {
 	const char *type;
@@ -20,6 +22,10 @@ static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptM
 
 static const struct route ROUTES[] = {
 	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata, SV_ROLE_NONE},      /* the time of the answer */
+	{NULL, "versions", 1, 0, SV_CACHE_NO, sv_op_versions, SV_ROLE_NONE},
+	/* The base: a batch Bundle, each entry dispatched here again with the caller's token. */
+	{NULL, NULL, 0, 1, SV_CACHE_NO, sv_op_batch, SV_ROLE_NONE},
+	{"ValueSet", "batch-validate-code", 0, 1, SV_CACHE_NO, sv_op_vs_batch_validate_code, SV_ROLE_NONE},
 	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup, SV_ROLE_NONE},
 	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code, SV_ROLE_NONE},
 	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes, SV_ROLE_NONE},
@@ -134,10 +140,10 @@ enum sv_role sv_fhirapi_least(const struct sv_request *req)
 {
 	const struct route *r = route_of(req);
 	enum sv_role least = r ? r->least : SV_ROLE_NONE;
-	int metadata = r && r->fn == sv_op_metadata;
+	int metadata = r && (r->fn == sv_op_metadata || r->fn == sv_op_versions);
 
-	/* The CapabilityStatement stays open, as on SMART and other secured FHIR servers, so a client
-	 * can learn from rest.security how to authenticate. */
+	/* The CapabilityStatement (and $versions) stay open, as on SMART and other secured FHIR servers,
+	 * so a client can learn from rest.security how to authenticate. */
 	if (req->cfg && req->cfg->auth == SV_AUTH_ALL && !metadata && least < SV_ROLE_READER)
 		least = SV_ROLE_READER;
 	return least;
@@ -148,7 +154,7 @@ enum sv_role sv_fhirapi_least(const struct sv_request *req)
 static int takes_layer(const struct route *r)
 {
 	return r->fn == sv_op_cs_lookup || r->fn == sv_op_cs_validate_code || r->fn == sv_op_cs_subsumes ||
-	       r->fn == sv_op_vs_expand || r->fn == sv_op_vs_validate_code;
+	       r->fn == sv_op_vs_expand || r->fn == sv_op_vs_validate_code || r->fn == sv_op_vs_batch_validate_code;
 }
 
 /* Puts the request's tx-resource parameters (CodeSystems, ValueSets, ConceptMaps that exist for this
@@ -193,6 +199,46 @@ out:
 	return rc;
 }
 
+enum sv_err sv_fhirapi_split_path(const char *path, char *buf, size_t cap, struct sv_request *req)
+{
+	char *seg[MAX_PATH_SEGMENTS + 1];
+	int n = 0;
+	size_t len = strlen(path);
+
+	if (len >= cap)
+		return sv_fail(&req->err, SV_ENOTFOUND, "path too long");
+	memcpy(buf, path, len + 1);
+	for (char *p = buf; *p;) {
+		while (*p == '/')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == MAX_PATH_SEGMENTS)
+			return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
+		seg[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	if (n == 0)
+		return SV_OK;          /* the base itself: a batch Bundle is posted there */
+	if (seg[n - 1][0] == '$') {
+		req->operation = seg[n - 1] + 1;
+		n--;
+	}
+	if (n >= 1)
+		req->type = seg[0];
+	if (n >= 2)
+		req->id = seg[1];
+	if (n >= 3 && n <= 4 && !req->operation && strcmp(seg[2], "_history") == 0) {
+		req->history = 1;        /* {type}/{id}/_history[/{vid}] */
+		req->vid = n == 4 ? seg[3] : NULL;
+		n = 2;
+	}
+	if (n > 2)
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir%.200s", path);
+	return SV_OK;
+}
+
 enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status)
 {
 	const char *m = req->method;
@@ -201,8 +247,8 @@ enum sv_err sv_fhirapi_dispatch(struct sv_request *req, cJSON **out, int *status
 
 	*out = NULL;
 	*status = 200;
-	if (!req->type && !req->operation)
-		return sv_fail(&req->err, SV_ENOTFOUND, "no such path");
+	if (!req->type && !req->operation && !is_post)
+		return sv_fail(&req->err, SV_ENOTFOUND, "no such path: /fhir (try /fhir/metadata; POST a batch Bundle)");
 	if (req->type && strcmp(req->type, "metadata") == 0 && (req->id || req->operation))
 		return sv_fail(&req->err, SV_ENOTFOUND, "no such path under /fhir/metadata");
 	if (req->history && (!is_resource_type(req->type) || req->operation))

@@ -71,7 +71,8 @@ static void usage(FILE *f)
 		"                                     prints the new token, once: it is stored only hashed\n"
 		"                  list               name, role, created, revoked (never the tokens)\n"
 		"                  revoke NAME        the token stops working\n"
-		"  translate     --system S --code C [--target SYSTEM] [--reverse] [--r5]: $translate one code\n"
+		"  translate     --system S --code C [--target SYSTEM] [--dependency SYSTEM|CODE] [--reverse] [--r5]:\n"
+		"                $translate one code (e.g. --dependency {base}/CodeSystem/iplos-score|4 qualifies ICF)\n"
 		"                --file X.csv: IPLOS extract (person,variable,score) to ICF and SNOMED CT\n"
 		"                columns on stdout, streaming ('-' reads stdin)\n"
 		"\n"
@@ -104,6 +105,7 @@ struct opts {
 	const char *imports[32][2];  /* kind, path */
 	int nimports;
 	const char *system, *code, *target, *file;  /* translate */
+	const char *dependency;                     /* translate: SYSTEM|CODE */
 	const char *limit;                          /* audit */
 	const char *name, *role;                    /* token */
 	const char *actor;                          /* import */
@@ -148,6 +150,9 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 			}
 			i++;
 			*(a[2] == 's' ? &o->system : a[2] == 'c' ? &o->code : a[2] == 't' ? &o->target : &o->file) = v;
+		} else if (strcmp(a, "--dependency") == 0 && v) {
+			o->dependency = v;
+			i++;
 		} else if (strcmp(a, "--limit") == 0 && v) {
 			o->limit = v;
 			i++;
@@ -537,7 +542,7 @@ static int cmd_translate(int argc, char **argv)
 			fclose(in);
 		goto out;
 	}
-	if (sv_translate_cli(snap, o.system, o.code, o.target, o.reverse, o.r5 ? 5 : 4, stdout, &err) != SV_OK) {
+	if (sv_translate_cli(snap, o.system, o.code, o.target, o.dependency, o.reverse, o.r5 ? 5 : 4, stdout, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		goto out;
 	}

@@ -49,9 +49,12 @@ static void collect(const struct sv_tx_result *ans, struct sv_msg_code *codes, i
 	}
 }
 
+/* The ICF categories of the item's variable and, with the score as dependency, the qualifier the
+ * engine gives them (translate.h): set only when some category takes one, so a message never states a
+ * qualifier for a chapter, an inexact or a relatedto target alone. */
 static enum sv_err fill_item(const struct sv_snapshot *snap, const struct sv_resource *icf,
-			     const struct sv_resource *qual, const struct sv_resource *sct, const char *score_sys,
-			     struct sv_msg_item *it, struct sv_error *err)
+			     const struct sv_resource *sct, const char *score_sys, struct sv_msg_item *it,
+			     struct sv_error *err)
 {
 	struct sv_tx_result ans = {0};
 	char score[8];
@@ -61,27 +64,14 @@ static enum sv_err fill_item(const struct sv_snapshot *snap, const struct sv_res
 	sv_msg_item_clear_codes(it);
 	if (icf) {
 		struct sv_iplos_query q = {.system = SV_SYS_IPLOS_9111, .code = it->variable, .map_url = icf->url,
-					   .map_version = icf->version};
+					   .map_version = icf->version, .score_system = score_sys, .score = score};
 		if ((rc = sv_iplos_ask(snap, &q, &ans, err)) != SV_OK)
 			goto out;
 		collect(&ans, it->icf, &it->nicf);
+		for (size_t i = 0; i < ans.nmatches && !it->icf_qualifier; i++)
+			if (ans.matches[i].qualifier.code)
+				it->icf_qualifier = sv_xstrdup(ans.matches[i].qualifier.code);
 		sv_tx_result_release(&ans);
-	}
-	if (qual) {
-		struct sv_msg_code c[SV_MSG_MAX_CODES] = {{0}};
-		int n = 0;
-		struct sv_iplos_query q = {.system = score_sys, .code = score, .map_url = qual->url,
-					   .map_version = qual->version};
-		if ((rc = sv_iplos_ask(snap, &q, &ans, err)) != SV_OK)
-			goto out;
-		collect(&ans, c, &n);
-		sv_tx_result_release(&ans);
-		if (n > 0)
-			it->icf_qualifier = c[0].code, c[0].code = NULL;
-		for (int k = 0; k < n; k++) {
-			free(c[k].code);
-			free(c[k].display);
-		}
 	}
 	if (sct) {
 		struct sv_iplos_query q = {.system = SV_SYS_IPLOS_9111, .code = it->variable, .map_url = sct->url,
@@ -100,13 +90,13 @@ enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *ba
 {
 	char *u1 = NULL, *u2 = NULL, *u3 = NULL, *score_sys = sv_iplos_url(base, SV_SYS_BASE_IPLOS_SCORE);
 	const struct sv_resource *icf = map_of(snap, base, "/ConceptMap/iplos-icf", &u1, &m->icf_map);
-	const struct sv_resource *qual = map_of(snap, base, "/ConceptMap/iplos-score-icf-qualifier", &u2,
-						&m->qualifier_map);
+	/* The qualifier map is the one iplos-icf names (@qualifierMap); it is recorded for the Provenance. */
+	map_of(snap, base, "/ConceptMap/iplos-score-icf-qualifier", &u2, &m->qualifier_map);
 	const struct sv_resource *sct = map_of(snap, base, "/ConceptMap/iplos-snomed", &u3, &m->snomed_map);
 	enum sv_err rc = SV_OK;
 
 	for (size_t i = 0; i < m->nitems && rc == SV_OK; i++)
-		rc = fill_item(snap, icf, qual, sct, score_sys, &m->items[i], err);
+		rc = fill_item(snap, icf, sct, score_sys, &m->items[i], err);
 	free(u1);
 	free(u2);
 	free(u3);

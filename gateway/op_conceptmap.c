@@ -43,6 +43,7 @@ struct reading {
 	int count[NSLOTS];
 	int pos[NSLOTS];                /* where the first one is in the list */
 	int r5;
+	int target_form;                /* the code came as targetCode, targetCoding or targetCodeableConcept */
 	struct sv_tx_request req;
 	struct sv_tx_coding codings[SV_TX_MAX_CODINGS];
 	struct sv_tx_dep deps[SV_TX_MAX_DEPS];
@@ -201,6 +202,11 @@ static enum sv_err read_input(struct reading *r, struct sv_error *err)
 		return sv_fail_at(err, SV_EINVAL, "reverse", "reverse=true cannot be combined with %s", name);
 	r->req.reverse |= chosen == P_TARGET_CODE || chosen == P_TARGET_CODING || chosen == P_TARGET_CC;
 	r->req.system = text2(r, P_SYSTEM, P_SOURCE_SYSTEM);
+	/* R5's way back: targetCode's system is targetSystem, and sourceSystem (when given) names the system
+	 * the sources are sought in. */
+	r->target_form = chosen == P_TARGET_CODE || chosen == P_TARGET_CODING || chosen == P_TARGET_CC;
+	if (r->target_form && !text(r, P_SYSTEM) && text(r, P_TARGET_SYSTEM))
+		r->req.system = text(r, P_TARGET_SYSTEM);
 	r->req.version = text2(r, P_VERSION, P_SOURCE_VERSION);
 	switch (chosen) {
 	case P_CODE: case P_SOURCE_CODE: case P_TARGET_CODE:
@@ -261,7 +267,7 @@ static enum sv_err read_overlay(struct reading *r, struct sv_error *err)
 			cm_url = sv_jstr(res, "url");
 			cm_ver = sv_jstr(res, "version");
 		}
-		rc = sv_builder_add(&b, cJSON_Duplicate(res, 1), err);
+		rc = sv_builder_add_layer(&b, cJSON_Duplicate(res, 1), err);
 		if (rc != SV_OK) {
 			if (err)
 				snprintf(err->expression, sizeof(err->expression), "%s", name);
@@ -292,6 +298,8 @@ static enum sv_err read_request(struct reading *r, const cJSON *params, struct s
 	    (rc = read_overlay(r, err)) != SV_OK)
 		return rc;
 	r->req.target_system = text2(r, P_TARGETSYSTEM, P_TARGET_SYSTEM);
+	if (r->target_form && text(r, P_TARGET_SYSTEM) && !text(r, P_TARGETSYSTEM))
+		r->req.target_system = text(r, P_SOURCE_SYSTEM);
 	r->req.source_scope = text2(r, P_SOURCE, P_SOURCE_SCOPE);
 	r->req.target_scope = text2(r, P_TARGET, P_TARGET_SCOPE);
 	r->req.map_url = text(r, P_URL);
@@ -436,6 +444,14 @@ static void add_match(const struct out *o, const struct sv_tx_match *m, int r5)
 		coding(o, "concept", m->system, m->version, m->code, m->display);
 	for (unsigned i = 0; i < m->nproducts; i++)
 		add_attr(o, "product", &m->products[i], r5);
+	if (m->qualifier.code) {
+		/* The ICF qualifier the engine derived (translate.h): property = qualifier system#kind. */
+		struct sv_cm_attr q = {.system = m->qualifier.system, .code = m->qualifier.code,
+				       .display = m->qualifier.display};
+		snprintf(buf, sizeof(buf), "%s#%s", m->qualifier.system, m->qualifier.kind);
+		q.attribute = buf;
+		add_attr(o, "product", &q, r5);
+	}
 	for (unsigned i = 0; i < m->ndepends; i++)
 		add_attr(o, "dependsOn", &m->depends_on[i], r5);
 	for (int i = 0; i < m->npath; i++) {

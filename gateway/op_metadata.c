@@ -72,6 +72,37 @@ static const char *const EXPAND_PARAMS[] = {
 	"useSupplement", "valueSetVersion",
 };
 
+/* The FHIR versions served (major.minor, as $versions and the fhirVersion mime parameter name them):
+ * R4 by default, R5 shapes for a client that asks with fhirVersion=5.0. */
+static const char *const FHIR_VERSIONS[] = {"4.0", "5.0"};
+#define FHIR_VERSION_DEFAULT "4.0"
+
+/* The version of HL7's terminology ecosystem tests (fhir-tx-ecosystem-ig) samsvar is checked against
+ * (`make conformance`, tests/tx-known-failures.md): the latest release their history.json names at
+ * the commit in ../shared/tx-tests/SOURCE.md. */
+#define TX_TESTS_VERSION "1.9.0"
+#define FEATURE "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
+
+/* One application-feature extension: `definition` and its value (valueCode `code`, else valueBoolean). */
+static void add_feature(cJSON *exts, const char *definition, const char *code, int flag)
+{
+	cJSON *e = cJSON_CreateObject(), *parts = cJSON_CreateArray(), *d = cJSON_CreateObject(),
+	      *v = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "url", FEATURE);
+	cJSON_AddStringToObject(d, "url", "definition");
+	cJSON_AddStringToObject(d, "valueCanonical", definition);
+	cJSON_AddStringToObject(v, "url", "value");
+	if (code)
+		cJSON_AddStringToObject(v, "valueCode", code);
+	else
+		cJSON_AddBoolToObject(v, "valueBoolean", flag);
+	cJSON_AddItemToArray(parts, d);
+	cJSON_AddItemToArray(parts, v);
+	cJSON_AddItemToObject(e, "extension", parts);
+	cJSON_AddItemToArray(exts, e);
+}
+
 static cJSON *capability_statement(const struct sv_request *req)
 {
 	static const char *const formats[] = {"application/fhir+json", "application/fhir+xml"};
@@ -83,14 +114,26 @@ static cJSON *capability_statement(const struct sv_request *req)
 
 	sv_now_iso(date, sizeof(date));
 	cJSON_AddStringToObject(cap, "resourceType", "CapabilityStatement");
+	/* What the terminology ecosystem asks a server to declare: the test suite it passes, and that it
+	 * takes code systems as parameters (tx-resource). */
+	ops = cJSON_AddArrayToObject(cap, "extension");
+	add_feature(ops, "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version", TX_TESTS_VERSION, 0);
+	add_feature(ops, "http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter", NULL, 1);
+	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
+	cJSON_AddStringToObject(cap, "url", url);
+	cJSON_AddStringToObject(cap, "version", SAMSVAR_VERSION);
+	cJSON_AddStringToObject(cap, "name", "SamsvarCapabilityStatement");
+	cJSON_AddStringToObject(cap, "title", "samsvar terminology gateway");
 	cJSON_AddStringToObject(cap, "status", "active");
 	cJSON_AddStringToObject(cap, "date", date);
 	cJSON_AddStringToObject(cap, "publisher", "samsvar project");
 	cJSON_AddStringToObject(cap, "kind", "instance");
+	cJSON_AddItemToObject(cap, "instantiates",
+			      strings((const char *const[]){"http://hl7.org/fhir/CapabilityStatement/terminology-server"}, 1));
 	add_software(cap, 1);
 	impl = cJSON_AddObjectToObject(cap, "implementation");
 	cJSON_AddStringToObject(impl, "description", "samsvar terminology gateway: IPLOS, ICF, SNOMED CT, FSIII");
-	cJSON_AddStringToObject(cap, "fhirVersion", "4.0.1");
+	cJSON_AddStringToObject(cap, "fhirVersion", req->fhir_version >= 5 ? "5.0.0" : "4.0.1");
 	cJSON_AddItemToObject(cap, "format", strings(formats, 2));
 	rest = cJSON_AddArrayToObject(cap, "rest");
 	r = cJSON_CreateObject();
@@ -121,6 +164,8 @@ static cJSON *capability_statement(const struct sv_request *req)
 		} else if (i == 1) {
 			add_operation(ops, "expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand");
 			add_operation(ops, "validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code");
+			add_operation(ops, "batch-validate-code",
+				      "http://hl7.org/fhir/OperationDefinition/ValueSet-batch-validate-code");
 		} else if (i == 2) {
 			add_operation(ops, "translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate");
 		}
@@ -145,16 +190,21 @@ static cJSON *capability_statement(const struct sv_request *req)
 		}
 		cJSON_AddItemToArray(resources, res);
 	}
-	/* System-level operations of samsvar's own, with their OperationDefinitions. */
+	/* A batch Bundle posted to the base (op_batch.c). */
+	{
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "code", "batch");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "interaction"), o);
+	}
+	/* System-level operations: FHIR's $versions, and samsvar's own with their OperationDefinitions. */
 	ops = cJSON_AddArrayToObject(r, "operation");
+	add_operation(ops, "versions", "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions");
 	snprintf(url, sizeof(url), "%s/OperationDefinition/assess", req->cfg->canonical_base);
 	add_operation(ops, "assess", url);
 	/* Messages out and in (op_message.c): ours, queued; FHIR's own, answered synchronously. */
 	snprintf(url, sizeof(url), "%s/OperationDefinition/send-message", req->cfg->canonical_base);
 	add_operation(ops, "send-message", url);
 	add_operation(ops, "process-message", "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message");
-	snprintf(url, sizeof(url), "%s/CapabilityStatement/samsvar", req->cfg->canonical_base);
-	cJSON_AddStringToObject(cap, "url", url);
 	return cap;
 }
 
@@ -222,5 +272,17 @@ enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status)
 	else
 		return sv_fail_at(&req->err, SV_EINVAL, "mode", "mode '%s' is not one of full, normative, terminology",
 				  mode);
+	return SV_OK;
+}
+
+enum sv_err sv_op_versions(struct sv_request *req, cJSON **out, int *status)
+{
+	cJSON *p = sv_params_new();
+	(void)req;
+	(void)status;
+	for (size_t i = 0; i < sizeof(FHIR_VERSIONS) / sizeof(FHIR_VERSIONS[0]); i++)
+		sv_params_add(p, "version", "Code", FHIR_VERSIONS[i]);
+	sv_params_add(p, "default", "Code", FHIR_VERSION_DEFAULT);
+	*out = p;
 	return SV_OK;
 }

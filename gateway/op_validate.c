@@ -81,6 +81,9 @@ static enum sv_err read_codes(struct sv_request *req, struct vc_input *in, const
 		in->rq.ncodings = n;
 		return SV_OK;
 	}
+	if (!sv_params_get(req->params, "code") && !sv_params_get(req->params, "coding"))
+		return sv_fail(&req->err, SV_EINVAL, "Unable to find code to validate (looked for coding | "
+			       "codeableConcept | code+system | code+inferSystem in parameters");
 	if (sv_req_code(req, "code", "coding", "system", &in->coding) != SV_OK)
 		return req->err.code;
 	in->rq.form = sv_params_get(req->params, "coding") ? SV_VC_CODING : SV_VC_CODE;

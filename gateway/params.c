@@ -1,6 +1,8 @@
 /* params.c — FHIR Parameters: typed getters that accept GET text forms, and builders. */
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
+#include "samsvar/strmap.h"
+#include "samsvar/url.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -350,4 +352,47 @@ enum sv_err sv_param_reference(const cJSON *ref, const char *where, struct sv_er
 		return sv_fail_at(err, SV_EINVAL, where, "%s names no one: give reference, identifier or display",
 				  where);
 	return SV_OK;
+}
+
+/* ---- the query string as parameters ---- */
+
+/* _format and _pretty belong to the transport; every other query parameter goes to the operation. */
+int sv_params_is_transport(const char *name)
+{
+	return strcmp(name, "_format") == 0 || strcmp(name, "_pretty") == 0;
+}
+
+cJSON *sv_params_from_query(const struct sv_url *url)
+{
+	cJSON *query = sv_params_new();
+	for (size_t i = 0; i < url->nparams; i++)
+		if (!sv_params_is_transport(url->params[i].name))
+			sv_params_add(query, url->params[i].name, "String", url->params[i].value);
+	return query;
+}
+
+enum sv_err sv_params_merge_query(cJSON *body, const struct sv_url *url, struct sv_error *err)
+{
+	struct sv_strmap names;
+	const cJSON *p;
+	uint32_t unused;
+	enum sv_err rc = SV_OK;
+
+	if (url->nparams == 0)
+		return SV_OK;
+	/* The body's names in a (keyed) hash first, so the check is linear in both lists. */
+	sv_strmap_init(&names, (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "parameter")));
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(body, "parameter"))
+		sv_strmap_put(&names, sv_jstr(p, "name"), 0);
+	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++) {
+		const char *name = url->params[i].name;
+		if (!sv_params_is_transport(name) && sv_strmap_get(&names, name, &unused))
+			rc = sv_fail_at(err, SV_EINVAL, name, "parameter '%.100s' is given both in the URL "
+					"and in the body", name);
+	}
+	sv_strmap_release(&names);
+	for (size_t i = 0; i < url->nparams && rc == SV_OK; i++)
+		if (!sv_params_is_transport(url->params[i].name))
+			sv_params_add(body, url->params[i].name, "String", url->params[i].value);
+	return rc;
 }

@@ -33,8 +33,10 @@ void sv_builder_release(struct sv_snapshot_builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Adds `res` (owned) under its identity, replacing an earlier resource with the same one. */
-static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
+/* Adds `res` (owned) under its identity, replacing an earlier resource with the same one; with
+ * `keep_twin`, a ConceptMap of an identity already added is kept beside it (a request layer: a client
+ * may send two maps under one url and version, and $translate consults both). */
+static void builder_put(struct sv_snapshot_builder *b, cJSON *res, int keep_twin)
 {
 	const char *type = sv_jstr(res, "resourceType"), *url = sv_jstr(res, "url"), *ver = sv_jstr(res, "version");
 	size_t n;
@@ -46,7 +48,7 @@ static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
 	uint32_t i;
 
 	snprintf(key, n, "%s|%s|%s", type, url, ver);
-	if (sv_strmap_get(&b->ids, key, &i)) {
+	if (sv_strmap_get(&b->ids, key, &i) && !(keep_twin && strcmp(type, "ConceptMap") == 0)) {
 		cJSON_Delete(b->items[i]);
 		b->items[i] = res;
 		free(key);
@@ -79,7 +81,7 @@ static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, i
 		cJSON_Delete(resource);
 		return SV_EINVAL;
 	}
-	builder_put(b, resource);
+	builder_put(b, resource, !need_version);
 	return SV_OK;
 }
 
@@ -96,13 +98,13 @@ enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource,
 void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
 {
 	for (uint32_t i = 0; i < snap->ncs; i++)
-		builder_put(b, cJSON_Duplicate(snap->cs[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->cs[i].resource, 1), 0);
 	for (uint32_t i = 0; i < snap->nvs; i++)
-		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1), 0);
 	for (uint32_t i = 0; i < snap->ncm; i++)
-		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1), 0);
 	for (uint32_t i = 0; i < snap->nlib; i++)
-		builder_put(b, cJSON_Duplicate(snap->lib[i].resource, 1));
+		builder_put(b, cJSON_Duplicate(snap->lib[i].resource, 1), 0);
 }
 
 /* ---- version ordering ---- */
@@ -522,8 +524,11 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 	}
 	for (uint32_t i = 0; i < s->nvs; i++)
 		s->vs[i].is_latest = sv_snapshot_valueset(s, s->vs[i].url, NULL) == &s->vs[i];
-	for (uint32_t i = 0; i < s->ncm; i++)
-		s->cm[i].is_latest = sv_snapshot_conceptmap(s, s->cm[i].url, NULL) == &s->cm[i];
+	/* Twins (two maps of one url and version in a request layer) are the latest together. */
+	for (uint32_t i = 0; i < s->ncm; i++) {
+		const struct sv_resource *l = sv_snapshot_conceptmap(s, s->cm[i].url, NULL);
+		s->cm[i].is_latest = l == &s->cm[i] || (l && strcmp(l->version, s->cm[i].version) == 0);
+	}
 	for (uint32_t i = 0; i < s->nlib; i++)
 		s->lib[i].is_latest = sv_snapshot_library(s, s->lib[i].url, NULL) == &s->lib[i];
 	sv_builder_release(b);   /* every resource moved into the snapshot: start empty again */
@@ -746,6 +751,13 @@ enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_build
 	s->generation = base->generation;
 	*out = s;
 	return SV_OK;
+}
+
+struct sv_snapshot *sv_snapshot_ref(struct sv_snapshot *snap)
+{
+	if (snap)
+		atomic_fetch_add(&snap->refs, 1);
+	return snap;
 }
 
 uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s)

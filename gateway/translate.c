@@ -1,6 +1,8 @@
 /* translate.c — the $translate engine, see translate.h for the decisions. */
 #include "samsvar/translate.h"
+#include "samsvar/icf_rule.h"
 #include "samsvar/snapshot.h"
+#include "samsvar/systems.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -405,6 +407,12 @@ static enum sv_err pick_maps(struct tx *t, const struct sv_tx_request *req, stru
 	if (m) {
 		add_map(t, m);
 		t->pinned = 1;
+		/* A request may send two maps under one url and version: the url names them all, and each
+		 * answers for the codes it maps. Only a request's overlay can hold such twins. */
+		if (t->ovl && m >= t->ovl->cm && m < t->ovl->cm + t->ovl->ncm)
+			for (const struct sv_resource *o = m + 1; o < t->ovl->cm + t->ovl->ncm; o++)
+				if (streq(o->url, m->url) && streq(o->version, m->version))
+					add_map(t, o);
 	} else {
 		collect_maps(t);
 	}
@@ -438,6 +446,40 @@ static void message(const struct tx *t, const struct sv_tx_coding *in, int n, st
 						h->backwards[i] != t->reverse ? " (read in reverse)" : "");
 	} else if (!r->result) {
 		snprintf(r->message, sizeof(r->message), "The maps state that this code has no match");
+	}
+}
+
+/* Fills m->qualifier for a direct forward hit on a target that declares a qualifier kind, when its map
+ * names a qualifier map and a request dependency is a source code of that map (see translate.h). */
+static void qualify(const struct tx *t, const struct hit *h, struct sv_tx_match *m)
+{
+	const struct sv_cmindex *x = h->path[0]->index, *qx;
+	const struct sv_resource *qm;
+
+	if (!h->tg || h->npath != 1 || h->backwards[0] || !h->tg->qualifier || !x->qualifier_map || !t->ndeps)
+		return;
+	if (h->eq != SV_REL_EQUIVALENT && h->eq != SV_REL_WIDER && h->eq != SV_REL_NARROWER)
+		return;
+	if (!streq(h->system, SV_SYS_ICF) || !sv_icf_kind_fits(h->tg->qualifier, h->code))
+		return;
+	qm = find_map(t, x->qualifier_map, NULL);
+	qx = qm ? qm->index : NULL;
+	for (int i = 0; qx && i < t->ndeps; i++) {
+		const struct sv_tx_dep *d = &t->deps[i];
+		const char *sys = d->system ? d->system : d->attribute;
+		for (uint32_t e = sys && d->code ? sv_cmindex_forward(qx, sys, d->code) : NIL; e != NIL;
+		     e = qx->el[e].next)
+			for (uint32_t j = 0; j < qx->el[e].ntargets; j++) {
+				const struct sv_cm_target *q = &qx->tg[qx->el[e].first_target + j];
+				if (!q->code || !sv_relation_is_match(q->rel))
+					continue;
+				m->qualifier.kind = h->tg->qualifier;
+				m->qualifier.system = qx->groups[qx->el[e].group].tgt;
+				m->qualifier.code = q->code;
+				m->qualifier.display = q->display;
+				m->qualifier.map = qm;
+				return;
+			}
 	}
 }
 
@@ -476,6 +518,7 @@ static void result_fill(const struct tx *t, struct sv_tx_result *r)
 				m->nproducts = h->tg->nprods;
 			}
 			m->comment = h->tg->comment;
+			qualify(t, h, m);
 		}
 		r->result |= sv_relation_is_match(h->eq) && h->code != NULL;
 	}

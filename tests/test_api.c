@@ -221,7 +221,8 @@ Test(api, validate_code_codesystem)
 	p = get_ok("/fhir/CodeSystem/$validate-code?url=http://example.org/none&code=21");
 	cr_assert_eq(ts_param_bool(p, "result"), 0);
 	cJSON_Delete(p);
-	get_error("/fhir/CodeSystem/$validate-code?url=" IPLOS, 400, "required");
+	/* No code, coding or codeableConcept: `invalid` (the parent of `required`), as HL7's cases ask. */
+	get_error("/fhir/CodeSystem/$validate-code?url=" IPLOS, 400, "invalid");
 }
 
 /* POST with a Coding whose display is wrong: false in the CodeSystem and the ValueSet form alike. */

@@ -347,3 +347,115 @@ Test(translate_api, readers_never_see_half_a_change)
 	}
 	cr_assert_eq(ts_daemon_stop(&d), 0, "the daemon must stop cleanly (and, under TSan, report no race)");
 }
+
+/* $translate of IPLOS `variable` with `score` as dependency on the IPLOS -> ICF map, R4 or R5 names. */
+static cJSON *qualified(const char *variable, const char *score, int r5)
+{
+	char body[2048];
+	long status;
+	cJSON *p;
+
+	snprintf(body, sizeof(body),
+		 "{\"resourceType\":\"Parameters\",\"parameter\":["
+		 "{\"name\":\"url\",\"valueUri\":\"" BASE "/ConceptMap/iplos-icf\"},"
+		 "{\"name\":\"%s\",\"valueUri\":\"" IPLOS "\"},{\"name\":\"%s\",\"valueCode\":\"%s\"},"
+		 "{\"name\":\"dependency\",\"part\":[{\"name\":\"%s\",\"valueUri\":\"" SCORE "\"},"
+		 "{\"name\":\"%s\",\"valueCoding\":{\"system\":\"" SCORE "\",\"code\":\"%s\"}}]}]}",
+		 r5 ? "sourceSystem" : "system", r5 ? "sourceCode" : "code", variable,
+		 r5 ? "attribute" : "element", r5 ? "value" : "concept", score);
+	cr_assert_neq(ts_port(), 0, "the daemon did not start");
+	p = ts_post_json("/fhir/ConceptMap/$translate", body, &status);
+	cr_assert_eq(status, 200, "%s", ts_issue_text(p));
+	return p;
+}
+
+/* The JSON text of the match whose concept is ICF `code`, or NULL (the caller frees it). */
+static char *match_of(const cJSON *p, const char *code)
+{
+	const cJSON *it;
+	char want[64];
+
+	snprintf(want, sizeof(want), "\"code\":\"%s\"", code);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "parameter")) {
+		const cJSON *part;
+		if (strcmp(cJSON_GetObjectItem(it, "name")->valuestring, "match") != 0)
+			continue;
+		cJSON_ArrayForEach(part, cJSON_GetObjectItem(it, "part")) {
+			char *s;
+			if (strcmp(cJSON_GetObjectItem(part, "name")->valuestring, "concept") != 0)
+				continue;
+			s = cJSON_PrintUnformatted(part);
+			if (strstr(s, want)) {
+				free(s);
+				return cJSON_PrintUnformatted(it);
+			}
+			free(s);
+		}
+	}
+	return NULL;
+}
+
+#define QUAL BASE "/CodeSystem/icf-qualifier"
+
+Test(translate_api, variable_and_score_give_the_qualified_icf_code_in_one_call)
+{
+	for (int r5 = 0; r5 < 2; r5++) {
+		cJSON *p = qualified("7", "4", r5);
+		const char *codes[] = {"d510", "d520"};
+		for (int i = 0; i < 2; i++) {
+			char *m = match_of(p, codes[i]);
+			cr_assert_not_null(m, "variable 7 gives %s (r5=%d)", codes[i], r5);
+			/* R4: product {element, concept}; R5: product {attribute, value} */
+			cr_assert(strstr(m, "\"name\":\"product\""), "%s", m);
+			cr_assert(strstr(m, QUAL "#performance"), "d codes take the performance qualifier: %s", m);
+			cr_assert(strstr(m, "\"system\":\"" QUAL "\",\"code\":\"3\",\"display\":\"Severe problem\""),
+				  "score 4 is qualifier 3: %s", m);
+			cr_assert(strstr(m, r5 ? "\"name\":\"attribute\"" : "\"name\":\"element\""), "%s", m);
+			free(m);
+		}
+		cJSON_Delete(p);
+	}
+}
+
+Test(translate_api, qualifier_never_on_relatedto_inexact_or_without_score)
+{
+	/* variable 10: d550 equivalent takes it, d560 relatedto never */
+	cJSON *p = qualified("10", "3", 0);
+	char *m = match_of(p, "d550"), *n = match_of(p, "d560");
+	cr_assert(m && strstr(m, "#performance") && strstr(m, "\"code\":\"2\""), "%s", m);
+	cr_assert(n && !strstr(n, "product"), "a relatedto target takes no qualifier: %s", n);
+	free(m);
+	free(n);
+	cJSON_Delete(p);
+	/* variable 19: b130 inexact gets none, b1301 narrower gets the impairment qualifier */
+	p = qualified("19", "5", 1);
+	m = match_of(p, "b1301");
+	n = match_of(p, "b130");
+	cr_assert(m && strstr(m, QUAL "#impairment") && strstr(m, "\"code\":\"4\""), "%s", m);
+	cr_assert(n && !strstr(n, "product"), "an inexact target takes no qualifier: %s", n);
+	free(m);
+	free(n);
+	cJSON_Delete(p);
+	/* variable 16 maps to categories of d3 now, each qualified; the chapter d3 is gone */
+	p = qualified("16", "4", 0);
+	m = match_of(p, "d330");
+	cr_assert(m && strstr(m, "#performance"), "%s", m);
+	free(m);
+	cr_assert_null(match_of(p, "d3"), "the chapter d3 is no target");
+	cJSON_Delete(p);
+	/* without a score: no product at all */
+	p = get200("/fhir/ConceptMap/$translate?url=" BASE "/ConceptMap/iplos-icf&system=" IPLOS "&code=7");
+	m = matches_text(p);
+	cr_assert(strstr(m, "d510") && !strstr(m, "product"), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+}
+
+Test(translate_api, score_9_not_relevant_gives_qualifier_9_not_applicable)
+{
+	cJSON *p = qualified("7", "9", 0);
+	char *m = match_of(p, "d510");
+	cr_assert(m && strstr(m, "\"system\":\"" QUAL "\",\"code\":\"9\",\"display\":\"Not applicable\""), "%s", m);
+	free(m);
+	cJSON_Delete(p);
+}

@@ -194,16 +194,53 @@ Test(assess, report_example_user_observations)
 	cr_assert_str_eq(code_in(code, ICF, 0), "d510");
 	cr_assert_str_eq(code_in(code, ICF, 1), "d520");
 	cr_assert_str_eq(code_in(code, SCT, 0), "286850002");
-	/* variable 20, score 2: ICF b1528, qualifier 1, no SNOMED CT observable (unmatched in the map) */
+	/* variable 20, score 2: ICF b1528, no SNOMED CT observable (unmatched in the map), and no qualifier:
+	 * b1528 is an inexact target (a residual category), so the score does not grade it */
 	o = nth(b, "Observation", 2, NULL);
 	code = cJSON_GetObjectItemCaseSensitive(o, "code");
 	cr_assert_str_eq(code_in(code, ICF, 0), "b1528");
 	cr_assert_null(code_in(code, SCT, 0));
-	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(o, "valueCodeableConcept"), QUAL, 0), "1");
+	cr_assert_null(code_in(cJSON_GetObjectItemCaseSensitive(o, "valueCodeableConcept"), QUAL, 0));
+	cr_assert_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o, "valueCodeableConcept"), "text"), "b1528."));
 	o = nth(b, "Observation", 3, NULL);
 	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(o, "code"), ICF, 0), "d640");
 	cJSON_Delete(b);
 	cJSON_Delete(in);
+}
+
+/* The value text of the Observation for the single item `pair` ("var=score"), and its qualifier code. */
+static void qualified_text(const char *pair, const char *want_text, const char *absent, const char *want_qual)
+{
+	const char *pairs[1] = {pair};
+	cJSON *in = assessment(1, pairs), *b = run_ok(in, NULL);
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(nth(b, "Observation", 0, NULL), "valueCodeableConcept");
+	const char *text = str(val, "text"), *q = code_in(val, QUAL, 0);
+
+	if (want_text)
+		cr_assert_not_null(strstr(text, want_text), "%s: %s", pair, text);
+	if (absent)
+		cr_assert_null(strstr(text, absent), "%s: %s", pair, text);
+	if (want_qual)
+		cr_assert(q && strcmp(q, want_qual) == 0, "%s: qualifier %s", pair, q ? q : "(none)");
+	else
+		cr_assert_null(q, "%s: no category takes a qualifier, yet %s", pair, q);
+	cJSON_Delete(b);
+	cJSON_Delete(in);
+}
+
+Test(assess, icf_codes_in_the_observation_text_are_the_qualified_ones_only)
+{
+	qualified_text("7=4", "(ICF d510.3, d520.3)", NULL, "3");
+	/* d560 is relatedto: only d550 is qualified */
+	qualified_text("10=3", "(ICF d550.2)", "d560.", "2");
+	/* communication: the categories of d3, never the chapter (no "d3.") */
+	qualified_text("16=4", "d310.3", "d3.", "3");
+	/* b variable: b1301 (narrower) takes the impairment qualifier, b130 (inexact) none */
+	qualified_text("19=4", "(ICF b1301.3)", "b130.", "3");
+	/* memory: b144 is inexact, so no ICF qualifier at all */
+	qualified_text("15=4", NULL, "(ICF", NULL);
+	/* score 9 (not relevant): ICF .9 not applicable */
+	qualified_text("7=9", "(ICF d510.9, d520.9)", NULL, "9");
 }
 
 Test(assess, report_example_user_conditions_and_care_plan)
@@ -228,7 +265,8 @@ Test(assess, report_example_user_conditions_and_care_plan)
 	cr_assert_str_eq(str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
 		cJSON_GetObjectItemCaseSensitive(c, "evidence"), 0), "detail"), 0), "reference"), obs_med);
 	c = nth(b, "Condition", 1, &c_hyg);
-	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(c, "code"), SCT, 0), "284784008");
+	/* variable 7 at score 3: self-bathing/hygiene deficit, as the other self-care deficits (issue 12) */
+	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(c, "code"), SCT, 0), "57982001");
 	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(c, "code"), FSIII, 0), "J1.1");
 	cr_assert_str_eq(code_in(cJSON_GetObjectItemCaseSensitive(c, "code"), FSIII, 1), "J1.2");
 	c = nth(b, "Condition", 2, &c_hw);

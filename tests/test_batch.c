@@ -16,14 +16,22 @@
 #define IPLOS "urn:oid:2.16.578.1.12.4.1.1.9111"
 #define BASE "http://t"
 
+#define PERF ",\"extension\":[{\"url\":\"" BASE "/StructureDefinition/icf-qualifier\",\"valueCode\":\"performance\"}]"
+
 static const char *FIXTURE =
 	"["
 	"{\"resourceType\":\"CodeSystem\",\"url\":\"" IPLOS "\",\"version\":\"1\",\"status\":\"active\","
 	" \"content\":\"complete\",\"concept\":[{\"code\":\"7\"},{\"code\":\"8\"},{\"code\":\"3\"}]},"
+	/* iplos-icf names its qualifier map; every target declares the performance qualifier, but the engine
+	 * applies it only where ICF allows: not on the chapter d5, not on the relatedto d560 */
 	"{\"resourceType\":\"ConceptMap\",\"url\":\"" BASE "/ConceptMap/iplos-icf\",\"version\":\"1\",\"status\":\"draft\","
+	" \"extension\":[{\"url\":\"" BASE "/StructureDefinition/qualifier-map\","
+	"  \"valueCanonical\":\"" BASE "/ConceptMap/iplos-score-icf-qualifier\"}],"
 	" \"group\":[{\"source\":\"" IPLOS "\",\"target\":\"http://hl7.org/fhir/sid/icf\",\"element\":["
-	"  {\"code\":\"7\",\"target\":[{\"code\":\"d510\",\"equivalence\":\"narrower\"},{\"code\":\"d520\",\"equivalence\":\"narrower\"}]},"
-	"  {\"code\":\"8\",\"target\":[{\"code\":\"d540\",\"equivalence\":\"equivalent\"}]}]}]},"
+	"  {\"code\":\"7\",\"target\":[{\"code\":\"d510\",\"equivalence\":\"narrower\"" PERF "},"
+	"   {\"code\":\"d520\",\"equivalence\":\"narrower\"" PERF "},{\"code\":\"d5\",\"equivalence\":\"narrower\"" PERF "},"
+	"   {\"code\":\"d560\",\"equivalence\":\"relatedto\"" PERF "}]},"
+	"  {\"code\":\"8\",\"target\":[{\"code\":\"d540\",\"equivalence\":\"equivalent\"" PERF "}]}]}]},"
 	"{\"resourceType\":\"ConceptMap\",\"url\":\"" BASE "/ConceptMap/iplos-score-icf-qualifier\",\"version\":\"1\",\"status\":\"draft\","
 	" \"group\":[{\"source\":\"" BASE "/CodeSystem/iplos-score\",\"target\":\"" BASE "/CodeSystem/icf-qualifier\",\"element\":["
 	"  {\"code\":\"1\",\"target\":[{\"code\":\"0\",\"equivalence\":\"equivalent\"}]},"
@@ -76,8 +84,9 @@ Test(batch, converts_rows_and_reports_bad_ones)
 
 	cr_assert_str_eq(out,
 			 "person,variable,score,icf_code,icf_qualifier,icf_qualified,snomed_ct,error\n"
-			 /* no direct SNOMED row for 7: the chain through ICF gives d510's concept */
-			 "p1,7,4,d510 d520,3,d510.3 d520.3,286852005,\n"
+			 /* no direct SNOMED row for 7: the chain through ICF gives d510's concept; the chapter d5
+			  * and the relatedto d560 are ICF codes of the variable but take no qualifier */
+			 "p1,7,4,d510 d520 d5 d560,3,d510.3 d520.3,286852005,\n"
 			 "\"Nordmann, Ola\",8,4,d540,3,d540.3,129003000 284972002,\n"
 			 "p3,8,1,d540,0,d540.0,129003000,\n"
 			 /* 3 is a known variable without any map row: translated, empty columns */
@@ -137,7 +146,7 @@ Test(batch, cli_prints_parameters)
 	FILE *out = open_memstream(&buf, &len);
 	cJSON *p;
 
-	cr_assert_eq(sv_translate_cli(s, IPLOS, "8", "http://hl7.org/fhir/sid/icf", 0, 4, out, &err), SV_OK);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "8", "http://hl7.org/fhir/sid/icf", NULL, 0, 4, out, &err), SV_OK);
 	fclose(out);
 	p = cJSON_Parse(buf);
 	cr_assert_not_null(p);
@@ -147,7 +156,35 @@ Test(batch, cli_prints_parameters)
 	free(buf);
 
 	out = open_memstream(&buf, &len);
-	cr_assert_eq(sv_translate_cli(s, NULL, "8", NULL, 0, 4, out, &err), SV_EREQUIRED);
+	cr_assert_eq(sv_translate_cli(s, NULL, "8", NULL, NULL, 0, 4, out, &err), SV_EREQUIRED);
+	fclose(out);
+	free(buf);
+
+	/* --dependency: the score qualifies the ICF categories that take it (d540.3), never the chapter d5 */
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "7", NULL, BASE "/CodeSystem/iplos-score|4", 0, 4, out, &err), SV_OK,
+		     "%s", err.message);
+	fclose(out);
+	cr_assert(strstr(buf, BASE "/CodeSystem/icf-qualifier#performance"), "%s", buf);
+	p = cJSON_Parse(buf);
+	{
+		int qualified = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "parameter")) {
+			char *t = cJSON_PrintUnformatted(it);
+			if (strstr(t, "icf-qualifier#performance")) {
+				qualified++;
+				cr_assert(strstr(t, "\"d510\"") || strstr(t, "\"d520\""), "only d510/d520: %s", t);
+			}
+			free(t);
+		}
+		cr_assert_eq(qualified, 2, "%s", buf);
+	}
+	cJSON_Delete(p);
+	free(buf);
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(sv_translate_cli(s, IPLOS, "7", NULL, "no-bar", 0, 4, out, &err), SV_EINVAL);
+	cr_assert_str_eq(err.expression, "dependency");
 	fclose(out);
 	free(buf);
 	sv_snapshot_release(s);
@@ -214,6 +251,32 @@ Test(batch, bundled_mappings_variable_7_score_4)
 	}
 	snprintf(p, sizeof(want) - (size_t)(p - want), ",%s,\n", sct);
 	cr_assert(strstr(out, want), "want %s got %s", want, out);
+	free(out);
+	sv_snapshot_release(s);
+}
+
+Test(batch, bundled_mappings_write_only_valid_qualified_forms)
+{
+	struct sv_error err = {0};
+	cJSON *arr = sv_content_load_dir("mappings", "https://fhir.samsvar.no", &err);
+	struct sv_snapshot *s;
+	struct sv_batch_counts c;
+	char *out;
+
+	cr_assert_not_null(arr, "mappings/ does not load: %s", err.message);
+	s = ts_snapshot_of(arr);
+	out = convert(s, "p1,10,4\np2,16,4\np3,19,4\np4,15,4\np5,7,9\n", NULL, &c);
+	cr_assert_eq(c.translated, 5, "%s", out);
+	/* eating: d550 qualified, d560 (relatedto) listed but never "d560.3" */
+	cr_assert(strstr(out, "p1,10,4,d550 d560,3,d550.3,"), "%s", out);
+	/* communication: the categories of d3, each qualified; the chapter never appears */
+	cr_assert(strstr(out, "p2,16,4,d310 d315 d330 d335 d350,3,d310.3 d315.3 d330.3 d335.3 d350.3,"), "%s", out);
+	/* initiative: b1301 (narrower) takes the impairment qualifier; b130 (inexact) does not */
+	cr_assert(strstr(out, "p3,19,4,b130 b1301,3,b1301.3,"), "%s", out);
+	/* memory: b144 is inexact, so no qualifier and no qualified form at all */
+	cr_assert(strstr(out, "p4,15,4,b144,,,"), "%s", out);
+	/* score 9 (not relevant) is ICF .9 (not applicable) */
+	cr_assert(strstr(out, "p5,7,9,d510 d520,9,d510.9 d520.9,"), "%s", out);
 	free(out);
 	sv_snapshot_release(s);
 }

@@ -152,7 +152,7 @@ Test(cli_import, full_icf_and_gps_survive_a_content_reload_and_a_map_update)
 	f = fopen(map, "a");
 	cr_assert_not_null(f);
 	fputs("urn:oid:2.16.578.1.12.4.1.1.9111\t7\tPersonlig hygiene\thttp://hl7.org/fhir/sid/icf\tb99999\t\t"
-	      "equivalent\t\t\tnot a code\n", f);
+	      "equivalent\t\t\tnot a code\t\n", f);   /* last cell: the qualifier column, empty */
 	fclose(f);
 	cr_assert_eq(import(&d, args, &out), 1);
 	cr_assert(strstr(out, "b99999") && strstr(out, "conceptmap-iplos-icf.tsv:"), "%s", out);

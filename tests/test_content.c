@@ -198,9 +198,13 @@ Test(content, loads_every_file_with_url_version_status_and_provenance)
 	cJSON_ArrayForEach(r, all) {
 		cr_assert_not_null(str(r, "url"));
 		/* The ICF and SNOMED CT fragments carry the edition they were copied from, so a full
-		 * import of that edition replaces them; the project's own content is 0.1.0. */
-		if (strcmp(str(r, "url"), "http://hl7.org/fhir/sid/icf") == 0)
+		 * import of that edition replaces them (ICF: 2001 is the classification, as the ICF importer
+		 * writes it; the description says the titles are ICF 1.0.2 of 2012); the project's own
+		 * content is 0.1.0. */
+		if (strcmp(str(r, "url"), "http://hl7.org/fhir/sid/icf") == 0) {
 			cr_assert_str_eq(str(r, "version"), "2001");
+			cr_assert_not_null(strstr(str(r, "description"), "ICF 1.0.2"), "%s", str(r, "description"));
+		}
 		else if (strcmp(str(r, "url"), "http://snomed.info/sct") == 0)
 			cr_assert_str_eq(str(r, "version"), "http://snomed.info/sct/900000000000207008/version/20200731");
 		else
@@ -407,7 +411,12 @@ Test(content, snomed_ids_pass_verhoeff_and_are_gps_fsn_or_flagged)
 	int flagged_concepts = 0;
 
 	cr_assert(sctid_ok("138875005") && sctid_ok("404684003") && !sctid_ok("404684004"));
-	cr_assert_str_eq(str(frag, "copyright"), str(gps, "copyright"));
+	/* The GPS licence text verbatim, then a note that names every concept outside the GPS as not
+	 * covered by it (checked per concept below). */
+	const char *cr = str(frag, "copyright"), *gcr = str(gps, "copyright");
+	cr_assert_eq(strncmp(cr, gcr, strlen(gcr)), 0, "the fragment's copyright starts with the GPS text");
+	const char *note = strstr(cr + strlen(gcr), "NOT COVERED BY THE LICENCE ABOVE: ");
+	cr_assert_not_null(note, "the copyright says which concepts the GPS licence does not cover");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(frag, "concept")) {
 		const char *id = str(c, "code");
 		cr_assert(sctid_ok(id), "%s fails the SNOMED CT id check", id);
@@ -424,6 +433,7 @@ Test(content, snomed_ids_pass_verhoeff_and_are_gps_fsn_or_flagged)
 		} else {
 			flagged_concepts++;
 			cr_assert_neq(strcmp(prop(c, "term-source"), "GPS-2020"), 0, "%s is not in the GPS", id);
+			cr_assert_not_null(strstr(note, id), "%s is outside the GPS: the copyright must say so", id);
 		}
 		/* every map target naming this id carries the flag exactly when it is outside the GPS */
 		cJSON_ArrayForEach(r, all) {
@@ -700,6 +710,25 @@ Test(content_bad, row_with_wrong_cell_count)
 {
 	expect_fail(CS_HEAD "code\tdisplay\n1\tOne\n2\tTwo\textra\n", 9, "3 cells, the column line has 2");
 	expect_fail(CS_HEAD "code\tdisplay\n1\n", 8, "1 cells");
+}
+
+Test(content_bad, qualifier_only_where_icf_allows_one)
+{
+#define QCOLS "source_system\tsource_code\ttarget_system\ttarget_code\tequivalence\tcomment\tqualifier\n"
+#define QMAP "@qualifierMap\t{base}/ConceptMap/q\n"
+#define ICFS "http://hl7.org/fhir/sid/icf"
+	expect_fail(CM_HEAD QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\tperformance\n", 7, "needs @qualifierMap");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td3\tnarrower\tok\tperformance\n", 8, "does not fit ICF d3");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\timpairment\n", 8, "does not fit ICF d510");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\tb130\tnarrower\tok\tperformance\n", 8, "does not fit ICF b130");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td560\trelatedto\tok\tperformance\n", 8, "on a relatedto row");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\tb210\tinexact\tok\timpairment\n", 8, "on a inexact row");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\tb\t2\tequivalent\tok\tperformance\n", 8, "only ICF targets");
+	expect_fail(CM_HEAD QMAP QCOLS "a\t1\t" ICFS "\td510\tnarrower\tok\tsevere\n", 8, "is not impairment");
+	expect_fail("@resourceType\tCodeSystem\n@qualifierMap\tx\n", 2, "ConceptMap files only");
+#undef QCOLS
+#undef QMAP
+#undef ICFS
 }
 
 Test(content_bad, empty_comment_unknown_flag_unmatched_with_target)

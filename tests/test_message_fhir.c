@@ -73,7 +73,11 @@ static void assert_same_codes(const struct sv_message *a, const struct sv_messag
 			cr_assert_str_eq(a->items[i].icf[k].code, b->items[i].icf[k].code);
 		for (int k = 0; k < a->items[i].nsct; k++)
 			cr_assert_str_eq(a->items[i].sct[k].code, b->items[i].sct[k].code);
-		cr_assert_str_eq(a->items[i].icf_qualifier, b->items[i].icf_qualifier);
+		/* an item whose categories take no qualifier (vision: b210 inexact) has none on both sides */
+		if (!a->items[i].icf_qualifier || !b->items[i].icf_qualifier)
+			cr_assert_eq(a->items[i].icf_qualifier, b->items[i].icf_qualifier, "item %zu qualifier", i);
+		else
+			cr_assert_str_eq(a->items[i].icf_qualifier, b->items[i].icf_qualifier);
 	}
 }
 

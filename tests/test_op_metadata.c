@@ -93,7 +93,7 @@ Test(metadata, capability_statement)
 		}
 	}
 	cr_assert_eq(n, 5, "CodeSystem, ValueSet, ConceptMap, Library, AuditEvent");
-	cr_assert_eq(ops, 6, "lookup, validate-code, subsumes, expand, validate-code, translate");
+	cr_assert_eq(ops, 7, "lookup, validate-code, subsumes, expand, validate-code, batch-validate-code, translate");
 	q("mode", "full");
 	cr_assert_eq(run(), SV_OK);
 	cr_assert_str_eq(rtype(), "CapabilityStatement");

@@ -417,6 +417,36 @@ Test(snapshot, active_preferred_for_valuesets_and_conceptmaps)
 	sv_snapshot_release(s);
 }
 
+/* A request layer keeps two ConceptMaps of one url and version side by side (a client sent both), both
+ * the latest of their url; the store's builder keeps the later one only; other types are replaced. */
+Test(snapshot, a_layer_keeps_twin_conceptmaps_the_store_does_not)
+{
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	struct sv_error err;
+	const char *cmu = "http://example.org/ConceptMap/twin", *vsu = "http://example.org/ValueSet/v";
+
+	for (int layer = 0; layer < 2; layer++) {
+		enum sv_err (*add)(struct sv_snapshot_builder *, cJSON *, struct sv_error *) =
+			layer ? sv_builder_add_layer : sv_builder_add;
+		sv_builder_init(&b);
+		cr_assert_eq(add(&b, resource("ConceptMap", cmu, "1", "active"), &err), SV_OK);
+		cr_assert_eq(add(&b, resource("ConceptMap", cmu, "1", "active"), &err), SV_OK);
+		cr_assert_eq(add(&b, resource("ConceptMap", cmu, "0.9", "active"), &err), SV_OK);
+		cr_assert_eq(add(&b, resource("ValueSet", vsu, "1", "draft"), &err), SV_OK);
+		cr_assert_eq(add(&b, resource("ValueSet", vsu, "1", "active"), &err), SV_OK);
+		s = sv_builder_build(&b, &err);
+		sv_builder_release(&b);
+		cr_assert_not_null(s, "%s", err.message);
+		cr_assert_eq(s->ncm, layer ? 3u : 2u, "layer %d", layer);
+		cr_assert_eq(s->nvs, 1u, "value sets are replaced in both");
+		cr_assert(s->cm[0].is_latest);
+		cr_assert_eq(s->cm[1].is_latest, layer, "the twin is latest too in a layer");
+		cr_assert_not(s->cm[layer ? 2 : 1].is_latest, "0.9 is not");
+		sv_snapshot_release(s);
+	}
+}
+
 Test(snapshot, snomed_edition_prefix_picks_latest_of_edition)
 {
 	struct sv_snapshot_builder b;

@@ -332,6 +332,28 @@ Test(translate, r5_target_code_is_reverse, .init = setup, .fini = teardown)
 	cJSON_Delete(out);
 }
 
+/* R5's way back as HL7's cases send it: targetCode's system is targetSystem, sourceSystem the system the
+ * sources are sought in (a wrong one finds nothing). */
+Test(translate, r5_target_code_takes_its_system_from_target_system, .init = setup, .fini = teardown)
+{
+	cJSON *p = sv_params_new(), *out;
+
+	sv_params_add(p, "targetCode", "Code", "b1528");
+	sv_params_add(p, "targetSystem", "Uri", ICF);
+	sv_params_add(p, "sourceSystem", "Uri", IPLOS);
+	out = ok(p, 4);
+	cr_assert_eq(count_matches(out), 2);
+	cr_assert_not_null(find_match(out, "20", 0));
+	cJSON_Delete(out);
+	p = sv_params_new();
+	sv_params_add(p, "targetCode", "Code", "b1528");
+	sv_params_add(p, "targetSystem", "Uri", ICF);
+	sv_params_add(p, "sourceSystem", "Uri", "http://example.org/no-such-system");
+	out = ok(p, 4);
+	cr_assert_eq(count_matches(out), 0);
+	cJSON_Delete(out);
+}
+
 static cJSON *score_dep(cJSON *p, const char *score, int r5)
 {
 	cJSON *d = sv_params_add_part(p, "dependency");
@@ -741,10 +763,12 @@ Test(translate, overlay_of_many_tx_resources, .init = setup, .fini = teardown)
 	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "parameter"), 20003), "valueUri",
 				  cJSON_CreateString("http://test/many/m7"));
 	out = ok(p, 4);
+	/* m7 was sent twice: a request keeps both maps (issue 10), and the url names them both. */
 	m = find_match(out, "again", 0);
-	cr_assert_not_null(m, "the later tx-resource replaces the earlier one");
+	cr_assert_not_null(m, "the later tx-resource is consulted");
 	cr_assert_str_eq(sv_params_string(m, "equivalence"), "wider");
-	cr_assert_eq(count_matches(out), 1);
+	cr_assert_not_null(find_match(out, "t7", 0), "and so is the earlier one of the same url and version");
+	cr_assert_eq(count_matches(out), 2);
 	cJSON_Delete(out);
 }
 

@@ -30,6 +30,8 @@ struct sv_assess_cell {
 	cJSON *findings;         /* SNOMED CT codings that hold for this score */
 	struct sv_assess_act *acts;
 	int nacts;
+	char *icf_qualified;     /* "d510.3, d520.3": the ICF categories the engine qualifies for this score
+				  * (never a chapter, inexact or relatedto target; translate.h), or NULL */
 };
 
 /* One IPLOS variable with its codes and a cell per score. */

@@ -3,8 +3,11 @@
  * The extract has rows `person,variable,score` (RFC 4180 quoting, optional header line starting with
  * `person`). The output repeats the three columns and adds
  *   icf_code       the ICF categories of the variable (map iplos-icf), space-separated when several;
- *   icf_qualifier  the ICF generic qualifier of the score (map iplos-score-icf-qualifier), e.g. 3;
- *   icf_qualified  each ICF category with the qualifier, e.g. "d510.3 d520.3";
+ *   icf_qualifier  the ICF generic qualifier of the score, e.g. 3, when some category of the variable takes
+ *                  one (the qualifier map named by the ICF map, see translate.h); else empty;
+ *   icf_qualified  each ICF category the engine qualifies with the score as dependency, e.g.
+ *                  "d510.3 d520.3": never a chapter, an inexact or relatedto target (so variable 10
+ *                  gives d550.2, not d560.2);
  *   snomed_ct      the SNOMED CT concepts for the variable and score (map iplos-snomed with the score
  *                  as dependency; when that map has nothing, a chain through ICF), space-separated;
  *   error          empty, or why the row could not be translated.
@@ -24,7 +27,6 @@ struct sv_batch_opts {
 	const char *variable_system;   /* "urn:oid:2.16.578.1.12.4.1.1.9111" (IPLOS 9111) */
 	const char *score_system;      /* "{base}/CodeSystem/iplos-score" */
 	const char *icf_map;           /* "{base}/ConceptMap/iplos-icf" */
-	const char *qualifier_map;     /* "{base}/ConceptMap/iplos-score-icf-qualifier" */
 	const char *snomed_map;        /* "{base}/ConceptMap/iplos-snomed" */
 };
 

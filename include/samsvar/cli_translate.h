@@ -9,11 +9,12 @@
 struct sv_snapshot;
 
 /* Translates one code (`reverse`: find the sources that map to it) with every applicable map, to
- * `target` system only when not NULL, and prints the Parameters answer as JSON (R4 shape, or R5 when
- * `fhir_version` is 5) to `out`. Returns SV_OK, SV_EINVAL for an empty code, SV_EREQUIRED without
- * system, SV_EIO when writing fails, with err set. */
+ * `target` system only when not NULL, with `dependency` ("SYSTEM|CODE", e.g. the IPLOS score, which
+ * also gives ICF categories their qualifier product; NULL for none), and prints the Parameters answer as
+ * JSON (R4 shape, or R5 when `fhir_version` is 5) to `out`. Returns SV_OK, SV_EINVAL for an empty code
+ * or a dependency without "|", SV_EREQUIRED without system, SV_EIO when writing fails, with err set. */
 enum sv_err sv_translate_cli(const struct sv_snapshot *snap, const char *system, const char *code,
-			     const char *target, int reverse, int fhir_version, FILE *out,
+			     const char *target, const char *dependency, int reverse, int fhir_version, FILE *out,
 			     struct sv_error *err);
 
 #endif

@@ -76,6 +76,8 @@ struct sv_cm_target {
 	enum sv_relation rel;
 	uint32_t first_dep, ndeps;     /* dependsOn: attrs[first_dep .. first_dep + ndeps) */
 	uint32_t first_prod, nprods;   /* product: attrs[first_prod .. first_prod + nprods) */
+	const char *qualifier;         /* extension .../StructureDefinition/icf-qualifier (valueCode): the
+					* ICF qualifier kind this target takes (icf_rule.h), or NULL */
 };
 
 /* The index: arrays in map order and two hash lists (forward: group source + element code;
@@ -90,6 +92,8 @@ struct sv_cmindex {
 	char **keys;
 	uint32_t nkeys;
 	const char *source_scope, *target_scope;   /* ConceptMap source[x]/target[x] (R5 *Scope[x]) */
+	const char *qualifier_map;     /* extension .../StructureDefinition/qualifier-map (valueCanonical): the
+					* map from a dependency to the qualifier of targets with `qualifier`, or NULL */
 };
 
 /* Builds the index of `conceptmap`, borrowing its strings (the map must outlive the index). Returns a

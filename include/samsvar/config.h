@@ -38,6 +38,10 @@ struct sv_config {
 				    * _count is clamped to it */
 	char public_base_url[256]; /* public_base_url = the FHIR base clients reach this server at (behind a
 				    * proxy), for Bundle links and fullUrls; "" = http(s)://{listen}/fhir */
+	unsigned max_batch_entries; /* max_batch_entries = entries of a batch Bundle, or validations of
+				     * $batch-validate-code, in one request (413 above) */
+	unsigned max_batch_answer_nodes; /* max_batch_answer_nodes = JSON values the answers of one batch may
+					  * hold together; entries past it answer 413 */
 	int log_requests;          /* log_requests = one stderr line per request (true/false) */
 	size_t response_cache_bytes; /* response_cache = MiB of cached GET answers per snapshot (0 = off) */
 	enum sv_auth_mode auth;    /* auth = writes | all */

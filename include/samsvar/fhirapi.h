@@ -67,6 +67,11 @@ struct sv_request {
  * uncached POST) and $assess (a 40 kB Bundle) do: printing a tree cost more than building the bytes. */
 typedef enum sv_err (*sv_handler_fn)(struct sv_request *req, cJSON **out, int *status);
 
+/* Splits `path`, the part of a request path after /fhir ("/Type/id/$op", "/Type/id/_history/vid", or
+ * "" for the base), into req->type, id, operation, history and vid, which point into `buf` (scratch
+ * of `cap` bytes the caller keeps while req lives). A path of no known shape is SV_ENOTFOUND. */
+enum sv_err sv_fhirapi_split_path(const char *path, char *buf, size_t cap, struct sv_request *req);
+
 /* Routes `req` (type/id/operation already split from the path) to its handler and runs it. Returns
  * SV_ENOTFOUND for unknown paths, SV_EUNAUTH / SV_EFORBIDDEN when req->who may not do this (see
  * sv_fhirapi_least()), and SV_EMETHOD for a known path with the wrong method (then req->allow lists
@@ -107,6 +112,12 @@ enum sv_err sv_outcome_tx(struct sv_request *req, cJSON **out, int *status, enum
 
 /* Handlers, one file per noun (op_*.c); listed here so the routing table can name them. */
 enum sv_err sv_op_metadata(struct sv_request *req, cJSON **out, int *status);
+/* GET /fhir/$versions (op_metadata.c): the FHIR versions served and the default, as Parameters. */
+enum sv_err sv_op_versions(struct sv_request *req, cJSON **out, int *status);
+/* POST /fhir with a batch Bundle, and POST /fhir/ValueSet/$batch-validate-code (op_batch.c): each entry
+ * or validation answered on its own through sv_fhirapi_dispatch(), as a request of its own would be. */
+enum sv_err sv_op_batch(struct sv_request *req, cJSON **out, int *status);
+enum sv_err sv_op_vs_batch_validate_code(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_read(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status);
 enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status);

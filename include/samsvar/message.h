@@ -68,7 +68,8 @@ struct sv_msg_item {
 	char *note;                   /* Merknad, optional */
 	struct sv_msg_code icf[SV_MSG_MAX_CODES];   /* ICF categories (FHIR only) */
 	int nicf;
-	char *icf_qualifier;          /* ICF generic qualifier of the score ("0".."4", "9"), optional */
+	char *icf_qualifier;          /* ICF generic qualifier of the score ("0".."4", "9") for the ICF categories
+				       * that take one (sv_message_fill_codes), optional */
 	struct sv_msg_code sct[SV_MSG_MAX_CODES];   /* SNOMED CT concepts (FHIR only) */
 	int nsct;
 };
@@ -136,8 +137,10 @@ enum sv_err sv_message_validate(const struct sv_message *m, struct sv_error *err
  * {base}/ConceptMap/iplos-icf, iplos-score-icf-qualifier and iplos-snomed held by `snap` (the latest
  * version of each), through the translate engine, and records the map url|version used in
  * m->icf_map, m->qualifier_map, m->snomed_map. A map that is not held leaves its codes empty (the maps
- * are optional content) and its field NULL. Codes already in an item are replaced. Returns SV_OK, or
- * the engine's error with err set. */
+ * are optional content) and its field NULL. Codes already in an item are replaced. The ICF qualifier is
+ * the one the engine gives iplos-icf with the score as dependency (translate.h): set only when some ICF
+ * category of the variable takes one (not for a variable mapped only inexactly, e.g. memory). Returns
+ * SV_OK, or the engine's error with err set. */
 enum sv_err sv_message_fill_codes(const struct sv_snapshot *snap, const char *base, struct sv_message *m,
 				  struct sv_error *err);
 

@@ -9,6 +9,20 @@
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 
+struct sv_url;
+
+/* The query parameters of `url` but _format and _pretty (the transport's) as a new Parameters
+ * resource (valueString each), which the caller frees with cJSON_Delete(). */
+cJSON *sv_params_from_query(const struct sv_url *url);
+
+/* 1 when query parameter `name` belongs to the transport (_format, _pretty), not to the operation. */
+int sv_params_is_transport(const char *name);
+
+/* Joins the query parameters of `url` (but _format and _pretty) to the Parameters `body`, as FHIR
+ * servers do for operations POSTed with a query; a name given in both places is ambiguous: SV_EINVAL
+ * naming it. Linear in both lists. */
+enum sv_err sv_params_merge_query(cJSON *body, const struct sv_url *url, struct sv_error *err);
+
 /* Returns a new, empty Parameters resource. */
 cJSON *sv_params_new(void);
 

@@ -101,7 +101,9 @@ void sv_builder_init(struct sv_snapshot_builder *b);
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
 /* As sv_builder_add(), for a request layer: the resource may lack a version (its version is then "",
- * and a look-up without a version finds it). */
+ * and a look-up without a version finds it), and a ConceptMap with the url and version of one added
+ * before is kept beside it, not over it: both are is_latest (so $translate consults both), and a
+ * look-up by url and version finds the first. */
 enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
 
 /* Adds a copy of every resource of `snap` (used to layer request-scoped resources over it). */
@@ -128,6 +130,10 @@ enum sv_err sv_snapshot_layer(struct sv_snapshot *base, struct sv_snapshot_build
  * tables indexed by code system that must work across a layer. */
 uint32_t sv_snapshot_cs_slots(const struct sv_snapshot *s);
 uint32_t sv_snapshot_cs_slot(const struct sv_snapshot *s, const struct sv_codesystem *cs);
+
+/* Takes one more reference to `snap` (NULL allowed) and returns it: for a second holder, such as a
+ * request inside a batch, that releases it on its own. */
+struct sv_snapshot *sv_snapshot_ref(struct sv_snapshot *snap);
 
 /* Drops one reference (and, for a layer, its parent's); the last one frees the snapshot. NULL is
  * allowed. */

@@ -19,6 +19,14 @@
  * - Unmapped: `provided`/`use-source-code` answers the source code as equivalent in the group's target
  *   system, `fixed` the given code as inexact (unless the R5 map gives unmapped.relationship),
  *   `other-map` follows the named map.
+ * - Qualifiers: a map that names a qualifier map (extension qualifier-map; in mappings/ `@qualifierMap`)
+ *   qualifies each of its ICF targets that declares a qualifier kind (extension icf-qualifier; the
+ *   `qualifier` column) when the request gives a dependency the qualifier map translates: "variable 7,
+ *   score 4" through iplos-icf gives d510 with the qualifier 3 (match->qualifier, rendered as a product).
+ *   Only on a direct match read forward, whose relation is equivalent, wider or narrower and whose code
+ *   takes that kind (icf_rule.h: a category, impairment for b/s, performance or capacity for d); the
+ *   qualifier is the first target of the qualifier map for the dependency's code (score 9 -> 9, not
+ *   applicable, as the shipped map says). Without such a dependency nothing changes.
  *
  * Every string in a result is borrowed from the snapshot (or the overlay) the request read: keep both
  * until the result is released. */
@@ -79,6 +87,11 @@ struct sv_tx_match {
 	const struct sv_cm_attr *products;               /* products (none when read backwards) */
 	unsigned nproducts;
 	const char *comment;                             /* the map target's comment, or NULL */
+	struct sv_tx_qualifier {
+		const char *kind;                        /* "impairment", "performance", "capacity" */
+		const char *system, *code, *display;     /* code NULL: no qualifier */
+		const struct sv_resource *map;           /* the qualifier map that gave it */
+	} qualifier;
 };
 
 /* The answer: `result` is 1 when some match relates a code (not unmatched/disjoint); `message` is

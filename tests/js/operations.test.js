@@ -11,7 +11,6 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const Client = require('fhir-kit-client');
 const { startDaemon } = require('./support/daemon');
-const { waitsFor } = require('./support/waiting');
 
 // Codes and displays copied from /work/shared/terminology: iplos_9111_funksjonsvariabel.csv (4, 7, 20)
 // and icf.tsv (b152 "Emotional functions" is the parent of b1528); the IPLOS 20 → ICF b1528 row and
@@ -157,8 +156,7 @@ test('$process-message and $send-message: reached through operation(), refusing 
       && e.response.status !== 403 && e.response.data.resourceType === 'OperationOutcome');
 });
 
-test('batch: $validate-code and $translate entries answered independently in a batch-response',
-  waitsFor('batch'), async () => {
+test('batch: $validate-code and $translate entries answered independently in a batch-response', async () => {
     const body = {
       resourceType: 'Bundle',
       type: 'batch',

@@ -8,7 +8,6 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const Client = require('fhir-kit-client');
 const { startDaemon } = require('./support/daemon');
-const { waitsFor } = require('./support/waiting');
 
 // Copied from /work/shared/terminology/icf.tsv (b1528's parent is b152) and the bundled mappings/.
 const ICF = 'http://hl7.org/fhir/sid/icf';
@@ -136,8 +135,7 @@ test('history of a CodeSystem loaded at start: one version', async () => {
   assert.equal(h.entry[0].resource.meta.versionId, '1');
 });
 
-test('search with _count=2: nextPage through all pages, every entry once, as many as total',
-  waitsFor('rest'), async () => {
+test('search with _count=2: nextPage through all pages, every entry once, as many as total', async () => {
     for (const resourceType of ['CodeSystem', 'ConceptMap']) {
       const first = await client.search({ resourceType, searchParams: { _count: 2 } });
       assert.equal(first.type, 'searchset');
@@ -151,7 +149,7 @@ test('search with _count=2: nextPage through all pages, every entry once, as man
     }
   });
 
-test('search: prevPage walks back from the last page to the first', waitsFor('rest'), async () => {
+test('search: prevPage walks back from the last page to the first', async () => {
   const first = await client.search({ resourceType: 'ConceptMap', searchParams: { _count: 2 } });
   const pages = await allPages(first);
   assert.ok(pages.length >= 3);
@@ -164,7 +162,7 @@ test('search: prevPage walks back from the last page to the first', waitsFor('re
   assert.equal(client.prevPage({ bundle: b }), undefined, 'no previous page before the first');
 });
 
-test('postSearch (form body to {type}/_search) answers as the same search by GET', waitsFor('rest'), async () => {
+test('postSearch (form body to {type}/_search) answers as the same search by GET', async () => {
   const params = { url: IPLOS_ICF_MAP };
   const got = await client.search({ resourceType: 'ConceptMap', searchParams: params });
   const posted = await client.search({ resourceType: 'ConceptMap', searchParams: params, options: { postSearch: true } });

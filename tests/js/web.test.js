@@ -14,7 +14,6 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startDaemon } = require('./support/daemon');
-const { waitsFor } = require('./support/waiting');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ROOT = process.env.SAMSVAR_ROOT || path.resolve(__dirname, '..', '..');
@@ -173,7 +172,7 @@ browserTest('translate variable 7 with score 4: the SNOMED CT concept and the IC
   await shot('translate-7-4');
 });
 
-browserTest('translate variable 7 with score 4: each ICF code with its qualifier', waitsFor('content'), async () => {
+browserTest('translate variable 7 with score 4: each ICF code with its qualifier', {}, async () => {
   const icf = (await translate('7', '4')).filter((m) => m.concept.system === ICF);
   assert.ok(icf.length && icf.every((m) => m.qualifier), 'the server gives each ICF match of 7 with score 4 a qualifier');
   await translateOnPage('7', '4');
