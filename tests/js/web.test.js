@@ -130,6 +130,22 @@ browserTest('the page is served at / and switches between bokmål and English', 
   assert.deepEqual(unlabelled, []);
 });
 
+browserTest('at 200 % zoom (half the width) no view needs sideways scrolling; wide tables scroll on their own', {}, async () => {
+  await page.setViewportSize({ width: 600, height: 900 });
+  try {
+    for (const view of ['codesystems', 'translate', 'assess', 'maps']) {
+      await page.goto(`${base()}/#/${view}`);
+      await page.locator('main h2').waitFor();
+      await page.locator('main select, main table').first().waitFor();
+      const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scroll <= width, `#/${view} is ${scroll} px wide in a ${width} px window`);
+    }
+    await shot('zoom-200-maps');
+  } finally {
+    await page.setViewportSize({ width: 1200, height: 900 });
+  }
+});
+
 browserTest('look up b1528: its display and its parent', {}, async () => {
   await page.goto(`${base()}/#/codesystems`);
   await page.selectOption('select[name=system]', ICF);
