@@ -42,7 +42,7 @@ export async function mapsView(view, q) {
   const editable = cm.status === 'draft' && may('maintainer');
   body.append(h('p', { class: 'muted' }, `${cm.title || cm.name} — ${cm.url}|${cm.version}, ${t(`status.${cm.status}`)}`,
     cm.meta ? `, ${t('maps.versionId', cm.meta.versionId)}` : ''),
-  !token() ? h('p', { class: 'muted' }, t('maps.needToken')) : '');
+  !may('maintainer') ? h('p', { class: 'muted' }, t('maps.needToken')) : '');
 
   // Filters.
   const fSource = h('input', { type: 'search', name: 'fsource' });
@@ -176,7 +176,7 @@ export async function mapsView(view, q) {
     busy(diffBox);
     try {
       const r = await get('/fhir/ConceptMap/$diff', { url: cm.url, from: from.value, to: to.value });
-      diffBox.replaceChildren(diffTable(r.json));
+      diffBox.replaceChildren(diffTable(r.json, from.value, to.value));
     } catch (e) { diffBox.replaceChildren(errorBox(e)); }
   });
   body.append(h('h3', {}, t('maps.diff')), diffForm, diffBox);
@@ -214,23 +214,30 @@ export async function mapsView(view, q) {
   if (q.get('published')) body.prepend(h('p', { class: 'ok', role: 'status' }, t('maps.published', cm.version)));
 }
 
-function token() { return may('reader'); }
-
-// The $diff answer as one table: added, removed and changed rows.
-function diffTable(p) {
+// The $diff answer side by side: each row (source → target) with what it is in the "from" version
+// and in the "to" version; an added row has nothing on the left, a removed one nothing on the right,
+// a changed one its before and after of each field that changed.
+function diffTable(p, fromVersion, toVersion) {
+  const text = (v) => (v && typeof v === 'object' ? `${v.code}${v.display ? ` ${v.display}` : ''}` : String(v ?? ''));
   const rows = [];
   for (const kind of ['added', 'removed', 'changed']) {
     for (const row of params(p, kind)) {
-      const show = (x) => {
-        if (x.part) return `${x.name}: ${x.part.map(show).join(', ')}`;
-        const v = value(x);
-        return `${x.name}: ${v && typeof v === 'object' ? `${v.code}${v.display ? ` ${v.display}` : ''}` : v}`;
-      };
-      const cells = (row.part || []).map(show);
-      rows.push(h('tr', { class: `diff-${kind}` }, h('td', {}, t(`maps.${kind}`)), h('td', {}, cells.map((c) => h('div', {}, c)))));
+      const parts = row.part || [];
+      const key = ['source', 'target'].map((n) => text(value(parts.find((x) => x.name === n)))).join(' → ');
+      const fields = parts.filter((x) => x.name !== 'source' && x.name !== 'target');
+      const side = (which) => fields.map((x) => {
+        if (x.part) {
+          const v = value(x.part.find((y) => y.name === which));
+          return v === undefined ? null : h('div', {}, `${x.name}: ${text(v)}`);
+        }
+        return (kind === 'added') === (which === 'after') ? h('div', {}, `${x.name}: ${text(value(x))}`) : null;
+      });
+      rows.push(h('tr', { class: `diff-${kind}` }, h('td', {}, t(`maps.${kind}`)), h('td', { class: 'code' }, key),
+        h('td', {}, side('before')), h('td', {}, side('after'))));
     }
   }
   const counts = ['addedCount', 'removedCount', 'changedCount'].map((n) => value(params(p, n)[0]) ?? 0);
   return h('div', {}, h('p', {}, t('maps.diffCounts', ...counts)),
-    rows.length ? table([t('maps.change'), t('maps.row')], rows, { class: 'diff' }) : h('p', { class: 'muted' }, t('maps.noDiff')));
+    rows.length ? table([t('maps.change'), t('maps.row'), fromVersion, toVersion], rows, { class: 'diff' })
+      : h('p', { class: 'muted' }, t('maps.noDiff')));
 }

@@ -2,7 +2,7 @@
 // qualifier, SNOMED CT and FSIII, each with equivalence, map version and the path of a chained
 // answer; the raw answer as R4 or R5.
 import { t } from './i18n.js';
-import { get, post, parameters, params, value, search, IPLOS, SCORE, ICF, SNOMED, FSIII, SERVICE, QUALIFIER } from './api.js';
+import { post, parameters, params, value, search, IPLOS, SCORE, ICF, SNOMED, FSIII, SERVICE, QUALIFIER } from './api.js';
 import { h, field, select, table, errorBox, busy, codingCell, systemName, pre } from './ui.js';
 
 // The matches of a $translate answer, R4 or R5 names alike.

@@ -105,7 +105,8 @@ async function translate(variable, score) {
     const concept = part('concept')[0].valueCoding;
     const qual = part('product').map((x) => x.part.find((y) => y.name === 'concept'))
       .find((c) => c && c.valueCoding.system === QUALIFIER);
-    return { concept, qualifier: qual && qual.valueCoding.code };
+    const equivalence = part('equivalence')[0];
+    return { concept, qualifier: qual && qual.valueCoding.code, equivalence: equivalence && equivalence.valueCode };
   });
 }
 
@@ -277,6 +278,14 @@ browserTest('maps: a maintainer edits a draft row (a bad edit shows the server\'
   await page.click('button:has-text("Show differences")');
   await page.locator('table.diff tr.diff-added', { hasText: newCode }).waitFor();
   await page.locator('table.diff tr.diff-removed', { hasText: oldCode }).waitFor();
+  // Side by side: the added row only in the "to" column, the removed one only in the "from" column.
+  const added = page.locator('table.diff tr.diff-added', { hasText: newCode }).locator('td');
+  const removed = page.locator('table.diff tr.diff-removed', { hasText: oldCode }).locator('td');
+  assert.equal(await added.nth(2).textContent(), '');
+  assert.match(await added.nth(3).textContent(), new RegExp(`equivalence: ${before20[0].equivalence}`));
+  assert.match(await removed.nth(2).textContent(), new RegExp(`equivalence: ${before20[0].equivalence}`));
+  assert.equal(await removed.nth(3).textContent(), '');
+  assert.deepEqual(await page.$$eval('table.diff th', (ths) => ths.slice(2).map((x) => x.textContent)), [current.split(' ')[0], '0.2.0']);
   await shot('maps-diff');
 
   // A publisher publishes it with a reason.
