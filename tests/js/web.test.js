@@ -264,6 +264,7 @@ browserTest('maps: a maintainer edits a draft row (a bad edit shows the server\'
   assert.match(await fieldError.textContent(), /is not a code of http:\/\/hl7\.org\/fhir\/sid\/icf/);
   assert.equal(await codeInput.getAttribute('aria-invalid'), 'true');
   await shot('maps-bad-edit');
+  await row.screenshot({ path: path.join(SHOTS, 'maps-bad-edit-row.png') });
 
   await codeInput.fill(newCode);
   await codeInput.press('Tab');
