@@ -16,7 +16,9 @@ BUILD ?= build
 SRCS  := $(wildcard gateway/*.c)
 # gateway/data/* (e.g. OperationDefinitions) compiled in through a generated C file (data.h).
 DATA  := $(wildcard gateway/data/*)
-OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen_data.o
+# gateway/web/* (the web page served at /) compiled in the same way (web.h), each file with its ETag.
+WEB   := $(wildcard gateway/web/*)
+OBJS  := $(SRCS:gateway/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen_data.o $(BUILD)/obj/gen_web.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 TSUP  := $(wildcard tests/support/*.c)
 TSUPOBJS := $(TSUP:tests/support/%.c=$(BUILD)/tobj/support_%.o)
@@ -41,8 +43,9 @@ all: $(BUILD)/samsvar
 deps:
 	@sh tools/install-deps.sh $(APT_PKGS)
 
-# node and npm from Debian (when absent), and fhir-kit-client as tests/js/package-lock.json pins it
-# (npm ci); never fails: tests/run.sh skips the JavaScript client tests visibly when they are missing.
+# node, npm and chromium from Debian (when absent), and fhir-kit-client and playwright-core as
+# tests/js/package-lock.json pins them (npm ci; playwright-core drives /usr/bin/chromium, it downloads
+# no browser); never fails: tests/run.sh skips the JavaScript and browser tests visibly when they are missing.
 js-deps:
 	@sh tools/install-js-deps.sh
 
@@ -59,6 +62,12 @@ $(BUILD)/obj/%.o: gateway/%.c | $(BUILD)/obj
 	python3 tools/embed-data.py $@ $(DATA)
 
 $(BUILD)/obj/gen_data.o: $(BUILD)/gen/data.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+%/gen/web.c: $(WEB) tools/embed-data.py
+	python3 tools/embed-data.py --web $@ $(WEB)
+
+$(BUILD)/obj/gen_web.o: $(BUILD)/gen/web.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tobj/support_%.o: tests/support/%.c | $(BUILD)/tobj
@@ -128,12 +137,16 @@ build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZ_LIBOBJS)
 build-fuzz/obj/gen_data.o: build-fuzz/gen/data.c | build-fuzz/obj
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+build-fuzz/obj/gen_web.o: build-fuzz/gen/web.c | build-fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
 build-fuzz/obj:
 	mkdir -p $@
 
 # The test support and fuzz library objects are built only as prerequisites of pattern rules, which
 # makes them intermediates that make deletes, so every run would compile them again.
-.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS) $(BUILD)/gen/data.c build-fuzz/gen/data.c
+.SECONDARY: $(TSUPOBJS) $(FUZZ_LIBOBJS) $(BUILD)/gen/data.c build-fuzz/gen/data.c $(BUILD)/gen/web.c \
+            build-fuzz/gen/web.c
 
 fuzz: deps
 	@sh tools/install-deps.sh clang

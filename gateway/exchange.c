@@ -13,6 +13,7 @@
 #include "samsvar/url.h"
 #include "samsvar/utf8.h"
 #include "samsvar/uuid.h"
+#include "samsvar/web.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -433,6 +434,34 @@ static void conditional(struct sv_exchange *x)
 	x->content_type = NULL;
 }
 
+/* The web page (web.h): "/" and "/web/NAME", GET and HEAD, with its ETag honoured. Returns 0 for a
+ * path that is not the page's. */
+static int answer_web(struct sv_exchange *x, const char *path)
+{
+	struct sv_web_page page;
+	int found = sv_web_find(path, &page);
+
+	if (found == 0)
+		return 0;
+	if (found < 0) {
+		sv_exchange_refuse(x, SV_ENOTFOUND, "no such file of the web page: %.200s", path);
+		return 1;
+	}
+	if (!is_get(x->method)) {
+		x->allow = "GET, HEAD";
+		sv_exchange_refuse(x, SV_EMETHOD, "%s is not allowed on %.200s (use GET or HEAD)", x->method, path);
+		return 1;
+	}
+	sv_web_headers(&page, &x->headers);
+	x->status = 200;
+	x->content_type = page.content_type;
+	x->bytes = sv_xmalloc(page.len + 1);
+	memcpy(x->bytes, page.bytes, page.len + 1);
+	x->len = page.len;
+	conditional(x);
+	return 1;
+}
+
 void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 {
 	const struct sv_config *cfg = svc->cfg;
@@ -477,7 +506,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	if (answer_preflight(svc, x))
 		goto done;
 	url_rc = sv_url_parse(x->target, x->target_len, cfg->max_params, &url, &req.err);
-	if (url_rc == SV_OK && answer_probe(svc, x, url.path))
+	if (url_rc == SV_OK && (answer_probe(svc, x, url.path) || answer_web(x, url.path)))
 		goto done;
 	for (size_t i = 0; i < url.nparams; i++) {
 		if (strcmp(url.params[i].name, "_format") == 0)

@@ -48,7 +48,7 @@ done
 # node's own test runner, one TAP report per file, counted like the programs above (not when TESTS_GLOB
 # picks a subset). A `todo` test counts as any other: failing, it fails the run.
 if [ -z "${TESTS_GLOB:-}" ]; then
-    jsn=$(cat tests/js/*.test.js | grep -c '^test(')
+    jsn=$(cat tests/js/*.test.js | grep -c '^\(test\|browserTest\)(')
     why=""
     if ! command -v node >/dev/null 2>&1; then why="node is not installed"
     elif [ ! -f tests/js/node_modules/fhir-kit-client/package.json ]; then
