@@ -315,6 +315,33 @@ static int answer_probe(const struct sv_service *svc, struct sv_exchange *x, con
 	return 1;
 }
 
+/* GET /auth/whoami: the name and role of the bearer token sent, so that a client (the web page)
+ * offers only what the token may do without trying it. No token or a bad one is 401. */
+static enum sv_err answer_whoami(const struct sv_service *svc, struct sv_exchange *x, struct sv_request *req,
+				 struct sv_principal *who)
+{
+	cJSON *o;
+	enum sv_err rc;
+
+	if (!is_get(x->method)) {
+		x->allow = "GET, HEAD";
+		return sv_fail(&req->err, SV_EMETHOD, "%.20s is not allowed on /auth/whoami (use GET or HEAD)",
+			       x->method);
+	}
+	if ((rc = authenticate(svc, x, req, who, SV_ROLE_READER)) != SV_OK)
+		return rc;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", req->who->name);
+	cJSON_AddStringToObject(o, "role", sv_role_name(req->who->role));
+	x->bytes = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	x->len = strlen(x->bytes);
+	x->status = 200;
+	x->content_type = "application/json";
+	sv_resp_header_set(&x->headers, "Cache-Control", "no-store");
+	return SV_OK;
+}
+
 /* ---- CORS and compression, for every answer ---------------------------------------------------- */
 
 /* The value of Access-Control-Allow-Origin for `origin` (the request's Origin header): "*" or the
@@ -527,6 +554,11 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 	if ((rc = url_rc) != SV_OK)
 		goto fail;
 	sv_http_accept_language(header(x, "Accept-Language"), req.accept_language, sizeof(req.accept_language));
+	if (strcmp(url.path, "/auth/whoami") == 0) {
+		if ((rc = answer_whoami(svc, x, &req, &who)) != SV_OK)
+			goto fail;
+		goto done;
+	}
 	if (strncmp(url.path, "/messages", 9) == 0 && (url.path[9] == '/' || url.path[9] == '\0')) {
 		if ((rc = run_messages(svc, x, &url, &req, &who, out_fmt, pretty)) != SV_OK)
 			goto fail;

@@ -156,3 +156,27 @@ Test(roles, a_maintainers_round_with_real_tokens)
 	free(r.body);
 	free(v2);
 }
+
+/* GET /auth/whoami names the token's holder and role, so a client offers only what it may do. */
+Test(roles, whoami_names_the_tokens_holder_and_role)
+{
+	static const struct {
+		char **tok;
+		const char *name, *role;
+	} cases[] = {{&tok_reader, "rita", "reader"}, {&tok_maint, "maria", "maintainer"}, {&tok_publ, "per", "publisher"}};
+	struct ts_resp r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *o;
+		cr_assert_eq(call("GET", "/auth/whoami", *cases[i].tok, NULL, NULL, &r), 200, "%s", r.body);
+		o = cJSON_Parse(r.body);
+		cr_assert_not_null(o, "%s", r.body);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "name")), cases[i].name);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "role")), cases[i].role);
+		cJSON_Delete(o);
+		free(r.body);
+	}
+	cr_assert_eq(status_of("GET", "/auth/whoami", NULL, NULL), 401, "no token");
+	cr_assert_eq(status_of("GET", "/auth/whoami", "sv_not-a-token", NULL), 401, "a bad token");
+	cr_assert_eq(status_of("POST", "/auth/whoami", tok_publ, NULL), 405);
+}

@@ -1,4 +1,5 @@
-// api.js — the page's only way to the server: the public FHIR API under /fhir and /messages, with the
+// api.js — the page's only way to the server: the public FHIR API under /fhir and /messages (and
+// /auth/whoami for the token's role), with the
 // bearer token the user entered (kept in sessionStorage: for this tab only, gone when it closes).
 const TOKEN_KEY = 'samsvar.token';
 const ROLE_KEY = 'samsvar.role';
@@ -14,8 +15,8 @@ export const QUALIFIER = 'https://fhir.samsvar.no/CodeSystem/icf-qualifier';
 export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
 export function role() { return token() ? (sessionStorage.getItem(ROLE_KEY) || 'reader') : ''; }
 
-const RANK = { '': 0, reader: 1, maintainer: 2, publisher: 3 };
-// Whether the token in use has at least `least` (reader < maintainer < publisher).
+const RANK = { '': 0, reader: 1, maintainer: 2, publisher: 3, admin: 4 };
+// Whether the token in use has at least `least` (reader < maintainer < publisher < admin).
 export function may(least) { return RANK[role()] >= RANK[least]; }
 
 // An answer that is not 2xx: its status and, when the server sent one, its OperationOutcome.
@@ -57,23 +58,19 @@ export async function request(method, path, { query, body, headers = {}, raw = f
 export const get = (path, query, opts = {}) => request('GET', path, { ...opts, query });
 export const post = (path, body, opts = {}) => request('POST', path, { ...opts, body });
 
-// Sets the token and finds its role through the API itself: an invalid token is 401 on metadata;
-// a reader is refused (403) the audit trail; a maintainer is refused $rollback, which a publisher
-// reaches (and is then told what it lacks, 400, without changing anything).
+// Sets the token and asks the daemon whose it is (GET /auth/whoami: name and role; 401 for a bad
+// token), so the page offers only what the role may do.
 export async function useToken(value) {
   sessionStorage.setItem(TOKEN_KEY, value);
   sessionStorage.removeItem(ROLE_KEY);
+  let me;
   try {
-    await get('/fhir/metadata', { _summary: 'true' });
+    me = await get('/auth/whoami');
   } catch (e) {
     sessionStorage.removeItem(TOKEN_KEY);
     throw e;
   }
-  let found = 'publisher';
-  try { await get('/fhir/AuditEvent', { _count: '1' }); } catch (e) { if (e.status === 403) found = 'reader'; }
-  if (found !== 'reader') {
-    try { await post('/fhir/ConceptMap/$rollback', undefined); } catch (e) { if (e.status === 403) found = 'maintainer'; }
-  }
+  const found = me.json && RANK[me.json.role] !== undefined ? me.json.role : 'reader';
   sessionStorage.setItem(ROLE_KEY, found);
   return found;
 }
