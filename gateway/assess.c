@@ -227,13 +227,6 @@ static void activity(struct sv_jsonw *w, const struct plan *p, const struct out_
 	sv_jsonw_end(w);
 }
 
-static void add_note(struct sv_jsonw *w, const char *text)
-{
-	sv_jsonw_object(w, NULL);
-	sv_jsonw_string(w, "text", text);
-	sv_jsonw_end(w);
-}
-
 static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const struct input *in,
 		     const struct plan *p, const struct sv_assess_rules *r, const char *urn)
 {
@@ -283,7 +276,7 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 		sv_jsonw_end(w);
 	}
 	sv_jsonw_array(w, "note");
-	add_note(w, r->criteria ? "A suggestion for professional judgement, not an allocation decision: an IPLOS "
+	sv_assess_note(w, r->criteria ? "A suggestion for professional judgement, not an allocation decision: an IPLOS "
 		 "score is one input to the assessment of need, never the decision alone; confirm each rule's "
 		 "conditions and review every activity with the user." : "A suggestion for professional judgement, "
 		 "not an allocation decision: an IPLOS score is one input to the assessment of need, never the "
@@ -303,7 +296,7 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	if (!p->nacts && !r->criteria)
 		snprintf(text, sizeof(text), "No intervention is suggested: no assessed variable has a function "
 			 "problem (score 3-5) with a relation in the map. Estimated time: 0 minutes per week.");
-	add_note(w, text);
+	sv_assess_note(w, text);
 	sv_assess_rules_notes(w, t, r);
 	sv_jsonw_end(w);
 	end_entry(w);

@@ -479,7 +479,7 @@ void sv_assess_rules_extensions(struct sv_jsonw *w, const struct sv_assess_table
 	sv_jsonw_end(w);
 }
 
-static void note(struct sv_jsonw *w, const char *text)
+void sv_assess_note(struct sv_jsonw *w, const char *text)
 {
 	sv_jsonw_object(w, NULL);
 	sv_jsonw_string(w, "text", text);
@@ -519,7 +519,7 @@ static void close_note(struct sv_jsonw *w, const struct sv_assess_table *t, cons
 		first = 0;
 	}
 	bprintf(&b, ".");
-	note(w, b.s);
+	sv_assess_note(w, b.s);
 	free(b.s);
 }
 
@@ -533,7 +533,7 @@ void sv_assess_rules_notes(struct sv_jsonw *w, const struct sv_assess_table *t, 
 			"scores and the source; the conditions to confirm are the case worker's to check.",
 			r->criteria_ref, r->criteria->meta.title ? r->criteria->meta.title : r->criteria->meta.name,
 			r->nmatched);
-		note(w, b.s);
+		sv_assess_note(w, b.s);
 		for (int i = 0; i < r->criteria->nrules; i++)
 			if (r->res[i].close && !service_proposed(r, r->criteria->rules[i].service))
 				close_note(w, t, r, i);
@@ -553,7 +553,7 @@ void sv_assess_rules_notes(struct sv_jsonw *w, const struct sv_assess_table *t, 
 		if (m->meta.hours && strcmp(m->meta.hours, "placeholder") == 0)
 			bprintf(&b, " The table's hours are PLACEHOLDERS, not measured: they stand until the municipality "
 				"supplies its own table.");
-		note(w, b.s);
+		sv_assess_note(w, b.s);
 	}
 	free(b.s);
 }

@@ -64,6 +64,9 @@ void sv_assess_rules_eval(struct sv_assess_rules *r);
 void sv_assess_rules_activities(struct sv_jsonw *w, const struct sv_assess_table *t, const struct sv_assess_rules *r,
 				const char *const cond_urn[SV_CRIT_NVARS + 1]);
 
+/* Writes one CarePlan note (an Annotation {"text": text}) into the open `note` array of `w`. */
+void sv_assess_note(struct sv_jsonw *w, const char *text);
+
 /* Writes "scheduledTiming": {"repeat": ...} for `freq` per `period` `unit` ("d", "wk", "mo") and, when
  * not 0, `minutes` per occurrence as duration (also the relations map's activities, assess.c). */
 void sv_assess_timing(struct sv_jsonw *w, int freq, int period, const char *unit, int minutes);
