@@ -293,7 +293,12 @@ static void careplan(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 				      "frequency and minutes not given");
 		first = 0;
 	}
-	if (!p->nacts && !r->criteria)
+	if (r->criteria)   /* the relations map's activities are not used; the criteria's are */
+		snprintf(text, sizeof(text), "Estimated time: %g minutes per week, counting only the matched rules "
+			 "whose source gives both a frequency and minutes per visit; hours per week from a rule or "
+			 "from the case-mix table are a separate estimate (see the activities and the case-mix note).",
+			 p->minutes);
+	else if (!p->nacts)
 		snprintf(text, sizeof(text), "No intervention is suggested: no assessed variable has a function "
 			 "problem (score 3-5) with a relation in the map. Estimated time: 0 minutes per week.");
 	sv_assess_note(w, text);

@@ -16,42 +16,68 @@
 
 /* ---- finding and reading the Libraries (once per snapshot) ---- */
 
+#define CANONICAL_MAX 600   /* a criteria or casemix canonical url[|version] longer than this is refused */
+
 struct lib_args {
 	const cJSON *lib;
 	int casemix;
 };
 
+/* What reading one Library came to, kept once per snapshot: the parsed file, or why it cannot be
+ * used (a Library of the other kind, or one that does not parse) so a bad one is not read again on
+ * every request. */
+struct lib_entry {
+	int casemix;
+	void *value;             /* struct sv_criteria or struct sv_casemix; NULL on failure */
+	struct sv_error err;     /* err.code != SV_OK on failure */
+};
+
 static enum sv_err lib_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
 {
 	const struct lib_args *a = arg;
+	struct lib_entry *e = sv_xcalloc(1, sizeof(*e));
+	const char *want = a->casemix ? "casemix" : "criteria";
 	struct sv_criteria *c = NULL;
 	struct sv_casemix *m = NULL;
-	enum sv_err rc;
+	char kind[16];
 
 	(void)snap;
-	rc = a->casemix ? sv_library_casemix(a->lib, &m, err) : sv_library_criteria(a->lib, &c, err);
-	*value = a->casemix ? (void *)m : (void *)c;
-	return rc;
+	(void)err;
+	e->casemix = a->casemix;
+	sv_error_clear(&e->err);
+	if (!sv_library_kind(a->lib, kind, sizeof(kind)) || strcmp(kind, want) != 0)
+		sv_fail(&e->err, SV_EINVAL, "Library %.300s is not a %s file (its kind is %s)",
+			sv_jstr(a->lib, "url") ? sv_jstr(a->lib, "url") : "", want, kind[0] ? kind : "none samsvar reads");
+	else if ((a->casemix ? sv_library_casemix(a->lib, &m, &e->err) : sv_library_criteria(a->lib, &c, &e->err)) == SV_OK)
+		e->value = a->casemix ? (void *)m : (void *)c;
+	*value = e;
+	return SV_OK;
 }
 
-static void drop_criteria(void *v)
+static void drop_entry(void *v)
 {
-	sv_criteria_free(v);
-}
-
-static void drop_casemix(void *v)
-{
-	sv_casemix_free(v);
+	struct lib_entry *e = v;
+	if (e && e->casemix)
+		sv_casemix_free(e->value);
+	else if (e)
+		sv_criteria_free(e->value);
+	free(e);
 }
 
 static enum sv_err load_one(const struct sv_snapshot *snap, const char *param, const char *canonical, int casemix,
 			    void **out, char *ref, size_t refcap, struct sv_error *err)
 {
-	char url[600], key[700], kind[16];
-	const char *bar, *want = casemix ? "casemix" : "criteria";
+	char url[CANONICAL_MAX], key[CANONICAL_MAX + 100];
+	const char *bar;
 	const struct sv_resource *lib;
 	struct lib_args a;
+	void *v;
+	const struct lib_entry *e;
+	enum sv_err rc;
 
+	if (strlen(canonical) >= sizeof(url))
+		return sv_fail_at(err, SV_EINVAL, param, "%s: a canonical url[|version] of at most %d bytes", param,
+				  CANONICAL_MAX - 1);
 	snprintf(url, sizeof(url), "%s", canonical);
 	bar = strchr(canonical, '|');
 	if (bar)
@@ -60,14 +86,20 @@ static enum sv_err load_one(const struct sv_snapshot *snap, const char *param, c
 	if (!lib)
 		return sv_fail_at(err, SV_ENOTFOUND, param, "no %s Library %.300s%s%.60s is held", casemix ? "case-mix" :
 				  "criteria", url, bar ? " version " : "", bar ? bar + 1 : "");
-	if (!sv_library_kind(lib->resource, kind, sizeof(kind)) || strcmp(kind, want) != 0)
-		return sv_fail_at(err, SV_EINVAL, param, "Library %.300s is not a %s file (its kind is %s)", url, want,
-				  kind[0] ? kind : "none samsvar reads");
 	snprintf(ref, refcap, "%s|%s", lib->url, lib->version);
-	snprintf(key, sizeof(key), "library|%s", ref);
+	snprintf(key, sizeof(key), "library|%s|%s", casemix ? "casemix" : "criteria", ref);
 	a.lib = lib->resource;
 	a.casemix = casemix;
-	return sv_snapshot_memo(snap, key, lib_make, casemix ? drop_casemix : drop_criteria, &a, out, err);
+	if ((rc = sv_snapshot_memo(snap, key, lib_make, drop_entry, &a, &v, err)) != SV_OK)
+		return rc;
+	e = v;
+	if (e->err.code != SV_OK) {
+		*err = e->err;
+		snprintf(err->expression, sizeof(err->expression), "%s", param);
+		return e->err.code;
+	}
+	*out = e->value;
+	return SV_OK;
 }
 
 enum sv_err sv_assess_rules_load(const struct sv_snapshot *snap, const char *criteria, const char *casemix,
@@ -359,21 +391,25 @@ static void rule_extension(struct sv_jsonw *w, const struct sv_assess_table *t, 
 	free(b.s);
 }
 
-/* Adds the urns of the Conditions behind rule i (its conditions, and the rules it requires). */
-static void collect_reasons(const struct sv_assess_rules *r, int i, unsigned char *want, int depth)
+/* Adds the urns of the Conditions behind rule i (its conditions, and the rules it requires, each
+ * visited once: `seen` holds a mark per rule, so the cost is linear in the rules and their links). */
+static void collect_reasons(const struct sv_assess_rules *r, int i, unsigned char *want, unsigned char *seen)
 {
 	const struct sv_crit_rule *x = &r->criteria->rules[i];
 	unsigned char met[SV_CRIT_NVARS];
 	int nmet;
 
+	if (seen[i])
+		return;
+	seen[i] = 1;
 	for (int k = 0; k < x->nconds; k++) {
 		sv_criteria_cond_met(&x->conds[k], r->scores, met, &nmet);
 		for (int m = 0; m < nmet; m++)
 			want[met[m]] = 1;
 	}
-	for (int k = 0; depth < 8 && k < x->nrequires; k++)
+	for (int k = 0; k < x->nrequires; k++)
 		if (r->res[x->requires[k]].matched)
-			collect_reasons(r, x->requires[k], want, depth + 1);
+			collect_reasons(r, x->requires[k], want, seen);
 }
 
 static void activity(struct sv_jsonw *w, const struct sv_assess_table *t, const struct sv_assess_rules *r, int lead,
@@ -382,7 +418,7 @@ static void activity(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	const struct sv_criteria *c = r->criteria;
 	const struct sv_crit_rule *x = &c->rules[lead];
 	const char *disp = display_of(t, V9151, x->service);
-	unsigned char want[SV_CRIT_NVARS + 1] = {0};
+	unsigned char want[SV_CRIT_NVARS + 1] = {0}, seen[SV_CRIT_MAX_RULES] = {0};
 	struct buf why = {0};
 	int nref = 0;
 
@@ -391,7 +427,7 @@ static void activity(struct sv_jsonw *w, const struct sv_assess_table *t, const 
 	for (int i = lead; i < c->nrules; i++)
 		if (r->res[i].matched && leader(c, r->res, i) == lead) {
 			rule_extension(w, t, r, i, &why);
-			collect_reasons(r, i, want, 0);
+			collect_reasons(r, i, want, seen);
 		}
 	sv_jsonw_end(w);
 	sv_jsonw_object(w, "detail");

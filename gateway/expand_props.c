@@ -2,8 +2,10 @@
  * expand_props.h for which, and from where). */
 #include "samsvar/expand_props.h"
 #include "samsvar/jsonutil.h"
+#include "samsvar/strmap.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CONCEPT_PROPERTIES "http://hl7.org/fhir/concept-properties"
@@ -63,23 +65,92 @@ static const cJSON *value_of(const cJSON *x)
 	return NULL;
 }
 
+/* What rendering one expansion's properties keeps from item to item, so that each costs the same
+ * however many properties came before: the codes exp's `property` list declares, and the property
+ * uris of each definition resource (a code system or supplement), indexed by code on first use. */
+struct sv_prop_decls {
+	struct sv_strmap declared;   /* code -> 1; keys: the code strings of exp's property list */
+	struct sv_strmap uris;       /* "<def>" once def is indexed; "<def>\x1f<code>" -> index into uri */
+	char **keys;                 /* the keys of `uris`, owned */
+	const char **uri;            /* borrowed from the definition resources */
+	size_t n, cap;
+};
+
+struct sv_prop_decls *sv_prop_decls_new(void)
+{
+	struct sv_prop_decls *d = sv_xcalloc(1, sizeof(*d));
+
+	sv_strmap_init(&d->declared, 16);
+	sv_strmap_init(&d->uris, 16);
+	return d;
+}
+
+void sv_prop_decls_free(struct sv_prop_decls *d)
+{
+	if (!d)
+		return;
+	sv_strmap_release(&d->declared);
+	sv_strmap_release(&d->uris);
+	for (size_t i = 0; i < d->n; i++)
+		free(d->keys[i]);
+	free(d->keys);
+	free(d->uri);
+	free(d);
+}
+
+static void add_uri(struct sv_prop_decls *d, const cJSON *def, const char *code, const char *uri)
+{
+	char key[600];
+
+	if (code)
+		snprintf(key, sizeof(key), "%p\x1f%.500s", (const void *)def, code);
+	else
+		snprintf(key, sizeof(key), "%p", (const void *)def);
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 16;
+		d->keys = sv_xrealloc(d->keys, d->cap * sizeof(*d->keys));
+		d->uri = sv_xrealloc(d->uri, d->cap * sizeof(*d->uri));
+	}
+	d->keys[d->n] = sv_xstrdup(key);
+	d->uri[d->n] = uri;
+	if (sv_strmap_put(&d->uris, d->keys[d->n], (uint32_t)d->n))
+		d->n++;
+	else
+		free(d->keys[d->n]);     /* a code defined twice: the first definition holds */
+}
+
+/* The uri resource `def` gives property `code`, or NULL; indexes def's property list once. */
+static const char *def_uri(struct sv_prop_decls *d, const cJSON *def, const char *code)
+{
+	char key[600];
+	const cJSON *p;
+	uint32_t i;
+
+	snprintf(key, sizeof(key), "%p", (const void *)def);
+	if (!sv_strmap_get(&d->uris, key, &i)) {
+		add_uri(d, def, NULL, NULL);
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(def, "property"))
+			if (sv_jstr(p, "code") && sv_jstr(p, "uri"))
+				add_uri(d, def, sv_jstr(p, "code"), sv_jstr(p, "uri"));
+	}
+	snprintf(key, sizeof(key), "%p\x1f%.500s", (const void *)def, code);
+	return sv_strmap_get(&d->uris, key, &i) ? d->uri[i] : NULL;
+}
+
 /* Declares property `code` in exp's `property` list unless it is there; `uri` NULL: the one the
  * resource `def` (a code system or supplement) gives it, else concept-properties#code. */
-static void declare(cJSON *exp, const cJSON *def, const char *code, const char *uri)
+static void declare(struct sv_prop_decls *d, cJSON *exp, const cJSON *def, const char *code, const char *uri)
 {
 	cJSON *list = cJSON_GetObjectItemCaseSensitive(exp, "property"), *p;
 	char buf[512];
+	uint32_t unused;
 
+	if (sv_strmap_get(&d->declared, code, &unused))
+		return;
 	if (!list)
 		list = cJSON_AddArrayToObject(exp, "property");
-	cJSON_ArrayForEach(p, list)
-		if (strcmp(sv_jstr(p, "code"), code) == 0)
-			return;
-	if (!uri) {
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(def, "property"))
-			if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), code) == 0 && sv_jstr(p, "uri"))
-				uri = sv_jstr(p, "uri");
-	}
+	if (!uri && def)
+		uri = def_uri(d, def, code);
 	if (!uri) {
 		snprintf(buf, sizeof(buf), "%s#%s", CONCEPT_PROPERTIES, code);
 		uri = buf;
@@ -88,6 +159,7 @@ static void declare(cJSON *exp, const cJSON *def, const char *code, const char *
 	cJSON_AddStringToObject(p, "code", code);
 	cJSON_AddStringToObject(p, "uri", uri);
 	cJSON_AddItemToArray(list, p);
+	sv_strmap_put(&d->declared, sv_jstr(p, "code"), 1);
 }
 
 /* Appends {code, <type>: value} to c's property list (made on first use). */
@@ -103,7 +175,8 @@ static void add_property(cJSON *c, const char *code, const char *type, cJSON *va
 }
 
 /* The properties `want` ("*": all) names on concept JSON `k` of code system or supplement `def`. */
-static void add_named(const char *want, const cJSON *def, const cJSON *k, cJSON *c, cJSON *exp)
+static void add_named(struct sv_prop_decls *d, const char *want, const cJSON *def, const cJSON *k, cJSON *c,
+		      cJSON *exp)
 {
 	const cJSON *p;
 
@@ -114,7 +187,7 @@ static void add_named(const char *want, const cJSON *def, const cJSON *k, cJSON 
 		if (!props)
 			props = cJSON_AddArrayToObject(c, "property");
 		cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
-		declare(exp, def, sv_jstr(p, "code"), NULL);
+		declare(d, exp, def, sv_jstr(p, "code"), NULL);
 	}
 }
 
@@ -141,7 +214,7 @@ static void add_ext_property(const struct sv_item_props *ip, const struct sv_exp
 	else
 		return;
 	snprintf(uri, sizeof(uri), "%s#%s", CONCEPT_PROPERTIES, e->uri_code);
-	declare(exp, NULL, e->code, uri);
+	declare(ip->decls, exp, NULL, e->code, uri);
 }
 
 /* The concept's status when it is not active: its status property, else its standards-status. */
@@ -177,15 +250,15 @@ void sv_expand_item_properties(const struct sv_item_props *ip, const struct sv_e
 		if (strcmp(want, "definition") == 0) {
 			if (it->k->definition) {
 				add_property(c, "definition", "valueString", cJSON_CreateString(it->k->definition));
-				declare(exp, it->cs->resource, "definition", NULL);
+				declare(ip->decls, exp, it->cs->resource, "definition", NULL);
 			}
 			continue;
 		}
-		add_named(want, it->cs->resource, it->k->json, c, exp);
+		add_named(ip->decls, want, it->cs->resource, it->k->json, c, exp);
 		for (size_t j = 0; j < ip->nsupplements; j++) {
 			const struct sv_concept *sk = sv_supplement_concept(ip->supplements[j], it->cs, it->k->code);
 			if (sk)
-				add_named(want, ip->supplements[j]->resource, sk->json, c, exp);
+				add_named(ip->decls, want, ip->supplements[j]->resource, sk->json, c, exp);
 		}
 	}
 	for (size_t i = 0; i < sizeof(EXT_PROPS) / sizeof(EXT_PROPS[0]); i++)
@@ -193,7 +266,7 @@ void sv_expand_item_properties(const struct sv_item_props *ip, const struct sv_e
 	/* The status says why a concept is inactive or deprecated, asked for or not. */
 	if (status && !has_property(c, "status")) {
 		add_property(c, "status", "valueCode", cJSON_CreateString(status));
-		declare(exp, it->cs->resource, "status", NULL);
+		declare(ip->decls, exp, it->cs->resource, "status", NULL);
 	}
 }
 

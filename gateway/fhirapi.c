@@ -15,42 +15,43 @@ struct route {
 	enum sv_cacheable cache; /* whether a GET answer may be kept (see fhirapi.h) */
 	sv_handler_fn fn;
 	enum sv_role least;    /* the least role that may call it (SV_ROLE_NONE: anyone) */
+	int changes;           /* 1: changes the store or sends (never inside a batch) */
 };
 
 /* Library: allocation criteria and case-mix tables (library.h), versioned and published like the maps. */
 static const char *const RESOURCE_TYPES[] = {"CodeSystem", "ValueSet", "ConceptMap", "Library"};
 
 static const struct route ROUTES[] = {
-	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata, SV_ROLE_NONE},      /* the time of the answer */
-	{NULL, "versions", 1, 0, SV_CACHE_NO, sv_op_versions, SV_ROLE_NONE},
+	{"metadata", NULL, 1, 0, SV_CACHE_NO, sv_op_metadata, SV_ROLE_NONE, 0},      /* the time of the answer */
+	{NULL, "versions", 1, 0, SV_CACHE_NO, sv_op_versions, SV_ROLE_NONE, 0},
 	/* The base: a batch Bundle, each entry dispatched here again with the caller's token. */
-	{NULL, NULL, 0, 1, SV_CACHE_NO, sv_op_batch, SV_ROLE_NONE},
-	{"ValueSet", "batch-validate-code", 0, 1, SV_CACHE_NO, sv_op_vs_batch_validate_code, SV_ROLE_NONE},
-	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup, SV_ROLE_NONE},
-	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code, SV_ROLE_NONE},
-	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes, SV_ROLE_NONE},
-	{"ValueSet", "expand", 1, 1, SV_CACHE_MINTED, sv_op_vs_expand, SV_ROLE_NONE},
-	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code, SV_ROLE_NONE},
-	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate, SV_ROLE_NONE},
-	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess, SV_ROLE_NONE},
+	{NULL, NULL, 0, 1, SV_CACHE_NO, sv_op_batch, SV_ROLE_NONE, 0},
+	{"ValueSet", "batch-validate-code", 0, 1, SV_CACHE_NO, sv_op_vs_batch_validate_code, SV_ROLE_NONE, 0},
+	{"CodeSystem", "lookup", 1, 1, SV_CACHE_YES, sv_op_cs_lookup, SV_ROLE_NONE, 0},
+	{"CodeSystem", "validate-code", 1, 1, SV_CACHE_YES, sv_op_cs_validate_code, SV_ROLE_NONE, 0},
+	{"CodeSystem", "subsumes", 1, 1, SV_CACHE_YES, sv_op_cs_subsumes, SV_ROLE_NONE, 0},
+	{"ValueSet", "expand", 1, 1, SV_CACHE_MINTED, sv_op_vs_expand, SV_ROLE_NONE, 0},
+	{"ValueSet", "validate-code", 1, 1, SV_CACHE_YES, sv_op_vs_validate_code, SV_ROLE_NONE, 0},
+	{"ConceptMap", "translate", 1, 1, SV_CACHE_YES, sv_op_cm_translate, SV_ROLE_NONE, 0},
+	{NULL, "assess", 0, 1, SV_CACHE_NO, sv_op_assess, SV_ROLE_NONE, 0},
 	/* Sending is a clinical system's action and carries patient data: a token even under
 	 * `auth = writes`. Receiving is open to the organisations that can reach us (mTLS, network). */
-	{NULL, "send-message", 0, 1, SV_CACHE_NO, sv_op_send_message, SV_ROLE_READER},
-	{NULL, "process-message", 0, 1, SV_CACHE_NO, sv_op_process_message, SV_ROLE_NONE},
-	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition, SV_ROLE_NONE},
-	{"CodeSystem", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
-	{"ValueSet", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
-	{"ConceptMap", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
-	{"Library", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER},
-	{"CodeSystem", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
-	{"ValueSet", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
-	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
-	{"Library", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER},
-	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
-	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE},
-	{NULL, "import", 0, 1, SV_CACHE_NO, sv_op_import, SV_ROLE_MAINTAINER},
+	{NULL, "send-message", 0, 1, SV_CACHE_NO, sv_op_send_message, SV_ROLE_READER, 1},
+	{NULL, "process-message", 0, 1, SV_CACHE_NO, sv_op_process_message, SV_ROLE_NONE, 1},
+	{"OperationDefinition", NULL, 1, 0, SV_CACHE_YES, sv_op_operation_definition, SV_ROLE_NONE, 0},
+	{"CodeSystem", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER, 1},
+	{"ValueSet", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER, 1},
+	{"ConceptMap", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER, 1},
+	{"Library", "publish", 0, 1, SV_CACHE_NO, sv_op_publish, SV_ROLE_PUBLISHER, 1},
+	{"CodeSystem", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER, 1},
+	{"ValueSet", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER, 1},
+	{"ConceptMap", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER, 1},
+	{"Library", "rollback", 0, 1, SV_CACHE_NO, sv_op_rollback, SV_ROLE_PUBLISHER, 1},
+	{"CodeSystem", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE, 0},
+	{"ConceptMap", "diff", 1, 0, SV_CACHE_NO, sv_op_diff, SV_ROLE_NONE, 0},
+	{NULL, "import", 0, 1, SV_CACHE_NO, sv_op_import, SV_ROLE_MAINTAINER, 1},
 	/* Who changed what, and from where: for those who change content. */
-	{"AuditEvent", NULL, 1, 0, SV_CACHE_NO, sv_op_audit_search, SV_ROLE_MAINTAINER},
+	{"AuditEvent", NULL, 1, 0, SV_CACHE_NO, sv_op_audit_search, SV_ROLE_MAINTAINER, 0},
 };
 
 /* The REST interactions on the terminology resources: one row per method and path shape. */
@@ -110,6 +111,15 @@ enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req)
 	/* A read of a terminology resource, not a search. */
 	return is_resource_type(req->type) && req->id && !req->operation && !req->history ? SV_CACHE_YES :
 	       SV_CACHE_NO;
+}
+
+int sv_fhirapi_changes(const struct sv_request *req)
+{
+	const struct route *r = route_of(req);
+
+	if (r)
+		return r->changes;
+	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;   /* create, update, delete */
 }
 
 int sv_fhirapi_takes_raw_body(const struct sv_request *req)

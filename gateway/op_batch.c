@@ -36,6 +36,10 @@ static void sub_init(struct sub *s, const struct sv_request *parent, const char 
 	s->req.method = method;
 	s->req.cfg = parent->cfg;
 	s->req.fhir_version = parent->fhir_version;
+	s->req.base = parent->base;               /* links and fullUrls on the caller's base, */
+	s->req.format = parent->format;           /* in the format it asked for, */
+	s->req.pretty = parent->pretty;
+	s->req.strict = parent->strict;           /* with the handling it asked for */
 	memcpy(s->req.accept_language, parent->accept_language, sizeof(s->req.accept_language));
 	s->req.who = parent->who;                 /* the caller's token applies to every entry */
 	s->req.peer = parent->peer;
@@ -172,10 +176,12 @@ static enum sv_err build_entry(struct sub *s, const struct sv_request *parent, c
 		return sv_fail_at(&s->req.err, SV_EINVAL, "Bundle.entry.request.url", "request.url must be relative "
 				  "to the base, e.g. CodeSystem/$lookup?system=...&code=... (got '%.200s')", url);
 	/* Origin form, as a request-target: "/" + the relative url; read as strictly as one. */
+	if (url[0] == '/')
+		url++;
 	len = strlen(url);
 	target = sv_xmalloc(len + 2);
 	target[0] = '/';
-	memcpy(target + 1, url[0] == '/' ? url + 1 : url, len + 1);
+	memcpy(target + 1, url, len + 1);
 	rc = sv_url_parse(target, strlen(target), parent->cfg->max_params, &s->url, &s->req.err);
 	free(target);
 	if (rc != SV_OK || (rc = sv_fhirapi_split_path(s->url.path, s->pathbuf, sizeof(s->pathbuf), &s->req)) != SV_OK)
@@ -190,6 +196,12 @@ static enum sv_err build_entry(struct sub *s, const struct sv_request *parent, c
 	if (s->req.method[0] == 'P' && !s->req.operation)
 		return sv_fail_at(&s->req.err, SV_EMETHOD, "Bundle.entry.request.method", "POST in a batch is for "
 				  "operations; create and update resources with their own requests");
+	if (sv_fhirapi_changes(&s->req)) {
+		s->req.allow = "GET, POST";
+		return sv_fail_at(&s->req.err, SV_EMETHOD, "Bundle.entry.request.url", "$%s changes the store or "
+				  "sends a message: a batch holds reads, searches and the terminology operations; send "
+				  "it as a request of its own", s->req.operation);
+	}
 	if (s->req.method[0] == 'P' && cJSON_IsObject(resource)) {
 		const char *rt = sv_jstr(resource, "resourceType");
 		if (rt && strcmp(rt, "Parameters") == 0) {

@@ -192,12 +192,17 @@ struct filter {
 	const char *value;
 };
 
+#define VALUE_MAX 1000   /* bytes of one search value (between commas); matches() copies it into one[1024] */
+
 /* Picks the filtering parameters out of req->params into a new array (*n of them): those in
- * known[], not the result parameters (_count, _sort...); the others are ignored (lenient handling). */
-static struct filter *filters_of(const struct sv_request *req, const char *const *known, size_t nknown, size_t *n)
+ * known[], not the result parameters (_count, _sort...); the others are ignored (lenient handling).
+ * Every resource is matched against every value, so the values are capped: at most max_params in
+ * all (a comma list counts each) and VALUE_MAX bytes each; over that, NULL with the error in req. */
+static struct filter *filters_of(struct sv_request *req, const char *const *known, size_t nknown, size_t *n)
 {
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(req->params, "parameter"), *p;
 	struct filter *f = sv_xmalloc(((size_t)cJSON_GetArraySize(params) + 1) * sizeof(*f));
+	size_t values = 0;
 
 	*n = 0;
 	cJSON_ArrayForEach(p, params) {
@@ -207,10 +212,26 @@ static struct filter *filters_of(const struct sv_request *req, const char *const
 			continue;
 		for (size_t k = 0; k < nknown && !filter; k++)
 			filter = strcmp(name, known[k]) == 0;
-		if (filter) {
-			f[*n].name = name;
-			f[(*n)++].value = v;
+		if (!filter)
+			continue;
+		for (size_t len = 0; ; v++, len++) {
+			if (*v == '\\' && v[1] == ',')
+				v++;
+			else if (*v == ',' || *v == '\0') {
+				if (++values > req->cfg->max_params || len > VALUE_MAX) {
+					free(f);
+					sv_fail_at(&req->err, SV_ETOOBIG, name, "a search takes at most %u values in all "
+						   "(max_params; a comma list counts each) of at most %d bytes each",
+						   req->cfg->max_params, VALUE_MAX);
+					return NULL;
+				}
+				len = (size_t)-1;
+				if (*v == '\0')
+					break;
+			}
 		}
+		f[*n].name = name;
+		f[(*n)++].value = sv_param_text(p);
 	}
 	return f;
 }
@@ -299,7 +320,10 @@ enum sv_err sv_op_search(struct sv_request *req, cJSON **out, int *status)
 	if (sum == SV_SUM_COUNT)
 		pg.count = 0;
 	hits = sv_xmalloc(((size_t)n + 1) * sizeof(*hits));
-	filters = filters_of(req, known, nknown, &nfilters);
+	if (!(filters = filters_of(req, known, nknown, &nfilters))) {
+		free(hits);
+		return req->err.code;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		if (matches(sv_resource_at(req, tag, i), filters, nfilters))
 			hits[nhits++] = i;

@@ -392,11 +392,11 @@ static int own_language_named(const struct sv_codesystem *cs, const char *list)
 
 /* One contains entry for item `it`. */
 static cJSON *render_item(const struct expand_input *in, const struct sv_expansion *e,
-			  const struct sv_expansion_item *it, cJSON *exp)
+			  const struct sv_expansion_item *it, struct sv_prop_decls *decls, cJSON *exp)
 {
 	cJSON *c = cJSON_CreateObject();
 	const char *display = in->lang ? sv_vc_display_for(&in->display, it->cs, it->k, in->lang) : it->k->display;
-	const struct sv_item_props props = {in->props, in->nprops, in->supplements, in->display.nsupplements};
+	const struct sv_item_props props = {in->props, in->nprops, in->supplements, in->display.nsupplements, decls};
 
 	/* No display in any language the client takes: none at all rather than one it refused. */
 	if (display && display == it->k->display && in->lang && others_refused(in->lang) &&
@@ -425,11 +425,12 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 {
 	cJSON *contains = cJSON_CreateArray();
 	cJSON **made = in->opts.nest ? sv_xcalloc(e->n + 1, sizeof(*made)) : NULL;
+	struct sv_prop_decls *decls = sv_prop_decls_new();
 	size_t emitted = 0;
 
 	for (size_t i = (size_t)in->offset; i < e->n && emitted < (size_t)count; i++, emitted++) {
 		const struct sv_expansion_item *it = &e->items[i];
-		cJSON *c = render_item(in, e, it, exp);
+		cJSON *c = render_item(in, e, it, decls, exp);
 		if (made && it->parent >= 0 && made[it->parent]) {
 			cJSON *under = cJSON_GetObjectItemCaseSensitive(made[it->parent], "contains");
 			if (!under)
@@ -441,6 +442,7 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 			made[i] = c;
 	}
 	free(made);
+	sv_prop_decls_free(decls);
 	if (cJSON_GetArraySize(contains) > 0)
 		cJSON_AddItemToObject(exp, "contains", contains);
 	else

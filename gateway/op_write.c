@@ -314,7 +314,9 @@ static cJSON *history_entry(struct sv_request *req, cJSON *row, long first_vid)
 	if (res)
 		cJSON_AddItemToObject(entry, "resource", res);
 	request = cJSON_AddObjectToObject(entry, "request");
-	cJSON_AddStringToObject(request, "method", deleted ? "DELETE" : vid == first_vid ? "POST" : "PUT");
+	/* The write that reproduces this version: PUT {type}/{id} for a creation too (POST {type} would
+	 * not keep the id), DELETE for a removal. */
+	cJSON_AddStringToObject(request, "method", deleted ? "DELETE" : "PUT");
 	snprintf(url, sizeof(url), "%s/%s", req->type, req->id);
 	cJSON_AddStringToObject(request, "url", url);
 	response = cJSON_AddObjectToObject(entry, "response");

@@ -396,3 +396,44 @@ Test(batch_roles, every_entry_runs_with_the_callers_token_and_role)
 	cr_assert_eq(call("GET", "/fhir/$versions", NULL, NULL, NULL), 200);
 	cr_assert_eq(call("GET", "/fhir/metadata", NULL, NULL, NULL), 200);
 }
+
+/* A batch holds reads, searches and the terminology operations: an entry that would change the store
+ * or send a message is refused on its own (405), whatever the caller's role, and changes nothing. */
+Test(batch_roles, entries_that_change_the_store_or_send_are_refused)
+{
+	cJSON *b = NULL;
+	static const char *const body = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+		"{\"request\":{\"method\":\"POST\",\"url\":\"ConceptMap/fsiii-uuid-legacy-0.1.0/$publish?reason=x\"}},"
+		"{\"request\":{\"method\":\"POST\",\"url\":\"ConceptMap/$rollback?url=x&version=1&reason=x\"}},"
+		"{\"request\":{\"method\":\"POST\",\"url\":\"$send-message\"},\"resource\":{\"resourceType\":\"Parameters\"}},"
+		"{\"request\":{\"method\":\"GET\",\"url\":\"ConceptMap/fsiii-uuid-legacy-0.1.0\"}}]}";
+
+	cr_assert_eq(call("POST", "/fhir", tok_maint, body, &b), 200);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_str_eq(entry_status(b, i), "405", "entry %d", i);
+		cr_assert(strstr(ts_issue_text(entry_outcome(b, i)), "changes the store or sends"), "entry %d", i);
+	}
+	cr_assert_str_eq(entry_status(b, 3), "200", "a read beside them still answers");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(entry_resource(b, 3), "status")), "draft",
+			 "the map was not published");
+	cJSON_Delete(b);
+}
+
+/* Entries answer as the caller asked: Prefer: handling=strict reaches each search. */
+Test(batch, entries_take_the_callers_handling)
+{
+	struct ts_resp r;
+	const char *h[] = {"Content-Type: application/fhir+json", "Prefer: handling=strict", NULL};
+	static const char *const body = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+		"{\"request\":{\"method\":\"GET\",\"url\":\"ConceptMap?colour=red\"}}]}";
+	cJSON *b;
+
+	cr_assert_neq(ts_port(), 0);
+	cr_assert_eq(ts_http(ts_port(), "POST", "/fhir", h, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	b = cJSON_Parse(r.body);
+	free(r.body);
+	cr_assert_str_eq(entry_status(b, 0), "400", "strict: an unknown search parameter is an error");
+	cr_assert(strstr(ts_issue_text(entry_outcome(b, 0)), "colour"));
+	cJSON_Delete(b);
+}

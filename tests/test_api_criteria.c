@@ -231,6 +231,23 @@ Test(api_criteria, unknown_or_wrong_kind_of_library_is_refused)
 	cr_assert_eq(status, 400);
 	cr_assert_not_null(strstr(ts_issue_text(j), "is not a criteria file"));
 	cJSON_Delete(j);
+	/* asked twice: the second answer comes from what the snapshot kept of the first */
+	j = ts_post_json("/fhir/$assess", PARAMS(CRITERIA(CASEMIX) "," ITEM("6", "3")), &status);
+	cr_assert_eq(status, 400);
+	cr_assert_not_null(strstr(ts_issue_text(j), "is not a criteria file"));
+	cJSON_Delete(j);
+	{
+		/* a canonical longer than any Library url is refused, not cut (or written past a buffer) */
+		char long_url[1200], body[1600];
+		memset(long_url, 'a', sizeof(long_url) - 1);
+		memcpy(long_url, "http://x/", 9);
+		memcpy(long_url + sizeof(long_url) - 3, "|1", 3);
+		snprintf(body, sizeof(body), PARAMS(CRITERIA("%s") "," ITEM("6", "3")), long_url);
+		j = ts_post_json("/fhir/$assess", body, &status);
+		cr_assert_eq(status, 400);
+		cr_assert_not_null(strstr(ts_issue_text(j), "at most 599 bytes"));
+		cJSON_Delete(j);
+	}
 	j = ts_post_json("/fhir/$assess", PARAMS("{\"name\":\"livingAlone\",\"valueString\":\"maybe\"}," ITEM("6", "3")),
 			 &status);
 	cr_assert_eq(status, 400);

@@ -71,6 +71,16 @@ Test(history_api, history_and_version_read)
 	cr_assert_eq(status, 200);
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(b, "type")), "history");
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "total")), 1);
+	{
+		/* the entry says the write that reproduces it: PUT to the resource, 201 for a creation */
+		cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "entry"), 0);
+		cJSON *rq = cJSON_GetObjectItem(e, "request"), *rs = cJSON_GetObjectItem(e, "response");
+		char want[300];
+		snprintf(want, sizeof(want), "ConceptMap/%s", id);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(rq, "method")), "PUT");
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(rq, "url")), want);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(rs, "status")), "201");
+	}
 	cJSON_Delete(b);
 	snprintf(path, sizeof(path), "/fhir/ConceptMap/%s/_history/1", id);
 	b = ts_get_json(path, &status);

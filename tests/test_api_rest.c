@@ -780,3 +780,32 @@ Test(base, ipv6_listen)
 	}
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }
+
+/* Every resource is matched against every search value, so the values are capped: more than
+ * max_params of them in all, or one over 1000 bytes, is 413 whatever the store holds. */
+Test(search, search_values_are_capped)
+{
+	char *path = malloc(20000), *p;
+	const char *form[] = {FORM, NULL};
+	struct ts_resp r;
+	cJSON *j;
+
+	p = path + sprintf(path, "name:contains=");
+	for (int i = 0; i < 2000; i++)
+		p += sprintf(p, "%szq", i ? "," : "");
+	req("POST", "/fhir/ConceptMap/_search", form, path, &r);
+	cr_assert_eq(r.status, 413, "%ld %.300s", r.status, r.body);
+	j = cJSON_Parse(r.body);
+	free(r.body);
+	cr_assert_not_null(strstr(ts_issue_text(j), "values in all"));
+	cJSON_Delete(j);
+	p = path + sprintf(path, "/fhir/ConceptMap?url=http://x/");
+	memset(p, 'a', 1100);
+	p[1100] = '\0';
+	j = get(path, NULL, 413);
+	cJSON_Delete(j);
+	j = get("/fhir/ConceptMap?name:contains=zq,iplos", NULL, 200);
+	cr_assert_gt(total(j), 0, "a short comma list still searches");
+	cJSON_Delete(j);
+	free(path);
+}

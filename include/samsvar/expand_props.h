@@ -23,11 +23,20 @@
 #include "samsvar/snapshot.h"
 
 /* What the properties of the entries draw on, read by the edge from the request. */
+struct sv_prop_decls;
+
+/* A new record of what one expansion's `property` list declares, shared by the rendering of all its
+ * items (so declaring costs the same however many came before); freed with sv_prop_decls_free()
+ * after the last item. */
+struct sv_prop_decls *sv_prop_decls_new(void);
+void sv_prop_decls_free(struct sv_prop_decls *d);
+
 struct sv_item_props {
 	const char *const *props;                      /* `property` codes asked for ("*": all) */
 	size_t nprops;
 	const struct sv_codesystem *const *supplements;   /* the supplements in force (any code system) */
 	size_t nsupplements;
+	struct sv_prop_decls *decls;                   /* of the expansion being rendered */
 };
 
 /* Adds to contains entry `c` of item `it` its `property` list (R5 shape) and declares each property

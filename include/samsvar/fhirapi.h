@@ -90,6 +90,10 @@ enum sv_role sv_fhirapi_least(const struct sv_request *req);
 enum sv_cacheable { SV_CACHE_NO, SV_CACHE_YES, SV_CACHE_MINTED };
 enum sv_cacheable sv_fhirapi_cacheable(const struct sv_request *req);
 
+/* 1 when `req` changes the store or sends a message ($publish, $rollback, $import, $send-message,
+ * $process-message, create, update, delete): what a batch entry may not do. */
+int sv_fhirapi_changes(const struct sv_request *req);
+
 /* Whether the route of `req` (path split) takes its body as bytes, unparsed: $import, whose body is a
  * release file (ClaML, a TSV table...) rather than a FHIR resource. */
 int sv_fhirapi_takes_raw_body(const struct sv_request *req);
