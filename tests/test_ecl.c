@@ -5,6 +5,7 @@
 #include "samsvar/ecl.h"
 #include "samsvar/expand.h"
 #include "samsvar/importer.h"
+#include "samsvar/unzip.h"
 #include "support/fixtures.h"
 #include "support/rf2ecl.h"
 #include "support/support.h"
@@ -471,4 +472,42 @@ Test(ecl_import, bad_refset_row_names_file_and_line)
 	cr_assert_null(sv_import_snomed_rf2(dir, &err));
 	cr_assert(strstr(err.message, "der2_Refset_SimpleSnapshot_INT_20200731.txt"), "%s", err.message);
 	ts_rf2ecl_remove(dir);
+}
+
+Test(ecl_import, zipped_release_brings_its_simple_refsets)
+{
+	static const char *const names[] = {"sct2_Concept_Snapshot_INT_20200731.txt",
+					    "sct2_Description_Snapshot-en_INT_20200731.txt",
+					    "sct2_Relationship_Snapshot_INT_20200731.txt",
+					    "der2_Refset_SimpleSnapshot_INT_20200731.txt"};
+	char dir[64], out[64], path[200], zname[4][200], *text[4], *zip;
+	struct ts_zip_entry e[4];
+	struct sv_error err = {0};
+	size_t len;
+	cJSON *c;
+
+	ts_rf2ecl_make(dir, NULL);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		text[i] = ts_read_file(path, &e[i].len);
+		cr_assert_not_null(text[i]);
+		snprintf(zname[i], sizeof(zname[i]), "SnomedCT_Fixture/Snapshot/%s/%s", i < 3 ? "Terminology" :
+			 "Refset/Content", names[i]);
+		e[i].name = zname[i];
+		e[i].data = text[i];
+	}
+	zip = ts_zip(e, 4, &len);
+	ts_rf2ecl_remove(dir);
+	snprintf(out, sizeof(out), "/tmp/sv-eclzip-XXXXXX");
+	cr_assert_not_null(mkdtemp(out));
+	cr_assert_eq(sv_unzip_rf2(zip, len, out, 1 << 20, &err), SV_OK, "%s", err.message);
+	c = sv_import_snomed_rf2(out, &err);
+	sv_unzip_remove_dir(out);
+	cr_assert_not_null(c, "%s", err.message);
+	build_from(c);
+	cr_assert_str_eq(eval("^ " TS_ECL_REFSET), "32398004,36971009");
+	for (size_t i = 0; i < 4; i++)
+		free(text[i]);
+	free(zip);
+	fini();
 }
