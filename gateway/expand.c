@@ -59,7 +59,7 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 	system = sv_xstrndup(url, (size_t)(q - url));
 	vs = cJSON_CreateObject();
 	cJSON_AddStringToObject(vs, "resourceType", "ValueSet");
-	cJSON_AddStringToObject(vs, "url", url);
+	cJSON_AddItemToObject(vs, "url", sv_expand_uri_text(url));
 	cJSON_AddStringToObject(vs, "status", "active");
 	compose = cJSON_AddObjectToObject(vs, "compose");
 	includes = cJSON_AddArrayToObject(compose, "include");

@@ -36,6 +36,27 @@ static char *ecl_decode(const char *s, struct sv_error *err)
 	return out;
 }
 
+cJSON *sv_expand_uri_text(const char *url)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *buf = sv_xmalloc(strlen(url) * 3 + 1), *w = buf;
+	cJSON *s;
+
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+			*w++ = '%';
+			*w++ = hex[*p >> 4];
+			*w++ = hex[*p & 15];
+		} else {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	s = cJSON_CreateString(buf);
+	free(buf);
+	return s;
+}
+
 static void add_constraint(cJSON *inc, const char *ecl)
 {
 	cJSON *filters = cJSON_AddArrayToObject(inc, "filter"), *f = cJSON_CreateObject();

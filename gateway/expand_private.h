@@ -9,6 +9,10 @@
 /* The filter property that carries an ECL expression (op "="), as FHIR defines for SNOMED CT. */
 #define SV_FILTER_CONSTRAINT "constraint"
 
+/* Returns a JSON string of `url` with its whitespace percent-encoded (a uri has none; an ECL
+ * expression often does), which ecl/ decodes again. */
+cJSON *sv_expand_uri_text(const char *url);
+
 /* Fills include `inc` (its system already set) for the SNOMED CT implicit value set form `form` (what
  * follows "?fhir_vs=": "ecl/<ECL>", "refset/<id>" or "refset"); the ECL is checked here so a syntax
  * error is a 400 with its column. Returns SV_OK, or an error in err. */

@@ -354,6 +354,12 @@ Test(ecl_rf2, implicit_valuesets)
 	cr_assert_eq(member(SCT "?fhir_vs=refset/" TS_ECL_REFSET, "32398004"), 1);
 	cr_assert_eq(member(SCT "?fhir_vs=refset/" TS_ECL_REFSET, "15805002"), 0);
 	cr_assert_eq(member(SCT "?fhir_vs=refset", TS_ECL_REFSET), 1);
+	{ /* A uri has no whitespace: the echoed url carries it percent-encoded. */
+		cJSON *vs = sv_expand_implicit(snap, SCT "?fhir_vs=ecl/<< 36971009", &err);
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(vs, "url")), SCT "?fhir_vs=ecl/<<%2036971009");
+		cJSON_Delete(vs);
+		cr_assert_eq(expand_url(SCT "?fhir_vs=ecl/<<%2036971009", NULL), 5, "and it reads back");
+	}
 	/* Refusals: syntax with its column, bad escapes, an unknown form. */
 	cr_assert_null(sv_expand_implicit(snap, SCT "?fhir_vs=ecl/<< 36971009 AND", &err));
 	cr_assert_eq(err.code, SV_EINVAL);
