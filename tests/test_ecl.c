@@ -375,6 +375,28 @@ Test(ecl_rf2, implicit_valuesets)
 	cr_assert_eq(err.code, SV_ENOTSUPPORTED);
 }
 
+Test(ecl_rf2, constraint_filter_in_a_compose)
+{
+	struct sv_error err = {0};
+	struct sv_expansion e = {0};
+	cJSON *vs = cJSON_Parse("{\"resourceType\":\"ValueSet\",\"compose\":{"
+				"\"include\":[{\"system\":\"" SCT "\",\"filter\":[{\"property\":\"constraint\","
+				"\"op\":\"=\",\"value\":\"<< 36971009\"}]}],"
+				"\"exclude\":[{\"system\":\"" SCT "\",\"filter\":[{\"property\":\"constraint\","
+				"\"op\":\"=\",\"value\":\"<< 40055000\"}]}]}}");
+	int m = -1;
+
+	cr_assert_not_null(vs);
+	cr_assert_eq(sv_expand(snap, vs, NULL, 100, &e, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(e.n, 3, "<< Sinusitis without << Chronic sinusitis");
+	sv_expansion_release(&e);
+	cr_assert_eq(sv_valueset_member(snap, vs, SCT, "195790000", NULL, &m, NULL, &err), SV_OK);
+	cr_assert_eq(m, 1);
+	cr_assert_eq(sv_valueset_member(snap, vs, SCT, "88850006", NULL, &m, NULL, &err), SV_OK);
+	cr_assert_eq(m, 0, "excluded");
+	cJSON_Delete(vs);
+}
+
 Test(ecl_rf2, expansion_cap)
 {
 	struct sv_error err = {0};
