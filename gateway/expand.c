@@ -1,6 +1,7 @@
 /* expand.c — ValueSet expansion and membership. */
 #include "samsvar/jsonutil.h"
-#include "samsvar/expand.h"
+#include "samsvar/systems.h"
+#include "expand_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,19 +52,24 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 	const char *q = strstr(url, "?fhir_vs");
 	cJSON *vs, *compose, *inc, *includes;
 	char *system;
+	int sct;
 
-	(void)snap;
 	if (!q)
 		return NULL;
 	system = sv_xstrndup(url, (size_t)(q - url));
 	vs = cJSON_CreateObject();
 	cJSON_AddStringToObject(vs, "resourceType", "ValueSet");
-	cJSON_AddStringToObject(vs, "url", url);
+	cJSON_AddItemToObject(vs, "url", sv_expand_uri_text(url));
 	cJSON_AddStringToObject(vs, "status", "active");
 	compose = cJSON_AddObjectToObject(vs, "compose");
 	includes = cJSON_AddArrayToObject(compose, "include");
 	inc = cJSON_CreateObject();
-	cJSON_AddStringToObject(inc, "system", system);
+	/* A SNOMED CT edition or version URI before ?fhir_vs names the system and its version. */
+	sct = strncmp(system, SV_SYS_SNOMED, strlen(SV_SYS_SNOMED)) == 0 &&
+	      (system[strlen(SV_SYS_SNOMED)] == '\0' || system[strlen(SV_SYS_SNOMED)] == '/');
+	cJSON_AddStringToObject(inc, "system", sct ? SV_SYS_SNOMED : system);
+	if (sct && system[strlen(SV_SYS_SNOMED)] == '/')
+		cJSON_AddStringToObject(inc, "version", system);
 	cJSON_AddItemToArray(includes, inc);
 	if (q[8] == '=') {
 		if (strncmp(q + 9, "isa/", 4) == 0 && q[13]) {
@@ -72,9 +78,14 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 			cJSON_AddStringToObject(f, "op", "is-a");
 			cJSON_AddStringToObject(f, "value", q + 13);
 			cJSON_AddItemToArray(filters, f);
+		} else if (sct) {
+			if (sv_expand_implicit_sct(snap, q + 9, inc, err) != SV_OK) {
+				cJSON_Delete(vs);
+				vs = NULL;
+			}
 		} else {
 			sv_fail_at(err, SV_ENOTSUPPORTED, "url", "implicit value set form '%s' is not supported "
-				   "(use ?fhir_vs or ?fhir_vs=isa/<code>)", q);
+				   "(use ?fhir_vs or ?fhir_vs=isa/<code>; SNOMED CT also has refset and ecl)", q);
 			cJSON_Delete(vs);
 			vs = NULL;
 		}
@@ -227,8 +238,8 @@ static const char *filter_op(const cJSON *f)
 	return NULL;
 }
 
-static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, const struct sv_concept *k, int *pass,
-			       struct sv_error *err)
+static enum sv_err filter_pass(const struct sv_snapshot *snap, const struct sv_codesystem *cs, const cJSON *f,
+			       const struct sv_concept *k, int *pass, struct sv_error *err)
 {
 	const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
@@ -236,6 +247,8 @@ static enum sv_err filter_pass(const struct sv_codesystem *cs, const cJSON *f, c
 	if (!prop || !op || !value)
 		return sv_fail(err, SV_EINVAL, "The system %s filter with property = %s, op = %s has no value", cs->url,
 			       prop ? prop : "(none)", op ? op : "(none)");
+	if (strcmp(prop, SV_FILTER_CONSTRAINT) == 0 && strcmp(op, "=") == 0)
+		return sv_expand_constraint_pass(snap, cs, value, k, pass, err);
 	if ((strcmp(op, "in") == 0 || strcmp(op, "not-in") == 0) && strcmp(prop, "concept") == 0) {
 		*pass = code_in_list(value, k->code) == (op[0] == 'i');
 		return SV_OK;
@@ -325,7 +338,7 @@ static enum sv_err clause_matches(const struct sv_snapshot *snap, const cJSON *v
 	}
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(inc, "filter")) {
 		int pass = 0;
-		if ((rc = filter_pass(cs, f, k, &pass, err)) != SV_OK)
+		if ((rc = filter_pass(snap, cs, f, k, &pass, err)) != SV_OK)
 			return rc;
 		if (!pass)
 			return SV_OK;
@@ -598,6 +611,30 @@ out:
 	return rc;
 }
 
+/* An include with an ECL constraint: the expression is evaluated once and only its concepts are tried
+ * against the include's other conditions, so the cost follows the answer, not the code system. */
+static enum sv_err expand_constraint(const struct sv_snapshot *snap, const cJSON *vs, const cJSON *inc,
+				     const struct sv_expand_opts *opts, size_t limit, const struct sv_codesystem *cs,
+				     unsigned char *seen, struct sv_expansion *out, struct sv_error *err)
+{
+	struct sv_ecl_set set = {0};
+	cJSON *rest = NULL;
+	enum sv_err rc = sv_expand_constraint_set(snap, cs, sv_expand_constraint(inc), limit, &set, err);
+
+	if (rc == SV_OK)
+		rest = sv_expand_without_constraint(inc);
+	for (size_t j = 0; rc == SV_OK && j < set.n; j++) {
+		const struct sv_concept *k = &cs->concepts[set.v[j]];
+		int m;
+		if ((rc = clause_matches(snap, vs, rest, cs, k, NULL, 0, &m, err)) == SV_OK && m &&
+		    !left_out(opts, cs, k) && !seen[set.v[j]]++)
+			push(out, cs, k, 2, NULL);
+	}
+	cJSON_Delete(rest);
+	sv_ecl_set_release(&set);
+	return rc;
+}
+
 static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
 			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err)
 {
@@ -665,6 +702,9 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				if (m && !left_out(opts, cs, k) && !seen[ci][k - cs->concepts]++)
 					push(out, cs, k, 0, c);
 			}
+		} else if (sv_expand_constraint(inc)) {
+			if ((rc = expand_constraint(snap, vs, inc, opts, limit, cs, seen[ci], out, err)) != SV_OK)
+				goto out;
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
 			for (uint32_t i = 0; i < cs->nconcepts; i++) {

@@ -5,6 +5,7 @@
  * the import with "file:line: why" in err. */
 #include "samsvar/importer.h"
 #include "samsvar/importer_common.h"
+#include "samsvar/ecl.h"
 #include "samsvar/file.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
@@ -26,6 +27,8 @@
 #define MAX_DIR_DEPTH 8
 #define MAX_DESC_FILES 16
 #define MAX_MODULES 256
+#define MAX_REFSET_FILES 16
+#define MAX_ATTRIBUTE_TYPES 1024
 
 /* ---- SNOMED CT identifiers ----------------------------------------------------------------- */
 
@@ -183,12 +186,18 @@ struct rf2 {
 	struct sv_strmap map; /* id -> index into v; keys are v[i].id */
 	struct rf2_module modules[MAX_MODULES];
 	size_t nmodules;
+	/* The relationship types other than is-a seen on kept rows: declared as CodeSystem properties. */
+	char *types[MAX_ATTRIBUTE_TYPES];
+	size_t ntypes;
+	int has_refsets;
 };
 
 struct rf2_files {
 	char *concept, *relationship;
 	char *desc[MAX_DESC_FILES];
 	size_t ndesc;
+	char *refset[MAX_REFSET_FILES]; /* der2_Refset_SimpleSnapshot*.txt */
+	size_t nrefset;
 };
 
 static void rf2_release(struct rf2 *s)
@@ -200,6 +209,8 @@ static void rf2_release(struct rf2 *s)
 		cJSON_Delete(s->v[i].property);
 	}
 	free(s->v);
+	for (size_t i = 0; i < s->ntypes; i++)
+		free(s->types[i]);
 	sv_strmap_release(&s->map);
 }
 
@@ -209,6 +220,8 @@ static void rf2_files_release(struct rf2_files *f)
 	free(f->relationship);
 	for (size_t i = 0; i < f->ndesc; i++)
 		free(f->desc[i]);
+	for (size_t i = 0; i < f->nrefset; i++)
+		free(f->refset[i]);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -261,6 +274,13 @@ static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, str
 			else
 				f->desc[f->ndesc++] = sv_xstrdup(path);
 			continue;
+		} else if (has_prefix_txt(e->d_name, "der2_Refset_SimpleSnapshot")) {
+			if (f->nrefset == MAX_REFSET_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d simple refset files", dir,
+					     MAX_REFSET_FILES);
+			else
+				f->refset[f->nrefset++] = sv_xstrdup(path);
+			continue;
 		} else {
 			continue;
 		}
@@ -290,8 +310,20 @@ typedef enum sv_err (*rf2_row_fn)(struct rf2 *s, const struct sv_lines *lr, char
 
 #define RF2_MAX_COLS 10
 
+/* Returns 1 when f is a UUID in its 8-4-4-4-12 hex form (the id of a refset row). */
+static int is_uuid(const char *f)
+{
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? f[i] != '-' : !strchr("0123456789abcdefABCDEF", f[i]) || !f[i])
+			return 0;
+	}
+	return f[36] == '\0';
+}
+
 /* Streams one RF2 file: checks its header against `cols`, every row's column count and shared
- * columns, then hands the row to `row`. `id_is_concept` says whether the id column names concepts. */
+ * columns, then hands the row to `row`. `id_is_concept` says whether the id column names concepts
+ * (1), other components (0), or is a refset row's UUID (-1). */
 static enum sv_err rf2_read(struct rf2 *s, const char *path, const char *const *cols, size_t ncols,
 			    int id_is_concept, rf2_row_fn row, struct sv_error *err)
 {
@@ -326,7 +358,9 @@ static enum sv_err rf2_read(struct rf2 *s, const char *path, const char *const *
 		else if (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0)
 			rc = sv_fail(err, SV_EINVAL, "%s:%zu: active '%.16s' is not 0 or 1", path, lr.lineno,
 				     f[2]);
-		else if ((rc = rf2_id(&lr, f[0], "id", id_is_concept, err)) == SV_OK &&
+		else if (id_is_concept < 0 && !is_uuid(f[0]))
+			rc = sv_fail(err, SV_EINVAL, "%s:%zu: id '%.40s' is not a UUID", path, lr.lineno, f[0]);
+		else if ((id_is_concept < 0 || (rc = rf2_id(&lr, f[0], "id", id_is_concept, err)) == SV_OK) &&
 			 (rc = rf2_id(&lr, f[3], "moduleId", 1, err)) == SV_OK)
 			rc = row(s, &lr, f, err);
 	}
@@ -341,6 +375,8 @@ static const char *const rf2_concept_cols[] = { "id", "effectiveTime", "active",
 						"definitionStatusId" };
 static const char *const rf2_description_cols[] = { "id", "effectiveTime", "active", "moduleId", "conceptId",
 						    "languageCode", "typeId", "term", "caseSignificanceId" };
+static const char *const rf2_refset_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
+					       "referencedComponentId" };
 static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "active", "moduleId",
 						     "sourceId", "destinationId", "relationshipGroup",
 						     "typeId", "characteristicTypeId", "modifierId" };
@@ -425,7 +461,64 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 	return SV_OK;
 }
 
-/* A relationship row: an active is-a between two active concepts becomes a `parent`. */
+/* Adds property `code` = valueCode `value` to concept c unless it has it already (a relationship in
+ * two groups, a member listed twice). */
+static void add_code_property(struct rf2_concept *c, const char *code, const char *value)
+{
+	const cJSON *p;
+	cJSON *np;
+
+	if (!c->property)
+		c->property = cJSON_CreateArray();
+	cJSON_ArrayForEach(p, c->property)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code")), code) == 0 &&
+		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), value) == 0)
+			return;
+	np = cJSON_CreateObject();
+	cJSON_AddStringToObject(np, "code", code);
+	cJSON_AddStringToObject(np, "valueCode", value);
+	cJSON_AddItemToArray(c->property, np);
+}
+
+/* An attribute relationship (not is-a): property <typeId> = <destinationId>, as FHIR's SNOMED CT page
+ * makes every concept model attribute a property; ECL refinement reads it (ecl.h). Relationship
+ * groups are not kept. */
+static enum sv_err rf2_attribute(struct rf2 *s, const struct sv_lines *lr, struct rf2_concept *c, const char *type,
+				 const char *dst, struct sv_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntypes && strcmp(s->types[i], type) != 0; i++)
+		;
+	if (i == s->ntypes) {
+		if (s->ntypes == MAX_ATTRIBUTE_TYPES)
+			return sv_fail(err, SV_EINVAL, "%s:%zu: more than %d relationship types", lr->path, lr->lineno,
+				       MAX_ATTRIBUTE_TYPES);
+		s->types[s->ntypes++] = sv_xstrdup(type);
+	}
+	add_code_property(c, type, dst);
+	return SV_OK;
+}
+
+/* A simple refset row: an active member (an active concept) of an active refset concept becomes the
+ * member's SV_PROP_MEMBER_OF property. Other referenced components are not concepts here. */
+static enum sv_err rf2_refset_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	uint32_t refset, member;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
+		return rc;
+	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member))
+		return SV_OK;
+	add_code_property(&s->v[member], SV_PROP_MEMBER_OF, f[4]);
+	s->has_refsets = 1;
+	return SV_OK;
+}
+
+/* A relationship row: an active is-a between two active concepts becomes a `parent`, another active
+ * relationship between two active concepts a property named by its type. */
 static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr, char **f,
 					struct sv_error *err)
 {
@@ -444,7 +537,7 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 	if (group_len == 0 || group_len > 9 || strspn(f[6], "0123456789") != group_len)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: relationshipGroup '%.16s' is not a number", lr->path,
 			       lr->lineno, f[6]);
-	if (f[2][0] != '1' || strcmp(f[7], SCT_IS_A) != 0)
+	if (f[2][0] != '1')
 		return SV_OK;
 	/* A link from or to a concept that is not active here is dropped, so every parent the
 	 * CodeSystem names is one of its concepts. */
@@ -453,11 +546,41 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 	c = &s->v[src];
 	if (!c->property)
 		c->property = cJSON_CreateArray();
+	if (strcmp(f[7], SCT_IS_A) != 0)
+		return rf2_attribute(s, lr, c, f[7], f[5], err);
 	cJSON_ArrayForEach(p, c->property)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code")), "parent") == 0 &&
+		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
 			return SV_OK; /* the same link twice (e.g. in two relationship groups) */
 	sv_imp_add_parent(c->property, f[5]);
 	return SV_OK;
+}
+
+/* Declares the properties the concepts carry besides parent: each relationship type (uri
+ * http://snomed.info/id/<type>, described by its display when the edition has the concept) and memberOf. */
+static void declare_properties(const struct rf2 *s, cJSON *cs)
+{
+	cJSON *props = cJSON_GetObjectItemCaseSensitive(cs, "property");
+	char uri[64];
+
+	for (size_t i = 0; i < s->ntypes; i++) {
+		cJSON *p = cJSON_CreateObject();
+		uint32_t t;
+		cJSON_AddStringToObject(p, "code", s->types[i]);
+		snprintf(uri, sizeof(uri), "http://snomed.info/id/%s", s->types[i]);
+		cJSON_AddStringToObject(p, "uri", uri);
+		if (sv_strmap_get(&s->map, s->types[i], &t) && s->v[t].display)
+			cJSON_AddStringToObject(p, "description", s->v[t].display);
+		cJSON_AddStringToObject(p, "type", "code");
+		cJSON_AddItemToArray(props, p);
+	}
+	if (s->has_refsets) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", SV_PROP_MEMBER_OF);
+		cJSON_AddStringToObject(p, "description", "A simple reference set the concept is a member of");
+		cJSON_AddStringToObject(p, "type", "code");
+		cJSON_AddItemToArray(props, p);
+	}
 }
 
 /* The edition's module: the one whose concept rows are newest, ties going to the larger module. */
@@ -515,6 +638,10 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	if (rf2_read(&s, files.relationship, rf2_relationship_cols, 10, 0, rf2_relationship_row, err) !=
 	    SV_OK)
 		goto out;
+	qsort(files.refset, files.nrefset, sizeof(files.refset[0]), cmp_str);
+	for (size_t i = 0; i < files.nrefset; i++)
+		if (rf2_read(&s, files.refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, err) != SV_OK)
+			goto out;
 
 	edition = rf2_edition(&s);
 	snprintf(version, sizeof(version), SV_SYS_SNOMED "/%s/version/%s", edition->id, edition->time);
@@ -550,10 +677,12 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 				     "(membership of the user's country, or an Affiliate Licence).",
 			.description = "Imported from an RF2 Snapshot: active concepts, active descriptions "
 				       "as designations (display = fully specified name), active is-a rows "
-				       "of the (inferred) relationship file as parent.",
+				       "of the (inferred) relationship file as parent, its other active rows as "
+				       "properties named by their type, active simple refset rows as memberOf.",
 		};
 		result = sv_imp_codesystem(&meta, concepts);
 		concepts = NULL;
+		declare_properties(&s, result);
 	}
 out:
 	cJSON_Delete(concepts);

@@ -17,9 +17,11 @@
 /* More wanted files than this is no release (the importer takes 16 description files). */
 #define MAX_WANTED 64
 
+/* The first NREQUIRED kinds every release has; the simple refsets (for ECL's ^) are optional. */
 static const char *const KINDS[] = {"sct2_Concept_Snapshot", "sct2_Description_Snapshot",
-				    "sct2_Relationship_Snapshot"};
+				    "sct2_Relationship_Snapshot", "der2_Refset_SimpleSnapshot"};
 #define NKINDS (sizeof(KINDS) / sizeof(KINDS[0]))
+#define NREQUIRED 3
 
 /* The file name of entry `name`: what follows its last '/' or '\\'. */
 static const char *base_name(const char *name)
@@ -190,7 +192,7 @@ enum sv_err sv_unzip_rf2(const void *data, size_t len, const char *dir, size_t m
 			goto out;
 		}
 	}
-	for (size_t k = 0; k < NKINDS; k++)
+	for (size_t k = 0; k < NREQUIRED; k++)
 		if (!have[k]) {
 			rc = sv_fail(err, SV_EINVAL, "the archive holds no %s*.txt: a zipped RF2 release has it in "
 				     "its Snapshot/Terminology folder", KINDS[k]);

@@ -2,9 +2,9 @@
  * into a folder the RF2 importer reads.
  *
  * A release as SNOMED International and national release centres ship it is one ZIP holding Full,
- * Snapshot and Delta folders; only the three kinds of Snapshot file the importer needs are written
- * (sct2_Concept_Snapshot*.txt, sct2_Description_Snapshot*.txt, sct2_Relationship_Snapshot*.txt, at
- * any depth), each under its own file name directly in the folder. The archive comes from a client:
+ * Snapshot and Delta folders; only the kinds of Snapshot file the importer reads are written
+ * (sct2_Concept_Snapshot*.txt, sct2_Description_Snapshot*.txt, sct2_Relationship_Snapshot*.txt and,
+ * when there are any, der2_Refset_SimpleSnapshot*.txt, at any depth), each under its own file name directly in the folder. The archive comes from a client:
  * an entry named with an absolute path or a `..` component refuses the whole archive (zip-slip), and
  * the number of entries and the bytes written are capped (zip bombs) — the sizes the archive declares
  * are checked before a byte is written, and the bytes actually inflated are counted as they are. */
