@@ -588,6 +588,7 @@ void sv_exchange_run(const struct sv_service *svc, struct sv_exchange *x)
 		goto send;
 	}
 	req.if_match = header(x, "If-Match");
+	req.if_none_match = header(x, "If-None-Match");
 	/* $import reads its body (a release file) as it is. An operation POSTed without a body
 	 * ($publish?reason=...) takes its parameters from the query; a PUT has a body only on a resource
 	 * (on an operation it is refused as a method, 405). */

@@ -91,11 +91,20 @@ static long etag_vid(const char *etag)
 	return strcmp(end, "\"") == 0 && v > 0 ? v : -1;
 }
 
-/* The If-Match check of an update or delete of the resource at state `rev` (vid 0: none). */
+/* The If-Match check of an update or delete of the resource at state `rev` (vid 0: none), and
+ * If-None-Match: * (HTTP's "only if it does not exist yet": a PUT that creates, never overwrites). */
 static enum sv_err check_if_match(struct sv_request *req, const struct sv_rev *rev)
 {
 	long want;
 
+	if (req->if_none_match) {
+		if (strcmp(req->if_none_match, "*") != 0)
+			return sv_fail_at(&req->err, SV_EINVAL, "If-None-Match", "a write takes If-None-Match: * only "
+					  "(create if absent), not '%.60s'", req->if_none_match);
+		if (rev->vid && !rev->deleted)
+			return sv_fail_at(&req->err, SV_EPRECONDITION, "If-None-Match", "%s/%s exists (version %ld): "
+					  "If-None-Match: * creates only", req->type, req->id ? req->id : "", rev->vid);
+	}
 	if (!req->if_match)
 		return SV_OK;
 	if ((want = etag_vid(req->if_match)) < 0)

@@ -180,3 +180,28 @@ Test(roles, whoami_names_the_tokens_holder_and_role)
 	cr_assert_eq(status_of("GET", "/auth/whoami", "sv_not-a-token", NULL), 401, "a bad token");
 	cr_assert_eq(status_of("POST", "/auth/whoami", tok_publ, NULL), 405);
 }
+
+/* PUT with If-None-Match: * creates only: a second one (someone's draft exists) is 412 and changes
+ * nothing; any other If-None-Match on a write is 400. */
+Test(roles, put_with_if_none_match_star_creates_only)
+{
+	char *body = draft_of("iplos-icf-7.7.0", "7.7.0"), authz[300];
+	const char *h[] = {J, authz, "If-None-Match: *", NULL};
+	const char *bad[] = {J, authz, "If-None-Match: W/\"1\"", NULL};
+	struct ts_resp r;
+
+	snprintf(authz, sizeof(authz), "Authorization: Bearer %s", tok_maint);
+	cr_assert_eq(ts_http(d.port, "PUT", "/fhir/ConceptMap/iplos-icf-7.7.0", h, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(d.port, "PUT", "/fhir/ConceptMap/iplos-icf-7.7.0", h, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 412, "%s", r.body);
+	cr_assert(strstr(r.body, "creates only"), "%s", r.body);
+	free(r.body);
+	cr_assert_eq(ts_http(d.port, "PUT", "/fhir/ConceptMap/iplos-icf-7.7.0", bad, body, strlen(body), &r), 0);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	free(r.body);
+	cr_assert_eq(status_of("GET", "/fhir/ConceptMap/iplos-icf-7.7.0/_history/2", NULL, NULL), 404,
+		     "the refused writes made no version");
+	free(body);
+}

@@ -5,12 +5,16 @@ const TOKEN_KEY = 'samsvar.token';
 const ROLE_KEY = 'samsvar.role';
 
 export const IPLOS = 'urn:oid:2.16.578.1.12.4.1.1.9111';
-export const SCORE = 'https://fhir.samsvar.no/CodeSystem/iplos-score';
+// The canonical base of this server's own code systems and extensions (its config canonical_base),
+// read from the CapabilityStatement's url by init() before the first view; the default base until then.
+let BASE = 'https://fhir.samsvar.no';
+export let SCORE = `${BASE}/CodeSystem/iplos-score`;
 export const ICF = 'http://hl7.org/fhir/sid/icf';
 export const SNOMED = 'http://snomed.info/sct';
 export const FSIII = 'urn:oid:1.2.208.176.2.21';
 export const SERVICE = 'urn:oid:2.16.578.1.12.4.1.1.9151';
-export const QUALIFIER = 'https://fhir.samsvar.no/CodeSystem/icf-qualifier';
+export let QUALIFIER = `${BASE}/CodeSystem/icf-qualifier`;
+export function base() { return BASE; }
 
 export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
 export function role() { return token() ? (sessionStorage.getItem(ROLE_KEY) || 'reader') : ''; }
@@ -101,4 +105,19 @@ export function value(p) {
 export async function search(type, query) {
   const r = await get(`/fhir/${type}`, query);
   return ((r.json && r.json.entry) || []).map((e) => e.resource);
+}
+
+// Reads the server's canonical base (see BASE). Metadata is open even under `auth = all`; if it cannot
+// be read the default base stays, and the views say what the server answers.
+export async function init() {
+  try {
+    const r = await get('/fhir/metadata', { _summary: 'true' });
+    const url = (r.json && r.json.url) || '';
+    const i = url.indexOf('/CapabilityStatement/');
+    if (i > 0) {
+      BASE = url.slice(0, i);
+      SCORE = `${BASE}/CodeSystem/iplos-score`;
+      QUALIFIER = `${BASE}/CodeSystem/icf-qualifier`;
+    }
+  } catch { /* keep the default */ }
 }

@@ -1,6 +1,6 @@
 // app.js — the page's shell: language, token, and which view the address (#/...) shows.
 import { t, setLang, lang, translateStatic } from './i18n.js';
-import { useToken, forgetToken, role, token } from './api.js';
+import { useToken, forgetToken, role, token, init } from './api.js';
 import { h } from './ui.js';
 import { codeSystems, concept } from './view-codesystems.js';
 import { translateView } from './view-translate.js';
@@ -30,7 +30,8 @@ function showRole() {
   document.getElementById('role').textContent = token() ? t('role.is', t(`role.${role()}`)) : t('role.none');
 }
 
-function start() {
+async function start() {
+  await init();
   const langSelect = document.getElementById('lang');
   langSelect.value = lang();
   setLang(lang());

@@ -60,9 +60,13 @@ export function busy(target) {
 
 const SYSTEM_NAMES = {
   [ICF]: 'ICF', [SNOMED]: 'SNOMED CT', [FSIII]: 'FSIII', [IPLOS]: 'IPLOS 9111', [SERVICE]: 'IPLOS 9151',
-  [SCORE]: 'IPLOS score', [QUALIFIER]: 'ICF qualifier',
 };
-export function systemName(system) { return SYSTEM_NAMES[system] || system || ''; }
+// SCORE and QUALIFIER are on the server's canonical base, known once api.js's init() ran.
+export function systemName(system) {
+  if (system && system === SCORE) return 'IPLOS score';
+  if (system && system === QUALIFIER) return 'ICF qualifier';
+  return SYSTEM_NAMES[system] || system || '';
+}
 
 // A link to the concept page of system|code.
 export function conceptLink(system, code, display) {

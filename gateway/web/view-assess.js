@@ -2,12 +2,13 @@
 // sent to $assess; the answer's Observations, Conditions and proposed CarePlan, with minutes per
 // week, the allocation rule behind each activity (criteria) and the case-mix hours.
 import { t } from './i18n.js';
-import { post, search, parameters, IPLOS, SCORE } from './api.js';
+import { post, search, parameters, base, IPLOS, SCORE } from './api.js';
 import { h, field, select, table, errorBox, busy, codingCell, pre } from './ui.js';
 
-const EXT = 'https://fhir.samsvar.no/StructureDefinition/';
+// The server's own extensions are on its canonical base (api.js init()).
+const EXT = () => `${base()}/StructureDefinition/`;
 
-const ext = (r, name) => (r.extension || []).filter((e) => e.url === EXT + name);
+const ext = (r, name) => (r.extension || []).filter((e) => e.url === EXT() + name);
 const part = (e, name) => (e.extension || []).filter((x) => x.url === name);
 const val = (x) => x && (x.valueString ?? x.valueCanonical ?? x.valueBoolean ?? x.valueQuantity ?? x.valueInteger);
 const quantity = (q) => (q ? `${q.value} ${q.unit || q.code || ''}` : '');

@@ -156,7 +156,8 @@ export async function mapsView(view, q) {
       const doc = { ...cm, id: newId, version: ver, status: 'draft' };
       delete doc.meta;
       try {
-        await request('PUT', `/fhir/ConceptMap/${encodeURIComponent(newId)}`, { body: doc });
+        // If-None-Match: * creates only: a colleague's draft of that id is never overwritten (412).
+        await request('PUT', `/fhir/ConceptMap/${encodeURIComponent(newId)}`, { body: doc, headers: { 'If-None-Match': '*' } });
         go({ url: cm.url, id: newId });
       } catch (e) { msg.replaceChildren(errorBox(e)); }
     });

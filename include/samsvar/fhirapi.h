@@ -43,6 +43,7 @@ struct sv_request {
 	struct sv_resp_headers *headers; /* headers of the answer a handler may set (never NULL) */
 	struct sv_writer *writer;     /* the store for changes and history (writer.h), or NULL: read-only */
 	const char *if_match;         /* the If-Match header (an ETag, W/"N"), or NULL */
+	const char *if_none_match;    /* the If-None-Match header of a write ("*": create only), or NULL */
 	int history;                  /* 1: the path is {type}/{id}/_history[/{vid}] */
 	const char *vid;              /* the {vid} of such a path, or NULL */
 	struct sv_outbox *outbox;     /* the messaging state (outbox.h), NULL when the server has none */

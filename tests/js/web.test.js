@@ -22,9 +22,12 @@ const SHOTS = path.join(path.dirname(BIN), 'screenshots');
 const IPLOS = 'urn:oid:2.16.578.1.12.4.1.1.9111';
 const ICF = 'http://hl7.org/fhir/sid/icf';
 const SNOMED = 'http://snomed.info/sct';
-const SCORE = 'https://fhir.samsvar.no/CodeSystem/iplos-score';
-const QUALIFIER = 'https://fhir.samsvar.no/CodeSystem/icf-qualifier';
-const MAP_URL = 'https://fhir.samsvar.no/ConceptMap/iplos-icf';
+// The page runs against a daemon on a municipality's own canonical base, not the default one, so a
+// page that assumed https://fhir.samsvar.no would fail these tests.
+const BASE = 'https://kommune.example/terminologi';
+const SCORE = `${BASE}/CodeSystem/iplos-score`;
+const QUALIFIER = `${BASE}/CodeSystem/icf-qualifier`;
+const MAP_URL = `${BASE}/ConceptMap/iplos-icf`;
 const TIMEOUT = 15000;
 
 let daemon;
@@ -52,7 +55,7 @@ before(async () => {
     skipReason = `chromium cannot start here: ${String(e.message).split('\n')[0]}`;
     return;
   }
-  daemon = await startDaemon();
+  daemon = await startDaemon(`canonical_base = ${BASE}\n`);
   const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1200, height: 900 } });
   context.setDefaultTimeout(TIMEOUT);
   page = await context.newPage();
