@@ -285,6 +285,28 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 			      const struct sv_vs_force *force, int depth, int *member, const struct sv_concept **k_out,
 			      struct sv_error *err);
 
+/* The concepts an include's hierarchy filter (is-a, descendent-of, descendent-leaf on the concept) can
+ * take in: the filter's concept and its descendants, ascending, read off the code system's hierarchy
+ * index, so an include under one concept of a large code system never tests the others. NULL when the
+ * include has no such filter (or names an unknown code: the full test then reports it). The other
+ * filters are still applied to each candidate. */
+static uint32_t *hierarchy_candidates(const struct sv_codesystem *cs, const cJSON *inc, size_t *n)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(inc, "filter")) {
+		const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
+		uint32_t target;
+
+		if (!prop || !op || !value || (strcmp(prop, "concept") != 0 && strcmp(prop, "code") != 0))
+			continue;
+		if ((strcmp(op, "is-a") == 0 || strcmp(op, "descendent-of") == 0 || strcmp(op, "descendent-leaf") == 0) &&
+		    sv_strmap_get(&cs->index, value, &target))
+			return sv_codesystem_descendants(cs, target, n);
+	}
+	return NULL;
+}
+
 /* The value set a compose references by canonical `v`: "#id" is one of the `contained` resources of
  * `container` (the value set that references it), anything else is looked up in the snapshot. */
 static const cJSON *valueset_ref(const struct sv_snapshot *snap, const cJSON *container, const cJSON *v)
@@ -667,13 +689,19 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 			}
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
-			for (uint32_t i = 0; i < cs->nconcepts; i++) {
+			size_t ncand = cs->nconcepts;
+			uint32_t *cand = filtered ? hierarchy_candidates(cs, inc, &ncand) : NULL;
+			for (size_t j = 0; j < ncand; j++) {
+				uint32_t i = cand ? cand[j] : (uint32_t)j;
 				int m;
-				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
+				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK) {
+					free(cand);
 					goto out;
+				}
 				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
 					push(out, cs, &cs->concepts[i], filtered ? 2 : 1, NULL);
 			}
+			free(cand);
 		}
 	}
 	/* Excludes: drop members of the value sets excluded whole, then those matching an exclude clause. */

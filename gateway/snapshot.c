@@ -3,6 +3,7 @@
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "samsvar/cmindex.h"
+#include "snapshot_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,7 @@ static void codesystem_free(struct sv_codesystem *cs)
 		free(cs->concepts[i].children);
 	}
 	free(cs->concepts);
+	sv_hierarchy_free(cs->hier);
 	sv_strmap_release(&cs->index);
 	cJSON_Delete(cs->resource);
 }
@@ -295,6 +297,7 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 			}
 		free(count);
 	}
+	cs->hier = sv_hierarchy_build(cs);
 	rc = SV_OK;
 out:
 	for (uint32_t i = 0; i < f.n; i++)
@@ -367,37 +370,6 @@ int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept 
 	const char *v = sv_concept_property(cs, k, "notSelectable");
 
 	return v && strcmp(v, "true") == 0;
-}
-
-int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
-{
-	uint32_t *stack, top = 0;
-	unsigned char *seen;
-	int found = 0;
-
-	if (ancestor == descendant)
-		return 1;
-	stack = sv_xmalloc(((size_t)cs->nconcepts + 1) * sizeof(uint32_t));
-	seen = sv_xcalloc(cs->nconcepts + 1, 1);
-	stack[top++] = descendant;
-	seen[descendant] = 1;
-	while (top && !found) {
-		const struct sv_concept *k = &cs->concepts[stack[--top]];
-		for (uint32_t j = 0; j < k->nparents; j++) {
-			uint32_t p = k->parents[j];
-			if (p == ancestor) {
-				found = 1;
-				break;
-			}
-			if (!seen[p]) {
-				seen[p] = 1;
-				stack[top++] = p;
-			}
-		}
-	}
-	free(stack);
-	free(seen);
-	return found;
 }
 
 /* ---- snapshot ---- */

@@ -16,6 +16,7 @@
 
 struct sv_store;
 struct sv_cmindex;
+struct sv_hierarchy;
 
 /* A concept property (valueBoolean true) marking a concept that the edition its CodeSystem was
  * imported from does not define: kept from another import of that version (import_merge.h). */
@@ -40,6 +41,7 @@ struct sv_codesystem {
 	struct sv_strmap index;   /* code -> index into concepts */
 	int case_sensitive;
 	int is_latest;            /* highest version of its url */
+	struct sv_hierarchy *hier; /* subsumption index (snapshot_hierarchy.c); NULL: walk the parents */
 };
 
 /* A ValueSet, ConceptMap or Library: its identity, its resource, and an index the owning module builds. */
@@ -175,8 +177,18 @@ int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept 
 /* Returns 1 when concept `k` is abstract: its `notSelectable` property is true. */
 int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k);
 
-/* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
+/* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). With the
+ * code system's index (any hierarchy without a cycle): a binary search, no allocation. */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
+
+/* Returns the concept indexes of `ancestor` and all its descendants (is-a, each once, ascending), their
+ * number in *n; the caller frees the array. Linear in the number of descendants: read off the index,
+ * no test of the other concepts. */
+uint32_t *sv_codesystem_descendants(const struct sv_codesystem *cs, uint32_t ancestor, size_t *n);
+
+/* Returns the number of concepts sv_codesystem_descendants() would return (ancestor included); with
+ * the index in time linear in the index's runs for `ancestor`, without building the list. */
+size_t sv_codesystem_descendant_count(const struct sv_codesystem *cs, uint32_t ancestor);
 
 /* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
