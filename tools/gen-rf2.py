@@ -15,7 +15,9 @@ refsets (nb, nn). OUT/generated.json names what tests and the bench need (folder
 refset ids, a concept with about --subtree descendants and one of its children, a common word).
 
 The hierarchy is a random recursive tree (depth about ln N, heavy-tailed fan-out) below 19 top-level concepts,
-plus extra parents (always earlier concepts, so it stays acyclic) up to --isa links in all.
+plus extra parents up to --isa links in all: nine in ten a cousin (a child of an ancestor one to three levels
+above the first parent), one in ten any concept; always an earlier concept (so no cycle) and never one that
+is already an ancestor.
 
 Usage: python3 tools/gen-rf2.py OUT [--concepts N] [--descriptions D] [--isa E] [--inactive M] [--seed S]
                                     [--extension] [--ext-concepts K] [--date yyyymmdd] [--shared DIR]
@@ -221,15 +223,35 @@ def main(argv):
         top_of[i] = top_of[p]
         depth[i] = depth[p] + 1
     parents = [[parent[i]] if i else [] for i in range(n)]
+    kids = [[] for _ in range(n)]
+    for i in range(1, n):
+        kids[parent[i]].append(i)
     extra = nisa - (n - 1)
     first = len(TOP) + 2
     tries = 0
     while extra > 0 and n > first + 2 and tries < 20 * nisa:
         tries += 1
         i = rng.randrange(first + 1, n)
-        # A second parent near the first in creation order: a cousin, as in a real polyhierarchy.
-        p = rng.randrange(max(1, parent[i] - 500), i)
-        if p in parents[i] or p == i:
+        if rng.random() < 0.9:
+            # Mostly a cousin: a child of an ancestor one to three levels above the first parent, as in
+            # a real polyhierarchy ("Chronic pansinusitis" is a "Chronic sinusitis" and a "Pansinusitis").
+            up = parent[i]
+            for _ in range(rng.randint(1, 3)):
+                if parent[up] > 0:
+                    up = parent[up]
+            if not kids[up]:
+                continue
+            p = rng.choice(kids[up])
+        else:
+            p = rng.randrange(1, i)   # sometimes anywhere (a link across hierarchies)
+        # Earlier concepts only (so no cycle), and never an ancestor already (a redundant link).
+        if p >= i or p in parents[i]:
+            continue
+        up, redundant = parent[i], False
+        while up > 0 and not redundant:
+            redundant = up == p
+            up = parent[up]
+        if redundant:
             continue
         parents[i].append(p)
         extra -= 1
