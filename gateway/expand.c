@@ -620,6 +620,39 @@ out:
 	return rc;
 }
 
+/* The concepts of `cs` an include (no concept list) may take in, ascending: those under its hierarchy
+ * filter and, with a text filter in opts, those matching it (from the word index); NULL for all. */
+static uint32_t *include_candidates(const struct sv_snapshot *snap, const struct sv_codesystem *cs, const cJSON *inc,
+				    int filtered, const struct sv_expand_opts *opts, size_t *n)
+{
+	size_t nh = 0, nt = 0, w = 0;
+	uint32_t *h = filtered ? hierarchy_candidates(cs, inc, &nh) : NULL, *t;
+
+	if (!opts || !opts->text || !opts->text->n) {
+		*n = h ? nh : cs->nconcepts;
+		return h;
+	}
+	t = sv_codesystem_text_search(snap, cs, opts->text, &nt);
+	if (!h) {
+		*n = nt;
+		return t;
+	}
+	for (size_t a = 0, b = 0; a < nh && b < nt;) {   /* both ascending: intersect */
+		if (h[a] < t[b])
+			a++;
+		else if (h[a] > t[b])
+			b++;
+		else {
+			h[w++] = h[a];
+			a++;
+			b++;
+		}
+	}
+	free(t);
+	*n = w;
+	return h;
+}
+
 static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, const struct sv_expand_opts *opts,
 			      size_t limit, int depth, struct sv_expansion *out, struct sv_error *err)
 {
@@ -690,7 +723,7 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
 			size_t ncand = cs->nconcepts;
-			uint32_t *cand = filtered ? hierarchy_candidates(cs, inc, &ncand) : NULL;
+			uint32_t *cand = include_candidates(snap, cs, inc, filtered, opts, &ncand);
 			for (size_t j = 0; j < ncand; j++) {
 				uint32_t i = cand ? cand[j] : (uint32_t)j;
 				int m;

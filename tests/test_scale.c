@@ -343,3 +343,102 @@ Test(hierarchy, expand_filters_on_fixture)
 	cr_assert_str_eq(buf, "2095001");
 	sv_snapshot_release(s);
 }
+
+/* ---- text search (snapshot_text.c) ---- */
+
+Test(text, query_words)
+{
+	struct sv_text_query q;
+
+	cr_assert_eq(sv_text_query_init(&q, "Chron  PA-in"), 3);
+	cr_assert_str_eq(q.word[0], "chron");
+	cr_assert_str_eq(q.word[1], "pa");
+	cr_assert_str_eq(q.word[2], "in");
+	cr_assert_eq(sv_text_query_init(&q, "ØYER Gå"), 2);
+	cr_assert_str_eq(q.word[0], "\xc3\xb8yer");
+	cr_assert_str_eq(q.word[1], "g\xc3\xa5");
+	cr_assert_eq(sv_text_query_init(&q, " - , "), 0, "no words: matches everything");
+	cr_assert_eq(sv_text_query_init(&q, "a b c d e f g h i j k l m n o p"), 16);
+	cr_assert_eq(sv_text_query_init(&q, "a b c d e f g h i j k l m n o p q"), -1);
+}
+
+static struct sv_snapshot *fixture_snapshot(void)
+{
+	struct sv_error err = { 0 };
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *s;
+	cJSON *cs = sv_import_snomed_rf2("tests/fixtures/rf2", &err);
+
+	cr_assert_not_null(cs, "%s", err.message);
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, cs, &err), SV_OK);
+	s = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(s);
+	return s;
+}
+
+static int text_hit(const struct sv_codesystem *cs, const char *code, const char *filter)
+{
+	struct sv_text_query q;
+
+	cr_assert_geq(sv_text_query_init(&q, filter), 0);
+	return sv_concept_text_match(sv_codesystem_concept(cs, code), &q);
+}
+
+Test(text, word_prefixes_on_fixture)
+{
+	struct sv_snapshot *s = fixture_snapshot();
+	const struct sv_codesystem *cs = sv_snapshot_codesystem(s, "http://snomed.info/sct", NULL);
+
+	/* 88850006 Chronic pansinusitis (disorder) */
+	cr_assert(text_hit(cs, "88850006", "chron pans"));
+	cr_assert(text_hit(cs, "88850006", "PANSIN"));
+	cr_assert(text_hit(cs, "88850006", "disord"), "the FSN's semantic tag is a word too");
+	cr_assert(text_hit(cs, "88850006", "8885"), "the code's start");
+	cr_assert_not(text_hit(cs, "88850006", "sinusitis"), "not the start of a word");
+	cr_assert_not(text_hit(cs, "88850006", "chronic acute"), "every word must match");
+	sv_snapshot_release(s);
+}
+
+Test(text, index_agrees_with_matching, .fini = cleanup)
+{
+	static const char *const filters[] = { "pain", "PA", "chr pa", "left upper", "sjö", "m\xc3\xa9ni", "zzzz", "1000", "e" };
+	cJSON *m;
+	struct sv_snapshot *s, *layer = NULL;
+	struct sv_snapshot_builder b;
+	struct sv_error err = { 0 };
+	const struct sv_codesystem *cs;
+
+	generate("--concepts 3000 --seed 6");
+	m = manifest();
+	s = load_generated(m);
+	cs = sv_snapshot_codesystem(s, "http://snomed.info/sct", NULL);
+	/* A request layer over the snapshot finds the code system's index in the snapshot that holds it. */
+	sv_builder_init(&b);
+	cr_assert_eq(sv_snapshot_layer(s, &b, &layer, &err), SV_OK);
+	sv_builder_release(&b);
+	for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+		struct sv_text_query q;
+		size_t n, want = 0, j = 0;
+		uint32_t *v;
+
+		cr_assert_gt(sv_text_query_init(&q, filters[f]), 0);
+		v = sv_codesystem_text_search(f % 2 ? layer : s, cs, &q, &n);
+		for (uint32_t i = 0; i < cs->nconcepts; i++) {
+			if (!sv_concept_text_match(&cs->concepts[i], &q))
+				continue;
+			want++;
+			cr_assert(j < n && v[j] == i, "'%s': concept %s missing from the index's answer", filters[f],
+				  cs->concepts[i].code);
+			j++;
+		}
+		cr_assert_eq(n, want, "'%s': %zu from the index, %zu by matching", filters[f], n, want);
+		if (strcmp(filters[f], "pain") == 0 || strcmp(filters[f], "sjö") == 0)
+			cr_assert_gt(n, 0, "'%s' finds nothing", filters[f]);
+		free(v);
+	}
+	sv_snapshot_release(layer);
+	sv_snapshot_release(s);
+	cJSON_Delete(m);
+}

@@ -190,6 +190,35 @@ uint32_t *sv_codesystem_descendants(const struct sv_codesystem *cs, uint32_t anc
  * the index in time linear in the index's runs for `ancestor`, without building the list. */
 size_t sv_codesystem_descendant_count(const struct sv_codesystem *cs, uint32_t ancestor);
 
+/* ---- text search (snapshot_text.c) ---- */
+
+#define SV_TEXT_MAX_WORDS 16   /* words in one filter */
+#define SV_TEXT_MAX_WORD 64    /* bytes of a folded word that count; longer words are cut there */
+
+/* A text filter cut into folded words (ASCII and Latin-1 letters to lower case; words are runs of
+ * letters and digits, any non-ASCII UTF-8 byte counting as a letter). */
+struct sv_text_query {
+	char word[SV_TEXT_MAX_WORDS][SV_TEXT_MAX_WORD + 2];
+	size_t len[SV_TEXT_MAX_WORDS];
+	size_t n;
+	int too_many;
+};
+
+/* Cuts `filter` into q; returns the number of words (0: the filter matches everything), or -1 when it
+ * has more than SV_TEXT_MAX_WORDS words. */
+int sv_text_query_init(struct sv_text_query *q, const char *filter);
+
+/* Returns 1 when each word of q starts a word of concept k's code, display or one of its designations
+ * (any language): "chron pa" matches "Chronic pain". */
+int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query *q);
+
+/* Returns the indexes (ascending) of the concepts of `cs` that sv_concept_text_match() would accept, their
+ * number in *n; the caller frees the array. Reads a word index of cs that is built on its first search
+ * and kept with the snapshot holding cs (snap or one it lies over): a binary search per word plus the
+ * concepts found, never a scan of the code system. */
+uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
+				    const struct sv_text_query *q, size_t *n);
+
 /* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
 int sv_version_matches(const char *pattern, const char *version);

@@ -1,0 +1,355 @@
+/* snapshot_text.c — word-prefix text search over a code system's codes, displays and designations.
+ *
+ * Text is folded (ASCII and Latin-1 letters to lower case) and cut into words (runs of letters and
+ * digits; any non-ASCII UTF-8 byte counts as a letter). A filter matches a concept when each of its words
+ * starts a word of the concept's code, display or one of its designations, as users type ("chron pa"
+ * finds "Chronic pain"). The index — every distinct word once, sorted, each with the ascending list of
+ * concepts that use it — is built on a code system's first search and kept with the snapshot that holds
+ * the code system (sv_snapshot_memo), so a search costs a binary search per word plus the matching
+ * concepts, never a scan of the code system. */
+#include "samsvar/jsonutil.h"
+#include "samsvar/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Folds the character at s (ASCII, or a Latin-1 letter in UTF-8) to lower case: returns its byte length
+ * and writes its folded bytes to out (1 or 2). */
+static size_t fold_char(const unsigned char *s, unsigned char *out)
+{
+	if (s[0] == 0xC3 && s[1] >= 0x80 && s[1] <= 0xBF) {
+		out[0] = 0xC3;
+		out[1] = (unsigned char)(s[1] >= 0x80 && s[1] <= 0x9E && s[1] != 0x97 ? s[1] + 0x20 : s[1]);
+		return 2;
+	}
+	out[0] = (unsigned char)(s[0] >= 'A' && s[0] <= 'Z' ? s[0] + 32 : s[0]);
+	return 1;
+}
+
+static int word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Calls fn(arg, word, len) for each folded word of `text` (words longer than SV_TEXT_MAX_WORD are cut). */
+static void each_word(const char *text, void (*fn)(void *, const char *, size_t), void *arg)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	char w[SV_TEXT_MAX_WORD + 2];
+
+	while (s && *s) {
+		size_t n = 0;
+		while (*s && !word_byte(*s))
+			s++;
+		while (*s && word_byte(*s)) {
+			unsigned char f[2];
+			size_t adv = fold_char(s, f);
+			if (n + adv <= SV_TEXT_MAX_WORD) {
+				memcpy(w + n, f, adv);
+				n += adv;
+			}
+			s += adv;
+		}
+		if (n)
+			fn(arg, w, n);
+	}
+}
+
+static void add_query_word(void *arg, const char *w, size_t n)
+{
+	struct sv_text_query *q = arg;
+
+	if (q->n < SV_TEXT_MAX_WORDS) {
+		memcpy(q->word[q->n], w, n);
+		q->word[q->n][n] = '\0';
+		q->len[q->n++] = n;
+	} else {
+		q->too_many = 1;
+	}
+}
+
+int sv_text_query_init(struct sv_text_query *q, const char *filter)
+{
+	memset(q, 0, sizeof(*q));
+	each_word(filter, add_query_word, q);
+	return q->too_many ? -1 : (int)q->n;
+}
+
+/* ---- matching one concept ---- */
+
+struct match_state {
+	const struct sv_text_query *q;
+	unsigned found;   /* bit i: query word i starts a word seen so far */
+};
+
+static void match_word(void *arg, const char *w, size_t n)
+{
+	struct match_state *m = arg;
+
+	for (size_t i = 0; i < m->q->n; i++)
+		if (m->q->len[i] <= n && memcmp(m->q->word[i], w, m->q->len[i]) == 0)
+			m->found |= 1u << i;
+}
+
+int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query *q)
+{
+	struct match_state m = { q, 0 };
+	unsigned all = (1u << q->n) - 1;
+	const cJSON *d;
+
+	each_word(k->code, match_word, &m);
+	each_word(k->display, match_word, &m);
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
+		if (m.found == all)
+			break;
+		each_word(sv_jstr(d, "value"), match_word, &m);
+	}
+	return m.found == all;
+}
+
+/* ---- the index ---- */
+
+struct text_index {
+	char **chunks;        /* the words' bytes, NUL-terminated, in chunks that never move */
+	size_t nchunks, used; /* bytes used in the last chunk */
+	const char **word;    /* word id -> its text */
+	uint32_t nwords, cap;
+	uint32_t *sorted;     /* word ids in byte order of their text */
+	uint32_t *off;        /* word id -> first entry of its concepts in post; off[nwords] = total */
+	uint32_t *post;       /* concept indexes, ascending per word */
+	struct sv_strmap ids; /* text -> word id (while building) */
+	uint32_t *count, *last; /* per word id while building: concepts, last concept counted + 1 */
+	uint32_t concept;     /* the concept being read */
+	int fill;             /* second pass: write post */
+};
+
+#define CHUNK 65536
+
+static const char *intern(struct text_index *t, const char *w, size_t n)
+{
+	char *p;
+
+	if (!t->nchunks || t->used + n + 1 > CHUNK) {
+		t->chunks = sv_xrealloc(t->chunks, (t->nchunks + 1) * sizeof(*t->chunks));
+		t->chunks[t->nchunks++] = sv_xmalloc(CHUNK);
+		t->used = 0;
+	}
+	p = t->chunks[t->nchunks - 1] + t->used;
+	memcpy(p, w, n);
+	p[n] = '\0';
+	t->used += n + 1;
+	return p;
+}
+
+static void index_word(void *arg, const char *w, size_t n)
+{
+	struct text_index *t = arg;
+	uint32_t id;
+
+	if (!sv_strmap_getn(&t->ids, w, n, &id)) {
+		if (t->fill)
+			return;   /* cannot happen: the first pass saw every word */
+		if (t->nwords == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 1024;
+			t->word = sv_xrealloc(t->word, t->cap * sizeof(*t->word));
+			t->count = sv_xrealloc(t->count, t->cap * sizeof(*t->count));
+			t->last = sv_xrealloc(t->last, t->cap * sizeof(*t->last));
+		}
+		id = t->nwords++;
+		t->word[id] = intern(t, w, n);
+		t->count[id] = 0;
+		t->last[id] = 0;
+		sv_strmap_put(&t->ids, t->word[id], id);
+	}
+	if (t->last[id] == t->concept + 1)
+		return;   /* this concept is already listed under the word */
+	t->last[id] = t->concept + 1;
+	if (t->fill)
+		t->post[t->off[id] + t->count[id]] = t->concept;
+	t->count[id]++;
+}
+
+static void index_pass(struct text_index *t, const struct sv_codesystem *cs)
+{
+	for (uint32_t i = 0; i < cs->nconcepts; i++) {
+		const struct sv_concept *k = &cs->concepts[i];
+		const cJSON *d;
+		t->concept = i;
+		each_word(k->code, index_word, t);
+		each_word(k->display, index_word, t);
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
+			each_word(sv_jstr(d, "value"), index_word, t);
+	}
+}
+
+static const struct text_index *sort_ctx;
+
+static int cmp_word(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->word[*(const uint32_t *)a], sort_ctx->word[*(const uint32_t *)b]);
+}
+
+static void text_index_free(void *v)
+{
+	struct text_index *t = v;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->word);
+	free(t->sorted);
+	free(t->off);
+	free(t->post);
+	free(t->count);
+	free(t->last);
+	sv_strmap_release(&t->ids);
+	free(t);
+}
+
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static enum sv_err text_index_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
+{
+	const struct sv_codesystem *cs = arg;
+	struct text_index *t = sv_xcalloc(1, sizeof(*t));
+	uint32_t total = 0;
+
+	(void)snap;
+	(void)err;
+	sv_strmap_init(&t->ids, 1024);
+	index_pass(t, cs);
+	t->off = sv_xmalloc(((size_t)t->nwords + 1) * sizeof(uint32_t));
+	for (uint32_t w = 0; w < t->nwords; w++) {
+		t->off[w] = total;
+		total += t->count[w];
+		t->count[w] = 0;
+		t->last[w] = 0;
+	}
+	t->off[t->nwords] = total;
+	t->post = sv_xmalloc(((size_t)total + 1) * sizeof(uint32_t));
+	t->fill = 1;
+	index_pass(t, cs);
+	t->sorted = sv_xmalloc(((size_t)t->nwords + 1) * sizeof(uint32_t));
+	for (uint32_t w = 0; w < t->nwords; w++)
+		t->sorted[w] = w;
+	pthread_mutex_lock(&sort_lock);   /* qsort has no context argument in C11 */
+	sort_ctx = t;
+	qsort(t->sorted, t->nwords, sizeof(uint32_t), cmp_word);
+	pthread_mutex_unlock(&sort_lock);
+	free(t->count);
+	free(t->last);
+	t->count = t->last = NULL;
+	sv_strmap_release(&t->ids);
+	memset(&t->ids, 0, sizeof(t->ids));
+	*value = t;
+	return SV_OK;
+}
+
+/* The index of `cs`, kept with the snapshot (of `snap` and its parents) that holds it. */
+static const struct text_index *text_index(const struct sv_snapshot *snap, const struct sv_codesystem *cs)
+{
+	char key[64];
+	void *v = NULL;
+
+	while (snap && !(cs >= snap->cs && cs < snap->cs + snap->ncs))
+		snap = snap->parent;
+	if (!snap)
+		SV_BUG("a code system that is not in the snapshot");
+	snprintf(key, sizeof(key), "text-index:%u", (unsigned)(cs - snap->cs));
+	if (sv_snapshot_memo(snap, key, text_index_make, text_index_free, (void *)cs, &v, NULL) != SV_OK)
+		SV_BUG("building a text index cannot fail");
+	return v;
+}
+
+/* Sorts v[0..n) ascending and drops repeats; returns the new length. */
+static size_t sort_unique(uint32_t *v, size_t n)
+{
+	uint32_t *tmp = sv_xmalloc((n + 1) * sizeof(uint32_t));
+	size_t w = 0;
+
+	for (int shift = 0; shift < 32; shift += 8) {
+		size_t cnt[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			cnt[((v[i] >> shift) & 0xFF) + 1]++;
+		for (size_t b = 0; b < 256; b++)
+			cnt[b + 1] += cnt[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(v[i] >> shift) & 0xFF]++] = v[i];
+		memcpy(v, tmp, n * sizeof(uint32_t));
+	}
+	free(tmp);
+	for (size_t i = 0; i < n; i++)
+		if (!w || v[w - 1] != v[i])
+			v[w++] = v[i];
+	return w;
+}
+
+/* The concepts with a word starting with q's word i (ascending, each once). */
+static uint32_t *prefix_concepts(const struct text_index *t, const char *word, size_t len, size_t *n)
+{
+	uint32_t lo = 0, hi = t->nwords, first;
+	size_t total = 0, w = 0;
+	uint32_t *out;
+
+	while (lo < hi) {   /* the first word not below `word` */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->word[t->sorted[mid]], word) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (hi = first; hi < t->nwords && strncmp(t->word[t->sorted[hi]], word, len) == 0; hi++)
+		total += t->off[t->sorted[hi] + 1] - t->off[t->sorted[hi]];
+	out = sv_xmalloc((total + 1) * sizeof(uint32_t));
+	for (uint32_t i = first; i < hi; i++) {
+		uint32_t id = t->sorted[i];
+		memcpy(out + w, t->post + t->off[id], (t->off[id + 1] - t->off[id]) * sizeof(uint32_t));
+		w += t->off[id + 1] - t->off[id];
+	}
+	*n = hi - first > 1 ? sort_unique(out, total) : total;
+	return out;
+}
+
+uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
+				    const struct sv_text_query *q, size_t *n)
+{
+	const struct text_index *t = text_index(snap, cs);
+	uint32_t *acc = NULL;
+	size_t nacc = 0;
+
+	if (q->n == 0) {
+		acc = sv_xmalloc(((size_t)cs->nconcepts + 1) * sizeof(uint32_t));
+		for (uint32_t i = 0; i < cs->nconcepts; i++)
+			acc[i] = i;
+		*n = cs->nconcepts;
+		return acc;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		size_t m, w = 0, a = 0;
+		uint32_t *v = prefix_concepts(t, q->word[i], q->len[i], &m);
+		if (!acc) {
+			acc = v;
+			nacc = m;
+			continue;
+		}
+		for (size_t b = 0; a < nacc && b < m;) {   /* intersect two ascending lists */
+			if (acc[a] < v[b])
+				a++;
+			else if (acc[a] > v[b])
+				b++;
+			else {
+				acc[w++] = acc[a];
+				a++;
+				b++;
+			}
+		}
+		nacc = w;
+		free(v);
+	}
+	*n = nacc;
+	return acc;
+}
