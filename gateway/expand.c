@@ -288,21 +288,35 @@ static enum sv_err member_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 /* The concepts an include's hierarchy filter (is-a, descendent-of, descendent-leaf on the concept) can
  * take in: the filter's concept and its descendants, ascending, read off the code system's hierarchy
  * index, so an include under one concept of a large code system never tests the others. NULL when the
- * include has no such filter (or names an unknown code: the full test then reports it). The other
- * filters are still applied to each candidate. */
-static uint32_t *hierarchy_candidates(const struct sv_codesystem *cs, const cJSON *inc, size_t *n)
+ * include has no such filter (or names an unknown code: the full test then reports it). *exact is set
+ * when that filter is all the include asks (no other filter, no valueSet): the list, trimmed to what
+ * the filter takes, is then the answer and the candidates need no test. */
+static uint32_t *hierarchy_candidates(const struct sv_codesystem *cs, const cJSON *inc, size_t *n, int *exact)
 {
-	const cJSON *f;
+	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(inc, "filter"), *f;
 
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(inc, "filter")) {
+	*exact = 0;
+	cJSON_ArrayForEach(f, filters) {
 		const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
-		uint32_t target;
+		uint32_t target, *v;
+		size_t w = 0;
 
 		if (!prop || !op || !value || (strcmp(prop, "concept") != 0 && strcmp(prop, "code") != 0))
 			continue;
-		if ((strcmp(op, "is-a") == 0 || strcmp(op, "descendent-of") == 0 || strcmp(op, "descendent-leaf") == 0) &&
-		    sv_strmap_get(&cs->index, value, &target))
-			return sv_codesystem_descendants(cs, target, n);
+		if ((strcmp(op, "is-a") != 0 && strcmp(op, "descendent-of") != 0 && strcmp(op, "descendent-leaf") != 0) ||
+		    !sv_strmap_get(&cs->index, value, &target))
+			continue;
+		v = sv_codesystem_descendants(cs, target, n);
+		if (cJSON_GetArraySize(filters) != 1 || cJSON_GetObjectItemCaseSensitive(inc, "valueSet"))
+			return v;
+		*exact = 1;
+		if (strcmp(op, "is-a") == 0)
+			return v;
+		for (size_t i = 0; i < *n; i++)   /* descendent-of: not the concept; -leaf: nor any with children */
+			if (v[i] != target && (strcmp(op, "descendent-of") == 0 || cs->concepts[v[i]].nchildren == 0))
+				v[w++] = v[i];
+		*n = w;
+		return v;
 	}
 	return NULL;
 }
@@ -621,12 +635,13 @@ out:
 }
 
 /* The concepts of `cs` an include (no concept list) may take in, ascending: those under its hierarchy
- * filter and, with a text filter in opts, those matching it (from the word index); NULL for all. */
+ * filter and, with a text filter in opts, those matching it (from the word index); NULL for all.
+ * *exact as hierarchy_candidates() sets it (0 without a hierarchy filter). */
 static uint32_t *include_candidates(const struct sv_snapshot *snap, const struct sv_codesystem *cs, const cJSON *inc,
-				    int filtered, const struct sv_expand_opts *opts, size_t *n)
+				    int filtered, const struct sv_expand_opts *opts, size_t *n, int *exact)
 {
 	size_t nh = 0, nt = 0, w = 0;
-	uint32_t *h = filtered ? hierarchy_candidates(cs, inc, &nh) : NULL, *t;
+	uint32_t *h = filtered ? hierarchy_candidates(cs, inc, &nh, exact) : NULL, *t;
 
 	if (!opts || !opts->text || !opts->text->n) {
 		*n = h ? nh : cs->nconcepts;
@@ -723,11 +738,12 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
 			size_t ncand = cs->nconcepts;
-			uint32_t *cand = include_candidates(snap, cs, inc, filtered, opts, &ncand);
+			int exact = 0;
+			uint32_t *cand = include_candidates(snap, cs, inc, filtered, opts, &ncand, &exact);
 			for (size_t j = 0; j < ncand; j++) {
 				uint32_t i = cand ? cand[j] : (uint32_t)j;
-				int m;
-				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK) {
+				int m = 1;
+				if (!exact && (rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK) {
 					free(cand);
 					goto out;
 				}
