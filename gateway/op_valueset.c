@@ -108,8 +108,8 @@ static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
 	return sv_req_version_rules(req, in->rules, in->rule_text, &in->opts.nrules);
 }
 
-/* Keeps the items whose code, display or a designation has words starting with each word of the text
- * filter (linear); an item whose parent is dropped moves up to the top. */
+/* Keeps the items whose code, display or a designation has, for each word of the text filter, a word
+ * containing it (linear); an item whose parent is dropped moves up to the top. */
 static void text_filter(struct sv_expansion *e, const struct sv_text_query *q)
 {
 	long *moved = sv_xcalloc(e->n + 1, sizeof(*moved));   /* old index -> new index, or -1 */

@@ -1,12 +1,13 @@
-/* snapshot_text.c — word-prefix text search over a code system's codes, displays and designations.
+/* snapshot_text.c — text search over a code system's codes, displays and designations.
  *
  * Text is folded (ASCII and Latin-1 letters to lower case) and cut into words (runs of letters and
  * digits; any non-ASCII UTF-8 byte counts as a letter). A filter matches a concept when each of its words
- * starts a word of the concept's code, display or one of its designations, as users type ("chron pa"
- * finds "Chronic pain"). The index — every distinct word once, sorted, each with the ascending list of
+ * occurs within a word of the concept's code, display or one of its designations: as users type ("chron
+ * pa" finds "Chronic pain") and inside compound words, which Norwegian and Danish terms are full of
+ * ("vask" finds "Tøjvask"). The index — every distinct word once, each with the ascending list of
  * concepts that use it — is built on a code system's first search and kept with the snapshot that holds
- * the code system (sv_snapshot_memo), so a search costs a binary search per word plus the matching
- * concepts, never a scan of the code system. */
+ * the code system (sv_snapshot_memo). A search reads the distinct words (a few hundred thousand even for
+ * SNOMED CT, against millions of designations) and the matching concepts, never the concepts. */
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 
@@ -88,7 +89,7 @@ static void match_word(void *arg, const char *w, size_t n)
 	struct match_state *m = arg;
 
 	for (size_t i = 0; i < m->q->n; i++)
-		if (m->q->len[i] <= n && memcmp(m->q->word[i], w, m->q->len[i]) == 0)
+		if (m->q->len[i] <= n && memmem(w, n, m->q->word[i], m->q->len[i]))
 			m->found |= 1u << i;
 }
 
@@ -115,7 +116,6 @@ struct text_index {
 	size_t nchunks, used; /* bytes used in the last chunk */
 	const char **word;    /* word id -> its text */
 	uint32_t nwords, cap;
-	uint32_t *sorted;     /* word ids in byte order of their text */
 	uint32_t *off;        /* word id -> first entry of its concepts in post; off[nwords] = total */
 	uint32_t *post;       /* concept indexes, ascending per word */
 	struct sv_strmap ids; /* text -> word id (while building) */
@@ -183,13 +183,6 @@ static void index_pass(struct text_index *t, const struct sv_codesystem *cs)
 	}
 }
 
-static const struct text_index *sort_ctx;
-
-static int cmp_word(const void *a, const void *b)
-{
-	return strcmp(sort_ctx->word[*(const uint32_t *)a], sort_ctx->word[*(const uint32_t *)b]);
-}
-
 static void text_index_free(void *v)
 {
 	struct text_index *t = v;
@@ -200,7 +193,6 @@ static void text_index_free(void *v)
 		free(t->chunks[i]);
 	free(t->chunks);
 	free(t->word);
-	free(t->sorted);
 	free(t->off);
 	free(t->post);
 	free(t->count);
@@ -208,8 +200,6 @@ static void text_index_free(void *v)
 	sv_strmap_release(&t->ids);
 	free(t);
 }
-
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static enum sv_err text_index_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
 {
@@ -232,13 +222,6 @@ static enum sv_err text_index_make(const struct sv_snapshot *snap, void *arg, vo
 	t->post = sv_xmalloc(((size_t)total + 1) * sizeof(uint32_t));
 	t->fill = 1;
 	index_pass(t, cs);
-	t->sorted = sv_xmalloc(((size_t)t->nwords + 1) * sizeof(uint32_t));
-	for (uint32_t w = 0; w < t->nwords; w++)
-		t->sorted[w] = w;
-	pthread_mutex_lock(&sort_lock);   /* qsort has no context argument in C11 */
-	sort_ctx = t;
-	qsort(t->sorted, t->nwords, sizeof(uint32_t), cmp_word);
-	pthread_mutex_unlock(&sort_lock);
 	free(t->count);
 	free(t->last);
 	t->count = t->last = NULL;
@@ -287,30 +270,24 @@ static size_t sort_unique(uint32_t *v, size_t n)
 	return w;
 }
 
-/* The concepts with a word starting with q's word i (ascending, each once). */
-static uint32_t *prefix_concepts(const struct text_index *t, const char *word, size_t len, size_t *n)
+/* The concepts with a word that contains `word` (ascending, each once). */
+static uint32_t *word_concepts(const struct text_index *t, const char *word, size_t *n)
 {
-	uint32_t lo = 0, hi = t->nwords, first;
-	size_t total = 0, w = 0;
+	size_t total = 0, w = 0, hits = 0;
 	uint32_t *out;
 
-	while (lo < hi) {   /* the first word not below `word` */
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (strcmp(t->word[t->sorted[mid]], word) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = lo;
-	for (hi = first; hi < t->nwords && strncmp(t->word[t->sorted[hi]], word, len) == 0; hi++)
-		total += t->off[t->sorted[hi] + 1] - t->off[t->sorted[hi]];
+	for (uint32_t id = 0; id < t->nwords; id++)
+		if (strstr(t->word[id], word)) {
+			total += t->off[id + 1] - t->off[id];
+			hits++;
+		}
 	out = sv_xmalloc((total + 1) * sizeof(uint32_t));
-	for (uint32_t i = first; i < hi; i++) {
-		uint32_t id = t->sorted[i];
-		memcpy(out + w, t->post + t->off[id], (t->off[id + 1] - t->off[id]) * sizeof(uint32_t));
-		w += t->off[id + 1] - t->off[id];
-	}
-	*n = hi - first > 1 ? sort_unique(out, total) : total;
+	for (uint32_t id = 0; id < t->nwords && w < total; id++)
+		if (strstr(t->word[id], word)) {
+			memcpy(out + w, t->post + t->off[id], (t->off[id + 1] - t->off[id]) * sizeof(uint32_t));
+			w += t->off[id + 1] - t->off[id];
+		}
+	*n = hits > 1 ? sort_unique(out, total) : total;
 	return out;
 }
 
@@ -330,7 +307,7 @@ uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct
 	}
 	for (size_t i = 0; i < q->n; i++) {
 		size_t m, w = 0, a = 0;
-		uint32_t *v = prefix_concepts(t, q->word[i], q->len[i], &m);
+		uint32_t *v = word_concepts(t, q->word[i], &m);
 		if (!acc) {
 			acc = v;
 			nacc = m;

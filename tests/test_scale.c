@@ -346,6 +346,7 @@ Test(hierarchy, expand_filters_on_fixture)
 
 /* ---- text search (snapshot_text.c) ---- */
 
+
 Test(text, query_words)
 {
 	struct sv_text_query q;
@@ -396,14 +397,17 @@ Test(text, word_prefixes_on_fixture)
 	cr_assert(text_hit(cs, "88850006", "PANSIN"));
 	cr_assert(text_hit(cs, "88850006", "disord"), "the FSN's semantic tag is a word too");
 	cr_assert(text_hit(cs, "88850006", "8885"), "the code's start");
-	cr_assert_not(text_hit(cs, "88850006", "sinusitis"), "not the start of a word");
+	cr_assert(text_hit(cs, "88850006", "sinusitis"), "within a word (compounds)");
+	cr_assert(text_hit(cs, "88850006", "PANSIN chronic"), "in any order");
 	cr_assert_not(text_hit(cs, "88850006", "chronic acute"), "every word must match");
+	cr_assert_not(text_hit(cs, "88850006", "chronicpan"), "not across words");
 	sv_snapshot_release(s);
 }
 
 Test(text, index_agrees_with_matching, .fini = cleanup)
 {
-	static const char *const filters[] = { "pain", "PA", "chr pa", "left upper", "sjö", "m\xc3\xa9ni", "zzzz", "1000", "e" };
+	static const char *const filters[] = { "pain", "PA", "chr pa", "left upper", "sjö", "m\xc3\xa9ni", "zzzz", "1000", "e",
+					       "ture", "ain fract" };
 	cJSON *m;
 	struct sv_snapshot *s, *layer = NULL;
 	struct sv_snapshot_builder b;

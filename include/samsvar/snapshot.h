@@ -208,14 +208,14 @@ struct sv_text_query {
  * has more than SV_TEXT_MAX_WORDS words. */
 int sv_text_query_init(struct sv_text_query *q, const char *filter);
 
-/* Returns 1 when each word of q starts a word of concept k's code, display or one of its designations
- * (any language): "chron pa" matches "Chronic pain". */
+/* Returns 1 when each word of q occurs within a word of concept k's code, display or one of its
+ * designations (any language): "chron pa" matches "Chronic pain", "vask" matches "Tøjvask". */
 int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query *q);
 
 /* Returns the indexes (ascending) of the concepts of `cs` that sv_concept_text_match() would accept, their
  * number in *n; the caller frees the array. Reads a word index of cs that is built on its first search
- * and kept with the snapshot holding cs (snap or one it lies over): a binary search per word plus the
- * concepts found, never a scan of the code system. */
+ * and kept with the snapshot holding cs (snap or one it lies over): a pass over the distinct words plus
+ * the concepts found, never a scan of the concepts. */
 uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
 				    const struct sv_text_query *q, size_t *n);
 
