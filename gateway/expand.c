@@ -636,7 +636,7 @@ out:
 
 /* The concepts of `cs` an include (no concept list) may take in, ascending: those under its hierarchy
  * filter and, with a text filter in opts, those matching it (from the word index); NULL for all.
- * *exact as hierarchy_candidates() sets it (0 without a hierarchy filter). */
+ * *exact is set when the list needs no test against the include (see hierarchy_candidates()). */
 static uint32_t *include_candidates(const struct sv_snapshot *snap, const struct sv_codesystem *cs, const cJSON *inc,
 				    int filtered, const struct sv_expand_opts *opts, size_t *n, int *exact)
 {
@@ -649,6 +649,8 @@ static uint32_t *include_candidates(const struct sv_snapshot *snap, const struct
 	}
 	t = sv_codesystem_text_search(snap, cs, opts->text, &nt);
 	if (!h) {
+		/* A whole code system (no filter, no valueSet): every match is taken in untested. */
+		*exact = !filtered && !cJSON_GetObjectItemCaseSensitive(inc, "valueSet");
 		*n = nt;
 		return t;
 	}

@@ -108,16 +108,46 @@ static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
 	return sv_req_version_rules(req, in->rules, in->rule_text, &in->opts.nrules);
 }
 
+#define TEXT_FILTER_SYSTEMS 8   /* code systems whose matches text_filter() looks up in their index */
+
 /* Keeps the items whose code, display or a designation has, for each word of the text filter, a word
- * containing it (linear); an item whose parent is dropped moves up to the top. */
-static void text_filter(struct sv_expansion *e, const struct sv_text_query *q)
+ * containing it; an item whose parent is dropped moves up to the top. An item of one of the first
+ * TEXT_FILTER_SYSTEMS code systems is looked up (binary search) among its system's matches from the word
+ * index, any other is matched on its own: linear in the items either way. */
+static void text_filter(const struct sv_snapshot *snap, struct sv_expansion *e, const struct sv_text_query *q)
 {
 	long *moved = sv_xcalloc(e->n + 1, sizeof(*moved));   /* old index -> new index, or -1 */
-	size_t w = 0;
+	struct { const struct sv_codesystem *cs; uint32_t *hit; size_t n; } sys[TEXT_FILTER_SYSTEMS];
+	size_t nsys = 0, w = 0;
 
 	for (size_t i = 0; i < e->n; i++) {
+		const struct sv_codesystem *cs = e->items[i].cs;
+		size_t j = 0;
+		int hit;
+
+		while (j < nsys && sys[j].cs != cs)
+			j++;
+		if (j == nsys && nsys < TEXT_FILTER_SYSTEMS) {
+			sys[j].cs = cs;
+			sys[j].hit = sv_codesystem_text_search(snap, cs, q, &sys[j].n);
+			nsys++;
+		}
+		if (j < nsys) {
+			uint32_t k = (uint32_t)(e->items[i].k - cs->concepts);
+			size_t lo = 0, hi = sys[j].n;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (sys[j].hit[mid] < k)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hit = lo < sys[j].n && sys[j].hit[lo] == k;
+		} else {
+			hit = sv_concept_text_match(e->items[i].k, q);
+		}
 		moved[i] = -1;
-		if (!sv_concept_text_match(e->items[i].k, q))
+		if (!hit)
 			continue;
 		e->items[w] = e->items[i];
 		/* A search of a whole code system is a flat list of hits; filter includes keep their tree
@@ -126,6 +156,8 @@ static void text_filter(struct sv_expansion *e, const struct sv_text_query *q)
 		moved[i] = (long)w++;
 	}
 	e->n = w;
+	for (size_t j = 0; j < nsys; j++)
+		free(sys[j].hit);
 	free(moved);
 }
 
@@ -615,7 +647,7 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		goto out;
 	}
 	if (in.filter && in.query.n)
-		text_filter(&e, &in.query);
+		text_filter(req->snap, &e, &in.query);
 	count = in.count;
 	if (count < 0 && e.n - (size_t)(in.offset < (long)e.n ? in.offset : (long)e.n) > req->cfg->expand_max) {
 		rc = sv_fail_at(&req->err, SV_ETOOCOSTLY, "count", "the expansion has %zu codes, more than the %u "
