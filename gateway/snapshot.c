@@ -30,38 +30,59 @@ void sv_builder_release(struct sv_snapshot_builder *b)
 	}
 	free(b->items);
 	free(b->keys);
+	free(b->reuse);
+	free(b->hash);
+	free(b->len);
 	sv_strmap_release(&b->ids);
 	memset(b, 0, sizeof(*b));
 }
 
-/* Adds `res` (owned) under its identity, replacing an earlier resource with the same one. */
-static void builder_put(struct sv_snapshot_builder *b, cJSON *res)
+/* Puts `res` (owned; NULL for `reuse`, an unchanged code system of another snapshot) under the identity
+ * "type|url|version", replacing an earlier resource with the same one; returns its index. */
+static size_t builder_slot(struct sv_snapshot_builder *b, const char *type, const char *url, const char *ver,
+			   cJSON *res, const struct sv_codesystem *reuse)
 {
-	const char *type = sv_jstr(res, "resourceType"), *url = sv_jstr(res, "url"), *ver = sv_jstr(res, "version");
 	size_t n;
+	char *key;
+	uint32_t i;
 
 	if (!ver)
 		ver = "";          /* a request layer's resource may have none */
 	n = strlen(type) + strlen(url) + strlen(ver) + 3;
-	char *key = sv_xmalloc(n);
-	uint32_t i;
-
+	key = sv_xmalloc(n);
 	snprintf(key, n, "%s|%s|%s", type, url, ver);
 	if (sv_strmap_get(&b->ids, key, &i)) {
 		cJSON_Delete(b->items[i]);
 		b->items[i] = res;
+		b->reuse[i] = reuse;
+		b->len[i] = 0;
 		free(key);
-		return;
+		return i;
 	}
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 64;
 		b->items = sv_xrealloc(b->items, b->cap * sizeof(*b->items));
 		b->keys = sv_xrealloc(b->keys, b->cap * sizeof(*b->keys));
+		b->reuse = sv_xrealloc(b->reuse, b->cap * sizeof(*b->reuse));
+		b->hash = sv_xrealloc(b->hash, b->cap * sizeof(*b->hash));
+		b->len = sv_xrealloc(b->len, b->cap * sizeof(*b->len));
 	}
 	b->items[b->n] = res;
 	b->keys[b->n] = key;
+	b->reuse[b->n] = reuse;
+	b->len[b->n] = 0;
 	sv_strmap_put(&b->ids, key, (uint32_t)b->n);
-	b->n++;
+	return b->n++;
+}
+
+static size_t builder_put(struct sv_snapshot_builder *b, cJSON *res)
+{
+	return builder_slot(b, sv_jstr(res, "resourceType"), sv_jstr(res, "url"), sv_jstr(res, "version"), res, NULL);
+}
+
+void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs)
+{
+	builder_slot(b, "CodeSystem", cs->url, cs->version, NULL, cs);
 }
 
 static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, int need_version,
@@ -80,13 +101,25 @@ static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, i
 		cJSON_Delete(resource);
 		return SV_EINVAL;
 	}
-	builder_put(b, resource);
+	b->last = builder_put(b, resource);
 	return SV_OK;
 }
 
 enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
 {
 	return builder_add(b, resource, 1, err);
+}
+
+enum sv_err sv_builder_add_hashed(struct sv_snapshot_builder *b, cJSON *resource, uint64_t hash, size_t len,
+				  struct sv_error *err)
+{
+	enum sv_err rc = builder_add(b, resource, 1, err);
+
+	if (rc == SV_OK) {
+		b->hash[b->last] = hash;
+		b->len[b->last] = len;
+	}
+	return rc;
 }
 
 enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
@@ -219,8 +252,17 @@ static enum sv_err flatten(struct flat *f, const cJSON *concepts, const char *pa
 	return SV_OK;
 }
 
+/* Drops this snapshot's hold on the code system's content; the last holder frees it. */
 static void codesystem_free(struct sv_codesystem *cs)
 {
+	if (cs->body && atomic_fetch_sub(&cs->body->refs, 1) != 1)
+		return;   /* another snapshot still serves the same content */
+	if (cs->body) {
+		if (cs->body->text)
+			cs->body->text_drop(cs->body->text);
+		pthread_mutex_destroy(&cs->body->text_lock);
+		free(cs->body);
+	}
 	for (uint32_t i = 0; i < cs->nconcepts; i++) {
 		free(cs->concepts[i].parents);
 		free(cs->concepts[i].children);
@@ -238,6 +280,9 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	enum sv_err rc;
 
 	memset(cs, 0, sizeof(*cs));
+	cs->body = sv_xcalloc(1, sizeof(*cs->body));
+	atomic_init(&cs->body->refs, 1);
+	pthread_mutex_init(&cs->body->text_lock, NULL);
 	cs->resource = res;
 	cs->url = sv_jstr(res, "url");
 	cs->version = sv_jstr(res, "version");
@@ -441,13 +486,20 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 
 	for (size_t i = 0; i < b->n; i++) {
 		cJSON *res = b->items[i];
-		const char *type = sv_jstr(res, "resourceType");
+		const char *type = res ? sv_jstr(res, "resourceType") : "CodeSystem";
 		b->items[i] = NULL;
-		if (strcmp(type, "CodeSystem") == 0) {
+		if (!res) {   /* unchanged content of another snapshot: shared, not built again */
+			s->cs[s->ncs] = *b->reuse[i];
+			s->cs[s->ncs].is_latest = 0;
+			atomic_fetch_add(&s->cs[s->ncs].body->refs, 1);
+			s->ncs++;
+		} else if (strcmp(type, "CodeSystem") == 0) {
 			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
 				codesystem_free(&s->cs[s->ncs]);
 				goto fail;
 			}
+			s->cs[s->ncs].body->hash = b->hash[i];
+			s->cs[s->ncs].body->len = b->len[i];
 			s->ncs++;
 		} else if (strcmp(type, "ValueSet") == 0) {
 			resource_init(&s->vs[s->nvs++], res);
@@ -504,35 +556,6 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 fail:
 	sv_snapshot_release(s);
 	return NULL;
-}
-
-static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len)
-{
-	struct sv_snapshot_builder *b = ctx;
-	cJSON *res = cJSON_ParseWithLength(json, len);
-	(void)type;
-	if (!res)
-		return SV_ESTORE;
-	return sv_builder_add(b, res, NULL);
-}
-
-struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err)
-{
-	struct sv_snapshot_builder b;
-	struct sv_snapshot *s = NULL;
-	enum sv_err rc;
-
-	sv_builder_init(&b);
-	rc = sv_store_each(st, visit_store, &b, err);
-	if (rc != SV_OK) {
-		if (err && err->code == SV_OK)
-			sv_fail(err, rc, "store holds a resource that cannot be read back");
-		goto out;
-	}
-	s = sv_builder_build(&b, err);
-out:
-	sv_builder_release(&b);
-	return s;
 }
 
 void sv_snapshot_release(struct sv_snapshot *s)

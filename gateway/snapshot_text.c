@@ -5,11 +5,11 @@
  * occurs within a word of the concept's code, display or one of its designations: as users type ("chron
  * pa" finds "Chronic pain") and inside compound words, which Norwegian and Danish terms are full of
  * ("vask" finds "Tøjvask"). The index — every distinct word once, each with the ascending list of
- * concepts that use it — is built on a code system's first search and kept with the snapshot that holds
- * the code system (sv_snapshot_memo). A search reads the distinct words (a few hundred thousand even for
+ * concepts that use it — is built on a code system's first search and kept with the code system's
+ * content (struct sv_cs_body), which snapshots share while the code system is unchanged. A search reads the distinct words (a few hundred thousand even for
  * SNOMED CT, against millions of designations) and the matching concepts, never the concepts. */
 #include "samsvar/jsonutil.h"
-#include "samsvar/snapshot.h"
+#include "snapshot_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,14 +201,11 @@ static void text_index_free(void *v)
 	free(t);
 }
 
-static enum sv_err text_index_make(const struct sv_snapshot *snap, void *arg, void **value, struct sv_error *err)
+static struct text_index *text_index_make(const struct sv_codesystem *cs)
 {
-	const struct sv_codesystem *cs = arg;
 	struct text_index *t = sv_xcalloc(1, sizeof(*t));
 	uint32_t total = 0;
 
-	(void)snap;
-	(void)err;
 	sv_strmap_init(&t->ids, 1024);
 	index_pass(t, cs);
 	t->off = sv_xmalloc(((size_t)t->nwords + 1) * sizeof(uint32_t));
@@ -227,24 +224,24 @@ static enum sv_err text_index_make(const struct sv_snapshot *snap, void *arg, vo
 	t->count = t->last = NULL;
 	sv_strmap_release(&t->ids);
 	memset(&t->ids, 0, sizeof(t->ids));
-	*value = t;
-	return SV_OK;
+	return t;
 }
 
-/* The index of `cs`, kept with the snapshot (of `snap` and its parents) that holds it. */
-static const struct text_index *text_index(const struct sv_snapshot *snap, const struct sv_codesystem *cs)
+/* The index of `cs`, kept with its content (struct sv_cs_body), so every snapshot sharing the code
+ * system shares it too; built by the first search (others searching it meanwhile wait for it). */
+static const struct text_index *text_index(const struct sv_codesystem *cs)
 {
-	char key[64];
-	void *v = NULL;
+	struct sv_cs_body *b = cs->body;
+	const struct text_index *t;
 
-	while (snap && !(cs >= snap->cs && cs < snap->cs + snap->ncs))
-		snap = snap->parent;
-	if (!snap)
-		SV_BUG("a code system that is not in the snapshot");
-	snprintf(key, sizeof(key), "text-index:%u", (unsigned)(cs - snap->cs));
-	if (sv_snapshot_memo(snap, key, text_index_make, text_index_free, (void *)cs, &v, NULL) != SV_OK)
-		SV_BUG("building a text index cannot fail");
-	return v;
+	pthread_mutex_lock(&b->text_lock);
+	if (!b->text) {
+		b->text = text_index_make(cs);
+		b->text_drop = text_index_free;
+	}
+	t = b->text;
+	pthread_mutex_unlock(&b->text_lock);
+	return t;
 }
 
 /* Sorts v[0..n) ascending and drops repeats; returns the new length. */
@@ -294,7 +291,8 @@ static uint32_t *word_concepts(const struct text_index *t, const char *word, siz
 uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
 				    const struct sv_text_query *q, size_t *n)
 {
-	const struct text_index *t = text_index(snap, cs);
+	(void)snap;   /* the index lives with the code system's content, whichever snapshot holds it */
+	const struct text_index *t = text_index(cs);
 	uint32_t *acc = NULL;
 	size_t nacc = 0;
 

@@ -446,3 +446,72 @@ Test(text, index_agrees_with_matching, .fini = cleanup)
 	sv_snapshot_release(s);
 	cJSON_Delete(m);
 }
+
+/* ---- snapshots share unchanged code systems (snapshot_store.c) ---- */
+
+#include "samsvar/store.h"
+#include "../gateway/snapshot_private.h"   /* the shared content (struct sv_cs_body) */
+
+static void put(struct sv_store *st, const char *json)
+{
+	struct sv_error err = { 0 };
+	cJSON *r = cJSON_Parse(json);
+
+	cr_assert_not_null(r);
+	cr_assert_eq(sv_store_put(st, r, "test", "test", &err), SV_OK, "%s", err.message);
+	cJSON_Delete(r);
+}
+
+#define CS_JSON(v, extra) \
+	"{\"resourceType\":\"CodeSystem\",\"url\":\"http://example.org/share\",\"version\":\"1\",\"status\":\"active\"," \
+	"\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"display\":\"Alpha " v "\"},{\"code\":\"b\"," \
+	"\"display\":\"Beta\",\"property\":[" PARENT("a") "]}" extra "]}"
+
+Test(share, publish_shares_unchanged_codesystems)
+{
+	char path[64];
+	struct sv_error err = { 0 };
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_snapshot *a, *b, *c;
+	const struct sv_codesystem *ca, *cb, *cc;
+	struct sv_text_query q;
+	size_t n;
+	uint32_t *v;
+
+	put(st, CS_JSON("one", ""));
+	a = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(a, "%s", err.message);
+	ca = sv_snapshot_codesystem(a, "http://example.org/share", NULL);
+	cr_assert_eq(sv_text_query_init(&q, "alph"), 1);
+	free(sv_codesystem_text_search(a, ca, &q, &n));   /* builds the text index */
+	cr_assert_eq(n, 1);
+	/* A value set is published: the code system is shared, not built again, text index and all. */
+	put(st, "{\"resourceType\":\"ValueSet\",\"url\":\"http://example.org/vs\",\"version\":\"1\",\"status\":\"active\","
+		"\"compose\":{\"include\":[{\"system\":\"http://example.org/share\"}]}}");
+	b = sv_snapshot_from_store_over(st, a, &err);
+	cr_assert_not_null(b, "%s", err.message);
+	cb = sv_snapshot_codesystem(b, "http://example.org/share", NULL);
+	cr_assert_not_null(sv_snapshot_valueset(b, "http://example.org/vs", NULL));
+	cr_assert_eq(cb->body, ca->body, "unchanged code system built again");
+	cr_assert_eq(cb->concepts, ca->concepts);
+	cr_assert_not_null(cb->body->text, "the text index was not shared");
+	cr_assert(cb->is_latest);
+	sv_snapshot_release(a);   /* the old snapshot goes: the shared content stays for b */
+	cr_assert(sv_codesystem_subsumes(cb, 0, 1));
+	v = sv_codesystem_text_search(b, cb, &q, &n);
+	cr_assert(n == 1 && v[0] == 0);
+	free(v);
+	/* The code system changes: built anew. */
+	put(st, CS_JSON("two", ",{\"code\":\"c\",\"display\":\"Gamma\"}"));
+	c = sv_snapshot_from_store_over(st, b, &err);
+	cr_assert_not_null(c, "%s", err.message);
+	cc = sv_snapshot_codesystem(c, "http://example.org/share", NULL);
+	cr_assert_neq(cc->body, cb->body);
+	cr_assert_eq(cc->nconcepts, 3);
+	cr_assert_str_eq(cc->concepts[0].display, "Alpha two");
+	cr_assert_str_eq(cb->concepts[0].display, "Alpha one", "the old snapshot changed under its readers");
+	sv_snapshot_release(b);
+	sv_snapshot_release(c);
+	sv_store_close(st);
+	ts_remove_store(path);
+}

@@ -17,6 +17,7 @@
 struct sv_store;
 struct sv_cmindex;
 struct sv_hierarchy;
+struct sv_cs_body;
 
 /* A concept property (valueBoolean true) marking a concept that the edition its CodeSystem was
  * imported from does not define: kept from another import of that version (import_merge.h). */
@@ -42,6 +43,8 @@ struct sv_codesystem {
 	int case_sensitive;
 	int is_latest;            /* highest version of its url */
 	struct sv_hierarchy *hier; /* subsumption index (snapshot_hierarchy.c); NULL: walk the parents */
+	struct sv_cs_body *body;  /* owner of what the pointers above point at, shared (refcounted) by the
+				     snapshots that hold this code system unchanged */
 };
 
 /* A ValueSet, ConceptMap or Library: its identity, its resource, and an index the owning module builds. */
@@ -92,6 +95,10 @@ struct sv_snapshot_builder {
 	char **keys;              /* keys[i] = "type|url|version" of items[i], owned */
 	size_t n, cap;
 	struct sv_strmap ids;     /* identity -> index into items */
+	const struct sv_codesystem **reuse; /* reuse[i]: items[i] is NULL, share this code system */
+	uint64_t *hash;           /* hash[i], len[i]: of the stored JSON items[i] came from (len 0: none) */
+	size_t *len;
+	size_t last;              /* index of the last resource added */
 };
 
 /* Starts an empty builder. */
@@ -118,6 +125,13 @@ void sv_builder_release(struct sv_snapshot_builder *b);
 
 /* Builds a snapshot of everything in the store. */
 struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err);
+
+/* As sv_snapshot_from_store(), sharing with `prev` (NULL allowed; the caller keeps its reference) every
+ * code system whose stored JSON is the same bytes (keyed hash and length) as the one prev's was built
+ * from: it is neither parsed nor built again and its memory is not doubled, so publishing a map or a
+ * value set beside a large code system costs reading the code system's row, not rebuilding it. */
+struct sv_snapshot *sv_snapshot_from_store_over(struct sv_store *st, const struct sv_snapshot *prev,
+						struct sv_error *err);
 
 /* Builds a request layer from everything added to `b` (tx-resource parameters) over `base`, which it
  * references until it is released: look-ups by url, version and id find the layer's resources before
@@ -214,8 +228,9 @@ int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query
 
 /* Returns the indexes (ascending) of the concepts of `cs` that sv_concept_text_match() would accept, their
  * number in *n; the caller frees the array. Reads a word index of cs that is built on its first search
- * and kept with the snapshot holding cs (snap or one it lies over): a pass over the distinct words plus
- * the concepts found, never a scan of the concepts. */
+ * and kept with cs's content, shared by the snapshots holding cs unchanged (`snap` is the snapshot the
+ * caller reads; the index does not depend on it): a pass over the distinct words plus the concepts
+ * found, never a scan of the concepts. */
 uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
 				    const struct sv_text_query *q, size_t *n);
 
