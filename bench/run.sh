@@ -22,6 +22,10 @@ ngx_workers=${BENCH_NGINX_WORKERS:-2}
 out=${BENCH_OUT:-BENCHMARKS.md}
 batch_rows=${BENCH_BATCH_ROWS:-1000000}
 export BENCH_LUA_DIR="$root/bench"
+# BENCH_ONLY=scale: only the SNOMED CT scale section (issue 11, bench/scale.py), into the same BENCH_OUT.
+if [ "${BENCH_ONLY:-}" = scale ]; then
+	BENCH_OUT=$out exec python3 "$root/bench/scale.py" "$bin"
+fi
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$bin" ] || die "$bin not built (run make)"
@@ -554,3 +558,5 @@ EOF
 BENCH_OUT="$out" python3 "$root/bench/messages.py" "$bin"
 # The cost of tx-resource and of 1,000-entry batches (issue 10), in their own section.
 BENCH_OUT="$out" python3 "$root/bench/batch.py" "$bin"
+# SNOMED CT at full scale (issue 11): its own section, kept between <!-- scale --> markers.
+BENCH_OUT="$out" python3 "$root/bench/scale.py" "$bin"

@@ -1,6 +1,7 @@
 /* expand.c — ValueSet expansion and membership. */
 #include "samsvar/jsonutil.h"
 #include "samsvar/systems.h"
+#include "samsvar/expand.h"
 #include "expand_private.h"
 
 #include <stdio.h>
@@ -224,24 +225,10 @@ static enum sv_err regex_pass(const struct sv_codesystem *cs, const struct sv_co
 	return SV_OK;
 }
 
-/* The filter's op: `op`, or in R4 an R5 op (child-of, descendent-leaf) carried by the R5 extension on `_op`. */
-static const char *filter_op(const cJSON *f)
-{
-	const cJSON *e;
-
-	if (sv_jstr(f, "op"))
-		return sv_jstr(f, "op");
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "_op"), "extension"))
-		if (sv_jstr(e, "url") && strstr(sv_jstr(e, "url"), "extension-ValueSet.compose.include.filter.op") &&
-		    sv_jstr(e, "valueCode"))
-			return sv_jstr(e, "valueCode");
-	return NULL;
-}
-
 static enum sv_err filter_pass(const struct sv_snapshot *snap, const struct sv_codesystem *cs, const cJSON *f,
 			       const struct sv_concept *k, int *pass, struct sv_error *err)
 {
-	const char *prop = sv_jstr(f, "property"), *op = filter_op(f), *value = sv_jstr(f, "value");
+	const char *prop = sv_jstr(f, "property"), *op = sv_expand_filter_op(f), *value = sv_jstr(f, "value");
 	uint32_t self = (uint32_t)(k - cs->concepts), target;
 
 	if (!prop || !op || !value)
@@ -707,13 +694,20 @@ static enum sv_err expand_rec(const struct sv_snapshot *snap, const cJSON *vs, c
 				goto out;
 		} else {
 			int filtered = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(inc, "filter")) > 0;
-			for (uint32_t i = 0; i < cs->nconcepts; i++) {
-				int m;
-				if ((rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK)
+			size_t ncand = cs->nconcepts;
+			int exact = 0;
+			uint32_t *cand = sv_expand_candidates(snap, cs, inc, filtered, opts, &ncand, &exact);
+			for (size_t j = 0; j < ncand; j++) {
+				uint32_t i = cand ? cand[j] : (uint32_t)j;
+				int m = 1;
+				if (!exact && (rc = clause_matches(snap, vs, inc, cs, &cs->concepts[i], NULL, 0, &m, err)) != SV_OK) {
+					free(cand);
 					goto out;
+				}
 				if (m && !left_out(opts, cs, &cs->concepts[i]) && !seen[ci][i]++)
 					push(out, cs, &cs->concepts[i], filtered ? 2 : 1, NULL);
 			}
+			free(cand);
 		}
 	}
 	/* Excludes: drop members of the value sets excluded whole, then those matching an exclude clause. */

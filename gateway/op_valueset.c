@@ -43,6 +43,7 @@ struct expand_input {
 	struct sv_vc_version_rule rules[SV_VC_MAX_VERSION_RULES];
 	char *rule_text[SV_VC_MAX_VERSION_RULES];
 	const char *filter, *lang;
+	struct sv_text_query query;                /* filter cut into folded words */
 	const char *props[MAX_EXPAND_LIST];        /* `property` codes asked for */
 	size_t nprops;
 	const char *desigs[MAX_EXPAND_LIST];       /* `designation` filters: "system|code" or a language */
@@ -95,6 +96,10 @@ static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
 		return rc;
 	if (in->filter && strlen(in->filter) > 256)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "filter", "filter is longer than 256 bytes");
+	if (in->filter && sv_text_query_init(&in->query, in->filter) < 0)
+		return sv_fail_at(&req->err, SV_ETOOBIG, "filter", "filter has more than %d words", SV_TEXT_MAX_WORDS);
+	if (in->filter && in->query.n)
+		in->opts.text = &in->query;
 	if (in->lang && strlen(in->lang) > 256)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "displayLanguage", "displayLanguage is longer than 256 bytes");
 	/* A hierarchy only when asked for it (excludeNested=false given or left out) and not paged. */
@@ -103,19 +108,44 @@ static enum sv_err read_input(struct sv_request *req, struct expand_input *in)
 	return sv_req_version_rules(req, in->rules, in->rule_text, &in->opts.nrules);
 }
 
-/* Keeps the items whose code, display or a designation contains the text filter (linear); an item
- * whose parent is dropped moves up to the top. */
-static void text_filter(struct sv_expansion *e, const char *filter)
+#define TEXT_FILTER_SYSTEMS 8   /* code systems whose matches text_filter() looks up in their index */
+
+/* Keeps the items whose code, display or a designation has, for each word of the text filter, a word
+ * containing it; an item whose parent is dropped moves up to the top. An item of one of the first
+ * TEXT_FILTER_SYSTEMS code systems is looked up (binary search) among its system's matches from the word
+ * index, any other is matched on its own: linear in the items either way. */
+static void text_filter(const struct sv_snapshot *snap, struct sv_expansion *e, const struct sv_text_query *q)
 {
 	long *moved = sv_xcalloc(e->n + 1, sizeof(*moved));   /* old index -> new index, or -1 */
-	size_t w = 0;
+	struct { const struct sv_codesystem *cs; uint32_t *hit; size_t n; } sys[TEXT_FILTER_SYSTEMS];
+	size_t nsys = 0, w = 0;
 
 	for (size_t i = 0; i < e->n; i++) {
-		const struct sv_concept *k = e->items[i].k;
-		int hit = sv_text_contains(k->display, filter) || sv_text_contains(k->code, filter);
-		const cJSON *d;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-			hit = hit || sv_text_contains(sv_jstr(d, "value"), filter);
+		const struct sv_codesystem *cs = e->items[i].cs;
+		size_t j = 0;
+		int hit;
+
+		while (j < nsys && sys[j].cs != cs)
+			j++;
+		if (j == nsys && nsys < TEXT_FILTER_SYSTEMS) {
+			sys[j].cs = cs;
+			sys[j].hit = sv_codesystem_text_search(snap, cs, q, &sys[j].n);
+			nsys++;
+		}
+		if (j < nsys) {
+			uint32_t k = (uint32_t)(e->items[i].k - cs->concepts);
+			size_t lo = 0, hi = sys[j].n;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (sys[j].hit[mid] < k)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hit = lo < sys[j].n && sys[j].hit[lo] == k;
+		} else {
+			hit = sv_concept_text_match(e->items[i].k, q);
+		}
 		moved[i] = -1;
 		if (!hit)
 			continue;
@@ -126,6 +156,8 @@ static void text_filter(struct sv_expansion *e, const char *filter)
 		moved[i] = (long)w++;
 	}
 	e->n = w;
+	for (size_t j = 0; j < nsys; j++)
+		free(sys[j].hit);
 	free(moved);
 }
 
@@ -616,8 +648,8 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 		rc = refusal(req, rc, out, status);
 		goto out;
 	}
-	if (in.filter && *in.filter)
-		text_filter(&e, in.filter);
+	if (in.filter && in.query.n)
+		text_filter(req->snap, &e, &in.query);
 	count = in.count;
 	if (count < 0 && e.n - (size_t)(in.offset < (long)e.n ? in.offset : (long)e.n) > req->cfg->expand_max) {
 		rc = sv_fail_at(&req->err, SV_ETOOCOSTLY, "count", "the expansion has %zu codes, more than the %u "

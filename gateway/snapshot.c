@@ -3,6 +3,7 @@
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "samsvar/cmindex.h"
+#include "snapshot_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,98 +15,6 @@ struct sv_memo {
 	void *value;
 	void (*drop)(void *);
 };
-
-void sv_builder_init(struct sv_snapshot_builder *b)
-{
-	memset(b, 0, sizeof(*b));
-	sv_strmap_init(&b->ids, 64);
-}
-
-void sv_builder_release(struct sv_snapshot_builder *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		cJSON_Delete(b->items[i]);
-		free(b->keys[i]);
-	}
-	free(b->items);
-	free(b->keys);
-	sv_strmap_release(&b->ids);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Adds `res` (owned) under its identity, replacing an earlier resource with the same one; with
- * `keep_twin`, a ConceptMap of an identity already added is kept beside it (a request layer: a client
- * may send two maps under one url and version, and $translate consults both). */
-static void builder_put(struct sv_snapshot_builder *b, cJSON *res, int keep_twin)
-{
-	const char *type = sv_jstr(res, "resourceType"), *url = sv_jstr(res, "url"), *ver = sv_jstr(res, "version");
-	size_t n;
-
-	if (!ver)
-		ver = "";          /* a request layer's resource may have none */
-	n = strlen(type) + strlen(url) + strlen(ver) + 3;
-	char *key = sv_xmalloc(n);
-	uint32_t i;
-
-	snprintf(key, n, "%s|%s|%s", type, url, ver);
-	if (sv_strmap_get(&b->ids, key, &i) && !(keep_twin && strcmp(type, "ConceptMap") == 0)) {
-		cJSON_Delete(b->items[i]);
-		b->items[i] = res;
-		free(key);
-		return;
-	}
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->items = sv_xrealloc(b->items, b->cap * sizeof(*b->items));
-		b->keys = sv_xrealloc(b->keys, b->cap * sizeof(*b->keys));
-	}
-	b->items[b->n] = res;
-	b->keys[b->n] = key;
-	sv_strmap_put(&b->ids, key, (uint32_t)b->n);
-	b->n++;
-}
-
-static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, int need_version,
-			       struct sv_error *err)
-{
-	const char *type = sv_jstr(resource, "resourceType");
-
-	if (!type || (strcmp(type, "CodeSystem") && strcmp(type, "ValueSet") && strcmp(type, "ConceptMap") &&
-		      strcmp(type, "Library"))) {
-		cJSON_Delete(resource);
-		return sv_fail(err, SV_EINVAL, "resource is not a CodeSystem, ValueSet, ConceptMap or Library");
-	}
-	if (!sv_jstr(resource, "url") || (need_version && !sv_jstr(resource, "version"))) {
-		sv_fail_at(err, SV_EINVAL, "url", need_version ? "%s needs both url and version" :
-			   "%s needs a url", type);
-		cJSON_Delete(resource);
-		return SV_EINVAL;
-	}
-	builder_put(b, resource, !need_version);
-	return SV_OK;
-}
-
-enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
-{
-	return builder_add(b, resource, 1, err);
-}
-
-enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
-{
-	return builder_add(b, resource, 0, err);
-}
-
-void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
-{
-	for (uint32_t i = 0; i < snap->ncs; i++)
-		builder_put(b, cJSON_Duplicate(snap->cs[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->nvs; i++)
-		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->ncm; i++)
-		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->nlib; i++)
-		builder_put(b, cJSON_Duplicate(snap->lib[i].resource, 1), 0);
-}
 
 /* ---- version ordering ---- */
 
@@ -220,13 +129,23 @@ static enum sv_err flatten(struct flat *f, const cJSON *concepts, const char *pa
 	return SV_OK;
 }
 
+/* Drops this snapshot's hold on the code system's content; the last holder frees it. */
 static void codesystem_free(struct sv_codesystem *cs)
 {
+	if (cs->body && atomic_fetch_sub(&cs->body->refs, 1) != 1)
+		return;   /* another snapshot still serves the same content */
+	if (cs->body) {
+		if (cs->body->text)
+			cs->body->text_drop(cs->body->text);
+		pthread_mutex_destroy(&cs->body->text_lock);
+		free(cs->body);
+	}
 	for (uint32_t i = 0; i < cs->nconcepts; i++) {
 		free(cs->concepts[i].parents);
 		free(cs->concepts[i].children);
 	}
 	free(cs->concepts);
+	sv_hierarchy_free(cs->hier);
 	sv_strmap_release(&cs->index);
 	cJSON_Delete(cs->resource);
 }
@@ -238,6 +157,9 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	enum sv_err rc;
 
 	memset(cs, 0, sizeof(*cs));
+	cs->body = sv_xcalloc(1, sizeof(*cs->body));
+	atomic_init(&cs->body->refs, 1);
+	pthread_mutex_init(&cs->body->text_lock, NULL);
 	cs->resource = res;
 	cs->url = sv_jstr(res, "url");
 	cs->version = sv_jstr(res, "version");
@@ -297,6 +219,7 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 			}
 		free(count);
 	}
+	cs->hier = sv_hierarchy_build(cs);
 	rc = SV_OK;
 out:
 	for (uint32_t i = 0; i < f.n; i++)
@@ -371,37 +294,6 @@ int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept 
 	return v && strcmp(v, "true") == 0;
 }
 
-int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant)
-{
-	uint32_t *stack, top = 0;
-	unsigned char *seen;
-	int found = 0;
-
-	if (ancestor == descendant)
-		return 1;
-	stack = sv_xmalloc(((size_t)cs->nconcepts + 1) * sizeof(uint32_t));
-	seen = sv_xcalloc(cs->nconcepts + 1, 1);
-	stack[top++] = descendant;
-	seen[descendant] = 1;
-	while (top && !found) {
-		const struct sv_concept *k = &cs->concepts[stack[--top]];
-		for (uint32_t j = 0; j < k->nparents; j++) {
-			uint32_t p = k->parents[j];
-			if (p == ancestor) {
-				found = 1;
-				break;
-			}
-			if (!seen[p]) {
-				seen[p] = 1;
-				stack[top++] = p;
-			}
-		}
-	}
-	free(stack);
-	free(seen);
-	return found;
-}
-
 /* ---- snapshot ---- */
 
 static void resource_init(struct sv_resource *r, cJSON *res)
@@ -471,13 +363,20 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 
 	for (size_t i = 0; i < b->n; i++) {
 		cJSON *res = b->items[i];
-		const char *type = sv_jstr(res, "resourceType");
+		const char *type = res ? sv_jstr(res, "resourceType") : "CodeSystem";
 		b->items[i] = NULL;
-		if (strcmp(type, "CodeSystem") == 0) {
+		if (!res) {   /* unchanged content of another snapshot: shared, not built again */
+			s->cs[s->ncs] = *b->reuse[i];
+			s->cs[s->ncs].is_latest = 0;
+			atomic_fetch_add(&s->cs[s->ncs].body->refs, 1);
+			s->ncs++;
+		} else if (strcmp(type, "CodeSystem") == 0) {
 			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
 				codesystem_free(&s->cs[s->ncs]);
 				goto fail;
 			}
+			s->cs[s->ncs].body->hash = b->hash[i];
+			s->cs[s->ncs].body->len = b->len[i];
 			s->ncs++;
 		} else if (strcmp(type, "ValueSet") == 0) {
 			resource_init(&s->vs[s->nvs++], res);
@@ -537,35 +436,6 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 fail:
 	sv_snapshot_release(s);
 	return NULL;
-}
-
-static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len)
-{
-	struct sv_snapshot_builder *b = ctx;
-	cJSON *res = cJSON_ParseWithLength(json, len);
-	(void)type;
-	if (!res)
-		return SV_ESTORE;
-	return sv_builder_add(b, res, NULL);
-}
-
-struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err)
-{
-	struct sv_snapshot_builder b;
-	struct sv_snapshot *s = NULL;
-	enum sv_err rc;
-
-	sv_builder_init(&b);
-	rc = sv_store_each(st, visit_store, &b, err);
-	if (rc != SV_OK) {
-		if (err && err->code == SV_OK)
-			sv_fail(err, rc, "store holds a resource that cannot be read back");
-		goto out;
-	}
-	s = sv_builder_build(&b, err);
-out:
-	sv_builder_release(&b);
-	return s;
 }
 
 void sv_snapshot_release(struct sv_snapshot *s)

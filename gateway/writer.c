@@ -34,6 +34,16 @@ void sv_writer_free(struct sv_writer *w)
 	free(w);
 }
 
+/* A snapshot of the store that shares the current one's unchanged code systems. */
+static struct sv_snapshot *rebuild(struct sv_writer *w, struct sv_error *err)
+{
+	struct sv_snapshot *cur = sv_registry_acquire(w->reg), *fresh;
+
+	fresh = sv_snapshot_from_store_over(w->st, cur, err);
+	sv_snapshot_release(cur);
+	return fresh;
+}
+
 struct sv_store *sv_writer_begin(struct sv_writer *w, struct sv_error *err)
 {
 	pthread_mutex_lock(&w->lock);
@@ -47,7 +57,7 @@ struct sv_store *sv_writer_begin(struct sv_writer *w, struct sv_error *err)
 enum sv_err sv_writer_commit(struct sv_writer *w, struct sv_error *err)
 {
 	struct sv_error berr = {0};
-	struct sv_snapshot *fresh = sv_snapshot_from_store(w->st, &berr);
+	struct sv_snapshot *fresh = rebuild(w, &berr);
 	enum sv_err rc = SV_EUNPROCESSABLE;
 
 	if (!fresh) {
@@ -114,7 +124,7 @@ int sv_writer_poll(struct sv_writer *w, int force, struct sv_error *err)
 		goto out;
 	w->mark = mark;
 	w->marked = 1;
-	if (!(fresh = sv_snapshot_from_store(w->st, err))) {
+	if (!(fresh = rebuild(w, err))) {
 		swapped = -1;
 		goto out;
 	}

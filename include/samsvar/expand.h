@@ -39,6 +39,9 @@ struct sv_expand_opts {
 	int nest;                                 /* set each item's parent (not excludeNested) */
 	const struct sv_vc_version_rule *rules;   /* system-version, check-, force-system-version; borrowed */
 	size_t nrules;                            /* at most SV_VC_MAX_VERSION_RULES */
+	const struct sv_text_query *text;         /* the $expand text filter, or NULL: an include of a whole
+						     code system takes in only concepts that match it (from
+						     the word index); the caller still filters the result */
 };
 
 /* Returns a new ValueSet for an implicit value set url, or NULL when `url` is not one. err is set

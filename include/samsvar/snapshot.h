@@ -16,6 +16,8 @@
 
 struct sv_store;
 struct sv_cmindex;
+struct sv_hierarchy;
+struct sv_cs_body;
 
 /* A concept property (valueBoolean true) marking a concept that the edition its CodeSystem was
  * imported from does not define: kept from another import of that version (import_merge.h). */
@@ -40,6 +42,9 @@ struct sv_codesystem {
 	struct sv_strmap index;   /* code -> index into concepts */
 	int case_sensitive;
 	int is_latest;            /* highest version of its url */
+	struct sv_hierarchy *hier; /* subsumption index (snapshot_hierarchy.c); NULL: walk the parents */
+	struct sv_cs_body *body;  /* owner of what the pointers above point at, shared (refcounted) by the
+				     snapshots that hold this code system unchanged */
 };
 
 /* A ValueSet, ConceptMap or Library: its identity, its resource, and an index the owning module builds. */
@@ -90,6 +95,10 @@ struct sv_snapshot_builder {
 	char **keys;              /* keys[i] = "type|url|version" of items[i], owned */
 	size_t n, cap;
 	struct sv_strmap ids;     /* identity -> index into items */
+	const struct sv_codesystem **reuse; /* reuse[i]: items[i] is NULL, share this code system */
+	uint64_t *hash;           /* hash[i], len[i]: of the stored JSON items[i] came from (len 0: none) */
+	size_t *len;
+	size_t last;              /* index of the last resource added */
 };
 
 /* Starts an empty builder. */
@@ -118,6 +127,13 @@ void sv_builder_release(struct sv_snapshot_builder *b);
 
 /* Builds a snapshot of everything in the store. */
 struct sv_snapshot *sv_snapshot_from_store(struct sv_store *st, struct sv_error *err);
+
+/* As sv_snapshot_from_store(), sharing with `prev` (NULL allowed; the caller keeps its reference) every
+ * code system whose stored JSON is the same bytes (keyed hash and length) as the one prev's was built
+ * from: it is neither parsed nor built again and its memory is not doubled, so publishing a map or a
+ * value set beside a large code system costs reading the code system's row, not rebuilding it. */
+struct sv_snapshot *sv_snapshot_from_store_over(struct sv_store *st, const struct sv_snapshot *prev,
+						struct sv_error *err);
 
 /* Builds a request layer from everything added to `b` (tx-resource parameters) over `base`, which it
  * references until it is released: look-ups by url, version and id find the layer's resources before
@@ -181,8 +197,48 @@ int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept 
 /* Returns 1 when concept `k` is abstract: its `notSelectable` property is true. */
 int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k);
 
-/* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). */
+/* Returns 1 when concept index `ancestor` is `descendant` or one of its ancestors (is-a). With the
+ * code system's index (any hierarchy without a cycle): a binary search, no allocation. */
 int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, uint32_t descendant);
+
+/* Returns the concept indexes of `ancestor` and all its descendants (is-a, each once, ascending), their
+ * number in *n; the caller frees the array. Linear in the number of descendants: read off the index,
+ * no test of the other concepts. */
+uint32_t *sv_codesystem_descendants(const struct sv_codesystem *cs, uint32_t ancestor, size_t *n);
+
+/* Returns the number of concepts sv_codesystem_descendants() would return (ancestor included); with
+ * the index in time linear in the index's runs for `ancestor`, without building the list. */
+size_t sv_codesystem_descendant_count(const struct sv_codesystem *cs, uint32_t ancestor);
+
+/* ---- text search (snapshot_text.c) ---- */
+
+#define SV_TEXT_MAX_WORDS 16   /* words in one filter */
+#define SV_TEXT_MAX_WORD 64    /* bytes of a folded word that count; longer words are cut there */
+
+/* A text filter cut into folded words (ASCII and Latin-1 letters to lower case; words are runs of
+ * letters and digits, any non-ASCII UTF-8 byte counting as a letter). */
+struct sv_text_query {
+	char word[SV_TEXT_MAX_WORDS][SV_TEXT_MAX_WORD + 2];
+	size_t len[SV_TEXT_MAX_WORDS];
+	size_t n;
+	int too_many;
+};
+
+/* Cuts `filter` into q; returns the number of words (0: the filter matches everything), or -1 when it
+ * has more than SV_TEXT_MAX_WORDS words. */
+int sv_text_query_init(struct sv_text_query *q, const char *filter);
+
+/* Returns 1 when each word of q occurs within a word of concept k's code, display or one of its
+ * designations (any language): "chron pa" matches "Chronic pain", "vask" matches "Tøjvask". */
+int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query *q);
+
+/* Returns the indexes (ascending) of the concepts of `cs` that sv_concept_text_match() would accept, their
+ * number in *n; the caller frees the array. Reads a word index of cs that is built on its first search
+ * and kept with cs's content, shared by the snapshots holding cs unchanged (`snap` is the snapshot the
+ * caller reads; the index does not depend on it): a pass over the distinct words plus the concepts
+ * found, never a scan of the concepts. */
+uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
+				    const struct sv_text_query *q, size_t *n);
 
 /* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
