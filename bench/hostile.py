@@ -38,6 +38,20 @@ def xml_params(n):
             "</Parameters>")
 
 
+def props_cs(n):
+    """$expand property=* of a tx-resource code system whose one concept has n distinct properties, each
+    declared (the expansion declares every property it returns once)."""
+    decl = ",".join('{"code":"p%d","uri":"http://x/p%d","type":"string"}' % (i, i) for i in range(n))
+    vals = ",".join('{"code":"p%d","valueString":"v"}' % i for i in range(n))
+    cs = ('{"resourceType":"CodeSystem","url":"http://x/props","version":"1","status":"active",'
+          '"content":"complete","property":[' + decl + '],"concept":[{"code":"a","property":[' + vals + ']}]}')
+    vs = ('{"resourceType":"ValueSet","url":"http://x/vs","status":"active",'
+          '"compose":{"include":[{"system":"http://x/props"}]}}')
+    return ('{"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"http://x/vs"},'
+            '{"name":"property","valueString":"*"},{"name":"tx-resource","resource":' + cs + '},'
+            '{"name":"tx-resource","resource":' + vs + '}]}')
+
+
 MB4 = 4 * 1024 * 1024 - 1024
 J = "application/fhir+json"
 X = "application/fhir+xml"
@@ -75,6 +89,11 @@ cases = [
      "POST", "/fhir/ConceptMap/$translate", X, xml_params(13300)),
     ("deep-10k", "JSON nested 10,000 levels deep", "POST", "/fhir/CodeSystem/$lookup", J,
      '{"a":' + "[" * 10000 + "]" * 10000 + "}"),
+    ("expand-props-20k", "$expand property=* of a tx-resource concept with 20,000 distinct properties (2 MB)",
+     "POST", "/fhir/ValueSet/$expand", J, props_cs(20000)),
+    ("search-values-1m", "POST ConceptMap/_search with a form of 1.3 M comma values (3.9 MB, over max_params)",
+     "POST", "/fhir/ConceptMap/_search", "application/x-www-form-urlencoded",
+     "name:contains=" + ",".join(["zq"] * 1300000)),
 ]
 
 with open(out, "w") as f:
