@@ -12,42 +12,6 @@
 
 #define MAX_VS_DEPTH 8
 
-static unsigned fold(const unsigned char *s, size_t *adv)
-{
-	if (s[0] == 0xC3 && s[1]) {
-		unsigned c = s[1];
-		*adv = 2;
-		if (c >= 0x80 && c <= 0x9E && c != 0x97)
-			c += 0x20;
-		return 0xC300 | c;
-	}
-	*adv = 1;
-	return (s[0] >= 'A' && s[0] <= 'Z') ? s[0] + 32u : s[0];
-}
-
-int sv_text_contains(const char *haystack, const char *needle)
-{
-	const unsigned char *h = (const unsigned char *)haystack;
-
-	if (!needle || !*needle)
-		return 1;
-	if (!haystack)
-		return 0;
-	for (; *h; h++) {
-		const unsigned char *a = h, *b = (const unsigned char *)needle;
-		while (*a && *b) {
-			size_t na, nb;
-			if (fold(a, &na) != fold(b, &nb))
-				break;
-			a += na;
-			b += nb;
-		}
-		if (!*b)
-			return 1;
-	}
-	return 0;
-}
-
 cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struct sv_error *err)
 {
 	const char *q = strstr(url, "?fhir_vs");

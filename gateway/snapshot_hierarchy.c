@@ -253,8 +253,7 @@ int sv_codesystem_subsumes(const struct sv_codesystem *cs, uint32_t ancestor, ui
 	return lo > h->off[ancestor] && p < h->runs[(size_t)(lo - 1) * 2 + 1];
 }
 
-/* Sorts v[0..n) ascending: four 8-bit radix passes through tmp (linear, no comparisons). */
-static void radix_sort(uint32_t *v, uint32_t *tmp, size_t n)
+void sv_radix_sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 {
 	for (int shift = 0; shift < 32; shift += 8) {
 		size_t cnt[257] = { 0 };
@@ -308,7 +307,7 @@ uint32_t *sv_codesystem_descendants(const struct sv_codesystem *cs, uint32_t anc
 				out[w++] = h->order[p];
 	}
 	tmp = sv_xmalloc((total + 1) * sizeof(uint32_t));
-	radix_sort(out, tmp, total);
+	sv_radix_sort_u32(out, tmp, total);
 	free(tmp);
 	*n = total;
 	return out;

@@ -28,4 +28,7 @@ enum sv_err sv_builder_add_hashed(struct sv_snapshot_builder *b, cJSON *resource
 struct sv_hierarchy *sv_hierarchy_build(const struct sv_codesystem *cs);
 void sv_hierarchy_free(struct sv_hierarchy *h);
 
+/* Sorts v[0..n) ascending: four 8-bit radix passes through tmp (n entries; linear, no comparisons). */
+void sv_radix_sort_u32(uint32_t *v, uint32_t *tmp, size_t n);
+
 #endif

@@ -250,16 +250,7 @@ static size_t sort_unique(uint32_t *v, size_t n)
 	uint32_t *tmp = sv_xmalloc((n + 1) * sizeof(uint32_t));
 	size_t w = 0;
 
-	for (int shift = 0; shift < 32; shift += 8) {
-		size_t cnt[257] = { 0 };
-		for (size_t i = 0; i < n; i++)
-			cnt[((v[i] >> shift) & 0xFF) + 1]++;
-		for (size_t b = 0; b < 256; b++)
-			cnt[b + 1] += cnt[b];
-		for (size_t i = 0; i < n; i++)
-			tmp[cnt[(v[i] >> shift) & 0xFF]++] = v[i];
-		memcpy(v, tmp, n * sizeof(uint32_t));
-	}
+	sv_radix_sort_u32(v, tmp, n);
 	free(tmp);
 	for (size_t i = 0; i < n; i++)
 		if (!w || v[w - 1] != v[i])

@@ -14,23 +14,12 @@
 #define ICF "http://hl7.org/fhir/sid/icf"
 #define FSIII "urn:oid:1.2.208.176.2.21"
 
-/* GET against daemon d until it answers `want` (the daemon reloads within a second of an import). */
+/* GET until the daemon answers `want` (ts_poll_get), failing the test when it never does. */
 static cJSON *poll_get(const struct ts_daemon *d, const char *path, long want)
 {
-	static const char *const h[] = {"Accept: application/fhir+json", NULL};
-	for (int i = 0; i < 100; i++) {
-		struct ts_resp r;
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		if (ts_http(d->port, "GET", path, h, NULL, 0, &r) == 0 && r.status == want) {
-			cJSON *j = cJSON_Parse(r.body);
-			free(r.body);
-			return j;
-		}
-		free(r.body);
-		nanosleep(&ts, NULL);
-	}
-	cr_assert_fail("GET %s never answered %ld", path, want);
-	return NULL;
+	cJSON *j = ts_poll_get(d, path, want);
+	cr_assert_not_null(j, "GET %s never answered %ld", path, want);
+	return j;
 }
 
 static const char *pstr(const cJSON *params, const char *name)

@@ -72,7 +72,4 @@ enum sv_err sv_valueset_member(const struct sv_snapshot *snap, const cJSON *vs, 
 			       const char *code, const struct sv_vs_force *force, int *member,
 			       const struct sv_concept **k_out, struct sv_error *err);
 
-/* Case-insensitive substring test that folds ASCII and Latin-1 letters in UTF-8 (Ø/ø, Å/å, Æ/æ). */
-int sv_text_contains(const char *haystack, const char *needle);
-
 #endif

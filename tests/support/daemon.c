@@ -520,3 +520,21 @@ void ts_suite_stop(void)
 	}
 }
 
+
+cJSON *ts_poll_get(const struct ts_daemon *d, const char *path, long want)
+{
+	static const char *const h[] = {"Accept: application/fhir+json", NULL};
+
+	for (int i = 0; i < 100; i++) {
+		struct ts_resp r;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		if (ts_http(d->port, "GET", path, h, NULL, 0, &r) == 0 && r.status == want) {
+			cJSON *j = cJSON_Parse(r.body);
+			free(r.body);
+			return j;
+		}
+		free(r.body);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}

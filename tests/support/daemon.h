@@ -91,6 +91,10 @@ void ts_capture_resp(const struct ts_resp *r);
 /* GET path with Accept: application/fhir+json; returns the parsed body (or NULL) and sets *status. */
 cJSON *ts_get_json(const char *path, long *status);
 
+/* GETs `path` from daemon d (JSON) every 100 ms until it answers `want` (a daemon reloads within a
+ * second of an import), for up to 10 s; returns the parsed answer, or NULL when it never did. */
+cJSON *ts_poll_get(const struct ts_daemon *d, const char *path, long want);
+
 /* POST a JSON body (Content-Type application/fhir+json); returns the parsed answer, sets *status. */
 cJSON *ts_post_json(const char *path, const char *body, long *status);
 
