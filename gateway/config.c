@@ -35,6 +35,7 @@ void sv_config_defaults(struct sv_config *c)
 	c->max_params = 1000;
 	c->max_body_nodes = 200000;
 	c->expand_max = 10000;
+	c->expand_max_properties = 10000;
 	c->max_count = 500;
 	c->max_batch_entries = 1000;
 	c->max_batch_answer_nodes = 1000000;
@@ -102,6 +103,7 @@ static const struct numeric_key NUMERIC_KEYS[] = {
 	UKEY("max_body_nodes", 100, 100000000, max_body_nodes),
 	SKEY("response_cache", 0, 4096, 1024 * 1024, response_cache_bytes),
 	UKEY("expand_max", 1, 1000000, expand_max),
+	UKEY("expand_max_properties", 1, 10000000, expand_max_properties),
 	UKEY("max_count", 1, 10000, max_count),
 	UKEY("max_batch_entries", 1, 100000, max_batch_entries),
 	UKEY("max_batch_answer_nodes", 1000, 100000000, max_batch_answer_nodes),

@@ -74,15 +74,23 @@ struct sv_prop_decls {
 	char **keys;                 /* the keys of `uris`, owned */
 	const char **uri;            /* borrowed from the definition resources */
 	size_t n, cap;
+	size_t left;                 /* property values the answer may still take from the concepts */
+	int over;                    /* a concept's property was left out for want of them */
 };
 
-struct sv_prop_decls *sv_prop_decls_new(void)
+struct sv_prop_decls *sv_prop_decls_new(size_t max_values)
 {
 	struct sv_prop_decls *d = sv_xcalloc(1, sizeof(*d));
 
+	d->left = max_values;
 	sv_strmap_init(&d->declared, 16);
 	sv_strmap_init(&d->uris, 16);
 	return d;
+}
+
+int sv_prop_decls_over(const struct sv_prop_decls *d)
+{
+	return d->over;
 }
 
 void sv_prop_decls_free(struct sv_prop_decls *d)
@@ -183,7 +191,13 @@ static void add_named(struct sv_prop_decls *d, const char *want, const cJSON *de
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k, "property")) {
 		if (!sv_jstr(p, "code") || (strcmp(want, "*") != 0 && strcmp(sv_jstr(p, "code"), want) != 0))
 			continue;
-		cJSON *props = cJSON_GetObjectItemCaseSensitive(c, "property");
+		cJSON *props;
+		if (!d->left) {
+			d->over = 1;
+			return;
+		}
+		d->left--;
+		props = cJSON_GetObjectItemCaseSensitive(c, "property");
 		if (!props)
 			props = cJSON_AddArrayToObject(c, "property");
 		cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));

@@ -45,6 +45,7 @@ struct expand_input {
 	const char *filter, *lang;
 	struct sv_text_query query;                /* filter cut into folded words */
 	const char *props[MAX_EXPAND_LIST];        /* `property` codes asked for */
+	size_t max_properties;                     /* config expand_max_properties */
 	size_t nprops;
 	const char *desigs[MAX_EXPAND_LIST];       /* `designation` filters: "system|code" or a language */
 	size_t ndesigs;
@@ -453,11 +454,12 @@ static cJSON *render_item(const struct expand_input *in, const struct sv_expansi
 }
 
 /* expansion.contains: the page [offset, offset+count) flat, or the whole expansion as a hierarchy. */
-static void render_contains(const struct expand_input *in, const struct sv_expansion *e, long count, cJSON *exp)
+static int render_contains(const struct expand_input *in, const struct sv_expansion *e, long count, cJSON *exp)
 {
 	cJSON *contains = cJSON_CreateArray();
 	cJSON **made = in->opts.nest ? sv_xcalloc(e->n + 1, sizeof(*made)) : NULL;
-	struct sv_prop_decls *decls = sv_prop_decls_new();
+	struct sv_prop_decls *decls = sv_prop_decls_new(in->max_properties);
+	int over;
 	size_t emitted = 0;
 
 	for (size_t i = (size_t)in->offset; i < e->n && emitted < (size_t)count; i++, emitted++) {
@@ -474,11 +476,13 @@ static void render_contains(const struct expand_input *in, const struct sv_expan
 			made[i] = c;
 	}
 	free(made);
+	over = sv_prop_decls_over(decls);
 	sv_prop_decls_free(decls);
 	if (cJSON_GetArraySize(contains) > 0)
 		cJSON_AddItemToObject(exp, "contains", contains);
 	else
 		cJSON_Delete(contains);
+	return over;
 }
 
 #define R5_EXT "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion."
@@ -563,7 +567,13 @@ static cJSON *render(struct sv_request *req, const struct expand_input *in, cons
 	if (sv_params_get(req->params, "offset") || sv_params_get(req->params, "count"))
 		cJSON_AddNumberToObject(exp, "offset", (double)in->offset);
 	render_parameters(req, in, vs, e, count, exp);
-	render_contains(in, e, count, exp);
+	if (render_contains(in, e, count, exp)) {
+		cJSON_Delete(res);
+		sv_fail_at(&req->err, SV_ETOOCOSTLY, "property", "the answer would hold more than %zu property values "
+			   "(expand_max_properties): ask for fewer properties, or page with count and offset",
+			   in->max_properties);
+		return NULL;
+	}
 	/* expansion.property comes before contains in the FHIR order; cJSON keeps insertion order. */
 	if ((props = cJSON_DetachItemFromObjectCaseSensitive(exp, "property")) != NULL) {
 		cJSON *contains = cJSON_DetachItemFromObjectCaseSensitive(exp, "contains");
@@ -658,8 +668,8 @@ enum sv_err sv_op_vs_expand(struct sv_request *req, cJSON **out, int *status)
 	}
 	if (count < 0 || count > (long)req->cfg->expand_max)
 		count = count < 0 ? (long)e.n : (long)req->cfg->expand_max;
-	*out = render(req, &in, vs, &e, count);
-	rc = SV_OK;
+	in.max_properties = req->cfg->expand_max_properties;
+	rc = (*out = render(req, &in, vs, &e, count)) != NULL ? SV_OK : req->err.code;
 out:
 	input_release(&in);
 	sv_expansion_release(&e);

@@ -12,7 +12,8 @@
 #include "support/daemon.h"
 #include "support/support.h"
 
-TS_DAEMON_SUITE(NULL)
+/* A small property budget, so a test can pass it (expand_max_properties). */
+TS_DAEMON_SUITE("expand_max_properties = 40")
 TS_DAEMON_SUITE_END()
 
 #define CS_URL "http://example.org/fhir/CodeSystem/props-test"
@@ -203,4 +204,47 @@ Test(expand_props, in_r4_the_properties_travel_in_the_cross_version_extension)
 	cr_assert_eq(labels, 1);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(ext(a, SD "valueset-deprecated"), "valueBoolean")));
 	cJSON_Delete(r);
+}
+
+/* $expand property=* of a tx-resource code system whose one concept has n properties. */
+static char *props_body(int n)
+{
+	size_t cap = 400 + (size_t)n * 120;
+	char *b = malloc(cap), *p = b;
+
+	p += sprintf(p, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"url\",\"valueUri\":\"http://x/vs\"},"
+		     "{\"name\":\"property\",\"valueString\":\"*\"},{\"name\":\"tx-resource\",\"resource\":"
+		     "{\"resourceType\":\"CodeSystem\",\"url\":\"http://x/props\",\"version\":\"1\",\"status\":\"active\","
+		     "\"content\":\"complete\",\"concept\":[{\"code\":\"a\",\"property\":[");
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "%s{\"code\":\"p%d\",\"valueString\":\"v\"}", i ? "," : "", i);
+	sprintf(p, "]}]}},{\"name\":\"tx-resource\",\"resource\":{\"resourceType\":\"ValueSet\",\"url\":"
+		"\"http://x/vs\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\"http://x/props\"}]}}}]}");
+	return b;
+}
+
+/* An answer holds at most expand_max_properties property values: within it every one is there; one
+ * more is a 422 too-costly, never a shortened list. */
+Test(expand_props, property_values_are_capped_not_cut)
+{
+	char *body = props_body(40);
+	long status;
+	cJSON *r = ts_post_json("/fhir/ValueSet/$expand", body, &status), *c;
+
+	cr_assert_eq(status, 200, "%s", ts_issue_text(r));
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "expansion"), "contains"), 0);
+	cr_assert_not_null(c);
+	{
+		char *text = cJSON_PrintUnformatted(c);
+		cr_assert(strstr(text, "\"p0\"") && strstr(text, "\"p39\""), "every property is in the entry");
+		free(text);
+	}
+	cJSON_Delete(r);
+	free(body);
+	body = props_body(41);
+	r = ts_post_json("/fhir/ValueSet/$expand", body, &status);
+	cr_assert_eq(status, 422);
+	cr_assert_not_null(strstr(ts_issue_text(r), "expand_max_properties"));
+	cJSON_Delete(r);
+	free(body);
 }

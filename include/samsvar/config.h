@@ -34,6 +34,7 @@ struct sv_config {
 	unsigned max_params;       /* max_params = query parameters, or Parameters entries, per request */
 	unsigned max_body_nodes;   /* max_body_nodes = JSON values or XML elements+attributes in a body */
 	unsigned expand_max;       /* expand_max = largest ValueSet expansion returned in one answer */
+	unsigned expand_max_properties; /* expand_max_properties = concept property values in one expansion */
 	unsigned max_count;        /* max_count = most entries in one page of a search or history; a larger
 				    * _count is clamped to it */
 	char public_base_url[256]; /* public_base_url = the FHIR base clients reach this server at (behind a

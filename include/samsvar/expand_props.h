@@ -27,8 +27,10 @@ struct sv_prop_decls;
 
 /* A new record of what one expansion's `property` list declares, shared by the rendering of all its
  * items (so declaring costs the same however many came before); freed with sv_prop_decls_free()
- * after the last item. */
-struct sv_prop_decls *sv_prop_decls_new(void);
+ * after the last item. The answer takes at most `max_values` property values from the concepts
+ * (config expand_max_properties); sv_prop_decls_over() tells whether one more was asked for. */
+struct sv_prop_decls *sv_prop_decls_new(size_t max_values);
+int sv_prop_decls_over(const struct sv_prop_decls *d);
 void sv_prop_decls_free(struct sv_prop_decls *d);
 
 struct sv_item_props {
