@@ -23,6 +23,20 @@
 #define SCT_SYNONYM "900000000000013009"
 #define SCT_IS_A "116680003"
 
+/* The historical association refsets loaded, as the concept properties they become. The ids are those
+ * of tools/gen-rf2.py and of FHIR's SNOMED CT page ("Implicit Concept Maps"), each checked with
+ * ../shared/tools/verhoeff.py; rows of other association refsets (MOVED TO, WAS A...) are not loaded. */
+static const struct {
+	const char *refset, *property, *description;
+} rf2_associations[] = {
+	{ "900000000000526001", SV_PROP_REPLACED_BY, "REPLACED BY: the active concept that replaces this inactive one" },
+	{ "900000000000527005", SV_PROP_SAME_AS, "SAME AS: an active concept this inactive one duplicated" },
+	{ "900000000000523009", SV_PROP_POSSIBLY_EQUIVALENT_TO,
+	  "POSSIBLY EQUIVALENT TO: an active concept this ambiguous inactive one may mean" },
+	{ "900000000000530003", SV_PROP_ALTERNATIVE, "ALTERNATIVE: an active concept to use instead" },
+};
+#define NASSOCIATIONS (sizeof(rf2_associations) / sizeof(rf2_associations[0]))
+
 #define MAX_RF2_FILE ((uint64_t)8 << 30) /* an RF2 file larger than this is not a release */
 #define MAX_DIR_DEPTH 8
 #define MAX_DESC_FILES 16
@@ -170,6 +184,7 @@ struct rf2_concept {
 	char *id;
 	char *display;     /* FSN, else the first synonym seen */
 	int display_is_fsn;
+	int inactive;       /* the concept row is inactive */
 	cJSON *designation; /* array or NULL */
 	cJSON *property;    /* array or NULL */
 };
@@ -190,6 +205,8 @@ struct rf2 {
 	char *types[MAX_ATTRIBUTE_TYPES];
 	size_t ntypes;
 	int has_refsets;
+	size_t nactive;
+	unsigned has_association[NASSOCIATIONS]; /* rows loaded per kind */
 };
 
 struct rf2_files {
@@ -198,6 +215,8 @@ struct rf2_files {
 	size_t ndesc;
 	char *refset[MAX_REFSET_FILES]; /* der2_Refset_SimpleSnapshot*.txt */
 	size_t nrefset;
+	char *assoc[MAX_REFSET_FILES]; /* der2_cRefset_AssociationSnapshot*.txt */
+	size_t nassoc;
 };
 
 static void rf2_release(struct rf2 *s)
@@ -222,6 +241,8 @@ static void rf2_files_release(struct rf2_files *f)
 		free(f->desc[i]);
 	for (size_t i = 0; i < f->nrefset; i++)
 		free(f->refset[i]);
+	for (size_t i = 0; i < f->nassoc; i++)
+		free(f->assoc[i]);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -280,6 +301,13 @@ static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, str
 					     MAX_REFSET_FILES);
 			else
 				f->refset[f->nrefset++] = sv_xstrdup(path);
+			continue;
+		} else if (has_prefix_txt(e->d_name, "der2_cRefset_AssociationSnapshot")) {
+			if (f->nassoc == MAX_REFSET_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d association refset files", dir,
+					     MAX_REFSET_FILES);
+			else
+				f->assoc[f->nassoc++] = sv_xstrdup(path);
 			continue;
 		} else {
 			continue;
@@ -377,11 +405,13 @@ static const char *const rf2_description_cols[] = { "id", "effectiveTime", "acti
 						    "languageCode", "typeId", "term", "caseSignificanceId" };
 static const char *const rf2_refset_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
 					       "referencedComponentId" };
+static const char *const rf2_association_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
+						    "referencedComponentId", "targetComponentId" };
 static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "active", "moduleId",
 						     "sourceId", "destinationId", "relationshipGroup",
 						     "typeId", "characteristicTypeId", "modifierId" };
 
-/* A concept row: counted for its module's newest effectiveTime; kept when active. */
+/* A concept row: counted for its module's newest effectiveTime; kept, inactive ones with their status. */
 static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2_module *m = NULL;
@@ -402,21 +432,20 @@ static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, cha
 	m->rows++;
 	if (strcmp(f[1], m->time) > 0)
 		snprintf(m->time, sizeof(m->time), "%s", f[1]);
-	if (f[2][0] != '1')
-		return SV_OK;
 	if (s->n == SV_IMPORT_MAX_CONCEPTS)
-		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu active concepts", lr->path, lr->lineno,
+		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu concepts", lr->path, lr->lineno,
 			       SV_IMPORT_MAX_CONCEPTS);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->v = sv_xrealloc(s->v, s->cap * sizeof(*s->v));
 	}
-	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]) };
+	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]), .inactive = f[2][0] != '1' };
 	if (!sv_strmap_put(&s->map, s->v[s->n].id, (uint32_t)s->n)) {
 		free(s->v[s->n].id);
 		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s appears twice in a snapshot", lr->path,
 			       lr->lineno, f[0]);
 	}
+	s->nactive += f[2][0] == '1';
 	s->n++;
 	return SV_OK;
 }
@@ -442,7 +471,7 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 	if (!f[7][0])
 		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
 	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &idx))
-		return SV_OK; /* inactive description, or a concept that is not active */
+		return SV_OK; /* inactive description, or a concept not in the file */
 	c = &s->v[idx];
 	fsn = strcmp(f[6], SCT_FSN) == 0;
 	syn = strcmp(f[6], SCT_SYNONYM) == 0;
@@ -510,7 +539,8 @@ static enum sv_err rf2_refset_row(struct rf2 *s, const struct sv_lines *lr, char
 	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
 	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
 		return rc;
-	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member))
+	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member) ||
+	    s->v[member].inactive)
 		return SV_OK;
 	add_code_property(&s->v[member], SV_PROP_MEMBER_OF, f[4]);
 	s->has_refsets = 1;
@@ -541,7 +571,8 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 		return SV_OK;
 	/* A link from or to a concept that is not active here is dropped, so every parent the
 	 * CodeSystem names is one of its concepts. */
-	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst))
+	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst) || s->v[src].inactive ||
+	    s->v[dst].inactive)
 		return SV_OK;
 	c = &s->v[src];
 	if (!c->property)
@@ -553,6 +584,36 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
 			return SV_OK; /* the same link twice (e.g. in two relationship groups) */
 	sv_imp_add_parent(c->property, f[5]);
+	return SV_OK;
+}
+
+/* A historical association row: an active row of a known association refset whose source is an
+ * inactive concept of the file and whose target one of its active concepts becomes the source's
+ * property (replacedBy, sameAs...) = target. */
+static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	uint32_t src, dst;
+	size_t k;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[6], "targetComponentId", 0, err)) != SV_OK)
+		return rc;
+	for (k = 0; k < NASSOCIATIONS && strcmp(rf2_associations[k].refset, f[4]) != 0; k++)
+		;
+	if (f[2][0] != '1' || k == NASSOCIATIONS)
+		return SV_OK;
+	if (!sv_strmap_get(&s->map, f[5], &src) || !sv_strmap_get(&s->map, f[6], &dst))
+		return SV_OK; /* a description or relationship association, or a concept of another edition */
+	if (!s->v[src].inactive)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s is active: an active concept has no historical "
+			       "association", lr->path, lr->lineno, f[5]);
+	if (s->v[dst].inactive)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: association target %s is an inactive concept", lr->path,
+			       lr->lineno, f[6]);
+	add_code_property(&s->v[src], rf2_associations[k].property, f[6]);
+	s->has_association[k]++;
 	return SV_OK;
 }
 
@@ -571,6 +632,26 @@ static void declare_properties(const struct rf2 *s, cJSON *cs)
 		cJSON_AddStringToObject(p, "uri", uri);
 		if (sv_strmap_get(&s->map, s->types[i], &t) && s->v[t].display)
 			cJSON_AddStringToObject(p, "description", s->v[t].display);
+		cJSON_AddStringToObject(p, "type", "code");
+		cJSON_AddItemToArray(props, p);
+	}
+	{
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", "inactive");
+		cJSON_AddStringToObject(p, "uri", "http://hl7.org/fhir/concept-properties#inactive");
+		cJSON_AddStringToObject(p, "description", "True when the concept is inactive in this edition");
+		cJSON_AddStringToObject(p, "type", "boolean");
+		cJSON_AddItemToArray(props, p);
+	}
+	for (size_t k = 0; k < NASSOCIATIONS; k++) {
+		cJSON *p;
+		if (!s->has_association[k])
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", rf2_associations[k].property);
+		snprintf(uri, sizeof(uri), "http://snomed.info/id/%s", rf2_associations[k].refset);
+		cJSON_AddStringToObject(p, "uri", uri);
+		cJSON_AddStringToObject(p, "description", rf2_associations[k].description);
 		cJSON_AddStringToObject(p, "type", "code");
 		cJSON_AddItemToArray(props, p);
 	}
@@ -628,7 +709,7 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	qsort(files.desc, files.ndesc, sizeof(files.desc[0]), cmp_str);
 	if (rf2_read(&s, files.concept, rf2_concept_cols, 5, 1, rf2_concept_row, err) != SV_OK)
 		goto out;
-	if (s.n == 0) {
+	if (s.nactive == 0) {
 		sv_fail(err, SV_EINVAL, "%s: no active concepts", files.concept);
 		goto out;
 	}
@@ -641,6 +722,10 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	qsort(files.refset, files.nrefset, sizeof(files.refset[0]), cmp_str);
 	for (size_t i = 0; i < files.nrefset; i++)
 		if (rf2_read(&s, files.refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, err) != SV_OK)
+			goto out;
+	qsort(files.assoc, files.nassoc, sizeof(files.assoc[0]), cmp_str);
+	for (size_t i = 0; i < files.nassoc; i++)
+		if (rf2_read(&s, files.assoc[i], rf2_association_cols, 7, -1, rf2_association_row, err) != SV_OK)
 			goto out;
 
 	edition = rf2_edition(&s);
@@ -657,6 +742,14 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 		if (c->designation)
 			cJSON_AddItemToObject(concept, "designation", c->designation);
 		c->designation = NULL;
+		if (c->inactive) {
+			cJSON *p = cJSON_CreateObject();
+			if (!c->property)
+				c->property = cJSON_CreateArray();
+			cJSON_AddStringToObject(p, "code", "inactive");
+			cJSON_AddTrueToObject(p, "valueBoolean");
+			cJSON_AddItemToArray(c->property, p);
+		}
 		if (c->property && cJSON_GetArraySize(c->property) > 0) {
 			cJSON_AddItemToObject(concept, "property", c->property);
 			c->property = NULL;
@@ -675,10 +768,13 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 			.copyright = "SNOMED CT is \xc2\xa9 and \xc2\xae SNOMED International. Content "
 				     "outside the Global Patient Set is used under a SNOMED CT licence "
 				     "(membership of the user's country, or an Affiliate Licence).",
-			.description = "Imported from an RF2 Snapshot: active concepts, active descriptions "
-				       "as designations (display = fully specified name), active is-a rows "
-				       "of the (inferred) relationship file as parent, its other active rows as "
-				       "properties named by their type, active simple refset rows as memberOf.",
+			.description = "Imported from an RF2 Snapshot: concepts (inactive ones with inactive = "
+				       "true), active descriptions as designations (display = fully specified "
+				       "name), active is-a rows of the (inferred) relationship file between active "
+				       "concepts as parent, its other active rows as properties named by their "
+				       "type, active simple refset rows as memberOf, the REPLACED BY, SAME AS, "
+				       "POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts "
+				       "as replacedBy, sameAs, possiblyEquivalentTo and alternative.",
 		};
 		result = sv_imp_codesystem(&meta, concepts);
 		concepts = NULL;

@@ -8,7 +8,7 @@ RF2 files must carry are real; they are listed below with where they were copied
 Layout (as a release): OUT/SnomedCT_SyntheticINT_<date>/Snapshot/{Terminology,Refset/Language,Refset/Content}
 with concepts, descriptions (FSN + synonyms, a few with non-ASCII letters), inferred is-a relationships, the GB
 English language refset (FSN and first synonym preferred, the others acceptable), one simple refset, and
-inactive concepts with REPLACED BY / SAME AS association rows (and inactive is-a rows). With --extension, also
+inactive concepts with REPLACED BY / SAME AS / POSSIBLY EQUIVALENT TO / ALTERNATIVE association rows (and inactive is-a rows). With --extension, also
 OUT/SnomedCT_SyntheticExtension_<date>/Snapshot/...: an extension module in namespace --namespace with its own
 concepts under international ones, Norwegian ("no") descriptions of international concepts and two language
 refsets (nb, nn). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
@@ -52,8 +52,14 @@ PREFERRED = "900000000000548007"
 ACCEPTABLE = "900000000000549004"
 REPLACED_BY = "900000000000526001"
 SAME_AS = "900000000000527005"
+# POSSIBLY EQUIVALENT TO and ALTERNATIVE: as FHIR's SNOMED CT page ("Implicit Concept Maps") and public RF2
+# tooling list them.
+POSSIBLY_EQUIVALENT_TO = "900000000000523009"
+ALTERNATIVE = "900000000000530003"
+ASSOCIATIONS = [(SAME_AS, "SAME AS"), (REPLACED_BY, "REPLACED BY"), (POSSIBLY_EQUIVALENT_TO, "POSSIBLY EQUIVALENT TO"),
+                (ALTERNATIVE, "ALTERNATIVE")]
 METADATA = [MODULE, FSN, SYNONYM, IS_A, PRIMITIVE, CASE_INSENSITIVE, INFERRED, EXISTENTIAL, ROOT, GB_ENGLISH,
-            PREFERRED, ACCEPTABLE, REPLACED_BY, SAME_AS]
+            PREFERRED, ACCEPTABLE, REPLACED_BY, SAME_AS, POSSIBLY_EQUIVALENT_TO, ALTERNATIVE]
 
 # 19 top-level hierarchies (made-up ids; the names and semantic tags follow the International Edition's).
 TOP = [("Clinical finding", "finding"), ("Procedure", "procedure"), ("Body structure", "body structure"),
@@ -297,13 +303,14 @@ def main(argv):
     for j in range(ninactive):
         cid = ids.make("concept", 1000000)
         target = rng.randrange(len(TOP) + 1, n)
-        refset = REPLACED_BY if j % 3 else SAME_AS
+        # every kind in turn, REPLACED BY twice as often (as in a real release)
+        refset, name = ASSOCIATIONS[j % 5] if j % 5 < 4 else ASSOCIATIONS[1]
         r.concept.row(cid, date, "0", MODULE, PRIMITIVE)
         describe(cid, base[target] + " obsolete", TOP[top_of[target]][1], False, 0)
         r.assoc.row(new_uuid(), date, "1", MODULE, refset, cid, codes[target])
         r.rel.row(ids.make("relationship", 1000000), date, "0", MODULE, cid, codes[parent[target]], "0", IS_A,
                   INFERRED, EXISTENTIAL)
-        inactive.append({"code": cid, "association": "REPLACED BY" if refset == REPLACED_BY else "SAME AS",
+        inactive.append({"code": cid, "association": name,
                          "refset": refset, "target": codes[target]})
 
     # --- a simple refset (its concept under the model component) --------------------------------------
