@@ -7,6 +7,7 @@
 #include "samsvar/importer_common.h"
 #include "samsvar/ecl.h"
 #include "samsvar/file.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
 
@@ -16,12 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* RF2 metadata concept ids (FSN and Synonym are in the GPS; all pass ../shared/tools/verhoeff.py). */
 #define SCT_FSN "900000000000003001"
 #define SCT_SYNONYM "900000000000013009"
 #define SCT_IS_A "116680003"
+/* Language refset acceptability (tools/gen-rf2.py, checked with ../shared/tools/verhoeff.py). */
+#define SCT_PREFERRED "900000000000548007"
+#define SCT_ACCEPTABLE "900000000000549004"
+#define LANG_PREFIX "der2_cRefset_LanguageSnapshot-"
 
 /* The historical association refsets loaded, as the concept properties they become. The ids are those
  * of tools/gen-rf2.py and of FHIR's SNOMED CT page ("Implicit Concept Maps"), each checked with
@@ -195,6 +201,13 @@ struct rf2_module {
 	size_t rows;
 };
 
+/* An active description of a kept concept, for the language refsets (only indexed when there are any). */
+struct rf2_desc {
+	char *id;
+	uint32_t concept;
+	cJSON *designation; /* owned by the concept's designation array */
+};
+
 struct rf2 {
 	struct rf2_concept *v;
 	size_t n, cap;
@@ -206,6 +219,11 @@ struct rf2 {
 	size_t ntypes;
 	int has_refsets;
 	size_t nactive;
+	struct rf2_desc *d; /* descriptions, when language refsets are read */
+	size_t nd, dcap;
+	struct sv_strmap dmap; /* description id -> index into d */
+	int index_descriptions;
+	char lang[17];      /* the language tag of the language refset file being read */
 	unsigned has_association[NASSOCIATIONS]; /* rows loaded per kind */
 };
 
@@ -217,6 +235,8 @@ struct rf2_files {
 	size_t nrefset;
 	char *assoc[MAX_REFSET_FILES]; /* der2_cRefset_AssociationSnapshot*.txt */
 	size_t nassoc;
+	char *lang[MAX_REFSET_FILES]; /* der2_cRefset_LanguageSnapshot-<lang>*.txt */
+	size_t nlang;
 };
 
 static void rf2_release(struct rf2 *s)
@@ -228,6 +248,10 @@ static void rf2_release(struct rf2 *s)
 		cJSON_Delete(s->v[i].property);
 	}
 	free(s->v);
+	for (size_t i = 0; i < s->nd; i++)
+		free(s->d[i].id);
+	free(s->d);
+	sv_strmap_release(&s->dmap);
 	for (size_t i = 0; i < s->ntypes; i++)
 		free(s->types[i]);
 	sv_strmap_release(&s->map);
@@ -243,6 +267,8 @@ static void rf2_files_release(struct rf2_files *f)
 		free(f->refset[i]);
 	for (size_t i = 0; i < f->nassoc; i++)
 		free(f->assoc[i]);
+	for (size_t i = 0; i < f->nlang; i++)
+		free(f->lang[i]);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -308,6 +334,13 @@ static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, str
 					     MAX_REFSET_FILES);
 			else
 				f->assoc[f->nassoc++] = sv_xstrdup(path);
+			continue;
+		} else if (has_prefix_txt(e->d_name, LANG_PREFIX)) {
+			if (f->nlang == MAX_REFSET_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d language refset files", dir,
+					     MAX_REFSET_FILES);
+			else
+				f->lang[f->nlang++] = sv_xstrdup(path);
 			continue;
 		} else {
 			continue;
@@ -407,6 +440,8 @@ static const char *const rf2_refset_cols[] = { "id", "effectiveTime", "active", 
 					       "referencedComponentId" };
 static const char *const rf2_association_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
 						    "referencedComponentId", "targetComponentId" };
+static const char *const rf2_language_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
+						 "referencedComponentId", "acceptabilityId" };
 static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "active", "moduleId",
 						     "sourceId", "destinationId", "relationshipGroup",
 						     "typeId", "characteristicTypeId", "modifierId" };
@@ -480,6 +515,21 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 	cJSON_AddItemToArray(c->designation,
 			     sv_imp_designation_new(f[5], SV_SYS_SNOMED, f[6],
 					     fsn ? "Fully specified name" : syn ? "Synonym" : NULL, f[7]));
+	if (s->index_descriptions) {
+		if (s->nd == s->dcap) {
+			s->dcap = s->dcap ? s->dcap * 2 : 1024;
+			s->d = sv_xrealloc(s->d, s->dcap * sizeof(*s->d));
+		}
+		s->d[s->nd] = (struct rf2_desc){ .id = sv_xstrdup(f[0]), .concept = idx,
+						  .designation = cJSON_GetArrayItem(c->designation,
+										    cJSON_GetArraySize(c->designation) - 1) };
+		if (!sv_strmap_put(&s->dmap, s->d[s->nd].id, (uint32_t)s->nd)) {
+			free(s->d[s->nd].id);
+			return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
+				       lr->lineno, f[0]);
+		}
+		s->nd++;
+	}
 	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
 	 * With several FSNs (one per language file) the first file's, in name order, wins. */
 	if ((fsn && !c->display_is_fsn) || (syn && !c->display)) {
@@ -617,6 +667,64 @@ static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr,
 	return SV_OK;
 }
 
+/* A language refset row: the file's language tag (s->lang) gives the description's term in that language.
+ * A description in another language than the tag (a "no" term in an nb refset) becomes a designation
+ * in the tag's language; one in the tag's own language is that designation already. A preferred
+ * synonym goes first among the concept's designations, so it is the display for that language
+ * (display.c takes the first designation of the best-matching language). */
+static enum sv_err rf2_language_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2_concept *c;
+	struct rf2_desc *d;
+	cJSON *des;
+	const cJSON *use;
+	uint32_t idx;
+	int preferred, syn;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
+		return rc;
+	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
+	if (!preferred && strcmp(f[6], SCT_ACCEPTABLE) != 0)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
+			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
+	if (f[2][0] != '1' || !sv_strmap_get(&s->dmap, f[5], &idx))
+		return SV_OK; /* inactive row, or a description that is inactive or not in this edition */
+	d = &s->d[idx];
+	c = &s->v[d->concept];
+	des = d->designation;
+	use = cJSON_GetObjectItemCaseSensitive(des, "use");
+	syn = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(use, "code")), SCT_SYNONYM) == 0;
+	if (strcasecmp(sv_jstr(des, "language"), s->lang) != 0) {
+		des = sv_imp_designation_new(s->lang, SV_SYS_SNOMED, sv_jstr(use, "code"), sv_jstr(use, "display"),
+					     sv_jstr(des, "value"));
+		if (preferred && syn)
+			cJSON_InsertItemInArray(c->designation, 0, des);
+		else
+			cJSON_AddItemToArray(c->designation, des);
+	} else if (preferred && syn) {
+		cJSON_DetachItemViaPointer(c->designation, des);
+		cJSON_InsertItemInArray(c->designation, 0, des);
+	}
+	return SV_OK;
+}
+
+/* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_...) into s->lang. */
+static enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *t = base + strlen(LANG_PREFIX);
+	size_t n = strcspn(t, "_.");
+
+	if (n == 0 || n >= sizeof(s->lang) ||
+	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") < n)
+		return sv_fail(err, SV_EINVAL, "%s: the file name names no language (" LANG_PREFIX "<tag>_...)", path);
+	memcpy(s->lang, t, n);
+	s->lang[n] = '\0';
+	return SV_OK;
+}
+
 /* Declares the properties the concepts carry besides parent: each relationship type (uri
  * http://snomed.info/id/<type>, described by its display when the edition has the concept) and memberOf. */
 static void declare_properties(const struct rf2 *s, cJSON *cs)
@@ -707,6 +815,9 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 		goto out;
 	}
 	qsort(files.desc, files.ndesc, sizeof(files.desc[0]), cmp_str);
+	s.index_descriptions = files.nlang > 0;
+	if (s.index_descriptions)
+		sv_strmap_init(&s.dmap, 4096);
 	if (rf2_read(&s, files.concept, rf2_concept_cols, 5, 1, rf2_concept_row, err) != SV_OK)
 		goto out;
 	if (s.nactive == 0) {
@@ -726,6 +837,12 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	qsort(files.assoc, files.nassoc, sizeof(files.assoc[0]), cmp_str);
 	for (size_t i = 0; i < files.nassoc; i++)
 		if (rf2_read(&s, files.assoc[i], rf2_association_cols, 7, -1, rf2_association_row, err) != SV_OK)
+			goto out;
+
+	qsort(files.lang, files.nlang, sizeof(files.lang[0]), cmp_str);
+	for (size_t i = 0; i < files.nlang; i++)
+		if (rf2_lang_of(&s, files.lang[i], err) != SV_OK ||
+		    rf2_read(&s, files.lang[i], rf2_language_cols, 7, -1, rf2_language_row, err) != SV_OK)
 			goto out;
 
 	edition = rf2_edition(&s);
@@ -774,7 +891,8 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 				       "concepts as parent, its other active rows as properties named by their "
 				       "type, active simple refset rows as memberOf, the REPLACED BY, SAME AS, "
 				       "POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts "
-				       "as replacedBy, sameAs, possiblyEquivalentTo and alternative.",
+				       "as replacedBy, sameAs, possiblyEquivalentTo and alternative; language refset "
+				       "rows give designations in the file's language, its preferred synonym first.",
 		};
 		result = sv_imp_codesystem(&meta, concepts);
 		concepts = NULL;

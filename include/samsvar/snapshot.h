@@ -30,6 +30,7 @@ struct sv_concept {
 	const cJSON *json;        /* the concept object inside the resource (designations, properties) */
 	uint32_t *parents;        /* indexes into the code system's concept array */
 	uint32_t nparents;
+	unsigned char inactive;   /* sv_concept_inactive(), worked out once when the code system is built */
 	uint32_t *children;
 	uint32_t nchildren;
 };
