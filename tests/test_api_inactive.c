@@ -3,7 +3,7 @@
  * kind (REPLACED BY, SAME AS, POSSIBLY EQUIVALENT TO, ALTERNATIVE) is a `$lookup` property, `$validate-code`
  * of the inactive code is true with a warning naming the target and its display, `$translate` with no map
  * follows it with the equivalence FHIR's SNOMED CT page gives; a malformed association row is refused with
- * file:line and the store keeps what it held. */
+ * file:line and the store keeps what it held; language refsets choose the nb / nn displays. */
 #include "support/daemon.h"
 #include "support/support.h"
 
@@ -187,6 +187,92 @@ Test(api_inactive, associations_lookup_validate_translate_and_bad_row)
 		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "association")), kinds[k].name) == 0)
 			check_inactive(&d, k, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code")),
 				       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "target")));
+	cJSON_Delete(m);
+	cr_assert_eq(ts_daemon_stop(&d), 0);
+}
+
+/* The display in language `lang` of `code` ($lookup displayLanguage). */
+static char *display_in(const struct ts_daemon *d, const char *code, const char *lang)
+{
+	char path[300], *v;
+	cJSON *res;
+
+	snprintf(path, sizeof(path), "/fhir/CodeSystem/$lookup?system=" SCT "&code=%s&displayLanguage=%s", code, lang);
+	res = poll_get(d, path, 200);
+	v = strdup(ts_param_str(res, "display") ? ts_param_str(res, "display") : "");
+	cJSON_Delete(res);
+	return v;
+}
+
+/* An edition with the extension's Norwegian descriptions and its nb and nn language refsets: the preferred
+ * synonym of each refset is the display for displayLanguage=nb / nn (and nb-NO); a bad
+ * acceptability is refused with file:line. */
+Test(api_inactive, language_refsets_choose_the_display)
+{
+	struct ts_daemon d;
+	char *vh, *out, *v, cmd[4096], dir[600], path[700], bad[700];
+	const char *root = getenv("SAMSVAR_ROOT");
+	const cJSON *e;
+	cJSON *m;
+	size_t len, n = 0;
+	char *text;
+
+	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
+	free(vh);
+	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/rf2", d.dir);
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tools/gen-rf2.py' '%s' --concepts 300 --seed 7 --extension >/dev/null",
+		 root ? root : ".", dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/generated.json", dir);
+	text = ts_read_file(path, &len);
+	m = cJSON_Parse(text);
+	free(text);
+	cr_assert_not_null(m);
+	/* The Norwegian descriptions (of international concepts) and the nb/nn refsets beside the edition. */
+	snprintf(path, sizeof(path), "%s/SnomedCT_SyntheticINT_20250131", dir);
+	snprintf(cmd, sizeof(cmd), "x='%s/SnomedCT_SyntheticExtension_20250415/Snapshot' && "
+		 "cp \"$x\"/Terminology/sct2_Description_Snapshot-no_* '%s/Snapshot/Terminology/' && "
+		 "cp \"$x\"/Refset/Language/der2_cRefset_LanguageSnapshot-n[bn]_* '%s/Snapshot/Refset/Language/'",
+		 dir, path, path);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, path);
+	cr_assert_eq(ts_samsvar(cmd, &out), 0, "%s", out);
+	free(out);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"),
+								 "preferred_terms")) {
+		v = display_in(&d, e->string, "nb");
+		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")), "%s nb", e->string);
+		free(v);
+		v = display_in(&d, e->string, "nn");
+		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nn")), "%s nn", e->string);
+		free(v);
+		v = display_in(&d, e->string, "nb-NO");
+		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")), "%s nb-NO", e->string);
+		free(v);
+		n++;
+	}
+	cr_assert_geq(n, 5, "the generator named %zu translated concepts", n);
+
+	/* A language row whose acceptability is neither preferred nor acceptable: refused with file:line. */
+	snprintf(bad, sizeof(bad), "%s/bad", d.dir);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && f=$(ls '%s'/Snapshot/Refset/Language/der2_cRefset_LanguageSnapshot-nb_*) && "
+		 "printf '00000000-0000-4000-8000-000000000000\\t20250415\\t1\\t900000000000207008\\t900000000000508004\\t"
+		 "900000000000207008\\t900000000000003001\\r\\n' >> \"$f\" && wc -l < \"$f\" > '%s/lines'", path, bad, bad, d.dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/lines", d.dir);
+	text = ts_read_file(cmd, &len);
+	snprintf(path, sizeof(path), "_20250415.txt:%d: acceptabilityId 900000000000003001 is neither", atoi(text));
+	free(text);
+	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, bad);
+	cr_assert_neq(ts_samsvar(cmd, &out), 0, "a bad language row was imported");
+	cr_assert(strstr(out, path) && strstr(out, "der2_cRefset_LanguageSnapshot-nb_"), "no '%s' in %s", path, out);
+	free(out);
+	/* The store kept what it held. */
+	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"), "preferred_terms")->child;
+	v = display_in(&d, e->string, "nb");
+	cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")));
+	free(v);
 	cJSON_Delete(m);
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }

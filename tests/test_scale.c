@@ -117,9 +117,9 @@ Test(gen_rf2, deterministic_from_seed, .fini = cleanup)
 	snprintf(b, sizeof(b), "%s/%s", gendir, f);
 	cr_assert(files_equal(a, b), "same seed, different descriptions");
 	snprintf(a, sizeof(a), "%s/SnomedCT_SyntheticExtension_20250415/Snapshot/Refset/Language/"
-		 "der2_cRefset_LanguageSnapshot-no_9999999_20250415.txt", first);
+		 "der2_cRefset_LanguageSnapshot-nb_9999999_20250415.txt", first);
 	snprintf(b, sizeof(b), "%s/SnomedCT_SyntheticExtension_20250415/Snapshot/Refset/Language/"
-		 "der2_cRefset_LanguageSnapshot-no_9999999_20250415.txt", gendir);
+		 "der2_cRefset_LanguageSnapshot-nb_9999999_20250415.txt", gendir);
 	cr_assert(files_equal(a, b), "same seed, different extension language refset");
 	cleanup();
 	generate("--concepts 300 --seed 4");

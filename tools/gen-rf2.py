@@ -11,7 +11,7 @@ English language refset (FSN and first synonym preferred, the others acceptable)
 inactive concepts with REPLACED BY / SAME AS / POSSIBLY EQUIVALENT TO / ALTERNATIVE association rows (and inactive is-a rows). With --extension, also
 OUT/SnomedCT_SyntheticExtension_<date>/Snapshot/...: an extension module in namespace --namespace with its own
 concepts under international ones, Norwegian ("no") descriptions of international concepts and two language
-refsets (nb, nn). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
+refsets (nb, nn), each in its own file (der2_cRefset_LanguageSnapshot-nb_..., -nn_...). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
 refset ids, a concept with about --subtree descendants and one of its children, a common word).
 
 The hierarchy is a random recursive tree (depth about ln N, heavy-tailed fan-out) below 19 top-level concepts,
@@ -155,22 +155,24 @@ ASSOC_COLS = ["id", "effectiveTime", "active", "moduleId", "refsetId", "referenc
 class Release:
     """The files of one release folder (international or extension)."""
 
-    def __init__(self, base, tag, date):
+    def __init__(self, base, tag, date, langs=("en",)):
         snap = os.path.join(base, "Snapshot")
         t = "%s_%s" % (tag, date)
         self.concept = Writer(os.path.join(snap, "Terminology", "sct2_Concept_Snapshot_%s.txt" % t), CONCEPT_COLS)
         self.desc = Writer(os.path.join(snap, "Terminology", "sct2_Description_Snapshot-%s_%s.txt" %
                                         ("en" if tag == "INT" else "no", t)), DESC_COLS)
         self.rel = Writer(os.path.join(snap, "Terminology", "sct2_Relationship_Snapshot_%s.txt" % t), REL_COLS)
-        self.lang = Writer(os.path.join(snap, "Refset", "Language", "der2_cRefset_LanguageSnapshot-%s_%s.txt" %
-                                        ("en" if tag == "INT" else "no", t)), LANG_COLS)
+        # One language refset file per language tag (samsvar reads the tag from the file name).
+        self.langs = {l: Writer(os.path.join(snap, "Refset", "Language", "der2_cRefset_LanguageSnapshot-%s_%s.txt" %
+                                             (l, t)), LANG_COLS) for l in langs}
+        self.lang = self.langs[langs[0]]
         self.simple = Writer(os.path.join(snap, "Refset", "Content", "der2_Refset_SimpleSnapshot_%s.txt" % t),
                              SIMPLE_COLS)
         self.assoc = Writer(os.path.join(snap, "Refset", "Content", "der2_cRefset_AssociationSnapshot_%s.txt" % t),
                             ASSOC_COLS)
 
     def close(self):
-        for w in (self.concept, self.desc, self.rel, self.lang, self.simple, self.assoc):
+        for w in [self.concept, self.desc, self.rel, self.simple, self.assoc] + list(self.langs.values()):
             w.close()
 
 
@@ -358,7 +360,7 @@ def main(argv):
         x = Ids(vh, a.namespace)
         xdate = a.ext_date
         ext_dir = os.path.join(a.out, "SnomedCT_SyntheticExtension_%s" % xdate)
-        e = Release(ext_dir, a.namespace, xdate)
+        e = Release(ext_dir, a.namespace, xdate, ("en", "nb", "nn"))
         xmod = x.make("concept", 1)
         nb_refset = x.make("concept", 1)
         nn_refset = x.make("concept", 1)
@@ -370,7 +372,8 @@ def main(argv):
             did = x.make("description", 1)
             e.desc.row(did, xdate, "1", xmod, cid, lang, type_id, term, CASE_INSENSITIVE)
             for rs, acc in refsets:
-                e.lang.row(new_uuid(), xdate, "1", xmod, rs, did, acc)
+                w = e.langs["nb" if rs == nb_refset else "nn" if rs == nn_refset else "en"]
+                w.row(new_uuid(), xdate, "1", xmod, rs, did, acc)
 
         for cid, term in ((xmod, "Synthetic extension module (core metadata concept)"),
                           (nb_refset, "Synthetic nb language reference set (foundation metadata concept)"),
@@ -394,8 +397,10 @@ def main(argv):
             e.rel.row(x.make("relationship", 1), xdate, "1", xmod, cid, codes[p], "0", IS_A, INFERRED, EXISTENTIAL)
         # Norwegian terms for international concepts: nb preferred, and a different nn preferred term.
         translated = sorted(rng.sample(range(1, n), min(n - 1, max(5, n // 20))))
+        terms = {}
         for i in translated:
             nb = term_words(rng, NO_WORDS, rng.randint(2, 3)).capitalize()
+            terms[codes[i]] = {"nb": nb, "nn": nb + " (nynorsk)"}
             xdescribe(codes[i], nb, "no", SYNONYM, [(nb_refset, PREFERRED), (nn_refset, ACCEPTABLE)])
             xdescribe(codes[i], nb + " (nynorsk)", "no", SYNONYM, [(nn_refset, PREFERRED)])
         e.close()
@@ -404,6 +409,7 @@ def main(argv):
             "version": "http://snomed.info/sct/%s/version/%s" % (xmod, xdate),
             "concepts": k + 3, "first_concept": xcodes[0], "nb_refset": nb_refset, "nn_refset": nn_refset,
             "translated": [codes[i] for i in translated[:20]],
+            "preferred_terms": {codes[i]: terms[codes[i]] for i in translated[:20]},
         }
     with open(os.path.join(a.out, "generated.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
