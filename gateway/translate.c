@@ -144,6 +144,19 @@ static int in_path(const struct hit *h, const struct sv_resource *m)
 	return 0;
 }
 
+/* Appends hit h (the caller has checked SV_TX_MAX_MATCHES), growing the array off the stack when full. */
+static void push_hit(struct tx *t, const struct hit *h)
+{
+	if (t->nhits == t->cap) {
+		t->cap *= 2;
+		if (t->hits == t->first)
+			t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
+		else
+			t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
+	}
+	t->hits[t->nhits++] = *h;
+}
+
 /* Adds a hit reached through map `m` after `prev` (NULL for a direct step), composing equivalence. */
 static void emit(struct tx *t, const struct hit *prev, const struct sv_resource *m, int backwards,
 		 const char *system, const char *version, const char *code, const char *display, enum sv_relation eq,
@@ -185,14 +198,7 @@ static void emit(struct tx *t, const struct hit *prev, const struct sv_resource 
 		    streq(o->system, h.system) && memcmp(o->path, h.path, sizeof(h.path)) == 0)
 			return;
 	}
-	if (t->nhits == t->cap) {
-		t->cap *= 2;
-		if (t->hits == t->first)
-			t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
-		else
-			t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
-	}
-	t->hits[t->nhits++] = h;
+	push_hit(t, &h);
 }
 
 static void step(struct tx *t, const struct sv_resource *m, const char *sys, const char *code,
@@ -409,14 +415,7 @@ static void follow_history(struct tx *t, const char *sys, const char *version, c
 			h.code = target;
 			h.eq = kinds[i].rel;
 			h.eq_text = kinds[i].r4;
-			if (t->nhits == t->cap) {
-				t->cap *= 2;
-				if (t->hits == t->first)
-					t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
-				else
-					t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
-			}
-			t->hits[t->nhits++] = h;
+			push_hit(t, &h);
 		}
 }
 
