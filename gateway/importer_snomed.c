@@ -543,9 +543,10 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 	return SV_OK;
 }
 
-/* A historical association row: an active row of a known association refset whose source is an
- * inactive concept of the file and whose target one of its active concepts becomes the source's
- * property (replacedBy, sameAs...) = target. */
+/* A historical association row: an active row of a known association refset whose source and target
+ * are concepts of the file becomes the source's property (replacedBy, sameAs...) = target. The source
+ * must be inactive (an active concept with a replacement is an error in the release); the target is
+ * kept even when it was inactivated later, so a client can follow the chain. */
 static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	uint32_t src, dst;
@@ -565,9 +566,6 @@ static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr,
 	if (!s->v[src].inactive)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s is active: an active concept has no historical "
 			       "association", lr->path, lr->lineno, f[5]);
-	if (s->v[dst].inactive)
-		return sv_fail(err, SV_EINVAL, "%s:%zu: association target %s is an inactive concept", lr->path,
-			       lr->lineno, f[6]);
 	add_code_property(&s->v[src], rf2_associations[k].property, f[6]);
 	s->has_association[k]++;
 	return SV_OK;
