@@ -258,16 +258,16 @@ static enum sv_err eval_node(struct ctx *c, uint32_t node, struct sv_ecl_set *ou
 
 	switch (n->kind) {
 	case SV_ECL_CONCEPT:
-		if (sv_strmap_get(&c->cs->index, n->code, &idx))
+		/* ECL reads the active concepts: an inactive one (kept for lookup) matches nothing. */
+		if (sv_strmap_get(&c->cs->index, n->code, &idx) && !c->cs->concepts[idx].inactive)
 			rc = set_push(c, n, out, idx);
 		return rc;
 	case SV_ECL_ANY:
-		if (c->cs->nconcepts > c->limit)
-			return too_big(c, n);
 		if ((rc = step(c, c->cs->nconcepts)) != SV_OK)
 			return rc;
 		for (uint32_t i = 0; rc == SV_OK && i < c->cs->nconcepts; i++)
-			rc = set_push(c, n, out, i);
+			if (!c->cs->concepts[i].inactive)
+				rc = set_push(c, n, out, i);
 		return rc;
 	case SV_ECL_REFINE:
 		if ((rc = eval_node(c, n->a, &a)) != SV_OK)
@@ -359,10 +359,10 @@ static enum sv_err match_node(struct ctx *c, uint32_t node, uint32_t idx, int *m
 	*m = 0;
 	switch (n->kind) {
 	case SV_ECL_CONCEPT:
-		*m = sv_strmap_get(&c->cs->index, n->code, &t) && t == idx;
+		*m = sv_strmap_get(&c->cs->index, n->code, &t) && t == idx && !c->cs->concepts[idx].inactive;
 		return SV_OK;
 	case SV_ECL_ANY:
-		*m = 1;
+		*m = !c->cs->concepts[idx].inactive;
 		return SV_OK;
 	case SV_ECL_AND:
 	case SV_ECL_OR:

@@ -36,6 +36,9 @@ cJSON *sv_expand_implicit(const struct sv_snapshot *snap, const char *url, struc
 	if (sct && system[strlen(SV_SYS_SNOMED)] == '/')
 		cJSON_AddStringToObject(inc, "version", system);
 	cJSON_AddItemToArray(includes, inc);
+	/* SNOMED CT's implicit value sets hold active concepts (an RF2 import keeps inactive ones for lookup). */
+	if (sct)
+		cJSON_AddFalseToObject(compose, "inactive");
 	if (q[8] == '=') {
 		if (strncmp(q + 9, "isa/", 4) == 0 && q[13]) {
 			cJSON *filters = cJSON_AddArrayToObject(inc, "filter"), *f = cJSON_CreateObject();

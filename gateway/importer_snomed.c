@@ -1,5 +1,6 @@
-/* importer_snomed.c — SNOMED CT into a CodeSystem of http://snomed.info/sct: the Global Patient Set
- * (a FHIR ValueSet, as a `fragment`) and RF2 Snapshot folders (streamed line by line).
+/* importer_snomed.c — SNOMED CT RF2 Snapshot folders (streamed line by line) into a CodeSystem of
+ * http://snomed.info/sct: concepts (inactive ones marked), descriptions, relationships, simple refsets,
+ * historical associations and language refsets. The GPS importer is importer_snomed_gps.c.
  *
  * Every identifier is checked (digits, Verhoeff check digit, partition) and the first bad row stops
  * the import with "file:line: why" in err. */
@@ -7,6 +8,7 @@
 #include "samsvar/importer_common.h"
 #include "samsvar/ecl.h"
 #include "samsvar/file.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
 
@@ -16,12 +18,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* RF2 metadata concept ids (FSN and Synonym are in the GPS; all pass ../shared/tools/verhoeff.py). */
 #define SCT_FSN "900000000000003001"
 #define SCT_SYNONYM "900000000000013009"
 #define SCT_IS_A "116680003"
+/* Language refset acceptability (tools/gen-rf2.py, checked with ../shared/tools/verhoeff.py). */
+#define SCT_PREFERRED "900000000000548007"
+#define SCT_ACCEPTABLE "900000000000549004"
+#define LANG_PREFIX "der2_cRefset_LanguageSnapshot-"
+
+/* The historical association refsets loaded, as the concept properties they become. The ids are those
+ * of tools/gen-rf2.py and of FHIR's SNOMED CT page ("Implicit Concept Maps"), each checked with
+ * ../shared/tools/verhoeff.py; rows of other association refsets (MOVED TO, WAS A...) are not loaded. */
+static const struct {
+	const char *refset, *property, *description;
+} rf2_associations[] = {
+	{ "900000000000526001", SV_PROP_REPLACED_BY, "REPLACED BY: the active concept that replaces this inactive one" },
+	{ "900000000000527005", SV_PROP_SAME_AS, "SAME AS: an active concept this inactive one duplicated" },
+	{ "900000000000523009", SV_PROP_POSSIBLY_EQUIVALENT_TO,
+	  "POSSIBLY EQUIVALENT TO: an active concept this ambiguous inactive one may mean" },
+	{ "900000000000530003", SV_PROP_ALTERNATIVE, "ALTERNATIVE: an active concept to use instead" },
+};
+#define NASSOCIATIONS (sizeof(rf2_associations) / sizeof(rf2_associations[0]))
 
 #define MAX_RF2_FILE ((uint64_t)8 << 30) /* an RF2 file larger than this is not a release */
 #define MAX_DIR_DEPTH 8
@@ -69,107 +90,13 @@ const char *sv_import_sctid_check(const char *id)
 	return sctid_why(id, strlen(id), 1);
 }
 
-/* ---- SNOMED CT Global Patient Set ---------------------------------------------------------- */
-
-static cJSON *fsn_designation(const char *value)
-{
-	return sv_imp_designation_new("en", SV_SYS_SNOMED, SCT_FSN, "Fully specified name", value);
-}
-
-cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	cJSON *vs = NULL, *concepts = NULL, *result = NULL, *inc;
-	const cJSON *item;
-	const char *version = NULL, *copyright, *title;
-
-	buf = sv_file_read(path, SV_IMPORT_MAX_FILE, &len, err);
-	if (!buf)
-		goto out;
-	vs = cJSON_ParseWithLength(buf, len);
-	if (!vs) {
-		sv_fail(err, SV_EINVAL, "%s: not valid JSON", path);
-		goto out;
-	}
-	item = cJSON_GetObjectItemCaseSensitive(vs, "resourceType");
-	if (!cJSON_IsString(item) || strcmp(item->valuestring, "ValueSet") != 0) {
-		sv_fail(err, SV_EINVAL, "%s: not a FHIR ValueSet", path);
-		goto out;
-	}
-	copyright = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(vs, "copyright"));
-	title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(vs, "title"));
-	inc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vs, "compose"), "include");
-	if (!cJSON_IsArray(inc) || cJSON_GetArraySize(inc) == 0) {
-		sv_fail(err, SV_EINVAL, "%s: ValueSet has no compose.include", path);
-		goto out;
-	}
-	concepts = cJSON_CreateArray();
-	cJSON_ArrayForEach(item, inc) {
-		const char *system = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "system"));
-		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "version"));
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(item, "concept"), *c;
-
-		if (!system || strcmp(system, SV_SYS_SNOMED) != 0 || !v || !cJSON_IsArray(list)) {
-			sv_fail(err, SV_EINVAL, "%s: compose.include is not an enumerated %s include with a version",
-				path, SV_SYS_SNOMED);
-			goto out;
-		}
-		if (version && strcmp(version, v) != 0) {
-			sv_fail(err, SV_EINVAL, "%s: includes name two editions (%s, %s)", path, version, v);
-			goto out;
-		}
-		version = v;
-		cJSON_ArrayForEach(c, list) {
-			const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "code"));
-			const char *display = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "display"));
-			const char *why = code ? sv_import_sctid_check(code) : "missing";
-			cJSON *concept, *des;
-
-			if (why) {
-				sv_fail(err, SV_EINVAL, "%s: concept code '%.32s': %s", path, code ? code : "", why);
-				goto out;
-			}
-			concept = cJSON_CreateObject();
-			cJSON_AddItemToArray(concepts, concept);
-			cJSON_AddStringToObject(concept, "code", code);
-			if (display && display[0]) {
-				/* The GPS displays are the fully specified names. */
-				cJSON_AddStringToObject(concept, "display", display);
-				des = cJSON_AddArrayToObject(concept, "designation");
-				cJSON_AddItemToArray(des, fsn_designation(display));
-			}
-		}
-	}
-	{
-		const struct sv_cs_meta meta = {
-			.url = SV_SYS_SNOMED,
-			.version = version,
-			.name = "SNOMED_CT_GPS",
-			.title = title ? title : "SNOMED CT Global Patient Set",
-			.publisher = "SNOMED International",
-			.content = "fragment",
-			.language = "en",
-			.copyright = copyright, /* CC BY 4.0 attribution: kept verbatim */
-			.description = "The SNOMED CT Global Patient Set, imported from its FHIR ValueSet: a "
-				       "fragment of SNOMED CT without hierarchy.",
-		};
-		result = sv_imp_codesystem(&meta, concepts);
-		concepts = NULL;
-	}
-out:
-	cJSON_Delete(concepts);
-	cJSON_Delete(vs);
-	free(buf);
-	return result;
-}
-
 /* ---- SNOMED CT RF2 snapshot ---------------------------------------------------------------- */
 
 struct rf2_concept {
 	char *id;
 	char *display;     /* FSN, else the first synonym seen */
 	int display_is_fsn;
+	int inactive;       /* the concept row is inactive */
 	cJSON *designation; /* array or NULL */
 	cJSON *property;    /* array or NULL */
 };
@@ -178,6 +105,13 @@ struct rf2_module {
 	char id[19];
 	char time[9];
 	size_t rows;
+};
+
+/* An active description of a kept concept, for the language refsets (only indexed when there are any). */
+struct rf2_desc {
+	char *id;
+	uint32_t concept;
+	cJSON *designation; /* owned by the concept's designation array */
 };
 
 struct rf2 {
@@ -190,6 +124,13 @@ struct rf2 {
 	char *types[MAX_ATTRIBUTE_TYPES];
 	size_t ntypes;
 	int has_refsets;
+	size_t nactive;
+	struct rf2_desc *d; /* descriptions, when language refsets are read */
+	size_t nd, dcap;
+	struct sv_strmap dmap; /* description id -> index into d */
+	int index_descriptions;
+	char lang[17];      /* the language tag of the language refset file being read */
+	unsigned has_association[NASSOCIATIONS]; /* rows loaded per kind */
 };
 
 struct rf2_files {
@@ -198,6 +139,10 @@ struct rf2_files {
 	size_t ndesc;
 	char *refset[MAX_REFSET_FILES]; /* der2_Refset_SimpleSnapshot*.txt */
 	size_t nrefset;
+	char *assoc[MAX_REFSET_FILES]; /* der2_cRefset_AssociationSnapshot*.txt */
+	size_t nassoc;
+	char *lang[MAX_REFSET_FILES]; /* der2_cRefset_LanguageSnapshot-<lang>*.txt */
+	size_t nlang;
 };
 
 static void rf2_release(struct rf2 *s)
@@ -209,6 +154,10 @@ static void rf2_release(struct rf2 *s)
 		cJSON_Delete(s->v[i].property);
 	}
 	free(s->v);
+	for (size_t i = 0; i < s->nd; i++)
+		free(s->d[i].id);
+	free(s->d);
+	sv_strmap_release(&s->dmap);
 	for (size_t i = 0; i < s->ntypes; i++)
 		free(s->types[i]);
 	sv_strmap_release(&s->map);
@@ -222,6 +171,10 @@ static void rf2_files_release(struct rf2_files *f)
 		free(f->desc[i]);
 	for (size_t i = 0; i < f->nrefset; i++)
 		free(f->refset[i]);
+	for (size_t i = 0; i < f->nassoc; i++)
+		free(f->assoc[i]);
+	for (size_t i = 0; i < f->nlang; i++)
+		free(f->lang[i]);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -280,6 +233,20 @@ static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, str
 					     MAX_REFSET_FILES);
 			else
 				f->refset[f->nrefset++] = sv_xstrdup(path);
+			continue;
+		} else if (has_prefix_txt(e->d_name, "der2_cRefset_AssociationSnapshot")) {
+			if (f->nassoc == MAX_REFSET_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d association refset files", dir,
+					     MAX_REFSET_FILES);
+			else
+				f->assoc[f->nassoc++] = sv_xstrdup(path);
+			continue;
+		} else if (has_prefix_txt(e->d_name, LANG_PREFIX)) {
+			if (f->nlang == MAX_REFSET_FILES)
+				rc = sv_fail(err, SV_EINVAL, "%s: more than %d language refset files", dir,
+					     MAX_REFSET_FILES);
+			else
+				f->lang[f->nlang++] = sv_xstrdup(path);
 			continue;
 		} else {
 			continue;
@@ -377,11 +344,15 @@ static const char *const rf2_description_cols[] = { "id", "effectiveTime", "acti
 						    "languageCode", "typeId", "term", "caseSignificanceId" };
 static const char *const rf2_refset_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
 					       "referencedComponentId" };
+static const char *const rf2_association_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
+						    "referencedComponentId", "targetComponentId" };
+static const char *const rf2_language_cols[] = { "id", "effectiveTime", "active", "moduleId", "refsetId",
+						 "referencedComponentId", "acceptabilityId" };
 static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "active", "moduleId",
 						     "sourceId", "destinationId", "relationshipGroup",
 						     "typeId", "characteristicTypeId", "modifierId" };
 
-/* A concept row: counted for its module's newest effectiveTime; kept when active. */
+/* A concept row: counted for its module's newest effectiveTime; kept, inactive ones with their status. */
 static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2_module *m = NULL;
@@ -402,21 +373,20 @@ static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, cha
 	m->rows++;
 	if (strcmp(f[1], m->time) > 0)
 		snprintf(m->time, sizeof(m->time), "%s", f[1]);
-	if (f[2][0] != '1')
-		return SV_OK;
 	if (s->n == SV_IMPORT_MAX_CONCEPTS)
-		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu active concepts", lr->path, lr->lineno,
+		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu concepts", lr->path, lr->lineno,
 			       SV_IMPORT_MAX_CONCEPTS);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->v = sv_xrealloc(s->v, s->cap * sizeof(*s->v));
 	}
-	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]) };
+	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]), .inactive = f[2][0] != '1' };
 	if (!sv_strmap_put(&s->map, s->v[s->n].id, (uint32_t)s->n)) {
 		free(s->v[s->n].id);
 		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s appears twice in a snapshot", lr->path,
 			       lr->lineno, f[0]);
 	}
+	s->nactive += f[2][0] == '1';
 	s->n++;
 	return SV_OK;
 }
@@ -442,7 +412,7 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 	if (!f[7][0])
 		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
 	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &idx))
-		return SV_OK; /* inactive description, or a concept that is not active */
+		return SV_OK; /* inactive description, or a concept not in the file */
 	c = &s->v[idx];
 	fsn = strcmp(f[6], SCT_FSN) == 0;
 	syn = strcmp(f[6], SCT_SYNONYM) == 0;
@@ -451,6 +421,21 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 	cJSON_AddItemToArray(c->designation,
 			     sv_imp_designation_new(f[5], SV_SYS_SNOMED, f[6],
 					     fsn ? "Fully specified name" : syn ? "Synonym" : NULL, f[7]));
+	if (s->index_descriptions) {
+		if (s->nd == s->dcap) {
+			s->dcap = s->dcap ? s->dcap * 2 : 1024;
+			s->d = sv_xrealloc(s->d, s->dcap * sizeof(*s->d));
+		}
+		s->d[s->nd] = (struct rf2_desc){ .id = sv_xstrdup(f[0]), .concept = idx,
+						  .designation = cJSON_GetArrayItem(c->designation,
+										    cJSON_GetArraySize(c->designation) - 1) };
+		if (!sv_strmap_put(&s->dmap, s->d[s->nd].id, (uint32_t)s->nd)) {
+			free(s->d[s->nd].id);
+			return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
+				       lr->lineno, f[0]);
+		}
+		s->nd++;
+	}
 	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
 	 * With several FSNs (one per language file) the first file's, in name order, wins. */
 	if ((fsn && !c->display_is_fsn) || (syn && !c->display)) {
@@ -510,7 +495,8 @@ static enum sv_err rf2_refset_row(struct rf2 *s, const struct sv_lines *lr, char
 	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
 	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
 		return rc;
-	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member))
+	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member) ||
+	    s->v[member].inactive)
 		return SV_OK;
 	add_code_property(&s->v[member], SV_PROP_MEMBER_OF, f[4]);
 	s->has_refsets = 1;
@@ -541,7 +527,8 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 		return SV_OK;
 	/* A link from or to a concept that is not active here is dropped, so every parent the
 	 * CodeSystem names is one of its concepts. */
-	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst))
+	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst) || s->v[src].inactive ||
+	    s->v[dst].inactive)
 		return SV_OK;
 	c = &s->v[src];
 	if (!c->property)
@@ -553,6 +540,92 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
 			return SV_OK; /* the same link twice (e.g. in two relationship groups) */
 	sv_imp_add_parent(c->property, f[5]);
+	return SV_OK;
+}
+
+/* A historical association row: an active row of a known association refset whose source and target
+ * are concepts of the file becomes the source's property (replacedBy, sameAs...) = target. The source
+ * must be inactive (an active concept with a replacement is an error in the release); the target is
+ * kept even when it was inactivated later, so a client can follow the chain. */
+static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	uint32_t src, dst;
+	size_t k;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[6], "targetComponentId", 0, err)) != SV_OK)
+		return rc;
+	for (k = 0; k < NASSOCIATIONS && strcmp(rf2_associations[k].refset, f[4]) != 0; k++)
+		;
+	if (f[2][0] != '1' || k == NASSOCIATIONS)
+		return SV_OK;
+	if (!sv_strmap_get(&s->map, f[5], &src) || !sv_strmap_get(&s->map, f[6], &dst))
+		return SV_OK; /* a description or relationship association, or a concept of another edition */
+	if (!s->v[src].inactive)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s is active: an active concept has no historical "
+			       "association", lr->path, lr->lineno, f[5]);
+	add_code_property(&s->v[src], rf2_associations[k].property, f[6]);
+	s->has_association[k]++;
+	return SV_OK;
+}
+
+/* A language refset row: the file's language tag (s->lang) gives the description's term in that language.
+ * A description in another language than the tag (a "no" term in an nb refset) becomes a designation
+ * in the tag's language; one in the tag's own language is that designation already. A preferred
+ * synonym goes first among the concept's designations, so it is the display for that language
+ * (display.c takes the first designation of the best-matching language). */
+static enum sv_err rf2_language_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2_concept *c;
+	struct rf2_desc *d;
+	cJSON *des;
+	const cJSON *use;
+	uint32_t idx;
+	int preferred, syn;
+	enum sv_err rc;
+
+	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
+		return rc;
+	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
+	if (!preferred && strcmp(f[6], SCT_ACCEPTABLE) != 0)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
+			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
+	if (f[2][0] != '1' || !sv_strmap_get(&s->dmap, f[5], &idx))
+		return SV_OK; /* inactive row, or a description that is inactive or not in this edition */
+	d = &s->d[idx];
+	c = &s->v[d->concept];
+	des = d->designation;
+	use = cJSON_GetObjectItemCaseSensitive(des, "use");
+	syn = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(use, "code")), SCT_SYNONYM) == 0;
+	if (strcasecmp(sv_jstr(des, "language"), s->lang) != 0) {
+		des = sv_imp_designation_new(s->lang, SV_SYS_SNOMED, sv_jstr(use, "code"), sv_jstr(use, "display"),
+					     sv_jstr(des, "value"));
+		if (preferred && syn)
+			cJSON_InsertItemInArray(c->designation, 0, des);
+		else
+			cJSON_AddItemToArray(c->designation, des);
+	} else if (preferred && syn) {
+		cJSON_DetachItemViaPointer(c->designation, des);
+		cJSON_InsertItemInArray(c->designation, 0, des);
+	}
+	return SV_OK;
+}
+
+/* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_...) into s->lang. */
+static enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *t = base + strlen(LANG_PREFIX);
+	size_t n = strcspn(t, "_.");
+
+	if (n == 0 || n >= sizeof(s->lang) ||
+	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") < n)
+		return sv_fail(err, SV_EINVAL, "%s: the file name names no language (" LANG_PREFIX "<tag>_...)", path);
+	memcpy(s->lang, t, n);
+	s->lang[n] = '\0';
 	return SV_OK;
 }
 
@@ -571,6 +644,26 @@ static void declare_properties(const struct rf2 *s, cJSON *cs)
 		cJSON_AddStringToObject(p, "uri", uri);
 		if (sv_strmap_get(&s->map, s->types[i], &t) && s->v[t].display)
 			cJSON_AddStringToObject(p, "description", s->v[t].display);
+		cJSON_AddStringToObject(p, "type", "code");
+		cJSON_AddItemToArray(props, p);
+	}
+	{
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", "inactive");
+		cJSON_AddStringToObject(p, "uri", "http://hl7.org/fhir/concept-properties#inactive");
+		cJSON_AddStringToObject(p, "description", "True when the concept is inactive in this edition");
+		cJSON_AddStringToObject(p, "type", "boolean");
+		cJSON_AddItemToArray(props, p);
+	}
+	for (size_t k = 0; k < NASSOCIATIONS; k++) {
+		cJSON *p;
+		if (!s->has_association[k])
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "code", rf2_associations[k].property);
+		snprintf(uri, sizeof(uri), "http://snomed.info/id/%s", rf2_associations[k].refset);
+		cJSON_AddStringToObject(p, "uri", uri);
+		cJSON_AddStringToObject(p, "description", rf2_associations[k].description);
 		cJSON_AddStringToObject(p, "type", "code");
 		cJSON_AddItemToArray(props, p);
 	}
@@ -626,9 +719,12 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 		goto out;
 	}
 	qsort(files.desc, files.ndesc, sizeof(files.desc[0]), cmp_str);
+	s.index_descriptions = files.nlang > 0;
+	if (s.index_descriptions)
+		sv_strmap_init(&s.dmap, 4096);
 	if (rf2_read(&s, files.concept, rf2_concept_cols, 5, 1, rf2_concept_row, err) != SV_OK)
 		goto out;
-	if (s.n == 0) {
+	if (s.nactive == 0) {
 		sv_fail(err, SV_EINVAL, "%s: no active concepts", files.concept);
 		goto out;
 	}
@@ -641,6 +737,16 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 	qsort(files.refset, files.nrefset, sizeof(files.refset[0]), cmp_str);
 	for (size_t i = 0; i < files.nrefset; i++)
 		if (rf2_read(&s, files.refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, err) != SV_OK)
+			goto out;
+	qsort(files.assoc, files.nassoc, sizeof(files.assoc[0]), cmp_str);
+	for (size_t i = 0; i < files.nassoc; i++)
+		if (rf2_read(&s, files.assoc[i], rf2_association_cols, 7, -1, rf2_association_row, err) != SV_OK)
+			goto out;
+
+	qsort(files.lang, files.nlang, sizeof(files.lang[0]), cmp_str);
+	for (size_t i = 0; i < files.nlang; i++)
+		if (rf2_lang_of(&s, files.lang[i], err) != SV_OK ||
+		    rf2_read(&s, files.lang[i], rf2_language_cols, 7, -1, rf2_language_row, err) != SV_OK)
 			goto out;
 
 	edition = rf2_edition(&s);
@@ -657,6 +763,14 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 		if (c->designation)
 			cJSON_AddItemToObject(concept, "designation", c->designation);
 		c->designation = NULL;
+		if (c->inactive) {
+			cJSON *p = cJSON_CreateObject();
+			if (!c->property)
+				c->property = cJSON_CreateArray();
+			cJSON_AddStringToObject(p, "code", "inactive");
+			cJSON_AddTrueToObject(p, "valueBoolean");
+			cJSON_AddItemToArray(c->property, p);
+		}
 		if (c->property && cJSON_GetArraySize(c->property) > 0) {
 			cJSON_AddItemToObject(concept, "property", c->property);
 			c->property = NULL;
@@ -675,10 +789,14 @@ cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
 			.copyright = "SNOMED CT is \xc2\xa9 and \xc2\xae SNOMED International. Content "
 				     "outside the Global Patient Set is used under a SNOMED CT licence "
 				     "(membership of the user's country, or an Affiliate Licence).",
-			.description = "Imported from an RF2 Snapshot: active concepts, active descriptions "
-				       "as designations (display = fully specified name), active is-a rows "
-				       "of the (inferred) relationship file as parent, its other active rows as "
-				       "properties named by their type, active simple refset rows as memberOf.",
+			.description = "Imported from an RF2 Snapshot: concepts (inactive ones with inactive = "
+				       "true), active descriptions as designations (display = fully specified "
+				       "name), active is-a rows of the (inferred) relationship file between active "
+				       "concepts as parent, its other active rows as properties named by their "
+				       "type, active simple refset rows as memberOf, the REPLACED BY, SAME AS, "
+				       "POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts "
+				       "as replacedBy, sameAs, possiblyEquivalentTo and alternative; language refset "
+				       "rows give designations in the file's language, its preferred synonym first.",
 		};
 		result = sv_imp_codesystem(&meta, concepts);
 		concepts = NULL;

@@ -150,6 +150,8 @@ static void codesystem_free(struct sv_codesystem *cs)
 	cJSON_Delete(cs->resource);
 }
 
+static int inactive_of(const struct sv_codesystem *cs, const struct sv_concept *k);
+
 static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_error *err)
 {
 	struct flat f = {0};
@@ -187,6 +189,8 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 			goto out;
 		}
 	}
+	for (uint32_t i = 0; i < cs->nconcepts; i++)
+		cs->concepts[i].inactive = (unsigned char)inactive_of(cs, &cs->concepts[i]);
 	/* Resolve parents, then count and fill children. */
 	for (uint32_t i = 0; i < cs->nconcepts; i++) {
 		struct sv_concept *k = &cs->concepts[i];
@@ -280,6 +284,13 @@ const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_
 }
 
 int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k)
+{
+	(void)cs;
+	return k->inactive;
+}
+
+/* The rule sv_concept_inactive() answers, read from the concept's properties. */
+static int inactive_of(const struct sv_codesystem *cs, const struct sv_concept *k)
 {
 	const char *inactive = sv_concept_property(cs, k, "inactive"), *status = sv_concept_property(cs, k, "status");
 

@@ -144,6 +144,19 @@ static int in_path(const struct hit *h, const struct sv_resource *m)
 	return 0;
 }
 
+/* Appends hit h (the caller has checked SV_TX_MAX_MATCHES), growing the array off the stack when full. */
+static void push_hit(struct tx *t, const struct hit *h)
+{
+	if (t->nhits == t->cap) {
+		t->cap *= 2;
+		if (t->hits == t->first)
+			t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
+		else
+			t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
+	}
+	t->hits[t->nhits++] = *h;
+}
+
 /* Adds a hit reached through map `m` after `prev` (NULL for a direct step), composing equivalence. */
 static void emit(struct tx *t, const struct hit *prev, const struct sv_resource *m, int backwards,
 		 const char *system, const char *version, const char *code, const char *display, enum sv_relation eq,
@@ -185,14 +198,7 @@ static void emit(struct tx *t, const struct hit *prev, const struct sv_resource 
 		    streq(o->system, h.system) && memcmp(o->path, h.path, sizeof(h.path)) == 0)
 			return;
 	}
-	if (t->nhits == t->cap) {
-		t->cap *= 2;
-		if (t->hits == t->first)
-			t->hits = memcpy(sv_xmalloc(t->cap * sizeof(*t->hits)), t->first, sizeof(t->first));
-		else
-			t->hits = sv_xrealloc(t->hits, t->cap * sizeof(*t->hits));
-	}
-	t->hits[t->nhits++] = h;
+	push_hit(t, &h);
 }
 
 static void step(struct tx *t, const struct sv_resource *m, const char *sys, const char *code,
@@ -333,7 +339,7 @@ static int has_want(const struct tx *t, size_t from)
 {
 	for (size_t i = from; i < t->nhits; i++) {
 		const struct hit *h = &t->hits[i];
-		if (streq(h->system, t->want) && h->backwards[h->npath - 1] == t->reverse)
+		if (streq(h->system, t->want) && (!h->npath || h->backwards[h->npath - 1] == t->reverse))
 			return 1;
 	}
 	return 0;
@@ -370,6 +376,47 @@ static void translate_coding(struct tx *t, const char *sys, const char *code)
 		lo = hi;
 		hi = t->nhits;
 	}
+}
+
+/* ---- historical associations ---- */
+
+/* When no map said anything about SNOMED CT code `code` and it is inactive, its historical associations
+ * (the properties an RF2 import keeps) answer, with no map in the path. The relationships are those FHIR's
+ * SNOMED CT page gives the association refsets' implicit concept maps: SAME AS is equal (R5: equivalent),
+ * REPLACED BY equivalent, POSSIBLY EQUIVALENT TO and ALTERNATIVE inexact (R5: related-to). */
+static void follow_history(struct tx *t, const char *sys, const char *version, const char *code)
+{
+	static const struct {
+		const char *property, *r4;
+		enum sv_relation rel;
+	} kinds[] = {
+		{SV_PROP_SAME_AS, "equal", SV_REL_EQUIVALENT},
+		{SV_PROP_REPLACED_BY, "equivalent", SV_REL_EQUIVALENT},
+		{SV_PROP_POSSIBLY_EQUIVALENT_TO, "inexact", SV_REL_INEXACT},
+		{SV_PROP_ALTERNATIVE, "inexact", SV_REL_INEXACT},
+	};
+	const struct sv_codesystem *cs;
+	const struct sv_concept *k;
+	const cJSON *p;
+
+	if (!streq(sys, SV_SYS_SNOMED) || !code || !(cs = find_cs(t, sys, version)) ||
+	    !(k = sv_codesystem_concept(cs, code)) || !sv_concept_inactive(cs, k))
+		return;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+			const char *pc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code"));
+			const char *target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode"));
+			struct hit h;
+			if (!pc || !target || !streq(pc, kinds[i].property) || t->nhits >= SV_TX_MAX_MATCHES)
+				continue;
+			memset(&h, 0, sizeof(h));
+			h.system = cs->url;
+			h.version = cs->version;
+			h.code = target;
+			h.eq = kinds[i].rel;
+			h.eq_text = kinds[i].r4;
+			push_hit(t, &h);
+		}
 }
 
 /* ---- the entry point ---- */
@@ -532,6 +579,7 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 	const struct sv_tx_coding *in = req->ncodings > 0 ? req->codings : &one;
 	int n = req->ncodings > 0 ? req->ncodings : 1;
 	enum sv_err rc;
+	int history = 0;
 
 	memset(&t, 0, sizeof(t));
 	out->matches = NULL;
@@ -558,17 +606,24 @@ enum sv_err sv_translate(const struct sv_snapshot *snap, const struct sv_tx_requ
 		goto out;
 	for (int i = 0; i < n; i++)
 		translate_coding(&t, in[i].system, in[i].code);
+	/* No map applies and none is pinned: an inactive SNOMED CT code answers with what replaced it. */
+	for (int i = 0; i < n && !t.nhits && !t.pinned && !t.reverse; i++)
+		follow_history(&t, in[i].system, n == 1 ? req->version : NULL, in[i].code);
+	history = t.nhits > 0 && !t.hits[0].npath;
 	if (t.want) {
 		size_t k = 0;
 		for (size_t i = 0; i < t.nhits; i++) {
 			const struct hit *h = &t.hits[i];
-			if (streq(h->system, t.want) && h->backwards[h->npath - 1] == t.reverse)
+			if (streq(h->system, t.want) && (!h->npath || h->backwards[h->npath - 1] == t.reverse))
 				t.hits[k++] = *h;   /* see has_want() */
 		}
 		t.nhits = k;
 	}
 	result_fill(&t, out);
 	message(&t, in, n, out);
+	if (history && t.nhits)
+		snprintf(out->message, sizeof(out->message), "No map applies: the code is inactive, and its historical "
+			 "associations (REPLACED BY, SAME AS, POSSIBLY EQUIVALENT TO, ALTERNATIVE) name what to use");
 	rc = SV_OK;
 out:
 	if (t.hits != t.first)

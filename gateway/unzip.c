@@ -17,9 +17,11 @@
 /* More wanted files than this is no release (the importer takes 16 description files). */
 #define MAX_WANTED 64
 
-/* The first NREQUIRED kinds every release has; the simple refsets (for ECL's ^) are optional. */
+/* The first NREQUIRED kinds every release has; the simple refsets (for ECL's ^), historical
+ * associations and language refsets are optional. */
 static const char *const KINDS[] = {"sct2_Concept_Snapshot", "sct2_Description_Snapshot",
-				    "sct2_Relationship_Snapshot", "der2_Refset_SimpleSnapshot"};
+				    "sct2_Relationship_Snapshot", "der2_Refset_SimpleSnapshot",
+				    "der2_cRefset_AssociationSnapshot", "der2_cRefset_LanguageSnapshot"};
 #define NKINDS (sizeof(KINDS) / sizeof(KINDS[0]))
 #define NREQUIRED 3
 

@@ -354,6 +354,50 @@ static void check_resource_status(struct sv_vc_result *r, const cJSON *res, cons
 	sv_vc_add_issue(r, SV_VC_INFORMATION, "business-rule", "status-check", id, NULL, NULL, "%s", text)->in_message = 0;
 }
 
+/* The historical associations of inactive concept `k` (SNOMED CT's REPLACED BY, SAME AS... as an RF2
+ * import keeps them), each target with its display, as one warning; nothing when it has none. */
+static void add_replacements(const struct sv_codesystem *cs, const struct sv_concept *k, const struct sv_vc_paths *p,
+			     struct sv_vc_result *r)
+{
+	static const struct {
+		const char *property, *label;
+	} kinds[] = {
+		{SV_PROP_REPLACED_BY, "replaced by"},
+		{SV_PROP_SAME_AS, "the same as"},
+		{SV_PROP_POSSIBLY_EQUIVALENT_TO, "possibly equivalent to"},
+		{SV_PROP_ALTERNATIVE, "an alternative to"},
+	};
+	char text[1024];
+	size_t len = 0, shown = 0;
+	const cJSON *q;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
+			const char *code = sv_jstr(q, "code"), *target = sv_jstr(q, "valueCode");
+			const struct sv_concept *t;
+			int n;
+			if (!code || !target || strcmp(code, kinds[i].property) != 0)
+				continue;
+			t = sv_codesystem_concept(cs, target);
+			/* Bounded: a concept with more targets than fit says how many more there are. */
+			n = snprintf(text + len, sizeof(text) - len, "%s%s %s%s%s%s", shown ? "; " : "", kinds[i].label,
+				     target, t && t->display ? " '" : "", t && t->display ? t->display : "",
+				     t && t->display ? "'" : "");
+			if (n < 0 || (size_t)n >= sizeof(text) - len) {
+				text[len] = '\0';
+				snprintf(text + len, sizeof(text) - len, "%s...", shown ? "; " : "");
+				i = sizeof(kinds) / sizeof(kinds[0]) - 1;
+				break;
+			}
+			len += (size_t)n;
+			shown++;
+		}
+	if (shown)
+		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "INACTIVE_CONCEPT_REPLACED", p, NULL,
+				"The inactive concept '%s' is %s", k->code, text);
+}
+
 /* The status checks: inactive, retired and deprecated concepts warn; activeOnly refuses inactive. */
 static void check_status(const struct sv_vc_request *rq, const struct sv_vc_paths *p, const struct sv_concept *k,
 			 struct sv_vc_result *r, struct sv_vc_outcome *o, int report)
@@ -371,6 +415,7 @@ static void check_status(const struct sv_vc_request *rq, const struct sv_vc_path
 		sv_vc_add_issue(r, SV_VC_WARNING, "business-rule", "code-comment", "INACTIVE_CONCEPT_FOUND", p, NULL, "The concept '%s' has a status "
 			  "of %s and its use should be reviewed", k->code,
 			  status && strcmp(status, "retired") == 0 ? "retired and inactive" : "inactive");
+		add_replacements(o->cs, k, p, r);
 		if (rq->active_only || inactive_excluded(rq->valueset)) {
 			sv_vc_add_issue(r, SV_VC_ERROR, "business-rule", "code-rule", "STATUS_CODE_WARNING_CODE", p, "code", "The concept '%s' is valid "
 				  "but is not active", k->code);

@@ -240,9 +240,15 @@ Test(cli, import_snomed_rf2_gives_is_a)
 		     "900000000000207008&codeA=32398004&codeB=88850006", 200);
 	cr_assert_str_eq(pstr(p, "outcome"), "not-subsumed");
 	cJSON_Delete(p);
-	/* The inactive concept 27624003 was not imported. */
+	/* The inactive concept 27624003 is kept, as inactive, and outside the hierarchy. */
 	p = poll_get(&d, "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&version=http://snomed.info/sct/"
-		     "900000000000207008/version/20200731&code=27624003", 404);
+		     "900000000000207008/version/20200731&code=27624003&property=inactive&property=parent", 200);
+	{
+		char *text = cJSON_PrintUnformatted(p);
+		cr_assert(strstr(text, "{\"name\":\"code\",\"valueCode\":\"inactive\"},{\"name\":\"value\","
+				 "\"valueBoolean\":true}") && !strstr(text, "\"parent\""), "%s", text);
+		free(text);
+	}
 	cJSON_Delete(p);
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }

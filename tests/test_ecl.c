@@ -239,7 +239,7 @@ Test(ecl_rf2, hierarchy_operators)
 
 Test(ecl_rf2, wildcard_and_sets)
 {
-	cr_assert_eq(cs->nconcepts, 13, "12 fixture concepts and the refset");
+	cr_assert_eq(cs->nconcepts, 14, "12 active fixture concepts, the refset and the inactive 27624003");
 	cr_assert_str_eq(eval("*"), "15805002,195790000,19999999103,2095001,22253000,32398004,36971009,40055000,"
 			 "49727002,63480004,64572001,7393007,88850006");
 	cr_assert_str_eq(eval("<< 36971009 OR << 32398004"),

@@ -449,9 +449,17 @@ Test(snomed_rf2, fixture)
 	cr_assert_not_null(cs, "%s", err.message);
 	cr_assert_str_eq(str_of(cs, "url"), "http://snomed.info/sct");
 	cr_assert_str_eq(str_of(cs, "version"), "http://snomed.info/sct/900000000000207008/version/20200731");
-	cr_assert_eq(concept_count(cs), 12, "13 concept rows, one inactive");
+	cr_assert_eq(concept_count(cs), 13, "13 concept rows, one inactive (kept, marked inactive)");
 	assert_declares_parent(cs);
-	cr_assert_null(find_concept(cs, "27624003"), "inactive concept imported");
+	c = find_concept(cs, "27624003");
+	cr_assert_not_null(c, "inactive concept not kept");
+	{
+		char *props = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "property"));
+		int marked = strstr(props, "\"valueBoolean\":true") != NULL;
+		free(props);
+		cr_assert(marked, "inactive concept not marked");
+	}
+	cr_assert_str_eq(parents_of(cs, "27624003", buf, sizeof(buf)), "", "an inactive concept has no parent");
 	cr_assert_str_eq(parents_of(cs, "88850006", buf, sizeof(buf)), "40055000,195790000");
 	cr_assert_str_eq(parents_of(cs, "36971009", buf, sizeof(buf)), "7393007", "Finding site is no parent");
 	cr_assert_str_eq(parents_of(cs, "63480004", buf, sizeof(buf)), "32398004", "link to inactive concept kept");
@@ -470,7 +478,7 @@ Test(snomed_rf2, fixture)
 			 "900000000000013009");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cs, "concept"))
 		designations += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "designation"));
-	cr_assert_eq(designations, 24);
+	cr_assert_eq(designations, 26, "24 of active concepts and the inactive one's two");
 	cJSON_Delete(cs);
 }
 

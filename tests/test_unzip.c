@@ -1,6 +1,6 @@
-/* test_unzip.c — the RF2 snapshot files of a zipped release taken out into a folder: what is written,
- * and every refusal (not a zip, no RF2 file, zip-slip, a name twice, the caps) with nothing written
- * outside the folder. */
+/* test_unzip.c — the RF2 snapshot files of a zipped release (with the association and language refsets)
+ * taken out into a folder: what is written, and every refusal (not a zip, no RF2 file, zip-slip, a name
+ * twice, the caps) with nothing written outside the folder. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -217,4 +217,28 @@ Test(unzip, too_many_entries, .timeout = 60)
 	free(zip);
 	free(names);
 	free(e);
+}
+
+/* The historical association and language refset files are taken out too (the importer reads them);
+ * other refset files are left in the archive. */
+Test(unzip, association_and_language_refsets_are_taken)
+{
+	struct sv_error err = {0};
+	struct ts_zip_entry e[] = {{"R/Snapshot/Terminology/sct2_Concept_Snapshot_X_1.txt", CONCEPT, sizeof(CONCEPT) - 1},
+				   {"R/Snapshot/Terminology/sct2_Description_Snapshot-en_X_1.txt", "x", 1},
+				   {"R/Snapshot/Terminology/sct2_Relationship_Snapshot_X_1.txt", "x", 1},
+				   {"R/Snapshot/Refset/Content/der2_cRefset_AssociationSnapshot_X_1.txt", "x", 1},
+				   {"R/Snapshot/Refset/Language/der2_cRefset_LanguageSnapshot-nb_X_1.txt", "x", 1},
+				   {"R/Snapshot/Refset/Map/der2_sRefset_SimpleMapSnapshot_X_1.txt", "x", 1}};
+	char path[200];
+	size_t len;
+	char *zip = ts_zip(e, 6, &len);
+
+	cr_assert_eq(sv_unzip_rf2(zip, len, dir, 1 << 20, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(count_files(dir), 5, "the map refset is left in the archive");
+	snprintf(path, sizeof(path), "%s/der2_cRefset_AssociationSnapshot_X_1.txt", dir);
+	cr_assert_eq(access(path, R_OK), 0);
+	snprintf(path, sizeof(path), "%s/der2_cRefset_LanguageSnapshot-nb_X_1.txt", dir);
+	cr_assert_eq(access(path, R_OK), 0);
+	free(zip);
 }

@@ -8,10 +8,10 @@ RF2 files must carry are real; they are listed below with where they were copied
 Layout (as a release): OUT/SnomedCT_SyntheticINT_<date>/Snapshot/{Terminology,Refset/Language,Refset/Content}
 with concepts, descriptions (FSN + synonyms, a few with non-ASCII letters), inferred is-a relationships, the GB
 English language refset (FSN and first synonym preferred, the others acceptable), one simple refset, and
-inactive concepts with REPLACED BY / SAME AS association rows (and inactive is-a rows). With --extension, also
+inactive concepts with REPLACED BY / SAME AS / POSSIBLY EQUIVALENT TO / ALTERNATIVE association rows (and inactive is-a rows). With --extension, also
 OUT/SnomedCT_SyntheticExtension_<date>/Snapshot/...: an extension module in namespace --namespace with its own
 concepts under international ones, Norwegian ("no") descriptions of international concepts and two language
-refsets (nb, nn). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
+refsets (nb, nn), each in its own file (der2_cRefset_LanguageSnapshot-nb_..., -nn_...). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
 refset ids, a concept with about --subtree descendants and one of its children, a common word).
 
 The hierarchy is a random recursive tree (depth about ln N, heavy-tailed fan-out) below 19 top-level concepts,
@@ -52,8 +52,14 @@ PREFERRED = "900000000000548007"
 ACCEPTABLE = "900000000000549004"
 REPLACED_BY = "900000000000526001"
 SAME_AS = "900000000000527005"
+# POSSIBLY EQUIVALENT TO and ALTERNATIVE: as FHIR's SNOMED CT page ("Implicit Concept Maps") and public RF2
+# tooling list them.
+POSSIBLY_EQUIVALENT_TO = "900000000000523009"
+ALTERNATIVE = "900000000000530003"
+ASSOCIATIONS = [(SAME_AS, "SAME AS"), (REPLACED_BY, "REPLACED BY"), (POSSIBLY_EQUIVALENT_TO, "POSSIBLY EQUIVALENT TO"),
+                (ALTERNATIVE, "ALTERNATIVE")]
 METADATA = [MODULE, FSN, SYNONYM, IS_A, PRIMITIVE, CASE_INSENSITIVE, INFERRED, EXISTENTIAL, ROOT, GB_ENGLISH,
-            PREFERRED, ACCEPTABLE, REPLACED_BY, SAME_AS]
+            PREFERRED, ACCEPTABLE, REPLACED_BY, SAME_AS, POSSIBLY_EQUIVALENT_TO, ALTERNATIVE]
 
 # 19 top-level hierarchies (made-up ids; the names and semantic tags follow the International Edition's).
 TOP = [("Clinical finding", "finding"), ("Procedure", "procedure"), ("Body structure", "body structure"),
@@ -149,22 +155,24 @@ ASSOC_COLS = ["id", "effectiveTime", "active", "moduleId", "refsetId", "referenc
 class Release:
     """The files of one release folder (international or extension)."""
 
-    def __init__(self, base, tag, date):
+    def __init__(self, base, tag, date, langs=("en",)):
         snap = os.path.join(base, "Snapshot")
         t = "%s_%s" % (tag, date)
         self.concept = Writer(os.path.join(snap, "Terminology", "sct2_Concept_Snapshot_%s.txt" % t), CONCEPT_COLS)
         self.desc = Writer(os.path.join(snap, "Terminology", "sct2_Description_Snapshot-%s_%s.txt" %
                                         ("en" if tag == "INT" else "no", t)), DESC_COLS)
         self.rel = Writer(os.path.join(snap, "Terminology", "sct2_Relationship_Snapshot_%s.txt" % t), REL_COLS)
-        self.lang = Writer(os.path.join(snap, "Refset", "Language", "der2_cRefset_LanguageSnapshot-%s_%s.txt" %
-                                        ("en" if tag == "INT" else "no", t)), LANG_COLS)
+        # One language refset file per language tag (samsvar reads the tag from the file name).
+        self.langs = {l: Writer(os.path.join(snap, "Refset", "Language", "der2_cRefset_LanguageSnapshot-%s_%s.txt" %
+                                             (l, t)), LANG_COLS) for l in langs}
+        self.lang = self.langs[langs[0]]
         self.simple = Writer(os.path.join(snap, "Refset", "Content", "der2_Refset_SimpleSnapshot_%s.txt" % t),
                              SIMPLE_COLS)
         self.assoc = Writer(os.path.join(snap, "Refset", "Content", "der2_cRefset_AssociationSnapshot_%s.txt" % t),
                             ASSOC_COLS)
 
     def close(self):
-        for w in (self.concept, self.desc, self.rel, self.lang, self.simple, self.assoc):
+        for w in [self.concept, self.desc, self.rel, self.simple, self.assoc] + list(self.langs.values()):
             w.close()
 
 
@@ -297,13 +305,14 @@ def main(argv):
     for j in range(ninactive):
         cid = ids.make("concept", 1000000)
         target = rng.randrange(len(TOP) + 1, n)
-        refset = REPLACED_BY if j % 3 else SAME_AS
+        # every kind in turn, REPLACED BY twice as often (as in a real release)
+        refset, name = ASSOCIATIONS[j % 5] if j % 5 < 4 else ASSOCIATIONS[1]
         r.concept.row(cid, date, "0", MODULE, PRIMITIVE)
         describe(cid, base[target] + " obsolete", TOP[top_of[target]][1], False, 0)
         r.assoc.row(new_uuid(), date, "1", MODULE, refset, cid, codes[target])
         r.rel.row(ids.make("relationship", 1000000), date, "0", MODULE, cid, codes[parent[target]], "0", IS_A,
                   INFERRED, EXISTENTIAL)
-        inactive.append({"code": cid, "association": "REPLACED BY" if refset == REPLACED_BY else "SAME AS",
+        inactive.append({"code": cid, "association": name,
                          "refset": refset, "target": codes[target]})
 
     # --- a simple refset (its concept under the model component) --------------------------------------
@@ -351,7 +360,7 @@ def main(argv):
         x = Ids(vh, a.namespace)
         xdate = a.ext_date
         ext_dir = os.path.join(a.out, "SnomedCT_SyntheticExtension_%s" % xdate)
-        e = Release(ext_dir, a.namespace, xdate)
+        e = Release(ext_dir, a.namespace, xdate, ("en", "nb", "nn"))
         xmod = x.make("concept", 1)
         nb_refset = x.make("concept", 1)
         nn_refset = x.make("concept", 1)
@@ -363,7 +372,8 @@ def main(argv):
             did = x.make("description", 1)
             e.desc.row(did, xdate, "1", xmod, cid, lang, type_id, term, CASE_INSENSITIVE)
             for rs, acc in refsets:
-                e.lang.row(new_uuid(), xdate, "1", xmod, rs, did, acc)
+                w = e.langs["nb" if rs == nb_refset else "nn" if rs == nn_refset else "en"]
+                w.row(new_uuid(), xdate, "1", xmod, rs, did, acc)
 
         for cid, term in ((xmod, "Synthetic extension module (core metadata concept)"),
                           (nb_refset, "Synthetic nb language reference set (foundation metadata concept)"),
@@ -387,8 +397,10 @@ def main(argv):
             e.rel.row(x.make("relationship", 1), xdate, "1", xmod, cid, codes[p], "0", IS_A, INFERRED, EXISTENTIAL)
         # Norwegian terms for international concepts: nb preferred, and a different nn preferred term.
         translated = sorted(rng.sample(range(1, n), min(n - 1, max(5, n // 20))))
+        terms = {}
         for i in translated:
             nb = term_words(rng, NO_WORDS, rng.randint(2, 3)).capitalize()
+            terms[codes[i]] = {"nb": nb, "nn": nb + " (nynorsk)"}
             xdescribe(codes[i], nb, "no", SYNONYM, [(nb_refset, PREFERRED), (nn_refset, ACCEPTABLE)])
             xdescribe(codes[i], nb + " (nynorsk)", "no", SYNONYM, [(nn_refset, PREFERRED)])
         e.close()
@@ -397,6 +409,7 @@ def main(argv):
             "version": "http://snomed.info/sct/%s/version/%s" % (xmod, xdate),
             "concepts": k + 3, "first_concept": xcodes[0], "nb_refset": nb_refset, "nn_refset": nn_refset,
             "translated": [codes[i] for i in translated[:20]],
+            "preferred_terms": {codes[i]: terms[codes[i]] for i in translated[:20]},
         }
     with open(os.path.join(a.out, "generated.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)

@@ -30,6 +30,7 @@ struct sv_concept {
 	const cJSON *json;        /* the concept object inside the resource (designations, properties) */
 	uint32_t *parents;        /* indexes into the code system's concept array */
 	uint32_t nparents;
+	unsigned char inactive;   /* sv_concept_inactive(), worked out once when the code system is built */
 	uint32_t *children;
 	uint32_t nchildren;
 };
@@ -193,6 +194,13 @@ const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_
 /* Returns 1 when concept `k` is inactive: its `inactive` property is true or its `status` property is
  * inactive or retired (the concept-properties of FHIR). */
 int sv_concept_inactive(const struct sv_codesystem *cs, const struct sv_concept *k);
+
+/* The SNOMED CT historical associations an RF2 import keeps on an inactive concept, as properties
+ * (valueCode = the active target; importer_snomed.c names the refsets). */
+#define SV_PROP_REPLACED_BY "replacedBy"
+#define SV_PROP_SAME_AS "sameAs"
+#define SV_PROP_POSSIBLY_EQUIVALENT_TO "possiblyEquivalentTo"
+#define SV_PROP_ALTERNATIVE "alternative"
 
 /* Returns 1 when concept `k` is abstract: its `notSelectable` property is true. */
 int sv_concept_abstract(const struct sv_codesystem *cs, const struct sv_concept *k);
