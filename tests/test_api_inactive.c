@@ -108,7 +108,6 @@ Test(api_inactive, associations_lookup_validate_translate_and_bad_row)
 {
 	struct ts_daemon d;
 	char *vh, *out, cmd[4096], dir[600], path[700], bad[700];
-	const char *root = getenv("SAMSVAR_ROOT");
 	const cJSON *e;
 	cJSON *m, *res;
 	size_t len, seen[4] = {0}, lines = 0;
@@ -118,15 +117,7 @@ Test(api_inactive, associations_lookup_validate_translate_and_bad_row)
 	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
 	free(vh);
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/rf2", d.dir);
-	snprintf(cmd, sizeof(cmd), "python3 '%s/tools/gen-rf2.py' '%s' --concepts 300 --inactive 10 --seed 5 >/dev/null",
-		 root ? root : ".", dir);
-	cr_assert_eq(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/generated.json", dir);
-	text = ts_read_file(path, &len);
-	m = cJSON_Parse(text);
-	free(text);
-	cr_assert_not_null(m);
+	m = ts_gen_rf2(&d, "--concepts 300 --inactive 10 --seed 5", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/SnomedCT_SyntheticINT_20250131", dir);
 	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, path);
 	cr_assert_eq(ts_samsvar(cmd, &out), 0, "%s", out);
@@ -211,7 +202,6 @@ Test(api_inactive, language_refsets_choose_the_display)
 {
 	struct ts_daemon d;
 	char *vh, *out, *v, cmd[4096], dir[600], path[700], bad[700];
-	const char *root = getenv("SAMSVAR_ROOT");
 	const cJSON *e;
 	cJSON *m;
 	size_t len, n = 0;
@@ -220,15 +210,7 @@ Test(api_inactive, language_refsets_choose_the_display)
 	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
 	free(vh);
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/rf2", d.dir);
-	snprintf(cmd, sizeof(cmd), "python3 '%s/tools/gen-rf2.py' '%s' --concepts 300 --seed 7 --extension >/dev/null",
-		 root ? root : ".", dir);
-	cr_assert_eq(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/generated.json", dir);
-	text = ts_read_file(path, &len);
-	m = cJSON_Parse(text);
-	free(text);
-	cr_assert_not_null(m);
+	m = ts_gen_rf2(&d, "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
 	/* The Norwegian descriptions (of international concepts) and the nb/nn refsets beside the edition. */
 	snprintf(path, sizeof(path), "%s/SnomedCT_SyntheticINT_20250131", dir);
 	snprintf(cmd, sizeof(cmd), "x='%s/SnomedCT_SyntheticExtension_20250415/Snapshot' && "

@@ -37,24 +37,15 @@ Test(api_scale, generated_edition_expand_and_truncated_import)
 	const struct sv_codesystem *cs;
 	struct sv_text_query q;
 	char *vh, *out, cmd[4096], path[700], dir[600], bad[700];
-	const char *root = getenv("SAMSVAR_ROOT"), *sub;
+	const char *sub;
 	cJSON *m, *vs, *json;
-	size_t len, n;
+	size_t n;
 	uint32_t *v;
-	char *text;
 
 	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
 	free(vh);
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/rf2", d.dir);
-	snprintf(cmd, sizeof(cmd), "python3 '%s/tools/gen-rf2.py' '%s' --concepts 4000 --seed 11 >/dev/null",
-		 root ? root : ".", dir);
-	cr_assert_eq(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/generated.json", dir);
-	text = ts_read_file(path, &len);
-	m = cJSON_Parse(text);
-	free(text);
-	cr_assert_not_null(m);
+	m = ts_gen_rf2(&d, "--concepts 4000 --seed 11", dir, sizeof(dir));
 	sub = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "subtree"), "code"));
 	snprintf(path, sizeof(path), "%s/SnomedCT_SyntheticINT_20250131", dir);
 	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, path);

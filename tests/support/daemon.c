@@ -556,3 +556,22 @@ cJSON *ts_poll_get(const struct ts_daemon *d, const char *path, long want)
 	}
 	return NULL;
 }
+
+cJSON *ts_gen_rf2(const struct ts_daemon *d, const char *args, char *dir, size_t cap)
+{
+	const char *root = getenv("SAMSVAR_ROOT");
+	char cmd[2048], path[1024], *text;
+	size_t len;
+	cJSON *m;
+
+	snprintf(dir, cap, "%s/rf2", d->dir);
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tools/gen-rf2.py' '%s' %s >/dev/null", root ? root : ".", dir, args);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(path, sizeof(path), "%s/generated.json", dir);
+	text = ts_read_file(path, &len);
+	cr_assert_not_null(text, "%s", path);
+	m = cJSON_Parse(text);
+	free(text);
+	cr_assert_not_null(m, "%s", path);
+	return m;
+}

@@ -45,6 +45,10 @@ char *ts_token_create(const struct ts_daemon *d, const char *name, const char *r
  * when `out` is not NULL it receives the command's stdout and stderr (malloc'd, caller frees). */
 int ts_samsvar(const char *args, char **out);
 
+/* Runs tools/gen-rf2.py with `args` into `dir` (d's folder + "/rf2", written to dir[cap]) and returns
+ * its generated.json parsed (the codes the tests need); fails the test when the generator does. */
+cJSON *ts_gen_rf2(const struct ts_daemon *d, const char *args, char *dir, size_t cap);
+
 
 /* The daemon started by the PRE_ALL hook of TS_DAEMON_SUITE(), found through $SAMSVAR_TEST_PORT. */
 unsigned ts_port(void);
