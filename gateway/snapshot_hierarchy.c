@@ -114,11 +114,12 @@ struct sv_hierarchy *sv_hierarchy_build(const struct sv_codesystem *cs)
 	uint32_t *pool = NULL, *tmp = NULL;
 	size_t used = 0, cap = 0, tcap = 0, max_runs = (size_t)n * MAX_RUNS_PER_CONCEPT + 1024;
 	struct sv_hierarchy *h = sv_xcalloc(1, sizeof(*h));
+	int ok = 0;
 
 	h->pre = sv_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
 	h->order = sv_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
 	if (!topo_order(cs, topo))
-		goto fail;
+		goto out;
 	number(cs, h, end);
 	/* Children before parents: a concept's runs are its own plus its children's outside it. */
 	for (uint32_t t = n; t-- > 0;) {
@@ -163,7 +164,7 @@ struct sv_hierarchy *sv_hierarchy_build(const struct sv_codesystem *cs)
 			w++;
 		}
 		if (used + w > max_runs)
-			goto fail;
+			goto out;
 		if (used + w > cap) {
 			cap = (used + w) * 2 > (size_t)n + 64 ? (used + w) * 2 : (size_t)n + 64;
 			pool = sv_xrealloc(pool, cap * 2 * sizeof(uint32_t));
@@ -183,22 +184,19 @@ struct sv_hierarchy *sv_hierarchy_build(const struct sv_codesystem *cs)
 			at += count[i];
 		}
 	}
+	ok = 1;
+out:
 	free(topo);
 	free(end);
 	free(start);
 	free(count);
 	free(pool);
 	free(tmp);
+	if (!ok) {
+		sv_hierarchy_free(h);
+		h = NULL;
+	}
 	return h;
-fail:
-	free(topo);
-	free(end);
-	free(start);
-	free(count);
-	free(pool);
-	free(tmp);
-	sv_hierarchy_free(h);
-	return NULL;
 }
 
 /* The walk up the parents, for a code system without an index (a cycle in its parents). */

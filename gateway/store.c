@@ -45,6 +45,29 @@ enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const ch
 	return sv_store_sqlite_fail(st->db, err, what);
 }
 
+enum sv_err sv_store_audit_row(struct sv_store *st, const char *ts, const char *actor, const char *action,
+			       const char *type, const char *url, const char *version, const char *detail,
+			       struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	enum sv_err rc = SV_OK;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO audit(ts,actor,action,type,url,version,detail) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &q, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	sqlite3_bind_text(q, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, actor ? actor : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, detail, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = sv_store_db_fail(st, err, "audit");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int mkdir_parents(const char *path)
 {
 	char buf[1024];
@@ -251,23 +274,8 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO audit(ts,actor,action,type,url,version,detail) "
-			       "VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &q, NULL) != SQLITE_OK) {
-		rc = sv_store_db_fail(st, err, "prepare");
+	if ((rc = sv_store_audit_row(st, ts, actor, action, type, url, version, source, err)) != SV_OK)
 		goto out;
-	}
-	sqlite3_bind_text(q, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, actor ? actor : "unknown", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 7, source, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE) {
-		rc = sv_store_db_fail(st, err, "audit");
-		goto out;
-	}
 	rc = SV_OK;
 out:
 	sqlite3_finalize(q);

@@ -78,25 +78,11 @@ static void read_row(sqlite3_stmt *q, int with_content, struct sv_store_msg *m)
 	}
 }
 
+/* A message's audit row: type Message, url its id, version its direction. */
 static enum sv_err audit(struct sv_store *st, const char *ts, const char *actor, const char *action,
 			 const char *dir, const char *id, const char *detail, struct sv_error *err)
 {
-	sqlite3_stmt *q = NULL;
-	enum sv_err rc = SV_OK;
-
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO audit(ts,actor,action,type,url,version,detail) "
-			       "VALUES(?1,?2,?3,'Message',?4,?5,?6)", -1, &q, NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "prepare");
-	sqlite3_bind_text(q, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, actor ? actor : "unknown", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, dir, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, detail, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = sv_store_db_fail(st, err, "audit");
-	sqlite3_finalize(q);
-	return rc;
+	return sv_store_audit_row(st, ts, actor, action, "Message", id, dir, detail, err);
 }
 
 static enum sv_err get(struct sv_store *st, const char *dir, const char *id, int with_content,

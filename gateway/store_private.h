@@ -16,4 +16,9 @@ enum sv_err sv_store_sqlite_fail(sqlite3 *db, struct sv_error *err, const char *
 /* The same for st's connection. */
 enum sv_err sv_store_db_fail(struct sv_store *st, struct sv_error *err, const char *what);
 
+/* Writes one audit row (actor NULL: "unknown"; detail may be NULL); the caller holds the transaction. */
+enum sv_err sv_store_audit_row(struct sv_store *st, const char *ts, const char *actor, const char *action,
+			       const char *type, const char *url, const char *version, const char *detail,
+			       struct sv_error *err);
+
 #endif
