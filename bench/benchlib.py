@@ -1,6 +1,7 @@
 """bench/benchlib.py — what the bench scripts share: the server's CPU time, and a section of
 BENCHMARKS.md rewritten in place between its markers."""
 import os
+import socket
 
 
 def cpu_ns(pid):
@@ -25,3 +26,14 @@ def write_section(out, begin, end, lines):
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
     open(out, "w", encoding="utf-8").write(text)
+
+
+def free_ports(n):
+    """n distinct free loopback ports (bound together, then released)."""
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports

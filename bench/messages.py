@@ -9,9 +9,9 @@ markers <!-- messages: bench/messages.py --> and <!-- /messages --> (run by benc
    slices until BENCH_MSG_TOTAL (default 100,000) messages are queued, the sender's RSS read after each
    slice; then the time until every message is `delivered`. Delivered/s = messages / (time from the
    first POST to the last delivery), so queueing and delivering share the two cores throughout."""
-import json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, shutil, subprocess, sys, tempfile, time, urllib.request
 
-from benchlib import write_section
+from benchlib import free_ports, write_section
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/samsvar")
 ROOT = os.getcwd()
@@ -19,16 +19,6 @@ OUT = os.environ.get("BENCH_OUT", "BENCHMARKS.md")
 SECONDS = int(os.environ.get("BENCH_MSG_SECONDS", "10"))
 TOTAL = int(os.environ.get("BENCH_MSG_TOTAL", "100000"))
 V9111 = "urn:oid:2.16.578.1.12.4.1.1.9111"
-
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 class Site:

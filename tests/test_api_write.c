@@ -114,6 +114,23 @@ TestSuite(write, .init = setup, .fini = teardown);
 /* 1 while call() sends its body as FHIR XML. */
 static int xml_body;
 
+/* Runs one request through the exchange into *x (the caller frees x->bytes and releases x->headers). */
+static void exchange(struct sv_exchange *x, const struct sv_principal *who, const char *method, const char *target,
+		     const char *body, struct hdrs *h)
+{
+	memset(x, 0, sizeof(*x));
+	x->method = method;
+	x->target = target;
+	x->target_len = strlen(target);
+	x->header = header_of;
+	x->header_ctx = h;
+	x->body = body;
+	x->body_len = body ? strlen(body) : 0;
+	x->peer = "127.0.0.9";
+	x->who = who;
+	sv_exchange_run(&svc, x);
+}
+
 /* Sends one request as `who` (NULL: anonymous) and returns its answer (free a->body). */
 static void call(const struct sv_principal *who, const char *method, const char *target, const char *body,
 		 const char *if_match, struct answer *a)
@@ -122,17 +139,7 @@ static void call(const struct sv_principal *who, const char *method, const char 
 	struct sv_exchange x;
 	struct ts_resp r;
 
-	memset(&x, 0, sizeof(x));
-	x.method = method;
-	x.target = target;
-	x.target_len = strlen(target);
-	x.header = header_of;
-	x.header_ctx = &h;
-	x.body = body;
-	x.body_len = body ? strlen(body) : 0;
-	x.peer = "127.0.0.9";
-	x.who = who;
-	sv_exchange_run(&svc, &x);
+	exchange(&x, who, method, target, body, &h);
 	a->status = x.status;
 	a->headers.n = x.headers.n;
 	a->headers.h = a->hbuf;
@@ -655,13 +662,7 @@ Test(write, diff_as_parameters_and_csv)
 	cJSON_Delete(a.body);
 
 	/* CSV: a header and three rows; a comma or quote is quoted, a formula is defused. */
-	memset(&x, 0, sizeof(x));
-	x.method = "GET";
-	x.target = "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.1.0&output=csv";
-	x.target_len = strlen(x.target);
-	x.header = header_of;
-	x.header_ctx = &h;
-	sv_exchange_run(&svc, &x);
+	exchange(&x, NULL, "GET", "/fhir/ConceptMap/$diff?url=" MAP_URL "&from=1.0.0&to=1.1.0&output=csv", NULL, &h);
 	cr_assert_eq(x.status, 200);
 	cr_assert_str_eq(x.content_type, "text/csv; charset=utf-8");
 	cr_assert(strncmp(x.bytes, "change,source_system,source_code,target_system,target_code,", 59) == 0, "%s", x.bytes);
@@ -985,15 +986,7 @@ Test(write, new_answers_in_xml)
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		struct sv_exchange x;
 		struct ts_resp r;
-		memset(&x, 0, sizeof(x));
-		x.method = "GET";
-		x.target = targets[i];
-		x.target_len = strlen(targets[i]);
-		x.header = header_of;
-		x.header_ctx = &h;
-		x.peer = "127.0.0.9";
-		x.who = &MAINTAINER;
-		sv_exchange_run(&svc, &x);
+		exchange(&x, &MAINTAINER, "GET", targets[i], NULL, &h);
 		cr_assert_eq(x.status, 200, "%s: %d %.300s", targets[i], x.status, x.bytes);
 		cr_assert(strstr(x.content_type, "fhir+xml") && strncmp(x.bytes, "<?xml", 5) == 0, "%s", targets[i]);
 		r.status = x.status;
@@ -1091,13 +1084,8 @@ Test(write, readme_walk_through)
 	cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.body, "total")), 2);
 	cJSON_Delete(a.body);
 	/* 3. the review sheet */
-	memset(&x, 0, sizeof(x));
-	x.method = "GET";
-	x.target = "/fhir/ConceptMap/$diff?url=" BASE "/ConceptMap/iplos-icf&from=0.1.0&to=0.2.0&output=csv";
-	x.target_len = strlen(x.target);
-	x.header = header_of;
-	x.header_ctx = &h;
-	sv_exchange_run(&svc, &x);
+	exchange(&x, NULL, "GET", "/fhir/ConceptMap/$diff?url=" BASE "/ConceptMap/iplos-icf&from=0.1.0&to=0.2.0&output=csv",
+		 NULL, &h);
 	cr_assert_eq(x.status, 200);
 	cr_assert(strstr(x.bytes, "\r\nchanged,") && strstr(x.bytes, "Reworded after review."), "%s", x.bytes);
 	free(x.bytes);
