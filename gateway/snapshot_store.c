@@ -22,10 +22,12 @@ static const struct sv_codesystem *same_codesystem(const struct sv_snapshot *pre
 	return NULL;
 }
 
-static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len)
+static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len, int64_t content)
 {
 	struct visit *v = ctx;
 	cJSON *res;
+
+	(void)content; /* TODO(lead): table-backed code systems */
 
 	if (strcmp(type, "CodeSystem") == 0) {
 		uint64_t hash = sv_strhash(json, len);

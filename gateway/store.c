@@ -108,7 +108,7 @@ enum sv_err sv_store_open(const char *path, struct sv_store **out, struct sv_err
 		rc = sv_store_db_fail(st, err, "schema");
 		goto out;
 	}
-	if ((rc = sv_store_history_schema(st, err)) != SV_OK)
+	if ((rc = sv_store_history_schema(st, err)) != SV_OK || (rc = sv_store_content_schema(st, err)) != SV_OK)
 		goto out;
 	*out = st;
 	st = NULL;
@@ -185,8 +185,8 @@ static int id_taken(struct sv_store *st, const char *type, const char *id)
 	return taken;
 }
 
-enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor, const char *source,
-			 struct sv_error *err)
+enum sv_err sv_store_put_row(struct sv_store *st, cJSON *resource, int64_t content, const char *actor,
+			     const char *source, struct sv_error *err)
 {
 	const char *type = sv_jstr(resource, "resourceType");
 	const char *url = sv_jstr(resource, "url");
@@ -247,10 +247,10 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 		SV_BUG("cJSON_PrintUnformatted failed");
 	sv_now_iso(ts, sizeof(ts));
 	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO resource(type,url,version,id,name,status,json,updated) "
-			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(type,url,version) DO UPDATE SET "
+			       "INSERT INTO resource(type,url,version,id,name,status,json,updated,content) "
+			       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(type,url,version) DO UPDATE SET "
 			       "id=excluded.id,name=excluded.name,status=excluded.status,json=excluded.json,"
-			       "updated=excluded.updated", -1, &q, NULL) != SQLITE_OK) {
+			       "updated=excluded.updated,content=excluded.content", -1, &q, NULL) != SQLITE_OK) {
 		rc = sv_store_db_fail(st, err, "prepare");
 		goto out;
 	}
@@ -262,6 +262,10 @@ enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor
 	sqlite3_bind_text(q, 6, sv_jstr(resource, "status"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, ts, -1, SQLITE_STATIC);
+	if (content)
+		sqlite3_bind_int64(q, 9, content);
+	else
+		sqlite3_bind_null(q, 9);
 	step = sqlite3_step(q);
 	if (step == SQLITE_CONSTRAINT) {
 		rc = sv_fail_at(err, SV_ECONFLICT, "id", "%s id '%s' already belongs to another url/version",
@@ -283,6 +287,12 @@ out:
 	return rc;
 }
 
+enum sv_err sv_store_put(struct sv_store *st, cJSON *resource, const char *actor, const char *source,
+			 struct sv_error *err)
+{
+	return sv_store_put_row(st, resource, 0, actor, source, err);
+}
+
 cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, const char *version,
 		    struct sv_error *err)
 {
@@ -290,8 +300,8 @@ cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, cons
 	cJSON *res = NULL;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT json FROM resource WHERE type=?1 AND url=?2 AND version=?3", -1, &q,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(st->db, "SELECT json, content FROM resource WHERE type=?1 AND url=?2 AND version=?3",
+			       -1, &q, NULL) != SQLITE_OK) {
 		sv_store_db_fail(st, err, "prepare");
 		return NULL;
 	}
@@ -303,6 +313,10 @@ cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, cons
 		res = cJSON_ParseWithLength((const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0));
 		if (!res)
 			sv_fail(err, SV_ESTORE, "store: %s|%s does not read back as JSON", url, version);
+		else if (sqlite3_column_int64(q, 1) && sv_store_content_attach(st, sqlite3_column_int64(q, 1), &res, err) != SV_OK) {
+			cJSON_Delete(res);
+			res = NULL;
+		}
 	} else if (step != SQLITE_DONE) {
 		sv_store_db_fail(st, err, "read");
 	}
@@ -335,13 +349,13 @@ enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, 
 
 	if (sqlite3_prepare_v2(st->db, /* The newest history version: the stored JSON with its meta.versionId and meta.lastUpdated. */
 			       "SELECT r.type, coalesce((SELECT h.json FROM resource_history h WHERE h.type=r.type "
-			       "AND h.id=r.id ORDER BY h.vid DESC LIMIT 1), r.json) FROM resource r "
+			       "AND h.id=r.id ORDER BY h.vid DESC LIMIT 1), r.json), coalesce(r.content, 0) FROM resource r "
 			       "ORDER BY r.type, r.url, r.version",
 			       -1, &q, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "prepare");
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = fn(ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-			(size_t)sqlite3_column_bytes(q, 1));
+			(size_t)sqlite3_column_bytes(q, 1), sqlite3_column_int64(q, 2));
 		if (rc != SV_OK)
 			goto out;
 	}

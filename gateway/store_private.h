@@ -21,4 +21,16 @@ enum sv_err sv_store_audit_row(struct sv_store *st, const char *ts, const char *
 			       const char *type, const char *url, const char *version, const char *detail,
 			       struct sv_error *err);
 
+/* sv_store_put() with the content id (0: none) the row points at; the rows of a content id it replaces
+ * are deleted by a trigger (store_content.c). */
+enum sv_err sv_store_put_row(struct sv_store *st, cJSON *resource, int64_t content, const char *actor,
+			     const char *source, struct sv_error *err);
+
+/* Creates the content tables and the resource.content column of stores made before them. */
+enum sv_err sv_store_content_schema(struct sv_store *st, struct sv_error *err);
+
+/* Replaces *cs (a CodeSystem read back without concepts) with the whole resource: its concepts loaded
+ * from content id `content`. */
+enum sv_err sv_store_content_attach(struct sv_store *st, int64_t content, cJSON **cs, struct sv_error *err);
+
 #endif

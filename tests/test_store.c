@@ -172,9 +172,10 @@ struct collected {
 	int stop_after;
 };
 
-static enum sv_err collect(void *ctx, const char *type, const char *json, size_t len)
+static enum sv_err collect(void *ctx, const char *type, const char *json, size_t len, int64_t content)
 {
 	struct collected *c = ctx;
+	(void)content;
 	cr_assert_eq(strlen(json), len);
 	if (c->n < 8) {
 		snprintf(c->types[c->n], sizeof(c->types[0]), "%s", type);

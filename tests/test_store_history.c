@@ -56,9 +56,10 @@ static void open_store(void)
 	cr_assert_eq(sv_store_open(dbpath, &st, &err), SV_OK, "%s", err.message);
 }
 
-static enum sv_err visit_first(void *ctx, const char *type, const char *json, size_t len)
+static enum sv_err visit_first(void *ctx, const char *type, const char *json, size_t len, int64_t content)
 {
 	(void)type;
+	(void)content;
 	*(cJSON **)ctx = cJSON_ParseWithLength(json, len);
 	return SV_OK;
 }

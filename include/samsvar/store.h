@@ -8,6 +8,7 @@
 #define SAMSVAR_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 
@@ -38,7 +39,8 @@ enum sv_err sv_store_commit(struct sv_store *st, struct sv_error *err);
 void sv_store_rollback(struct sv_store *st);
 
 /* Returns the stored resource (type, url, version) as a new cJSON the caller frees, or NULL when the
- * store holds none (err untouched) or on a store error (err set). */
+ * store holds none (err untouched) or on a store error (err set). A CodeSystem whose concepts are in
+ * the content tables comes back whole, its concepts as sv_content_to_json() writes them. */
 cJSON *sv_store_get(struct sv_store *st, const char *type, const char *url, const char *version,
 		    struct sv_error *err);
 
@@ -50,15 +52,41 @@ enum sv_err sv_store_versions(struct sv_store *st, const char *type, const char 
 /* Sets *n to the number of resources held. */
 enum sv_err sv_store_count(struct sv_store *st, long *n, struct sv_error *err);
 
-/* Calls `fn` for every stored resource (ordered by type, url, version) with its JSON text; a nonzero
- * return from `fn` stops the walk and is returned as SV_EINTERNAL unless it is an enum sv_err. */
-typedef enum sv_err (*sv_store_visit_fn)(void *ctx, const char *type, const char *json, size_t len);
+/* Calls `fn` for every stored resource (ordered by type, url, version) with its JSON text and, for a
+ * CodeSystem whose concepts are in the content tables, their content id (0 for none; the JSON then has
+ * no `concept`); a nonzero return from `fn` stops the walk and is returned as SV_EINTERNAL unless it is
+ * an enum sv_err. */
+typedef enum sv_err (*sv_store_visit_fn)(void *ctx, const char *type, const char *json, size_t len,
+					 int64_t content);
 enum sv_err sv_store_each(struct sv_store *st, sv_store_visit_fn fn, void *ctx, struct sv_error *err);
 
 /* Appends audit rows, newest first, at most `limit`, to the JSON array `out` (objects with seq, ts,
  * actor, action, type, url, version, detail, and for changes made through the write API id, vid,
  * reason and peer). Implemented in store_history.c, with the audit search. */
 enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv_error *err);
+
+/* ---- code-system content tables (store_content.c) ---------------------------------------------
+ * A large code system (an RF2 edition) keeps its concepts, designations, properties and is-a edges as
+ * rows of the content tables, under a content id that is never given twice, and its CodeSystem row
+ * only the resource without `concept`. A new content id is the change stamp of a version: a snapshot
+ * holding content id N still holds exactly what the store has under N. */
+struct sv_content;
+
+/* Stores CodeSystem `header` (any `concept` array in it is ignored and removed) as sv_store_put() does,
+ * its concepts from finished content `c` in the content tables under a new content id; the rows of the
+ * content it replaces (same url and version) are deleted. The caller holds the transaction. Returns
+ * as sv_store_put(). */
+enum sv_err sv_store_put_content(struct sv_store *st, cJSON *header, const struct sv_content *c, const char *actor,
+				 const char *source, struct sv_error *err);
+
+/* Fills the empty content `c` (sv_content_init()) from the rows stored under `content` and finishes it:
+ * one ordered pass over each table. Returns SV_OK, SV_ENOTFOUND for an unknown id, or SV_ESTORE. */
+enum sv_err sv_store_content_load(struct sv_store *st, int64_t content, struct sv_content *c, struct sv_error *err);
+
+/* Sets *content to the content id of CodeSystem url|version (0: its concepts are in its JSON, or the
+ * store holds no such version). */
+enum sv_err sv_store_content_of(struct sv_store *st, const char *url, const char *version, int64_t *content,
+				struct sv_error *err);
 
 /* Sets *v to SQLite's data_version: it changes when another connection (e.g. `samsvar import`)
  * commits, so the server can rebuild its snapshot. */
