@@ -1,25 +1,27 @@
-/* importer_snomed.c — SNOMED CT RF2 Snapshot folders (streamed line by line) into a CodeSystem of
- * http://snomed.info/sct: concepts (inactive ones marked), descriptions, relationships, simple refsets,
- * historical associations and language refsets. The GPS importer is importer_snomed_gps.c.
+/* importer_snomed.c — SNOMED CT RF2 Snapshot folders (streamed line by line, importer_rf2.h) into the
+ * compact content of a CodeSystem of http://snomed.info/sct (cscontent.h) and its header: concepts
+ * (inactive ones marked), descriptions, relationships, simple refsets, historical associations and
+ * language refsets; an extension module's folder on top of the content of a stored edition. The GPS
+ * importer is importer_snomed_gps.c.
  *
- * Every identifier is checked (digits, Verhoeff check digit, partition) and the first bad row stops
- * the import with "file:line: why" in err. */
+ * No row becomes a JSON object or a malloc of its own: strings go to the content's pool, designations
+ * wait in one array until the language refsets have set their order. Every identifier is checked
+ * (digits, Verhoeff check digit, partition) and the first bad row stops the import with
+ * "file:line: why" in err. */
 #include "samsvar/importer.h"
 #include "samsvar/importer_common.h"
-#include "samsvar/ecl.h"
-#include "samsvar/file.h"
+#include "samsvar/importer_rf2.h"
+#include "samsvar/cscontent.h"
+#include "samsvar/ecl.h" /* SV_PROP_MEMBER_OF */
 #include "samsvar/jsonutil.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* RF2 metadata concept ids (FSN and Synonym are in the GPS; all pass ../shared/tools/verhoeff.py). */
 #define SCT_FSN "900000000000003001"
@@ -28,7 +30,6 @@
 /* Language refset acceptability (tools/gen-rf2.py, checked with ../shared/tools/verhoeff.py). */
 #define SCT_PREFERRED "900000000000548007"
 #define SCT_ACCEPTABLE "900000000000549004"
-#define LANG_PREFIX "der2_cRefset_LanguageSnapshot-"
 
 /* The historical association refsets loaded, as the concept properties they become. The ids are those
  * of tools/gen-rf2.py and of FHIR's SNOMED CT page ("Implicit Concept Maps"), each checked with
@@ -44,62 +45,14 @@ static const struct {
 };
 #define NASSOCIATIONS (sizeof(rf2_associations) / sizeof(rf2_associations[0]))
 
-#define MAX_RF2_FILE ((uint64_t)8 << 30) /* an RF2 file larger than this is not a release */
-#define MAX_DIR_DEPTH 8
-#define MAX_DESC_FILES 16
 #define MAX_MODULES 256
-#define MAX_REFSET_FILES 16
 #define MAX_ATTRIBUTE_TYPES 1024
-
-/* ---- SNOMED CT identifiers ----------------------------------------------------------------- */
-
-/* Verhoeff tables (dihedral group D5), as in ../shared/tools/verhoeff.py. */
-static const unsigned char verhoeff_d[10][10] = {
-	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 3, 4, 0, 6, 7, 8, 9, 5 }, { 2, 3, 4, 0, 1, 7, 8, 9, 5, 6 },
-	{ 3, 4, 0, 1, 2, 8, 9, 5, 6, 7 }, { 4, 0, 1, 2, 3, 9, 5, 6, 7, 8 }, { 5, 9, 8, 7, 6, 0, 4, 3, 2, 1 },
-	{ 6, 5, 9, 8, 7, 1, 0, 4, 3, 2 }, { 7, 6, 5, 9, 8, 2, 1, 0, 4, 3 }, { 8, 7, 6, 5, 9, 3, 2, 1, 0, 4 },
-	{ 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
-};
-static const unsigned char verhoeff_p[8][10] = {
-	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 5, 7, 6, 2, 8, 3, 0, 9, 4 }, { 5, 8, 0, 3, 7, 9, 6, 1, 4, 2 },
-	{ 8, 9, 1, 6, 0, 4, 3, 5, 2, 7 }, { 9, 4, 5, 3, 1, 2, 6, 8, 7, 0 }, { 4, 2, 8, 6, 5, 7, 3, 9, 0, 1 },
-	{ 2, 7, 9, 3, 8, 0, 6, 4, 1, 5 }, { 7, 0, 4, 6, 9, 1, 3, 2, 5, 8 },
-};
-
-/* Returns NULL when s[0..n) is a valid SCTID, else why; `concept` also demands partition 00/10. */
-static const char *sctid_why(const char *s, size_t n, int concept)
-{
-	unsigned c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return "not all digits";
-	if (n < 6 || n > 18)
-		return "length not in 6..18";
-	if (s[0] == '0')
-		return "leading zero";
-	if (concept && !((s[n - 3] == '0' || s[n - 3] == '1') && s[n - 2] == '0'))
-		return "partition is not a concept partition (00/10)";
-	for (size_t i = 0; i < n; i++)
-		c = verhoeff_d[c][verhoeff_p[i % 8][s[n - 1 - i] - '0']];
-	return c == 0 ? NULL : "Verhoeff check digit fails";
-}
+#define KEY_PLAIN UINT32_MAX /* the order key of a designation no language refset made the preferred one */
 
 const char *sv_import_sctid_check(const char *id)
 {
-	return sctid_why(id, strlen(id), 1);
+	return sv_rf2_sctid_why(id, strlen(id), 1);
 }
-
-/* ---- SNOMED CT RF2 snapshot ---------------------------------------------------------------- */
-
-struct rf2_concept {
-	char *id;
-	char *display;     /* FSN, else the first synonym seen */
-	int display_is_fsn;
-	int inactive;       /* the concept row is inactive */
-	cJSON *designation; /* array or NULL */
-	cJSON *property;    /* array or NULL */
-};
 
 struct rf2_module {
 	char id[19];
@@ -107,234 +60,140 @@ struct rf2_module {
 	size_t rows;
 };
 
-/* An active description of a kept concept, for the language refsets (only indexed when there are any). */
-struct rf2_desc {
-	char *id;
-	uint32_t concept;
-	cJSON *designation; /* owned by the concept's designation array */
+/* A designation waiting for its place among its concept's: they go out ordered by key (a language
+ * refset's preferred synonym gets a smaller one, the latest smallest), then as read. */
+struct rf2_desig {
+	uint32_t concept, key;
+	const char *lang, *use_system, *use_code, *use_display, *value;
 };
 
+#define F_FSN 1 /* the concept's display is a fully specified name */
+#define F_ROW 2 /* a concept row of the folder named the concept */
+
 struct rf2 {
-	struct rf2_concept *v;
-	size_t n, cap;
-	struct sv_strmap map; /* id -> index into v; keys are v[i].id */
+	struct sv_content *out;      /* concepts, properties and parents as read; designations at the end */
+	struct sv_content scratch;   /* only its pool: the designations' strings until they go to out */
+	unsigned char *flags;        /* F_* per concept of out */
+	uint32_t capflags;
 	struct rf2_module modules[MAX_MODULES];
 	size_t nmodules;
-	/* The relationship types other than is-a seen on kept rows: declared as CodeSystem properties. */
-	char *types[MAX_ATTRIBUTE_TYPES];
+	/* The relationship types other than is-a seen on kept rows (interned in out): declared as
+	 * CodeSystem properties, in the order seen. */
+	const char *types[MAX_ATTRIBUTE_TYPES];
 	size_t ntypes;
+	struct sv_strmap type_index;
 	int has_refsets;
-	size_t nactive;
-	struct rf2_desc *d; /* descriptions, when language refsets are read */
-	size_t nd, dcap;
-	struct sv_strmap dmap; /* description id -> index into d */
+	size_t nactive;              /* active concept rows */
+	struct rf2_desig *d;
+	uint32_t nd, dcap;
+	struct sv_rf2_map dmap;      /* description id -> index into d (when language refsets are read) */
 	int index_descriptions;
-	char lang[17];      /* the language tag of the language refset file being read */
+	struct sv_rf2_map seen;      /* (property code, value, concept) and (0, parent, child) added */
+	uint32_t next_key;
+	char lang[17];               /* the language tag of the language refset file being read */
 	unsigned has_association[NASSOCIATIONS]; /* rows loaded per kind */
 };
 
-struct rf2_files {
-	char *concept, *relationship;
-	char *desc[MAX_DESC_FILES];
-	size_t ndesc;
-	char *refset[MAX_REFSET_FILES]; /* der2_Refset_SimpleSnapshot*.txt */
-	size_t nrefset;
-	char *assoc[MAX_REFSET_FILES]; /* der2_cRefset_AssociationSnapshot*.txt */
-	size_t nassoc;
-	char *lang[MAX_REFSET_FILES]; /* der2_cRefset_LanguageSnapshot-<lang>*.txt */
-	size_t nlang;
-};
+static void rf2_init(struct rf2 *s, struct sv_content *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->out = out;
+	sv_content_init(&s->scratch);
+	sv_strmap_init(&s->type_index, 64);
+	sv_rf2_map_init(&s->dmap);
+	sv_rf2_map_init(&s->seen);
+	s->next_key = KEY_PLAIN - 1;
+}
 
 static void rf2_release(struct rf2 *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].id);
-		free(s->v[i].display);
-		cJSON_Delete(s->v[i].designation);
-		cJSON_Delete(s->v[i].property);
-	}
-	free(s->v);
-	for (size_t i = 0; i < s->nd; i++)
-		free(s->d[i].id);
+	sv_content_release(&s->scratch);
+	free(s->flags);
+	sv_strmap_release(&s->type_index);
 	free(s->d);
-	sv_strmap_release(&s->dmap);
-	for (size_t i = 0; i < s->ntypes; i++)
-		free(s->types[i]);
-	sv_strmap_release(&s->map);
+	sv_rf2_map_release(&s->dmap);
+	sv_rf2_map_release(&s->seen);
 }
 
-static void rf2_files_release(struct rf2_files *f)
+static enum sv_err add_concept(struct rf2 *s, const char *code, const char *display, const char *definition,
+			       int inactive, uint32_t *idx, struct sv_error *err)
 {
-	free(f->concept);
-	free(f->relationship);
-	for (size_t i = 0; i < f->ndesc; i++)
-		free(f->desc[i]);
-	for (size_t i = 0; i < f->nrefset; i++)
-		free(f->refset[i]);
-	for (size_t i = 0; i < f->nassoc; i++)
-		free(f->assoc[i]);
-	for (size_t i = 0; i < f->nlang; i++)
-		free(f->lang[i]);
-	memset(f, 0, sizeof(*f));
-}
+	enum sv_err rc = sv_content_add_concept(s->out, code, display, definition, idx, err);
 
-static int has_prefix_txt(const char *name, const char *prefix)
-{
-	size_t n = strlen(name), p = strlen(prefix);
-	return n > p + 4 && strncmp(name, prefix, p) == 0 && strcmp(name + n - 4, ".txt") == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Finds the Snapshot files below `dir` (symlinked folders are not followed, to avoid cycles). */
-static enum sv_err rf2_find(const char *dir, int depth, struct rf2_files *f, struct sv_error *err)
-{
-	DIR *d;
-	struct dirent *e;
-	enum sv_err rc = SV_OK;
-
-	if (depth > MAX_DIR_DEPTH)
-		return SV_OK;
-	d = opendir(dir);
-	if (!d)
-		return sv_fail(err, SV_EIO, "%s: %s", dir, strerror(errno));
-	while (rc == SV_OK && (e = readdir(d)) != NULL) {
-		char path[4096];
-		struct stat st;
-		char **slot = NULL;
-
-		if (e->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
-			continue;
-		if (lstat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			rc = rf2_find(path, depth + 1, f, err);
-			continue;
-		}
-		if (has_prefix_txt(e->d_name, "sct2_Concept_Snapshot"))
-			slot = &f->concept;
-		else if (has_prefix_txt(e->d_name, "sct2_Relationship_Snapshot"))
-			slot = &f->relationship;
-		else if (has_prefix_txt(e->d_name, "sct2_Description_Snapshot")) {
-			if (f->ndesc == MAX_DESC_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d description files", dir,
-					     MAX_DESC_FILES);
-			else
-				f->desc[f->ndesc++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, "der2_Refset_SimpleSnapshot")) {
-			if (f->nrefset == MAX_REFSET_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d simple refset files", dir,
-					     MAX_REFSET_FILES);
-			else
-				f->refset[f->nrefset++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, "der2_cRefset_AssociationSnapshot")) {
-			if (f->nassoc == MAX_REFSET_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d association refset files", dir,
-					     MAX_REFSET_FILES);
-			else
-				f->assoc[f->nassoc++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, LANG_PREFIX)) {
-			if (f->nlang == MAX_REFSET_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d language refset files", dir,
-					     MAX_REFSET_FILES);
-			else
-				f->lang[f->nlang++] = sv_xstrdup(path);
-			continue;
-		} else {
-			continue;
-		}
-		if (*slot)
-			rc = sv_fail(err, SV_EINVAL, "two RF2 files of one kind: %s and %s", *slot, path);
-		else
-			*slot = sv_xstrdup(path);
+	if (rc != SV_OK)
+		return rc;
+	if (*idx >= s->capflags) {
+		s->capflags = s->capflags ? s->capflags * 2 : 1024;
+		s->flags = sv_xrealloc(s->flags, s->capflags);
 	}
-	closedir(d);
-	return rc;
-}
-
-/* Validates field `f` (column `col`) of an RF2 row as an SCTID. */
-static enum sv_err rf2_id(const struct sv_lines *lr, const char *f, const char *col, int concept,
-			  struct sv_error *err)
-{
-	const char *why = sctid_why(f, strlen(f), concept);
-
-	if (why)
-		return sv_fail(err, SV_EINVAL, "%s:%zu: %s '%.32s': %s", lr->path, lr->lineno, col, f, why);
+	s->flags[*idx] = display ? F_FSN : 0;
+	s->out->concept[*idx].inactive = (unsigned char)(inactive != 0);
 	return SV_OK;
 }
 
-/* One row handler per RF2 file kind; `f` holds exactly the file's columns, the shared four
- * (id, effectiveTime, active, moduleId) already checked. */
-typedef enum sv_err (*rf2_row_fn)(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err);
-
-#define RF2_MAX_COLS 10
-
-/* Returns 1 when f is a UUID in its 8-4-4-4-12 hex form (the id of a refset row). */
-static int is_uuid(const char *f)
+/* Queues a designation of concept `concept`; the strings must live as long as s (or be in its pools). */
+static enum sv_err stage_designation(struct rf2 *s, uint32_t concept, uint32_t key, const char *lang,
+				     const char *use_system, const char *use_code, const char *use_display,
+				     const char *value, struct sv_error *err)
 {
-	for (int i = 0; i < 36; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? f[i] != '-' : !strchr("0123456789abcdefABCDEF", f[i]) || !f[i])
-			return 0;
+	if (s->nd == s->dcap) {
+		if (s->nd >= SV_CONTENT_MAX_ROWS)
+			return sv_fail(err, SV_ETOOBIG, "more than %u designations in one code system", SV_CONTENT_MAX_ROWS);
+		s->dcap = s->dcap ? s->dcap * 2 : 4096;
+		s->d = sv_xrealloc(s->d, (size_t)s->dcap * sizeof(*s->d));
 	}
-	return f[36] == '\0';
+	s->d[s->nd++] = (struct rf2_desig){ concept, key, lang, use_system, use_code, use_display, value };
+	return SV_OK;
 }
 
-/* Streams one RF2 file: checks its header against `cols`, every row's column count and shared
- * columns, then hands the row to `row`. `id_is_concept` says whether the id column names concepts
- * (1), other components (0), or is a refset row's UUID (-1). */
-static enum sv_err rf2_read(struct rf2 *s, const char *path, const char *const *cols, size_t ncols,
-			    int id_is_concept, rf2_row_fn row, struct sv_error *err)
+/* Adds property `code` = `value` (of FHIR type `type`) to concept `concept` unless it has it already (a
+ * relationship in two groups, a member listed twice): one hash probe, whatever the concept holds. */
+static enum sv_err add_property(struct rf2 *s, uint32_t concept, const char *code, const char *type,
+				const char *value, struct sv_error *err)
 {
-	struct sv_lines lr;
-	char *line, *f[RF2_MAX_COLS];
-	size_t len, got;
-	enum sv_err rc;
-	int r = 0;
+	const char *c = sv_content_intern(s->out, code), *v = sv_content_intern(s->out, value);
 
-	rc = sv_lines_open(&lr, path, MAX_RF2_FILE, err);
-	if (rc != SV_OK)
-		goto out;
-	r = sv_lines_next(&lr, &line, &len, err);
-	if (r <= 0) {
-		rc = r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
-		goto out;
+	if (!sv_rf2_map_put(&s->seen, (uint64_t)(uintptr_t)c, (uint64_t)(uintptr_t)v, concept, 0, NULL))
+		return SV_OK;
+	return sv_content_add_property(s->out, concept, c, type, v, err);
+}
+
+/* Adds `parent` as a parent of `child` unless it is one already (the same link in two groups). */
+static enum sv_err add_parent(struct rf2 *s, uint32_t child, uint32_t parent, struct sv_error *err)
+{
+	if (child == parent || !sv_rf2_map_put(&s->seen, 0, parent, child, 0, NULL))
+		return SV_OK;
+	return sv_content_add_parent(s->out, child, parent, err);
+}
+
+/* Starts from the concepts of `base` (an extension's edition): the same indexes, designations queued in
+ * their order, properties (the inactive flag stands for an `inactive` one) and parents. */
+static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct sv_error *err)
+{
+	enum sv_err rc = SV_OK;
+	uint32_t idx;
+
+	if (!base->finished)
+		SV_BUG("an RF2 base content that is not finished");
+	for (uint32_t i = 0; i < base->nconcept && rc == SV_OK; i++) {
+		const struct sv_content_concept *k = &base->concept[i];
+		rc = add_concept(s, k->code, k->display, k->definition, k->inactive, &idx, err);
 	}
-	rc = sv_imp_check_header(&lr, line, cols, ncols, err);
-	while (rc == SV_OK && (r = sv_lines_next(&lr, &line, &len, err)) == 1) {
-		size_t time_len;
-
-		got = sv_split_tabs(line, f, RF2_MAX_COLS);
-		if (got != ncols) {
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: %zu columns, expected %zu", path, lr.lineno, got,
-				     ncols);
-			break;
+	for (uint32_t i = 0; i < base->nconcept && rc == SV_OK; i++) {
+		const struct sv_content_concept *k = &base->concept[i];
+		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
+			const struct sv_designation *d = &base->desig[k->desig + j];
+			rc = stage_designation(s, i, KEY_PLAIN, d->language, d->use_system, d->use_code, d->use_display,
+					       d->value, err);
 		}
-		time_len = strlen(f[1]);
-		if (time_len != 8 || strspn(f[1], "0123456789") != 8)
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: effectiveTime '%.16s' is not yyyymmdd", path,
-				     lr.lineno, f[1]);
-		else if (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0)
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: active '%.16s' is not 0 or 1", path, lr.lineno,
-				     f[2]);
-		else if (id_is_concept < 0 && !is_uuid(f[0]))
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: id '%.40s' is not a UUID", path, lr.lineno, f[0]);
-		else if ((id_is_concept < 0 || (rc = rf2_id(&lr, f[0], "id", id_is_concept, err)) == SV_OK) &&
-			 (rc = rf2_id(&lr, f[3], "moduleId", 1, err)) == SV_OK)
-			rc = row(s, &lr, f, err);
+		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
+			const struct sv_property *p = &base->prop[k->prop + j];
+			if (strcmp(p->code, "inactive") != 0)
+				rc = add_property(s, i, p->code, p->type, p->value, err);
+		}
+		for (uint32_t j = 0; j < k->nparent && rc == SV_OK; j++)
+			rc = add_parent(s, i, base->parent[k->parent + j], err);
 	}
-	if (rc == SV_OK && r < 0)
-		rc = SV_EINVAL; /* err holds the detail */
-out:
-	sv_lines_close(&lr);
 	return rc;
 }
 
@@ -352,11 +211,22 @@ static const char *const rf2_relationship_cols[] = { "id", "effectiveTime", "act
 						     "sourceId", "destinationId", "relationshipGroup",
 						     "typeId", "characteristicTypeId", "modifierId" };
 
-/* A concept row: counted for its module's newest effectiveTime; kept, inactive ones with their status. */
-static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+/* The index of kept concept `id`, or -1. */
+static int64_t concept_of(const struct rf2 *s, const char *id)
 {
+	return sv_content_find(s->out, id);
+}
+
+/* A concept row: counted for its module's newest effectiveTime; kept, inactive ones with their status.
+ * A row for a concept of the base edition gives it this folder's status. */
+static enum sv_err rf2_concept_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2 *s = ctx;
 	struct rf2_module *m = NULL;
-	enum sv_err rc = rf2_id(lr, f[4], "definitionStatusId", 1, err);
+	int64_t have;
+	uint32_t idx;
+	int active = f[2][0] == '1';
+	enum sv_err rc = sv_rf2_id(lr, f[4], "definitionStatusId", 1, err);
 
 	if (rc != SV_OK)
 		return rc;
@@ -373,37 +243,38 @@ static enum sv_err rf2_concept_row(struct rf2 *s, const struct sv_lines *lr, cha
 	m->rows++;
 	if (strcmp(f[1], m->time) > 0)
 		snprintf(m->time, sizeof(m->time), "%s", f[1]);
-	if (s->n == SV_IMPORT_MAX_CONCEPTS)
+	if ((have = concept_of(s, f[0])) >= 0) {
+		if (s->flags[have] & F_ROW)
+			return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s appears twice in a snapshot", lr->path,
+				       lr->lineno, f[0]);
+		s->flags[have] |= F_ROW;
+		s->out->concept[have].inactive = (unsigned char)!active;
+		s->nactive += (size_t)active;
+		return SV_OK;
+	}
+	if (s->out->nconcept >= SV_IMPORT_MAX_CONCEPTS)
 		return sv_fail(err, SV_ETOOBIG, "%s:%zu: more than %zu concepts", lr->path, lr->lineno,
 			       SV_IMPORT_MAX_CONCEPTS);
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 1024;
-		s->v = sv_xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n] = (struct rf2_concept){ .id = sv_xstrdup(f[0]), .inactive = f[2][0] != '1' };
-	if (!sv_strmap_put(&s->map, s->v[s->n].id, (uint32_t)s->n)) {
-		free(s->v[s->n].id);
-		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s appears twice in a snapshot", lr->path,
-			       lr->lineno, f[0]);
-	}
-	s->nactive += f[2][0] == '1';
-	s->n++;
+	if ((rc = add_concept(s, f[0], NULL, NULL, !active, &idx, err)) != SV_OK)
+		return rc;
+	s->flags[idx] |= F_ROW;
+	s->nactive += (size_t)active;
 	return SV_OK;
 }
 
-/* A description row: an active one of an active concept becomes a designation. */
-static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr, char **f,
-				       struct sv_error *err)
+/* A description row: an active one of a kept concept becomes a designation. */
+static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	struct rf2_concept *c;
-	uint32_t idx;
+	struct rf2 *s = ctx;
+	struct sv_content_concept *c;
+	int64_t idx;
 	size_t lang_len = strlen(f[5]);
 	int fsn, syn;
 	enum sv_err rc;
 
-	if ((rc = rf2_id(lr, f[4], "conceptId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[6], "typeId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[8], "caseSignificanceId", 1, err)) != SV_OK)
+	if ((rc = sv_rf2_id(lr, f[4], "conceptId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[6], "typeId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[8], "caseSignificanceId", 1, err)) != SV_OK)
 		return rc;
 	if (lang_len == 0 || lang_len > 16 ||
 	    strspn(f[5], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != lang_len)
@@ -411,114 +282,79 @@ static enum sv_err rf2_description_row(struct rf2 *s, const struct sv_lines *lr,
 			       lr->lineno, f[5]);
 	if (!f[7][0])
 		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
-	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &idx))
+	if (f[2][0] != '1' || (idx = concept_of(s, f[4])) < 0)
 		return SV_OK; /* inactive description, or a concept not in the file */
-	c = &s->v[idx];
+	c = &s->out->concept[idx];
 	fsn = strcmp(f[6], SCT_FSN) == 0;
 	syn = strcmp(f[6], SCT_SYNONYM) == 0;
-	if (!c->designation)
-		c->designation = cJSON_CreateArray();
-	cJSON_AddItemToArray(c->designation,
-			     sv_imp_designation_new(f[5], SV_SYS_SNOMED, f[6],
-					     fsn ? "Fully specified name" : syn ? "Synonym" : NULL, f[7]));
-	if (s->index_descriptions) {
-		if (s->nd == s->dcap) {
-			s->dcap = s->dcap ? s->dcap * 2 : 1024;
-			s->d = sv_xrealloc(s->d, s->dcap * sizeof(*s->d));
-		}
-		s->d[s->nd] = (struct rf2_desc){ .id = sv_xstrdup(f[0]), .concept = idx,
-						  .designation = cJSON_GetArrayItem(c->designation,
-										    cJSON_GetArraySize(c->designation) - 1) };
-		if (!sv_strmap_put(&s->dmap, s->d[s->nd].id, (uint32_t)s->nd)) {
-			free(s->d[s->nd].id);
-			return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
-				       lr->lineno, f[0]);
-		}
-		s->nd++;
-	}
+	if (s->index_descriptions &&
+	    !sv_rf2_map_put(&s->dmap, sv_rf2_id_num(f[0]), 0, 0, s->nd, NULL))
+		return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
+			       lr->lineno, f[0]);
+	rc = stage_designation(s, (uint32_t)idx, KEY_PLAIN, sv_content_intern(&s->scratch, f[5]), SV_SYS_SNOMED,
+			       sv_content_intern(&s->scratch, f[6]),
+			       fsn ? "Fully specified name" : syn ? "Synonym" : NULL, sv_content_str(&s->scratch, f[7]),
+			       err);
 	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
 	 * With several FSNs (one per language file) the first file's, in name order, wins. */
-	if ((fsn && !c->display_is_fsn) || (syn && !c->display)) {
-		free(c->display);
-		c->display = sv_xstrdup(f[7]);
-		c->display_is_fsn = fsn;
+	if (rc == SV_OK && ((fsn && !(s->flags[idx] & F_FSN)) || (syn && !c->display))) {
+		c->display = sv_content_str(s->out, f[7]);
+		s->flags[idx] = (unsigned char)((s->flags[idx] & ~F_FSN) | (fsn ? F_FSN : 0));
 	}
-	return SV_OK;
-}
-
-/* Adds property `code` = valueCode `value` to concept c unless it has it already (a relationship in
- * two groups, a member listed twice). */
-static void add_code_property(struct rf2_concept *c, const char *code, const char *value)
-{
-	const cJSON *p;
-	cJSON *np;
-
-	if (!c->property)
-		c->property = cJSON_CreateArray();
-	cJSON_ArrayForEach(p, c->property)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code")), code) == 0 &&
-		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), value) == 0)
-			return;
-	np = cJSON_CreateObject();
-	cJSON_AddStringToObject(np, "code", code);
-	cJSON_AddStringToObject(np, "valueCode", value);
-	cJSON_AddItemToArray(c->property, np);
+	return rc;
 }
 
 /* An attribute relationship (not is-a): property <typeId> = <destinationId>, as FHIR's SNOMED CT page
  * makes every concept model attribute a property; ECL refinement reads it (ecl.h). Relationship
  * groups are not kept. */
-static enum sv_err rf2_attribute(struct rf2 *s, const struct sv_lines *lr, struct rf2_concept *c, const char *type,
-				 const char *dst, struct sv_error *err)
+static enum sv_err rf2_attribute(struct rf2 *s, const struct sv_lines *lr, uint32_t src, const char *type,
+				 uint32_t dst, struct sv_error *err)
 {
-	size_t i;
+	uint32_t ignored;
 
-	for (i = 0; i < s->ntypes && strcmp(s->types[i], type) != 0; i++)
-		;
-	if (i == s->ntypes) {
+	if (!sv_strmap_get(&s->type_index, type, &ignored)) {
 		if (s->ntypes == MAX_ATTRIBUTE_TYPES)
 			return sv_fail(err, SV_EINVAL, "%s:%zu: more than %d relationship types", lr->path, lr->lineno,
 				       MAX_ATTRIBUTE_TYPES);
-		s->types[s->ntypes++] = sv_xstrdup(type);
+		s->types[s->ntypes] = sv_content_intern(s->out, type);
+		sv_strmap_put(&s->type_index, s->types[s->ntypes], (uint32_t)s->ntypes);
+		s->ntypes++;
 	}
-	add_code_property(c, type, dst);
-	return SV_OK;
+	return add_property(s, src, type, "valueCode", s->out->concept[dst].code, err);
 }
 
 /* A simple refset row: an active member (an active concept) of an active refset concept becomes the
  * member's SV_PROP_MEMBER_OF property. Other referenced components are not concepts here. */
-static enum sv_err rf2_refset_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+static enum sv_err rf2_refset_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	uint32_t refset, member;
+	struct rf2 *s = ctx;
+	int64_t member;
 	enum sv_err rc;
 
-	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
 		return rc;
-	if (f[2][0] != '1' || !sv_strmap_get(&s->map, f[4], &refset) || !sv_strmap_get(&s->map, f[5], &member) ||
-	    s->v[member].inactive)
+	if (f[2][0] != '1' || concept_of(s, f[4]) < 0 || (member = concept_of(s, f[5])) < 0 ||
+	    s->out->concept[member].inactive)
 		return SV_OK;
-	add_code_property(&s->v[member], SV_PROP_MEMBER_OF, f[4]);
 	s->has_refsets = 1;
-	return SV_OK;
+	return add_property(s, (uint32_t)member, SV_PROP_MEMBER_OF, "valueCode", f[4], err);
 }
 
-/* A relationship row: an active is-a between two active concepts becomes a `parent`, another active
+/* A relationship row: an active is-a between two active concepts becomes a parent, another active
  * relationship between two active concepts a property named by its type. */
-static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr, char **f,
-					struct sv_error *err)
+static enum sv_err rf2_relationship_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	struct rf2_concept *c;
-	uint32_t src, dst;
-	const cJSON *p;
+	struct rf2 *s = ctx;
+	int64_t src, dst;
 	size_t group_len = strlen(f[6]);
 	enum sv_err rc;
 
-	if ((rc = rf2_id(lr, f[4], "sourceId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[5], "destinationId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[7], "typeId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[8], "characteristicTypeId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[9], "modifierId", 1, err)) != SV_OK)
+	if ((rc = sv_rf2_id(lr, f[4], "sourceId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[5], "destinationId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[7], "typeId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[8], "characteristicTypeId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[9], "modifierId", 1, err)) != SV_OK)
 		return rc;
 	if (group_len == 0 || group_len > 9 || strspn(f[6], "0123456789") != group_len)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: relationshipGroup '%.16s' is not a number", lr->path,
@@ -527,48 +363,40 @@ static enum sv_err rf2_relationship_row(struct rf2 *s, const struct sv_lines *lr
 		return SV_OK;
 	/* A link from or to a concept that is not active here is dropped, so every parent the
 	 * CodeSystem names is one of its concepts. */
-	if (!sv_strmap_get(&s->map, f[4], &src) || !sv_strmap_get(&s->map, f[5], &dst) || s->v[src].inactive ||
-	    s->v[dst].inactive)
+	if ((src = concept_of(s, f[4])) < 0 || (dst = concept_of(s, f[5])) < 0 || s->out->concept[src].inactive ||
+	    s->out->concept[dst].inactive)
 		return SV_OK;
-	c = &s->v[src];
-	if (!c->property)
-		c->property = cJSON_CreateArray();
 	if (strcmp(f[7], SCT_IS_A) != 0)
-		return rf2_attribute(s, lr, c, f[7], f[5], err);
-	cJSON_ArrayForEach(p, c->property)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code")), "parent") == 0 &&
-		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode")), f[5]) == 0)
-			return SV_OK; /* the same link twice (e.g. in two relationship groups) */
-	sv_imp_add_parent(c->property, f[5]);
-	return SV_OK;
+		return rf2_attribute(s, lr, (uint32_t)src, f[7], (uint32_t)dst, err);
+	return add_parent(s, (uint32_t)src, (uint32_t)dst, err);
 }
 
 /* A historical association row: an active row of a known association refset whose source and target
  * are concepts of the file becomes the source's property (replacedBy, sameAs...) = target. The source
  * must be inactive (an active concept with a replacement is an error in the release); the target is
  * kept even when it was inactivated later, so a client can follow the chain. */
-static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+static enum sv_err rf2_association_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	uint32_t src, dst;
+	struct rf2 *s = ctx;
+	int64_t src;
 	size_t k;
 	enum sv_err rc;
 
-	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[6], "targetComponentId", 0, err)) != SV_OK)
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[6], "targetComponentId", 0, err)) != SV_OK)
 		return rc;
 	for (k = 0; k < NASSOCIATIONS && strcmp(rf2_associations[k].refset, f[4]) != 0; k++)
 		;
 	if (f[2][0] != '1' || k == NASSOCIATIONS)
 		return SV_OK;
-	if (!sv_strmap_get(&s->map, f[5], &src) || !sv_strmap_get(&s->map, f[6], &dst))
+	if ((src = concept_of(s, f[5])) < 0 || concept_of(s, f[6]) < 0)
 		return SV_OK; /* a description or relationship association, or a concept of another edition */
-	if (!s->v[src].inactive)
+	if (!s->out->concept[src].inactive)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: concept %s is active: an active concept has no historical "
 			       "association", lr->path, lr->lineno, f[5]);
-	add_code_property(&s->v[src], rf2_associations[k].property, f[6]);
 	s->has_association[k]++;
-	return SV_OK;
+	return add_property(s, (uint32_t)src, rf2_associations[k].property, "valueCode", f[6], err);
 }
 
 /* A language refset row: the file's language tag (s->lang) gives the description's term in that language.
@@ -576,59 +404,94 @@ static enum sv_err rf2_association_row(struct rf2 *s, const struct sv_lines *lr,
  * in the tag's language; one in the tag's own language is that designation already. A preferred
  * synonym goes first among the concept's designations, so it is the display for that language
  * (display.c takes the first designation of the best-matching language). */
-static enum sv_err rf2_language_row(struct rf2 *s, const struct sv_lines *lr, char **f, struct sv_error *err)
+static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	struct rf2_concept *c;
-	struct rf2_desc *d;
-	cJSON *des;
-	const cJSON *use;
+	struct rf2 *s = ctx;
+	struct rf2_desig d;
 	uint32_t idx;
 	int preferred, syn;
 	enum sv_err rc;
 
-	if ((rc = rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
-	    (rc = rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
 		return rc;
 	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
 	if (!preferred && strcmp(f[6], SCT_ACCEPTABLE) != 0)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
 			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
-	if (f[2][0] != '1' || !sv_strmap_get(&s->dmap, f[5], &idx))
+	if (f[2][0] != '1' || !sv_rf2_map_get(&s->dmap, sv_rf2_id_num(f[5]), 0, 0, &idx))
 		return SV_OK; /* inactive row, or a description that is inactive or not in this edition */
-	d = &s->d[idx];
-	c = &s->v[d->concept];
-	des = d->designation;
-	use = cJSON_GetObjectItemCaseSensitive(des, "use");
-	syn = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(use, "code")), SCT_SYNONYM) == 0;
-	if (strcasecmp(sv_jstr(des, "language"), s->lang) != 0) {
-		des = sv_imp_designation_new(s->lang, SV_SYS_SNOMED, sv_jstr(use, "code"), sv_jstr(use, "display"),
-					     sv_jstr(des, "value"));
-		if (preferred && syn)
-			cJSON_InsertItemInArray(c->designation, 0, des);
-		else
-			cJSON_AddItemToArray(c->designation, des);
-	} else if (preferred && syn) {
-		cJSON_DetachItemViaPointer(c->designation, des);
-		cJSON_InsertItemInArray(c->designation, 0, des);
-	}
+	d = s->d[idx];
+	syn = d.use_code && strcmp(d.use_code, SCT_SYNONYM) == 0;
+	if (strcasecmp(d.lang, s->lang) != 0)
+		return stage_designation(s, d.concept, preferred && syn ? s->next_key-- : KEY_PLAIN,
+					 sv_content_intern(&s->scratch, s->lang), d.use_system, d.use_code, d.use_display,
+					 d.value, err);
+	if (preferred && syn)
+		s->d[idx].key = s->next_key--;
 	return SV_OK;
 }
 
 /* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_...) into s->lang. */
 static enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *t = base + strlen(LANG_PREFIX);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *t = base + strlen(SV_RF2_LANG_PREFIX);
 	size_t n = strcspn(t, "_.");
 
 	if (n == 0 || n >= sizeof(s->lang) ||
 	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") < n)
-		return sv_fail(err, SV_EINVAL, "%s: the file name names no language (" LANG_PREFIX "<tag>_...)", path);
+		return sv_fail(err, SV_EINVAL, "%s: the file name names no language (" SV_RF2_LANG_PREFIX "<tag>_...)",
+			       path);
 	memcpy(s->lang, t, n);
 	s->lang[n] = '\0';
 	return SV_OK;
 }
 
+struct key_at {
+	uint32_t key, at;
+};
+
+static int cmp_key_at(const void *a, const void *b)
+{
+	const struct key_at *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Hands the queued designations to out, each concept's in key order (then as read): a counting sort by
+ * concept, and a sort of the few concepts a language refset reordered. */
+static enum sv_err rf2_emit_designations(struct rf2 *s, struct sv_error *err)
+{
+	uint32_t n = s->out->nconcept, *start = sv_xcalloc((size_t)n + 1, sizeof(uint32_t));
+	struct key_at *ord = sv_xmalloc(((size_t)s->nd + 1) * sizeof(*ord));
+	enum sv_err rc = SV_OK;
+
+	for (uint32_t i = 0; i < s->nd; i++)
+		start[s->d[i].concept + 1]++;
+	for (uint32_t c = 0; c < n; c++)
+		start[c + 1] += start[c];
+	for (uint32_t i = 0; i < s->nd; i++)
+		ord[start[s->d[i].concept]++] = (struct key_at){ s->d[i].key, i };
+	/* start[c] is now the end of concept c's run (and the start of c + 1's). */
+	for (uint32_t c = 0, from = 0; c < n; from = start[c++]) {
+		int reordered = 0;
+		for (uint32_t i = from; i < start[c] && !reordered; i++)
+			reordered = ord[i].key != KEY_PLAIN;
+		if (reordered)
+			qsort(ord + from, start[c] - from, sizeof(*ord), cmp_key_at);
+	}
+	for (uint32_t i = 0; i < s->nd && rc == SV_OK; i++) {
+		const struct rf2_desig *d = &s->d[ord[i].at];
+		struct sv_designation x = { d->lang, d->use_system, d->use_code, d->use_display, d->value, NULL };
+		rc = sv_content_add_designation(s->out, d->concept, &x, err);
+	}
+	free(start);
+	free(ord);
+	return rc;
+}
 /* Declares the properties the concepts carry besides parent: each relationship type (uri
  * http://snomed.info/id/<type>, described by its display when the edition has the concept) and memberOf. */
 static void declare_properties(const struct rf2 *s, cJSON *cs)
@@ -638,12 +501,12 @@ static void declare_properties(const struct rf2 *s, cJSON *cs)
 
 	for (size_t i = 0; i < s->ntypes; i++) {
 		cJSON *p = cJSON_CreateObject();
-		uint32_t t;
 		cJSON_AddStringToObject(p, "code", s->types[i]);
 		snprintf(uri, sizeof(uri), "http://snomed.info/id/%s", s->types[i]);
 		cJSON_AddStringToObject(p, "uri", uri);
-		if (sv_strmap_get(&s->map, s->types[i], &t) && s->v[t].display)
-			cJSON_AddStringToObject(p, "description", s->v[t].display);
+		int64_t t = concept_of(s, s->types[i]);
+		if (t >= 0 && s->out->concept[t].display)
+			cJSON_AddStringToObject(p, "description", s->out->concept[t].display);
 		cJSON_AddStringToObject(p, "type", "code");
 		cJSON_AddItemToArray(props, p);
 	}
@@ -690,121 +553,139 @@ static const struct rf2_module *rf2_edition(const struct rf2 *s)
 	return best;
 }
 
-cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
+
+/* Copies the property declarations of `base` (the edition an extension extends) that `cs` lacks. */
+static void declare_base_properties(cJSON *cs, const cJSON *base)
+{
+	cJSON *props = cJSON_GetObjectItemCaseSensitive(cs, "property");
+	const cJSON *p, *q;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(base, "property")) {
+		const char *code = sv_jstr(p, "code");
+		int have = 0;
+		cJSON_ArrayForEach(q, props)
+			have |= code && sv_jstr(q, "code") && strcmp(sv_jstr(q, "code"), code) == 0;
+		if (code && !have)
+			cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
+	}
+}
+
+#define RF2_DESCRIPTION "Imported from an RF2 Snapshot: concepts (inactive ones with inactive = " \
+	"true), active descriptions as designations (display = fully specified " \
+	"name), active is-a rows of the (inferred) relationship file between active " \
+	"concepts as parent, its other active rows as properties named by their " \
+	"type, active simple refset rows as memberOf, the REPLACED BY, SAME AS, " \
+	"POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts " \
+	"as replacedBy, sameAs, possiblyEquivalentTo and alternative; language refset " \
+	"rows give designations in the file's language, its preferred synonym first."
+
+/* The CodeSystem without concepts: the edition's version, the meta, the declared properties. */
+static cJSON *rf2_header(const struct rf2 *s, const struct sv_rf2_opts *o)
+{
+	const struct rf2_module *edition = rf2_edition(s);
+	char version[96], description[1024];
+	cJSON *cs;
+	double count = s->out->nconcept;
+
+	snprintf(version, sizeof(version), SV_SYS_SNOMED "/%s/version/%s", edition->id, edition->time);
+	if (o && o->base) {
+		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(o->base_header, "count");
+		snprintf(description, sizeof(description), "%s An extension module's Snapshot applied on top of "
+			 "version %.200s.", RF2_DESCRIPTION, o->base_header ? sv_jstr(o->base_header, "version") : "?");
+		if (cJSON_IsNumber(bc))
+			count = bc->valuedouble + (double)(s->out->nconcept - o->base->nconcept);
+	} else {
+		snprintf(description, sizeof(description), "%s", RF2_DESCRIPTION);
+	}
+	const struct sv_cs_meta meta = {
+		.url = SV_SYS_SNOMED,
+		.version = version,
+		.name = "SNOMED_CT",
+		.title = "SNOMED CT",
+		.publisher = "SNOMED International",
+		.content = "complete",
+		.language = NULL,
+		/* RF2 snapshot files carry no notice; the first sentence is the GPS notice's. */
+		.copyright = "SNOMED CT is \xc2\xa9 and \xc2\xae SNOMED International. Content "
+			     "outside the Global Patient Set is used under a SNOMED CT licence "
+			     "(membership of the user's country, or an Affiliate Licence).",
+		.description = description,
+	};
+	cs = sv_imp_codesystem(&meta, cJSON_CreateArray());
+	cJSON_DeleteItemFromObjectCaseSensitive(cs, "concept");
+	cJSON_ReplaceItemInObjectCaseSensitive(cs, "count", cJSON_CreateNumber(count));
+	declare_properties(s, cs);
+	if (o && o->base_header)
+		declare_base_properties(cs, o->base_header);
+	return cs;
+}
+
+/* Reads every file of the folder into s, in the order the rows depend on. */
+static enum sv_err rf2_read_all(struct rf2 *s, const struct sv_rf2_files *files, struct sv_error *err)
+{
+	enum sv_err rc;
+
+	s->index_descriptions = files->nlang > 0;
+	if ((rc = sv_rf2_read(files->concept, rf2_concept_cols, 5, 1, rf2_concept_row, s, err)) != SV_OK)
+		return rc;
+	if (s->nactive == 0)
+		return sv_fail(err, SV_EINVAL, "%s: no active concepts", files->concept);
+	for (size_t i = 0; i < files->ndesc; i++)
+		if ((rc = sv_rf2_read(files->desc[i], rf2_description_cols, 9, 0, rf2_description_row, s, err)) != SV_OK)
+			return rc;
+	if ((rc = sv_rf2_read(files->relationship, rf2_relationship_cols, 10, 0, rf2_relationship_row, s, err)) != SV_OK)
+		return rc;
+	for (size_t i = 0; i < files->nrefset; i++)
+		if ((rc = sv_rf2_read(files->refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, s, err)) != SV_OK)
+			return rc;
+	for (size_t i = 0; i < files->nassoc; i++)
+		if ((rc = sv_rf2_read(files->assoc[i], rf2_association_cols, 7, -1, rf2_association_row, s, err)) != SV_OK)
+			return rc;
+	sv_rf2_map_release(&s->seen); /* no property or parent comes after the relationships and refsets */
+	for (size_t i = 0; i < files->nlang; i++)
+		if ((rc = rf2_lang_of(s, files->lang[i], err)) != SV_OK ||
+		    (rc = sv_rf2_read(files->lang[i], rf2_language_cols, 7, -1, rf2_language_row, s, err)) != SV_OK)
+			return rc;
+	return SV_OK;
+}
+
+enum sv_err sv_import_snomed_rf2_content(const char *dir, const struct sv_rf2_opts *o, cJSON **header,
+					 struct sv_content *out, struct sv_error *err)
 {
 	struct rf2 s;
-	struct rf2_files files = { 0 };
-	const struct rf2_module *edition;
-	cJSON *concepts = NULL, *result = NULL;
-	char version[96];
-	struct stat st;
+	struct sv_rf2_files files;
+	enum sv_err rc;
 
-	memset(&s, 0, sizeof(s));
-	sv_strmap_init(&s.map, 1024);
-	if (stat(dir, &st) != 0) {
-		sv_fail(err, SV_EIO, "%s: %s", dir, strerror(errno));
+	*header = NULL;
+	if (out->nconcept || out->finished)
+		SV_BUG("sv_import_snomed_rf2_content into a content that is not empty");
+	rf2_init(&s, out);
+	if ((rc = sv_rf2_find(dir, &files, err)) != SV_OK)
 		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		sv_fail(err, SV_EIO, "%s: not a folder", dir);
+	if (o && o->base && (rc = rf2_base(&s, o->base, err)) != SV_OK)
 		goto out;
-	}
-	if (rf2_find(dir, 0, &files, err) != SV_OK)
+	if ((rc = rf2_read_all(&s, &files, err)) != SV_OK)
 		goto out;
-	if (!files.concept || !files.ndesc || !files.relationship) {
-		sv_fail(err, SV_EINVAL, "%s: no %s file below it", dir,
-			!files.concept ? "sct2_Concept_Snapshot*.txt"
-			: !files.ndesc ? "sct2_Description_Snapshot*.txt"
-				       : "sct2_Relationship_Snapshot*.txt");
+	sv_rf2_map_release(&s.dmap);
+	if ((rc = rf2_emit_designations(&s, err)) != SV_OK)
 		goto out;
-	}
-	qsort(files.desc, files.ndesc, sizeof(files.desc[0]), cmp_str);
-	s.index_descriptions = files.nlang > 0;
-	if (s.index_descriptions)
-		sv_strmap_init(&s.dmap, 4096);
-	if (rf2_read(&s, files.concept, rf2_concept_cols, 5, 1, rf2_concept_row, err) != SV_OK)
-		goto out;
-	if (s.nactive == 0) {
-		sv_fail(err, SV_EINVAL, "%s: no active concepts", files.concept);
-		goto out;
-	}
-	for (size_t i = 0; i < files.ndesc; i++)
-		if (rf2_read(&s, files.desc[i], rf2_description_cols, 9, 0, rf2_description_row, err) != SV_OK)
-			goto out;
-	if (rf2_read(&s, files.relationship, rf2_relationship_cols, 10, 0, rf2_relationship_row, err) !=
-	    SV_OK)
-		goto out;
-	qsort(files.refset, files.nrefset, sizeof(files.refset[0]), cmp_str);
-	for (size_t i = 0; i < files.nrefset; i++)
-		if (rf2_read(&s, files.refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, err) != SV_OK)
-			goto out;
-	qsort(files.assoc, files.nassoc, sizeof(files.assoc[0]), cmp_str);
-	for (size_t i = 0; i < files.nassoc; i++)
-		if (rf2_read(&s, files.assoc[i], rf2_association_cols, 7, -1, rf2_association_row, err) != SV_OK)
-			goto out;
-
-	qsort(files.lang, files.nlang, sizeof(files.lang[0]), cmp_str);
-	for (size_t i = 0; i < files.nlang; i++)
-		if (rf2_lang_of(&s, files.lang[i], err) != SV_OK ||
-		    rf2_read(&s, files.lang[i], rf2_language_cols, 7, -1, rf2_language_row, err) != SV_OK)
-			goto out;
-
-	edition = rf2_edition(&s);
-	snprintf(version, sizeof(version), SV_SYS_SNOMED "/%s/version/%s", edition->id, edition->time);
-	concepts = cJSON_CreateArray();
-	for (size_t i = 0; i < s.n; i++) {
-		struct rf2_concept *c = &s.v[i];
-		cJSON *concept = cJSON_CreateObject();
-
-		cJSON_AddItemToArray(concepts, concept);
-		cJSON_AddStringToObject(concept, "code", c->id);
-		if (c->display)
-			cJSON_AddStringToObject(concept, "display", c->display);
-		if (c->designation)
-			cJSON_AddItemToObject(concept, "designation", c->designation);
-		c->designation = NULL;
-		if (c->inactive) {
-			cJSON *p = cJSON_CreateObject();
-			if (!c->property)
-				c->property = cJSON_CreateArray();
-			cJSON_AddStringToObject(p, "code", "inactive");
-			cJSON_AddTrueToObject(p, "valueBoolean");
-			cJSON_AddItemToArray(c->property, p);
-		}
-		if (c->property && cJSON_GetArraySize(c->property) > 0) {
-			cJSON_AddItemToObject(concept, "property", c->property);
-			c->property = NULL;
-		}
-	}
-	{
-		const struct sv_cs_meta meta = {
-			.url = SV_SYS_SNOMED,
-			.version = version,
-			.name = "SNOMED_CT",
-			.title = "SNOMED CT",
-			.publisher = "SNOMED International",
-			.content = "complete",
-			.language = NULL,
-			/* RF2 snapshot files carry no notice; the first sentence is the GPS notice's. */
-			.copyright = "SNOMED CT is \xc2\xa9 and \xc2\xae SNOMED International. Content "
-				     "outside the Global Patient Set is used under a SNOMED CT licence "
-				     "(membership of the user's country, or an Affiliate Licence).",
-			.description = "Imported from an RF2 Snapshot: concepts (inactive ones with inactive = "
-				       "true), active descriptions as designations (display = fully specified "
-				       "name), active is-a rows of the (inferred) relationship file between active "
-				       "concepts as parent, its other active rows as properties named by their "
-				       "type, active simple refset rows as memberOf, the REPLACED BY, SAME AS, "
-				       "POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts "
-				       "as replacedBy, sameAs, possiblyEquivalentTo and alternative; language refset "
-				       "rows give designations in the file's language, its preferred synonym first.",
-		};
-		result = sv_imp_codesystem(&meta, concepts);
-		concepts = NULL;
-		declare_properties(&s, result);
-	}
+	sv_content_finish(out);
+	*header = rf2_header(&s, o);
 out:
-	cJSON_Delete(concepts);
-	rf2_files_release(&files);
+	sv_rf2_files_release(&files);
 	rf2_release(&s);
-	return result;
+	return rc;
+}
+
+cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err)
+{
+	struct sv_content c;
+	cJSON *header = NULL, *cs = NULL;
+
+	sv_content_init(&c);
+	if (sv_import_snomed_rf2_content(dir, NULL, &header, &c, err) == SV_OK)
+		cs = sv_content_to_json(header, &c);
+	cJSON_Delete(header);
+	sv_content_release(&c);
+	return cs;
 }

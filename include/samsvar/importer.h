@@ -28,14 +28,42 @@ cJSON *sv_import_icf_tsv(const char *path, struct sv_error *err);
  * sv_import_sctid_check(). Returns a new CodeSystem the caller frees, or NULL with err set. */
 cJSON *sv_import_snomed_gps(const char *path, struct sv_error *err);
 
+struct sv_content;
+
+/* What an RF2 import starts from besides the folder. */
+struct sv_rf2_opts {
+	/* The finished content of the stored edition an extension module's folder extends, or NULL: its
+	 * concepts come first (same indexes), the folder's rows are applied on top (new concepts, their
+	 * descriptions, relationships and refset rows; rows naming base concepts change or extend them),
+	 * and the version is the folder's own module's. Must outlive the call. */
+	const struct sv_content *base;
+	const cJSON *base_header; /* that edition's CodeSystem (its property declarations and count are kept) */
+};
+
 /* Loads an RF2 snapshot folder (sct2_Concept_Snapshot*, sct2_Description_Snapshot* — several
- * language files allowed —, sct2_Relationship_Snapshot* anywhere below `dir`): active concepts,
- * every active description as a designation (language, use = its typeId), display = the FSN,
- * active is-a (116680003) relationships between active concepts as `parent`. Version is
- * http://snomed.info/sct/<module>/version/<yyyymmdd> from the module with the newest concept rows.
- * Every id is checked (digits, Verhoeff; partition for concept ids). Returns a new CodeSystem the
- * caller frees, or NULL with err set (SV_EIO unreadable dir, SV_EINVAL missing file or bad row with
- * file:line). */
+ * language files allowed —, sct2_Relationship_Snapshot*, and der2_Refset_SimpleSnapshot*,
+ * der2_cRefset_AssociationSnapshot*, der2_cRefset_LanguageSnapshot-<tag>* anywhere below `dir`) into
+ * the empty content `out` (sv_content_init()), finished, and *header, a new CodeSystem without
+ * `concept` (meta, count, the properties declared) the caller frees:
+ * - every concept, inactive ones with the inactive flag;
+ * - active descriptions as designations (language, use = SNOMED CT system, typeId, "Fully specified
+ *   name" / "Synonym"), display = the FSN (else a synonym);
+ * - active is-a (116680003) rows between active concepts as parents, other active relationships as
+ *   property <typeId> (valueCode), active simple refset rows as memberOf, the REPLACED BY, SAME AS,
+ *   POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts as replacedBy, sameAs,
+ *   possiblyEquivalentTo, alternative; a concept holds each (property, value) once;
+ * - language refset rows (the tag from the file name): a description in another language becomes a
+ *   designation in the tag's language; the preferred synonym goes first for its language.
+ * Version is http://snomed.info/sct/<module>/version/<yyyymmdd> from the module with the newest concept
+ * rows. Every id is checked (digits, Verhoeff; partition for concept ids). Returns SV_OK, SV_EIO
+ * (unreadable dir), SV_EINVAL (missing file, two concept or relationship files, or a bad row with
+ * "file:line: why"), SV_ETOOBIG; on error *header is NULL and `out` holds what was read (release it). */
+enum sv_err sv_import_snomed_rf2_content(const char *dir, const struct sv_rf2_opts *o, cJSON **header,
+					 struct sv_content *out, struct sv_error *err);
+
+/* sv_import_snomed_rf2_content() as one FHIR CodeSystem with a flat `concept` array
+ * (sv_content_to_json()): a new tree the caller frees, or NULL with err set. For small editions (tests,
+ * tools); the store takes the content itself (import.h). */
 cJSON *sv_import_snomed_rf2(const char *dir, struct sv_error *err);
 
 /* Loads any FHIR CodeSystem, ValueSet, ConceptMap or a Bundle of them from a JSON or XML file.

@@ -1,0 +1,79 @@
+/* importer_rf2.h — what the SNOMED CT RF2 importer (importer_snomed.c) reads with: SCTID checks, the
+ * Snapshot files of a release folder, a streaming row reader, and the two hash tables its rows are
+ * indexed in. Not for use outside the importers; their public interface is importer.h. */
+#ifndef SAMSVAR_IMPORTER_RF2_H
+#define SAMSVAR_IMPORTER_RF2_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "samsvar/error.h"
+#include "samsvar/importer_common.h"
+
+#define SV_RF2_MAX_COLS 10
+#define SV_RF2_MAX_FILES 16 /* of each kind that may come in several files */
+
+/* The Snapshot files found below a release folder (paths owned). */
+struct sv_rf2_files {
+	char *concept, *relationship;
+	char *desc[SV_RF2_MAX_FILES];   /* sct2_Description_Snapshot*.txt, sorted by name */
+	size_t ndesc;
+	char *refset[SV_RF2_MAX_FILES]; /* der2_Refset_SimpleSnapshot*.txt */
+	size_t nrefset;
+	char *assoc[SV_RF2_MAX_FILES];  /* der2_cRefset_AssociationSnapshot*.txt */
+	size_t nassoc;
+	char *lang[SV_RF2_MAX_FILES];   /* der2_cRefset_LanguageSnapshot-<lang>*.txt */
+	size_t nlang;
+};
+
+#define SV_RF2_LANG_PREFIX "der2_cRefset_LanguageSnapshot-"
+
+/* Finds the Snapshot files anywhere below `dir` (symlinked folders not followed) and sorts each list
+ * by name. Returns SV_OK; SV_EIO when `dir` is not a readable folder; SV_EINVAL for two concept or
+ * relationship files, too many of a kind, or a missing concept, description or relationship file.
+ * The caller releases *f whatever this returns. */
+enum sv_err sv_rf2_find(const char *dir, struct sv_rf2_files *f, struct sv_error *err);
+
+void sv_rf2_files_release(struct sv_rf2_files *f);
+
+/* Returns NULL when s[0..n) is a valid SCTID, else why; `concept` also demands partition 00/10. */
+const char *sv_rf2_sctid_why(const char *s, size_t n, int concept);
+
+/* Checks field `f` (column `col`) of the row lr is at as an SCTID: SV_OK or SV_EINVAL "file:line: why". */
+enum sv_err sv_rf2_id(const struct sv_lines *lr, const char *f, const char *col, int concept, struct sv_error *err);
+
+/* Handles one row; `f` holds exactly the file's columns, the shared four (id, effectiveTime, active,
+ * moduleId) already checked. */
+typedef enum sv_err (*sv_rf2_row_fn)(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err);
+
+/* Streams RF2 file `path`: checks its header against the `ncols` names `cols`, every row's column count
+ * and shared columns, then hands the row to `row`. `id_is_concept` says whether the id column names
+ * concepts (1), other components (0), or is a refset row's UUID (-1). Errors are "file:line: why". */
+enum sv_err sv_rf2_read(const char *path, const char *const *cols, size_t ncols, int id_is_concept, sv_rf2_row_fn row,
+			void *ctx, struct sv_error *err);
+
+/* A hash table of keys (a, b, c) -> uint32 value, keyed through sv_strhash() (so rows cannot flood a
+ * bucket): description id -> designation, and the (concept, property, value) triples already added. */
+struct sv_rf2_key {
+	uint64_t a, b;
+	uint32_t c;
+	uint32_t val; /* UINT32_MAX: empty slot */
+};
+struct sv_rf2_map {
+	struct sv_rf2_key *v;
+	size_t cap, len; /* cap: a power of two */
+};
+
+void sv_rf2_map_init(struct sv_rf2_map *m);
+void sv_rf2_map_release(struct sv_rf2_map *m);
+
+/* Inserts (a, b, c) -> val (val < UINT32_MAX): returns 1, or 0 when the key is there already (its value
+ * left as it was, and put in *old when old is not NULL). */
+int sv_rf2_map_put(struct sv_rf2_map *m, uint64_t a, uint64_t b, uint32_t c, uint32_t val, uint32_t *old);
+
+/* Looks (a, b, c) up: 1 with *val set, or 0. */
+int sv_rf2_map_get(const struct sv_rf2_map *m, uint64_t a, uint64_t b, uint32_t c, uint32_t *val);
+
+/* The SCTID s (checked: 6..18 digits) as a number. */
+uint64_t sv_rf2_id_num(const char *s);
+
+#endif
