@@ -1,32 +1,54 @@
 /* import.c — imported resources into the store, reconciled with what it holds (import.h). */
 #include "samsvar/import.h"
+#include "samsvar/cscontent.h"
+#include "samsvar/importer.h"
+#include "samsvar/systems.h"
 #include "samsvar/import_merge.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
+#include "samsvar/store_history.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Copies into best[cap] the highest stored version of CodeSystem `url` other than `version` ("" if none);
+ * sets *same when `version` itself is stored. */
+static enum sv_err latest_version(struct sv_store *st, const char *url, const char *version, char *best, size_t cap,
+				  int *same, struct sv_error *err)
+{
+	cJSON *versions = cJSON_CreateArray(), *v;
+	const char *b = NULL;
+	enum sv_err rc;
+
+	*same = 0;
+	best[0] = '\0';
+	rc = sv_store_versions(st, "CodeSystem", url, versions, err);
+	cJSON_ArrayForEach(v, versions) {
+		if (strcmp(v->valuestring, version) == 0)
+			*same = 1;
+		else if (!b || sv_version_cmp(v->valuestring, b) > 0)
+			b = v->valuestring;
+	}
+	if (b)
+		snprintf(best, cap, "%s", b);
+	cJSON_Delete(versions);
+	return rc;
+}
 
 /* Sets *latest to the highest stored version of CodeSystem `url` other than `version` (NULL if none). */
 static enum sv_err latest_other(struct sv_store *st, const char *url, const char *version, cJSON **latest,
 				struct sv_error *err)
 {
-	cJSON *versions = cJSON_CreateArray(), *v;
-	const char *best = NULL;
+	char best[SV_HISTORY_VERSION_MAX + 64];
+	int same;
 	enum sv_err rc;
 
 	*latest = NULL;
-	rc = sv_store_versions(st, "CodeSystem", url, versions, err);
-	if (rc != SV_OK)
-		goto out;
-	cJSON_ArrayForEach(v, versions)
-		if (strcmp(v->valuestring, version) != 0 && (!best || sv_version_cmp(v->valuestring, best) > 0))
-			best = v->valuestring;
-	if (best && !(*latest = sv_store_get(st, "CodeSystem", url, best, err)))
+	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK || !best[0])
+		return rc;
+	if (!(*latest = sv_store_get(st, "CodeSystem", url, best, err)))
 		rc = err && err->code != SV_OK ? err->code : sv_fail(err, SV_ESTORE, "store: %s|%s vanished", url, best);
-out:
-	cJSON_Delete(versions);
 	return rc;
 }
 
@@ -92,4 +114,155 @@ enum sv_err sv_import_store_all(struct sv_store *st, cJSON *arr, const struct sv
 		(*stored)++;
 	}
 	return SV_OK;
+}
+
+enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, const char *version, cJSON **header,
+					struct sv_content *c, cJSON **keep, struct sv_error *err)
+{
+	int64_t content = 0;
+	char id[128];
+	struct sv_rev rev;
+	enum sv_err rc;
+
+	*header = *keep = NULL;
+	if ((rc = sv_store_content_of(st, url, version, &content, err)) != SV_OK)
+		return rc;
+	if (content) {
+		/* The resource row holds the header only; the concepts are rows. */
+		if ((rc = sv_history_find(st, "CodeSystem", url, version, id, sizeof(id), err)) != SV_OK)
+			return rc == SV_ENOTFOUND ? sv_fail(err, SV_ENOTFOUND, "CodeSystem %s|%s is not stored", url, version)
+						  : rc;
+		if ((rc = sv_history_head(st, "CodeSystem", id, &rev, header, err)) != SV_OK)
+			return rc;
+		if (!*header)
+			return sv_fail(err, SV_ENOTFOUND, "CodeSystem %s|%s is not stored", url, version);
+		return sv_store_content_load(st, content, c, err);
+	}
+	sv_error_clear(err);
+	if (!(*keep = sv_store_get(st, "CodeSystem", url, version, err)))
+		return err && err->code != SV_OK ? err->code
+						 : sv_fail(err, SV_ENOTFOUND, "CodeSystem %s|%s is not stored", url, version);
+	if ((rc = sv_content_from_json(c, *keep, err)) != SV_OK)
+		return rc;
+	*header = cJSON_Duplicate(*keep, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(*header, "concept");
+	return SV_OK;
+}
+
+/* The same version is stored: reconciled through JSON (the rare case), *c replaced by the result. */
+static enum sv_err reconcile_same(struct sv_store *st, cJSON **header, struct sv_content *c,
+				  const struct sv_import_opts *o, struct sv_merge_report *rep, cJSON **keep,
+				  struct sv_error *err)
+{
+	const char *url = sv_jstr(*header, "url"), *version = sv_jstr(*header, "version");
+	cJSON *old, *fresh;
+	enum sv_err rc;
+
+	sv_error_clear(err);
+	if (!(old = sv_store_get(st, "CodeSystem", url, version, err)))
+		return err && err->code != SV_OK ? err->code : sv_fail(err, SV_ESTORE, "store: %s|%s vanished", url, version);
+	fresh = sv_content_to_json(*header, c);
+	rc = sv_import_merge_codesystem(fresh, old, o->allow_shrink, rep, err);
+	cJSON_Delete(old);
+	if (rc != SV_OK || rep->action == SV_MERGE_KEPT) {
+		cJSON_Delete(fresh);
+		return rc;
+	}
+	sv_content_release(c);
+	sv_content_init(c);
+	if ((rc = sv_content_from_json(c, fresh, err)) != SV_OK) {
+		cJSON_Delete(fresh);
+		return rc;
+	}
+	/* c points into fresh's concepts: they live in *keep until the rows are written. */
+	*keep = fresh;
+	cJSON_Delete(*header);
+	*header = cJSON_Duplicate(fresh, 0);
+	{
+		const cJSON *it;
+		cJSON_ArrayForEach(it, fresh)
+			if (strcmp(it->string, "concept") != 0)
+				cJSON_AddItemToObject(*header, it->string, cJSON_Duplicate(it, 1));
+	}
+	return SV_OK;
+}
+
+enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct sv_content *c,
+				    const struct sv_import_opts *o, int *stored, int *kept, struct sv_error *err)
+{
+	const char *url = sv_jstr(*header, "url"), *version = sv_jstr(*header, "version");
+	char best[SV_HISTORY_VERSION_MAX + 64], detail[1200];
+	struct sv_merge_report rep = {0};
+	struct sv_content latest;
+	cJSON *latest_header = NULL, *keep = NULL, *latest_keep = NULL;
+	int same = 0;
+	enum sv_err rc;
+
+	sv_content_init(&latest);
+	if (!url || !version) {
+		rc = sv_fail(err, SV_EINVAL, "content is stored with a CodeSystem that has a url and a version");
+		goto out;
+	}
+	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK)
+		goto out;
+	if (same)
+		rc = reconcile_same(st, header, c, o, &rep, &keep, err);
+	else if (best[0] && sv_version_cmp(version, best) > 0 &&
+		 (rc = sv_import_load_codesystem(st, url, best, &latest_header, &latest, &latest_keep, err)) == SV_OK)
+		rc = sv_import_check_version_content(*header, c, latest_header, &latest, o->allow_shrink, &rep, err);
+	if (rc != SV_OK)
+		goto out;
+	url = sv_jstr(*header, "url");
+	version = sv_jstr(*header, "version");
+	if (rep.note[0] && o->log)
+		fprintf(o->log, "samsvar: CodeSystem %s|%s: %s\n", url, version, rep.note);
+	if (rep.action == SV_MERGE_KEPT) {
+		(*kept)++;
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "%s%s%s", o->source ? o->source : "", rep.note[0] ? "; " : "", rep.note);
+	if ((rc = sv_store_put_content(st, *header, c, o->actor, detail, err)) == SV_OK)
+		(*stored)++;
+out:
+	sv_content_release(&latest);
+	cJSON_Delete(latest_header);
+	cJSON_Delete(latest_keep);
+	cJSON_Delete(keep);
+	return rc;
+}
+
+enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base, const struct sv_import_opts *o,
+			  int *stored, int *kept, struct sv_error *err)
+{
+	struct sv_content c, b;
+	struct sv_rf2_opts ro = {0};
+	cJSON *header = NULL, *base_header = NULL, *base_keep = NULL;
+	enum sv_err rc = SV_OK;
+
+	sv_content_init(&c);
+	sv_content_init(&b);
+	if (base) {
+		rc = sv_import_load_codesystem(st, SV_SYS_SNOMED, base, &base_header, &b, &base_keep, err);
+		if (rc == SV_ENOTFOUND)
+			rc = sv_fail(err, SV_ENOTFOUND, "the base edition " SV_SYS_SNOMED "|%.200s is not stored (import it "
+				     "first; the stored versions are listed by GET /fhir/CodeSystem?url=" SV_SYS_SNOMED ")", base);
+		if (rc != SV_OK)
+			goto out;
+		ro.base = &b;
+		ro.base_header = base_header;
+	}
+	rc = sv_import_snomed_rf2_content(dir, &ro, &header, &c, err);
+	/* The result holds copies of what it took from the base: the base goes before the store is written. */
+	sv_content_release(&b);
+	cJSON_Delete(base_keep);
+	base_keep = NULL;
+	if (rc == SV_OK)
+		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
+out:
+	sv_content_release(&c);
+	sv_content_release(&b);
+	cJSON_Delete(header);
+	cJSON_Delete(base_header);
+	cJSON_Delete(base_keep);
+	return rc;
 }

@@ -339,8 +339,7 @@ static void merge_into(cJSON *base, const cJSON *other, int old_is_other, const 
 	clist_release(&o);
 }
 
-/* Says in rep->note what a merge added, naming only what it did. */
-static void merge_note(struct sv_merge_report *rep, const char *lang)
+void sv_import_merge_note(struct sv_merge_report *rep, const char *lang)
 {
 	size_t o = (size_t)snprintf(rep->note, sizeof(rep->note), "merged with the stored version (language %s)",
 				    lang ? lang : "unset");
@@ -420,7 +419,7 @@ enum sv_err sv_import_merge_codesystem(cJSON *fresh, const cJSON *old, int allow
 	}
 	rep->action = rep->carried || rep->designations || rep->parents ? SV_MERGE_MERGED : SV_MERGE_REPLACED;
 	if (rep->action == SV_MERGE_MERGED)
-		merge_note(rep, lang);
+		sv_import_merge_note(rep, lang);
 out:
 	cJSON_Delete(base);
 	clist_release(&f);
@@ -448,7 +447,7 @@ enum sv_err sv_import_check_version(cJSON *fresh, const cJSON *latest, int allow
 			merge_into(fresh, latest, 0, sv_jstr(fresh, "language"), rep);
 			if (rep->carried || rep->designations || rep->parents) {
 				rep->action = SV_MERGE_MERGED;
-				merge_note(rep, sv_jstr(fresh, "language"));
+				sv_import_merge_note(rep, sv_jstr(fresh, "language"));
 			}
 		}
 		goto out;

@@ -57,6 +57,9 @@ static void usage(FILE *f)
 		"                  --icf-tsv FILE     ICF table: code, parent, title\n"
 		"                  --snomed-gps FILE  SNOMED CT Global Patient Set ValueSet (FHIR JSON)\n"
 		"                  --snomed-rf2 DIR   SNOMED CT RF2 snapshot folder\n"
+		"                  --snomed-base VERSION  the --snomed-rf2 folders are extension modules on top of\n"
+		"                                     this stored edition (its version URI); each is stored as\n"
+		"                                     its own version\n"
 		"                  --fhir FILE        FHIR CodeSystem/ValueSet/ConceptMap/Bundle (JSON or XML)\n"
 		"                  --content DIR      bundled content folder (mappings/)\n"
 		"                  --content FILE     one content file (e.g. a map), checked against the\n"
@@ -109,6 +112,7 @@ struct opts {
 	const char *limit;                          /* audit */
 	const char *name, *role;                    /* token */
 	const char *actor;                          /* import */
+	const char *snomed_base;                    /* import: the edition --snomed-rf2 folders extend */
 	int reverse, r5, allow_shrink;
 };
 
@@ -133,6 +137,8 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
 				o->store = v;
 			} else if (strcmp(a, "--listen") == 0) {
 				o->listen = v;
+			} else if (strcmp(a, "--snomed-base") == 0) {
+				o->snomed_base = v;
 			} else {
 				if (o->nimports == 32) {
 					fprintf(stderr, "samsvar: at most 32 imports at once\n");
@@ -242,8 +248,6 @@ static cJSON *run_import(const char *kind, const char *path, const struct sv_con
 		one = sv_import_icf_tsv(path, err);
 	else if (strcmp(kind, "snomed-gps") == 0)
 		one = sv_import_snomed_gps(path, err);
-	else if (strcmp(kind, "snomed-rf2") == 0)
-		one = sv_import_snomed_rf2(path, err);
 	else if (strcmp(kind, "fhir") == 0)
 		return sv_import_fhir_file(path, err);
 	else if (strcmp(kind, "content") == 0)
@@ -259,9 +263,10 @@ static cJSON *run_import(const char *kind, const char *path, const struct sv_con
 	return arr;
 }
 
-/* Imports each (kind, path) in one transaction, as `actor`: all or nothing. */
+/* Imports each (kind, path) in one transaction, as `actor`: all or nothing. RF2 folders (extension
+ * modules on top of stored edition `base` when given) go to the content tables. */
 static int import_into(struct sv_store *st, const struct sv_config *cfg, const char *const (*items)[2], int n,
-		       const char *actor, int allow_shrink)
+		       const char *actor, int allow_shrink, const char *base)
 {
 	struct sv_error err = {0};
 	int count = 0, kept = 0, ok = 0;
@@ -271,8 +276,20 @@ static int import_into(struct sv_store *st, const struct sv_config *cfg, const c
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		cJSON *arr = run_import(items[i][0], items[i][1], cfg, &err);
+		cJSON *arr;
 		char source[600];
+		if (strcmp(items[i][0], "snomed-rf2") == 0) {
+			struct sv_import_opts io = {.actor = actor, .source = source, .allow_shrink = allow_shrink,
+						    .log = stderr};
+			snprintf(source, sizeof(source), "--snomed-rf2 %s%s%.300s", items[i][1], base ? " --snomed-base " : "",
+				 base ? base : "");
+			if (sv_import_rf2(st, items[i][1], base, &io, &count, &kept, &err) != SV_OK) {
+				fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
+				goto out;
+			}
+			continue;
+		}
+		arr = run_import(items[i][0], items[i][1], cfg, &err);
 		if (!arr) {
 			fprintf(stderr, "samsvar: import --%s %s: %s\n", items[i][0], items[i][1], err.message);
 			goto out;
@@ -318,12 +335,22 @@ static int cmd_import(int argc, char **argv)
 			"--snomed-rf2, --fhir, --content\n");
 		return 2;
 	}
+	if (o.snomed_base) {
+		int rf2 = 0;
+		for (int i = 0; i < o.nimports; i++)
+			rf2 |= strcmp(o.imports[i][0], "snomed-rf2") == 0;
+		if (!rf2) {
+			fprintf(stderr, "samsvar: --snomed-base names the edition --snomed-rf2 folders extend: give one\n");
+			return 2;
+		}
+	}
 	if (sv_store_open(cfg.store_path, &st, &err) != SV_OK) {
 		fprintf(stderr, "samsvar: %s\n", err.message);
 		return 1;
 	}
 	actor_name(actor, sizeof(actor), o.actor);
-	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports, actor, o.allow_shrink) == 0 ? 0 : 1;
+	rc = import_into(st, &cfg, (const char *const (*)[2])o.imports, o.nimports, actor, o.allow_shrink,
+			 o.snomed_base) == 0 ? 0 : 1;
 	sv_store_close(st);
 	return rc;
 }
@@ -486,7 +513,7 @@ static struct sv_store *open_store_with_content(const struct sv_config *cfg, con
 		fprintf(stderr, "samsvar: empty store %s: loading bundled content from %s\n", cfg->store_path,
 			cfg->content_dir);
 		/* Recorded as what it is: the daemon filling its own empty store, not a maintainer. */
-		if (import_into(st, cfg, item, 1, actor, 0) != 0) {
+		if (import_into(st, cfg, item, 1, actor, 0, NULL) != 0) {
 			sv_store_close(st);
 			return NULL;
 		}
@@ -572,7 +599,7 @@ static int cmd_serve(int argc, char **argv)
 
 	if (parse_opts(argc, argv, 2, &o) != 0 || setup(&o, &cfg) != 0)
 		return 2;
-	if (o.nimports || o.actor || o.allow_shrink) {
+	if (o.nimports || o.actor || o.allow_shrink || o.snomed_base) {
 		fprintf(stderr, "samsvar: serve takes no import options\n");
 		return 2;
 	}

@@ -25,4 +25,32 @@ struct sv_import_opts {
 enum sv_err sv_import_store_all(struct sv_store *st, cJSON *arr, const struct sv_import_opts *o, int *stored,
 				int *kept, struct sv_error *err);
 
+struct sv_content;
+
+/* Stores CodeSystem *header (without `concept`) with its finished content `c` (an RF2 edition) in the
+ * content tables, by the rules sv_import_store_all() applies to a JSON CodeSystem: the same url and
+ * version already stored (as JSON or as content) is reconciled through JSON (sv_import_merge_codesystem;
+ * *header and *c are replaced by the result); a new version that becomes the latest is checked against
+ * the latest held without a JSON tree per concept (sv_import_check_version_content: a shrink refused, a
+ * fragment's concepts carried, *c replaced). The caller holds the transaction. Adds 1 to *stored, or to
+ * *kept when the store held everything already; logs and audits as sv_import_store_all(). Returns SV_OK,
+ * SV_ECONFLICT (a refused shrink, err naming the codes), SV_EINVAL, or the store's error. */
+enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct sv_content *c,
+				    const struct sv_import_opts *o, int *stored, int *kept, struct sv_error *err);
+
+/* Reads stored CodeSystem url|version as *header (a new CodeSystem without `concept`) and its concepts
+ * into the empty content `c`, finished: from the content tables, or from its JSON (then *keep is the
+ * whole resource c points into, to free after c; else NULL). Returns SV_OK, SV_ENOTFOUND naming the
+ * version when it is not stored, or the store's error. */
+enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, const char *version, cJSON **header,
+					struct sv_content *c, cJSON **keep, struct sv_error *err);
+
+/* Imports the RF2 snapshot folder `dir` (importer.h) and stores it with sv_import_store_content(). With
+ * `base` (a stored version of http://snomed.info/sct, e.g. the international edition's version URI), the
+ * folder is an extension module applied on top of that edition's content and stored as its own version;
+ * the base stays as it is. Returns as sv_import_store_content(), the importer's errors ("file:line:
+ * why"), or SV_ENOTFOUND naming a base version that is not stored. */
+enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base, const struct sv_import_opts *o,
+			  int *stored, int *kept, struct sv_error *err);
+
 #endif

@@ -63,4 +63,20 @@ enum sv_err sv_import_merge_codesystem(cJSON *fresh, const cJSON *old, int allow
 enum sv_err sv_import_check_version(cJSON *fresh, const cJSON *latest, int allow_shrink,
 				    struct sv_merge_report *rep, struct sv_error *err);
 
+struct sv_content;
+
+/* sv_import_check_version() for a CodeSystem held as CodeSystem `header` (without concepts) and finished
+ * content `fresh`, against `latest_header` and its content `latest`: the same refusal of a shrink
+ * (SV_ECONFLICT naming the codes `fresh` lacks, unless allow_shrink); over a `fragment`, *fresh is
+ * replaced by a content with the fragment's concepts it lacks added, marked not-in-edition (with their
+ * designations, properties and the parents they have), and the fragment's designations (and parents,
+ * where a concept has none) its concepts lack; `header` gets the declarations they need. Linear in the
+ * two contents. */
+enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fresh, const cJSON *latest_header,
+					    const struct sv_content *latest, int allow_shrink,
+					    struct sv_merge_report *rep, struct sv_error *err);
+
+/* Writes into rep->note what a merge added (rep's counts), naming only what it did. */
+void sv_import_merge_note(struct sv_merge_report *rep, const char *lang);
+
 #endif

@@ -1,0 +1,239 @@
+/* import_merge_content.c — the rule of import_merge.h for a new latest version held as compact content
+ * (cscontent.h, an RF2 edition): no JSON tree per concept, one pass over each side. */
+#include "samsvar/import_merge.h"
+#include "samsvar/cscontent.h"
+#include "samsvar/jsonutil.h"
+#include "samsvar/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int is_fragment(const cJSON *cs)
+{
+	const char *content = sv_jstr(cs, "content");
+	return content && strcmp(content, "fragment") == 0;
+}
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether concept k of `out` (its rows so far: the run `from` of `fresh`, then the last `extra` added to
+ * out) has a designation in `lang` with `value`. */
+static int has_designation(const struct sv_content *fresh, uint32_t k, const struct sv_content *out, uint32_t extra,
+			   const char *lang, const char *value)
+{
+	if (k < fresh->nconcept)
+		for (uint32_t j = 0; j < fresh->concept[k].ndesig; j++) {
+			const struct sv_designation *d = &fresh->desig[fresh->concept[k].desig + j];
+			if (same(d->language, lang) && strcmp(d->value, value) == 0)
+				return 1;
+		}
+	for (uint32_t j = out->ndesig - extra; j < out->ndesig; j++)
+		if (same(out->desig[j].language, lang) && strcmp(out->desig[j].value, value) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds a designation to concept k of out unless it has one with that language and value; counts it. */
+static enum sv_err add_designation(const struct sv_content *fresh, uint32_t k, struct sv_content *out,
+				   uint32_t *extra, const struct sv_designation *d, struct sv_error *err)
+{
+	struct sv_designation x = *d;
+	enum sv_err rc;
+
+	if (!d->value || has_designation(fresh, k, out, *extra, d->language, d->value))
+		return SV_OK;
+	x.json = NULL;
+	if ((rc = sv_content_add_designation(out, k, &x, err)) == SV_OK)
+		(*extra)++;
+	return rc;
+}
+
+/* Copies to `header` the declaration `other` has for property `code` when `header` declares none. */
+static void declare_from(cJSON *header, const cJSON *other, const char *code)
+{
+	cJSON *props = cJSON_GetObjectItemCaseSensitive(header, "property");
+	const cJSON *p;
+
+	if (!cJSON_IsArray(props)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(header, "property");
+		props = cJSON_AddArrayToObject(header, "property");
+	}
+	cJSON_ArrayForEach(p, props)
+		if (same(sv_jstr(p, "code"), code))
+			return;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(other, "property"))
+		if (same(sv_jstr(p, "code"), code)) {
+			cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
+			return;
+		}
+	if (strcmp(code, SV_PROP_NOT_IN_EDITION) == 0) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "code", SV_PROP_NOT_IN_EDITION);
+		cJSON_AddStringToObject(d, "description", "The concept is not part of the edition this CodeSystem was "
+					"imported from: it was kept from another import of the same version (e.g. a bundled "
+					"fragment whose maps need it), is not counted in `count`, and needs a fuller edition");
+		cJSON_AddStringToObject(d, "type", "boolean");
+		cJSON_AddItemToArray(props, d);
+	}
+}
+
+/* Builds in `out` the content `fresh` with what `frag` adds (see sv_import_check_version_content()). */
+static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct sv_content *fresh,
+			 const cJSON *frag_header, const struct sv_content *frag, struct sv_content *out,
+			 struct sv_merge_report *rep, struct sv_error *err)
+{
+	const char *lang = sv_jstr(fresh_header, "language"), *frag_lang = sv_jstr(frag_header, "language");
+	int lang_designation = frag_lang && (!lang || strcmp(lang, frag_lang) != 0);
+	uint32_t *at = sv_xmalloc(((size_t)frag->nconcept + 1) * sizeof(uint32_t)); /* frag index -> out index */
+	int64_t *of = sv_xmalloc(((size_t)fresh->nconcept + 1) * sizeof(int64_t));  /* fresh index -> frag index */
+	uint32_t idx, n = fresh->nconcept;
+	enum sv_err rc = SV_OK;
+
+	for (uint32_t i = 0; i < fresh->nconcept; i++)
+		of[i] = -1;
+	for (uint32_t i = 0; i < fresh->nconcept && rc == SV_OK; i++) {
+		const struct sv_content_concept *k = &fresh->concept[i];
+		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &idx, err)) == SV_OK)
+			out->concept[idx].inactive = k->inactive;
+	}
+	for (uint32_t i = 0; i < frag->nconcept && rc == SV_OK; i++) {
+		const struct sv_content_concept *k = &frag->concept[i];
+		int64_t f = sv_content_find(fresh, k->code);
+		if (f >= 0) {
+			at[i] = (uint32_t)f;
+			of[f] = i;
+			continue;
+		}
+		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &at[i], err)) == SV_OK)
+			out->concept[at[i]].inactive = k->inactive;
+		rep->carried++;
+	}
+	/* The edition's concepts: their rows, then the fragment's designations and parents they lack. */
+	for (uint32_t i = 0; i < n && rc == SV_OK; i++) {
+		const struct sv_content_concept *k = &fresh->concept[i];
+		const struct sv_content_concept *x = of[i] >= 0 ? &frag->concept[of[i]] : NULL;
+		uint32_t extra = 0;
+		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++)
+			rc = sv_content_add_designation(out, i, &fresh->desig[k->desig + j], err);
+		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
+			const struct sv_property *p = &fresh->prop[k->prop + j];
+			rc = sv_content_add_property(out, i, p->code, p->type, p->value, err);
+		}
+		for (uint32_t j = 0; j < k->nparent && rc == SV_OK; j++)
+			rc = sv_content_add_parent(out, i, fresh->parent[k->parent + j], err);
+		if (!x || rc != SV_OK)
+			continue;
+		if (lang_designation && x->display) {
+			struct sv_designation d = { frag_lang, NULL, NULL, NULL, x->display, NULL };
+			uint32_t before = extra;
+			rc = add_designation(fresh, i, out, &extra, &d, err);
+			rep->designations += extra - before;
+		}
+		for (uint32_t j = 0; j < x->ndesig && rc == SV_OK; j++) {
+			uint32_t before = extra;
+			rc = add_designation(fresh, i, out, &extra, &frag->desig[x->desig + j], err);
+			rep->designations += extra - before;
+		}
+		if (!k->nparent && x->nparent) {
+			for (uint32_t j = 0; j < x->nparent && rc == SV_OK; j++)
+				rc = sv_content_add_parent(out, i, at[frag->parent[x->parent + j]], err);
+			rep->parents++;
+		}
+	}
+	/* The fragment's concepts the edition lacks: kept whole, marked, with their parents in the result. */
+	for (uint32_t i = 0; i < frag->nconcept && rc == SV_OK; i++) {
+		const struct sv_content_concept *x = &frag->concept[i];
+		int marked = 0;
+		if (at[i] < n)
+			continue;
+		for (uint32_t j = 0; j < x->ndesig && rc == SV_OK; j++) {
+			struct sv_designation d = frag->desig[x->desig + j];
+			d.json = NULL;
+			rc = sv_content_add_designation(out, at[i], &d, err);
+		}
+		for (uint32_t j = 0; j < x->nprop && rc == SV_OK; j++) {
+			const struct sv_property *p = &frag->prop[x->prop + j];
+			marked |= strcmp(p->code, SV_PROP_NOT_IN_EDITION) == 0;
+			declare_from(header, frag_header, p->code);
+			rc = sv_content_add_property(out, at[i], p->code, p->type, p->value, err);
+		}
+		if (!marked && rc == SV_OK)
+			rc = sv_content_add_property(out, at[i], SV_PROP_NOT_IN_EDITION, "valueBoolean", "true", err);
+		for (uint32_t j = 0; j < x->nparent && rc == SV_OK; j++)
+			rc = sv_content_add_parent(out, at[i], at[frag->parent[x->parent + j]], err);
+	}
+	if (rep->carried)
+		declare_from(header, frag_header, SV_PROP_NOT_IN_EDITION);
+	if (rep->parents)
+		declare_from(header, frag_header, "parent");
+	free(at);
+	free(of);
+	if (rc == SV_OK)
+		sv_content_finish(out);
+	return rc;
+}
+
+/* Writes "a, b, c and N more" for the concepts of `have` that `lack` does not hold; returns how many. */
+static size_t name_missing(const struct sv_content *have, const struct sv_content *lack, char *out, size_t cap)
+{
+	size_t missing = 0, o = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; i < have->nconcept; i++) {
+		if (sv_content_find(lack, have->concept[i].code) >= 0)
+			continue;
+		if (missing < SV_MERGE_NAMED_CODES && o < cap)
+			o += (size_t)snprintf(out + o, cap - o, "%s%s", missing ? ", " : "", have->concept[i].code);
+		missing++;
+	}
+	if (missing > SV_MERGE_NAMED_CODES && o < cap)
+		snprintf(out + o, cap - o, " and %zu more", missing - SV_MERGE_NAMED_CODES);
+	return missing;
+}
+
+enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fresh, const cJSON *latest_header,
+					    const struct sv_content *latest, int allow_shrink,
+					    struct sv_merge_report *rep, struct sv_error *err)
+{
+	char names[400];
+	size_t missing;
+	struct sv_content out;
+	enum sv_err rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->action = SV_MERGE_REPLACED;
+	if (sv_version_cmp(sv_jstr(header, "version"), sv_jstr(latest_header, "version")) <= 0)
+		return SV_OK; /* an older version coexists; the latest stays what clients get */
+	if (fresh->nconcept >= latest->nconcept) {
+		/* A fragment's concepts (those the bundled maps need) stay resolvable in the new latest. */
+		if (!is_fragment(latest_header) || allow_shrink)
+			return SV_OK;
+		sv_content_init(&out);
+		if ((rc = carry(header, header, fresh, latest_header, latest, &out, rep, err)) != SV_OK) {
+			sv_content_release(&out);
+			return rc;
+		}
+		sv_content_release(fresh);
+		*fresh = out;
+		if (rep->carried || rep->designations || rep->parents) {
+			rep->action = SV_MERGE_MERGED;
+			sv_import_merge_note(rep, sv_jstr(header, "language"));
+		}
+		return SV_OK;
+	}
+	missing = name_missing(latest, fresh, names, sizeof(names));
+	if (!allow_shrink)
+		return sv_fail(err, SV_ECONFLICT, "CodeSystem %s|%s has %u concepts, fewer than the %u of version %s "
+			       "it would replace as the latest; it lacks %zu of them: %s (pass --allow-shrink to import "
+			       "it anyway)", sv_jstr(header, "url"), sv_jstr(header, "version"), fresh->nconcept,
+			       latest->nconcept, sv_jstr(latest_header, "version"), missing, names);
+	rep->action = SV_MERGE_SHRUNK;
+	rep->removed = missing;
+	snprintf(rep->note, sizeof(rep->note), "replaces version %s (%u concepts) as the latest with %u (shrink "
+		 "allowed): lacks %s", sv_jstr(latest_header, "version"), latest->nconcept, fresh->nconcept, names);
+	return SV_OK;
+}
