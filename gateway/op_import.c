@@ -4,14 +4,21 @@
  * The body (at most max_import_body bytes: http.c keeps it in a temporary file and maps it) is the
  * file itself; `kind` names its format as the CLI's flag does. A SNOMED CT RF2 release comes as the ZIP
  * it is distributed as: its snapshot files are unpacked (unzip.h, with its zip-slip and size checks)
- * into a private temporary folder that the CLI's RF2 importer reads and that is removed afterwards. An import only adds: a resource whose url and version are already stored is a
- * conflict, so no import replaces content. All resources of one body go in one transaction. */
+ * into a private temporary folder that the CLI's RF2 importer reads and that is removed afterwards; the
+ * edition goes to the content tables (store.h), on top of a stored edition when `base` names one (an
+ * extension module, as `samsvar import --snomed-base`). An import only adds: a resource whose url and
+ * version are already stored is a conflict, so no import replaces content. All resources of one body go
+ * in one transaction. */
 #include "samsvar/content.h"
+#include "samsvar/cscontent.h"
+#include "samsvar/import.h"
 #include "samsvar/fhirapi.h"
 #include "samsvar/importer.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/params.h"
+#include "samsvar/store.h"
 #include "samsvar/store_history.h"
+#include "samsvar/systems.h"
 #include "samsvar/unzip.h"
 #include "samsvar/write_check.h"
 #include "samsvar/writer.h"
@@ -82,33 +89,6 @@ static void name_the_body(struct sv_error *err, const char *path, const char *wh
 		return;
 	snprintf(rest, sizeof(rest), "%s", at + strlen(path));
 	snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s%s", what, rest);
-}
-
-/* Unpacks the zipped RF2 release of the body into a new private temporary folder, runs the CLI's RF2
- * importer on it and removes the folder, whatever happened. Returns a new JSON array holding the
- * CodeSystem, or NULL with req->err set (messages say "the archive" for the folder). */
-static cJSON *run_rf2(struct sv_request *req)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[600];
-	cJSON *cs = NULL, *arr;
-
-	snprintf(dir, sizeof(dir), "%s/samsvar-rf2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		sv_fail(&req->err, SV_EIO, "$import: cannot make a temporary folder: %s", strerror(errno));
-		return NULL;
-	}
-	if (sv_unzip_rf2(req->raw, req->raw_len, dir, req->cfg->max_import_unzipped_bytes, &req->err) ==
-	    SV_OK)
-		cs = sv_import_snomed_rf2(dir, &req->err);
-	sv_unzip_remove_dir(dir);
-	if (!cs) {
-		name_the_body(&req->err, dir, "the archive");
-		return NULL;
-	}
-	arr = cJSON_CreateArray();
-	cJSON_AddItemToArray(arr, cs);
-	return arr;
 }
 
 /* The content the resources of one body are checked against: what is served, and, when the body
@@ -186,6 +166,37 @@ static enum sv_err prepare_all(struct sv_request *req, cJSON *arr, cJSON **outco
 	return SV_OK;
 }
 
+/* Writes into id[cap] the id of a new resource url|version, or fails with a conflict when that version
+ * is stored already (an import adds, never replaces). */
+static enum sv_err new_id(struct sv_request *req, struct sv_store *st, const char *type, const char *url,
+			  const char *version, char *id, size_t cap)
+{
+	enum sv_err rc = sv_history_find(st, type, url, version, id, cap, &req->err);
+
+	if (rc == SV_OK)
+		return sv_fail_at(&req->err, SV_ECONFLICT, "version", "%s %.300s|%.100s is already stored as %s/%s: an "
+				  "import adds, never replaces; give the new content a new version", type, url, version,
+				  type, id);
+	if (rc != SV_ENOTFOUND)
+		return rc;
+	return sv_history_new_id(st, type, url, version, id, cap, &req->err);
+}
+
+/* Adds the `created` parameter of one stored resource to the answer `out`. */
+static void add_created(cJSON *out, const char *type, const char *id, const char *url, const char *version, long vid)
+{
+	cJSON *p = cJSON_CreateObject(), *value;
+	char ref[200];
+
+	cJSON_AddStringToObject(p, "name", "created");
+	value = cJSON_AddObjectToObject(p, "valueReference");
+	snprintf(ref, sizeof(ref), "%s/%s/_history/%ld", type, id, vid);
+	cJSON_AddStringToObject(value, "reference", ref);
+	snprintf(ref, sizeof(ref), "%.120s|%.70s", url, version);
+	cJSON_AddStringToObject(value, "display", ref);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(out, "parameter"), p);
+}
+
 /* Stores every resource of `arr` as a new draft in one transaction; adds a `created` parameter per
  * resource to `out`. */
 static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv_actor *who, cJSON *out)
@@ -198,34 +209,105 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 		return req->err.code;
 	cJSON_ArrayForEach(r, arr) {
 		const char *type = sv_jstr(r, "resourceType"), *url = sv_jstr(r, "url"), *version = sv_jstr(r, "version");
-		char id[80], ref[200];
+		char id[80];
 		struct sv_rev rev;
-		cJSON *p, *value;
-		rc = sv_history_find(st, type, url, version, id, sizeof(id), &req->err);
-		if (rc == SV_OK) {
-			rc = sv_fail_at(&req->err, SV_ECONFLICT, "version", "%s %.300s|%.100s is already stored as %s/%s: an "
-					"import adds, never replaces; give the new content a new version", type, url,
-					version, type, id);
-			break;
-		}
-		if (rc != SV_ENOTFOUND ||
-		    (rc = sv_history_new_id(st, type, url, version, id, sizeof(id), &req->err)) != SV_OK ||
+		if ((rc = new_id(req, st, type, url, version, id, sizeof(id))) != SV_OK ||
 		    (rc = sv_history_write(st, type, id, r, "create", who, &rev, &req->err)) != SV_OK)
 			break;
-		p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "name", "created");
-		value = cJSON_AddObjectToObject(p, "valueReference");
-		snprintf(ref, sizeof(ref), "%s/%s/_history/%ld", type, id, rev.vid);
-		cJSON_AddStringToObject(value, "reference", ref);
-		snprintf(ref, sizeof(ref), "%.120s|%.70s", url, version);
-		cJSON_AddStringToObject(value, "display", ref);
-		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(out, "parameter"), p);
+		add_created(out, type, id, url, version, rev.vid);
 	}
 	if (rc != SV_OK) {
 		sv_writer_abort(req->writer);
 		return rc;
 	}
 	return sv_writer_commit(req->writer, &req->err);
+}
+
+/* Imports the RF2 edition unpacked in `dir` (on top of stored edition `base` when not NULL) and stores it
+ * as a new draft in the content tables, in one transaction; sets *out to the answer, or to a 422
+ * OperationOutcome when the CodeSystem does not pass the write checks. */
+static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char *base, const struct sv_actor *who,
+			     cJSON **out, int *status)
+{
+	struct sv_content c, b;
+	struct sv_rf2_opts ro = {0};
+	cJSON *header = NULL, *base_header = NULL, *base_keep = NULL, *oo;
+	struct sv_store *st;
+	struct sv_rev rev;
+	char id[80];
+	enum sv_err rc;
+
+	sv_content_init(&c);
+	sv_content_init(&b);
+	if (!(st = sv_writer_begin(req->writer, &req->err))) {
+		rc = req->err.code;
+		goto out;
+	}
+	if (base) {
+		rc = sv_import_load_codesystem(st, SV_SYS_SNOMED, base, &base_header, &b, &base_keep, &req->err);
+		if (rc == SV_ENOTFOUND)
+			rc = sv_fail_at(&req->err, SV_ENOTFOUND, "base", "the base edition " SV_SYS_SNOMED "|%.200s is not "
+					"stored: import it first", base);
+		if (rc != SV_OK)
+			goto abort;
+		ro.base = &b;
+		ro.base_header = base_header;
+	}
+	if ((rc = sv_import_snomed_rf2_content(dir, &ro, &header, &c, &req->err)) != SV_OK)
+		goto abort;
+	sv_content_release(&b);
+	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
+	cJSON_AddStringToObject(header, "status", "draft");
+	/* The concepts are unique by construction (the importer refuses a concept twice): the header's
+	 * identity and status are what the write checks look at. */
+	if ((oo = sv_write_check(req->snap, header))) {
+		*out = oo;
+		*status = 422;
+		rc = SV_OK;
+		goto abort;
+	}
+	if ((rc = new_id(req, st, "CodeSystem", sv_jstr(header, "url"), sv_jstr(header, "version"), id, sizeof(id))) !=
+	    SV_OK)
+		goto abort;
+	cJSON_AddStringToObject(header, "id", id);
+	if ((rc = sv_store_put_content(st, header, &c, who->name, who->reason, &req->err)) != SV_OK ||
+	    (rc = sv_history_head(st, "CodeSystem", id, &rev, NULL, &req->err)) != SV_OK)
+		goto abort;
+	if ((rc = sv_writer_commit(req->writer, &req->err)) != SV_OK)
+		goto out;
+	*out = sv_params_new();
+	cJSON_AddArrayToObject(*out, "parameter");
+	add_created(*out, "CodeSystem", id, sv_jstr(header, "url"), sv_jstr(header, "version"), rev.vid);
+	goto out;
+abort:
+	sv_writer_abort(req->writer);
+out:
+	sv_content_release(&c);
+	sv_content_release(&b);
+	cJSON_Delete(header);
+	cJSON_Delete(base_header);
+	cJSON_Delete(base_keep);
+	return rc;
+}
+
+/* kind=snomed-rf2: unpacks the zipped release of the body into a new private temporary folder, imports
+ * and stores it (store_rf2) and removes the folder, whatever happened (messages say "the archive"). */
+static enum sv_err run_rf2(struct sv_request *req, const struct sv_actor *who, cJSON **out, int *status)
+{
+	const char *tmp = getenv("TMPDIR"), *base = sv_params_string(req->params, "base");
+	char dir[600];
+	enum sv_err rc;
+
+	snprintf(dir, sizeof(dir), "%s/samsvar-rf2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return sv_fail(&req->err, SV_EIO, "$import: cannot make a temporary folder: %s", strerror(errno));
+	rc = sv_unzip_rf2(req->raw, req->raw_len, dir, req->cfg->max_import_unzipped_bytes, &req->err);
+	if (rc == SV_OK)
+		rc = store_rf2(req, dir, base, who, out, status);
+	sv_unzip_remove_dir(dir);
+	if (rc != SV_OK)
+		name_the_body(&req->err, dir, "the archive");
+	return rc;
 }
 
 enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
@@ -249,18 +331,20 @@ enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
 		return sv_fail_at(&req->err, SV_EINVAL, "kind", "kind '%.40s' is not one of " KINDS, kind);
 	if (!req->raw || !req->raw_len)
 		return sv_fail(&req->err, SV_EREQUIRED, "$import needs the file as the body");
-	if (strcmp(kind, "snomed-rf2") == 0) {
-		if (!(arr = run_rf2(req)))
-			return req->err.code;
-	} else {
-		if ((rc = body_to_file(req, path, sizeof(path))) != SV_OK)
-			return rc;
-		arr = run_importer(req, kind, path);
-		unlink(path);
-		if (!arr) {
-			name_the_body(&req->err, path, "the body");
-			return req->err.code;
-		}
+	if (sv_params_string(req->params, "base") && strcmp(kind, "snomed-rf2") != 0)
+		return sv_fail_at(&req->err, SV_EINVAL, "base", "base (the edition an RF2 extension module extends) "
+				  "goes with kind=snomed-rf2 only");
+	snprintf(reason, sizeof(reason), "$import kind=%s", kind);
+	who.reason = reason;
+	if (strcmp(kind, "snomed-rf2") == 0)
+		return run_rf2(req, &who, out, status);
+	if ((rc = body_to_file(req, path, sizeof(path))) != SV_OK)
+		return rc;
+	arr = run_importer(req, kind, path);
+	unlink(path);
+	if (!arr) {
+		name_the_body(&req->err, path, "the body");
+		return req->err.code;
 	}
 	if ((rc = prepare_all(req, arr, &outcome)) != SV_OK) {
 		cJSON_Delete(arr);
@@ -272,8 +356,6 @@ enum sv_err sv_op_import(struct sv_request *req, cJSON **out, int *status)
 		*status = 422;
 		return SV_OK;
 	}
-	snprintf(reason, sizeof(reason), "$import kind=%s", kind);
-	who.reason = reason;
 	answer = sv_params_new();
 	cJSON_AddArrayToObject(answer, "parameter");
 	rc = store_all(req, arr, &who, answer);

@@ -2,7 +2,8 @@
  * bearer tokens (issue 9): the body, over max_body but under max_import_body, is spooled by the
  * transport and unpacked into a private temporary folder; the edition becomes a draft a publisher
  * publishes and the next $lookup serves. Refusals: not a zip, no RF2 file, zip-slip, the same edition
- * again, over max_import_body (declared and chunked) and over max_import_unzipped. The daemon's TMPDIR
+ * again, over max_import_body (declared and chunked) and over max_import_unzipped. An extension module's
+ * zip with base= (a stored edition) becomes its own version; a base not stored is 404. The daemon's TMPDIR
  * is a folder of the test's own, which must be empty after every request: the spooled body and the
  * unpacked folder are removed in every case, and nothing lands beside them. */
 #include <criterion/criterion.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "samsvar/jsonutil.h"
 #include "support/daemon.h"
 #include "support/support.h"
 
@@ -167,6 +169,69 @@ Test(api_import, refusals_leave_nothing_behind)
 	zip = ts_zip_rf2_fixture(NULL, &len);
 	expect_import(zip, len, 409, "never replaces");
 	free(zip);
+}
+
+/* Zips every file below `dir` (names relative to it); as ts_zip(). */
+static char *zip_dir(const char *dir, size_t *len)
+{
+	struct ts_zip_entry e[64];
+	char cmd[700], line[1024], *bytes;
+	size_t n = 0, at = strlen(dir) + 1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -type f", dir);
+	cr_assert_not_null(f = popen(cmd, "r"));
+	while (n < 64 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		e[n].data = ts_read_file(line, &e[n].len);
+		cr_assert_not_null(e[n].data, "%s", line);
+		e[n].name = strdup(line + at);
+		n++;
+	}
+	pclose(f);
+	bytes = ts_zip(e, n, len);
+	for (size_t i = 0; i < n; i++) {
+		free((char *)e[i].name);
+		free((char *)e[i].data);
+	}
+	return bytes;
+}
+
+Test(api_import, an_extension_module_on_a_stored_base_becomes_its_own_version)
+{
+	struct ts_resp r;
+	char *vh, dir[512], path[700], *zip, *ext;
+	size_t len, elen;
+	cJSON *m;
+	const char *xver;
+
+	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
+	free(vh);
+	m = ts_gen_rf2(&d, "--concepts 30 --ext-concepts 5 --seed 12 --extension", dir, sizeof(dir));
+	xver = sv_jstr(cJSON_GetObjectItemCaseSensitive(m, "extension"), "version");
+	ext = zip_dir(sv_jstr(cJSON_GetObjectItemCaseSensitive(m, "extension"), "dir"), &elen);
+	/* the base is not stored yet */
+	cr_assert_eq(call("POST", "/fhir/$import?kind=snomed-rf2&base=" EDITION "20210131", tok_maint, ext, elen, &r), 404,
+		     "%s", r.body);
+	cr_assert(strstr(r.body, "base edition") && strstr(r.body, EDITION "20210131"), "%s", r.body);
+	free(r.body);
+	cr_assert_eq(tmp_entries(), 0);
+	zip = ts_zip_rf2_fixture("20210131", &len);
+	expect_import(zip, len, 200, EDITION "20210131");
+	free(zip);
+	cr_assert_eq(call("POST", "/fhir/$import?kind=snomed-rf2&base=" EDITION "20210131", tok_maint, ext, elen, &r), 200,
+		     "%s", r.body);
+	snprintf(path, sizeof(path), "%.300s\"", xver);
+	cr_assert(strstr(r.body, path), "the extension's own version %s: %s", xver, r.body);
+	cr_assert(!strstr(r.body, EDITION "20210131\""), "the base is not stored again: %s", r.body);
+	free(r.body);
+	cr_assert_eq(tmp_entries(), 0);
+	/* base goes with snomed-rf2 only */
+	cr_assert_eq(call("POST", "/fhir/$import?kind=fhir&base=x", tok_maint, "{}", 2, &r), 400, "%s", r.body);
+	cr_assert(strstr(r.body, "kind=snomed-rf2 only"), "%s", r.body);
+	free(r.body);
+	free(ext);
+	cJSON_Delete(m);
 }
 
 Test(api_import, caps)
