@@ -231,38 +231,48 @@ out:
 	return rc;
 }
 
-enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base, const struct sv_import_opts *o,
-			  int *stored, int *kept, struct sv_error *err)
+enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, cJSON **header,
+			       struct sv_content *c, struct sv_error *err)
 {
-	struct sv_content c, b;
+	struct sv_content b;
 	struct sv_rf2_opts ro = {0};
-	cJSON *header = NULL, *base_header = NULL, *base_keep = NULL;
+	cJSON *base_header = NULL, *base_keep = NULL;
 	enum sv_err rc = SV_OK;
 
-	sv_content_init(&c);
+	*header = NULL;
 	sv_content_init(&b);
 	if (base) {
 		rc = sv_import_load_codesystem(st, SV_SYS_SNOMED, base, &base_header, &b, &base_keep, err);
 		if (rc == SV_ENOTFOUND)
-			rc = sv_fail(err, SV_ENOTFOUND, "the base edition " SV_SYS_SNOMED "|%.200s is not stored (import it "
-				     "first; the stored versions are listed by GET /fhir/CodeSystem?url=" SV_SYS_SNOMED ")", base);
+			rc = sv_fail_at(err, SV_ENOTFOUND, "base", "the base edition " SV_SYS_SNOMED "|%.200s is not stored "
+					"(import it first; the stored versions are listed by GET /fhir/CodeSystem?url="
+					SV_SYS_SNOMED ")", base);
 		if (rc != SV_OK)
 			goto out;
 		ro.base = &b;
 		ro.base_header = base_header;
 	}
-	rc = sv_import_snomed_rf2_content(dir, &ro, &header, &c, err);
-	/* The result holds copies of what it took from the base: the base goes before the store is written. */
-	sv_content_release(&b);
-	cJSON_Delete(base_keep);
-	base_keep = NULL;
-	if (rc == SV_OK)
-		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
+	rc = sv_import_snomed_rf2_content(dir, &ro, header, c, err);
 out:
-	sv_content_release(&c);
+	/* The result holds copies of what it took from the base. */
 	sv_content_release(&b);
-	cJSON_Delete(header);
 	cJSON_Delete(base_header);
 	cJSON_Delete(base_keep);
+	return rc;
+}
+
+enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base, const struct sv_import_opts *o,
+			  int *stored, int *kept, struct sv_error *err)
+{
+	struct sv_content c;
+	cJSON *header = NULL;
+	enum sv_err rc;
+
+	sv_content_init(&c);
+	rc = sv_import_rf2_read(st, dir, base, &header, &c, err);
+	if (rc == SV_OK)
+		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
+	sv_content_release(&c);
+	cJSON_Delete(header);
 	return rc;
 }

@@ -18,7 +18,6 @@
 #include "samsvar/params.h"
 #include "samsvar/store.h"
 #include "samsvar/store_history.h"
-#include "samsvar/systems.h"
 #include "samsvar/unzip.h"
 #include "samsvar/write_check.h"
 #include "samsvar/writer.h"
@@ -229,33 +228,20 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char *base, const struct sv_actor *who,
 			     cJSON **out, int *status)
 {
-	struct sv_content c, b;
-	struct sv_rf2_opts ro = {0};
-	cJSON *header = NULL, *base_header = NULL, *base_keep = NULL, *oo;
+	struct sv_content c;
+	cJSON *header = NULL, *oo;
 	struct sv_store *st;
 	struct sv_rev rev;
 	char id[80];
 	enum sv_err rc;
 
 	sv_content_init(&c);
-	sv_content_init(&b);
 	if (!(st = sv_writer_begin(req->writer, &req->err))) {
 		rc = req->err.code;
 		goto out;
 	}
-	if (base) {
-		rc = sv_import_load_codesystem(st, SV_SYS_SNOMED, base, &base_header, &b, &base_keep, &req->err);
-		if (rc == SV_ENOTFOUND)
-			rc = sv_fail_at(&req->err, SV_ENOTFOUND, "base", "the base edition " SV_SYS_SNOMED "|%.200s is not "
-					"stored: import it first", base);
-		if (rc != SV_OK)
-			goto abort;
-		ro.base = &b;
-		ro.base_header = base_header;
-	}
-	if ((rc = sv_import_snomed_rf2_content(dir, &ro, &header, &c, &req->err)) != SV_OK)
+	if ((rc = sv_import_rf2_read(st, dir, base, &header, &c, &req->err)) != SV_OK)
 		goto abort;
-	sv_content_release(&b);
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
 	cJSON_AddStringToObject(header, "status", "draft");
 	/* The concepts are unique by construction (the importer refuses a concept twice): the header's
@@ -283,10 +269,7 @@ abort:
 	sv_writer_abort(req->writer);
 out:
 	sv_content_release(&c);
-	sv_content_release(&b);
 	cJSON_Delete(header);
-	cJSON_Delete(base_header);
-	cJSON_Delete(base_keep);
 	return rc;
 }
 

@@ -45,7 +45,14 @@ enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct 
 enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, const char *version, cJSON **header,
 					struct sv_content *c, cJSON **keep, struct sv_error *err);
 
-/* Imports the RF2 snapshot folder `dir` (importer.h) and stores it with sv_import_store_content(). With
+/* Reads the RF2 snapshot folder `dir` (sv_import_snomed_rf2_content()) into the empty content `c` and
+ * *header; with `base` (a stored version of http://snomed.info/sct, e.g. the international edition's
+ * version URI) the folder is an extension module applied on top of that edition's content. Returns as
+ * the importer, or SV_ENOTFOUND naming a base version that is not stored (expression "base"). */
+enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, cJSON **header,
+			       struct sv_content *c, struct sv_error *err);
+
+/* Imports the RF2 snapshot folder `dir` (sv_import_rf2_read()) and stores it with sv_import_store_content(). With
  * `base` (a stored version of http://snomed.info/sct, e.g. the international edition's version URI), the
  * folder is an extension module applied on top of that edition's content and stored as its own version;
  * the base stays as it is. Returns as sv_import_store_content(), the importer's errors ("file:line:
