@@ -36,19 +36,33 @@ static enum sv_err latest_version(struct sv_store *st, const char *url, const ch
 	return rc;
 }
 
-/* Sets *latest to the highest stored version of CodeSystem `url` other than `version` (NULL if none). */
-static enum sv_err latest_other(struct sv_store *st, const char *url, const char *version, cJSON **latest,
-				struct sv_error *err)
+/* Checks JSON CodeSystem r against `best`, the latest stored version of its url, held in the content
+ * tables (an RF2 edition): compared as contents, without a JSON tree of the edition. Sets *done to 0 when
+ * that edition is a `fragment` or r is not a valid content, to be checked through JSON instead. */
+static enum sv_err check_against_content(struct sv_store *st, cJSON *r, const char *best, const struct sv_import_opts *o,
+					 struct sv_merge_report *rep, int *done, struct sv_error *err)
 {
-	char best[SV_HISTORY_VERSION_MAX + 64];
-	int same;
+	struct sv_content fresh, latest;
+	struct sv_error ignored = {0};
+	cJSON *header = NULL, *keep = NULL;
+	const char *content;
 	enum sv_err rc;
 
-	*latest = NULL;
-	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK || !best[0])
-		return rc;
-	if (!(*latest = sv_store_get(st, "CodeSystem", url, best, err)))
-		rc = err && err->code != SV_OK ? err->code : sv_fail(err, SV_ESTORE, "store: %s|%s vanished", url, best);
+	*done = 0;
+	sv_content_init(&fresh);
+	sv_content_init(&latest);
+	rc = sv_import_load_codesystem(st, sv_jstr(r, "url"), best, &header, &latest, &keep, err);
+	content = sv_jstr(header, "content");
+	if (rc == SV_OK && !(content && strcmp(content, "fragment") == 0) &&
+	    sv_content_from_json(&fresh, r, &ignored) == SV_OK) {
+		/* Not over a fragment: only the shrink rule applies, and r is stored as it came. */
+		rc = sv_import_check_version_content(r, &fresh, header, &latest, o->allow_shrink, rep, err);
+		*done = 1;
+	}
+	sv_content_release(&fresh);
+	sv_content_release(&latest);
+	cJSON_Delete(header);
+	cJSON_Delete(keep);
 	return rc;
 }
 
@@ -57,7 +71,10 @@ static enum sv_err reconcile(struct sv_store *st, cJSON *r, const struct sv_impo
 			     struct sv_merge_report *rep, struct sv_error *err)
 {
 	const char *url = sv_jstr(r, "url"), *version = sv_jstr(r, "version");
+	char best[SV_HISTORY_VERSION_MAX + 64];
 	cJSON *old = NULL, *latest = NULL;
+	int64_t content = 0;
+	int same, done = 0;
 	enum sv_err rc = SV_OK;
 
 	memset(rep, 0, sizeof(*rep));
@@ -73,8 +90,18 @@ static enum sv_err reconcile(struct sv_store *st, cJSON *r, const struct sv_impo
 		rc = sv_import_merge_codesystem(r, old, o->allow_shrink, rep, err);
 		goto out;
 	}
-	if ((rc = latest_other(st, url, version, &latest, err)) != SV_OK || !latest)
+	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK || !best[0] ||
+	    sv_version_cmp(version, best) <= 0)
+		goto out; /* an older version coexists; the latest stays what clients get */
+	if ((rc = sv_store_content_of(st, url, best, &content, err)) != SV_OK)
 		goto out;
+	if (content && ((rc = check_against_content(st, r, best, o, rep, &done, err)) != SV_OK || done))
+		goto out;
+	sv_error_clear(err);
+	if (!(latest = sv_store_get(st, "CodeSystem", url, best, err))) {
+		rc = err && err->code != SV_OK ? err->code : sv_fail(err, SV_ESTORE, "store: %s|%s vanished", url, best);
+		goto out;
+	}
 	rc = sv_import_check_version(r, latest, o->allow_shrink, rep, err);
 out:
 	cJSON_Delete(old);

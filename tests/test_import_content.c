@@ -358,6 +358,32 @@ Test(import_content, a_smaller_new_latest_is_refused_naming_codes_unless_a_shrin
 	cJSON_Delete(ms);
 }
 
+Test(import_content, a_json_codesystem_is_checked_against_a_stored_edition_held_as_content)
+{
+	char dir[512], text[1024];
+	cJSON *m = generate(0, "--concepts 100 --seed 13", dir, sizeof(dir)), *arr;
+	const struct sv_import_opts o = {.actor = "tester", .source = "--fhir test"};
+	struct sv_error err = {0};
+	int stored = 0, kept = 0;
+
+	cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+	/* A newer version with one concept would replace the edition as the latest: refused, codes named. */
+	snprintf(text, sizeof(text), "[{\"resourceType\":\"CodeSystem\",\"url\":\"" SCT "\",\"version\":\"" SCT
+		 "/900000000000207008/version/20990131\",\"content\":\"complete\",\"status\":\"active\","
+		 "\"concept\":[{\"code\":\"%s\"}]}]", sv_jstr(m, "leaf"));
+	arr = ts_parse_json(text);
+	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
+	cr_assert_eq(sv_import_store_all(st, arr, &o, &stored, &kept, &err), SV_ECONFLICT);
+	sv_store_rollback(st);
+	cr_assert(strstr(err.message, "has 1 concepts, fewer than the") && strstr(err.message, sv_jstr(m, "root")),
+		  "%s", err.message);
+	cJSON_Delete(arr);
+	/* An older fragment coexists. */
+	store_fragment(sv_jstr(m, "leaf"));
+	cr_assert_eq(count_rows("SELECT count(*) FROM resource"), 2);
+	cJSON_Delete(m);
+}
+
 Test(import_content, an_extension_on_top_of_its_base_is_its_own_version_and_the_base_stays)
 {
 	char dir[512];
