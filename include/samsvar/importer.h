@@ -1,5 +1,6 @@
 /* importer.h — turns terminology release files into FHIR R4 CodeSystem / ValueSet / ConceptMap
- * resources (cJSON), the one form the store and the snapshot understand.
+ * resources (cJSON); a SNOMED CT RF2 edition, too large for a JSON tree per concept, into a CodeSystem
+ * header and its compact content (cscontent.h), the form the store's content tables keep.
  *
  * CodeSystems produced here are flat: `concept` is a flat array; hierarchy is carried by the
  * `parent` property (valueCode, repeated for several parents) declared in CodeSystem.property;

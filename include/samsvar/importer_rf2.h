@@ -33,6 +33,7 @@ struct sv_rf2_files {
  * The caller releases *f whatever this returns. */
 enum sv_err sv_rf2_find(const char *dir, struct sv_rf2_files *f, struct sv_error *err);
 
+/* Frees the paths of f; f is empty afterwards. */
 void sv_rf2_files_release(struct sv_rf2_files *f);
 
 /* Returns NULL when s[0..n) is a valid SCTID, else why; `concept` also demands partition 00/10. */
@@ -63,6 +64,7 @@ struct sv_rf2_map {
 	size_t cap, len; /* cap: a power of two */
 };
 
+/* Starts an empty table / frees its slots. */
 void sv_rf2_map_init(struct sv_rf2_map *m);
 void sv_rf2_map_release(struct sv_rf2_map *m);
 
