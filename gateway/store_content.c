@@ -210,7 +210,7 @@ static enum sv_err concept_row(struct sv_content *c, sqlite3_stmt *q, struct sv_
 
 	if (rc == SV_OK)
 		c->concept[idx].inactive = (unsigned char)(sqlite3_column_int(q, 3) != 0);
-	return rc == SV_ECONFLICT ? SV_ESTORE : rc;
+	return rc == SV_ECONFLICT ? sv_fail(err, SV_ESTORE, "store: code '%s' is stored twice in one content", text(q, 0)) : rc;
 }
 
 static enum sv_err designation_row(struct sv_content *c, sqlite3_stmt *q, struct sv_error *err)
