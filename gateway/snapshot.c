@@ -137,6 +137,10 @@ static void concepts_from_content(struct sv_codesystem *cs, struct sv_content *c
 			p->children[p->nchildren++] = i;
 		}
 	free(count);
+	/* The concepts now hold all their rows said; the runs and strings they point into stay. */
+	free(c->concept);
+	c->concept = NULL;
+	c->nconcept = c->capconcept = 0;
 }
 
 /* Builds cs from resource `res` (owned from here on) and, for a code system whose concepts are in the
