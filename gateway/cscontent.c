@@ -17,6 +17,16 @@ void sv_content_init(struct sv_content *c)
 	sv_strmap_init(&c->pool.interned, 64);
 }
 
+void sv_content_reserve(struct sv_content *c, uint32_t concepts)
+{
+	if (c->nconcept || concepts > SV_CONTENT_MAX_ROWS)
+		return;
+	sv_strmap_release(&c->index);
+	sv_strmap_init(&c->index, concepts);
+	c->concept = sv_xrealloc(c->concept, ((size_t)concepts + 1) * sizeof(*c->concept));
+	c->capconcept = concepts + 1;
+}
+
 void sv_content_release(struct sv_content *c)
 {
 	for (size_t i = 0; i < c->pool.nchunks; i++)
@@ -69,13 +79,19 @@ const char *sv_content_intern(struct sv_content *c, const char *s)
 	const char *d;
 	uint32_t ignored;
 
+	size_t n, slot;
+
 	if (!s)
 		return NULL;
-	if (strlen(s) > INTERN_MAX)
+	if ((n = strlen(s)) > INTERN_MAX)
 		return sv_content_str(c, s);
+	/* Rows repeat the same few strings: a small cache by length and first byte saves hashing them. */
+	slot = (n * 31 + (unsigned char)s[0]) % SV_CONTENT_RECENT;
+	if (c->pool.recent[slot] && strcmp(c->pool.recent[slot], s) == 0)
+		return c->pool.recent[slot];
 	if (sv_strmap_get(&c->pool.interned, s, &ignored))
-		return c->pool.istr[ignored];
-	d = sv_content_str(c, s);
+		return c->pool.recent[slot] = c->pool.istr[ignored];
+	d = c->pool.recent[slot] = sv_content_str(c, s);
 	if (c->pool.nistr == c->pool.capistr) {
 		c->pool.capistr = c->pool.capistr ? c->pool.capistr * 2 : 64;
 		c->pool.istr = sv_xrealloc(c->pool.istr, c->pool.capistr * sizeof(*c->pool.istr));
@@ -108,17 +124,18 @@ enum sv_err sv_content_add_concept(struct sv_content *c, const char *code, const
 	struct sv_content_concept *k;
 	enum sv_err rc;
 
-	if (sv_strmap_get(&c->index, code, idx))
-		return sv_fail(err, SV_ECONFLICT, "code '%s' is defined twice", code);
 	if ((rc = grow((void **)&c->concept, NULL, c->nconcept, &c->capconcept, sizeof(*c->concept), "concepts",
 		       err)) != SV_OK)
 		return rc;
 	k = &c->concept[c->nconcept];
 	memset(k, 0, sizeof(*k));
 	k->code = sv_content_str(c, code);
+	if (!sv_strmap_put(&c->index, k->code, c->nconcept)) { /* one hash: the pooled copy is the key */
+		sv_strmap_get(&c->index, code, idx);
+		return sv_fail(err, SV_ECONFLICT, "code '%s' is defined twice", code);
+	}
 	k->display = sv_content_str(c, display);
 	k->definition = sv_content_str(c, definition);
-	sv_strmap_put(&c->index, k->code, c->nconcept);
 	*idx = c->nconcept++;
 	return SV_OK;
 }

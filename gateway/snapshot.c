@@ -122,7 +122,8 @@ static void concepts_from_content(struct sv_codesystem *cs, struct sv_content *c
 		k->nparents = x->nparent;
 	}
 	for (uint32_t i = 0; i < c->nconcept; i++)
-		cs->concepts[i].inactive = (unsigned char)(c->concept[i].inactive || inactive_of(cs, &cs->concepts[i]));
+		cs->concepts[i].inactive = (unsigned char)(c->concept[i].inactive ||
+							   (cs->concepts[i].nprops && inactive_of(cs, &cs->concepts[i])));
 	count = sv_xcalloc((size_t)c->nconcept + 1, sizeof(uint32_t));
 	for (uint32_t i = 0; i < c->nparent; i++)
 		count[c->parent[i]]++;

@@ -45,12 +45,15 @@ struct sv_content_concept {
 	unsigned char inactive;
 };
 
+#define SV_CONTENT_RECENT 64
+
 struct sv_content_pool {
 	char **chunks;
 	size_t nchunks, used, size; /* bytes used of the last chunk, and its size */
 	struct sv_strmap interned;  /* short repeated strings -> their index in istr (key = the pooled copy) */
 	const char **istr;
 	uint32_t nistr, capistr;
+	const char *recent[SV_CONTENT_RECENT]; /* the last interned string per (length, first byte) slot */
 };
 
 struct sv_content {
@@ -75,6 +78,10 @@ struct sv_content {
 
 /* Starts an empty content. */
 void sv_content_init(struct sv_content *c);
+
+/* Sizes the empty content c for about `concepts` concepts (its code index and concept array), so
+ * adding them never rehashes. */
+void sv_content_reserve(struct sv_content *c, uint32_t concepts);
 
 /* Frees everything c holds (its strings too); c is empty afterwards. */
 void sv_content_release(struct sv_content *c);
