@@ -153,6 +153,11 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	enum sv_err rc = SV_OK;
 
 	memset(cs, 0, sizeof(*cs));
+	/* The concepts of content from the tables are served by the operations, not inside the resource:
+	 * as it is read, the resource includes none of them (FHIR's content code for that; count says how
+	 * many the edition has). */
+	if (content && cJSON_GetObjectItemCaseSensitive(res, "content"))
+		cJSON_ReplaceItemInObjectCaseSensitive(res, "content", cJSON_CreateString("not-present"));
 	cs->body = sv_xcalloc(1, sizeof(*cs->body));
 	atomic_init(&cs->body->refs, 1);
 	pthread_mutex_init(&cs->body->text_lock, NULL);

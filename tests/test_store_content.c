@@ -114,6 +114,8 @@ Test(content, json_and_tables_answer_the_same)
 	cr_assert_not_null(cs);
 	check_concepts(cs);
 	cr_assert_null(cs->concepts[0].json, "content from tables has no JSON per concept");
+	cr_assert_str_eq(cs->content, "not-present", "as read, the resource holds none of its concepts");
+	cr_assert_str_eq(sv_snapshot_codesystem(from_json, URL, "1")->content, "complete");
 	sv_snapshot_release(from_json);
 	sv_snapshot_release(from_tables);
 	sv_store_close(st);
