@@ -287,12 +287,10 @@ static enum sv_err table_build(const struct sv_snapshot *snap, const struct sv_r
 	}
 	for (int s = 0; s < NSCORES; s++) {
 		const struct sv_concept *c = sv_codesystem_concept(scs, SCORES[s]);
-		const cJSON *p;
 		t->score[s] = sv_coding_new(t->score_system, NULL, SCORES[s], c ? c->display : NULL);
-		const cJSON *props = c ? cJSON_GetObjectItemCaseSensitive(c->json, "property") : NULL;
-		cJSON_ArrayForEach(p, props)
-			if (sv_jstr(p, "code") && strcmp(sv_jstr(p, "code"), "vision-anchor") == 0)
-				t->anchor[s] = sv_jstr(p, "valueString");
+		for (uint32_t j = 0; c && j < c->nprops; j++)
+			if (strcmp(c->props[j].code, "vision-anchor") == 0 && strcmp(c->props[j].type, "valueString") == 0)
+				t->anchor[s] = c->props[j].value;
 		if ((rc = first_coding(t, SCORES[s], q_map, NULL, &t->qualifier[s], err)) != SV_OK ||
 		    (rc = first_coding(t, SCORES[s], fs_map, FSIII, &t->severity[s], err)) != SV_OK)
 			goto out;

@@ -17,6 +17,16 @@ void sv_content_init(struct sv_content *c)
 	sv_strmap_init(&c->pool.interned, 64);
 }
 
+void sv_content_reserve(struct sv_content *c, uint32_t concepts)
+{
+	if (c->nconcept || concepts > SV_CONTENT_MAX_ROWS)
+		return;
+	sv_strmap_release(&c->index);
+	sv_strmap_init(&c->index, concepts);
+	c->concept = sv_xrealloc(c->concept, ((size_t)concepts + 1) * sizeof(*c->concept));
+	c->capconcept = concepts + 1;
+}
+
 void sv_content_release(struct sv_content *c)
 {
 	for (size_t i = 0; i < c->pool.nchunks; i++)
@@ -69,13 +79,19 @@ const char *sv_content_intern(struct sv_content *c, const char *s)
 	const char *d;
 	uint32_t ignored;
 
+	size_t n, slot;
+
 	if (!s)
 		return NULL;
-	if (strlen(s) > INTERN_MAX)
+	if ((n = strlen(s)) > INTERN_MAX)
 		return sv_content_str(c, s);
+	/* Rows repeat the same few strings: a small cache by length and first byte saves hashing them. */
+	slot = (n * 31 + (unsigned char)s[0]) % SV_CONTENT_RECENT;
+	if (c->pool.recent[slot] && strcmp(c->pool.recent[slot], s) == 0)
+		return c->pool.recent[slot];
 	if (sv_strmap_get(&c->pool.interned, s, &ignored))
-		return c->pool.istr[ignored];
-	d = sv_content_str(c, s);
+		return c->pool.recent[slot] = c->pool.istr[ignored];
+	d = c->pool.recent[slot] = sv_content_str(c, s);
 	if (c->pool.nistr == c->pool.capistr) {
 		c->pool.capistr = c->pool.capistr ? c->pool.capistr * 2 : 64;
 		c->pool.istr = sv_xrealloc(c->pool.istr, c->pool.capistr * sizeof(*c->pool.istr));
@@ -108,17 +124,18 @@ enum sv_err sv_content_add_concept(struct sv_content *c, const char *code, const
 	struct sv_content_concept *k;
 	enum sv_err rc;
 
-	if (sv_strmap_get(&c->index, code, idx))
-		return sv_fail(err, SV_ECONFLICT, "code '%s' is defined twice", code);
 	if ((rc = grow((void **)&c->concept, NULL, c->nconcept, &c->capconcept, sizeof(*c->concept), "concepts",
 		       err)) != SV_OK)
 		return rc;
 	k = &c->concept[c->nconcept];
 	memset(k, 0, sizeof(*k));
 	k->code = sv_content_str(c, code);
+	if (!sv_strmap_put(&c->index, k->code, c->nconcept)) { /* one hash: the pooled copy is the key */
+		sv_strmap_get(&c->index, code, idx);
+		return sv_fail(err, SV_ECONFLICT, "code '%s' is defined twice", code);
+	}
 	k->display = sv_content_str(c, display);
 	k->definition = sv_content_str(c, definition);
-	sv_strmap_put(&c->index, k->code, c->nconcept);
 	*idx = c->nconcept++;
 	return SV_OK;
 }
@@ -238,21 +255,56 @@ int64_t sv_content_find(const struct sv_content *c, const char *code)
 
 /* ---- FHIR JSON ---- */
 
+cJSON *sv_property_value_json(const struct sv_property *p)
+{
+	const cJSON *own = p->json ? cJSON_GetObjectItemCaseSensitive(p->json, p->type) : NULL;
+	cJSON *coding;
+
+	if (own)
+		return cJSON_Duplicate(own, 1);
+	if (strcmp(p->type, "valueBoolean") == 0)
+		return cJSON_CreateBool(strcmp(p->value, "true") == 0);
+	if (strcmp(p->type, "valueInteger") == 0 || strcmp(p->type, "valueDecimal") == 0)
+		return cJSON_CreateRaw(p->value);
+	if (strcmp(p->type, "valueCoding") != 0)
+		return cJSON_CreateString(p->value);
+	coding = cJSON_CreateObject();
+	cJSON_AddStringToObject(coding, "code", p->value);
+	return coding;
+}
+
 static cJSON *property_json(const struct sv_property *p)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
 
+	if (p->json)
+		return cJSON_Duplicate(p->json, 1);
+	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "code", p->code);
-	if (strcmp(p->type, "valueBoolean") == 0)
-		cJSON_AddBoolToObject(o, p->type, strcmp(p->value, "true") == 0);
-	else if (strcmp(p->type, "valueInteger") == 0 || strcmp(p->type, "valueDecimal") == 0)
-		cJSON_AddItemToObject(o, p->type, cJSON_CreateRaw(p->value));
-	else if (strcmp(p->type, "valueCoding") == 0) {
-		cJSON *coding = cJSON_AddObjectToObject(o, p->type);
-		cJSON_AddStringToObject(coding, "code", p->value);
-	} else
-		cJSON_AddStringToObject(o, p->type, p->value);
+	cJSON_AddItemToObject(o, p->type, sv_property_value_json(p));
 	return o;
+}
+
+cJSON *sv_designation_json(const struct sv_designation *d)
+{
+	cJSON *x;
+
+	if (d->json)
+		return cJSON_Duplicate(d->json, 1);
+	x = cJSON_CreateObject();
+	if (d->language)
+		cJSON_AddStringToObject(x, "language", d->language);
+	if (d->use_system || d->use_code) {
+		cJSON *use = cJSON_AddObjectToObject(x, "use");
+		if (d->use_system)
+			cJSON_AddStringToObject(use, "system", d->use_system);
+		if (d->use_code)
+			cJSON_AddStringToObject(use, "code", d->use_code);
+		if (d->use_display)
+			cJSON_AddStringToObject(use, "display", d->use_display);
+	}
+	cJSON_AddStringToObject(x, "value", d->value);
+	return x;
 }
 
 cJSON *sv_content_to_json(const cJSON *header, const struct sv_content *c)
@@ -276,28 +328,8 @@ cJSON *sv_content_to_json(const cJSON *header, const struct sv_content *c)
 			cJSON_AddStringToObject(o, "definition", k->definition);
 		if (k->ndesig) {
 			cJSON *ds = cJSON_AddArrayToObject(o, "designation");
-			for (uint32_t j = 0; j < k->ndesig; j++) {
-				const struct sv_designation *d = &c->desig[k->desig + j];
-				cJSON *x;
-				if (d->json) {
-					cJSON_AddItemToArray(ds, cJSON_Duplicate(d->json, 1));
-					continue;
-				}
-				x = cJSON_CreateObject();
-				if (d->language)
-					cJSON_AddStringToObject(x, "language", d->language);
-				if (d->use_system || d->use_code) {
-					cJSON *use = cJSON_AddObjectToObject(x, "use");
-					if (d->use_system)
-						cJSON_AddStringToObject(use, "system", d->use_system);
-					if (d->use_code)
-						cJSON_AddStringToObject(use, "code", d->use_code);
-					if (d->use_display)
-						cJSON_AddStringToObject(use, "display", d->use_display);
-				}
-				cJSON_AddStringToObject(x, "value", d->value);
-				cJSON_AddItemToArray(ds, x);
-			}
+			for (uint32_t j = 0; j < k->ndesig; j++)
+				cJSON_AddItemToArray(ds, sv_designation_json(&c->desig[k->desig + j]));
 		}
 		if (k->nparent || k->nprop || k->inactive)
 			props = cJSON_CreateArray();
@@ -310,7 +342,7 @@ cJSON *sv_content_to_json(const cJSON *header, const struct sv_content *c)
 		for (uint32_t j = 0; j < k->nprop; j++) {
 			const struct sv_property *p = &c->prop[k->prop + j];
 			has_inactive |= strcmp(p->code, "inactive") == 0;
-			cJSON_AddItemToArray(props, p->json ? cJSON_Duplicate(p->json, 1) : property_json(p));
+			cJSON_AddItemToArray(props, property_json(p));
 		}
 		if (k->inactive && !has_inactive) {
 			cJSON *p = cJSON_CreateObject();
@@ -380,7 +412,8 @@ static enum sv_err add_json_concepts(struct sv_content *c, const cJSON *concepts
 			return sv_fail(err, SV_EINVAL, "a concept has no code");
 		if ((rc = sv_content_add_concept(c, code, sv_jstr(o, "display"), sv_jstr(o, "definition"), &idx, err)) !=
 		    SV_OK)
-			return rc == SV_ECONFLICT ? SV_EINVAL : rc;
+			return rc == SV_ECONFLICT ? sv_fail(err, SV_EINVAL, "code '%s' is defined twice", code) : rc;
+		c->concept[idx].json = o;
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "designation")) {
 			const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
 			struct sv_designation x = { sv_jstr(d, "language"), sv_jstr(use, "system"), sv_jstr(use, "code"),

@@ -26,15 +26,14 @@ const char *sv_display_in(const struct sv_codesystem *cs, const struct sv_concep
 {
 	const char *best = k->display;
 	int best_score;
-	const cJSON *d;
 
 	if (!lang || !*lang)
 		return k->display;
 	best_score = k->display ? sv_lang_match(sv_jstr(cs->resource, "language"), lang) : 0;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		int score = sv_lang_match(sv_jstr(d, "language"), lang);
-		if (score > best_score && sv_jstr(d, "value")) {
-			best = sv_jstr(d, "value");
+	for (uint32_t i = 0; i < k->ndesig; i++) {
+		int score = sv_lang_match(k->desig[i].language, lang);
+		if (score > best_score) {
+			best = k->desig[i].value;
 			best_score = score;
 		}
 	}

@@ -209,15 +209,15 @@ static enum sv_err code_match(struct ctx *c, uint32_t node, const char *code, in
  * value matches node `value` (ne: whose value does not)? */
 static enum sv_err attribute_match(struct ctx *c, const struct sv_ecl_node *n, uint32_t idx, int *m)
 {
-	const cJSON *p;
+	const struct sv_concept *k = &c->cs->concepts[idx];
 	enum sv_err rc = SV_OK;
 
 	*m = 0;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c->cs->concepts[idx].json, "property")) {
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code"));
-		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode"));
+	for (uint32_t j = 0; j < k->nprops; j++) {
+		const char *code = k->props[j].code;
+		const char *v = strcmp(k->props[j].type, "valueCode") == 0 ? k->props[j].value : NULL;
 		int am = 0, vm = 0;
-		if (!code || !v || strspn(code, "0123456789") != strlen(code))
+		if (!v || strspn(code, "0123456789") != strlen(code))
 			continue; /* not a relationship (parent, memberOf, inactive...) */
 		if ((rc = step(c, 1)) != SV_OK || (rc = code_match(c, n->a, code, &am)) != SV_OK)
 			return rc;
@@ -380,11 +380,11 @@ static enum sv_err match_node(struct ctx *c, uint32_t node, uint32_t idx, int *m
 		return refinement_match(c, n->b, idx, m);
 	case SV_ECL_MEMBER: {
 		/* idx is a member of a refset that matches the operand: read its own memberOf properties. */
-		const cJSON *p;
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c->cs->concepts[idx].json, "property")) {
-			const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code"));
-			const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode"));
-			if (!code || !v || strcmp(code, SV_PROP_MEMBER_OF) != 0 || !sv_strmap_get(&c->cs->index, v, &t))
+		const struct sv_concept *k = &c->cs->concepts[idx];
+		for (uint32_t j = 0; j < k->nprops; j++) {
+			const char *code = k->props[j].code, *v = k->props[j].value;
+			if (strcmp(k->props[j].type, "valueCode") != 0 || strcmp(code, SV_PROP_MEMBER_OF) != 0 ||
+			    !sv_strmap_get(&c->cs->index, v, &t))
 				continue;
 			if ((rc = step(c, 1)) != SV_OK || (rc = match_node(c, n->a, t, m)) != SV_OK || *m)
 				return rc;

@@ -49,12 +49,12 @@ static enum sv_err index_make(const struct sv_snapshot *snap, void *arg, void **
 	(void)snap;
 	(void)err;
 	for (uint32_t i = 0; i < cs->nconcepts; i++) {
-		const cJSON *p;
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cs->concepts[i].json, "property")) {
-			const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code"));
-			const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode"));
+		const struct sv_concept *k = &cs->concepts[i];
+		for (uint32_t j = 0; j < k->nprops; j++) {
+			const char *code = k->props[j].code, *v = k->props[j].value;
 			uint32_t r;
-			if (!code || !v || strcmp(code, SV_PROP_MEMBER_OF) != 0 || !sv_strmap_get(&cs->index, v, &r))
+			if (strcmp(k->props[j].type, "valueCode") != 0 || strcmp(code, SV_PROP_MEMBER_OF) != 0 ||
+			    !sv_strmap_get(&cs->index, v, &r))
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;

@@ -182,26 +182,38 @@ static void add_property(cJSON *c, const char *code, const char *type, cJSON *va
 	cJSON_AddItemToArray(props, v);
 }
 
-/* The properties `want` ("*": all) names on concept JSON `k` of code system or supplement `def`. */
-static void add_named(struct sv_prop_decls *d, const char *want, const cJSON *def, const cJSON *k, cJSON *c,
-		      cJSON *exp)
+/* Counts one more property value against the cap; 0 when the answer is full (d->over set). */
+static int take(struct sv_prop_decls *d)
 {
-	const cJSON *p;
+	if (!d->left) {
+		d->over = 1;
+		return 0;
+	}
+	d->left--;
+	return 1;
+}
 
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k, "property")) {
-		if (!sv_jstr(p, "code") || (strcmp(want, "*") != 0 && strcmp(sv_jstr(p, "code"), want) != 0))
-			continue;
-		cJSON *props;
-		if (!d->left) {
-			d->over = 1;
+/* The properties `want` ("*": all) names on concept `k` of code system or supplement `cs`: its parents
+ * (as `parent`), then its own properties. */
+static void add_named(struct sv_prop_decls *d, const char *want, const struct sv_codesystem *cs,
+		      const struct sv_concept *k, cJSON *c, cJSON *exp)
+{
+	int all = strcmp(want, "*") == 0;
+
+	for (uint32_t i = 0; (all || strcmp(want, "parent") == 0) && i < k->nparents; i++) {
+		if (!take(d))
 			return;
-		}
-		d->left--;
-		props = cJSON_GetObjectItemCaseSensitive(c, "property");
-		if (!props)
-			props = cJSON_AddArrayToObject(c, "property");
-		cJSON_AddItemToArray(props, cJSON_Duplicate(p, 1));
-		declare(d, exp, def, sv_jstr(p, "code"), NULL);
+		add_property(c, "parent", "valueCode", cJSON_CreateString(cs->concepts[k->parents[i]].code));
+		declare(d, exp, cs->resource, "parent", NULL);
+	}
+	for (uint32_t i = 0; i < k->nprops; i++) {
+		const struct sv_property *p = &k->props[i];
+		if (!all && strcmp(p->code, want) != 0)
+			continue;
+		if (!take(d))
+			return;
+		add_property(c, p->code, p->type, sv_property_value_json(p));
+		declare(d, exp, cs->resource, p->code, NULL);
 	}
 }
 
@@ -268,11 +280,11 @@ void sv_expand_item_properties(const struct sv_item_props *ip, const struct sv_e
 			}
 			continue;
 		}
-		add_named(ip->decls, want, it->cs->resource, it->k->json, c, exp);
+		add_named(ip->decls, want, it->cs, it->k, c, exp);
 		for (size_t j = 0; j < ip->nsupplements; j++) {
 			const struct sv_concept *sk = sv_supplement_concept(ip->supplements[j], it->cs, it->k->code);
 			if (sk)
-				add_named(ip->decls, want, ip->supplements[j]->resource, sk->json, c, exp);
+				add_named(ip->decls, want, ip->supplements[j], sk, c, exp);
 		}
 	}
 	for (size_t i = 0; i < sizeof(EXT_PROPS) / sizeof(EXT_PROPS[0]); i++)

@@ -28,11 +28,8 @@ static int wanted(const cJSON *params, const char *prop)
 /* True when concept `k` has a designation with language `lang` and value `value`. */
 static int has_designation(const struct sv_concept *k, const char *lang, const char *value)
 {
-	const cJSON *d;
-
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-		if (sv_jstr(d, "language") && sv_jstr(d, "value") && strcmp(sv_jstr(d, "language"), lang) == 0 &&
-		    strcmp(sv_jstr(d, "value"), value) == 0)
+	for (uint32_t i = 0; i < k->ndesig; i++)
+		if (k->desig[i].language && strcmp(k->desig[i].language, lang) == 0 && strcmp(k->desig[i].value, value) == 0)
 			return 1;
 	return 0;
 }
@@ -49,18 +46,21 @@ static void add_code_property(cJSON *out, const char *code, const char *value_ty
 
 /* Adds designation `d` as a `designation` parameter; `source` (NULL: none) is the canonical of the
  * supplement it comes from. */
-static void add_designation(cJSON *res, const cJSON *d, const char *source)
+static void add_designation(cJSON *res, const struct sv_designation *d, const char *source)
 {
 	cJSON *dp = sv_params_add_part(res, "designation");
-	const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
+	cJSON *x = sv_designation_json(d), *use = cJSON_DetachItemFromObjectCaseSensitive(x, "use");
 
-	if (sv_jstr(d, "language"))
-		sv_params_add(dp, "language", "Code", sv_jstr(d, "language"));
+	if (d->language)
+		sv_params_add(dp, "language", "Code", d->language);
 	if (cJSON_IsObject(use))
-		sv_params_add_value(dp, "use", "valueCoding", cJSON_Duplicate(use, 1));
+		sv_params_add_value(dp, "use", "valueCoding", use);
+	else
+		cJSON_Delete(use);
 	if (source)
 		sv_params_add(dp, "source", "Canonical", source);
-	sv_params_add(dp, "value", "String", sv_jstr(d, "value") ? sv_jstr(d, "value") : "");
+	sv_params_add(dp, "value", "String", d->value);
+	cJSON_Delete(x);
 }
 
 /* The designations supplement `sup` gives `code` of `cs`, each naming the supplement as its source. */
@@ -70,14 +70,13 @@ static void supplement_designations(cJSON *res, const struct sv_codesystem *sup,
 	const char *of = sv_jstr(sup->resource, "supplements");
 	const struct sv_concept *sk;
 	char source[1024];
-	const cJSON *d;
 
 	if (!of || strncmp(of, cs->url, strlen(cs->url)) != 0 || (of[strlen(cs->url)] && of[strlen(cs->url)] != '|') ||
 	    !(sk = sv_codesystem_concept(sup, code)))
 		return;
 	snprintf(source, sizeof(source), "%s%s%s", sup->url, *sup->version ? "|" : "", sup->version);
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sk->json, "designation"))
-		add_designation(res, d, source);
+	for (uint32_t i = 0; i < sk->ndesig; i++)
+		add_designation(res, &sk->desig[i], source);
 }
 
 enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
@@ -85,7 +84,6 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 	const struct sv_codesystem *cs;
 	const struct sv_concept *k;
 	cJSON *coding = NULL, *res = NULL;
-	const cJSON *d, *p;
 	const char *lang = sv_req_display_language(req);
 	const struct sv_codesystem *sups[MAX_LOOKUP_SUPPLEMENTS];
 	size_t nsups = 0;
@@ -126,8 +124,8 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 			sv_params_add(dp, "language", "Code", cslang);
 			sv_params_add(dp, "value", "String", k->display);
 		}
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-			add_designation(res, d, NULL);
+		for (uint32_t i = 0; i < k->ndesig; i++)
+			add_designation(res, &k->desig[i], NULL);
 		for (size_t i = 0; i < nsups; i++)
 			supplement_designations(res, sups[i], cs, k->code);
 	}
@@ -148,18 +146,12 @@ enum sv_err sv_op_cs_lookup(struct sv_request *req, cJSON **out, int *status)
 			add_code_property(res, "child", "valueCode",
 					  cJSON_CreateString(cs->concepts[k->children[i]].code));
 	/* The concept's own properties (other than the hierarchy, reported above). */
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-		const char *code = sv_jstr(p, "code");
-		const cJSON *v;
-		if (!code || strcmp(code, "parent") == 0 || strcmp(code, "child") == 0 || strcmp(code, "inactive") == 0 ||
-		    !wanted(req->params, code))
+	for (uint32_t i = 0; i < k->nprops; i++) {
+		const struct sv_property *p = &k->props[i];
+		if (strcmp(p->code, "parent") == 0 || strcmp(p->code, "child") == 0 || strcmp(p->code, "inactive") == 0 ||
+		    !wanted(req->params, p->code))
 			continue;
-		cJSON_ArrayForEach(v, p) {
-			if (strncmp(v->string, "value", 5) == 0) {
-				add_code_property(res, code, v->string, cJSON_Duplicate(v, 1));
-				break;
-			}
-		}
+		add_code_property(res, p->code, p->type, sv_property_value_json(p));
 	}
 	*out = res;
 	res = NULL;

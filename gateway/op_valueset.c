@@ -352,6 +352,19 @@ static void add_designation(const struct expand_input *in, cJSON *c, const cJSON
 	cJSON_AddItemToArray(ds, cJSON_Duplicate(d, 1));
 }
 
+/* Adds the designations of concept k, less the one shown as `display` (the same string, by address). */
+static void add_designations(const struct expand_input *in, cJSON *c, const struct sv_concept *k, const char *display)
+{
+	for (uint32_t i = 0; i < k->ndesig; i++) {
+		cJSON *d;
+		if (k->desig[i].value == display)
+			continue;
+		d = sv_designation_json(&k->desig[i]);
+		add_designation(in, c, d);
+		cJSON_Delete(d);
+	}
+}
+
 /* contains[].designation: the concept's other names — its own display when another language's took
  * its place (preferredForLanguage in the code system's language), its designations, those the value
  * set's include gives it and those the supplements in force give it, less the one shown as `display`. */
@@ -371,9 +384,7 @@ static void render_designations(const struct expand_input *in, const struct sv_e
 		add_designation(in, c, own);
 		cJSON_Delete(own);
 	}
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->k->json, "designation"))
-		if (sv_jstr(d, "value") != display)
-			add_designation(in, c, d);
+	add_designations(in, c, it->k, display);
 	/* Those the value set gives the concept where its include lists it (compose.include.concept). */
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it->listed, "designation"))
 		if (sv_jstr(d, "value") != display)
@@ -383,9 +394,7 @@ static void render_designations(const struct expand_input *in, const struct sv_e
 		const struct sv_concept *sk = sv_supplement_concept(sup, it->cs, it->k->code);
 		if (!sk)
 			continue;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(sk->json, "designation"))
-			if (sv_jstr(d, "value") != display)
-				add_designation(in, c, d);
+		add_designations(in, c, sk, display);
 	}
 }
 

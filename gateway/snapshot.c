@@ -71,64 +71,6 @@ int sv_version_cmp(const char *a, const char *b)
 
 /* ---- code systems ---- */
 
-struct flat {
-	struct sv_concept *v;
-	uint32_t n, cap;
-	/* parent codes per concept, resolved to indexes after all codes are known */
-	const char ***pcodes;
-	uint32_t *npcodes;
-};
-
-static void flat_push(struct flat *f, const cJSON *c, const char *parent_code)
-{
-	const cJSON *props = cJSON_GetObjectItemCaseSensitive(c, "property"), *p;
-	struct sv_concept *k;
-	uint32_t np = 0;
-
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 64;
-		f->v = sv_xrealloc(f->v, f->cap * sizeof(*f->v));
-		f->pcodes = sv_xrealloc(f->pcodes, f->cap * sizeof(*f->pcodes));
-		f->npcodes = sv_xrealloc(f->npcodes, f->cap * sizeof(*f->npcodes));
-	}
-	k = &f->v[f->n];
-	memset(k, 0, sizeof(*k));
-	k->code = sv_jstr(c, "code");
-	k->display = sv_jstr(c, "display");
-	k->definition = sv_jstr(c, "definition");
-	k->json = c;
-	f->pcodes[f->n] = sv_xcalloc((size_t)cJSON_GetArraySize(props) + 1, sizeof(char *));
-	if (parent_code)
-		f->pcodes[f->n][np++] = parent_code;
-	cJSON_ArrayForEach(p, props) {
-		const char *pc = sv_jstr(p, "code");
-		const char *pv = sv_jstr(p, "valueCode");
-		if (pc && pv && (strcmp(pc, "parent") == 0 || strcmp(pc, "subsumedBy") == 0))
-			f->pcodes[f->n][np++] = pv;
-	}
-	f->npcodes[f->n] = np;
-	f->n++;
-}
-
-static enum sv_err flatten(struct flat *f, const cJSON *concepts, const char *parent, int depth,
-			   struct sv_error *err)
-{
-	const cJSON *c;
-
-	if (depth > 64)
-		return sv_fail(err, SV_EINVAL, "concept hierarchy nested deeper than 64");
-	cJSON_ArrayForEach(c, concepts) {
-		const char *code = sv_jstr(c, "code");
-		if (!code || !*code)
-			return sv_fail(err, SV_EINVAL, "a concept has no code");
-		flat_push(f, c, parent);
-		enum sv_err rc = flatten(f, cJSON_GetObjectItemCaseSensitive(c, "concept"), code, depth + 1, err);
-		if (rc != SV_OK)
-			return rc;
-	}
-	return SV_OK;
-}
-
 /* Drops this snapshot's hold on the code system's content; the last holder frees it. */
 static void codesystem_free(struct sv_codesystem *cs)
 {
@@ -138,11 +80,12 @@ static void codesystem_free(struct sv_codesystem *cs)
 		if (cs->body->text)
 			cs->body->text_drop(cs->body->text);
 		pthread_mutex_destroy(&cs->body->text_lock);
+		if (cs->body->content) {
+			sv_content_release(cs->body->content);
+			free(cs->body->content);
+		}
+		free(cs->body->children);
 		free(cs->body);
-	}
-	for (uint32_t i = 0; i < cs->nconcepts; i++) {
-		free(cs->concepts[i].parents);
-		free(cs->concepts[i].children);
 	}
 	free(cs->concepts);
 	sv_hierarchy_free(cs->hier);
@@ -152,13 +95,69 @@ static void codesystem_free(struct sv_codesystem *cs)
 
 static int inactive_of(const struct sv_codesystem *cs, const struct sv_concept *k);
 
-static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_error *err)
+/* Points cs's concepts at content c (finished; owned by cs->body from here on): no string is copied, a
+ * concept's designations, properties and parents are runs of c's arrays; the children are counted and
+ * laid out in one block. */
+static void concepts_from_content(struct sv_codesystem *cs, struct sv_content *c)
 {
-	struct flat f = {0};
+	uint32_t *count, at = 0;
+
+	cs->body->content = c;
+	cs->nconcepts = c->nconcept;
+	cs->concepts = sv_xcalloc((size_t)c->nconcept + 1, sizeof(*cs->concepts));
+	cs->index = c->index;  /* moved: the map's keys are the pooled codes */
+	memset(&c->index, 0, sizeof(c->index));
+	for (uint32_t i = 0; i < c->nconcept; i++) {
+		const struct sv_content_concept *x = &c->concept[i];
+		struct sv_concept *k = &cs->concepts[i];
+		k->code = x->code;
+		k->display = x->display;
+		k->definition = x->definition;
+		k->json = x->json;
+		k->desig = c->desig + x->desig;
+		k->ndesig = x->ndesig;
+		k->props = c->prop + x->prop;
+		k->nprops = x->nprop;
+		k->parents = c->parent + x->parent;
+		k->nparents = x->nparent;
+	}
+	for (uint32_t i = 0; i < c->nconcept; i++)
+		cs->concepts[i].inactive = (unsigned char)(c->concept[i].inactive ||
+							   (cs->concepts[i].nprops && inactive_of(cs, &cs->concepts[i])));
+	count = sv_xcalloc((size_t)c->nconcept + 1, sizeof(uint32_t));
+	for (uint32_t i = 0; i < c->nparent; i++)
+		count[c->parent[i]]++;
+	cs->body->children = sv_xmalloc(((size_t)c->nparent + 1) * sizeof(uint32_t));
+	for (uint32_t i = 0; i < c->nconcept; i++) {
+		cs->concepts[i].children = cs->body->children + at;
+		at += count[i];
+	}
+	for (uint32_t i = 0; i < c->nconcept; i++)
+		for (uint32_t j = 0; j < cs->concepts[i].nparents; j++) {
+			struct sv_concept *p = &cs->concepts[cs->concepts[i].parents[j]];
+			p->children[p->nchildren++] = i;
+		}
+	free(count);
+	/* The concepts now hold all their rows said; the runs and strings they point into stay. */
+	free(c->concept);
+	c->concept = NULL;
+	c->nconcept = c->capconcept = 0;
+}
+
+/* Builds cs from resource `res` (owned from here on) and, for a code system whose concepts are in the
+ * store's content tables, `content` (owned; NULL: the concepts are res's own `concept` array). */
+static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_content *content,
+				    struct sv_error *err)
+{
 	const cJSON *cs_flag;
-	enum sv_err rc;
+	enum sv_err rc = SV_OK;
 
 	memset(cs, 0, sizeof(*cs));
+	/* The concepts of content from the tables are served by the operations, not inside the resource:
+	 * as it is read, the resource includes none of them (FHIR's content code for that; count says how
+	 * many the edition has). */
+	if (content && cJSON_GetObjectItemCaseSensitive(res, "content"))
+		cJSON_ReplaceItemInObjectCaseSensitive(res, "content", cJSON_CreateString("not-present"));
 	cs->body = sv_xcalloc(1, sizeof(*cs->body));
 	atomic_init(&cs->body->refs, 1);
 	pthread_mutex_init(&cs->body->text_lock, NULL);
@@ -175,62 +174,19 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	cs_flag = cJSON_GetObjectItemCaseSensitive(res, "caseSensitive");
 	cs->case_sensitive = !cJSON_IsFalse(cs_flag);
 
-	rc = flatten(&f, cJSON_GetObjectItemCaseSensitive(res, "concept"), NULL, 0, err);
-	if (rc != SV_OK)
-		goto out;
-	cs->concepts = f.v;
-	cs->nconcepts = f.n;
-	f.v = NULL;
-	sv_strmap_init(&cs->index, cs->nconcepts);
-	for (uint32_t i = 0; i < cs->nconcepts; i++) {
-		if (!sv_strmap_put(&cs->index, cs->concepts[i].code, i)) {
-			rc = sv_fail(err, SV_EINVAL, "%s|%s: code '%s' is defined twice", cs->url, cs->version,
-				     cs->concepts[i].code);
-			goto out;
+	if (!content) {
+		struct sv_error why = {0};
+		content = sv_xmalloc(sizeof(*content));
+		sv_content_init(content);
+		if (sv_content_from_json(content, res, &why) != SV_OK) {
+			rc = sv_fail(err, why.code, "%s|%s: %s", cs->url ? cs->url : "", cs->version, why.message);
+			sv_content_release(content);
+			free(content);
+			return rc;
 		}
 	}
-	for (uint32_t i = 0; i < cs->nconcepts; i++)
-		cs->concepts[i].inactive = (unsigned char)inactive_of(cs, &cs->concepts[i]);
-	/* Resolve parents, then count and fill children. */
-	for (uint32_t i = 0; i < cs->nconcepts; i++) {
-		struct sv_concept *k = &cs->concepts[i];
-		k->parents = sv_xcalloc(f.npcodes[i] + 1, sizeof(uint32_t));
-		for (uint32_t j = 0; j < f.npcodes[i]; j++) {
-			uint32_t p;
-			if (!sv_strmap_get(&cs->index, f.pcodes[i][j], &p)) {
-				rc = sv_fail(err, SV_EINVAL, "%s|%s: parent '%s' of '%s' is not in the code system",
-					     cs->url, cs->version, f.pcodes[i][j], k->code);
-				goto out;
-			}
-			int dup = 0;
-			for (uint32_t q = 0; q < k->nparents; q++)
-				dup |= k->parents[q] == p;
-			if (!dup && p != i)
-				k->parents[k->nparents++] = p;
-		}
-	}
-	{
-		uint32_t *count = sv_xcalloc(cs->nconcepts + 1, sizeof(uint32_t));
-		for (uint32_t i = 0; i < cs->nconcepts; i++)
-			for (uint32_t j = 0; j < cs->concepts[i].nparents; j++)
-				count[cs->concepts[i].parents[j]]++;
-		for (uint32_t i = 0; i < cs->nconcepts; i++)
-			cs->concepts[i].children = sv_xcalloc(count[i] + 1, sizeof(uint32_t));
-		for (uint32_t i = 0; i < cs->nconcepts; i++)
-			for (uint32_t j = 0; j < cs->concepts[i].nparents; j++) {
-				struct sv_concept *p = &cs->concepts[cs->concepts[i].parents[j]];
-				p->children[p->nchildren++] = i;
-			}
-		free(count);
-	}
+	concepts_from_content(cs, content);
 	cs->hier = sv_hierarchy_build(cs);
-	rc = SV_OK;
-out:
-	for (uint32_t i = 0; i < f.n; i++)
-		free(f.pcodes[i]);
-	free(f.pcodes);
-	free(f.npcodes);
-	free(f.v);
 	return rc;
 }
 
@@ -244,11 +200,10 @@ const struct sv_concept *sv_codesystem_concept(const struct sv_codesystem *cs, c
 
 int sv_concept_has_display(const struct sv_concept *k, const char *display)
 {
-	const cJSON *d;
 	if (k->display && strcmp(k->display, display) == 0)
 		return 1;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-		if (sv_jstr(d, "value") && strcmp(sv_jstr(d, "value"), display) == 0)
+	for (uint32_t i = 0; i < k->ndesig; i++)
+		if (strcmp(k->desig[i].value, display) == 0)
 			return 1;
 	return 0;
 }
@@ -269,16 +224,14 @@ const char *sv_concept_property(const struct sv_codesystem *cs, const struct sv_
 		    strcmp(uri + nu - n, code) == 0 && strncmp(uri, CONCEPT_PROPERTIES, nu - n - 1) == 0)
 			alias = sv_jstr(p, "code");
 	}
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-		const char *pc = sv_jstr(p, "code");
-		const cJSON *v;
-		if (!pc || (strcmp(pc, code) != 0 && (!alias || strcmp(pc, alias) != 0)))
+	for (uint32_t i = 0; i < k->nprops; i++) {
+		const struct sv_property *x = &k->props[i];
+		if (strcmp(x->code, code) != 0 && (!alias || strcmp(x->code, alias) != 0))
 			continue;
-		if ((v = cJSON_GetObjectItemCaseSensitive(p, "valueBoolean")) != NULL)
-			return cJSON_IsTrue(v) ? "true" : "false";
-		cJSON_ArrayForEach(v, p)
-			if (v->string && strncmp(v->string, "value", 5) == 0 && cJSON_IsString(v))
-				return v->valuestring;
+		/* A boolean as "true"/"false", a string-like value as it is; not a number or a Coding. */
+		if (strcmp(x->type, "valueInteger") != 0 && strcmp(x->type, "valueDecimal") != 0 &&
+		    strcmp(x->type, "valueCoding") != 0)
+			return x->value;
 	}
 	return NULL;
 }
@@ -382,12 +335,15 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 			atomic_fetch_add(&s->cs[s->ncs].body->refs, 1);
 			s->ncs++;
 		} else if (strcmp(type, "CodeSystem") == 0) {
-			if (codesystem_build(&s->cs[s->ncs], res, err) != SV_OK) {
+			struct sv_content *content = b->content[i];
+			b->content[i] = NULL;
+			if (codesystem_build(&s->cs[s->ncs], res, content, err) != SV_OK) {
 				codesystem_free(&s->cs[s->ncs]);
 				goto fail;
 			}
 			s->cs[s->ncs].body->hash = b->hash[i];
 			s->cs[s->ncs].body->len = b->len[i];
+			s->cs[s->ncs].body->content_id = b->content_id[i];
 			s->ncs++;
 		} else if (strcmp(type, "ValueSet") == 0) {
 			resource_init(&s->vs[s->nvs++], res);

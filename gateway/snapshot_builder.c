@@ -12,12 +12,25 @@ void sv_builder_init(struct sv_snapshot_builder *b)
 	sv_strmap_init(&b->ids, 64);
 }
 
+static void drop_content(struct sv_snapshot_builder *b, size_t i)
+{
+	if (b->content[i]) {
+		sv_content_release(b->content[i]);
+		free(b->content[i]);
+	}
+	b->content[i] = NULL;
+	b->content_id[i] = 0;
+}
+
 void sv_builder_release(struct sv_snapshot_builder *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		cJSON_Delete(b->items[i]);
 		free(b->keys[i]);
+		drop_content(b, i);
 	}
+	free(b->content);
+	free(b->content_id);
 	free(b->items);
 	free(b->keys);
 	free(b->reuse);
@@ -45,6 +58,7 @@ static size_t builder_slot(struct sv_snapshot_builder *b, const char *type, cons
 	snprintf(key, n, "%s|%s|%s", type, url, ver);
 	if (sv_strmap_get(&b->ids, key, &i) && !(keep_twin && strcmp(type, "ConceptMap") == 0)) {
 		cJSON_Delete(b->items[i]);
+		drop_content(b, i);
 		b->items[i] = res;
 		b->reuse[i] = reuse;
 		b->len[i] = 0;
@@ -58,7 +72,11 @@ static size_t builder_slot(struct sv_snapshot_builder *b, const char *type, cons
 		b->reuse = sv_xrealloc(b->reuse, b->cap * sizeof(*b->reuse));
 		b->hash = sv_xrealloc(b->hash, b->cap * sizeof(*b->hash));
 		b->len = sv_xrealloc(b->len, b->cap * sizeof(*b->len));
+		b->content = sv_xrealloc(b->content, b->cap * sizeof(*b->content));
+		b->content_id = sv_xrealloc(b->content_id, b->cap * sizeof(*b->content_id));
 	}
+	b->content[b->n] = NULL;
+	b->content_id[b->n] = 0;
 	b->items[b->n] = res;
 	b->keys[b->n] = key;
 	b->reuse[b->n] = reuse;
@@ -104,13 +122,18 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
 }
 
 enum sv_err sv_builder_add_hashed(struct sv_snapshot_builder *b, cJSON *resource, uint64_t hash, size_t len,
-				  struct sv_error *err)
+				  struct sv_content *content, int64_t content_id, struct sv_error *err)
 {
 	enum sv_err rc = builder_add(b, resource, 1, err);
 
 	if (rc == SV_OK) {
 		b->hash[b->last] = hash;
 		b->len[b->last] = len;
+		b->content[b->last] = content;
+		b->content_id[b->last] = content_id;
+	} else if (content) {
+		sv_content_release(content);
+		free(content);
 	}
 	return rc;
 }
@@ -118,16 +141,4 @@ enum sv_err sv_builder_add_hashed(struct sv_snapshot_builder *b, cJSON *resource
 enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err)
 {
 	return builder_add(b, resource, 0, err);
-}
-
-void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap)
-{
-	for (uint32_t i = 0; i < snap->ncs; i++)
-		builder_put(b, cJSON_Duplicate(snap->cs[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->nvs; i++)
-		builder_put(b, cJSON_Duplicate(snap->vs[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->ncm; i++)
-		builder_put(b, cJSON_Duplicate(snap->cm[i].resource, 1), 0);
-	for (uint32_t i = 0; i < snap->nlib; i++)
-		builder_put(b, cJSON_Duplicate(snap->lib[i].resource, 1), 0);
 }

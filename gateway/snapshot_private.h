@@ -10,6 +10,9 @@ struct sv_cs_body {
 	atomic_uint refs;
 	uint64_t hash;             /* sv_strhash() of the stored JSON it was built from, and its length */
 	size_t len;                /* (0: not built from the store) */
+	int64_t content_id;        /* the store's content id the concepts were read from (0: the JSON's own) */
+	struct sv_content *content; /* what the concepts point into */
+	uint32_t *children;        /* every concept's children, one block */
 	pthread_mutex_t text_lock; /* the text index (snapshot_text.c), built on first search */
 	void *text;
 	void (*text_drop)(void *);
@@ -18,9 +21,11 @@ struct sv_cs_body {
 /* Adds code system `cs` of another snapshot (still held by the caller) to b, to be shared as it is. */
 void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs);
 
-/* As sv_builder_add(), recording the keyed hash and length of the stored JSON a CodeSystem came from. */
+/* As sv_builder_add(), recording the keyed hash and length of the stored JSON a CodeSystem came from,
+ * and for one whose concepts are in the store's content tables their content id and `content` (owned
+ * from here on; NULL and 0 for none). */
 enum sv_err sv_builder_add_hashed(struct sv_snapshot_builder *b, cJSON *resource, uint64_t hash, size_t len,
-				  struct sv_error *err);
+				  struct sv_content *content, int64_t content_id, struct sv_error *err);
 
 /* Builds the subsumption index of `cs` (its concepts' parents and children resolved), or returns NULL
  * when its parents form a cycle or the index would be too large: the functions of snapshot.h then walk

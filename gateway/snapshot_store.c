@@ -4,19 +4,23 @@
 #include "samsvar/strmap.h"
 #include "snapshot_private.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct visit {
 	struct sv_snapshot_builder *b;
 	const struct sv_snapshot *prev;
+	struct sv_store *st;
+	struct sv_error *err;
 };
 
-/* A code system of prev built from exactly these bytes, or NULL. */
-static const struct sv_codesystem *same_codesystem(const struct sv_snapshot *prev, uint64_t hash, size_t len)
+/* A code system of prev built from exactly these bytes and content id, or NULL. */
+static const struct sv_codesystem *same_codesystem(const struct sv_snapshot *prev, uint64_t hash, size_t len,
+						   int64_t content)
 {
 	for (uint32_t i = 0; prev && i < prev->ncs; i++) {
 		const struct sv_cs_body *b = prev->cs[i].body;
-		if (b && b->len == len && b->hash == hash)
+		if (b && b->len == len && b->hash == hash && b->content_id == content)
 			return &prev->cs[i];
 	}
 	return NULL;
@@ -25,20 +29,31 @@ static const struct sv_codesystem *same_codesystem(const struct sv_snapshot *pre
 static enum sv_err visit_store(void *ctx, const char *type, const char *json, size_t len, int64_t content)
 {
 	struct visit *v = ctx;
+	struct sv_content *c = NULL;
 	cJSON *res;
-
-	(void)content; /* TODO(lead): table-backed code systems */
+	enum sv_err rc;
 
 	if (strcmp(type, "CodeSystem") == 0) {
+		/* The row of a code system with content tables is small; its content id changes with its concepts. */
 		uint64_t hash = sv_strhash(json, len);
-		const struct sv_codesystem *same = same_codesystem(v->prev, hash, len);
+		const struct sv_codesystem *same = same_codesystem(v->prev, hash, len, content);
 		if (same) {
 			sv_builder_put_codesystem(v->b, same);
 			return SV_OK;
 		}
 		if (!(res = cJSON_ParseWithLength(json, len)))
 			return SV_ESTORE;
-		return sv_builder_add_hashed(v->b, res, hash, len, NULL);
+		if (content) {
+			c = sv_xmalloc(sizeof(*c));
+			sv_content_init(c);
+			if ((rc = sv_store_content_load(v->st, content, c, v->err)) != SV_OK) {
+				sv_content_release(c);
+				free(c);
+				cJSON_Delete(res);
+				return rc;
+			}
+		}
+		return sv_builder_add_hashed(v->b, res, hash, len, c, content, NULL);
 	}
 	if (!(res = cJSON_ParseWithLength(json, len)))
 		return SV_ESTORE;
@@ -49,7 +64,7 @@ struct sv_snapshot *sv_snapshot_from_store_over(struct sv_store *st, const struc
 						struct sv_error *err)
 {
 	struct sv_snapshot_builder b;
-	struct visit v = { &b, prev };
+	struct visit v = { &b, prev, st, err };
 	struct sv_snapshot *s = NULL;
 	enum sv_err rc;
 

@@ -97,15 +97,11 @@ int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query
 {
 	struct match_state m = { q, 0 };
 	unsigned all = (1u << q->n) - 1;
-	const cJSON *d;
 
 	each_word(k->code, match_word, &m);
 	each_word(k->display, match_word, &m);
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		if (m.found == all)
-			break;
-		each_word(sv_jstr(d, "value"), match_word, &m);
-	}
+	for (uint32_t i = 0; i < k->ndesig && m.found != all; i++)
+		each_word(k->desig[i].value, match_word, &m);
 	return m.found == all;
 }
 
@@ -174,12 +170,11 @@ static void index_pass(struct text_index *t, const struct sv_codesystem *cs)
 {
 	for (uint32_t i = 0; i < cs->nconcepts; i++) {
 		const struct sv_concept *k = &cs->concepts[i];
-		const cJSON *d;
 		t->concept = i;
 		each_word(k->code, index_word, t);
 		each_word(k->display, index_word, t);
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation"))
-			each_word(sv_jstr(d, "value"), index_word, t);
+		for (uint32_t j = 0; j < k->ndesig; j++)
+			each_word(k->desig[j].value, index_word, t);
 	}
 }
 

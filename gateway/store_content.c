@@ -210,7 +210,7 @@ static enum sv_err concept_row(struct sv_content *c, sqlite3_stmt *q, struct sv_
 
 	if (rc == SV_OK)
 		c->concept[idx].inactive = (unsigned char)(sqlite3_column_int(q, 3) != 0);
-	return rc == SV_ECONFLICT ? SV_ESTORE : rc;
+	return rc == SV_ECONFLICT ? sv_fail(err, SV_ESTORE, "store: code '%s' is stored twice in one content", text(q, 0)) : rc;
 }
 
 static enum sv_err designation_row(struct sv_content *c, sqlite3_stmt *q, struct sv_error *err)
@@ -246,10 +246,12 @@ enum sv_err sv_store_content_load(struct sv_store *st, int64_t content, struct s
 	enum sv_err rc;
 	int found;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM cs_content WHERE id=?1", -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT concepts FROM cs_content WHERE id=?1", -1, &q, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "prepare");
 	sqlite3_bind_int64(q, 1, content);
 	found = sqlite3_step(q) == SQLITE_ROW;
+	if (found)
+		sv_content_reserve(c, (uint32_t)sqlite3_column_int64(q, 0));
 	sqlite3_finalize(q);
 	if (!found)
 		return sv_fail(err, SV_ENOTFOUND, "store: no code-system content %lld", (long long)content);

@@ -397,17 +397,16 @@ static void follow_history(struct tx *t, const char *sys, const char *version, c
 	};
 	const struct sv_codesystem *cs;
 	const struct sv_concept *k;
-	const cJSON *p;
 
 	if (!streq(sys, SV_SYS_SNOMED) || !code || !(cs = find_cs(t, sys, version)) ||
 	    !(k = sv_codesystem_concept(cs, code)) || !sv_concept_inactive(cs, k))
 		return;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-			const char *pc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "code"));
-			const char *target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "valueCode"));
+		for (uint32_t j = 0; j < k->nprops; j++) {
+			const struct sv_property *p = &k->props[j];
+			const char *target = p->value;
 			struct hit h;
-			if (!pc || !target || !streq(pc, kinds[i].property) || t->nhits >= SV_TX_MAX_MATCHES)
+			if (!streq(p->type, "valueCode") || !streq(p->code, kinds[i].property) || t->nhits >= SV_TX_MAX_MATCHES)
 				continue;
 			memset(&h, 0, sizeof(h));
 			h.system = cs->url;

@@ -369,15 +369,14 @@ static void add_replacements(const struct sv_codesystem *cs, const struct sv_con
 	};
 	char text[1024];
 	size_t len = 0, shown = 0;
-	const cJSON *q;
 
 	text[0] = '\0';
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(k->json, "property")) {
-			const char *code = sv_jstr(q, "code"), *target = sv_jstr(q, "valueCode");
+		for (uint32_t j = 0; j < k->nprops; j++) {
+			const char *code = k->props[j].code, *target = k->props[j].value;
 			const struct sv_concept *t;
 			int n;
-			if (!code || !target || strcmp(code, kinds[i].property) != 0)
+			if (strcmp(k->props[j].type, "valueCode") != 0 || strcmp(code, kinds[i].property) != 0)
 				continue;
 			t = sv_codesystem_concept(cs, target);
 			/* Bounded: a concept with more targets than fit says how many more there are. */

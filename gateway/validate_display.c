@@ -104,18 +104,16 @@ static size_t concept_candidates(const struct sv_codesystem *cs, const struct sv
 				 size_t n, size_t cap)
 {
 	const char *cslang = sv_jstr(cs->resource, "language");
-	const cJSON *d;
 
 	if (k->display && n < cap)
 		c[n++] = (struct cand){k->display, cslang, NULL};
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(k->json, "designation")) {
-		if (n == cap)
-			break;
+	for (uint32_t i = 0; i < k->ndesig && n < cap; i++) {
+		const struct sv_designation *d = &k->desig[i];
 		/* A designation for a special use (an "olde-english" rendering...) that names no language is
 		 * not a display in any language a client asks for: not offered (HL7's batch-validate-bad). */
-		if (sv_jstr(d, "value") && (sv_jstr(d, "language") || !cJSON_GetObjectItemCaseSensitive(d, "use")))
-			c[n++] = (struct cand){sv_jstr(d, "value"), sv_jstr(d, "language") ? sv_jstr(d, "language") : cslang,
-					       sv_vc_standards_status(d)};
+		if (d->language || !(d->use_system || d->use_code || (d->json && cJSON_GetObjectItemCaseSensitive(d->json, "use"))))
+			c[n++] = (struct cand){d->value, d->language ? d->language : cslang,
+					       d->json ? sv_vc_standards_status(d->json) : NULL};
 	}
 	return n;
 }

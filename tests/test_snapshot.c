@@ -334,27 +334,6 @@ Test(snapshot, builder_many_resources_with_duplicates)
 	sv_snapshot_release(s);
 }
 
-Test(snapshot, builder_add_snapshot_layers_resources)
-{
-	struct sv_snapshot_builder b;
-	struct sv_snapshot *s1, *s2;
-	struct sv_error err;
-
-	s1 = build1(dag_cs("1"), &err);
-	cr_assert_not_null(s1);
-	sv_builder_init(&b);
-	sv_builder_add_snapshot(&b, s1);
-	cr_assert_eq(sv_builder_add(&b, dag_cs("2"), &err), SV_OK);
-	s2 = sv_builder_build(&b, &err);
-	sv_builder_release(&b);
-	cr_assert_not_null(s2, "%s", err.message);
-	sv_snapshot_release(s1);   /* s2 holds its own copies */
-	cr_assert_eq(s2->ncs, 2);
-	cr_assert_str_eq(sv_snapshot_codesystem(s2, TEST_URL, NULL)->version, "2");
-	cr_assert_not_null(sv_codesystem_concept(sv_snapshot_codesystem(s2, TEST_URL, "1"), "E"));
-	sv_snapshot_release(s2);
-}
-
 /* ---- latest version and lookups ---- */
 
 Test(snapshot, latest_codesystem_is_highest_version)

@@ -37,11 +37,15 @@ struct sv_content_concept {
 	const char *code;
 	const char *display;     /* NULL when none */
 	const char *definition;  /* NULL when none */
+	const cJSON *json;       /* the concept object of a code system read from FHIR JSON (its extensions),
+				    NULL for content from tables */
 	uint32_t desig, ndesig;  /* run in sv_content.desig (after sv_content_finish()) */
 	uint32_t prop, nprop;    /* run in sv_content.prop */
 	uint32_t parent, nparent; /* run in sv_content.parent: concept indexes */
 	unsigned char inactive;
 };
+
+#define SV_CONTENT_RECENT 64
 
 struct sv_content_pool {
 	char **chunks;
@@ -49,6 +53,7 @@ struct sv_content_pool {
 	struct sv_strmap interned;  /* short repeated strings -> their index in istr (key = the pooled copy) */
 	const char **istr;
 	uint32_t nistr, capistr;
+	const char *recent[SV_CONTENT_RECENT]; /* the last interned string per (length, first byte) slot */
 };
 
 struct sv_content {
@@ -73,6 +78,10 @@ struct sv_content {
 
 /* Starts an empty content. */
 void sv_content_init(struct sv_content *c);
+
+/* Sizes the empty content c for about `concepts` concepts (its code index and concept array), so
+ * adding them never rehashes. */
+void sv_content_reserve(struct sv_content *c, uint32_t concepts);
 
 /* Frees everything c holds (its strings too); c is empty afterwards. */
 void sv_content_release(struct sv_content *c);
@@ -107,6 +116,13 @@ void sv_content_finish(struct sv_content *c);
 
 /* Returns the index of concept `code`, or -1. */
 int64_t sv_content_find(const struct sv_content *c, const char *code);
+
+/* Returns designation d as a new FHIR designation object (its own JSON copied when it has one). */
+cJSON *sv_designation_json(const struct sv_designation *d);
+
+/* Returns the value of property p as a new cJSON to put under p->type (a bool, a number, a string or a
+ * Coding; its own JSON copied when it has one). */
+cJSON *sv_property_value_json(const struct sv_property *p);
 
 /* Builds the FHIR CodeSystem `header` (a CodeSystem without `concept`, not changed) with c's concepts
  * as a flat `concept` array: display, definition, designations, properties (an inactive concept gets

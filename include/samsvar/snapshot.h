@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "samsvar/cscontent.h"
 #include "samsvar/error.h"
 #include "samsvar/strmap.h"
 
@@ -23,12 +24,19 @@ struct sv_cs_body;
  * imported from does not define: kept from another import of that version (import_merge.h). */
 #define SV_PROP_NOT_IN_EDITION "not-in-edition"
 
+/* A concept: compact arrays shared with the code system's content (cscontent.h), whether it was read
+ * from the CodeSystem's JSON or from the store's content tables. */
 struct sv_concept {
 	const char *code;
 	const char *display;      /* NULL when the source has none */
 	const char *definition;   /* NULL when the source has none */
-	const cJSON *json;        /* the concept object inside the resource (designations, properties) */
-	uint32_t *parents;        /* indexes into the code system's concept array */
+	const cJSON *json;        /* the concept object of a code system held as FHIR JSON (its extensions);
+				     NULL for content from the store's tables */
+	const struct sv_designation *desig; /* its designations, in the source's order */
+	uint32_t ndesig;
+	const struct sv_property *props;    /* its properties, less the parents (below) */
+	uint32_t nprops;
+	const uint32_t *parents;  /* indexes into the code system's concept array */
 	uint32_t nparents;
 	unsigned char inactive;   /* sv_concept_inactive(), worked out once when the code system is built */
 	uint32_t *children;
@@ -93,6 +101,9 @@ enum sv_err sv_snapshot_memo(const struct sv_snapshot *snap, const char *key, sv
  * linear in the number of resources. */
 struct sv_snapshot_builder {
 	cJSON **items;            /* owned, in the order added; NULL once moved into a snapshot */
+	struct sv_content **content; /* content[i]: the concepts of CodeSystem items[i] read from the store's
+					content tables (owned), or NULL */
+	int64_t *content_id;      /* and their content id (store.h), 0 for none */
 	char **keys;              /* keys[i] = "type|url|version" of items[i], owned */
 	size_t n, cap;
 	struct sv_strmap ids;     /* identity -> index into items */
@@ -115,9 +126,6 @@ enum sv_err sv_builder_add(struct sv_snapshot_builder *b, cJSON *resource, struc
  * before is kept beside it, not over it: both are is_latest (so $translate consults both), and a
  * look-up by url and version finds the first. */
 enum sv_err sv_builder_add_layer(struct sv_snapshot_builder *b, cJSON *resource, struct sv_error *err);
-
-/* Adds a copy of every resource of `snap` (used to layer request-scoped resources over it). */
-void sv_builder_add_snapshot(struct sv_snapshot_builder *b, const struct sv_snapshot *snap);
 
 /* Builds the snapshot (refcount 1) from everything added and empties the builder. Returns NULL with
  * err set when the content is inconsistent (e.g. a concept code defined twice in one system). */

@@ -1,0 +1,255 @@
+/* test_store_content.c — code-system content as compact arrays (cscontent.c) and as rows of the content
+ * tables (store_content.c), and snapshots built from them: the same answers as from the CodeSystem's JSON,
+ * a content id as the change stamp that lets a republish share the content, and rows that never outlive
+ * the resource pointing at them. */
+#include "samsvar/cscontent.h"
+#include "samsvar/snapshot.h"
+#include "samsvar/store.h"
+#include "support/support.h"
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#define URL "https://fhir.samsvar.no/CodeSystem/test-content"
+
+/* A CodeSystem with a DAG (B, C is-a A; D is-a B and C), a nested child (E under D), designations with
+ * a use, an inactive concept with a replacement, an integer and a boolean property. */
+static cJSON *test_cs(const char *version)
+{
+	const char *json =
+		"{\"resourceType\":\"CodeSystem\",\"url\":\"" URL "\",\"version\":\"%s\",\"status\":\"active\","
+		"\"content\":\"complete\",\"language\":\"en\",\"property\":[{\"code\":\"parent\",\"type\":\"code\"},"
+		"{\"code\":\"inactive\",\"type\":\"boolean\"},{\"code\":\"replacedBy\",\"type\":\"code\"},"
+		"{\"code\":\"weight\",\"type\":\"integer\"}],\"concept\":["
+		"{\"code\":\"A\",\"display\":\"Alpha\",\"definition\":\"The root\"},"
+		"{\"code\":\"B\",\"display\":\"Beta\",\"property\":[{\"code\":\"parent\",\"valueCode\":\"A\"},"
+		"{\"code\":\"weight\",\"valueInteger\":3}]},"
+		"{\"code\":\"C\",\"display\":\"Gamma\",\"designation\":[{\"language\":\"nb\",\"use\":{\"system\":"
+		"\"http://snomed.info/sct\",\"code\":\"900000000000013009\",\"display\":\"Synonym\"},\"value\":\"Gamma på norsk\"},"
+		"{\"language\":\"nn\",\"value\":\"Gamma på nynorsk\"}],\"property\":[{\"code\":\"parent\",\"valueCode\":\"A\"}]},"
+		"{\"code\":\"D\",\"display\":\"Delta\",\"property\":[{\"code\":\"parent\",\"valueCode\":\"B\"},"
+		"{\"code\":\"parent\",\"valueCode\":\"C\"},{\"code\":\"parent\",\"valueCode\":\"B\"}],"
+		"\"concept\":[{\"code\":\"E\",\"display\":\"Epsilon\"}]},"
+		"{\"code\":\"F\",\"display\":\"Old F\",\"property\":[{\"code\":\"inactive\",\"valueBoolean\":true},"
+		"{\"code\":\"replacedBy\",\"valueCode\":\"E\"}]}]}";
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), json, version);
+	return cJSON_Parse(buf);
+}
+
+/* Stores test_cs(version) with its concepts in the content tables. */
+static void put_content(struct sv_store *st, const char *version)
+{
+	struct sv_content c;
+	struct sv_error err = { 0 };
+	cJSON *cs = test_cs(version);
+
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_from_json(&c, cs, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
+	cr_assert_eq(sv_store_put_content(st, cs, &c, "test", "test", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_commit(st, &err), SV_OK);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(cs, "concept"), "the row keeps no concepts");
+	sv_content_release(&c);
+	cJSON_Delete(cs);
+}
+
+/* The same answers, whichever way the code system was held. */
+static void check_concepts(const struct sv_codesystem *cs)
+{
+	const struct sv_concept *a = sv_codesystem_concept(cs, "A"), *c = sv_codesystem_concept(cs, "C"),
+				*d = sv_codesystem_concept(cs, "D"), *e = sv_codesystem_concept(cs, "E"),
+				*f = sv_codesystem_concept(cs, "F"), *b = sv_codesystem_concept(cs, "B");
+
+	cr_assert_eq(cs->nconcepts, 6);
+	cr_assert(a && b && c && d && e && f);
+	cr_assert_str_eq(a->definition, "The root");
+	cr_assert_eq(d->nparents, 2, "D is-a B and C, the repeated link once");
+	cr_assert_str_eq(cs->concepts[d->parents[0]].code, "B");
+	cr_assert_str_eq(cs->concepts[d->parents[1]].code, "C");
+	cr_assert_eq(e->nparents, 1, "the nesting gives E its parent");
+	cr_assert_str_eq(cs->concepts[e->parents[0]].code, "D");
+	cr_assert_eq(a->nchildren, 2);
+	cr_assert(sv_codesystem_subsumes(cs, (uint32_t)(a - cs->concepts), (uint32_t)(e - cs->concepts)));
+	cr_assert_not(sv_codesystem_subsumes(cs, (uint32_t)(b - cs->concepts), (uint32_t)(c - cs->concepts)));
+	cr_assert_eq(c->ndesig, 2);
+	cr_assert_str_eq(c->desig[0].language, "nb");
+	cr_assert_str_eq(c->desig[0].use_code, "900000000000013009");
+	cr_assert_str_eq(c->desig[0].value, "Gamma på norsk");
+	cr_assert(sv_concept_has_display(c, "Gamma på nynorsk"));
+	cr_assert(sv_concept_inactive(cs, f));
+	cr_assert_not(sv_concept_inactive(cs, e));
+	cr_assert_str_eq(sv_concept_property(cs, f, "replacedBy"), "E");
+	cr_assert_str_eq(sv_concept_property(cs, f, "inactive"), "true");
+	cr_assert_null(sv_concept_property(cs, b, "weight"), "a number is not text");
+	cr_assert_eq(b->nprops, 1);
+	cr_assert_str_eq(b->props[0].type, "valueInteger");
+	cr_assert_str_eq(b->props[0].value, "3");
+}
+
+Test(content, json_and_tables_answer_the_same)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_snapshot_builder b;
+	struct sv_snapshot *from_json, *from_tables;
+	struct sv_error err = { 0 };
+	const struct sv_codesystem *cs;
+
+	sv_builder_init(&b);
+	cr_assert_eq(sv_builder_add(&b, test_cs("1"), &err), SV_OK);
+	from_json = sv_builder_build(&b, &err);
+	sv_builder_release(&b);
+	cr_assert_not_null(from_json, "%s", err.message);
+	check_concepts(sv_snapshot_codesystem(from_json, URL, "1"));
+	cr_assert_not_null(sv_snapshot_codesystem(from_json, URL, "1")->concepts[0].json, "JSON keeps its objects");
+
+	put_content(st, "1");
+	from_tables = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(from_tables, "%s", err.message);
+	cs = sv_snapshot_codesystem(from_tables, URL, "1");
+	cr_assert_not_null(cs);
+	check_concepts(cs);
+	cr_assert_null(cs->concepts[0].json, "content from tables has no JSON per concept");
+	cr_assert_str_eq(cs->content, "not-present", "as read, the resource holds none of its concepts");
+	cr_assert_str_eq(sv_snapshot_codesystem(from_json, URL, "1")->content, "complete");
+	sv_snapshot_release(from_json);
+	sv_snapshot_release(from_tables);
+	sv_store_close(st);
+	ts_remove_store(path);
+}
+
+Test(content, store_get_gives_the_whole_resource_back)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	struct sv_content c;
+	cJSON *whole;
+
+	put_content(st, "1");
+	whole = sv_store_get(st, "CodeSystem", URL, "1", &err);
+	cr_assert_not_null(whole, "%s", err.message);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(whole, "concept")), 6);
+	/* and it reads as the same content again */
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_from_json(&c, whole, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(c.nconcept, 6);
+	cr_assert_eq(c.nparent, 5, "A<-B, A<-C, B<-D, C<-D, D<-E");
+	cr_assert_eq(c.ndesig, 2);
+	cr_assert(c.concept[sv_content_find(&c, "F")].inactive);
+	sv_content_release(&c);
+	cJSON_Delete(whole);
+	sv_store_close(st);
+	ts_remove_store(path);
+}
+
+static long long count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	long long n = -1;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+Test(content, a_republish_shares_unchanged_content_and_rebuilds_changed)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	struct sv_snapshot *s1, *s2, *s3;
+	cJSON *vs = cJSON_Parse("{\"resourceType\":\"ValueSet\",\"url\":\"https://fhir.samsvar.no/ValueSet/x\","
+				"\"version\":\"1\",\"status\":\"active\"}");
+
+	put_content(st, "1");
+	s1 = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(s1, "%s", err.message);
+	/* a value set published beside it: the code system is shared, not read again */
+	cr_assert_eq(sv_store_put(st, vs, "test", "test", &err), SV_OK, "%s", err.message);
+	s2 = sv_snapshot_from_store_over(st, s1, &err);
+	cr_assert_not_null(s2, "%s", err.message);
+	cr_assert_eq(sv_snapshot_codesystem(s2, URL, "1")->concepts, sv_snapshot_codesystem(s1, URL, "1")->concepts);
+	/* the same version imported again: a new content id, so a new build, and the old rows are gone */
+	put_content(st, "1");
+	s3 = sv_snapshot_from_store_over(st, s2, &err);
+	cr_assert_not_null(s3, "%s", err.message);
+	cr_assert_neq(sv_snapshot_codesystem(s3, URL, "1")->concepts, sv_snapshot_codesystem(s2, URL, "1")->concepts);
+	check_concepts(sv_snapshot_codesystem(s3, URL, "1"));
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_content"), 1);
+	cr_assert_eq(count_rows(path, "SELECT count(DISTINCT content) FROM cs_concept"), 1);
+	/* stored as JSON over it: the content rows go with the content id */
+	{
+		cJSON *cs = test_cs("1");
+		cr_assert_eq(sv_store_put(st, cs, "test", "test", &err), SV_OK, "%s", err.message);
+		cJSON_Delete(cs);
+	}
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_concept"), 0);
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_designation"), 0);
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_edge"), 0);
+	sv_snapshot_release(s1);
+	sv_snapshot_release(s2);
+	sv_snapshot_release(s3);
+	cJSON_Delete(vs);
+	sv_store_close(st);
+	ts_remove_store(path);
+}
+
+Test(content, a_damaged_row_is_a_store_error_not_a_crash)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	struct sv_snapshot *s;
+	sqlite3 *db;
+
+	put_content(st, "1");
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE cs_edge SET parent=99 WHERE child=3 AND seq=0", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = sv_snapshot_from_store(st, &err);
+	cr_assert_null(s);
+	cr_assert_eq(err.code, SV_ESTORE, "%d %s", err.code, err.message);
+	cr_assert(strstr(err.message, "concept 99"), "%s", err.message);
+	sv_store_close(st);
+	ts_remove_store(path);
+}
+
+Test(content, pool_interns_repeated_strings_and_groups_rows)
+{
+	struct sv_content c;
+	struct sv_error err = { 0 };
+	uint32_t a, b;
+	struct sv_designation d = { "nb", "http://snomed.info/sct", "900000000000013009", "Synonym", "x", NULL };
+
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_add_concept(&c, "a", "A", NULL, &a, &err), SV_OK);
+	cr_assert_eq(sv_content_add_concept(&c, "b", "B", NULL, &b, &err), SV_OK);
+	cr_assert_eq(sv_content_add_concept(&c, "a", NULL, NULL, &a, &err), SV_ECONFLICT);
+	/* rows out of concept order: grouped by concept, in the order added within one */
+	d.value = "b1";
+	sv_content_add_designation(&c, b, &d, &err);
+	d.value = "a1";
+	sv_content_add_designation(&c, a, &d, &err);
+	d.value = "b2";
+	sv_content_add_designation(&c, b, &d, &err);
+	sv_content_add_parent(&c, b, a, &err);
+	sv_content_finish(&c);
+	cr_assert_str_eq(c.desig[c.concept[a].desig].value, "a1");
+	cr_assert_str_eq(c.desig[c.concept[b].desig].value, "b1");
+	cr_assert_str_eq(c.desig[c.concept[b].desig + 1].value, "b2");
+	cr_assert_eq(c.desig[0].language, c.desig[2].language, "one copy of a repeated string");
+	cr_assert_eq(c.concept[b].nparent, 1);
+	cr_assert_eq(sv_content_find(&c, "b"), b);
+	cr_assert_eq(sv_content_find(&c, "zz"), -1);
+	sv_content_release(&c);
+}
