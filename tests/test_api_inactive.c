@@ -182,28 +182,31 @@ Test(api_inactive, associations_lookup_validate_translate_and_bad_row)
 	cr_assert_eq(ts_daemon_stop(&d), 0);
 }
 
-/* The display in language `lang` of `code` ($lookup displayLanguage). */
-static char *display_in(const struct ts_daemon *d, const char *code, const char *lang)
+/* The display in language `lang` of `code` in SNOMED CT version `version` ($lookup displayLanguage). */
+static char *display_in(const struct ts_daemon *d, const char *version, const char *code, const char *lang)
 {
-	char path[300], *v;
+	char path[400], *v;
 	cJSON *res;
 
-	snprintf(path, sizeof(path), "/fhir/CodeSystem/$lookup?system=" SCT "&code=%s&displayLanguage=%s", code, lang);
+	snprintf(path, sizeof(path), "/fhir/CodeSystem/$lookup?system=" SCT "&version=%s&code=%s&displayLanguage=%s",
+		 version, code, lang);
 	res = poll_get(d, path, 200);
 	v = strdup(ts_param_str(res, "display") ? ts_param_str(res, "display") : "");
 	cJSON_Delete(res);
 	return v;
 }
 
-/* An edition with the extension's Norwegian descriptions and its nb and nn language refsets: the preferred
- * synonym of each refset is the display for displayLanguage=nb / nn (and nb-NO); a bad
- * acceptability is refused with file:line. */
+/* The extension module (its Norwegian descriptions and nb and nn language refsets) imported on top of the
+ * international edition (samsvar import --snomed-base) as its own version: the preferred synonym of each
+ * refset is the display for displayLanguage=nb / nn (and nb-NO) in that version, the international
+ * version has no Norwegian term; a bad acceptability is refused with file:line. */
 Test(api_inactive, language_refsets_choose_the_display)
 {
 	struct ts_daemon d;
-	char *vh, *out, *v, cmd[4096], dir[600], path[700], bad[700];
+	char *vh, *out, *v, cmd[4096], dir[600], ext[700], bad[700], want[300];
 	const cJSON *e;
 	cJSON *m;
+	const char *base, *xver;
 	size_t len, n = 0;
 	char *text;
 
@@ -211,26 +214,31 @@ Test(api_inactive, language_refsets_choose_the_display)
 	free(vh);
 	cr_assert_eq(ts_daemon_start(&d, NULL), 0);
 	m = ts_gen_rf2(&d, "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
-	/* The Norwegian descriptions (of international concepts) and the nb/nn refsets beside the edition. */
-	snprintf(path, sizeof(path), "%s/SnomedCT_SyntheticINT_20250131", dir);
-	snprintf(cmd, sizeof(cmd), "x='%s/SnomedCT_SyntheticExtension_20250415/Snapshot' && "
-		 "cp \"$x\"/Terminology/sct2_Description_Snapshot-no_* '%s/Snapshot/Terminology/' && "
-		 "cp \"$x\"/Refset/Language/der2_cRefset_LanguageSnapshot-n[bn]_* '%s/Snapshot/Refset/Language/'",
-		 dir, path, path);
-	cr_assert_eq(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, path);
+	base = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "international"),
+								     "version"));
+	xver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"),
+								     "version"));
+	snprintf(ext, sizeof(ext), "%s/SnomedCT_SyntheticExtension_20250415", dir);
+	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s/SnomedCT_SyntheticINT_20250131", d.dir, dir);
+	cr_assert_eq(ts_samsvar(cmd, &out), 0, "%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s --snomed-base %s", d.dir, ext, base);
 	cr_assert_eq(ts_samsvar(cmd, &out), 0, "%s", out);
 	free(out);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"),
 								 "preferred_terms")) {
-		v = display_in(&d, e->string, "nb");
+		v = display_in(&d, xver, e->string, "nb");
 		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")), "%s nb", e->string);
 		free(v);
-		v = display_in(&d, e->string, "nn");
+		v = display_in(&d, xver, e->string, "nn");
 		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nn")), "%s nn", e->string);
 		free(v);
-		v = display_in(&d, e->string, "nb-NO");
+		v = display_in(&d, xver, e->string, "nb-NO");
 		cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")), "%s nb-NO", e->string);
+		free(v);
+		v = display_in(&d, base, e->string, "nb");
+		cr_assert_str_neq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")),
+				  "the international version has no nb term of %s", e->string);
 		free(v);
 		n++;
 	}
@@ -240,19 +248,19 @@ Test(api_inactive, language_refsets_choose_the_display)
 	snprintf(bad, sizeof(bad), "%s/bad", d.dir);
 	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && f=$(ls '%s'/Snapshot/Refset/Language/der2_cRefset_LanguageSnapshot-nb_*) && "
 		 "printf '00000000-0000-4000-8000-000000000000\\t20250415\\t1\\t900000000000207008\\t900000000000508004\\t"
-		 "900000000000207008\\t900000000000003001\\r\\n' >> \"$f\" && wc -l < \"$f\" > '%s/lines'", path, bad, bad, d.dir);
+		 "900000000000207008\\t900000000000003001\\r\\n' >> \"$f\" && wc -l < \"$f\" > '%s/lines'", ext, bad, bad, d.dir);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s/lines", d.dir);
 	text = ts_read_file(cmd, &len);
-	snprintf(path, sizeof(path), "_20250415.txt:%d: acceptabilityId 900000000000003001 is neither", atoi(text));
+	snprintf(want, sizeof(want), "_20250415.txt:%d: acceptabilityId 900000000000003001 is neither", atoi(text));
 	free(text);
-	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s", d.dir, bad);
+	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s --snomed-base %s", d.dir, bad, base);
 	cr_assert_neq(ts_samsvar(cmd, &out), 0, "a bad language row was imported");
-	cr_assert(strstr(out, path) && strstr(out, "der2_cRefset_LanguageSnapshot-nb_"), "no '%s' in %s", path, out);
+	cr_assert(strstr(out, want) && strstr(out, "der2_cRefset_LanguageSnapshot-nb_"), "no '%s' in %s", want, out);
 	free(out);
 	/* The store kept what it held. */
 	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"), "preferred_terms")->child;
-	v = display_in(&d, e->string, "nb");
+	v = display_in(&d, xver, e->string, "nb");
 	cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "nb")));
 	free(v);
 	cJSON_Delete(m);
