@@ -239,6 +239,26 @@ static const struct text_index *text_index(const struct sv_codesystem *cs)
 	return t;
 }
 
+uint32_t sv_snapshot_warm_text(const struct sv_snapshot *snap, uint32_t min_concepts)
+{
+	uint32_t built = 0;
+
+	for (uint32_t i = 0; i < snap->ncs; i++) {
+		struct sv_cs_body *b = snap->cs[i].body;
+		int missing;
+		if (snap->cs[i].nconcepts < min_concepts || !b)
+			continue;
+		pthread_mutex_lock(&b->text_lock);
+		missing = b->text == NULL;
+		pthread_mutex_unlock(&b->text_lock);
+		if (missing) {
+			text_index(&snap->cs[i]);
+			built++;
+		}
+	}
+	return built;
+}
+
 /* Sorts v[0..n) ascending and drops repeats; returns the new length. */
 static size_t sort_unique(uint32_t *v, size_t n)
 {

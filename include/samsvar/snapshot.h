@@ -256,6 +256,11 @@ int sv_concept_text_match(const struct sv_concept *k, const struct sv_text_query
 uint32_t *sv_codesystem_text_search(const struct sv_snapshot *snap, const struct sv_codesystem *cs,
 				    const struct sv_text_query *q, size_t *n);
 
+/* Builds now the word index of every code system of `snap` with at least `min_concepts` concepts that
+ * has none yet (instead of on its first search), so no client waits for it; returns how many it built.
+ * The server calls it after start-up and after each reload, outside any request. */
+uint32_t sv_snapshot_warm_text(const struct sv_snapshot *snap, uint32_t min_concepts);
+
 /* Returns 1 when `version` is `pattern` or matches it segment by segment where the pattern has a
  * wildcard segment ("x", "X" or "*": "1.x.x" matches "1.2.0"), else 0; NULL never matches. */
 int sv_version_matches(const char *pattern, const char *version);
