@@ -7,14 +7,16 @@
 #include <stddef.h>
 #include <string.h>
 
-#define POOL_CHUNK ((size_t)1 << 20)
+#define POOL_CHUNK ((size_t)1 << 20) /* the largest chunk: 1 MiB */
+#define POOL_FIRST ((size_t)4096)    /* the first; each next one twice the last (a small code system of
+					a request's tx-resource stays small) */
 #define INTERN_MAX 128 /* longer strings are not looked for among the interned ones */
 
 void sv_content_init(struct sv_content *c)
 {
 	memset(c, 0, sizeof(*c));
-	sv_strmap_init(&c->index, 1024);
-	sv_strmap_init(&c->pool.interned, 64);
+	sv_strmap_init(&c->index, 16);
+	sv_strmap_init(&c->pool.interned, 16);
 }
 
 void sv_content_reserve(struct sv_content *c, uint32_t concepts)
@@ -50,7 +52,9 @@ static char *pool_alloc(struct sv_content_pool *p, size_t n)
 	char *s;
 
 	if (!p->nchunks || p->size - p->used < n) {
-		size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
+		size_t size = p->nchunks ? (p->size * 2 < POOL_CHUNK ? p->size * 2 : POOL_CHUNK) : POOL_FIRST;
+		if (size < n)
+			size = n;
 		p->chunks = sv_xrealloc(p->chunks, (p->nchunks + 1) * sizeof(*p->chunks));
 		p->chunks[p->nchunks++] = sv_xmalloc(size);
 		p->size = size;
@@ -454,6 +458,7 @@ enum sv_err sv_content_from_json(struct sv_content *c, const cJSON *cs, struct s
 	size_t npp = 0, cap = 0;
 	enum sv_err rc;
 
+	sv_content_reserve(c, (uint32_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cs, "concept")));
 	rc = add_json_concepts(c, cJSON_GetObjectItemCaseSensitive(cs, "concept"), NULL, 0, &pp, &npp, &cap, err);
 	for (size_t i = 0; rc == SV_OK && i < npp; i++) {
 		int64_t p = sv_content_find(c, pp[i].code);
