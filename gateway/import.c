@@ -109,6 +109,33 @@ out:
 	return rc;
 }
 
+/* A JSON CodeSystem of a version the store holds as content (an RF2 edition and the bundled fragment of
+ * its version): reconciled and stored as content, so the edition never becomes one JSON row. Sets
+ * *done when it was. */
+static enum sv_err over_content(struct sv_store *st, const cJSON *r, const struct sv_import_opts *o, int *stored,
+				int *kept, int *done, struct sv_error *err)
+{
+	struct sv_content c;
+	int64_t content = 0;
+	cJSON *header;
+	enum sv_err rc;
+
+	*done = 0;
+	if (!sv_jstr(r, "url") || !sv_jstr(r, "version"))
+		return SV_OK;  /* sv_store_put() names what is missing */
+	if ((rc = sv_store_content_of(st, sv_jstr(r, "url"), sv_jstr(r, "version"), &content, err)) != SV_OK || !content)
+		return rc;
+	sv_content_init(&c);
+	header = cJSON_Duplicate(r, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(header, "concept");
+	if ((rc = sv_content_from_json(&c, r, err)) == SV_OK)
+		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
+	*done = rc == SV_OK;
+	sv_content_release(&c);
+	cJSON_Delete(header);
+	return rc;
+}
+
 enum sv_err sv_import_store_all(struct sv_store *st, cJSON *arr, const struct sv_import_opts *o, int *stored,
 				int *kept, struct sv_error *err)
 {
@@ -122,6 +149,11 @@ enum sv_err sv_import_store_all(struct sv_store *st, cJSON *arr, const struct sv
 
 		type = sv_jstr(r, "resourceType");
 		if (type && strcmp(type, "CodeSystem") == 0) {
+			int done = 0;
+			if ((rc = over_content(st, r, o, stored, kept, &done, err)) != SV_OK)
+				return rc;
+			if (done)
+				continue;
 			rc = reconcile(st, r, o, &rep, err);
 			if (rc != SV_OK)
 				return rc;
@@ -176,42 +208,23 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
 	return SV_OK;
 }
 
-/* The same version is stored: reconciled through JSON (the rare case), *c replaced by the result. */
+/* The same version is stored (as content or as JSON): reconciled as contents, *c replaced by the result. */
 static enum sv_err reconcile_same(struct sv_store *st, cJSON **header, struct sv_content *c,
-				  const struct sv_import_opts *o, struct sv_merge_report *rep, cJSON **keep,
-				  struct sv_error *err)
+				  const struct sv_import_opts *o, struct sv_merge_report *rep, struct sv_error *err)
 {
-	const char *url = sv_jstr(*header, "url"), *version = sv_jstr(*header, "version");
-	cJSON *old, *fresh;
+	struct sv_content old;
+	cJSON *old_header = NULL, *old_keep = NULL;
 	enum sv_err rc;
 
-	sv_error_clear(err);
-	if (!(old = sv_store_get(st, "CodeSystem", url, version, err)))
-		return err && err->code != SV_OK ? err->code : sv_fail(err, SV_ESTORE, "store: %s|%s vanished", url, version);
-	fresh = sv_content_to_json(*header, c);
-	rc = sv_import_merge_codesystem(fresh, old, o->allow_shrink, rep, err);
-	cJSON_Delete(old);
-	if (rc != SV_OK || rep->action == SV_MERGE_KEPT) {
-		cJSON_Delete(fresh);
-		return rc;
-	}
-	sv_content_release(c);
-	sv_content_init(c);
-	if ((rc = sv_content_from_json(c, fresh, err)) != SV_OK) {
-		cJSON_Delete(fresh);
-		return rc;
-	}
-	/* c points into fresh's concepts: they live in *keep until the rows are written. */
-	*keep = fresh;
-	cJSON_Delete(*header);
-	*header = cJSON_Duplicate(fresh, 0);
-	{
-		const cJSON *it;
-		cJSON_ArrayForEach(it, fresh)
-			if (strcmp(it->string, "concept") != 0)
-				cJSON_AddItemToObject(*header, it->string, cJSON_Duplicate(it, 1));
-	}
-	return SV_OK;
+	sv_content_init(&old);
+	rc = sv_import_load_codesystem(st, sv_jstr(*header, "url"), sv_jstr(*header, "version"), &old_header, &old,
+				       &old_keep, err);
+	if (rc == SV_OK)
+		rc = sv_import_merge_content(header, c, old_header, &old, o->allow_shrink, rep, err);
+	sv_content_release(&old);
+	cJSON_Delete(old_header);
+	cJSON_Delete(old_keep);
+	return rc;
 }
 
 enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct sv_content *c,
@@ -221,7 +234,7 @@ enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct 
 	char best[SV_HISTORY_VERSION_MAX + 64], detail[1200];
 	struct sv_merge_report rep = {0};
 	struct sv_content latest;
-	cJSON *latest_header = NULL, *keep = NULL, *latest_keep = NULL;
+	cJSON *latest_header = NULL, *latest_keep = NULL;
 	int same = 0;
 	enum sv_err rc;
 
@@ -233,7 +246,7 @@ enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct 
 	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK)
 		goto out;
 	if (same)
-		rc = reconcile_same(st, header, c, o, &rep, &keep, err);
+		rc = reconcile_same(st, header, c, o, &rep, err);
 	else if (best[0] && sv_version_cmp(version, best) > 0 &&
 		 (rc = sv_import_load_codesystem(st, url, best, &latest_header, &latest, &latest_keep, err)) == SV_OK)
 		rc = sv_import_check_version_content(*header, c, latest_header, &latest, o->allow_shrink, &rep, err);
@@ -254,7 +267,6 @@ out:
 	sv_content_release(&latest);
 	cJSON_Delete(latest_header);
 	cJSON_Delete(latest_keep);
-	cJSON_Delete(keep);
 	return rc;
 }
 

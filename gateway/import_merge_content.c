@@ -117,8 +117,11 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 		const struct sv_content_concept *k = &fresh->concept[i];
 		const struct sv_content_concept *x = of[i] >= 0 ? &frag->concept[of[i]] : NULL;
 		uint32_t extra = 0;
-		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++)
-			rc = sv_content_add_designation(out, i, &fresh->desig[k->desig + j], err);
+		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
+			struct sv_designation d = fresh->desig[k->desig + j];
+			d.json = NULL;   /* out outlives the JSON either side may have been read from */
+			rc = sv_content_add_designation(out, i, &d, err);
+		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &fresh->prop[k->prop + j];
 			rc = sv_content_add_property(out, i, p->code, p->type, p->value, err);
@@ -177,14 +180,28 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 	return rc;
 }
 
-/* Writes "a, b, c and N more" for the concepts of `have` that `lack` does not hold; returns how many. */
-static size_t name_missing(const struct sv_content *have, const struct sv_content *lack, char *out, size_t cap)
+/* Whether concept i of c is marked not-in-edition (kept from another import, not part of the edition). */
+static int marked(const struct sv_content *c, uint32_t i)
+{
+	const struct sv_content_concept *k = &c->concept[i];
+
+	for (uint32_t j = 0; j < k->nprop; j++)
+		if (strcmp(c->prop[k->prop + j].code, SV_PROP_NOT_IN_EDITION) == 0 &&
+		    strcmp(c->prop[k->prop + j].value, "true") == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes "a, b, c and N more" for the concepts of `have` that `lack` does not hold (with `unmarked`, only
+ * those not marked not-in-edition); returns how many. */
+static size_t name_missing(const struct sv_content *have, const struct sv_content *lack, int unmarked, char *out,
+			   size_t cap)
 {
 	size_t missing = 0, o = 0;
 
 	out[0] = '\0';
 	for (uint32_t i = 0; i < have->nconcept; i++) {
-		if (sv_content_find(lack, have->concept[i].code) >= 0)
+		if (sv_content_find(lack, have->concept[i].code) >= 0 || (unmarked && marked(have, i)))
 			continue;
 		if (missing < SV_MERGE_NAMED_CODES && o < cap)
 			o += (size_t)snprintf(out + o, cap - o, "%s%s", missing ? ", " : "", have->concept[i].code);
@@ -225,7 +242,7 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
 		}
 		return SV_OK;
 	}
-	missing = name_missing(latest, fresh, names, sizeof(names));
+	missing = name_missing(latest, fresh, 0, names, sizeof(names));
 	if (!allow_shrink)
 		return sv_fail(err, SV_ECONFLICT, "CodeSystem %s|%s has %u concepts, fewer than the %u of version %s "
 			       "it would replace as the latest; it lacks %zu of them: %s (pass --allow-shrink to import "
@@ -236,4 +253,94 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
 	snprintf(rep->note, sizeof(rep->note), "replaces version %s (%u concepts) as the latest with %u (shrink "
 		 "allowed): lacks %s", sv_jstr(latest_header, "version"), latest->nconcept, fresh->nconcept, names);
 	return SV_OK;
+}
+
+/* Whether a and b hold the same rows in the same order (parents compared by code). */
+static int content_equal(const struct sv_content *a, const struct sv_content *b)
+{
+	if (a->nconcept != b->nconcept || a->ndesig != b->ndesig || a->nprop != b->nprop || a->nparent != b->nparent)
+		return 0;
+	for (uint32_t i = 0; i < a->nconcept; i++) {
+		const struct sv_content_concept *x = &a->concept[i], *y = &b->concept[i];
+		if (strcmp(x->code, y->code) != 0 || !same(x->display, y->display) || !same(x->definition, y->definition) ||
+		    x->inactive != y->inactive || x->ndesig != y->ndesig || x->nprop != y->nprop || x->nparent != y->nparent)
+			return 0;
+		for (uint32_t j = 0; j < x->ndesig; j++) {
+			const struct sv_designation *d = &a->desig[x->desig + j], *e = &b->desig[y->desig + j];
+			if (!same(d->language, e->language) || !same(d->use_system, e->use_system) ||
+			    !same(d->use_code, e->use_code) || !same(d->use_display, e->use_display) || strcmp(d->value, e->value))
+				return 0;
+		}
+		for (uint32_t j = 0; j < x->nprop; j++) {
+			const struct sv_property *p = &a->prop[x->prop + j], *q = &b->prop[y->prop + j];
+			if (strcmp(p->code, q->code) || strcmp(p->type, q->type) || strcmp(p->value, q->value))
+				return 0;
+		}
+		for (uint32_t j = 0; j < x->nparent; j++)
+			if (strcmp(a->concept[a->parent[x->parent + j]].code, b->concept[b->parent[y->parent + j]].code))
+				return 0;
+	}
+	return 1;
+}
+
+enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, const cJSON *old_header,
+				    const struct sv_content *old, int allow_shrink, struct sv_merge_report *rep,
+				    struct sv_error *err)
+{
+	int fresh_frag = is_fragment(*header), old_frag = is_fragment(old_header);
+	struct sv_content out;
+	char names[400];
+	size_t missing;
+	cJSON *base_header;
+	enum sv_err rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->action = SV_MERGE_REPLACED;
+	sv_content_init(&out);
+	missing = name_missing(old, fresh, 0, names, sizeof(names));
+	if (missing && allow_shrink) {
+		rep->action = SV_MERGE_SHRUNK;
+		rep->removed = missing;
+		snprintf(rep->note, sizeof(rep->note), "replaced the stored %u concepts with %u (shrink allowed): removed %s",
+			 old->nconcept, fresh->nconcept, names);
+		rc = SV_OK;
+		goto out;   /* the import as it is */
+	}
+	if (fresh_frag && old->nconcept > fresh->nconcept) {
+		/* A fragment never overwrites a fuller version: the stored one stays the base. */
+		base_header = cJSON_Duplicate(old_header, 1);
+		rc = carry(old_header, base_header, old, *header, fresh, &out, rep, err);
+		if (rc != SV_OK) {
+			cJSON_Delete(base_header);
+			goto out;
+		}
+		cJSON_Delete(*header);
+		*header = base_header;
+	} else {
+		/* Concepts the store kept from another import (marked) are carried again, not lost. */
+		missing = name_missing(old, fresh, 1, names, sizeof(names));
+		if (missing && !old_frag && !fresh_frag) {
+			rc = sv_fail(err, SV_ECONFLICT, "CodeSystem %s|%s: the import has %u concepts and lacks %zu of the %u "
+				     "the store holds, which it would remove: %s (pass --allow-shrink to replace it anyway)",
+				     sv_jstr(*header, "url"), sv_jstr(*header, "version"), fresh->nconcept, missing,
+				     old->nconcept, names);
+			goto out;
+		}
+		if ((rc = carry(*header, *header, fresh, old_header, old, &out, rep, err)) != SV_OK)
+			goto out;
+	}
+	sv_content_release(fresh);
+	*fresh = out;
+	sv_content_init(&out);
+	if (content_equal(fresh, old))
+		rep->action = SV_MERGE_KEPT;
+	else if (rep->carried || rep->designations || rep->parents)
+		rep->action = SV_MERGE_MERGED;
+	if (rep->action == SV_MERGE_KEPT)
+		snprintf(rep->note, sizeof(rep->note), "the store holds all the import brings: kept as it is");
+	else if (rep->action == SV_MERGE_MERGED)
+		sv_import_merge_note(rep, sv_jstr(*header, "language"));
+out:
+	sv_content_release(&out);
+	return rc;
 }

@@ -76,6 +76,22 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
 					    const struct sv_content *latest, int allow_shrink,
 					    struct sv_merge_report *rep, struct sv_error *err);
 
+/* sv_import_merge_codesystem() for the same url and version held as contents (no JSON tree of either):
+ * `*header` and finished content `fresh` are the import, `old_header` and `old` what the store holds.
+ * - `fresh` lacks concepts of `old` and allow_shrink: the import as it is (SV_MERGE_SHRUNK, note naming them);
+ * - `fresh` a fragment over a fuller `old` (more concepts): `old` stays the base, with the fragment's
+ *   concepts it lacks added, marked not-in-edition (*header becomes a copy of old_header with the
+ *   declarations they need);
+ * - otherwise `fresh` is the base and the concepts of `old` it lacks are carried into it, marked; unless
+ *   neither is a fragment and some of them are not marked not-in-edition already (kept from another
+ *   import): then the import is refused (SV_ECONFLICT naming them), as it would remove them;
+ * - either way the other side's designations (and parents, where a concept has none) are added.
+ * *fresh becomes the result; rep->action is SV_MERGE_KEPT when that equals `old` row for row (nothing to
+ * store). Linear in the two contents. */
+enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, const cJSON *old_header,
+				    const struct sv_content *old, int allow_shrink, struct sv_merge_report *rep,
+				    struct sv_error *err);
+
 /* Writes into rep->note what a merge added (rep's counts), naming only what it did. */
 void sv_import_merge_note(struct sv_merge_report *rep, const char *lang);
 
