@@ -74,22 +74,36 @@ static int is_fragment(const cJSON *cs)
 	return content && strcmp(content, "fragment") == 0;
 }
 
+void sv_merge_names_init(struct sv_merge_names *m, char *out, size_t cap)
+{
+	*m = (struct sv_merge_names){ out, cap, 0, 0 };
+	out[0] = '\0';
+}
+
+void sv_merge_names_add(struct sv_merge_names *m, const char *code)
+{
+	if (m->n < SV_MERGE_NAMED_CODES && m->len < m->cap)
+		m->len += (size_t)snprintf(m->out + m->len, m->cap - m->len, "%s%s", m->n ? ", " : "", code);
+	m->n++;
+}
+
+size_t sv_merge_names_end(struct sv_merge_names *m)
+{
+	if (m->n > SV_MERGE_NAMED_CODES && m->len < m->cap)
+		snprintf(m->out + m->len, m->cap - m->len, " and %zu more", m->n - SV_MERGE_NAMED_CODES);
+	return m->n;
+}
+
 /* Writes "a, b, c and N more" for the concepts of `have` whose code `lack` does not hold. */
 static size_t name_missing(const struct clist *have, const struct clist *lack, char *out, size_t cap)
 {
-	size_t missing = 0, o = 0;
+	struct sv_merge_names m;
 
-	out[0] = '\0';
-	for (size_t i = 0; i < have->n; i++) {
-		if (clist_find(lack, have->v[i].code))
-			continue;
-		if (missing < SV_MERGE_NAMED_CODES && o < cap)
-			o += (size_t)snprintf(out + o, cap - o, "%s%s", missing ? ", " : "", have->v[i].code);
-		missing++;
-	}
-	if (missing > SV_MERGE_NAMED_CODES && o < cap)
-		snprintf(out + o, cap - o, " and %zu more", missing - SV_MERGE_NAMED_CODES);
-	return missing;
+	sv_merge_names_init(&m, out, cap);
+	for (size_t i = 0; i < have->n; i++)
+		if (!clist_find(lack, have->v[i].code))
+			sv_merge_names_add(&m, have->v[i].code);
+	return sv_merge_names_end(&m);
 }
 
 static int has_designation(const cJSON *concept, const char *lang, const char *value)

@@ -197,19 +197,13 @@ static int marked(const struct sv_content *c, uint32_t i)
 static size_t name_missing(const struct sv_content *have, const struct sv_content *lack, int unmarked, char *out,
 			   size_t cap)
 {
-	size_t missing = 0, o = 0;
+	struct sv_merge_names m;
 
-	out[0] = '\0';
-	for (uint32_t i = 0; i < have->nconcept; i++) {
-		if (sv_content_find(lack, have->concept[i].code) >= 0 || (unmarked && marked(have, i)))
-			continue;
-		if (missing < SV_MERGE_NAMED_CODES && o < cap)
-			o += (size_t)snprintf(out + o, cap - o, "%s%s", missing ? ", " : "", have->concept[i].code);
-		missing++;
-	}
-	if (missing > SV_MERGE_NAMED_CODES && o < cap)
-		snprintf(out + o, cap - o, " and %zu more", missing - SV_MERGE_NAMED_CODES);
-	return missing;
+	sv_merge_names_init(&m, out, cap);
+	for (uint32_t i = 0; i < have->nconcept; i++)
+		if (sv_content_find(lack, have->concept[i].code) < 0 && !(unmarked && marked(have, i)))
+			sv_merge_names_add(&m, have->concept[i].code);
+	return sv_merge_names_end(&m);
 }
 
 enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fresh, const cJSON *latest_header,

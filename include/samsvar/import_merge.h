@@ -92,6 +92,17 @@ enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, co
 				    const struct sv_content *old, int allow_shrink, struct sv_merge_report *rep,
 				    struct sv_error *err);
 
+/* A list of codes for a message, "a, b, c and N more" (SV_MERGE_NAMED_CODES named): start it with
+ * sv_merge_names_init() over a buffer, add each code, then sv_merge_names_end() writes the count of
+ * the others and returns how many were added. */
+struct sv_merge_names {
+	char *out;
+	size_t cap, len, n;
+};
+void sv_merge_names_init(struct sv_merge_names *m, char *out, size_t cap);
+void sv_merge_names_add(struct sv_merge_names *m, const char *code);
+size_t sv_merge_names_end(struct sv_merge_names *m);
+
 /* Writes into rep->note what a merge added (rep's counts), naming only what it did. */
 void sv_import_merge_note(struct sv_merge_report *rep, const char *lang);
 
