@@ -74,6 +74,11 @@ int sv_version_cmp(const char *a, const char *b)
 /* Drops this snapshot's hold on the code system's content; the last holder frees it. */
 static void codesystem_free(struct sv_codesystem *cs)
 {
+	if (cs->own_header) {   /* this snapshot's header over shared content; the body's own stays */
+		cJSON_Delete(cs->own_header);
+		cs->resource = cs->body ? cs->body->resource : NULL;
+		cs->own_header = NULL;
+	}
 	if (cs->body && atomic_fetch_sub(&cs->body->refs, 1) != 1)
 		return;   /* another snapshot still serves the same content */
 	if (cs->body) {
@@ -91,6 +96,19 @@ static void codesystem_free(struct sv_codesystem *cs)
 	sv_hierarchy_free(cs->hier);
 	sv_strmap_release(&cs->index);
 	cJSON_Delete(cs->resource);
+}
+
+static void header_init(struct sv_codesystem *cs, cJSON *res, int tables);
+
+/* Builds in cs code system `shared` of another snapshot (still held by the caller) with its content
+ * shared and `res` (owned from here on) as its resource: a header changed over the same content id. */
+static void codesystem_reheader(struct sv_codesystem *cs, const struct sv_codesystem *shared, cJSON *res)
+{
+	*cs = *shared;
+	atomic_fetch_add(&cs->body->refs, 1);
+	cs->is_latest = 0;
+	cs->own_header = res;
+	header_init(cs, res, 1);
 }
 
 static int inactive_of(const struct sv_codesystem *cs, const struct sv_concept *k);
@@ -144,23 +162,15 @@ static void concepts_from_content(struct sv_codesystem *cs, struct sv_content *c
 	c->nconcept = c->capconcept = 0;
 }
 
-/* Builds cs from resource `res` (owned from here on) and, for a code system whose concepts are in the
- * store's content tables, `content` (owned; NULL: the concepts are res's own `concept` array). */
-static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_content *content,
-				    struct sv_error *err)
+/* Points cs's identity (url, version, status...) at resource `res`; `tables` says its concepts are in the
+ * store's content tables. */
+static void header_init(struct sv_codesystem *cs, cJSON *res, int tables)
 {
-	const cJSON *cs_flag;
-	enum sv_err rc = SV_OK;
-
-	memset(cs, 0, sizeof(*cs));
 	/* The concepts of content from the tables are served by the operations, not inside the resource:
 	 * as it is read, the resource includes none of them (FHIR's content code for that; count says how
 	 * many the edition has). */
-	if (content && cJSON_GetObjectItemCaseSensitive(res, "content"))
+	if (tables && cJSON_GetObjectItemCaseSensitive(res, "content"))
 		cJSON_ReplaceItemInObjectCaseSensitive(res, "content", cJSON_CreateString("not-present"));
-	cs->body = sv_xcalloc(1, sizeof(*cs->body));
-	atomic_init(&cs->body->refs, 1);
-	pthread_mutex_init(&cs->body->text_lock, NULL);
 	cs->resource = res;
 	cs->url = sv_jstr(res, "url");
 	cs->version = sv_jstr(res, "version");
@@ -171,8 +181,21 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	cs->status = sv_jstr(res, "status");
 	cs->content = sv_jstr(res, "content");
 	cs->id = sv_jstr(res, "id");
-	cs_flag = cJSON_GetObjectItemCaseSensitive(res, "caseSensitive");
-	cs->case_sensitive = !cJSON_IsFalse(cs_flag);
+	cs->case_sensitive = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "caseSensitive"));
+}
+
+/* Builds cs from resource `res` (owned from here on) and, for a code system whose concepts are in the
+ * store's content tables, `content` (owned; NULL: the concepts are res's own `concept` array). */
+static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct sv_content *content,
+				    struct sv_error *err)
+{
+	enum sv_err rc = SV_OK;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->body = sv_xcalloc(1, sizeof(*cs->body));
+	atomic_init(&cs->body->refs, 1);
+	pthread_mutex_init(&cs->body->text_lock, NULL);
+	header_init(cs, res, content != NULL);
 
 	if (!content) {
 		struct sv_error why = {0};
@@ -187,6 +210,7 @@ static enum sv_err codesystem_build(struct sv_codesystem *cs, cJSON *res, struct
 	}
 	concepts_from_content(cs, content);
 	cs->hier = sv_hierarchy_build(cs);
+	cs->body->resource = res;
 	return rc;
 }
 
@@ -329,11 +353,17 @@ struct sv_snapshot *sv_builder_build(struct sv_snapshot_builder *b, struct sv_er
 		cJSON *res = b->items[i];
 		const char *type = res ? sv_jstr(res, "resourceType") : "CodeSystem";
 		b->items[i] = NULL;
-		if (!res) {   /* unchanged content of another snapshot: shared, not built again */
-			s->cs[s->ncs] = *b->reuse[i];
-			s->cs[s->ncs].is_latest = 0;
-			atomic_fetch_add(&s->cs[s->ncs].body->refs, 1);
-			s->ncs++;
+		if (res && b->reuse[i]) {   /* the same content under a changed header: shared all the same */
+			codesystem_reheader(&s->cs[s->ncs++], b->reuse[i], res);
+		} else if (!res) {   /* unchanged content of another snapshot: shared, not built again */
+			struct sv_codesystem *cs = &s->cs[s->ncs++];
+			*cs = *b->reuse[i];
+			cs->is_latest = 0;
+			atomic_fetch_add(&cs->body->refs, 1);
+			if (cs->own_header) {   /* the other snapshot's own header: back to the content's */
+				cs->own_header = NULL;
+				header_init(cs, cs->body->resource, cs->body->content_id != 0);
+			}
 		} else if (strcmp(type, "CodeSystem") == 0) {
 			struct sv_content *content = b->content[i];
 			b->content[i] = NULL;

@@ -91,9 +91,12 @@ static size_t builder_put(struct sv_snapshot_builder *b, cJSON *res, int keep_tw
 			    keep_twin);
 }
 
-void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs)
+void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs, cJSON *header)
 {
-	builder_slot(b, "CodeSystem", cs->url, cs->version, NULL, cs, 0);
+	if (header)
+		builder_slot(b, "CodeSystem", sv_jstr(header, "url"), sv_jstr(header, "version"), header, cs, 0);
+	else
+		builder_slot(b, "CodeSystem", cs->url, cs->version, NULL, cs, 0);
 }
 
 static enum sv_err builder_add(struct sv_snapshot_builder *b, cJSON *resource, int need_version,

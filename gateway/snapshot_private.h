@@ -13,13 +13,17 @@ struct sv_cs_body {
 	int64_t content_id;        /* the store's content id the concepts were read from (0: the JSON's own) */
 	struct sv_content *content; /* what the concepts point into */
 	uint32_t *children;        /* every concept's children, one block */
+	cJSON *resource;           /* the resource the content was built with (a snapshot may hold another
+				      header over it: struct sv_codesystem.own_header) */
 	pthread_mutex_t text_lock; /* the text index (snapshot_text.c), built on first search */
 	void *text;
 	void (*text_drop)(void *);
 };
 
-/* Adds code system `cs` of another snapshot (still held by the caller) to b, to be shared as it is. */
-void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs);
+/* Adds code system `cs` of another snapshot (still held by the caller) to b, to be shared as it is; with
+ * `header` (owned from here on; NULL: none), to be shared under that resource instead of its own (a
+ * changed header over the same content id). */
+void sv_builder_put_codesystem(struct sv_snapshot_builder *b, const struct sv_codesystem *cs, cJSON *header);
 
 /* As sv_builder_add(), recording the keyed hash and length of the stored JSON a CodeSystem came from,
  * and for one whose concepts are in the store's content tables their content id and `content` (owned

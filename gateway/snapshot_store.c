@@ -14,13 +14,14 @@ struct visit {
 	struct sv_error *err;
 };
 
-/* A code system of prev built from exactly these bytes and content id, or NULL. */
+/* A code system of prev built from exactly these bytes and content id, or NULL. With `any_header`, one
+ * built from content id `content` (not 0) whatever its row. */
 static const struct sv_codesystem *same_codesystem(const struct sv_snapshot *prev, uint64_t hash, size_t len,
-						   int64_t content)
+						   int64_t content, int any_header)
 {
 	for (uint32_t i = 0; prev && i < prev->ncs; i++) {
 		const struct sv_cs_body *b = prev->cs[i].body;
-		if (b && b->len == len && b->hash == hash && b->content_id == content)
+		if (b && b->content_id == content && (any_header ? content != 0 : b->len == len && b->hash == hash))
 			return &prev->cs[i];
 	}
 	return NULL;
@@ -36,13 +37,18 @@ static enum sv_err visit_store(void *ctx, const char *type, const char *json, si
 	if (strcmp(type, "CodeSystem") == 0) {
 		/* The row of a code system with content tables is small; its content id changes with its concepts. */
 		uint64_t hash = sv_strhash(json, len);
-		const struct sv_codesystem *same = same_codesystem(v->prev, hash, len, content);
+		const struct sv_codesystem *same = same_codesystem(v->prev, hash, len, content, 0);
 		if (same) {
-			sv_builder_put_codesystem(v->b, same);
+			sv_builder_put_codesystem(v->b, same, NULL);
 			return SV_OK;
 		}
 		if (!(res = cJSON_ParseWithLength(json, len)))
 			return SV_ESTORE;
+		/* A publish or a retire changes the row, not the concepts: only the header is new. */
+		if ((same = same_codesystem(v->prev, hash, len, content, 1)) != NULL) {
+			sv_builder_put_codesystem(v->b, same, res);
+			return SV_OK;
+		}
 		if (content) {
 			c = sv_xmalloc(sizeof(*c));
 			sv_content_init(c);

@@ -187,6 +187,27 @@ Test(content, a_republish_shares_unchanged_content_and_rebuilds_changed)
 	check_concepts(sv_snapshot_codesystem(s3, URL, "1"));
 	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_content"), 1);
 	cr_assert_eq(count_rows(path, "SELECT count(DISTINCT content) FROM cs_concept"), 1);
+	/* a publish or a retire changes the row only: the content is shared under the new header */
+	{
+		struct sv_snapshot *s4, *s5;
+		sqlite3 *db;
+		cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(db, "UPDATE resource SET json=json_set(json,'$.status','retired') WHERE "
+					  "type='CodeSystem'", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		s4 = sv_snapshot_from_store_over(st, s3, &err);
+		cr_assert_not_null(s4, "%s", err.message);
+		cr_assert_eq(sv_snapshot_codesystem(s4, URL, "1")->concepts, sv_snapshot_codesystem(s3, URL, "1")->concepts);
+		cr_assert_str_eq(sv_snapshot_codesystem(s4, URL, "1")->status, "retired");
+		cr_assert_str_eq(sv_snapshot_codesystem(s3, URL, "1")->status, "active", "the old snapshot is unchanged");
+		cr_assert_str_eq(sv_snapshot_codesystem(s4, URL, "1")->content, "not-present");
+		s5 = sv_snapshot_from_store_over(st, s4, &err);   /* and again, over the shared one */
+		cr_assert_not_null(s5, "%s", err.message);
+		sv_snapshot_release(s4);
+		cr_assert_str_eq(sv_snapshot_codesystem(s5, URL, "1")->status, "retired");
+		check_concepts(sv_snapshot_codesystem(s5, URL, "1"));
+		sv_snapshot_release(s5);
+	}
 	/* stored as JSON over it: the content rows go with the content id */
 	{
 		cJSON *cs = test_cs("1");

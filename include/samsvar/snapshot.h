@@ -54,6 +54,8 @@ struct sv_codesystem {
 	struct sv_hierarchy *hier; /* subsumption index (snapshot_hierarchy.c); NULL: walk the parents */
 	struct sv_cs_body *body;  /* owner of what the pointers above point at, shared (refcounted) by the
 				     snapshots that hold this code system unchanged */
+	cJSON *own_header;        /* this snapshot's own resource over content shared with another snapshot
+				     (the same content id, a changed header: a publish), or NULL */
 };
 
 /* A ValueSet, ConceptMap or Library: its identity, its resource, and an index the owning module builds. */
