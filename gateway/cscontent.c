@@ -259,6 +259,35 @@ int64_t sv_content_find(const struct sv_content *c, const char *code)
 
 /* ---- FHIR JSON ---- */
 
+/* Whether s is a JSON number as RFC 8259 writes it (nothing else may go out raw). */
+static int json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (!(*++s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		if (*++s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
 cJSON *sv_property_value_json(const struct sv_property *p)
 {
 	const cJSON *own = p->json ? cJSON_GetObjectItemCaseSensitive(p->json, p->type) : NULL;
@@ -268,8 +297,8 @@ cJSON *sv_property_value_json(const struct sv_property *p)
 		return cJSON_Duplicate(own, 1);
 	if (strcmp(p->type, "valueBoolean") == 0)
 		return cJSON_CreateBool(strcmp(p->value, "true") == 0);
-	if (strcmp(p->type, "valueInteger") == 0 || strcmp(p->type, "valueDecimal") == 0)
-		return cJSON_CreateRaw(p->value);
+	if ((strcmp(p->type, "valueInteger") == 0 || strcmp(p->type, "valueDecimal") == 0) && json_number(p->value))
+		return cJSON_CreateRaw(p->value);   /* as written: 1.50 stays 1.50 */
 	if (strcmp(p->type, "valueCoding") != 0)
 		return cJSON_CreateString(p->value);
 	coding = cJSON_CreateObject();
@@ -434,16 +463,14 @@ static enum sv_err add_json_concepts(struct sv_content *c, const cJSON *concepts
 				continue;
 			if ((strcmp(pc, "parent") == 0 || strcmp(pc, "subsumedBy") == 0) && sv_jstr(p, "valueCode")) {
 				push_parent(pp, npp, cap, idx, sv_jstr(p, "valueCode"));
-				continue;
+				if (strcmp(pc, "parent") == 0)
+					continue; /* the parents: the hierarchy says them; subsumedBy stays as said too */
 			}
 			if (!(v = value_text(p, &type, num, sizeof(num))))
 				continue;
 			if ((rc = sv_content_add_property(c, idx, pc, type, v, err)) != SV_OK)
 				return rc;
 			c->prop[c->nprop - 1].json = p;
-			if ((strcmp(pc, "inactive") == 0 && strcmp(v, "true") == 0) ||
-			    (strcmp(pc, "status") == 0 && (strcmp(v, "inactive") == 0 || strcmp(v, "retired") == 0)))
-				c->concept[idx].inactive = 1;
 		}
 		if ((rc = add_json_concepts(c, cJSON_GetObjectItemCaseSensitive(o, "concept"), c->concept[idx].code,
 					    depth + 1, pp, npp, cap, err)) != SV_OK)

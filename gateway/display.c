@@ -32,7 +32,7 @@ const char *sv_display_in(const struct sv_codesystem *cs, const struct sv_concep
 	best_score = k->display ? sv_lang_match(sv_jstr(cs->resource, "language"), lang) : 0;
 	for (uint32_t i = 0; i < k->ndesig; i++) {
 		int score = sv_lang_match(k->desig[i].language, lang);
-		if (score > best_score) {
+		if (score > best_score && *k->desig[i].value) {   /* one without a value names nothing */
 			best = k->desig[i].value;
 			best_score = score;
 		}

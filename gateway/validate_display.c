@@ -111,6 +111,8 @@ static size_t concept_candidates(const struct sv_codesystem *cs, const struct sv
 		const struct sv_designation *d = &k->desig[i];
 		/* A designation for a special use (an "olde-english" rendering...) that names no language is
 		 * not a display in any language a client asks for: not offered (HL7's batch-validate-bad). */
+		if (!*d->value)
+			continue;   /* a designation without a value names nothing */
 		if (d->language || !(d->use_system || d->use_code || (d->json && cJSON_GetObjectItemCaseSensitive(d->json, "use"))))
 			c[n++] = (struct cand){d->value, d->language ? d->language : cslang,
 					       d->json ? sv_vc_standards_status(d->json) : NULL};

@@ -3,6 +3,7 @@
  * a content id as the change stamp that lets a republish share the content, and rows that never outlive
  * the resource pointing at them. */
 #include "samsvar/cscontent.h"
+#include "samsvar/jsonutil.h"
 #include "samsvar/snapshot.h"
 #include "samsvar/store.h"
 #include "support/support.h"
@@ -140,7 +141,7 @@ Test(content, store_get_gives_the_whole_resource_back)
 	cr_assert_eq(c.nconcept, 6);
 	cr_assert_eq(c.nparent, 5, "A<-B, A<-C, B<-D, C<-D, D<-E");
 	cr_assert_eq(c.ndesig, 2);
-	cr_assert(c.concept[sv_content_find(&c, "F")].inactive);
+	cr_assert_eq(c.concept[sv_content_find(&c, "F")].nprop, 2, "inactive and replacedBy, as the JSON says");
 	sv_content_release(&c);
 	cJSON_Delete(whole);
 	sv_store_close(st);
@@ -273,4 +274,47 @@ Test(content, pool_interns_repeated_strings_and_groups_rows)
 	cr_assert_eq(sv_content_find(&c, "b"), b);
 	cr_assert_eq(sv_content_find(&c, "zz"), -1);
 	sv_content_release(&c);
+}
+
+Test(content, property_values_keep_their_kind_and_never_go_out_unchecked)
+{
+	struct sv_content c;
+	struct sv_error err = { 0 };
+	cJSON *cs = cJSON_Parse(
+		"{\"resourceType\":\"CodeSystem\",\"concept\":[{\"code\":\"A\"},{\"code\":\"B\",\"property\":["
+		"{\"code\":\"subsumedBy\",\"valueCode\":\"A\"},{\"code\":\"w\",\"valueInteger\":\"1}\"},"
+		"{\"code\":\"d\",\"valueDecimal\":1.5},{\"code\":\"c\",\"valueCoding\":{\"system\":\"http://x\",\"code\":\"k\","
+		"\"display\":\"K\"}}]}]}"), *v, *whole;
+	char *text;
+	int64_t b;
+
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_from_json(&c, cs, &err), SV_OK, "%s", err.message);
+	b = sv_content_find(&c, "B");
+	cr_assert_eq(c.concept[b].nparent, 1, "subsumedBy gives the parent");
+	cr_assert_eq(c.concept[b].nprop, 4, "and stays a property, as the source said");
+	cr_assert_str_eq(c.prop[c.concept[b].prop].code, "subsumedBy");
+	/* a string where a number belongs is never written out as raw JSON */
+	v = sv_property_value_json(&c.prop[c.concept[b].prop + 1]);
+	cr_assert(cJSON_IsString(v), "a non-number is not emitted raw");
+	cJSON_Delete(v);
+	c.prop[c.concept[b].prop + 2].json = NULL;   /* as from the tables */
+	v = sv_property_value_json(&c.prop[c.concept[b].prop + 2]);
+	text = cJSON_PrintUnformatted(v);
+	cr_assert_str_eq(text, "1.5");
+	free(text);
+	cJSON_Delete(v);
+	v = sv_property_value_json(&c.prop[c.concept[b].prop + 3]);
+	cr_assert_str_eq(sv_jstr(v, "system"), "http://x", "a Coding read from JSON keeps its system");
+	cJSON_Delete(v);
+	/* and the whole resource written back parses */
+	whole = sv_content_to_json(cs, &c);
+	text = cJSON_PrintUnformatted(whole);
+	cJSON_Delete(whole);
+	whole = cJSON_Parse(text);
+	cr_assert_not_null(whole, "%s", text);
+	free(text);
+	cJSON_Delete(whole);
+	sv_content_release(&c);
+	cJSON_Delete(cs);
 }
