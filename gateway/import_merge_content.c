@@ -249,6 +249,24 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
 	return SV_OK;
 }
 
+/* Whether two CodeSystem headers say the same, apart from what the store writes on them (id, meta). */
+static int header_equal(const cJSON *a, const cJSON *b)
+{
+	cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
+	int eq;
+
+	for (int i = 0; i < 2; i++) {
+		cJSON *h = i ? y : x;
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "id");
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "meta");
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "concept");
+	}
+	eq = cJSON_Compare(x, y, 1);
+	cJSON_Delete(x);
+	cJSON_Delete(y);
+	return eq;
+}
+
 /* Whether a and b hold the same rows in the same order (parents compared by code). */
 static int content_equal(const struct sv_content *a, const struct sv_content *b)
 {
@@ -326,7 +344,7 @@ enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, co
 	sv_content_release(fresh);
 	*fresh = out;
 	sv_content_init(&out);
-	if (content_equal(fresh, old))
+	if (content_equal(fresh, old) && header_equal(*header, old_header))
 		rep->action = SV_MERGE_KEPT;
 	else if (rep->carried || rep->designations || rep->parents)
 		rep->action = SV_MERGE_MERGED;

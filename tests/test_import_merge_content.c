@@ -19,8 +19,9 @@ static const char EDITION[] = HEAD("complete") ",\"concept\":[{\"code\":\"A\",\"
 	"{\"code\":\"B\",\"display\":\"Beta\",\"property\":[" PARENT("A") "]},"
 	"{\"code\":\"C\",\"display\":\"Gamma\",\"property\":[" PARENT("A") "]}]}";
 
-/* What the store holds after that edition was merged with a fragment: M kept, marked. */
-static const char STORED[] = HEAD("complete") ",\"concept\":[{\"code\":\"A\",\"display\":\"Alpha\"},"
+/* What the store holds after that edition was merged with a fragment: M kept, marked (and declared). */
+static const char STORED[] = HEAD("complete") ",\"property\":[{\"code\":\"not-in-edition\",\"type\":\"boolean\"}],"
+	"\"concept\":[{\"code\":\"A\",\"display\":\"Alpha\"},"
 	"{\"code\":\"B\",\"display\":\"Beta\",\"property\":[" PARENT("A") "]},"
 	"{\"code\":\"C\",\"display\":\"Gamma\",\"property\":[" PARENT("A") "]},"
 	"{\"code\":\"M\",\"display\":\"Mapped\",\"property\":[" MARKED "]}]}";
@@ -169,6 +170,24 @@ Test(merge_content, a_larger_flat_fragment_keeps_the_parents_the_edition_knew)
 	cr_assert_eq(fresh.c.nconcept, 5);
 	cr_assert(has_marked(&fresh.c, "C"));
 	cr_assert(strstr(rep.note, "keep the parents known for them"), "%s", rep.note);
+	side_release(&fresh);
+	side_release(&old);
+}
+
+Test(merge_content, a_changed_header_alone_is_stored)
+{
+	struct side fresh, old;
+	struct sv_merge_report rep;
+	struct sv_error err = { 0 };
+
+	side(&fresh, EDITION);
+	side(&old, STORED);
+	cJSON_AddStringToObject(fresh.header, "title", "SNOMED CT (corrected title)");
+	cr_assert_eq(sv_import_merge_content(&fresh.header, &fresh.c, old.header, &old.c, 0, &rep, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_neq(rep.action, SV_MERGE_KEPT, "a new title is something to store");
+	cr_assert_str_eq(sv_jstr(fresh.header, "title"), "SNOMED CT (corrected title)");
+	cr_assert(has_marked(&fresh.c, "M"));
 	side_release(&fresh);
 	side_release(&old);
 }
