@@ -258,6 +258,25 @@ enum sv_err sv_history_write(struct sv_store *st, const char *type, const char *
 		SV_BUG("cJSON_PrintUnformatted failed");
 	if ((rc = sv_history_head(st, type, id, &now, NULL, err)) != SV_OK)
 		goto out;
+	/* An edition's concepts are rows of the content tables, changed by an import: a write that brings
+	 * concepts would leave them unread, so it is refused rather than half done. */
+	if (now.vid && !now.deleted && cJSON_GetObjectItemCaseSensitive(res, "concept")) {
+		int held = 0;
+		if ((rc = prepare(db, "SELECT 1 FROM resource WHERE type=?1 AND id=?2 AND content IS NOT NULL", &q,
+				  err)) != SV_OK)
+			goto out;
+		sqlite3_bind_text(q, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+		held = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		q = NULL;
+		if (held) {
+			rc = sv_fail_at(err, SV_EUNPROCESSABLE, "concept", "%s/%s (%s|%s) keeps its concepts in the content "
+					"tables (an RF2 edition): change them by importing the edition again; a write may "
+					"change its other elements, without `concept`", type, id, url, version);
+			goto out;
+		}
+	}
 	sv_now_iso(ts, sizeof(ts));
 	/* An existing instance is replaced in place (its url or version may change with it). */
 	if ((rc = prepare(db, now.vid && !now.deleted ?
