@@ -236,11 +236,15 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 	enum sv_err rc;
 
 	sv_content_init(&c);
+	/* Seconds of parsing: outside the writer's lock, so other writes and the reload go on meanwhile.
+	 * An extension reads its base edition from the store, inside the transaction it is stored in. */
+	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, &header, &c, &req->err)) != SV_OK)
+		goto out;
 	if (!(st = sv_writer_begin(req->writer, &req->err))) {
 		rc = req->err.code;
 		goto out;
 	}
-	if ((rc = sv_import_rf2_read(st, dir, base, &header, &c, &req->err)) != SV_OK)
+	if (base && (rc = sv_import_rf2_read(st, dir, base, &header, &c, &req->err)) != SV_OK)
 		goto abort;
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
 	cJSON_AddStringToObject(header, "status", "draft");

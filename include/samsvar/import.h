@@ -48,7 +48,8 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
 /* Reads the RF2 snapshot folder `dir` (sv_import_snomed_rf2_content()) into the empty content `c` and
  * *header; with `base` (a stored version of http://snomed.info/sct, e.g. the international edition's
  * version URI) the folder is an extension module applied on top of that edition's content. Returns as
- * the importer, or SV_ENOTFOUND naming a base version that is not stored (expression "base"). */
+ * the importer, or SV_ENOTFOUND naming a base version that is not stored (expression "base"). `st` is
+ * read only for `base` (NULL allowed without one). */
 enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, cJSON **header,
 			       struct sv_content *c, struct sv_error *err);
 
