@@ -44,6 +44,7 @@ void sv_content_release(struct sv_content *c)
 	free(c->prop_of);
 	free(c->parent);
 	free(c->parent_of);
+	cJSON_Delete(c->owned);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -259,6 +260,76 @@ int64_t sv_content_find(const struct sv_content *c, const char *code)
 
 /* ---- FHIR JSON ---- */
 
+/* The members of a concept, designation and property that the content's columns hold. */
+static const char *const CONCEPT_COLUMNS[] = { "code", "display", "definition", "designation", "property", "concept", NULL };
+static const char *const DESIGNATION_COLUMNS[] = { "language", "use", "value", NULL };
+static const char *const USE_COLUMNS[] = { "system", "code", "display", NULL };
+
+static int listed(const char *const *names, const char *name)
+{
+	for (; *names; names++)
+		if (strcmp(*names, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether object o has a member not in `names`. */
+static int has_other(const cJSON *o, const char *const *names)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, o)
+		if (!m->string || !listed(names, m->string))
+			return 1;
+	return 0;
+}
+
+char *sv_content_row_json(char what, const cJSON *json)
+{
+	const cJSON *use, *m;
+	cJSON *extra;
+	char *text;
+
+	if (!cJSON_IsObject(json))
+		return NULL;
+	if (what == 'c') {
+		if (!has_other(json, CONCEPT_COLUMNS))
+			return NULL;
+		extra = cJSON_CreateObject();
+		cJSON_ArrayForEach(m, json)
+			if (m->string && !listed(CONCEPT_COLUMNS, m->string))
+				cJSON_AddItemToObject(extra, m->string, cJSON_Duplicate(m, 1));
+		text = cJSON_PrintUnformatted(extra);
+		cJSON_Delete(extra);
+		return text;
+	}
+	if (what == 'd') {
+		use = cJSON_GetObjectItemCaseSensitive(json, "use");
+		if (!has_other(json, DESIGNATION_COLUMNS) && (!use || (cJSON_IsObject(use) && !has_other(use, USE_COLUMNS))))
+			return NULL;
+		return cJSON_PrintUnformatted(json);
+	}
+	/* a property: its code and one value that is text, a boolean or a number say it all */
+	cJSON_ArrayForEach(m, json) {
+		if (!m->string || (strcmp(m->string, "code") != 0 &&
+				   (strncmp(m->string, "value", 5) != 0 || cJSON_IsObject(m) || cJSON_IsArray(m))))
+			return cJSON_PrintUnformatted(json);
+	}
+	return NULL;
+}
+
+const cJSON *sv_content_own_json(struct sv_content *c, const char *text)
+{
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+
+	if (!o)
+		return NULL;
+	if (!c->owned)
+		c->owned = cJSON_CreateArray();
+	cJSON_AddItemToArray(c->owned, o);
+	return o;
+}
+
 /* Whether s is a JSON number as RFC 8259 writes it (nothing else may go out raw). */
 static int json_number(const char *s)
 {
@@ -359,6 +430,12 @@ cJSON *sv_content_to_json(const cJSON *header, const struct sv_content *c)
 			cJSON_AddStringToObject(o, "display", k->display);
 		if (k->definition)
 			cJSON_AddStringToObject(o, "definition", k->definition);
+		if (k->json) {   /* what the concept said besides its columns (extensions...) */
+			const cJSON *m;
+			cJSON_ArrayForEach(m, k->json)
+				if (m->string && !listed(CONCEPT_COLUMNS, m->string))
+					cJSON_AddItemToObject(o, m->string, cJSON_Duplicate(m, 1));
+		}
 		if (k->ndesig) {
 			cJSON *ds = cJSON_AddArrayToObject(o, "designation");
 			for (uint32_t j = 0; j < k->ndesig; j++)

@@ -210,20 +210,17 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
 
 /* The same version is stored (as content or as JSON): reconciled as contents, *c replaced by the result. */
 static enum sv_err reconcile_same(struct sv_store *st, cJSON **header, struct sv_content *c,
-				  const struct sv_import_opts *o, struct sv_merge_report *rep, struct sv_error *err)
+				  const struct sv_import_opts *o, struct sv_merge_report *rep, cJSON **old_keep,
+				  struct sv_content *old, struct sv_error *err)
 {
-	struct sv_content old;
-	cJSON *old_header = NULL, *old_keep = NULL;
+	cJSON *old_header = NULL;
 	enum sv_err rc;
 
-	sv_content_init(&old);
-	rc = sv_import_load_codesystem(st, sv_jstr(*header, "url"), sv_jstr(*header, "version"), &old_header, &old,
-				       &old_keep, err);
+	rc = sv_import_load_codesystem(st, sv_jstr(*header, "url"), sv_jstr(*header, "version"), &old_header, old,
+				       old_keep, err);
 	if (rc == SV_OK)
-		rc = sv_import_merge_content(header, c, old_header, &old, o->allow_shrink, rep, err);
-	sv_content_release(&old);
+		rc = sv_import_merge_content(header, c, old_header, old, o->allow_shrink, rep, err);
 	cJSON_Delete(old_header);
-	cJSON_Delete(old_keep);
 	return rc;
 }
 
@@ -246,7 +243,7 @@ enum sv_err sv_import_store_content(struct sv_store *st, cJSON **header, struct 
 	if ((rc = latest_version(st, url, version, best, sizeof(best), &same, err)) != SV_OK)
 		goto out;
 	if (same)
-		rc = reconcile_same(st, header, c, o, &rep, err);
+		rc = reconcile_same(st, header, c, o, &rep, &latest_keep, &latest, err);
 	else if (best[0] && sv_version_cmp(version, best) > 0 &&
 		 (rc = sv_import_load_codesystem(st, url, best, &latest_header, &latest, &latest_keep, err)) == SV_OK)
 		rc = sv_import_check_version_content(*header, c, latest_header, &latest, o->allow_shrink, &rep, err);

@@ -37,17 +37,26 @@ static int has_designation(const struct sv_content *fresh, uint32_t k, const str
 	return 0;
 }
 
+/* Adds property p to concept k of out, with the JSON it came from (which the caller keeps until out is
+ * stored). */
+static enum sv_err add_property(struct sv_content *out, uint32_t k, const struct sv_property *p, struct sv_error *err)
+{
+	enum sv_err rc = sv_content_add_property(out, k, p->code, p->type, p->value, err);
+
+	if (rc == SV_OK)
+		out->prop[out->nprop - 1].json = p->json;
+	return rc;
+}
+
 /* Adds a designation to concept k of out unless it has one with that language and value; counts it. */
 static enum sv_err add_designation(const struct sv_content *fresh, uint32_t k, struct sv_content *out,
 				   uint32_t *extra, const struct sv_designation *d, struct sv_error *err)
 {
-	struct sv_designation x = *d;
 	enum sv_err rc;
 
 	if (!d->value || has_designation(fresh, k, out, *extra, d->language, d->value))
 		return SV_OK;
-	x.json = NULL;
-	if ((rc = sv_content_add_designation(out, k, &x, err)) == SV_OK)
+	if ((rc = sv_content_add_designation(out, k, d, err)) == SV_OK)
 		(*extra)++;
 	return rc;
 }
@@ -97,8 +106,10 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 		of[i] = -1;
 	for (uint32_t i = 0; i < fresh->nconcept && rc == SV_OK; i++) {
 		const struct sv_content_concept *k = &fresh->concept[i];
-		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &idx, err)) == SV_OK)
+		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &idx, err)) == SV_OK) {
 			out->concept[idx].inactive = k->inactive;
+			out->concept[idx].json = k->json;
+		}
 	}
 	for (uint32_t i = 0; i < frag->nconcept && rc == SV_OK; i++) {
 		const struct sv_content_concept *k = &frag->concept[i];
@@ -108,8 +119,10 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 			of[f] = i;
 			continue;
 		}
-		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &at[i], err)) == SV_OK)
+		if ((rc = sv_content_add_concept(out, k->code, k->display, k->definition, &at[i], err)) == SV_OK) {
 			out->concept[at[i]].inactive = k->inactive;
+			out->concept[at[i]].json = k->json;
+		}
 		rep->carried++;
 	}
 	/* The edition's concepts: their rows, then the fragment's designations and parents they lack. */
@@ -117,15 +130,10 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 		const struct sv_content_concept *k = &fresh->concept[i];
 		const struct sv_content_concept *x = of[i] >= 0 ? &frag->concept[of[i]] : NULL;
 		uint32_t extra = 0;
-		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
-			struct sv_designation d = fresh->desig[k->desig + j];
-			d.json = NULL;   /* out outlives the JSON either side may have been read from */
-			rc = sv_content_add_designation(out, i, &d, err);
-		}
-		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
-			const struct sv_property *p = &fresh->prop[k->prop + j];
-			rc = sv_content_add_property(out, i, p->code, p->type, p->value, err);
-		}
+		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++)
+			rc = sv_content_add_designation(out, i, &fresh->desig[k->desig + j], err);
+		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++)
+			rc = add_property(out, i, &fresh->prop[k->prop + j], err);
 		for (uint32_t j = 0; j < k->nparent && rc == SV_OK; j++)
 			rc = sv_content_add_parent(out, i, fresh->parent[k->parent + j], err);
 		if (!x || rc != SV_OK)
@@ -153,16 +161,13 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 		int marked = 0;
 		if (at[i] < n)
 			continue;
-		for (uint32_t j = 0; j < x->ndesig && rc == SV_OK; j++) {
-			struct sv_designation d = frag->desig[x->desig + j];
-			d.json = NULL;
-			rc = sv_content_add_designation(out, at[i], &d, err);
-		}
+		for (uint32_t j = 0; j < x->ndesig && rc == SV_OK; j++)
+			rc = sv_content_add_designation(out, at[i], &frag->desig[x->desig + j], err);
 		for (uint32_t j = 0; j < x->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &frag->prop[x->prop + j];
 			marked |= strcmp(p->code, SV_PROP_NOT_IN_EDITION) == 0;
 			declare_from(header, frag_header, p->code);
-			rc = sv_content_add_property(out, at[i], p->code, p->type, p->value, err);
+			rc = add_property(out, at[i], p, err);
 		}
 		if (!marked && rc == SV_OK)
 			rc = sv_content_add_property(out, at[i], SV_PROP_NOT_IN_EDITION, "valueBoolean", "true", err);

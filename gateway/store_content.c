@@ -5,9 +5,13 @@
 #include "store_private.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* WITHOUT ROWID tables keyed by (content, concept, seq): a version's rows are one contiguous range,
+/* A row's `json` (NULL for an RF2 row) keeps what a concept, designation or property read from FHIR JSON
+ * said beyond the columns (its extensions, a Coding's system and display), so nothing a maintainer
+ * imported is dropped on the way through. WITHOUT ROWID tables keyed by (content, concept, seq): a version's rows are one contiguous range,
  * read back in concept order. The triggers delete the rows of a content id no resource points at any
  * more (replaced by sv_store_put(), a write or a delete), whichever path changed the resource row. */
 static const char SCHEMA[] =
@@ -16,14 +20,14 @@ static const char SCHEMA[] =
 	"  concepts INTEGER NOT NULL, created TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS cs_concept("
 	"  content INTEGER NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, display TEXT, definition TEXT,"
-	"  inactive INTEGER NOT NULL, PRIMARY KEY (content, idx)) WITHOUT ROWID;"
+	"  inactive INTEGER NOT NULL, json TEXT, PRIMARY KEY (content, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cs_designation("
 	"  content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT NULL, language TEXT,"
-	"  use_system TEXT, use_code TEXT, use_display TEXT, value TEXT NOT NULL,"
+	"  use_system TEXT, use_code TEXT, use_display TEXT, value TEXT NOT NULL, json TEXT,"
 	"  PRIMARY KEY (content, concept, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cs_property("
 	"  content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
-	"  type TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (content, concept, seq)) WITHOUT ROWID;"
+	"  type TEXT NOT NULL, value TEXT NOT NULL, json TEXT, PRIMARY KEY (content, concept, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cs_edge("
 	"  content INTEGER NOT NULL, child INTEGER NOT NULL, seq INTEGER NOT NULL, parent INTEGER NOT NULL,"
 	"  PRIMARY KEY (content, child, seq)) WITHOUT ROWID;"
@@ -51,6 +55,20 @@ enum sv_err sv_store_content_schema(struct sv_store *st, struct sv_error *err)
 		return sv_store_db_fail(st, err, "add resource.content");
 	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "content schema");
+	/* Content tables made before their json column. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const table[] = { "cs_concept", "cs_designation", "cs_property" };
+		char sql[96];
+		if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name='json'", -1, &q, NULL) !=
+		    SQLITE_OK)
+			return sv_store_db_fail(st, err, "prepare");
+		sqlite3_bind_text(q, 1, table[i], -1, SQLITE_STATIC);
+		has = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN json TEXT", table[i]);
+		if (!has && sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return sv_store_db_fail(st, err, "add a json column");
+	}
 	return SV_OK;
 }
 
@@ -71,15 +89,26 @@ static enum sv_err run(struct sv_store *st, sqlite3_stmt *q, struct sv_error *er
 	return step == SQLITE_DONE ? SV_OK : sv_store_db_fail(st, err, "insert content");
 }
 
+/* As run(), with `json` (owned, freed here; NULL: none) bound as parameter `col`. */
+static enum sv_err run_json(struct sv_store *st, sqlite3_stmt *q, int col, char *json, struct sv_error *err)
+{
+	enum sv_err rc;
+
+	bind_opt(q, col, json);
+	rc = run(st, q, err);
+	free(json);
+	return rc;
+}
+
 /* Writes c's rows under a new content id (*id). */
 static enum sv_err write_rows(struct sv_store *st, const char *url, const char *version, const struct sv_content *c,
 			      int64_t *id, struct sv_error *err)
 {
 	static const char *const SQL[] = {
-		"INSERT INTO cs_concept(content,idx,code,display,definition,inactive) VALUES(?1,?2,?3,?4,?5,?6)",
-		"INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value) "
-		"VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-		"INSERT INTO cs_property(content,concept,seq,code,type,value) VALUES(?1,?2,?3,?4,?5,?6)",
+		"INSERT INTO cs_concept(content,idx,code,display,definition,inactive,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+		"INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value,json) "
+		"VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+		"INSERT INTO cs_property(content,concept,seq,code,type,value,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
 		"INSERT INTO cs_edge(content,child,seq,parent) VALUES(?1,?2,?3,?4)",
 	};
 	sqlite3_stmt *q[4] = { 0 }, *head = NULL;
@@ -113,7 +142,7 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 		bind_opt(q[0], 4, k->display);
 		bind_opt(q[0], 5, k->definition);
 		sqlite3_bind_int(q[0], 6, k->inactive);
-		rc = run(st, q[0], err);
+		rc = run_json(st, q[0], 7, sv_content_row_json('c', k->json), err);
 		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
 			const struct sv_designation *d = &c->desig[k->desig + j];
 			sqlite3_bind_int64(q[1], 2, i);
@@ -123,7 +152,7 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 			bind_opt(q[1], 6, d->use_code);
 			bind_opt(q[1], 7, d->use_display);
 			sqlite3_bind_text(q[1], 8, d->value, -1, SQLITE_STATIC);
-			rc = run(st, q[1], err);
+			rc = run_json(st, q[1], 9, sv_content_row_json('d', d->json), err);
 		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &c->prop[k->prop + j];
@@ -132,7 +161,7 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 			sqlite3_bind_text(q[2], 4, p->code, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q[2], 5, p->type, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q[2], 6, p->value, -1, SQLITE_STATIC);
-			rc = run(st, q[2], err);
+			rc = run_json(st, q[2], 7, sv_content_row_json('p', p->json), err);
 		}
 		for (uint32_t j = 0; j < k->nparent && rc == SV_OK; j++) {
 			sqlite3_bind_int64(q[3], 2, i);
@@ -159,9 +188,10 @@ enum sv_err sv_store_put_content(struct sv_store *st, cJSON *header, const struc
 		SV_BUG("sv_store_put_content with an unfinished content");
 	if (!url || !version || !sv_jstr(header, "resourceType") || strcmp(sv_jstr(header, "resourceType"), "CodeSystem"))
 		return sv_fail(err, SV_EINVAL, "content is stored with a CodeSystem that has a url and a version");
-	cJSON_DeleteItemFromObjectCaseSensitive(header, "concept");
+	/* Written first: c may point into the concepts of `header` itself (sv_content_from_json()). */
 	if ((rc = write_rows(st, url, version, c, &id, err)) != SV_OK)
 		return rc;
+	cJSON_DeleteItemFromObjectCaseSensitive(header, "concept");
 	return sv_store_put_row(st, header, id, actor, source, err);
 }
 
@@ -208,14 +238,17 @@ static enum sv_err concept_row(struct sv_content *c, sqlite3_stmt *q, struct sv_
 	uint32_t idx;
 	enum sv_err rc = sv_content_add_concept(c, text(q, 0), text(q, 1), text(q, 2), &idx, err);
 
-	if (rc == SV_OK)
+	if (rc == SV_OK) {
 		c->concept[idx].inactive = (unsigned char)(sqlite3_column_int(q, 3) != 0);
+		c->concept[idx].json = sv_content_own_json(c, text(q, 4));
+	}
 	return rc == SV_ECONFLICT ? sv_fail(err, SV_ESTORE, "store: code '%s' is stored twice in one content", text(q, 0)) : rc;
 }
 
 static enum sv_err designation_row(struct sv_content *c, sqlite3_stmt *q, struct sv_error *err)
 {
-	struct sv_designation d = { text(q, 1), text(q, 2), text(q, 3), text(q, 4), text(q, 5), NULL };
+	struct sv_designation d = { text(q, 1), text(q, 2), text(q, 3), text(q, 4), text(q, 5),
+				    sv_content_own_json(c, text(q, 6)) };
 	uint32_t idx = 0;
 	enum sv_err rc = concept_of(c, q, 0, &idx, err);
 
@@ -227,7 +260,9 @@ static enum sv_err property_row(struct sv_content *c, sqlite3_stmt *q, struct sv
 	uint32_t idx = 0;
 	enum sv_err rc = concept_of(c, q, 0, &idx, err);
 
-	return rc == SV_OK ? sv_content_add_property(c, idx, text(q, 1), text(q, 2), text(q, 3), err) : rc;
+	if (rc == SV_OK && (rc = sv_content_add_property(c, idx, text(q, 1), text(q, 2), text(q, 3), err)) == SV_OK)
+		c->prop[c->nprop - 1].json = sv_content_own_json(c, text(q, 4));
+	return rc;
 }
 
 static enum sv_err edge_row(struct sv_content *c, sqlite3_stmt *q, struct sv_error *err)
@@ -255,13 +290,13 @@ enum sv_err sv_store_content_load(struct sv_store *st, int64_t content, struct s
 	sqlite3_finalize(q);
 	if (!found)
 		return sv_fail(err, SV_ENOTFOUND, "store: no code-system content %lld", (long long)content);
-	rc = each_row(st, "SELECT code, display, definition, inactive FROM cs_concept WHERE content=?1 ORDER BY idx",
+	rc = each_row(st, "SELECT code, display, definition, inactive, json FROM cs_concept WHERE content=?1 ORDER BY idx",
 		      content, c, concept_row, err);
 	if (rc == SV_OK)
-		rc = each_row(st, "SELECT concept, language, use_system, use_code, use_display, value FROM cs_designation "
+		rc = each_row(st, "SELECT concept, language, use_system, use_code, use_display, value, json FROM cs_designation "
 			      "WHERE content=?1 ORDER BY concept, seq", content, c, designation_row, err);
 	if (rc == SV_OK)
-		rc = each_row(st, "SELECT concept, code, type, value FROM cs_property WHERE content=?1 ORDER BY concept, seq",
+		rc = each_row(st, "SELECT concept, code, type, value, json FROM cs_property WHERE content=?1 ORDER BY concept, seq",
 			      content, c, property_row, err);
 	if (rc == SV_OK)
 		rc = each_row(st, "SELECT child, parent FROM cs_edge WHERE content=?1 ORDER BY child, seq", content, c,

@@ -318,3 +318,59 @@ Test(content, property_values_keep_their_kind_and_never_go_out_unchecked)
 	sv_content_release(&c);
 	cJSON_Delete(cs);
 }
+
+Test(content, what_json_said_beyond_the_columns_comes_back_from_the_tables)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	struct sv_content c;
+	cJSON *cs = cJSON_Parse(
+		"{\"resourceType\":\"CodeSystem\",\"url\":\"" URL "\",\"version\":\"x\",\"status\":\"active\",\"content\":"
+		"\"complete\",\"concept\":[{\"code\":\"A\",\"display\":\"Alpha\",\"extension\":[{\"url\":\"http://e/a\","
+		"\"valueString\":\"on the concept\"}],\"designation\":[{\"language\":\"nb\",\"value\":\"Alfa\",\"extension\":"
+		"[{\"url\":\"http://e/d\",\"valueCode\":\"deprecated\"}]},{\"language\":\"nn\",\"value\":\"Alfa nn\"}],"
+		"\"property\":[{\"code\":\"c\",\"valueCoding\":{\"system\":\"http://x\",\"code\":\"k\",\"display\":\"K\"}},"
+		"{\"code\":\"s\",\"valueString\":\"plain\"}]}]}"), *whole, *k, *want;
+	struct sv_snapshot *s;
+	const struct sv_concept *a;
+
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_from_json(&c, cs, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
+	cr_assert_eq(sv_store_put_content(st, cJSON_Duplicate(cs, 1), &c, "t", "t", &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_commit(st, &err), SV_OK);
+	sv_content_release(&c);
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_designation WHERE json IS NOT NULL"), 1,
+		     "only the designation with more than the columns keeps its JSON");
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_property WHERE json IS NOT NULL"), 1, "the Coding");
+	/* back as a whole resource: the same concept as imported */
+	whole = sv_store_get(st, "CodeSystem", URL, "x", &err);
+	cr_assert_not_null(whole, "%s", err.message);
+	k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(whole, "concept"), 0);
+	want = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cs, "concept"), 0);
+	cr_assert(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(k, "extension"),
+				cJSON_GetObjectItemCaseSensitive(want, "extension"), 1));
+	cr_assert(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(k, "designation"),
+				cJSON_GetObjectItemCaseSensitive(want, "designation"), 1));
+	cr_assert(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(k, "property"),
+				cJSON_GetObjectItemCaseSensitive(want, "property"), 1));
+	cJSON_Delete(whole);
+	/* and served so: the snapshot's concept reads them */
+	s = sv_snapshot_from_store(st, &err);
+	cr_assert_not_null(s, "%s", err.message);
+	a = sv_codesystem_concept(sv_snapshot_codesystem(s, URL, "x"), "A");
+	cr_assert_not_null(a->json);
+	cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(a->json, "extension"));
+	cr_assert_not_null(a->desig[0].json);
+	cr_assert_null(a->desig[1].json);
+	{
+		cJSON *v = sv_property_value_json(&a->props[0]);
+		cr_assert_str_eq(sv_jstr(v, "display"), "K");
+		cJSON_Delete(v);
+	}
+	sv_snapshot_release(s);
+	cJSON_Delete(cs);
+	sv_store_close(st);
+	ts_remove_store(path);
+}

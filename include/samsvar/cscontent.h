@@ -69,6 +69,7 @@ struct sv_content {
 	uint32_t *parent_of;
 	uint32_t nparent, capparent;
 	struct sv_strmap index;   /* code -> concept index */
+	cJSON *owned;             /* JSON objects read back from the store that rows point at (json), or NULL */
 	int finished;
 	struct sv_content_pool pool;
 };
@@ -116,6 +117,16 @@ void sv_content_finish(struct sv_content *c);
 
 /* Returns the index of concept `code`, or -1. */
 int64_t sv_content_find(const struct sv_content *c, const char *code);
+
+/* Returns the JSON text to keep beside a row read from FHIR JSON when its columns cannot say all the
+ * object said (extensions, a Coding's system and display, other elements), or NULL when they can; the
+ * caller frees it. `what` is 'c' for a concept (the text then holds only what is not a column), 'd' a
+ * designation, 'p' a property. */
+char *sv_content_row_json(char what, const cJSON *json);
+
+/* Parses `text` (from sv_content_row_json()) and keeps it in c as long as c lives; returns the object,
+ * or NULL when it does not parse. */
+const cJSON *sv_content_own_json(struct sv_content *c, const char *text);
 
 /* Returns designation d as a new FHIR designation object (its own JSON copied when it has one). */
 cJSON *sv_designation_json(const struct sv_designation *d);

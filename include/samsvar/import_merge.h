@@ -86,6 +86,7 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
  *   neither is a fragment and some of them are not marked not-in-edition already (kept from another
  *   import): then the import is refused (SV_ECONFLICT naming them), as it would remove them;
  * - either way the other side's designations (and parents, where a concept has none) are added.
+ * The result points at the JSON either side was read from (their extensions): keep it until it is stored.
  * *fresh becomes the result; rep->action is SV_MERGE_KEPT when that equals `old` row for row (nothing to
  * store). Linear in the two contents. */
 enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, const cJSON *old_header,

@@ -72,7 +72,8 @@ enum sv_err sv_store_audit(struct sv_store *st, int limit, cJSON *out, struct sv
  * holding content id N still holds exactly what the store has under N. */
 struct sv_content;
 
-/* Stores CodeSystem `header` (any `concept` array in it is ignored and removed) as sv_store_put() does,
+/* Stores CodeSystem `header` (any `concept` array in it is ignored, and removed once the rows are
+ * written: JSON pointers of c into it are dangling afterwards) as sv_store_put() does,
  * its concepts from finished content `c` in the content tables under a new content id; the rows of the
  * content it replaces (same url and version) are deleted. The caller holds the transaction. Returns
  * as sv_store_put(). */
