@@ -90,13 +90,16 @@ static void declare_from(cJSON *header, const cJSON *other, const char *code)
 	}
 }
 
-/* Builds in `out` the content `fresh` with what `frag` adds (see sv_import_check_version_content()). */
+/* Builds in `out` the content `fresh` with what `frag` adds (see sv_import_check_version_content()). With
+ * `keep_frag_language` (frag is the stored version of the same url and version) and two languages, the
+ * stored one's stays the code system's and its titles the displays, fresh's becoming designations. */
 static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct sv_content *fresh,
-			 const cJSON *frag_header, const struct sv_content *frag, struct sv_content *out,
-			 struct sv_merge_report *rep, struct sv_error *err)
+			 const cJSON *frag_header, const struct sv_content *frag, int keep_frag_language,
+			 struct sv_content *out, struct sv_merge_report *rep, struct sv_error *err)
 {
 	const char *lang = sv_jstr(fresh_header, "language"), *frag_lang = sv_jstr(frag_header, "language");
 	int lang_designation = frag_lang && (!lang || strcmp(lang, frag_lang) != 0);
+	int relabel = keep_frag_language && lang && frag_lang && strcmp(lang, frag_lang) != 0;
 	uint32_t *at = sv_xmalloc(((size_t)frag->nconcept + 1) * sizeof(uint32_t)); /* frag index -> out index */
 	int64_t *of = sv_xmalloc(((size_t)fresh->nconcept + 1) * sizeof(int64_t));  /* fresh index -> frag index */
 	uint32_t idx, n = fresh->nconcept;
@@ -138,7 +141,13 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 			rc = sv_content_add_parent(out, i, fresh->parent[k->parent + j], err);
 		if (!x || rc != SV_OK)
 			continue;
-		if (lang_designation && x->display) {
+		if (relabel && k->display && x->display) {
+			struct sv_designation d = { lang, NULL, NULL, NULL, k->display, NULL };
+			uint32_t before = extra;
+			rc = add_designation(fresh, i, out, &extra, &d, err);
+			rep->designations += extra - before;
+			out->concept[i].display = sv_content_str(out, x->display);
+		} else if (lang_designation && x->display) {
 			struct sv_designation d = { frag_lang, NULL, NULL, NULL, x->display, NULL };
 			uint32_t before = extra;
 			rc = add_designation(fresh, i, out, &extra, &d, err);
@@ -176,8 +185,13 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 	}
 	if (rep->carried)
 		declare_from(header, frag_header, SV_PROP_NOT_IN_EDITION);
-	if (rep->parents)
+	if (rep->parents) {
 		declare_from(header, frag_header, "parent");
+		if (!cJSON_GetObjectItemCaseSensitive(header, "hierarchyMeaning"))
+			cJSON_AddStringToObject(header, "hierarchyMeaning", "is-a");
+	}
+	if (relabel)
+		cJSON_ReplaceItemInObjectCaseSensitive(header, "language", cJSON_CreateString(frag_lang));
 	free(at);
 	free(of);
 	if (rc == SV_OK)
@@ -229,7 +243,7 @@ enum sv_err sv_import_check_version_content(cJSON *header, struct sv_content *fr
 		if (!is_fragment(latest_header) || allow_shrink)
 			return SV_OK;
 		sv_content_init(&out);
-		if ((rc = carry(header, header, fresh, latest_header, latest, &out, rep, err)) != SV_OK) {
+		if ((rc = carry(header, header, fresh, latest_header, latest, 0, &out, rep, err)) != SV_OK) {
 			sv_content_release(&out);
 			return rc;
 		}
@@ -326,7 +340,7 @@ enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, co
 	if (fresh_frag && old->nconcept > fresh->nconcept) {
 		/* A fragment never overwrites a fuller version: the stored one stays the base. */
 		base_header = cJSON_Duplicate(old_header, 1);
-		rc = carry(old_header, base_header, old, *header, fresh, &out, rep, err);
+		rc = carry(old_header, base_header, old, *header, fresh, 0, &out, rep, err);
 		if (rc != SV_OK) {
 			cJSON_Delete(base_header);
 			goto out;
@@ -343,7 +357,7 @@ enum sv_err sv_import_merge_content(cJSON **header, struct sv_content *fresh, co
 				     old->nconcept, names);
 			goto out;
 		}
-		if ((rc = carry(*header, *header, fresh, old_header, old, &out, rep, err)) != SV_OK)
+		if ((rc = carry(*header, *header, fresh, old_header, old, 1, &out, rep, err)) != SV_OK)
 			goto out;
 	}
 	sv_content_release(fresh);

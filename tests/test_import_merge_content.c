@@ -191,3 +191,27 @@ Test(merge_content, a_changed_header_alone_is_stored)
 	side_release(&fresh);
 	side_release(&old);
 }
+
+Test(merge_content, the_stored_language_stays_and_the_import_s_titles_become_designations)
+{
+	struct side fresh, old;
+	struct sv_merge_report rep;
+	struct sv_error err = { 0 };
+	const struct sv_content_concept *a;
+
+	side(&fresh, "{\"resourceType\":\"CodeSystem\",\"url\":\"http://x/cs\",\"version\":\"1\",\"content\":\"complete\","
+		     "\"language\":\"nb\",\"concept\":[{\"code\":\"a\",\"display\":\"Eple\"}]}");
+	side(&old, "{\"resourceType\":\"CodeSystem\",\"url\":\"http://x/cs\",\"version\":\"1\",\"content\":\"complete\","
+		   "\"language\":\"en\",\"concept\":[{\"code\":\"a\",\"display\":\"Apple\"}]}");
+	cr_assert_eq(sv_import_merge_content(&fresh.header, &fresh.c, old.header, &old.c, 0, &rep, &err), SV_OK,
+		     "%s", err.message);
+	cr_assert_eq(rep.action, SV_MERGE_MERGED, "%d %s", rep.action, rep.note);
+	cr_assert_str_eq(sv_jstr(fresh.header, "language"), "en");
+	a = &fresh.c.concept[sv_content_find(&fresh.c, "a")];
+	cr_assert_str_eq(a->display, "Apple");
+	cr_assert_eq(a->ndesig, 1);
+	cr_assert_str_eq(fresh.c.desig[a->desig].language, "nb");
+	cr_assert_str_eq(fresh.c.desig[a->desig].value, "Eple");
+	side_release(&fresh);
+	side_release(&old);
+}
