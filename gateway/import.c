@@ -195,6 +195,8 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
 			return rc;
 		if (!*header)
 			return sv_fail(err, SV_ENOTFOUND, "CodeSystem %s|%s is not stored", url, version);
+		if ((rc = sv_store_content_header(st, content, *header, err)) != SV_OK)
+			return rc;
 		return sv_store_content_load(st, content, c, err);
 	}
 	sv_error_clear(err);

@@ -17,7 +17,7 @@
 static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS cs_content("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL, version TEXT NOT NULL,"
-	"  concepts INTEGER NOT NULL, created TEXT NOT NULL);"
+	"  concepts INTEGER NOT NULL, created TEXT NOT NULL, content_code TEXT);"
 	"CREATE TABLE IF NOT EXISTS cs_concept("
 	"  content INTEGER NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, display TEXT, definition TEXT,"
 	"  inactive INTEGER NOT NULL, json TEXT, PRIMARY KEY (content, idx)) WITHOUT ROWID;"
@@ -55,6 +55,13 @@ enum sv_err sv_store_content_schema(struct sv_store *st, struct sv_error *err)
 		return sv_store_db_fail(st, err, "add resource.content");
 	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "content schema");
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('cs_content') WHERE name='content_code'", -1, &q,
+			       NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	has = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (!has && sqlite3_exec(st->db, "ALTER TABLE cs_content ADD COLUMN content_code TEXT", NULL, NULL, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "add cs_content.content_code");
 	/* Content tables made before their json column. */
 	for (int i = 0; i < 3; i++) {
 		static const char *const table[] = { "cs_concept", "cs_designation", "cs_property" };
@@ -101,8 +108,8 @@ static enum sv_err run_json(struct sv_store *st, sqlite3_stmt *q, int col, char 
 }
 
 /* Writes c's rows under a new content id (*id). */
-static enum sv_err write_rows(struct sv_store *st, const char *url, const char *version, const struct sv_content *c,
-			      int64_t *id, struct sv_error *err)
+static enum sv_err write_rows(struct sv_store *st, const char *url, const char *version, const char *code,
+			      const struct sv_content *c, int64_t *id, struct sv_error *err)
 {
 	static const char *const SQL[] = {
 		"INSERT INTO cs_concept(content,idx,code,display,definition,inactive,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
@@ -116,7 +123,7 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 	enum sv_err rc = SV_OK;
 
 	sv_now_iso(ts, sizeof(ts));
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO cs_content(url,version,concepts,created) VALUES(?1,?2,?3,?4)", -1,
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO cs_content(url,version,concepts,created,content_code) VALUES(?1,?2,?3,?4,?5)", -1,
 			       &head, NULL) != SQLITE_OK) {
 		rc = sv_store_db_fail(st, err, "prepare");
 		goto out;
@@ -125,6 +132,7 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 	sqlite3_bind_text(head, 2, version, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(head, 3, c->nconcept);
 	sqlite3_bind_text(head, 4, ts, -1, SQLITE_STATIC);
+	bind_opt(head, 5, code);
 	if ((rc = run(st, head, err)) != SV_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -189,9 +197,13 @@ enum sv_err sv_store_put_content(struct sv_store *st, cJSON *header, const struc
 	if (!url || !version || !sv_jstr(header, "resourceType") || strcmp(sv_jstr(header, "resourceType"), "CodeSystem"))
 		return sv_fail(err, SV_EINVAL, "content is stored with a CodeSystem that has a url and a version");
 	/* Written first: c may point into the concepts of `header` itself (sv_content_from_json()). */
-	if ((rc = write_rows(st, url, version, c, &id, err)) != SV_OK)
+	if ((rc = write_rows(st, url, version, sv_jstr(header, "content"), c, &id, err)) != SV_OK)
 		return rc;
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "concept");
+	/* The row, and each history version made of it, holds none of the concepts, and says so; the code
+	 * the resource came with (complete, fragment) is kept with the content and given back with it. */
+	if (cJSON_GetObjectItemCaseSensitive(header, "content"))
+		cJSON_ReplaceItemInObjectCaseSensitive(header, "content", cJSON_CreateString("not-present"));
 	return sv_store_put_row(st, header, id, actor, source, err);
 }
 
@@ -325,13 +337,33 @@ enum sv_err sv_store_content_of(struct sv_store *st, const char *url, const char
 	return step == SQLITE_ROW || step == SQLITE_DONE ? SV_OK : sv_store_db_fail(st, err, "read");
 }
 
+enum sv_err sv_store_content_header(struct sv_store *st, int64_t content, cJSON *header, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT content_code FROM cs_content WHERE id=?1", -1, &q, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	sqlite3_bind_int64(q, 1, content);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW && sqlite3_column_text(q, 0))
+		cJSON_ReplaceItemInObjectCaseSensitive(header, "content",
+						       cJSON_CreateString((const char *)sqlite3_column_text(q, 0)));
+	sqlite3_finalize(q);
+	if (step == SQLITE_DONE)
+		return sv_fail(err, SV_ENOTFOUND, "store: no code-system content %lld", (long long)content);
+	return step == SQLITE_ROW ? SV_OK : sv_store_db_fail(st, err, "read");
+}
+
 enum sv_err sv_store_content_attach(struct sv_store *st, int64_t content, cJSON **cs, struct sv_error *err)
 {
 	struct sv_content c;
 	enum sv_err rc;
 
 	sv_content_init(&c);
-	rc = sv_store_content_load(st, content, &c, err);
+	rc = sv_store_content_header(st, content, *cs, err);
+	if (rc == SV_OK)
+		rc = sv_store_content_load(st, content, &c, err);
 	if (rc == SV_OK) {
 		cJSON *whole = sv_content_to_json(*cs, &c);
 		cJSON_Delete(*cs);

@@ -15,6 +15,8 @@
 
 #define URL "https://fhir.samsvar.no/CodeSystem/test-content"
 
+static long long count_rows(const char *path, const char *sql);
+
 /* A CodeSystem with a DAG (B, C is-a A; D is-a B and C), a nested child (E under D), designations with
  * a use, an inactive concept with a replacement, an integer and a boolean property. */
 static cJSON *test_cs(const char *version)
@@ -135,6 +137,11 @@ Test(content, store_get_gives_the_whole_resource_back)
 	whole = sv_store_get(st, "CodeSystem", URL, "1", &err);
 	cr_assert_not_null(whole, "%s", err.message);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(whole, "concept")), 6);
+	cr_assert_str_eq(sv_jstr(whole, "content"), "complete", "back with the code it was stored with");
+	/* the row itself, and its history versions, say they hold no concepts */
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM resource WHERE json_extract(json,'$.content')='not-present'"), 1);
+	cr_assert_eq(count_rows(path, "SELECT count(*) FROM resource_history WHERE json_extract(json,'$.content')<>'not-present'"),
+		     0);
 	/* and it reads as the same content again */
 	sv_content_init(&c);
 	cr_assert_eq(sv_content_from_json(&c, whole, &err), SV_OK, "%s", err.message);

@@ -84,6 +84,11 @@ enum sv_err sv_store_put_content(struct sv_store *st, cJSON *header, const struc
  * one ordered pass over each table. Returns SV_OK, SV_ENOTFOUND for an unknown id, or SV_ESTORE. */
 enum sv_err sv_store_content_load(struct sv_store *st, int64_t content, struct sv_content *c, struct sv_error *err);
 
+/* Gives CodeSystem `header`, read from the row of content id `content` (whose `content` says
+ * not-present: the row holds no concepts), back the content code it was stored with (complete,
+ * fragment...). Returns SV_OK, SV_ENOTFOUND or SV_ESTORE. */
+enum sv_err sv_store_content_header(struct sv_store *st, int64_t content, cJSON *header, struct sv_error *err);
+
 /* Sets *content to the content id of CodeSystem url|version (0: its concepts are in its JSON, or the
  * store holds no such version). */
 enum sv_err sv_store_content_of(struct sv_store *st, const char *url, const char *version, int64_t *content,
