@@ -255,6 +255,22 @@ enum sv_err sv_rf2_check_shared(const struct sv_lines *lr, char **f, size_t got,
 	return rc;
 }
 
+enum sv_err sv_rf2_open(struct sv_lines *lr, const char *path, const char *const *cols, size_t ncols,
+			struct sv_error *err)
+{
+	char *line;
+	size_t len;
+	enum sv_err rc = sv_lines_open(lr, path, MAX_RF2_FILE, err);
+	int r;
+
+	if (rc != SV_OK)
+		return rc;
+	r = sv_lines_next(lr, &line, &len, err);
+	if (r <= 0)
+		return r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
+	return sv_imp_check_header(lr, line, cols, ncols, err);
+}
+
 /* Streams one RF2 file: checks its header against `cols`, every row's column count and shared
  * columns, then hands the row to `row`. `id_is_concept` says whether the id column names concepts
  * (1), other components (0), or is a refset row's UUID (-1). */
@@ -264,18 +280,9 @@ enum sv_err sv_rf2_read(const char *path, const char *const *cols, size_t ncols,
 	struct sv_lines lr;
 	char *line, *f[SV_RF2_MAX_COLS];
 	size_t len, got;
-	enum sv_err rc;
+	enum sv_err rc = sv_rf2_open(&lr, path, cols, ncols, err);
 	int r = 0;
 
-	rc = sv_lines_open(&lr, path, MAX_RF2_FILE, err);
-	if (rc != SV_OK)
-		goto out;
-	r = sv_lines_next(&lr, &line, &len, err);
-	if (r <= 0) {
-		rc = r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
-		goto out;
-	}
-	rc = sv_imp_check_header(&lr, line, cols, ncols, err);
 	while (rc == SV_OK && (r = sv_lines_next(&lr, &line, &len, err)) == 1) {
 		got = sv_split_tabs(line, f, SV_RF2_MAX_COLS);
 		if ((rc = sv_rf2_check_shared(&lr, f, got, ncols, id_is_concept, err)) == SV_OK)
@@ -283,7 +290,6 @@ enum sv_err sv_rf2_read(const char *path, const char *const *cols, size_t ncols,
 	}
 	if (rc == SV_OK && r < 0)
 		rc = SV_EINVAL; /* err holds the detail */
-out:
 	sv_lines_close(&lr);
 	return rc;
 }

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RF2_FILE ((uint64_t)8 << 30) /* as importer_rf2.c: an RF2 file larger than this is not a release */
-
 /* One component: its id (a SCTID in lo, or a UUID's 128 bits), the greatest effectiveTime seen, the
  * line of the first row with it (0: an empty slot) and, in the second pass, that row's hash. */
 struct latest {
@@ -152,18 +150,9 @@ static enum sv_err full_pass(const char *path, const char *const *cols, size_t n
 	struct sv_lines lr;
 	char *line, *f[SV_RF2_MAX_COLS];
 	size_t len, handed = 0;
-	enum sv_err rc;
+	enum sv_err rc = sv_rf2_open(&lr, path, cols, ncols, err);
 	int r = 0;
 
-	rc = sv_lines_open(&lr, path, MAX_RF2_FILE, err);
-	if (rc != SV_OK)
-		goto out;
-	r = sv_lines_next(&lr, &line, &len, err);
-	if (r <= 0) {
-		rc = r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
-		goto out;
-	}
-	rc = sv_imp_check_header(&lr, line, cols, ncols, err);
 	while (rc == SV_OK && (r = sv_lines_next(&lr, &line, &len, err)) == 1) {
 		size_t got = sv_split_tabs(line, f, SV_RF2_MAX_COLS);
 
@@ -181,7 +170,6 @@ static enum sv_err full_pass(const char *path, const char *const *cols, size_t n
 	if (rc == SV_OK && row && handed != m->len)
 		rc = sv_fail(err, SV_EINVAL, "%s: %zu of its %zu components were not found again: the file changed "
 			     "while it was imported", path, m->len - handed, m->len);
-out:
 	sv_lines_close(&lr);
 	return rc;
 }

@@ -60,6 +60,12 @@ enum sv_err sv_rf2_id(const struct sv_lines *lr, const char *f, const char *col,
  * moduleId) already checked. */
 typedef enum sv_err (*sv_rf2_row_fn)(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err);
 
+/* Opens RF2 file `path` for sv_lines_next() (at most 8 GiB) and checks its header row against the
+ * `ncols` names `cols`. Returns SV_OK or SV_EINVAL/SV_EIO/SV_ETOOBIG "file:line: why"; the caller calls
+ * sv_lines_close(lr) whatever this returns. */
+enum sv_err sv_rf2_open(struct sv_lines *lr, const char *path, const char *const *cols, size_t ncols,
+			struct sv_error *err);
+
 /* Streams RF2 file `path`: checks its header against the `ncols` names `cols`, every row's column count
  * and shared columns, then hands the row to `row`. `id_is_concept` says whether the id column names
  * concepts (1), other components (0), or is a refset row's UUID (-1). Errors are "file:line: why". */
