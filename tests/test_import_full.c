@@ -2,7 +2,7 @@
  * by tools/gen-rf2.py --full gives exactly the content its Snapshot gives (an extension on a base too,
  * and through the CLI into the store); a Full file whose rows contradict each other is refused naming
  * both lines, with the store unchanged; an older row is checked like any other; and a folder with both
- * kinds reads the Snapshot. */
+ * kinds reads the Snapshot, per kind of file (a Full language refset beside Snapshot terminology). */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -312,11 +312,13 @@ Test(import_full, the_same_row_twice_is_read_once)
 
 Test(import_full, a_folder_with_both_reads_the_snapshot)
 {
-	char dir[512], cmd[1400];
+	char dir[512], cmd[1400], *before, *mixed;
 	cJSON *m = generate("--concepts 120 --seed 26", dir, sizeof(dir));
 	const char *code = mstr(m, "subtree", NULL, "child");
 	struct sv_content c;
 	cJSON *header;
+
+	before = content_text(mstr(m, "international", NULL, "dir"), NULL, NULL, NULL);
 
 	/* A later row inactivating an active concept, appended to the Full concept file only. */
 	snprintf(cmd, sizeof(cmd), "printf '%s\\t20991231\\t0\\t900000000000207008\\t900000000000074008\\r\\n' >> "
@@ -332,5 +334,12 @@ Test(import_full, a_folder_with_both_reads_the_snapshot)
 	cr_assert_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(header, "version")), "20991231"));
 	sv_content_release(&c);
 	cJSON_Delete(header);
+	/* Per kind: without its Snapshot language refset file the folder reads the Full one (with its
+	 * changed acceptabilities), the other kinds still from the Snapshot, and gives the same content. */
+	sh("rm '%s'/Snapshot/Refset/Language/der2_cRefset_LanguageSnapshot-en_*.txt", mstr(m, "international", NULL, "dir"));
+	mixed = content_text(mstr(m, "international", NULL, "dir"), NULL, NULL, NULL);
+	cr_assert(strcmp(before, mixed) == 0, "a Snapshot folder with a Full language refset gives another content");
+	free(before);
+	free(mixed);
 	cJSON_Delete(m);
 }
