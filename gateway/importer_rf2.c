@@ -1,5 +1,6 @@
-/* importer_rf2.c — the RF2 Snapshot reader the SNOMED CT importer uses (importer_rf2.h): SCTIDs, the
- * files of a release folder, rows streamed line by line, and the hash tables rows are indexed in. */
+/* importer_rf2.c — the RF2 reader the SNOMED CT importer uses (importer_rf2.h): SCTIDs, the files of a
+ * release folder (Snapshot, or Full for a kind without one), rows streamed line by line, and the hash
+ * tables rows are indexed in. Full files are read as their latest state by importer_rf2_full.c. */
 #include "samsvar/importer_rf2.h"
 #include "samsvar/strmap.h"
 
@@ -89,8 +90,56 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Finds the Snapshot files below `dir` (symlinked folders are not followed, to avoid cycles). */
-static enum sv_err rf2_find(const char *dir, int depth, struct sv_rf2_files *f, struct sv_error *err)
+/* 1 when file `name` starts with kind + type + tail and ends in .txt (sct2_Concept_ + Full + ""). */
+static int is_kind(const char *name, const char *kind, const char *type, const char *tail)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "%s%s%s", kind, type, tail);
+	return has_prefix_txt(name, p);
+}
+
+/* Adds `path` to list v (n entries) of kind `what`. */
+static enum sv_err add_path(char **v, size_t *n, const char *path, const char *dir, const char *what,
+			    struct sv_error *err)
+{
+	if (*n == SV_RF2_MAX_FILES)
+		return sv_fail(err, SV_EINVAL, "%s: more than %d %s files", dir, SV_RF2_MAX_FILES, what);
+	v[(*n)++] = sv_xstrdup(path);
+	return SV_OK;
+}
+
+/* Puts file `name` (at `path`) in f when it is one of the kinds read, of release type `type` ("Snapshot"
+ * or "Full"; a kind's type follows its name, as in sct2_Concept_Full_INT_20240101.txt). */
+static enum sv_err rf2_take(const char *dir, const char *name, const char *path, const char *type,
+			    struct sv_rf2_files *f, struct sv_error *err)
+{
+	char **slot = NULL;
+
+	if (is_kind(name, "sct2_Concept_", type, ""))
+		slot = &f->concept;
+	else if (is_kind(name, "sct2_Relationship_", type, ""))
+		slot = &f->relationship;
+	else if (is_kind(name, "sct2_Description_", type, ""))
+		return add_path(f->desc, &f->ndesc, path, dir, "description", err);
+	else if (is_kind(name, "der2_Refset_Simple", type, ""))
+		return add_path(f->refset, &f->nrefset, path, dir, "simple refset", err);
+	else if (is_kind(name, "der2_cRefset_Association", type, ""))
+		return add_path(f->assoc, &f->nassoc, path, dir, "association refset", err);
+	else if (is_kind(name, "der2_cRefset_Language", type, "-"))
+		return add_path(f->lang, &f->nlang, path, dir, "language refset", err);
+	else
+		return SV_OK;
+	if (*slot)
+		return sv_fail(err, SV_EINVAL, "two RF2 files of one kind: %s and %s", *slot, path);
+	*slot = sv_xstrdup(path);
+	return SV_OK;
+}
+
+/* Finds the Snapshot files (into snap) and the Full ones (into full) below `dir`; symlinked folders
+ * are not followed, to avoid cycles. */
+static enum sv_err rf2_find(const char *dir, int depth, struct sv_rf2_files *snap, struct sv_rf2_files *full,
+			    struct sv_error *err)
 {
 	DIR *d;
 	struct dirent *e;
@@ -104,7 +153,6 @@ static enum sv_err rf2_find(const char *dir, int depth, struct sv_rf2_files *f, 
 	while (rc == SV_OK && (e = readdir(d)) != NULL) {
 		char path[4096];
 		struct stat st;
-		char **slot = NULL;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -112,72 +160,62 @@ static enum sv_err rf2_find(const char *dir, int depth, struct sv_rf2_files *f, 
 			continue;
 		if (lstat(path, &st) != 0)
 			continue;
-		if (S_ISDIR(st.st_mode)) {
-			rc = rf2_find(path, depth + 1, f, err);
-			continue;
-		}
-		if (has_prefix_txt(e->d_name, "sct2_Concept_Snapshot"))
-			slot = &f->concept;
-		else if (has_prefix_txt(e->d_name, "sct2_Relationship_Snapshot"))
-			slot = &f->relationship;
-		else if (has_prefix_txt(e->d_name, "sct2_Description_Snapshot")) {
-			if (f->ndesc == SV_RF2_MAX_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d description files", dir,
-					     SV_RF2_MAX_FILES);
-			else
-				f->desc[f->ndesc++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, "der2_Refset_SimpleSnapshot")) {
-			if (f->nrefset == SV_RF2_MAX_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d simple refset files", dir,
-					     SV_RF2_MAX_FILES);
-			else
-				f->refset[f->nrefset++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, "der2_cRefset_AssociationSnapshot")) {
-			if (f->nassoc == SV_RF2_MAX_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d association refset files", dir,
-					     SV_RF2_MAX_FILES);
-			else
-				f->assoc[f->nassoc++] = sv_xstrdup(path);
-			continue;
-		} else if (has_prefix_txt(e->d_name, SV_RF2_LANG_PREFIX)) {
-			if (f->nlang == SV_RF2_MAX_FILES)
-				rc = sv_fail(err, SV_EINVAL, "%s: more than %d language refset files", dir,
-					     SV_RF2_MAX_FILES);
-			else
-				f->lang[f->nlang++] = sv_xstrdup(path);
-			continue;
-		} else {
-			continue;
-		}
-		if (*slot)
-			rc = sv_fail(err, SV_EINVAL, "two RF2 files of one kind: %s and %s", *slot, path);
-		else
-			*slot = sv_xstrdup(path);
+		if (S_ISDIR(st.st_mode))
+			rc = rf2_find(path, depth + 1, snap, full, err);
+		else if ((rc = rf2_take(dir, e->d_name, path, "Snapshot", snap, err)) == SV_OK)
+			rc = rf2_take(dir, e->d_name, path, "Full", full, err);
 	}
 	closedir(d);
 	return rc;
 }
 
-/* Returns 1 when f is a UUID in its 8-4-4-4-12 hex form (the id of a refset row). */
+/* Moves list `from` (n_from paths) into `to` when `to` is empty, setting `bit` in *bits; frees it
+ * otherwise. */
+static void prefer(char **to, size_t *n_to, char **from, size_t *n_from, unsigned bit, unsigned *bits)
+{
+	if (*n_to == 0 && *n_from) {
+		memcpy(to, from, *n_from * sizeof(*from));
+		*n_to = *n_from;
+		*bits |= bit;
+	} else {
+		for (size_t i = 0; i < *n_from; i++)
+			free(from[i]);
+	}
+	*n_from = 0;
+}
+
 enum sv_err sv_rf2_find(const char *dir, struct sv_rf2_files *f, struct sv_error *err)
 {
 	struct stat st;
+	struct sv_rf2_files full;
+	size_t one_to, one_from;
 	enum sv_err rc;
 
 	memset(f, 0, sizeof(*f));
+	memset(&full, 0, sizeof(full));
 	if (stat(dir, &st) != 0)
 		return sv_fail(err, SV_EIO, "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return sv_fail(err, SV_EIO, "%s: not a folder", dir);
-	if ((rc = rf2_find(dir, 0, f, err)) != SV_OK)
+	rc = rf2_find(dir, 0, f, &full, err);
+	/* Per kind, a Snapshot file wins over the Full ones: a release zip holds both folders, the Snapshot
+	 * is their latest state already and much smaller, and reading both would count every component twice.
+	 * So a Full file is only read for a kind the folder has no Snapshot file of. */
+	one_to = f->concept != NULL, one_from = full.concept != NULL;
+	prefer(&f->concept, &one_to, &full.concept, &one_from, SV_RF2_FULL_CONCEPT, &f->full);
+	one_to = f->relationship != NULL, one_from = full.relationship != NULL;
+	prefer(&f->relationship, &one_to, &full.relationship, &one_from, SV_RF2_FULL_RELATIONSHIP, &f->full);
+	prefer(f->desc, &f->ndesc, full.desc, &full.ndesc, SV_RF2_FULL_DESCRIPTION, &f->full);
+	prefer(f->refset, &f->nrefset, full.refset, &full.nrefset, SV_RF2_FULL_REFSET, &f->full);
+	prefer(f->assoc, &f->nassoc, full.assoc, &full.nassoc, SV_RF2_FULL_ASSOCIATION, &f->full);
+	prefer(f->lang, &f->nlang, full.lang, &full.nlang, SV_RF2_FULL_LANGUAGE, &f->full);
+	if (rc != SV_OK)
 		return rc;
 	if (!f->concept || !f->ndesc || !f->relationship)
 		return sv_fail(err, SV_EINVAL, "%s: no %s file below it", dir,
-			       !f->concept ? "sct2_Concept_Snapshot*.txt"
-			       : !f->ndesc ? "sct2_Description_Snapshot*.txt"
-					   : "sct2_Relationship_Snapshot*.txt");
+			       !f->concept ? "sct2_Concept_Snapshot*.txt (nor sct2_Concept_Full*.txt)"
+			       : !f->ndesc ? "sct2_Description_Snapshot*.txt (nor sct2_Description_Full*.txt)"
+					   : "sct2_Relationship_Snapshot*.txt (nor sct2_Relationship_Full*.txt)");
 	qsort(f->desc, f->ndesc, sizeof(f->desc[0]), cmp_str);
 	qsort(f->refset, f->nrefset, sizeof(f->refset[0]), cmp_str);
 	qsort(f->assoc, f->nassoc, sizeof(f->assoc[0]), cmp_str);
@@ -185,6 +223,7 @@ enum sv_err sv_rf2_find(const char *dir, struct sv_rf2_files *f, struct sv_error
 	return SV_OK;
 }
 
+/* Returns 1 when f is a UUID in its 8-4-4-4-12 hex form (the id of a refset row). */
 static int is_uuid(const char *f)
 {
 	for (int i = 0; i < 36; i++) {
@@ -193,6 +232,43 @@ static int is_uuid(const char *f)
 			return 0;
 	}
 	return f[36] == '\0';
+}
+
+enum sv_err sv_rf2_check_shared(const struct sv_lines *lr, char **f, size_t got, size_t ncols, int id_is_concept,
+				struct sv_error *err)
+{
+	enum sv_err rc = SV_OK;
+
+	if (got != ncols)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: %zu columns, expected %zu", lr->path, lr->lineno, got, ncols);
+	if (strlen(f[1]) != 8 || strspn(f[1], "0123456789") != 8)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: effectiveTime '%.16s' is not yyyymmdd", lr->path, lr->lineno,
+			       f[1]);
+	if (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: active '%.16s' is not 0 or 1", lr->path, lr->lineno, f[2]);
+	if (id_is_concept < 0 && !is_uuid(f[0]))
+		return sv_fail(err, SV_EINVAL, "%s:%zu: id '%.40s' is not a UUID", lr->path, lr->lineno, f[0]);
+	if (id_is_concept >= 0)
+		rc = sv_rf2_id(lr, f[0], "id", id_is_concept, err);
+	if (rc == SV_OK)
+		rc = sv_rf2_id(lr, f[3], "moduleId", 1, err);
+	return rc;
+}
+
+enum sv_err sv_rf2_open(struct sv_lines *lr, const char *path, const char *const *cols, size_t ncols,
+			struct sv_error *err)
+{
+	char *line;
+	size_t len;
+	enum sv_err rc = sv_lines_open(lr, path, MAX_RF2_FILE, err);
+	int r;
+
+	if (rc != SV_OK)
+		return rc;
+	r = sv_lines_next(lr, &line, &len, err);
+	if (r <= 0)
+		return r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
+	return sv_imp_check_header(lr, line, cols, ncols, err);
 }
 
 /* Streams one RF2 file: checks its header against `cols`, every row's column count and shared
@@ -204,43 +280,16 @@ enum sv_err sv_rf2_read(const char *path, const char *const *cols, size_t ncols,
 	struct sv_lines lr;
 	char *line, *f[SV_RF2_MAX_COLS];
 	size_t len, got;
-	enum sv_err rc;
+	enum sv_err rc = sv_rf2_open(&lr, path, cols, ncols, err);
 	int r = 0;
 
-	rc = sv_lines_open(&lr, path, MAX_RF2_FILE, err);
-	if (rc != SV_OK)
-		goto out;
-	r = sv_lines_next(&lr, &line, &len, err);
-	if (r <= 0) {
-		rc = r < 0 ? SV_EINVAL : sv_fail(err, SV_EINVAL, "%s: empty file, expected a header row", path);
-		goto out;
-	}
-	rc = sv_imp_check_header(&lr, line, cols, ncols, err);
 	while (rc == SV_OK && (r = sv_lines_next(&lr, &line, &len, err)) == 1) {
-		size_t time_len;
-
 		got = sv_split_tabs(line, f, SV_RF2_MAX_COLS);
-		if (got != ncols) {
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: %zu columns, expected %zu", path, lr.lineno, got,
-				     ncols);
-			break;
-		}
-		time_len = strlen(f[1]);
-		if (time_len != 8 || strspn(f[1], "0123456789") != 8)
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: effectiveTime '%.16s' is not yyyymmdd", path,
-				     lr.lineno, f[1]);
-		else if (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0)
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: active '%.16s' is not 0 or 1", path, lr.lineno,
-				     f[2]);
-		else if (id_is_concept < 0 && !is_uuid(f[0]))
-			rc = sv_fail(err, SV_EINVAL, "%s:%zu: id '%.40s' is not a UUID", path, lr.lineno, f[0]);
-		else if ((id_is_concept < 0 || (rc = sv_rf2_id(&lr, f[0], "id", id_is_concept, err)) == SV_OK) &&
-			 (rc = sv_rf2_id(&lr, f[3], "moduleId", 1, err)) == SV_OK)
+		if ((rc = sv_rf2_check_shared(&lr, f, got, ncols, id_is_concept, err)) == SV_OK)
 			rc = row(ctx, &lr, f, err);
 	}
 	if (rc == SV_OK && r < 0)
 		rc = SV_EINVAL; /* err holds the detail */
-out:
 	sv_lines_close(&lr);
 	return rc;
 }

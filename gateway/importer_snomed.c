@@ -2,7 +2,9 @@
  * compact content of a CodeSystem of http://snomed.info/sct (cscontent.h) and its header: concepts
  * (inactive ones marked), descriptions, relationships, simple refsets, historical associations and
  * language refsets; an extension module's folder on top of the content of a stored edition. The GPS
- * importer is importer_snomed_gps.c.
+ * importer is importer_snomed_gps.c. A kind of file the folder has only Full files of (sct2_Concept_Full*...)
+ * is read as its latest row per component (sv_rf2_read_full), which is what that release's Snapshot
+ * holds; when the folder has both, the Snapshot is read and the Full files ignored (sv_rf2_find).
  *
  * No row becomes a JSON object or a malloc of its own: strings go to the content's pool, designations
  * wait in one array until the language refsets have set their order. Every identifier is checked
@@ -217,6 +219,14 @@ static int64_t concept_of(const struct rf2 *s, const char *id)
 	return sv_content_find(s->out, id);
 }
 
+/* The checks of a row's own columns (ctx unused): every row of a Full file goes through them, and the
+ * row handler below starts with them. */
+static enum sv_err rf2_concept_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	(void)ctx;
+	return sv_rf2_id(lr, f[4], "definitionStatusId", 1, err);
+}
+
 /* A concept row: counted for its module's newest effectiveTime; kept, inactive ones with their status.
  * A row for a concept of the base edition gives it this folder's status. */
 static enum sv_err rf2_concept_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
@@ -226,7 +236,7 @@ static enum sv_err rf2_concept_row(void *ctx, const struct sv_lines *lr, char **
 	int64_t have;
 	uint32_t idx;
 	int active = f[2][0] == '1';
-	enum sv_err rc = sv_rf2_id(lr, f[4], "definitionStatusId", 1, err);
+	enum sv_err rc = rf2_concept_check(ctx, lr, f, err);
 
 	if (rc != SV_OK)
 		return rc;
@@ -262,16 +272,12 @@ static enum sv_err rf2_concept_row(void *ctx, const struct sv_lines *lr, char **
 	return SV_OK;
 }
 
-/* A description row: an active one of a kept concept becomes a designation. */
-static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+static enum sv_err rf2_description_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	struct rf2 *s = ctx;
-	struct sv_content_concept *c;
-	int64_t idx;
 	size_t lang_len = strlen(f[5]);
-	int fsn, syn;
 	enum sv_err rc;
 
+	(void)ctx;
 	if ((rc = sv_rf2_id(lr, f[4], "conceptId", 1, err)) != SV_OK ||
 	    (rc = sv_rf2_id(lr, f[6], "typeId", 1, err)) != SV_OK ||
 	    (rc = sv_rf2_id(lr, f[8], "caseSignificanceId", 1, err)) != SV_OK)
@@ -282,6 +288,20 @@ static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, cha
 			       lr->lineno, f[5]);
 	if (!f[7][0])
 		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
+	return SV_OK;
+}
+
+/* A description row: an active one of a kept concept becomes a designation. */
+static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2 *s = ctx;
+	struct sv_content_concept *c;
+	int64_t idx;
+	int fsn, syn;
+	enum sv_err rc;
+
+	if ((rc = rf2_description_check(ctx, lr, f, err)) != SV_OK)
+		return rc;
 	if (f[2][0] != '1' || (idx = concept_of(s, f[4])) < 0)
 		return SV_OK; /* inactive description, or a concept not in the file */
 	c = &s->out->concept[idx];
@@ -325,14 +345,23 @@ static enum sv_err rf2_attribute(struct rf2 *s, const struct sv_lines *lr, uint3
 
 /* A simple refset row: an active member (an active concept) of an active refset concept becomes the
  * member's SV_PROP_MEMBER_OF property. Other referenced components are not concepts here. */
+static enum sv_err rf2_refset_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	enum sv_err rc;
+
+	(void)ctx;
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) == SV_OK)
+		rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err);
+	return rc;
+}
+
 static enum sv_err rf2_refset_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2 *s = ctx;
 	int64_t member;
 	enum sv_err rc;
 
-	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK)
+	if ((rc = rf2_refset_check(ctx, lr, f, err)) != SV_OK)
 		return rc;
 	if (f[2][0] != '1' || concept_of(s, f[4]) < 0 || (member = concept_of(s, f[5])) < 0 ||
 	    s->out->concept[member].inactive)
@@ -343,13 +372,12 @@ static enum sv_err rf2_refset_row(void *ctx, const struct sv_lines *lr, char **f
 
 /* A relationship row: an active is-a between two active concepts becomes a parent, another active
  * relationship between two active concepts a property named by its type. */
-static enum sv_err rf2_relationship_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+static enum sv_err rf2_relationship_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
-	struct rf2 *s = ctx;
-	int64_t src, dst;
 	size_t group_len = strlen(f[6]);
 	enum sv_err rc;
 
+	(void)ctx;
 	if ((rc = sv_rf2_id(lr, f[4], "sourceId", 1, err)) != SV_OK ||
 	    (rc = sv_rf2_id(lr, f[5], "destinationId", 1, err)) != SV_OK ||
 	    (rc = sv_rf2_id(lr, f[7], "typeId", 1, err)) != SV_OK ||
@@ -359,6 +387,17 @@ static enum sv_err rf2_relationship_row(void *ctx, const struct sv_lines *lr, ch
 	if (group_len == 0 || group_len > 9 || strspn(f[6], "0123456789") != group_len)
 		return sv_fail(err, SV_EINVAL, "%s:%zu: relationshipGroup '%.16s' is not a number", lr->path,
 			       lr->lineno, f[6]);
+	return SV_OK;
+}
+
+static enum sv_err rf2_relationship_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	struct rf2 *s = ctx;
+	int64_t src, dst;
+	enum sv_err rc;
+
+	if ((rc = rf2_relationship_check(ctx, lr, f, err)) != SV_OK)
+		return rc;
 	if (f[2][0] != '1')
 		return SV_OK;
 	/* A link from or to a concept that is not active here is dropped, so every parent the
@@ -375,6 +414,17 @@ static enum sv_err rf2_relationship_row(void *ctx, const struct sv_lines *lr, ch
  * are concepts of the file becomes the source's property (replacedBy, sameAs...) = target. The source
  * must be inactive (an active concept with a replacement is an error in the release); the target is
  * kept even when it was inactivated later, so a client can follow the chain. */
+static enum sv_err rf2_association_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	enum sv_err rc;
+
+	(void)ctx;
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) == SV_OK &&
+	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) == SV_OK)
+		rc = sv_rf2_id(lr, f[6], "targetComponentId", 0, err);
+	return rc;
+}
+
 static enum sv_err rf2_association_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2 *s = ctx;
@@ -382,9 +432,7 @@ static enum sv_err rf2_association_row(void *ctx, const struct sv_lines *lr, cha
 	size_t k;
 	enum sv_err rc;
 
-	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[6], "targetComponentId", 0, err)) != SV_OK)
+	if ((rc = rf2_association_check(ctx, lr, f, err)) != SV_OK)
 		return rc;
 	for (k = 0; k < NASSOCIATIONS && strcmp(rf2_associations[k].refset, f[4]) != 0; k++)
 		;
@@ -404,6 +452,21 @@ static enum sv_err rf2_association_row(void *ctx, const struct sv_lines *lr, cha
  * in the tag's language; one in the tag's own language is that designation already. A preferred
  * synonym goes first among the concept's designations, so it is the display for that language
  * (display.c takes the first designation of the best-matching language). */
+static enum sv_err rf2_language_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
+{
+	enum sv_err rc;
+
+	(void)ctx;
+	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
+	    (rc = sv_rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
+		return rc;
+	if (strcmp(f[6], SCT_PREFERRED) != 0 && strcmp(f[6], SCT_ACCEPTABLE) != 0)
+		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
+			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
+	return SV_OK;
+}
+
 static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2 *s = ctx;
@@ -412,14 +475,9 @@ static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char *
 	int preferred, syn;
 	enum sv_err rc;
 
-	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
+	if ((rc = rf2_language_check(ctx, lr, f, err)) != SV_OK)
 		return rc;
 	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
-	if (!preferred && strcmp(f[6], SCT_ACCEPTABLE) != 0)
-		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
-			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
 	if (f[2][0] != '1' || !sv_rf2_map_get(&s->dmap, sv_rf2_id_num(f[5]), 0, 0, &idx))
 		return SV_OK; /* inactive row, or a description that is inactive or not in this edition */
 	d = s->d[idx];
@@ -433,10 +491,13 @@ static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char *
 	return SV_OK;
 }
 
-/* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_...) into s->lang. */
+/* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_... or
+ * der2_cRefset_LanguageFull-<tag>_...) into s->lang. */
 static enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *t = base + strlen(SV_RF2_LANG_PREFIX);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *t = base + strlen(strncmp(base, SV_RF2_LANG_PREFIX, strlen(SV_RF2_LANG_PREFIX)) == 0
+					      ? SV_RF2_LANG_PREFIX : SV_RF2_LANG_FULL_PREFIX);
 	size_t n = strcspn(t, "_.");
 
 	if (n == 0 || n >= sizeof(s->lang) ||
@@ -620,31 +681,63 @@ static cJSON *rf2_header(const struct rf2 *s, const struct sv_rf2_opts *o)
 	return cs;
 }
 
+/* A kind of RF2 file: its columns, its id column's kind (sv_rf2_read), its own checks and its rows. */
+struct rf2_kind {
+	const char *const *cols;
+	size_t ncols;
+	int id_is_concept;
+	sv_rf2_row_fn check, row;
+	unsigned full_bit; /* SV_RF2_FULL_*: set in sv_rf2_files.full when the folder has Full files of it */
+};
+
+static const struct rf2_kind K_CONCEPT = { rf2_concept_cols, 5, 1, rf2_concept_check, rf2_concept_row,
+					   SV_RF2_FULL_CONCEPT };
+static const struct rf2_kind K_DESCRIPTION = { rf2_description_cols, 9, 0, rf2_description_check,
+					       rf2_description_row, SV_RF2_FULL_DESCRIPTION };
+static const struct rf2_kind K_RELATIONSHIP = { rf2_relationship_cols, 10, 0, rf2_relationship_check,
+						rf2_relationship_row, SV_RF2_FULL_RELATIONSHIP };
+static const struct rf2_kind K_REFSET = { rf2_refset_cols, 6, -1, rf2_refset_check, rf2_refset_row,
+					  SV_RF2_FULL_REFSET };
+static const struct rf2_kind K_ASSOCIATION = { rf2_association_cols, 7, -1, rf2_association_check,
+					       rf2_association_row, SV_RF2_FULL_ASSOCIATION };
+static const struct rf2_kind K_LANGUAGE = { rf2_language_cols, 7, -1, rf2_language_check, rf2_language_row,
+					    SV_RF2_FULL_LANGUAGE };
+
+/* Reads file `path` of kind k: a Snapshot row by row, a Full file as its latest row per component (the
+ * same rows a Snapshot of that release holds, so the same rules apply to them). */
+static enum sv_err rf2_read_file(struct rf2 *s, const struct sv_rf2_files *files, const char *path,
+				 const struct rf2_kind *k, struct sv_error *err)
+{
+	if (files->full & k->full_bit)
+		return sv_rf2_read_full(path, k->cols, k->ncols, k->id_is_concept, k->check, k->row, s, err);
+	return sv_rf2_read(path, k->cols, k->ncols, k->id_is_concept, k->row, s, err);
+}
+
 /* Reads every file of the folder into s, in the order the rows depend on. */
 static enum sv_err rf2_read_all(struct rf2 *s, const struct sv_rf2_files *files, struct sv_error *err)
 {
 	enum sv_err rc;
 
 	s->index_descriptions = files->nlang > 0;
-	if ((rc = sv_rf2_read(files->concept, rf2_concept_cols, 5, 1, rf2_concept_row, s, err)) != SV_OK)
+	if ((rc = rf2_read_file(s, files, files->concept, &K_CONCEPT, err)) != SV_OK)
 		return rc;
 	if (s->nactive == 0)
 		return sv_fail(err, SV_EINVAL, "%s: no active concepts", files->concept);
 	for (size_t i = 0; i < files->ndesc; i++)
-		if ((rc = sv_rf2_read(files->desc[i], rf2_description_cols, 9, 0, rf2_description_row, s, err)) != SV_OK)
+		if ((rc = rf2_read_file(s, files, files->desc[i], &K_DESCRIPTION, err)) != SV_OK)
 			return rc;
-	if ((rc = sv_rf2_read(files->relationship, rf2_relationship_cols, 10, 0, rf2_relationship_row, s, err)) != SV_OK)
+	if ((rc = rf2_read_file(s, files, files->relationship, &K_RELATIONSHIP, err)) != SV_OK)
 		return rc;
 	for (size_t i = 0; i < files->nrefset; i++)
-		if ((rc = sv_rf2_read(files->refset[i], rf2_refset_cols, 6, -1, rf2_refset_row, s, err)) != SV_OK)
+		if ((rc = rf2_read_file(s, files, files->refset[i], &K_REFSET, err)) != SV_OK)
 			return rc;
 	for (size_t i = 0; i < files->nassoc; i++)
-		if ((rc = sv_rf2_read(files->assoc[i], rf2_association_cols, 7, -1, rf2_association_row, s, err)) != SV_OK)
+		if ((rc = rf2_read_file(s, files, files->assoc[i], &K_ASSOCIATION, err)) != SV_OK)
 			return rc;
 	sv_rf2_map_release(&s->seen); /* no property or parent comes after the relationships and refsets */
 	for (size_t i = 0; i < files->nlang; i++)
 		if ((rc = rf2_lang_of(s, files->lang[i], err)) != SV_OK ||
-		    (rc = sv_rf2_read(files->lang[i], rf2_language_cols, 7, -1, rf2_language_row, s, err)) != SV_OK)
+		    (rc = rf2_read_file(s, files, files->lang[i], &K_LANGUAGE, err)) != SV_OK)
 			return rc;
 	return SV_OK;
 }

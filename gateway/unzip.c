@@ -1,4 +1,5 @@
-/* unzip.c — the RF2 snapshot files of a zipped SNOMED CT release, written into a folder (libzip).
+/* unzip.c — the RF2 files of a zipped SNOMED CT release the importer reads, written into a folder
+ * (libzip): per kind the Snapshot files, or the Full ones when the archive has no Snapshot file of it.
  *
  * Two passes over the central directory: the first checks every entry's name and picks the files
  * wanted, summing the sizes the archive declares for them, so a refusal (zip-slip, a missing kind of
@@ -18,10 +19,13 @@
 #define MAX_WANTED 64
 
 /* The first NREQUIRED kinds every release has; the simple refsets (for ECL's ^), historical
- * associations and language refsets are optional. */
+ * associations and language refsets are optional. FULL[k] is the Full file of KINDS[k]'s kind. */
 static const char *const KINDS[] = {"sct2_Concept_Snapshot", "sct2_Description_Snapshot",
 				    "sct2_Relationship_Snapshot", "der2_Refset_SimpleSnapshot",
 				    "der2_cRefset_AssociationSnapshot", "der2_cRefset_LanguageSnapshot"};
+static const char *const FULL[] = {"sct2_Concept_Full", "sct2_Description_Full", "sct2_Relationship_Full",
+				   "der2_Refset_SimpleFull", "der2_cRefset_AssociationFull",
+				   "der2_cRefset_LanguageFull"};
 #define NKINDS (sizeof(KINDS) / sizeof(KINDS[0]))
 #define NREQUIRED 3
 
@@ -54,16 +58,22 @@ static int name_inside(const char *name)
 	return 1;
 }
 
-/* Which kind of RF2 file `base` is (an index into KINDS), or -1 for a file not wanted. */
-static int kind_of(const char *base)
+/* Which kind of RF2 file `base` is (an index into KINDS, *full set for a Full file), or -1 for a file
+ * not wanted. */
+static int kind_of(const char *base, int *full)
 {
 	size_t n = strlen(base);
 
 	if (n < 4 || strcmp(base + n - 4, ".txt") != 0)
 		return -1;
-	for (size_t k = 0; k < NKINDS; k++)
+	for (size_t k = 0; k < NKINDS; k++) {
+		*full = 0;
 		if (strncmp(base, KINDS[k], strlen(KINDS[k])) == 0 && n > strlen(KINDS[k]) + 4)
 			return (int)k;
+		*full = 1;
+		if (strncmp(base, FULL[k], strlen(FULL[k])) == 0 && n > strlen(FULL[k]) + 4)
+			return (int)k;
+	}
 	return -1;
 }
 
@@ -147,7 +157,7 @@ enum sv_err sv_unzip_rf2(const void *data, size_t len, const char *dir, size_t m
 	zip_int64_t n;
 	zip_uint64_t wanted[MAX_WANTED], declared[MAX_WANTED], sum = 0;
 	size_t nwanted = 0, total = 0;
-	int have[NKINDS] = {0};
+	int have[NKINDS] = {0}, snapshot[NKINDS] = {0}, full;
 
 	zip_error_init(&ze);
 	if (!(src = zip_source_buffer_create(data, len, 0, &ze))) {
@@ -164,6 +174,15 @@ enum sv_err sv_unzip_rf2(const void *data, size_t len, const char *dir, size_t m
 		rc = sv_fail(err, SV_ETOOBIG, "the archive holds more than %u entries", SV_UNZIP_MAX_ENTRIES);
 		goto out;
 	}
+	/* Which kinds have a Snapshot file: of those the Full files are left in the archive (the importer
+	 * would ignore them, sv_rf2_find), so a release's Full folder costs neither disk nor the cap. */
+	for (zip_uint64_t i = 0; i < (zip_uint64_t)n; i++) {
+		zip_stat_t st;
+		int k;
+		if (zip_stat_index(za, i, 0, &st) == 0 && (st.valid & ZIP_STAT_NAME) &&
+		    (k = kind_of(base_name(st.name), &full)) >= 0 && !full)
+			snapshot[k] = 1;
+	}
 	for (zip_uint64_t i = 0; i < (zip_uint64_t)n; i++) {
 		zip_stat_t st;
 		int k;
@@ -177,10 +196,10 @@ enum sv_err sv_unzip_rf2(const void *data, size_t len, const char *dir, size_t m
 				     "unpacked to (an absolute path or '..'): refused", st.name);
 			goto out;
 		}
-		if ((k = kind_of(base_name(st.name))) < 0)
+		if ((k = kind_of(base_name(st.name), &full)) < 0 || (full && snapshot[k]))
 			continue;
 		if (nwanted == MAX_WANTED) {
-			rc = sv_fail(err, SV_EINVAL, "the archive holds more than %d RF2 snapshot files", MAX_WANTED);
+			rc = sv_fail(err, SV_EINVAL, "the archive holds more than %d RF2 files to read", MAX_WANTED);
 			goto out;
 		}
 		have[k] = 1;
@@ -196,8 +215,8 @@ enum sv_err sv_unzip_rf2(const void *data, size_t len, const char *dir, size_t m
 	}
 	for (size_t k = 0; k < NREQUIRED; k++)
 		if (!have[k]) {
-			rc = sv_fail(err, SV_EINVAL, "the archive holds no %s*.txt: a zipped RF2 release has it in "
-				     "its Snapshot/Terminology folder", KINDS[k]);
+			rc = sv_fail(err, SV_EINVAL, "the archive holds no %s*.txt (nor %s*.txt): a zipped RF2 release "
+				     "has it in its Snapshot/Terminology folder", KINDS[k], FULL[k]);
 			goto out;
 		}
 	for (size_t w = 0; w < nwanted; w++) {

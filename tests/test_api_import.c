@@ -3,7 +3,8 @@
  * transport and unpacked into a private temporary folder; the edition becomes a draft a publisher
  * publishes and the next $lookup serves. Refusals: not a zip, no RF2 file, zip-slip, the same edition
  * again, over max_import_body (declared and chunked) and over max_import_unzipped. An extension module's
- * zip with base= (a stored edition) becomes its own version; a base not stored is 404. The daemon's TMPDIR
+ * zip with base= (a stored edition) becomes its own version, also from a zip of its Full files only; a
+ * base not stored is 404. The daemon's TMPDIR
  * is a folder of the test's own, which must be empty after every request: the spooled body and the
  * unpacked folder are removed in every case, and nothing lands beside them. */
 #include <criterion/criterion.h>
@@ -265,6 +266,35 @@ Test(api_import, an_extension_module_on_a_stored_base_becomes_its_own_version)
 	cr_assert_eq(call("POST", "/fhir/$import?kind=fhir&base=x", tok_maint, "{}", 2, &r), 400, "%s", r.body);
 	cr_assert(strstr(r.body, "kind=snomed-rf2 only"), "%s", r.body);
 	free(r.body);
+	free(ext);
+	cJSON_Delete(m);
+}
+
+/* A zip with only the Full files of a release (as gen-rf2.py --full writes them, earlier rows and all) is
+ * read as their latest state: the extension becomes its own version on the stored base. */
+Test(api_import, a_zipped_full_release_is_imported)
+{
+	struct ts_resp r;
+	char *vh, dir[512], want[400], *zip, *ext;
+	size_t len, elen;
+	cJSON *m;
+	const cJSON *full;
+
+	TS_REQUIRE_SHARED(vh, "tools/verhoeff.py");
+	free(vh);
+	m = ts_gen_rf2(&d, "--concepts 30 --ext-concepts 5 --seed 13 --extension --full", dir, sizeof(dir));
+	full = cJSON_GetObjectItemCaseSensitive(m, "full");
+	ext = zip_dir(sv_jstr(cJSON_GetObjectItemCaseSensitive(full, "extension"), "dir"), &elen);
+	zip = ts_zip_rf2_fixture("20210131", &len);
+	expect_import(zip, len, 200, EDITION "20210131");
+	free(zip);
+	cr_assert_eq(call("POST", "/fhir/$import?kind=snomed-rf2&base=" EDITION "20210131", tok_maint, ext, elen, &r), 200,
+		     "%s", r.body);
+	snprintf(want, sizeof(want), "%.300s\"",
+		 sv_jstr(cJSON_GetObjectItemCaseSensitive(m, "extension"), "version"));
+	cr_assert(strstr(r.body, want), "the extension's own version %s: %s", want, r.body);
+	free(r.body);
+	cr_assert_eq(tmp_entries(), 0);
 	free(ext);
 	cJSON_Delete(m);
 }

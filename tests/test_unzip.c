@@ -1,6 +1,6 @@
-/* test_unzip.c — the RF2 snapshot files of a zipped release (with the association and language refsets)
- * taken out into a folder: what is written, and every refusal (not a zip, no RF2 file, zip-slip, a name
- * twice, the caps) with nothing written outside the folder. */
+/* test_unzip.c — the RF2 files of a zipped release (Snapshot, or Full for a kind without one; with the
+ * association and language refsets) taken out into a folder: what is written, and every refusal (not a
+ * zip, no RF2 file, zip-slip, a name twice, the caps) with nothing written outside the folder. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -239,6 +239,32 @@ Test(unzip, association_and_language_refsets_are_taken)
 	snprintf(path, sizeof(path), "%s/der2_cRefset_AssociationSnapshot_X_1.txt", dir);
 	cr_assert_eq(access(path, R_OK), 0);
 	snprintf(path, sizeof(path), "%s/der2_cRefset_LanguageSnapshot-nb_X_1.txt", dir);
+	cr_assert_eq(access(path, R_OK), 0);
+	free(zip);
+}
+
+/* A kind the archive has only Full files of is taken from its Full folder (the importer reads it as its
+ * latest state); a kind with both takes the Snapshot only, the Full file staying in the archive. */
+Test(unzip, full_files_are_taken_for_a_kind_without_a_snapshot)
+{
+	struct sv_error err = {0};
+	struct ts_zip_entry e[] = {{"R/Snapshot/Terminology/sct2_Concept_Snapshot_X_1.txt", CONCEPT, sizeof(CONCEPT) - 1},
+				   {"R/Full/Terminology/sct2_Concept_Full_X_1.txt", CONCEPT, sizeof(CONCEPT) - 1},
+				   {"R/Full/Terminology/sct2_Description_Full-en_X_1.txt", "x", 1},
+				   {"R/Full/Terminology/sct2_Relationship_Full_X_1.txt", "x", 1},
+				   {"R/Full/Refset/Language/der2_cRefset_LanguageFull-en_X_1.txt", "x", 1},
+				   {"R/Delta/Terminology/sct2_Concept_Delta_X_1.txt", "x", 1}};
+	char path[200];
+	size_t len;
+	char *zip = ts_zip(e, 6, &len);
+
+	cr_assert_eq(sv_unzip_rf2(zip, len, dir, 1 << 20, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(count_files(dir), 4, "the Full concept file and the Delta are left in the archive");
+	snprintf(path, sizeof(path), "%s/sct2_Concept_Full_X_1.txt", dir);
+	cr_assert_eq(access(path, F_OK), -1, "a Full file beside a Snapshot one is not taken");
+	snprintf(path, sizeof(path), "%s/sct2_Relationship_Full_X_1.txt", dir);
+	cr_assert_eq(access(path, R_OK), 0);
+	snprintf(path, sizeof(path), "%s/der2_cRefset_LanguageFull-en_X_1.txt", dir);
 	cr_assert_eq(access(path, R_OK), 0);
 	free(zip);
 }

@@ -14,13 +14,23 @@ concepts under international ones, Norwegian ("no") descriptions of internationa
 refsets (nb, nn), each in its own file (der2_cRefset_LanguageSnapshot-nb_..., -nn_...). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
 refset ids, a concept with about --subtree descendants and one of its children, a common word).
 
+With --full, each release folder also gets a Full/ folder beside Snapshot/ (file names with Full for Snapshot,
+as a release ZIP has them): every Snapshot row, which stays the latest row of its component, plus earlier rows
+(dated one and two years before) of some components, written before or after the latest one: concepts that
+were active and are inactive now and concepts that were inactive and are active again, descriptions whose term
+changed and retired descriptions that were active, is-a rows that moved from another destination, language
+refset rows whose acceptability changed, refset and association rows that were inactive or pointed elsewhere.
+Importing a Full/ folder must give what its Snapshot/ gives; generated.json's "full" names the folders and one
+component of each kind whose earlier row says something else. The history comes from its own random stream, so
+the Snapshot is the same with and without --full.
+
 The hierarchy is a random recursive tree (depth about ln N, heavy-tailed fan-out) below 19 top-level concepts,
 plus extra parents up to --isa links in all: nine in ten a cousin (a child of an ancestor one to three levels
 above the first parent), one in ten any concept; always an earlier concept (so no cycle) and never one that
 is already an ancestor.
 
 Usage: python3 tools/gen-rf2.py OUT [--concepts N] [--descriptions D] [--isa E] [--inactive M] [--seed S]
-                                    [--extension] [--ext-concepts K] [--date yyyymmdd] [--shared DIR]
+                                    [--extension] [--ext-concepts K] [--date yyyymmdd] [--shared DIR] [--full]
 Full size (bench): --concepts 350000 --descriptions 1000000 --isa 500000.
 """
 import argparse
@@ -176,6 +186,107 @@ class Release:
             w.close()
 
 
+def earlier(date, years):
+    return "%04d%s" % (int(date[:4]) - years, date[4:])
+
+
+class History:
+    """Writes the Full/ folder of a release from its Snapshot/ folder (see --full above)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.rows = 0          # earlier rows written, all releases
+        self.examples = {}     # one component of each kind whose earlier row differs, first release only
+
+    def note(self, kind, what):
+        self.examples.setdefault(kind, what)
+
+    def older(self, header, row, date):
+        """The earlier rows (oldest first) of Snapshot row `row`, as lists of columns; may be none."""
+        rng, c = self.rng, dict(zip(header, row))
+        p1, p2 = earlier(date, 1), earlier(date, 2)
+        out = []
+
+        def was(t, **changes):
+            r = dict(c, effectiveTime=t, **changes)
+            out.append([r[h] for h in header])
+
+        x = rng.random()
+        if "definitionStatusId" in c:
+            if c["active"] == "0":
+                was(p1, active="1")
+                self.note("inactivated_concept", c["id"])
+            elif x < 0.1 and c["id"] != ROOT:
+                was(p2, active="1")
+                was(p1, active="0")
+                self.note("reactivated_concept", c["id"])
+        elif "term" in c:
+            if c["active"] == "0":
+                was(p1, active="1")
+                self.note("retired_description", {"id": c["id"], "concept": c["conceptId"], "term": c["term"]})
+            elif x < 0.15:
+                old = "Former " + c["term"]
+                was(p1, term=old)
+                self.note("changed_description", {"id": c["id"], "concept": c["conceptId"], "old_term": old,
+                                                   "term": c["term"], "type": c["typeId"]})
+        elif "destinationId" in c:
+            if c["active"] == "0":
+                was(p1, active="1")
+            elif x < 0.1 and self.last_dest not in (None, c["destinationId"], c["sourceId"]):
+                was(p1, destinationId=self.last_dest)
+                self.note("moved_is_a", {"id": c["id"], "source": c["sourceId"], "old_destination": self.last_dest,
+                                         "destination": c["destinationId"]})
+            self.last_dest = c["destinationId"]
+        elif "acceptabilityId" in c:
+            if x < 0.15:
+                old = ACCEPTABLE if c["acceptabilityId"] == PREFERRED else PREFERRED
+                was(p2, active="0")
+                was(p1, acceptabilityId=old)
+                self.note("changed_acceptability", {"id": c["id"], "description": c["referencedComponentId"],
+                                                     "old": old, "acceptability": c["acceptabilityId"]})
+        elif "targetComponentId" in c:
+            if x < 0.5 and self.last_target not in (None, c["targetComponentId"]):
+                was(p2, targetComponentId=self.last_target)
+                was(p1, active="0")
+                self.note("retargeted_association", {"id": c["id"], "source": c["referencedComponentId"],
+                                                      "old_target": self.last_target,
+                                                      "target": c["targetComponentId"]})
+            self.last_target = c["targetComponentId"]
+        elif x < 0.2:
+            was(p1, active="0")
+            self.note("readded_member", {"id": c["id"], "member": c["referencedComponentId"]})
+        return out
+
+    def write(self, release_dir, date):
+        """Writes release_dir/Full from release_dir/Snapshot; returns the Full folder."""
+        snap, full = os.path.join(release_dir, "Snapshot"), os.path.join(release_dir, "Full")
+        for d, _, names in sorted(os.walk(snap)):
+            for name in sorted(names):
+                src = os.path.join(d, name)
+                dst = os.path.join(full, os.path.relpath(d, snap), name.replace("Snapshot", "Full", 1))
+                self.last_dest = self.last_target = None
+                with open(src, encoding="utf-8", newline="") as f:
+                    lines = f.read().split("\r\n")
+                header = lines[0].split("\t")
+                w = Writer(dst, header)
+                for line in lines[1:]:
+                    if not line:
+                        continue
+                    row = line.split("\t")
+                    old = self.older(header, row, row[1] if len(row) > 1 else date)
+                    after = self.rng.random() < 0.5   # an earlier row after the latest one, or before it
+                    if not after:
+                        for r in old:
+                            w.row(*r)
+                    w.row(*row)
+                    if after:
+                        for r in old:
+                            w.row(*r)
+                    self.rows += len(old)
+                w.close()
+        return os.path.abspath(full)
+
+
 def term_words(rng, words, n):
     return " ".join(rng.choice(words) for _ in range(n))
 
@@ -196,6 +307,7 @@ def main(argv):
     ap.add_argument("--ext-concepts", type=int, default=0, help="extension concepts (default N/50, >= 5)")
     ap.add_argument("--ext-date", default="20250415")
     ap.add_argument("--namespace", default="9999999", help="7-digit namespace of the extension (made up)")
+    ap.add_argument("--full", action="store_true", help="also write a Full/ folder per release (see above)")
     ap.add_argument("--shared", default=os.environ.get("SAMSVAR_SHARED", os.path.join(ROOT_DIR, "..", "shared")))
     a = ap.parse_args(argv[1:])
     n = max(a.concepts, len(TOP) + 2)
@@ -411,6 +523,13 @@ def main(argv):
             "translated": [codes[i] for i in translated[:20]],
             "preferred_terms": {codes[i]: terms[codes[i]] for i in translated[:20]},
         }
+    if a.full:
+        h = History(random.Random(a.seed * 7919 + 17))
+        manifest["full"] = {"international": {"dir": h.write(int_dir, date)}}
+        manifest["full"]["international"].update(h.examples)
+        if a.extension:
+            manifest["full"]["extension"] = {"dir": h.write(ext_dir, xdate)}
+        manifest["full"]["history_rows"] = h.rows
     with open(os.path.join(a.out, "generated.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
         f.write("\n")
