@@ -144,17 +144,7 @@ static const char *first_in(const struct sv_content *c, const struct sv_content_
 
 static long count_rows(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	long n = -1;
-
-	cr_assert_eq(sqlite3_open_v2(store_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return (long)ts_sql_count(store_path, sql);
 }
 
 Test(import_content, the_rows_become_concepts_designations_parents_and_properties)

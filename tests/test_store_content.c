@@ -15,7 +15,6 @@
 
 #define URL "https://fhir.samsvar.no/CodeSystem/test-content"
 
-static long long count_rows(const char *path, const char *sql);
 
 /* A CodeSystem with a DAG (B, C is-a A; D is-a B and C), a nested child (E under D), designations with
  * a use, an inactive concept with a replacement, an integer and a boolean property. */
@@ -139,8 +138,8 @@ Test(content, store_get_gives_the_whole_resource_back)
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(whole, "concept")), 6);
 	cr_assert_str_eq(sv_jstr(whole, "content"), "complete", "back with the code it was stored with");
 	/* the row itself, and its history versions, say they hold no concepts */
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM resource WHERE json_extract(json,'$.content')='not-present'"), 1);
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM resource_history WHERE json_extract(json,'$.content')<>'not-present'"),
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM resource WHERE json_extract(json,'$.content')='not-present'"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM resource_history WHERE json_extract(json,'$.content')<>'not-present'"),
 		     0);
 	/* and it reads as the same content again */
 	sv_content_init(&c);
@@ -155,20 +154,6 @@ Test(content, store_get_gives_the_whole_resource_back)
 	ts_remove_store(path);
 }
 
-static long long count_rows(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	long long n = -1;
-
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
-}
 
 Test(content, a_republish_shares_unchanged_content_and_rebuilds_changed)
 {
@@ -193,8 +178,8 @@ Test(content, a_republish_shares_unchanged_content_and_rebuilds_changed)
 	cr_assert_not_null(s3, "%s", err.message);
 	cr_assert_neq(sv_snapshot_codesystem(s3, URL, "1")->concepts, sv_snapshot_codesystem(s2, URL, "1")->concepts);
 	check_concepts(sv_snapshot_codesystem(s3, URL, "1"));
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_content"), 1);
-	cr_assert_eq(count_rows(path, "SELECT count(DISTINCT content) FROM cs_concept"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_content"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(DISTINCT content) FROM cs_concept"), 1);
 	/* a publish or a retire changes the row only: the content is shared under the new header */
 	{
 		struct sv_snapshot *s4, *s5;
@@ -222,9 +207,9 @@ Test(content, a_republish_shares_unchanged_content_and_rebuilds_changed)
 		cr_assert_eq(sv_store_put(st, cs, "test", "test", &err), SV_OK, "%s", err.message);
 		cJSON_Delete(cs);
 	}
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_concept"), 0);
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_designation"), 0);
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_edge"), 0);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_concept"), 0);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_designation"), 0);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_edge"), 0);
 	sv_snapshot_release(s1);
 	sv_snapshot_release(s2);
 	sv_snapshot_release(s3);
@@ -348,9 +333,9 @@ Test(content, what_json_said_beyond_the_columns_comes_back_from_the_tables)
 	cr_assert_eq(sv_store_put_content(st, cJSON_Duplicate(cs, 1), &c, "t", "t", &err), SV_OK, "%s", err.message);
 	cr_assert_eq(sv_store_commit(st, &err), SV_OK);
 	sv_content_release(&c);
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_designation WHERE json IS NOT NULL"), 1,
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_designation WHERE json IS NOT NULL"), 1,
 		     "only the designation with more than the columns keeps its JSON");
-	cr_assert_eq(count_rows(path, "SELECT count(*) FROM cs_property WHERE json IS NOT NULL"), 1, "the Coding");
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_property WHERE json IS NOT NULL"), 1, "the Coding");
 	/* back as a whole resource: the same concept as imported */
 	whole = sv_store_get(st, "CodeSystem", URL, "x", &err);
 	cr_assert_not_null(whole, "%s", err.message);
@@ -377,6 +362,38 @@ Test(content, what_json_said_beyond_the_columns_comes_back_from_the_tables)
 		cJSON_Delete(v);
 	}
 	sv_snapshot_release(s);
+	cJSON_Delete(cs);
+	sv_store_close(st);
+	ts_remove_store(path);
+}
+
+Test(content, a_put_that_fails_after_the_rows_leaves_the_store_as_it_was)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	struct sv_content c;
+	cJSON *cs = test_cs("2");
+	long long concepts, contents;
+
+	put_content(st, "1");
+	concepts = ts_sql_count(path, "SELECT count(*) FROM cs_concept");
+	contents = ts_sql_count(path, "SELECT count(*) FROM cs_content");
+	/* version 2 under the id version 1 has: the rows are written, then the resource row is refused */
+	{
+		cJSON *v1 = sv_store_get(st, "CodeSystem", URL, "1", &err);
+		cr_assert_not_null(v1, "%s", err.message);
+		cJSON_AddStringToObject(cs, "id", sv_jstr(v1, "id"));
+		cJSON_Delete(v1);
+	}
+	sv_content_init(&c);
+	cr_assert_eq(sv_content_from_json(&c, cs, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
+	cr_assert_eq(sv_store_put_content(st, cs, &c, "test", "test", &err), SV_ECONFLICT, "%s", err.message);
+	sv_store_rollback(st);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_concept"), concepts, "no row of the refused import");
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_content"), contents);
+	sv_content_release(&c);
 	cJSON_Delete(cs);
 	sv_store_close(st);
 	ts_remove_store(path);

@@ -26,6 +26,10 @@ struct sv_store;
  * when it cannot. Remove it with ts_remove_store(). */
 struct sv_store *ts_temp_store(char *path);
 
+/* Returns the number the one-row, one-column query `sql` gives on the SQLite file at `path` (read only),
+ * e.g. "SELECT count(*) FROM cs_concept"; fails the test when it cannot run it. */
+long long ts_sql_count(const char *path, const char *sql);
+
 /* Removes the SQLite file at `path` with its -wal and -shm files (a test's temporary store). */
 void ts_remove_store(const char *path);
 
