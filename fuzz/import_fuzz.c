@@ -1,5 +1,5 @@
 /* import_fuzz.c — libFuzzer target for the importers (ICF table, ICF ClaML, SNOMED CT GPS, RF2
- * concept rows, FHIR JSON/XML files). The first input byte picks the importer, the rest is the file.
+ * concept rows of a Snapshot and of a Full release, FHIR JSON/XML files). The first input byte picks the importer, the rest is the file.
  *
  * Besides memory safety it checks that every failure says why (a code and a message), that a
  * CodeSystem that comes back has a `count` equal to its concepts, and that importing it again over
@@ -18,18 +18,24 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[64], full[64];
 
-static void put(const char *name, const void *p, size_t n)
+/* Writes file `name` of folder `in`. */
+static void put_in(const char *in, const char *name, const void *p, size_t n)
 {
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", in, name);
 	f = fopen(path, "wb");
 	if (!f || fwrite(p, 1, n, f) != n)
 		abort();
 	fclose(f);
+}
+
+static void put(const char *name, const void *p, size_t n)
+{
+	put_in(dir, name, p, n);
 }
 
 static void set_up(void)
@@ -44,6 +50,12 @@ static void set_up(void)
 		abort();
 	put("sct2_Description_Snapshot-en_INT_20200731.txt", desc, sizeof(desc) - 1);
 	put("sct2_Relationship_Snapshot_INT_20200731.txt", rel, sizeof(rel) - 1);
+	/* A Full release's folder: its concept rows are read as their latest state (two passes). */
+	snprintf(full, sizeof(full), "/tmp/sv-import-fuzz-full-XXXXXX");
+	if (!mkdtemp(full))
+		abort();
+	put_in(full, "sct2_Description_Full-en_INT_20200731.txt", desc, sizeof(desc) - 1);
+	put_in(full, "sct2_Relationship_Full_INT_20200731.txt", rel, sizeof(rel) - 1);
 }
 
 /* The same CodeSystem imported twice: the second import replaces the first and changes nothing. */
@@ -74,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_up();
 	if (size < 1)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		put("in.tsv", data + 1, size - 1);
 		snprintf(path, sizeof(path), "%s/in.tsv", dir);
@@ -93,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		put("sct2_Concept_Snapshot_INT_20200731.txt", data + 1, size - 1);
 		out = sv_import_snomed_rf2(dir, &err);
+		break;
+	case 4:
+		put_in(full, "sct2_Concept_Full_INT_20200731.txt", data + 1, size - 1);
+		out = sv_import_snomed_rf2(full, &err);
 		break;
 	default:
 		put("in.fhir", data + 1, size - 1);

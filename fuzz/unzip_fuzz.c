@@ -1,7 +1,8 @@
 /* unzip_fuzz.c — libFuzzer target for sv_unzip_rf2(): arbitrary bytes as a zipped RF2 release.
  *
  * Besides memory safety it checks that every failure says why (a code and a message), that nothing
- * but the three kinds of RF2 snapshot file is ever written, each directly in the folder (no zip-slip),
+ * but RF2 files (of a Snapshot, or of a Full release for a kind the archive has no Snapshot of) is ever
+ * written, each directly in the folder (no zip-slip),
  * that no more than the cap is written, and that sv_unzip_remove_dir() leaves no trace.
  *
  * Build and run with `make fuzz` (seeds in fuzz/corpus/unzip/: the RF2 fixture zipped, a zip-slip
@@ -22,7 +23,7 @@
 
 static char top[64], dir[100];
 
-/* Every name in `d` is an RF2 snapshot file (a regular file); returns the bytes they hold. */
+/* Every name in `d` is an RF2 file (a regular file); returns the bytes they hold. */
 static size_t check_written(void)
 {
 	DIR *h = opendir(dir);
@@ -36,7 +37,9 @@ static size_t check_written(void)
 		struct stat st;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (strncmp(e->d_name, "sct2_", 5) != 0 || !strstr(e->d_name, "_Snapshot"))
+		/* an RF2 file of a Snapshot, or of a Full release for a kind the archive has no Snapshot of */
+		if ((strncmp(e->d_name, "sct2_", 5) != 0 && strncmp(e->d_name, "der2_", 5) != 0) ||
+		    (!strstr(e->d_name, "Snapshot") && !strstr(e->d_name, "Full")))
 			abort();
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))

@@ -132,11 +132,12 @@ static void concepts_from_content(struct sv_codesystem *cs, struct sv_content *c
 		k->display = x->display;
 		k->definition = x->definition;
 		k->json = x->json;
-		k->desig = c->desig + x->desig;
+		/* (an array with no rows is NULL: no offset into it) */
+		k->desig = x->ndesig ? c->desig + x->desig : NULL;
 		k->ndesig = x->ndesig;
-		k->props = c->prop + x->prop;
+		k->props = x->nprop ? c->prop + x->prop : NULL;
 		k->nprops = x->nprop;
-		k->parents = c->parent + x->parent;
+		k->parents = x->nparent ? c->parent + x->parent : NULL;
 		k->nparents = x->nparent;
 	}
 	for (uint32_t i = 0; i < c->nconcept; i++)

@@ -113,8 +113,8 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 {
 	static const char *const SQL[] = {
 		"INSERT INTO cs_concept(content,idx,code,display,definition,inactive,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-		"INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value,json) "
-		"VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+		("INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value,json) "
+		 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"),
 		"INSERT INTO cs_property(content,concept,seq,code,type,value,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
 		"INSERT INTO cs_edge(content,child,seq,parent) VALUES(?1,?2,?3,?4)",
 	};
