@@ -323,16 +323,18 @@ Test(content, what_json_said_beyond_the_columns_comes_back_from_the_tables)
 		"\"valueString\":\"on the concept\"}],\"designation\":[{\"language\":\"nb\",\"value\":\"Alfa\",\"extension\":"
 		"[{\"url\":\"http://e/d\",\"valueCode\":\"deprecated\"}]},{\"language\":\"nn\",\"value\":\"Alfa nn\"}],"
 		"\"property\":[{\"code\":\"c\",\"valueCoding\":{\"system\":\"http://x\",\"code\":\"k\",\"display\":\"K\"}},"
-		"{\"code\":\"s\",\"valueString\":\"plain\"}]}]}"), *whole, *k, *want;
+		"{\"code\":\"s\",\"valueString\":\"plain\"}]}]}"), *whole, *k, *want, *header;
 	struct sv_snapshot *s;
 	const struct sv_concept *a;
 
 	sv_content_init(&c);
 	cr_assert_eq(sv_content_from_json(&c, cs, &err), SV_OK, "%s", err.message);
 	cr_assert_eq(sv_store_begin(st, &err), SV_OK);
-	cr_assert_eq(sv_store_put_content(st, cJSON_Duplicate(cs, 1), &c, "t", "t", &err), SV_OK, "%s", err.message);
+	header = cJSON_Duplicate(cs, 1);
+	cr_assert_eq(sv_store_put_content(st, header, &c, "t", "t", &err), SV_OK, "%s", err.message);
 	cr_assert_eq(sv_store_commit(st, &err), SV_OK);
 	sv_content_release(&c);
+	cJSON_Delete(header);
 	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_designation WHERE json IS NOT NULL"), 1,
 		     "only the designation with more than the columns keeps its JSON");
 	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM cs_property WHERE json IS NOT NULL"), 1, "the Coding");
