@@ -1,5 +1,6 @@
 /* assess.c — the $assess engine: IPLOS assessment in, coded Observations, Conditions and a proposed
  * CarePlan out (see assess.h for the decisions). */
+#include "samsvar/canonical.h"
 #include "samsvar/assess.h"
 #include "assess_private.h"
 #include "samsvar/assess_rules.h"
@@ -408,8 +409,8 @@ enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, 
 {
 	const char *base = opts && opts->canonical_base ? opts->canonical_base : SV_IPLOS_BASE;
 	const char *rt = sv_jstr(input, "resourceType");
-	const char *rel_param = NULL, *bar;
-	char url[URL_MAX];
+	const char *rel_param = NULL, *version;
+	char url[URL_MAX], def[URL_MAX];
 	const struct sv_resource *rel;
 	struct sv_assess_table *t = NULL;
 	struct sv_assess_rules *r = NULL;
@@ -432,17 +433,12 @@ enum sv_err sv_assess_write(const struct sv_snapshot *snap, const cJSON *input, 
 	}
 	if (!rel_param)
 		rel_param = opts && opts->relations ? opts->relations : NULL;
-	if (rel_param)
-		snprintf(url, sizeof(url), "%s", rel_param);
-	else
-		snprintf(url, sizeof(url), "%s/ConceptMap/iplos-interventions", base);
-	bar = strchr(url, '|');
-	if (bar)
-		url[bar - url] = '\0';
-	rel = sv_snapshot_conceptmap(snap, url, bar ? bar + 1 : NULL);
+	snprintf(def, sizeof(def), "%s/ConceptMap/iplos-interventions", base);
+	version = sv_canonical_split(rel_param ? rel_param : def, url, sizeof(url), NULL);
+	rel = sv_snapshot_conceptmap(snap, url, version);
 	if (!rel)
 		return sv_fail_at(err, SV_ENOTFOUND, "relations", "no relations map (ConceptMap) %s%s%s is held",
-				  url, bar ? " version " : "", bar ? bar + 1 : "");
+				  url, version ? " version " : "", version ? version : "");
 	if ((rc = sv_assess_table_get(snap, rel, base, &t, err)) != SV_OK)
 		return rc;
 	r = sv_xcalloc(1, sizeof(*r));

@@ -1,4 +1,5 @@
 /* assess_rules.c — allocation criteria and case-mix in the $assess answer (assess_rules.h). */
+#include "samsvar/canonical.h"
 #include "samsvar/assess_rules.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/jsonw.h"
@@ -68,24 +69,22 @@ static enum sv_err load_one(const struct sv_snapshot *snap, const char *param, c
 			    void **out, char *ref, size_t refcap, struct sv_error *err)
 {
 	char url[CANONICAL_MAX], key[CANONICAL_MAX + 100];
-	const char *bar;
+	const char *version;
+	int fits;
 	const struct sv_resource *lib;
 	struct lib_args a;
 	void *v;
 	const struct lib_entry *e;
 	enum sv_err rc;
 
-	if (strlen(canonical) >= sizeof(url))
+	version = sv_canonical_split(canonical, url, sizeof(url), &fits);
+	if (!fits)
 		return sv_fail_at(err, SV_EINVAL, param, "%s: a canonical url[|version] of at most %d bytes", param,
 				  CANONICAL_MAX - 1);
-	snprintf(url, sizeof(url), "%s", canonical);
-	bar = strchr(canonical, '|');
-	if (bar)
-		url[bar - canonical] = '\0';
-	lib = sv_snapshot_library(snap, url, bar ? bar + 1 : NULL);
+	lib = sv_snapshot_library(snap, url, version);
 	if (!lib)
 		return sv_fail_at(err, SV_ENOTFOUND, param, "no %s Library %.300s%s%.60s is held", casemix ? "case-mix" :
-				  "criteria", url, bar ? " version " : "", bar ? bar + 1 : "");
+				  "criteria", url, version ? " version " : "", version ? version : "");
 	snprintf(ref, refcap, "%s|%s", lib->url, lib->version);
 	snprintf(key, sizeof(key), "library|%s|%s", casemix ? "casemix" : "criteria", ref);
 	a.lib = lib->resource;

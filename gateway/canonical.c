@@ -2,6 +2,7 @@
 #include "samsvar/canonical.h"
 #include "samsvar/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,4 +41,17 @@ void sv_base_subst_json(cJSON *j, const char *base)
 	}
 	cJSON_ArrayForEach(c, j)
 		sv_base_subst_json(c, base);
+}
+
+const char *sv_canonical_split(const char *canonical, char *buf, size_t cap, int *fits)
+{
+	int n = snprintf(buf, cap, "%s", canonical);
+	char *bar = strchr(buf, '|');
+
+	if (fits)
+		*fits = n >= 0 && (size_t)n < cap;
+	if (!bar)
+		return NULL;
+	*bar = '\0';
+	return bar + 1;
 }

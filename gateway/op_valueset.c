@@ -4,6 +4,7 @@
  * renders the ValueSet: the definition as given plus an `expansion` with the parameters used echoed
  * in `expansion.parameter`, `total`, `offset` and `contains` (nested under their parents unless
  * excludeNested or paging ask for a flat list). */
+#include "samsvar/canonical.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/expand.h"
 #include "samsvar/expand_props.h"
@@ -236,13 +237,9 @@ static void render_warnings(const struct sv_request *req, const cJSON *vs, const
 		}
 	}
 	cJSON_ArrayForEach(u, e->used_valuesets) {
-		char url[1024], *bar;
-		const struct sv_resource *r;
-		snprintf(url, sizeof(url), "%s", u->valuestring);
-		bar = strchr(url, '|');
-		if (bar)
-			*bar++ = '\0';
-		r = sv_snapshot_valueset(req->snap, url, bar);
+		char url[1024];
+		const char *version = sv_canonical_split(u->valuestring, url, sizeof(url), NULL);
+		const struct sv_resource *r = sv_snapshot_valueset(req->snap, url, version);
 		if (r)
 			warn_status(eparams, r->resource, u->valuestring);
 	}

@@ -1,5 +1,6 @@
 /* request.c — the code system and the code a request names (request.h), shared by the operation
  * handlers so every one reads them, and reports a bad one, the same way. */
+#include "samsvar/canonical.h"
 #include "samsvar/request.h"
 #include "samsvar/expand.h"
 #include "samsvar/jsonutil.h"
@@ -193,17 +194,14 @@ static enum sv_err add_supplement(struct sv_request *req, const char *canonical,
 {
 	const struct sv_codesystem *cs = NULL;
 	char url[512];
-	char *bar;
+	const char *version;
+	int fits;
 
 	if (*n == cap)
 		return sv_fail_at(&req->err, SV_ETOOBIG, "useSupplement", "more than %zu supplements", cap);
-	if (strlen(canonical) < sizeof(url)) {
-		snprintf(url, sizeof(url), "%s", canonical);
-		bar = strchr(url, '|');
-		if (bar)
-			*bar++ = '\0';
-		cs = sv_snapshot_codesystem(req->snap, url, bar);
-	}
+	version = sv_canonical_split(canonical, url, sizeof(url), &fits);
+	if (fits)
+		cs = sv_snapshot_codesystem(req->snap, url, version);
 	if (!cs || !cs->content || strcmp(cs->content, "supplement") != 0)
 		return sv_fail_at(&req->err, SV_ENOTFOUND, "useSupplement", "Required supplement not found: %.300s",
 				  canonical);

@@ -1,4 +1,5 @@
 /* write_check.c — validation of a resource before the write API stores it; every problem is listed. */
+#include "samsvar/canonical.h"
 #include "samsvar/jsonutil.h"
 #include "samsvar/library.h"
 #include "samsvar/store_history.h"
@@ -275,13 +276,10 @@ static void check_compose_part(struct check *c, const cJSON *part, const char *a
 	}
 	i = 0;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(part, "valueSet")) {
-		char canon[SV_HISTORY_URL_MAX + SV_HISTORY_VERSION_MAX + 2], *bar;
+		char canon[SV_HISTORY_URL_MAX + SV_HISTORY_VERSION_MAX + 2];
+		const char *version = sv_canonical_split(cJSON_IsString(v) ? v->valuestring : "", canon, sizeof(canon), NULL);
 		path_of(expr, "%s.valueSet[%d]", at, i++);
-		snprintf(canon, sizeof(canon), "%s", cJSON_IsString(v) ? v->valuestring : "");
-		bar = strchr(canon, '|');
-		if (bar)
-			*bar++ = '\0';
-		if (!sv_snapshot_valueset(c->snap, canon, bar))
+		if (!sv_snapshot_valueset(c->snap, canon, version))
 			issue(c, "not-found", expr, "value set %s is not known to this server",
 			      cJSON_IsString(v) ? v->valuestring : "(not a string)");
 	}

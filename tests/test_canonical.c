@@ -35,3 +35,25 @@ Test(canonical, json)
 	free(s);
 	cJSON_Delete(j);
 }
+
+Test(canonical, split)
+{
+	char buf[16];
+	int fits = -1;
+
+	cr_assert_null(sv_canonical_split("http://x/vs", buf, sizeof(buf), &fits));
+	cr_assert_str_eq(buf, "http://x/vs");
+	cr_assert_eq(fits, 1);
+	cr_assert_str_eq(sv_canonical_split("http://x/vs|1.0", buf, sizeof(buf), &fits), "1.0");
+	cr_assert_str_eq(buf, "http://x/vs");
+	cr_assert_eq(fits, 1);
+	/* the version starts at the first bar */
+	cr_assert_str_eq(sv_canonical_split("a|b|c", buf, sizeof(buf), NULL), "b|c");
+	cr_assert_str_eq(buf, "a");
+	/* cut to fit, and said so */
+	cr_assert_str_eq(sv_canonical_split("http://x/vs|1.0.0", buf, sizeof(buf), &fits), "1.0");
+	cr_assert_eq(fits, 0);
+	cr_assert_null(sv_canonical_split("http://example.org/a|1", buf, sizeof(buf), &fits));
+	cr_assert_str_eq(buf, "http://example.");
+	cr_assert_eq(fits, 0);
+}
