@@ -411,13 +411,23 @@ cJSON *sv_designation_json(const struct sv_designation *d)
 	return x;
 }
 
+cJSON *sv_content_header(const cJSON *cs)
+{
+	cJSON *h = cJSON_CreateObject();
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, cs)
+		if (m->string && strcmp(m->string, "concept") != 0)
+			cJSON_AddItemToObject(h, m->string, cJSON_Duplicate(m, 1));
+	return h;
+}
+
 cJSON *sv_content_to_json(const cJSON *header, const struct sv_content *c)
 {
-	cJSON *cs = cJSON_Duplicate(header, 1), *arr;
+	cJSON *cs = sv_content_header(header), *arr;
 
 	if (!c->finished)
 		SV_BUG("sv_content_to_json on an unfinished content");
-	cJSON_DeleteItemFromObjectCaseSensitive(cs, "concept");
 	arr = cJSON_AddArrayToObject(cs, "concept");
 	for (uint32_t i = 0; i < c->nconcept; i++) {
 		const struct sv_content_concept *k = &c->concept[i];

@@ -126,8 +126,7 @@ static enum sv_err over_content(struct sv_store *st, const cJSON *r, const struc
 	if ((rc = sv_store_content_of(st, sv_jstr(r, "url"), sv_jstr(r, "version"), &content, err)) != SV_OK || !content)
 		return rc;
 	sv_content_init(&c);
-	header = cJSON_Duplicate(r, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(header, "concept");
+	header = sv_content_header(r);
 	if ((rc = sv_content_from_json(&c, r, err)) == SV_OK)
 		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
 	*done = rc == SV_OK;
@@ -205,8 +204,7 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
 						 : sv_fail(err, SV_ENOTFOUND, "CodeSystem %s|%s is not stored", url, version);
 	if ((rc = sv_content_from_json(c, *keep, err)) != SV_OK)
 		return rc;
-	*header = cJSON_Duplicate(*keep, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(*header, "concept");
+	*header = sv_content_header(*keep);
 	return SV_OK;
 }
 

@@ -40,8 +40,7 @@ static void side(struct side *s, const char *json)
 	sv_content_init(&s->c);
 	cr_assert_eq(sv_content_from_json(&s->c, cs, &err), SV_OK, "%s", err.message);
 	/* The content no longer needs the JSON it was read from (its JSON pointers are not kept by a merge). */
-	s->header = cJSON_Duplicate(cs, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(s->header, "concept");
+	s->header = sv_content_header(cs);
 	for (uint32_t i = 0; i < s->c.ndesig; i++)
 		s->c.desig[i].json = NULL;
 	for (uint32_t i = 0; i < s->c.nprop; i++)

@@ -135,6 +135,9 @@ cJSON *sv_designation_json(const struct sv_designation *d);
  * Coding; its own JSON copied when it has one). */
 cJSON *sv_property_value_json(const struct sv_property *p);
 
+/* Returns a new copy of CodeSystem `cs` without its `concept` array (never copied): its header. */
+cJSON *sv_content_header(const cJSON *cs);
+
 /* Builds the FHIR CodeSystem `header` (a CodeSystem without `concept`, not changed) with c's concepts
  * as a flat `concept` array: display, definition, designations, properties (an inactive concept gets
  * inactive = true) and each parent as a `parent` property (valueCode). c must be finished. Returns a
