@@ -126,6 +126,27 @@ void sv_store_close(struct sv_store *st)
 	free(st);
 }
 
+enum sv_err sv_store_add_column(struct sv_store *st, const char *table, const char *def, struct sv_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	char sql[160];
+	size_t n = strcspn(def, " ");
+	int found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2", -1, &q, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, "prepare");
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, def, (int)n, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (found)
+		return SV_OK;
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s", table, def);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sv_store_db_fail(st, err, sql);
+	return SV_OK;
+}
+
 static enum sv_err exec(struct sv_store *st, const char *sql, struct sv_error *err)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)

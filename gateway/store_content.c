@@ -43,39 +43,20 @@ static const char SCHEMA[] =
 
 enum sv_err sv_store_content_schema(struct sv_store *st, struct sv_error *err)
 {
-	sqlite3_stmt *q = NULL;
-	int has = 0;
+	/* Columns of stores made before them: resource.content first, which the triggers name. */
+	static const char *const added[][2] = {
+		{ "cs_content", "content_code TEXT" }, { "cs_concept", "json TEXT" },
+		{ "cs_designation", "json TEXT" },     { "cs_property", "json TEXT" },
+	};
+	enum sv_err rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('resource') WHERE name='content'", -1, &q,
-			       NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "prepare");
-	has = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	if (!has && sqlite3_exec(st->db, "ALTER TABLE resource ADD COLUMN content INTEGER", NULL, NULL, NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "add resource.content");
+	if ((rc = sv_store_add_column(st, "resource", "content INTEGER", err)) != SV_OK)
+		return rc;
 	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return sv_store_db_fail(st, err, "content schema");
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('cs_content') WHERE name='content_code'", -1, &q,
-			       NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "prepare");
-	has = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	if (!has && sqlite3_exec(st->db, "ALTER TABLE cs_content ADD COLUMN content_code TEXT", NULL, NULL, NULL) != SQLITE_OK)
-		return sv_store_db_fail(st, err, "add cs_content.content_code");
-	/* Content tables made before their json column. */
-	for (int i = 0; i < 3; i++) {
-		static const char *const table[] = { "cs_concept", "cs_designation", "cs_property" };
-		char sql[96];
-		if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name='json'", -1, &q, NULL) !=
-		    SQLITE_OK)
-			return sv_store_db_fail(st, err, "prepare");
-		sqlite3_bind_text(q, 1, table[i], -1, SQLITE_STATIC);
-		has = sqlite3_step(q) == SQLITE_ROW;
-		sqlite3_finalize(q);
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN json TEXT", table[i]);
-		if (!has && sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return sv_store_db_fail(st, err, "add a json column");
-	}
+	for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+		if ((rc = sv_store_add_column(st, added[i][0], added[i][1], err)) != SV_OK)
+			return rc;
 	return SV_OK;
 }
 

@@ -51,32 +51,14 @@ static void copy(char *dst, size_t cap, const unsigned char *src)
 	snprintf(dst, cap, "%s", src ? (const char *)src : "");
 }
 
-static int has_column(sqlite3 *db, const char *table, const char *col)
-{
-	sqlite3_stmt *q = NULL;
-	int found = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
-		found = sqlite3_step(q) == SQLITE_ROW;
-	}
-	sqlite3_finalize(q);
-	return found;
-}
-
 enum sv_err sv_store_history_schema(struct sv_store *st, struct sv_error *err)
 {
 	sqlite3 *db = st->db;
+	enum sv_err rc;
 
-	for (size_t i = 0; i < sizeof(AUDIT_COLUMNS) / sizeof(AUDIT_COLUMNS[0]); i++) {
-		char name[16], sql[96];
-		sscanf(AUDIT_COLUMNS[i], "%15s", name);
-		if (has_column(db, "audit", name))
-			continue;
-		snprintf(sql, sizeof(sql), "ALTER TABLE audit ADD COLUMN %s", AUDIT_COLUMNS[i]);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return sv_store_sqlite_fail(db, err, "audit columns");
-	}
+	for (size_t i = 0; i < sizeof(AUDIT_COLUMNS) / sizeof(AUDIT_COLUMNS[0]); i++)
+		if ((rc = sv_store_add_column(st, "audit", AUDIT_COLUMNS[i], err)) != SV_OK)
+			return rc;
 	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return sv_store_sqlite_fail(db, err, "history schema");
 	return SV_OK;

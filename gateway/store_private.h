@@ -21,6 +21,10 @@ enum sv_err sv_store_audit_row(struct sv_store *st, const char *ts, const char *
 			       const char *type, const char *url, const char *version, const char *detail,
 			       struct sv_error *err);
 
+/* Adds column `def` ("name TYPE") to `table` unless the table has a column of that name already (a store
+ * made before it). Returns SV_OK or SV_ESTORE. */
+enum sv_err sv_store_add_column(struct sv_store *st, const char *table, const char *def, struct sv_error *err);
+
 /* sv_store_put() with the content id (0: none) the row points at; the rows of a content id it replaces
  * are deleted by a trigger (store_content.c). */
 enum sv_err sv_store_put_row(struct sv_store *st, cJSON *resource, int64_t content, const char *actor,

@@ -400,3 +400,44 @@ Test(content, a_put_that_fails_after_the_rows_leaves_the_store_as_it_was)
 	sv_store_close(st);
 	ts_remove_store(path);
 }
+
+Test(content, a_store_made_before_the_newer_columns_gets_them)
+{
+	char path[64];
+	struct sv_store *st = ts_temp_store(path);
+	struct sv_error err = { 0 };
+	sqlite3 *db;
+
+	/* The content tables as they were first made, without content_code and json. */
+	sv_store_close(st);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "DROP TABLE cs_content; DROP TABLE cs_concept; DROP TABLE cs_designation;"
+				  "DROP TABLE cs_property;"
+				  "CREATE TABLE cs_content(id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL, version TEXT "
+				  "NOT NULL, concepts INTEGER NOT NULL, created TEXT NOT NULL);"
+				  "CREATE TABLE cs_concept(content INTEGER NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, "
+				  "display TEXT, definition TEXT, inactive INTEGER NOT NULL, PRIMARY KEY (content, idx)) WITHOUT ROWID;"
+				  "CREATE TABLE cs_designation(content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT "
+				  "NULL, language TEXT, use_system TEXT, use_code TEXT, use_display TEXT, value TEXT NOT NULL, "
+				  "PRIMARY KEY (content, concept, seq)) WITHOUT ROWID;"
+				  "CREATE TABLE cs_property(content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT NULL,"
+				  " code TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (content, concept, seq))"
+				  " WITHOUT ROWID;", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_content') WHERE name='content_code'"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_concept') WHERE name='json'"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_designation') WHERE name='json'"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_property') WHERE name='json'"), 1);
+	put_content(st, "1");   /* and content goes in and out as in a new store */
+	sv_store_close(st);
+	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "opening again adds nothing twice: %s", err.message);
+	{
+		struct sv_snapshot *s = sv_snapshot_from_store(st, &err);
+		cr_assert_not_null(s, "%s", err.message);
+		check_concepts(sv_snapshot_codesystem(s, URL, "1"));
+		sv_snapshot_release(s);
+	}
+	sv_store_close(st);
+	ts_remove_store(path);
+}
