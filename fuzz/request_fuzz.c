@@ -6,10 +6,17 @@
  * Checks: no crash or sanitizer report; every answer has a status in 200..499 (a 5xx would be a
  * bug: samsvar never fails by itself on input), a media type and valid UTF-8; a FHIR JSON answer is a
  * resource, and an error is an OperationOutcome. Build and run with `make fuzz` (from the repository
- * root, so mappings/ is found). */
+ * root, so mappings/ is found).
+ *
+ * The service is the one `samsvar serve` runs: the bundled content imported into a store (SQLite, in
+ * memory) behind a writer, so _history, vread and the writer's paths read a real store. No token is
+ * accepted, so no input changes that store: an input replays to the same answer. */
+#include "samsvar/content.h"
 #include "samsvar/exchange.h"
+#include "samsvar/import.h"
+#include "samsvar/store.h"
 #include "samsvar/utf8.h"
-#include "fuzz_content.h"
+#include "samsvar/writer.h"
 #define SV_FUZZ_OWN_INIT   /* it also loads the content the requests read */
 #include "fuzz.h"
 
@@ -32,6 +39,30 @@ static struct sv_config cfg;
 static struct sv_registry reg;
 static struct sv_service svc;
 
+static void die(const struct sv_error *err)
+{
+	fprintf(stderr, "request_fuzz: run from the repository root: %s\n", err->message);
+	abort();
+}
+
+/* The store `samsvar serve` fills on its first start: the content folder imported as the CLI does. */
+static struct sv_store *bundled_store(const struct sv_config *c)
+{
+	struct sv_import_opts io = {.actor = "request_fuzz", .source = "content mappings"};
+	struct sv_store *st = NULL;
+	struct sv_error err = {0};
+	int stored = 0, kept = 0;
+	cJSON *arr = NULL;
+
+	if (sv_store_open(":memory:", &st, &err) != SV_OK || !(arr = sv_content_load_dir(c->content_dir, c->canonical_base, &err)))
+		die(&err);
+	if (sv_store_begin(st, &err) != SV_OK || sv_import_store_all(st, arr, &io, &stored, &kept, &err) != SV_OK ||
+	    sv_store_commit(st, &err) != SV_OK)
+		die(&err);
+	cJSON_Delete(arr);
+	return st;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -41,7 +72,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.log_requests = 0;
 	snprintf(cfg.cors_origins, sizeof(cfg.cors_origins), "*");   /* so preflights are reached */
 	cfg.max_body_bytes = 1024 * 1024;
-	sv_registry_init(&reg, fuzz_content());
+	{
+		struct sv_error err = {0};
+		struct sv_store *st = bundled_store(&cfg);
+		struct sv_snapshot *snap = sv_snapshot_from_store(st, &err);
+		if (!snap)
+			die(&err);
+		sv_registry_init(&reg, snap);
+		svc.writer = sv_writer_new(st, &reg);
+	}
 	svc.cfg = &cfg;
 	svc.reg = &reg;
 	return 0;
