@@ -163,6 +163,7 @@ enum sv_err sv_content_add_designation(struct sv_content *c, uint32_t concept, c
 	x->use_display = sv_content_intern(c, d->use_display);
 	x->value = sv_content_str(c, d->value ? d->value : "");
 	x->json = d->json;
+	x->id = d->id;
 	c->desig_of[c->ndesig++] = concept;
 	c->concept[concept].ndesig++;
 	return SV_OK;
@@ -537,7 +538,7 @@ static enum sv_err add_json_concepts(struct sv_content *c, const cJSON *concepts
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(o, "designation")) {
 			const cJSON *use = cJSON_GetObjectItemCaseSensitive(d, "use");
 			struct sv_designation x = { sv_jstr(d, "language"), sv_jstr(use, "system"), sv_jstr(use, "code"),
-						    sv_jstr(use, "display"), sv_jstr(d, "value"), d };
+						    sv_jstr(use, "display"), sv_jstr(d, "value"), d, 0 };
 			if ((rc = sv_content_add_designation(c, idx, &x, err)) != SV_OK)
 				return rc;
 		}

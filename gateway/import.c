@@ -267,11 +267,11 @@ out:
 	return rc;
 }
 
-enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, cJSON **header,
+enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, FILE *log, cJSON **header,
 			       struct sv_content *c, struct sv_error *err)
 {
 	struct sv_content b;
-	struct sv_rf2_opts ro = {0};
+	struct sv_rf2_opts ro = { .log = log };
 	cJSON *base_header = NULL, *base_keep = NULL;
 	enum sv_err rc = SV_OK;
 
@@ -305,7 +305,7 @@ enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base
 	enum sv_err rc;
 
 	sv_content_init(&c);
-	rc = sv_import_rf2_read(st, dir, base, &header, &c, err);
+	rc = sv_import_rf2_read(st, dir, base, o->log, &header, &c, err);
 	if (rc == SV_OK)
 		rc = sv_import_store_content(st, &header, &c, o, stored, kept, err);
 	sv_content_release(&c);

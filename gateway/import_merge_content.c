@@ -142,13 +142,13 @@ static enum sv_err carry(const cJSON *fresh_header, cJSON *header, const struct 
 		if (!x || rc != SV_OK)
 			continue;
 		if (relabel && k->display && x->display) {
-			struct sv_designation d = { lang, NULL, NULL, NULL, k->display, NULL };
+			struct sv_designation d = { lang, NULL, NULL, NULL, k->display, NULL, 0 };
 			uint32_t before = extra;
 			rc = add_designation(fresh, i, out, &extra, &d, err);
 			rep->designations += extra - before;
 			out->concept[i].display = sv_content_str(out, x->display);
 		} else if (lang_designation && x->display) {
-			struct sv_designation d = { frag_lang, NULL, NULL, NULL, x->display, NULL };
+			struct sv_designation d = { frag_lang, NULL, NULL, NULL, x->display, NULL, 0 };
 			uint32_t before = extra;
 			rc = add_designation(fresh, i, out, &extra, &d, err);
 			rep->designations += extra - before;
@@ -299,7 +299,8 @@ static int content_equal(const struct sv_content *a, const struct sv_content *b)
 		for (uint32_t j = 0; j < x->ndesig; j++) {
 			const struct sv_designation *d = &a->desig[x->desig + j], *e = &b->desig[y->desig + j];
 			if (!same(d->language, e->language) || !same(d->use_system, e->use_system) ||
-			    !same(d->use_code, e->use_code) || !same(d->use_display, e->use_display) || strcmp(d->value, e->value))
+			    !same(d->use_code, e->use_code) || !same(d->use_display, e->use_display) || strcmp(d->value, e->value) ||
+			    d->id != e->id)
 				return 0;
 		}
 		for (uint32_t j = 0; j < x->nprop; j++) {

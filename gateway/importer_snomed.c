@@ -50,6 +50,8 @@ static const struct {
 #define MAX_MODULES 256
 #define MAX_ATTRIBUTE_TYPES 1024
 #define KEY_PLAIN UINT32_MAX /* the order key of a designation no language refset made the preferred one */
+#define DESC_SKIPPED (UINT32_MAX - 1) /* dmap: a description read but not a designation (inactive, or of a concept
+					 not kept): a language refset row naming it is not reported */
 
 const char *sv_import_sctid_check(const char *id)
 {
@@ -66,7 +68,8 @@ struct rf2_module {
  * refset's preferred synonym gets a smaller one, the latest smallest), then as read. */
 struct rf2_desig {
 	uint32_t concept, key;
-	const char *lang, *use_system, *use_code, *use_display, *value;
+	const char *lang, *use_system, *use_code, *use_display, *value; /* value NULL: dropped (see rf2_base_row) */
+	uint64_t id; /* the description id, 0 when none */
 };
 
 #define F_FSN 1 /* the concept's display is a fully specified name */
@@ -88,8 +91,14 @@ struct rf2 {
 	size_t nactive;              /* active concept rows */
 	struct rf2_desig *d;
 	uint32_t nd, dcap;
-	struct sv_rf2_map dmap;      /* description id -> index into d (when language refsets are read) */
+	uint32_t nbase;              /* d[0 .. nbase) are the base edition's, each concept's in one run */
+	/* Description id -> index into d (when language refsets are read): (id, 0, 0) the first designation of
+	 * that id; (id, lang_key(tag), 1) another one, in language tag (a language refset's copy). */
+	struct sv_rf2_map dmap;
 	int index_descriptions;
+	FILE *log;                   /* where the language rows naming unknown descriptions are reported, or NULL */
+	size_t unknown, unknown_line; /* those rows of the language file being read, and the first one's line */
+	char unknown_id[19];
 	struct sv_rf2_map seen;      /* (property code, value, concept) and (0, parent, child) added */
 	uint32_t next_key;
 	char lang[17];               /* the language tag of the language refset file being read */
@@ -136,7 +145,7 @@ static enum sv_err add_concept(struct rf2 *s, const char *code, const char *disp
 /* Queues a designation of concept `concept`; the strings must live as long as s (or be in its pools). */
 static enum sv_err stage_designation(struct rf2 *s, uint32_t concept, uint32_t key, const char *lang,
 				     const char *use_system, const char *use_code, const char *use_display,
-				     const char *value, struct sv_error *err)
+				     const char *value, uint64_t id, struct sv_error *err)
 {
 	if (s->nd == s->dcap) {
 		if (s->nd >= SV_CONTENT_MAX_ROWS)
@@ -144,8 +153,43 @@ static enum sv_err stage_designation(struct rf2 *s, uint32_t concept, uint32_t k
 		s->dcap = s->dcap ? s->dcap * 2 : 4096;
 		s->d = sv_xrealloc(s->d, (size_t)s->dcap * sizeof(*s->d));
 	}
-	s->d[s->nd++] = (struct rf2_desig){ concept, key, lang, use_system, use_code, use_display, value };
+	s->d[s->nd++] = (struct rf2_desig){ concept, key, lang, use_system, use_code, use_display, value, id };
 	return SV_OK;
+}
+
+/* The key of language tag `tag` in dmap: FNV-1a of its lower-case letters (a collision only costs a
+ * look-up, which checks the tag). */
+static uint64_t lang_key(const char *tag)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *tag; tag++)
+		h = (h ^ (unsigned char)(*tag | 0x20)) * 1099511628211ULL;
+	return h;
+}
+
+/* Indexes designation d[i] under its description id: the first of an id as (id, 0, 0), a later one (the
+ * same description in another language) under its language. Returns 0 when (id, language) is there. */
+static int index_designation(struct rf2 *s, uint32_t i)
+{
+	return sv_rf2_map_put(&s->dmap, s->d[i].id, 0, 0, i, NULL) ||
+	       sv_rf2_map_put(&s->dmap, s->d[i].id, lang_key(s->d[i].lang), 1, i, NULL);
+}
+
+/* The designation of description `id` in language `tag` (d index), or UINT32_MAX; *known is set when
+ * the id was read at all (then *any is the first designation of it, or DESC_SKIPPED). */
+static uint32_t find_designation(const struct rf2 *s, uint64_t id, const char *tag, int *known, uint32_t *any)
+{
+	uint32_t i;
+
+	*known = sv_rf2_map_get(&s->dmap, id, 0, 0, any);
+	if (!*known || *any == DESC_SKIPPED)
+		return UINT32_MAX;
+	if (strcasecmp(s->d[*any].lang, tag) == 0)
+		return *any;
+	if (sv_rf2_map_get(&s->dmap, id, lang_key(tag), 1, &i) && strcasecmp(s->d[i].lang, tag) == 0)
+		return i;
+	return UINT32_MAX;
 }
 
 /* Adds property `code` = `value` (of FHIR type `type`) to concept `concept` unless it has it already (a
@@ -186,7 +230,10 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
 			const struct sv_designation *d = &base->desig[k->desig + j];
 			rc = stage_designation(s, i, KEY_PLAIN, d->language, d->use_system, d->use_code, d->use_display,
-					       d->value, err);
+					       d->value, d->id, err);
+			/* Indexed so the folder's language refset rows can name the base's descriptions. */
+			if (rc == SV_OK && s->index_descriptions && d->id && d->language)
+				index_designation(s, s->nd - 1);
 		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &base->prop[k->prop + j];
@@ -196,7 +243,29 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 		for (uint32_t j = 0; j < k->nparent && rc == SV_OK; j++)
 			rc = add_parent(s, i, base->parent[k->parent + j], err);
 	}
+	s->nbase = s->nd;
 	return rc;
+}
+
+/* A description row of the folder naming base designation d[at] (the same description, a newer row of
+ * it): an active one gives it its term, language and type; an inactive one drops it and the base's
+ * copies of it in other languages (the concept's run of base designations). */
+static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, int syn)
+{
+	uint32_t concept = s->d[at].concept, from = at;
+
+	if (f[2][0] == '1') {
+		s->d[at].lang = sv_content_intern(&s->scratch, f[5]);
+		s->d[at].use_code = sv_content_intern(&s->scratch, f[6]);
+		s->d[at].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
+		s->d[at].value = sv_content_str(&s->scratch, f[7]);
+		return;
+	}
+	while (from > 0 && s->d[from - 1].concept == concept)
+		from--;
+	for (uint32_t j = from; j < s->nbase && s->d[j].concept == concept; j++)
+		if (s->d[j].id == s->d[at].id)
+			s->d[j].value = NULL;
 }
 
 static const char *const rf2_concept_cols[] = { "id", "effectiveTime", "active", "moduleId",
@@ -291,30 +360,38 @@ static enum sv_err rf2_description_check(void *ctx, const struct sv_lines *lr, c
 	return SV_OK;
 }
 
-/* A description row: an active one of a kept concept becomes a designation. */
+/* A description row: an active one of a kept concept becomes a designation. With language refsets to
+ * read, every row is indexed by its id (an inactive one as DESC_SKIPPED, so rows naming it are not
+ * reported); a row naming a base description updates or drops it (rf2_base_description). */
 static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2 *s = ctx;
 	struct sv_content_concept *c;
+	uint64_t id = sv_rf2_id_num(f[0]);
+	uint32_t had;
 	int64_t idx;
-	int fsn, syn;
+	int fsn, syn, active = f[2][0] == '1';
 	enum sv_err rc;
 
 	if ((rc = rf2_description_check(ctx, lr, f, err)) != SV_OK)
 		return rc;
-	if (f[2][0] != '1' || (idx = concept_of(s, f[4])) < 0)
-		return SV_OK; /* inactive description, or a concept not in the file */
-	c = &s->out->concept[idx];
+	idx = active ? concept_of(s, f[4]) : -1;
 	fsn = strcmp(f[6], SCT_FSN) == 0;
 	syn = strcmp(f[6], SCT_SYNONYM) == 0;
-	if (s->index_descriptions &&
-	    !sv_rf2_map_put(&s->dmap, sv_rf2_id_num(f[0]), 0, 0, s->nd, NULL))
-		return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
-			       lr->lineno, f[0]);
+	if (s->index_descriptions && !sv_rf2_map_put(&s->dmap, id, 0, 0, idx >= 0 ? s->nd : DESC_SKIPPED, &had)) {
+		if (had == DESC_SKIPPED || had >= s->nbase)
+			return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
+				       lr->lineno, f[0]);
+		rf2_base_description(s, had, f, fsn, syn);
+		return SV_OK;
+	}
+	if (idx < 0)
+		return SV_OK; /* inactive description, or a concept not in the file */
+	c = &s->out->concept[idx];
 	rc = stage_designation(s, (uint32_t)idx, KEY_PLAIN, sv_content_intern(&s->scratch, f[5]), SV_SYS_SNOMED,
 			       sv_content_intern(&s->scratch, f[6]),
 			       fsn ? "Fully specified name" : syn ? "Synonym" : NULL, sv_content_str(&s->scratch, f[7]),
-			       err);
+			       id, err);
 	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
 	 * With several FSNs (one per language file) the first file's, in name order, wins. */
 	if (rc == SV_OK && ((fsn && !(s->flags[idx] & F_FSN)) || (syn && !c->display))) {
@@ -471,24 +548,51 @@ static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char *
 {
 	struct rf2 *s = ctx;
 	struct rf2_desig d;
-	uint32_t idx;
-	int preferred, syn;
+	uint64_t id;
+	uint32_t idx, any;
+	int preferred, syn, known;
 	enum sv_err rc;
 
 	if ((rc = rf2_language_check(ctx, lr, f, err)) != SV_OK)
 		return rc;
+	if (f[2][0] != '1')
+		return SV_OK;
 	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
-	if (f[2][0] != '1' || !sv_rf2_map_get(&s->dmap, sv_rf2_id_num(f[5]), 0, 0, &idx))
-		return SV_OK; /* inactive row, or a description that is inactive or not in this edition */
-	d = s->d[idx];
+	id = sv_rf2_id_num(f[5]);
+	idx = find_designation(s, id, s->lang, &known, &any);
+	if (!known) { /* in neither the folder nor the base: counted, reported after the file */
+		if (s->unknown++ == 0) {
+			s->unknown_line = lr->lineno;
+			snprintf(s->unknown_id, sizeof(s->unknown_id), "%s", f[5]);
+		}
+		return SV_OK;
+	}
+	if (any == DESC_SKIPPED || !s->d[any].value)
+		return SV_OK; /* an inactive description, or one of a concept not in this edition */
+	d = s->d[idx == UINT32_MAX ? any : idx];
 	syn = d.use_code && strcmp(d.use_code, SCT_SYNONYM) == 0;
-	if (strcasecmp(d.lang, s->lang) != 0)
-		return stage_designation(s, d.concept, preferred && syn ? s->next_key-- : KEY_PLAIN,
-					 sv_content_intern(&s->scratch, s->lang), d.use_system, d.use_code, d.use_display,
-					 d.value, err);
+	if (idx == UINT32_MAX) { /* a description in another language: a designation in the tag's */
+		rc = stage_designation(s, d.concept, preferred && syn ? s->next_key-- : KEY_PLAIN,
+				       sv_content_intern(&s->scratch, s->lang), d.use_system, d.use_code, d.use_display,
+				       d.value, id, err);
+		if (rc == SV_OK)
+			index_designation(s, s->nd - 1);
+		return rc;
+	}
 	if (preferred && syn)
 		s->d[idx].key = s->next_key--;
 	return SV_OK;
+}
+
+/* Reports the rows of language file `path` that named a description in neither the folder nor the base
+ * (not an error: a Snapshot may name another module's descriptions, but never silent). */
+static void rf2_report_unknown(struct rf2 *s, const char *path)
+{
+	if (s->unknown && s->log)
+		fprintf(s->log, "samsvar: %s: %zu active language refset row%s name%s a description in neither this "
+			"folder nor its base edition, not applied (the first: %s:%zu, description %s)\n", path, s->unknown,
+			s->unknown == 1 ? "" : "s", s->unknown == 1 ? "s" : "", path, s->unknown_line, s->unknown_id);
+	s->unknown = 0;
 }
 
 /* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_... or
@@ -546,8 +650,9 @@ static enum sv_err rf2_emit_designations(struct rf2 *s, struct sv_error *err)
 	}
 	for (uint32_t i = 0; i < s->nd && rc == SV_OK; i++) {
 		const struct rf2_desig *d = &s->d[ord[i].at];
-		struct sv_designation x = { d->lang, d->use_system, d->use_code, d->use_display, d->value, NULL };
-		rc = sv_content_add_designation(s->out, d->concept, &x, err);
+		struct sv_designation x = { d->lang, d->use_system, d->use_code, d->use_display, d->value, NULL, d->id };
+		if (d->value) /* else a base description the folder made inactive */
+			rc = sv_content_add_designation(s->out, d->concept, &x, err);
 	}
 	free(start);
 	free(ord);
@@ -718,7 +823,6 @@ static enum sv_err rf2_read_all(struct rf2 *s, const struct sv_rf2_files *files,
 {
 	enum sv_err rc;
 
-	s->index_descriptions = files->nlang > 0;
 	if ((rc = rf2_read_file(s, files, files->concept, &K_CONCEPT, err)) != SV_OK)
 		return rc;
 	if (s->nactive == 0)
@@ -735,10 +839,12 @@ static enum sv_err rf2_read_all(struct rf2 *s, const struct sv_rf2_files *files,
 		if ((rc = rf2_read_file(s, files, files->assoc[i], &K_ASSOCIATION, err)) != SV_OK)
 			return rc;
 	sv_rf2_map_release(&s->seen); /* no property or parent comes after the relationships and refsets */
-	for (size_t i = 0; i < files->nlang; i++)
+	for (size_t i = 0; i < files->nlang; i++) {
 		if ((rc = rf2_lang_of(s, files->lang[i], err)) != SV_OK ||
 		    (rc = rf2_read_file(s, files, files->lang[i], &K_LANGUAGE, err)) != SV_OK)
 			return rc;
+		rf2_report_unknown(s, files->lang[i]);
+	}
 	return SV_OK;
 }
 
@@ -755,6 +861,8 @@ enum sv_err sv_import_snomed_rf2_content(const char *dir, const struct sv_rf2_op
 	rf2_init(&s, out);
 	if ((rc = sv_rf2_find(dir, &files, err)) != SV_OK)
 		goto out;
+	s.index_descriptions = files.nlang > 0;
+	s.log = o ? o->log : NULL;
 	if (o && o->base && (rc = rf2_base(&s, o->base, err)) != SV_OK)
 		goto out;
 	if ((rc = rf2_read_all(&s, &files, err)) != SV_OK)

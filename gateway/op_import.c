@@ -224,7 +224,8 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 
 /* Imports the RF2 edition unpacked in `dir` (on top of stored edition `base` when not NULL) and stores it
  * as a new draft in the content tables, in one transaction; sets *out to the answer, or to a 422
- * OperationOutcome when the CodeSystem does not pass the write checks. */
+ * OperationOutcome when the CodeSystem does not pass the write checks. The importer's notes go to the
+ * daemon's log (stderr). */
 static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char *base, const struct sv_actor *who,
 			     cJSON **out, int *status)
 {
@@ -238,13 +239,13 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 	sv_content_init(&c);
 	/* Seconds of parsing: outside the writer's lock, so other writes and the reload go on meanwhile.
 	 * An extension reads its base edition from the store, inside the transaction it is stored in. */
-	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, &header, &c, &req->err)) != SV_OK)
+	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, stderr, &header, &c, &req->err)) != SV_OK)
 		goto out;
 	if (!(st = sv_writer_begin(req->writer, &req->err))) {
 		rc = req->err.code;
 		goto out;
 	}
-	if (base && (rc = sv_import_rf2_read(st, dir, base, &header, &c, &req->err)) != SV_OK)
+	if (base && (rc = sv_import_rf2_read(st, dir, base, stderr, &header, &c, &req->err)) != SV_OK)
 		goto abort;
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
 	cJSON_AddStringToObject(header, "status", "draft");

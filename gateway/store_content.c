@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A row's `json` (NULL for an RF2 row) keeps what a concept, designation or property read from FHIR JSON
+/* A designation's `description_id` is the RF2 description id it was read from (NULL for none, and in stores
+ * written before the column: such an edition is rewritten once when it is imported again). A row's `json` (NULL for an RF2 row) keeps what a concept, designation or property read from FHIR JSON
  * said beyond the columns (its extensions, a Coding's system and display), so nothing a maintainer
  * imported is dropped on the way through. WITHOUT ROWID tables keyed by (content, concept, seq): a version's rows are one contiguous range,
  * read back in concept order. The triggers delete the rows of a content id no resource points at any
@@ -23,7 +24,7 @@ static const char SCHEMA[] =
 	"  inactive INTEGER NOT NULL, json TEXT, PRIMARY KEY (content, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cs_designation("
 	"  content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT NULL, language TEXT,"
-	"  use_system TEXT, use_code TEXT, use_display TEXT, value TEXT NOT NULL, json TEXT,"
+	"  use_system TEXT, use_code TEXT, use_display TEXT, value TEXT NOT NULL, json TEXT, description_id INTEGER,"
 	"  PRIMARY KEY (content, concept, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cs_property("
 	"  content INTEGER NOT NULL, concept INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
@@ -47,6 +48,7 @@ enum sv_err sv_store_content_schema(struct sv_store *st, struct sv_error *err)
 	static const char *const added[][2] = {
 		{ "cs_content", "content_code TEXT" }, { "cs_concept", "json TEXT" },
 		{ "cs_designation", "json TEXT" },     { "cs_property", "json TEXT" },
+		{ "cs_designation", "description_id INTEGER" },
 	};
 	enum sv_err rc;
 
@@ -94,8 +96,8 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 {
 	static const char *const SQL[] = {
 		"INSERT INTO cs_concept(content,idx,code,display,definition,inactive,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-		("INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value,json) "
-		 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"),
+		("INSERT INTO cs_designation(content,concept,seq,language,use_system,use_code,use_display,value,"
+		 "description_id,json) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"),
 		"INSERT INTO cs_property(content,concept,seq,code,type,value,json) VALUES(?1,?2,?3,?4,?5,?6,?7)",
 		"INSERT INTO cs_edge(content,child,seq,parent) VALUES(?1,?2,?3,?4)",
 	};
@@ -141,7 +143,11 @@ static enum sv_err write_rows(struct sv_store *st, const char *url, const char *
 			bind_opt(q[1], 6, d->use_code);
 			bind_opt(q[1], 7, d->use_display);
 			sqlite3_bind_text(q[1], 8, d->value, -1, SQLITE_STATIC);
-			rc = run_json(st, q[1], 9, sv_content_row_json('d', d->json), err);
+			if (d->id)
+				sqlite3_bind_int64(q[1], 9, (sqlite3_int64)d->id); /* an SCTID has at most 18 digits */
+			else
+				sqlite3_bind_null(q[1], 9);
+			rc = run_json(st, q[1], 10, sv_content_row_json('d', d->json), err);
 		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &c->prop[k->prop + j];
@@ -241,7 +247,7 @@ static enum sv_err concept_row(struct sv_content *c, sqlite3_stmt *q, struct sv_
 static enum sv_err designation_row(struct sv_content *c, sqlite3_stmt *q, struct sv_error *err)
 {
 	struct sv_designation d = { text(q, 1), text(q, 2), text(q, 3), text(q, 4), text(q, 5),
-				    sv_content_own_json(c, text(q, 6)) };
+				    sv_content_own_json(c, text(q, 6)), (uint64_t)sqlite3_column_int64(q, 7) };
 	uint32_t idx = 0;
 	enum sv_err rc = concept_of(c, q, 0, &idx, err);
 
@@ -286,7 +292,8 @@ enum sv_err sv_store_content_load(struct sv_store *st, int64_t content, struct s
 	rc = each_row(st, "SELECT code, display, definition, inactive, json FROM cs_concept WHERE content=?1 ORDER BY idx",
 		      content, c, concept_row, err);
 	if (rc == SV_OK)
-		rc = each_row(st, "SELECT concept, language, use_system, use_code, use_display, value, json FROM cs_designation "
+		rc = each_row(st, "SELECT concept, language, use_system, use_code, use_display, value, json, description_id "
+			      "FROM cs_designation "
 			      "WHERE content=?1 ORDER BY concept, seq", content, c, designation_row, err);
 	if (rc == SV_OK)
 		rc = each_row(st, "SELECT concept, code, type, value, json FROM cs_property WHERE content=?1 ORDER BY concept, seq",

@@ -197,7 +197,7 @@ Test(import_full, an_extension_full_folder_on_its_base_gives_what_its_snapshot_g
 
 	snprintf(snap, sizeof(snap), "%s/Snapshot", mstr(m, "international", NULL, "dir"));
 	free(content_text(snap, NULL, &base, &base_header));
-	o = (struct sv_rf2_opts){ &base, base_header };
+	o = (struct sv_rf2_opts){ .base = &base, .base_header = base_header };
 	snprintf(snap, sizeof(snap), "%s/Snapshot", mstr(m, "extension", NULL, "dir"));
 	a = content_text(snap, &o, NULL, NULL);
 	b = content_text(mstr(m, "full", "extension", "dir"), &o, NULL, NULL);

@@ -243,7 +243,7 @@ Test(content, pool_interns_repeated_strings_and_groups_rows)
 	struct sv_content c;
 	struct sv_error err = { 0 };
 	uint32_t a, b;
-	struct sv_designation d = { "nb", "http://snomed.info/sct", "900000000000013009", "Synonym", "x", NULL };
+	struct sv_designation d = { "nb", "http://snomed.info/sct", "900000000000013009", "Synonym", "x", NULL, 0 };
 
 	sv_content_init(&c);
 	cr_assert_eq(sv_content_add_concept(&c, "a", "A", NULL, &a, &err), SV_OK);

@@ -11,7 +11,8 @@ English language refset (FSN and first synonym preferred, the others acceptable)
 inactive concepts with REPLACED BY / SAME AS / POSSIBLY EQUIVALENT TO / ALTERNATIVE association rows (and inactive is-a rows). With --extension, also
 OUT/SnomedCT_SyntheticExtension_<date>/Snapshot/...: an extension module in namespace --namespace with its own
 concepts under international ones, Norwegian ("no") descriptions of international concepts and two language
-refsets (nb, nn), each in its own file (der2_cRefset_LanguageSnapshot-nb_..., -nn_...). OUT/generated.json names what tests and the bench need (folders, version URIs, root,
+refsets (nb, nn), each in its own file (der2_cRefset_LanguageSnapshot-nb_..., -nn_...), and an en-GB file
+whose rows name an international acceptable synonym (now preferred) and a description in neither edition. OUT/generated.json names what tests and the bench need (folders, version URIs, root,
 refset ids, a concept with about --subtree descendants and one of its children, a common word).
 
 With --full, each release folder also gets a Full/ folder beside Snapshot/ (file names with Full for Snapshot,
@@ -386,6 +387,8 @@ def main(argv):
     for _ in range(ndesc - 2 * n):
         extra_syn[rng.randrange(n)] += 1
 
+    gb_synonym = {}  # the first acceptable en synonym of an active concept: the extension's en-GB refset prefers it
+
     def describe(cid, term, tag, active_concept, nsyn):
         fsn = "%s (%s)" % (term, tag)
         rows = [(FSN, fsn), (SYNONYM, term)]
@@ -397,6 +400,8 @@ def main(argv):
             did = ids.make("description", 1000000)
             r.desc.row(did, date, "1", MODULE, cid, "en", type_id, text, CASE_INSENSITIVE)
             r.lang.row(new_uuid(), date, "1", MODULE, GB_ENGLISH, did, PREFERRED if k < 2 else ACCEPTABLE)
+            if k == 2 and active_concept and not gb_synonym:
+                gb_synonym.update(code=cid, description=did, term=text)
 
     for i, c in enumerate(codes):
         tag = "SNOMED RT+CTV3" if i == 0 else TOP[top_of[i]][1]
@@ -472,7 +477,7 @@ def main(argv):
         x = Ids(vh, a.namespace)
         xdate = a.ext_date
         ext_dir = os.path.join(a.out, "SnomedCT_SyntheticExtension_%s" % xdate)
-        e = Release(ext_dir, a.namespace, xdate, ("en", "nb", "nn"))
+        e = Release(ext_dir, a.namespace, xdate, ("en", "nb", "nn", "en-GB"))
         xmod = x.make("concept", 1)
         nb_refset = x.make("concept", 1)
         nn_refset = x.make("concept", 1)
@@ -515,6 +520,13 @@ def main(argv):
             terms[codes[i]] = {"nb": nb, "nn": nb + " (nynorsk)"}
             xdescribe(codes[i], nb, "no", SYNONYM, [(nb_refset, PREFERRED), (nn_refset, ACCEPTABLE)])
             xdescribe(codes[i], nb + " (nynorsk)", "no", SYNONYM, [(nn_refset, PREFERRED)])
+        # An en-GB refset row of the extension naming an international description (an acceptable synonym
+        # there, preferred here), then one naming a description in neither edition (reported, not an error).
+        gb = e.langs["en-GB"]
+        gb.row(new_uuid(), xdate, "1", xmod, GB_ENGLISH, gb_synonym["description"], PREFERRED)
+        unknown = {"id": x.make("description", 1), "file": os.path.basename(gb.f.name)}
+        gb.row(new_uuid(), xdate, "1", xmod, GB_ENGLISH, unknown["id"], ACCEPTABLE)
+        unknown["line"] = gb.rows + 1   # the header is line 1
         e.close()
         manifest["extension"] = {
             "dir": os.path.abspath(ext_dir), "module": xmod, "date": xdate, "namespace": a.namespace,
@@ -522,6 +534,7 @@ def main(argv):
             "concepts": k + 3, "first_concept": xcodes[0], "nb_refset": nb_refset, "nn_refset": nn_refset,
             "translated": [codes[i] for i in translated[:20]],
             "preferred_terms": {codes[i]: terms[codes[i]] for i in translated[:20]},
+            "gb_preferred": gb_synonym, "unknown_description": unknown,
         }
     if a.full:
         h = History(random.Random(a.seed * 7919 + 17))

@@ -23,6 +23,8 @@ struct sv_designation {
 	const char *value;
 	const cJSON *json; /* the designation object of a code system held as FHIR JSON (its extensions), or
 			      NULL for content from tables */
+	uint64_t id;       /* the RF2 description id (SCTID) the designation was read from, 0 when none (FHIR
+			      JSON designations); a language refset row of an extension finds it by this id */
 };
 
 /* A concept property (FHIR CodeSystem.concept.property). */

@@ -49,14 +49,15 @@ enum sv_err sv_import_load_codesystem(struct sv_store *st, const char *url, cons
  * *header; with `base` (a stored version of http://snomed.info/sct, e.g. the international edition's
  * version URI) the folder is an extension module applied on top of that edition's content. Returns as
  * the importer, or SV_ENOTFOUND naming a base version that is not stored (expression "base"). `st` is
- * read only for `base` (NULL allowed without one). */
-enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, cJSON **header,
+ * read only for `base` (NULL allowed without one). What was read but not applied (language refset rows
+ * naming a description in neither the folder nor the base) is noted on `log` (NULL: nowhere). */
+enum sv_err sv_import_rf2_read(struct sv_store *st, const char *dir, const char *base, FILE *log, cJSON **header,
 			       struct sv_content *c, struct sv_error *err);
 
 /* Imports the RF2 snapshot folder `dir` (sv_import_rf2_read()) and stores it with sv_import_store_content(). With
  * `base` (a stored version of http://snomed.info/sct, e.g. the international edition's version URI), the
  * folder is an extension module applied on top of that edition's content and stored as its own version;
- * the base stays as it is. Returns as sv_import_store_content(), the importer's errors ("file:line:
+ * the base stays as it is. The importer's notes go to o->log. Returns as sv_import_store_content(), the importer's errors ("file:line:
  * why"), or SV_ENOTFOUND naming a base version that is not stored. */
 enum sv_err sv_import_rf2(struct sv_store *st, const char *dir, const char *base, const struct sv_import_opts *o,
 			  int *stored, int *kept, struct sv_error *err);

@@ -8,6 +8,7 @@
 #ifndef SAMSVAR_IMPORTER_H
 #define SAMSVAR_IMPORTER_H
 
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "samsvar/error.h"
 
@@ -39,6 +40,10 @@ struct sv_rf2_opts {
 	 * and the version is the folder's own module's. Must outlive the call. */
 	const struct sv_content *base;
 	const cJSON *base_header; /* that edition's CodeSystem (its property declarations and count are kept) */
+	/* Where an import notes what it read but could not apply (one line per language refset file whose
+	 * active rows name a description in neither the folder nor the base: the count, the first row's
+	 * file:line and id), or NULL. */
+	FILE *log;
 };
 
 /* Loads an RF2 snapshot folder (sct2_Concept_Snapshot*, sct2_Description_Snapshot* — several
