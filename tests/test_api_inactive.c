@@ -224,7 +224,23 @@ Test(api_inactive, language_refsets_choose_the_display)
 	free(out);
 	snprintf(cmd, sizeof(cmd), "import --store %s/store.db --snomed-rf2 %s --snomed-base %s", d.dir, ext, base);
 	cr_assert_eq(ts_samsvar(cmd, &out), 0, "%s", out);
+	/* The en-GB row naming a description in neither edition: reported on stderr with file:line and id. */
+	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"), "unknown_description");
+	snprintf(want, sizeof(want), "%s:%d, description %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "file")),
+		 cJSON_GetObjectItemCaseSensitive(e, "line")->valueint,
+		 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id")));
+	cr_assert(strstr(out, want) && strstr(out, "1 active language refset row names a description in neither"),
+		  "no '%s' in %s", want, out);
 	free(out);
+	/* The extension's en-GB refset prefers an international synonym (acceptable there): the en-GB display
+	 * of the extension's version, not of the international one. */
+	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"), "gb_preferred");
+	v = display_in(&d, xver, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code")), "en-GB");
+	cr_assert_str_eq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "term")), "en-GB display");
+	free(v);
+	v = display_in(&d, base, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code")), "en-GB");
+	cr_assert_str_neq(v, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "term")), "international en-GB");
+	free(v);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"),
 								 "preferred_terms")) {
 		v = display_in(&d, xver, e->string, "nb");

@@ -1,7 +1,8 @@
 /* test_import_content.c — RF2 editions imported into compact content (sv_import_snomed_rf2_content) and
  * stored in the content tables (sv_import_rf2 / sv_import_store_content): what the rows become, the
  * round trip through the store, a GPS-like fragment carried, a shrink refused, an extension module on
- * top of a stored edition, and malformed files that leave the store as it was. Editions are made by
+ * top of a stored edition (its language refset rows naming the base's descriptions by the ids the store
+ * keeps, rows naming unknown descriptions logged), and malformed files that leave the store as it was. Editions are made by
  * tools/gen-rf2.py (ts_gen_rf2). */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -78,7 +79,8 @@ static const char *mstr(const cJSON *m, const char *a, const char *b)
 static enum sv_err import_rf2(const char *dir, const char *base, int allow_shrink, char *log, size_t logcap,
 			      struct sv_error *err)
 {
-	FILE *lf = log ? fmemopen(log, logcap, "w") : NULL;
+	/* log holds what this import logged, "" when nothing (fmemopen leaves an untouched buffer as it was) */
+	FILE *lf = log ? (log[0] = '\0', fmemopen(log, logcap, "w")) : NULL;
 	const struct sv_import_opts o = {.actor = "tester", .source = "--snomed-rf2 test", .allow_shrink = allow_shrink,
 					 .log = lf};
 	int stored = 0, kept = 0;
@@ -438,6 +440,79 @@ Test(import_content, an_extension_on_a_base_that_is_not_stored_is_an_error)
 	cr_assert(strstr(err.message, "base edition") && strstr(err.message, mstr(m, "international", "version")),
 		  "%s", err.message);
 	cr_assert_eq(count_rows("SELECT count(*) FROM resource"), 0);
+	cJSON_Delete(m);
+}
+
+/* The designation of concept k whose value is `value`, or NULL. */
+static const struct sv_designation *with_value(const struct sv_content *c, const struct sv_content_concept *k,
+					       const char *value)
+{
+	for (uint32_t j = 0; j < k->ndesig; j++)
+		if (strcmp(c->desig[k->desig + j].value, value) == 0)
+			return &c->desig[k->desig + j];
+	return NULL;
+}
+
+/* The extension's en-GB refset makes an international synonym (acceptable in the base) its preferred
+ * term: found by the description id the base's stored rows keep; a row naming a description in neither
+ * edition is logged with file:line and id, and the import goes on. */
+Test(import_content, an_extension_language_row_naming_a_base_description_applies)
+{
+	char dir[512], log[2048] = "", want[300];
+	cJSON *m = generate(0, "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
+	const cJSON *gb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"), "gb_preferred");
+	const cJSON *unknown = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "extension"),
+								"unknown_description");
+	const char *code = sv_jstr(gb, "code"), *term = sv_jstr(gb, "term");
+	const struct sv_designation *d;
+	struct sv_content b, e;
+	struct sv_error err = {0};
+
+	cr_assert_not_null(code);
+	cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, log, sizeof(log),
+				&err), SV_OK, "%s", err.message);
+	load(mstr(m, "international", "version"), &b);
+	load(mstr(m, "extension", "version"), &e);
+	/* The stored base keeps the description's id (store -> load). */
+	d = with_value(&b, concept(&b, code), term);
+	cr_assert_not_null(d);
+	cr_assert_eq(d->id, strtoull(sv_jstr(gb, "description"), NULL, 10), "id %llu", (unsigned long long)d->id);
+	cr_assert_null(first_in(&b, concept(&b, code), "en-GB"), "the base has no en-GB term");
+	cr_assert_str_eq(first_in(&e, concept(&e, code), "en-GB"), term);
+	cr_assert_eq(e.desig[concept(&e, code)->desig].id, d->id, "the en-GB preferred term goes first, with its id");
+	snprintf(want, sizeof(want), "%s:%d, description %s", sv_jstr(unknown, "file"),
+		 jint(unknown, "line"), sv_jstr(unknown, "id"));
+	cr_assert(strstr(log, want) && strstr(log, "1 active language refset row names a description in neither"),
+		  "no '%s' in the log: %s", want, log);
+	sv_content_release(&b);
+	sv_content_release(&e);
+	cJSON_Delete(m);
+}
+
+/* Re-importing the same edition stores nothing, the ids included; an edition a store held without ids
+ * (written before they were kept) is rewritten once with them, then kept again. */
+Test(import_content, an_unchanged_reimport_is_kept_and_a_store_without_ids_gets_them_once)
+{
+	char dir[512], log[1024];
+	cJSON *m = generate(0, "--concepts 100 --seed 11", dir, sizeof(dir));
+	const char *edition = mstr(m, "international", "dir");
+	struct sv_error err = {0};
+	sqlite3 *db;
+
+	cr_assert_eq(import_rf2(edition, NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(count_rows("SELECT count(*) FROM cs_designation WHERE description_id IS NULL"), 0);
+	cr_assert_eq(import_rf2(edition, NULL, 0, log, sizeof(log), &err), SV_OK, "%s", err.message);
+	cr_assert(strstr(log, "kept as it is"), "log: %s", log);
+	cr_assert_eq(sqlite3_open(store_path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE cs_designation SET description_id = NULL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_gt(count_rows("SELECT count(*) FROM cs_designation WHERE description_id IS NULL"), 0);
+	cr_assert_eq(import_rf2(edition, NULL, 0, log, sizeof(log), &err), SV_OK, "%s", err.message);
+	cr_assert_null(strstr(log, "kept as it is"), "the ids are new: log: %s", log);
+	cr_assert_eq(count_rows("SELECT count(*) FROM cs_designation WHERE description_id IS NULL"), 0);
+	cr_assert_eq(import_rf2(edition, NULL, 0, log, sizeof(log), &err), SV_OK, "%s", err.message);
+	cr_assert(strstr(log, "kept as it is"), "log: %s", log);
 	cJSON_Delete(m);
 }
 

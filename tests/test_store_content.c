@@ -408,7 +408,7 @@ Test(content, a_store_made_before_the_newer_columns_gets_them)
 	struct sv_error err = { 0 };
 	sqlite3 *db;
 
-	/* The content tables as they were first made, without content_code and json. */
+	/* The content tables as they were first made, without content_code, json and description_id. */
 	sv_store_close(st);
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, "DROP TABLE cs_content; DROP TABLE cs_concept; DROP TABLE cs_designation;"
@@ -429,6 +429,8 @@ Test(content, a_store_made_before_the_newer_columns_gets_them)
 	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_concept') WHERE name='json'"), 1);
 	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_designation') WHERE name='json'"), 1);
 	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_property') WHERE name='json'"), 1);
+	cr_assert_eq(ts_sql_count(path, "SELECT count(*) FROM pragma_table_info('cs_designation') WHERE "
+				  "name='description_id'"), 1);
 	put_content(st, "1");   /* and content goes in and out as in a new store */
 	sv_store_close(st);
 	cr_assert_eq(sv_store_open(path, &st, &err), SV_OK, "opening again adds nothing twice: %s", err.message);

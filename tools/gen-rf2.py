@@ -400,7 +400,7 @@ def main(argv):
             did = ids.make("description", 1000000)
             r.desc.row(did, date, "1", MODULE, cid, "en", type_id, text, CASE_INSENSITIVE)
             r.lang.row(new_uuid(), date, "1", MODULE, GB_ENGLISH, did, PREFERRED if k < 2 else ACCEPTABLE)
-            if k == 2 and active_concept and not gb_synonym:
+            if k == 2 and active_concept and not gb_synonym and text != term:
                 gb_synonym.update(code=cid, description=did, term=text)
 
     for i, c in enumerate(codes):
