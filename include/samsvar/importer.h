@@ -53,13 +53,15 @@ struct sv_rf2_opts {
  * `concept` (meta, count, the properties declared) the caller frees:
  * - every concept, inactive ones with the inactive flag;
  * - active descriptions as designations (language, use = SNOMED CT system, typeId, "Fully specified
- *   name" / "Synonym"), display = the FSN (else a synonym);
+ *   name" / "Synonym", the description id), display = the FSN (else a synonym);
  * - active is-a (116680003) rows between active concepts as parents, other active relationships as
  *   property <typeId> (valueCode), active simple refset rows as memberOf, the REPLACED BY, SAME AS,
  *   POSSIBLY EQUIVALENT TO and ALTERNATIVE associations of inactive concepts as replacedBy, sameAs,
  *   possiblyEquivalentTo, alternative; a concept holds each (property, value) once;
  * - language refset rows (the tag from the file name): a description in another language becomes a
- *   designation in the tag's language; the preferred synonym goes first for its language.
+ *   designation in the tag's language; the preferred synonym goes first for its language. With a base
+ *   (o->base), rows naming the base's descriptions (by the ids its designations keep) apply the same way;
+ *   rows naming a description read nowhere are counted and noted on o->log, one line per file.
  * Version is http://snomed.info/sct/<module>/version/<yyyymmdd> from the module with the newest concept
  * rows. Every id is checked (digits, Verhoeff; partition for concept ids). Returns SV_OK, SV_EIO
  * (unreadable dir), SV_EINVAL (missing file, two concept or relationship files, or a bad row with
