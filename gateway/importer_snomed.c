@@ -2,7 +2,8 @@
  * compact content of a CodeSystem of http://snomed.info/sct (cscontent.h) and its header: concepts
  * (inactive ones marked), descriptions, relationships, simple refsets, historical associations and
  * language refsets; an extension module's folder on top of the content of a stored edition. The GPS
- * importer is importer_snomed_gps.c. A kind of file the folder has only Full files of (sct2_Concept_Full*...)
+ * importer is importer_snomed_gps.c; descriptions, language refsets and the designations they make are
+ * importer_snomed_desc.c. A kind of file the folder has only Full files of (sct2_Concept_Full*...)
  * is read as its latest row per component (sv_rf2_read_full), which is what that release's Snapshot
  * holds; when the folder has both, the Snapshot is read and the Full files ignored (sv_rf2_find).
  *
@@ -18,20 +19,13 @@
 #include "samsvar/jsonutil.h"
 #include "samsvar/strmap.h"
 #include "samsvar/systems.h"
+#include "importer_snomed_private.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* RF2 metadata concept ids (FSN and Synonym are in the GPS; all pass ../shared/tools/verhoeff.py). */
-#define SCT_FSN "900000000000003001"
-#define SCT_SYNONYM "900000000000013009"
-#define SCT_IS_A "116680003"
-/* Language refset acceptability (tools/gen-rf2.py, checked with ../shared/tools/verhoeff.py). */
-#define SCT_PREFERRED "900000000000548007"
-#define SCT_ACCEPTABLE "900000000000549004"
 
 /* The historical association refsets loaded, as the concept properties they become. The ids are those
  * of tools/gen-rf2.py and of FHIR's SNOMED CT page ("Implicit Concept Maps"), each checked with
@@ -45,65 +39,12 @@ static const struct {
 	  "POSSIBLY EQUIVALENT TO: an active concept this ambiguous inactive one may mean" },
 	{ "900000000000530003", SV_PROP_ALTERNATIVE, "ALTERNATIVE: an active concept to use instead" },
 };
-#define NASSOCIATIONS (sizeof(rf2_associations) / sizeof(rf2_associations[0]))
-
-#define MAX_MODULES 256
-#define MAX_ATTRIBUTE_TYPES 1024
-#define KEY_PLAIN UINT32_MAX /* the order key of a designation no language refset made the preferred one */
-#define DESC_SKIPPED (UINT32_MAX - 1) /* dmap: a description read but not a designation (inactive, or of a concept
-					 not kept): a language refset row naming it is not reported */
+_Static_assert(sizeof(rf2_associations) / sizeof(rf2_associations[0]) == NASSOCIATIONS, "one row per kind");
 
 const char *sv_import_sctid_check(const char *id)
 {
 	return sv_rf2_sctid_why(id, strlen(id), 1);
 }
-
-struct rf2_module {
-	char id[19];
-	char time[9];
-	size_t rows;
-};
-
-/* A designation waiting for its place among its concept's: they go out ordered by key (a language
- * refset's preferred synonym gets a smaller one, the latest smallest), then as read. */
-struct rf2_desig {
-	uint32_t concept, key;
-	const char *lang, *use_system, *use_code, *use_display, *value; /* value NULL: dropped (see rf2_base_row) */
-	uint64_t id; /* the description id, 0 when none */
-};
-
-#define F_FSN 1 /* the concept's display is a fully specified name */
-#define F_ROW 2 /* a concept row of the folder named the concept */
-
-struct rf2 {
-	struct sv_content *out;      /* concepts, properties and parents as read; designations at the end */
-	struct sv_content scratch;   /* only its pool: the designations' strings until they go to out */
-	unsigned char *flags;        /* F_* per concept of out */
-	uint32_t capflags;
-	struct rf2_module modules[MAX_MODULES];
-	size_t nmodules;
-	/* The relationship types other than is-a seen on kept rows (interned in out): declared as
-	 * CodeSystem properties, in the order seen. */
-	const char *types[MAX_ATTRIBUTE_TYPES];
-	size_t ntypes;
-	struct sv_strmap type_index;
-	int has_refsets;
-	size_t nactive;              /* active concept rows */
-	struct rf2_desig *d;
-	uint32_t nd, dcap;
-	uint32_t nbase;              /* d[0 .. nbase) are the base edition's, each concept's in one run */
-	/* Description id -> index into d (when language refsets are read): (id, 0, 0) the first designation of
-	 * that id; (id, lang_key(tag), 1) another one, in language tag (a language refset's copy). */
-	struct sv_rf2_map dmap;
-	int index_descriptions;
-	FILE *log;                   /* where the language rows naming unknown descriptions are reported, or NULL */
-	size_t unknown, unknown_line; /* those rows of the language file being read, and the first one's line */
-	char unknown_id[19];
-	struct sv_rf2_map seen;      /* (property code, value, concept) and (0, parent, child) added */
-	uint32_t next_key;
-	char lang[17];               /* the language tag of the language refset file being read */
-	unsigned has_association[NASSOCIATIONS]; /* rows loaded per kind */
-};
 
 static void rf2_init(struct rf2 *s, struct sv_content *out)
 {
@@ -140,56 +81,6 @@ static enum sv_err add_concept(struct rf2 *s, const char *code, const char *disp
 	s->flags[*idx] = display ? F_FSN : 0;
 	s->out->concept[*idx].inactive = (unsigned char)(inactive != 0);
 	return SV_OK;
-}
-
-/* Queues a designation of concept `concept`; the strings must live as long as s (or be in its pools). */
-static enum sv_err stage_designation(struct rf2 *s, uint32_t concept, uint32_t key, const char *lang,
-				     const char *use_system, const char *use_code, const char *use_display,
-				     const char *value, uint64_t id, struct sv_error *err)
-{
-	if (s->nd == s->dcap) {
-		if (s->nd >= SV_CONTENT_MAX_ROWS)
-			return sv_fail(err, SV_ETOOBIG, "more than %u designations in one code system", SV_CONTENT_MAX_ROWS);
-		s->dcap = s->dcap ? s->dcap * 2 : 4096;
-		s->d = sv_xrealloc(s->d, (size_t)s->dcap * sizeof(*s->d));
-	}
-	s->d[s->nd++] = (struct rf2_desig){ concept, key, lang, use_system, use_code, use_display, value, id };
-	return SV_OK;
-}
-
-/* The key of language tag `tag` in dmap: FNV-1a of its lower-case letters (a collision only costs a
- * look-up, which checks the tag). */
-static uint64_t lang_key(const char *tag)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *tag; tag++)
-		h = (h ^ (unsigned char)(*tag | 0x20)) * 1099511628211ULL;
-	return h;
-}
-
-/* Indexes designation d[i] under its description id: the first of an id as (id, 0, 0), a later one (the
- * same description in another language) under its language. Returns 0 when (id, language) is there. */
-static int index_designation(struct rf2 *s, uint32_t i)
-{
-	return sv_rf2_map_put(&s->dmap, s->d[i].id, 0, 0, i, NULL) ||
-	       sv_rf2_map_put(&s->dmap, s->d[i].id, lang_key(s->d[i].lang), 1, i, NULL);
-}
-
-/* The designation of description `id` in language `tag` (d index), or UINT32_MAX; *known is set when
- * the id was read at all (then *any is the first designation of it, or DESC_SKIPPED). */
-static uint32_t find_designation(const struct rf2 *s, uint64_t id, const char *tag, int *known, uint32_t *any)
-{
-	uint32_t i;
-
-	*known = sv_rf2_map_get(&s->dmap, id, 0, 0, any);
-	if (!*known || *any == DESC_SKIPPED)
-		return UINT32_MAX;
-	if (strcasecmp(s->d[*any].lang, tag) == 0)
-		return *any;
-	if (sv_rf2_map_get(&s->dmap, id, lang_key(tag), 1, &i) && strcasecmp(s->d[i].lang, tag) == 0)
-		return i;
-	return UINT32_MAX;
 }
 
 /* Adds property `code` = `value` (of FHIR type `type`) to concept `concept` unless it has it already (a
@@ -229,11 +120,11 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 		const struct sv_content_concept *k = &base->concept[i];
 		for (uint32_t j = 0; j < k->ndesig && rc == SV_OK; j++) {
 			const struct sv_designation *d = &base->desig[k->desig + j];
-			rc = stage_designation(s, i, KEY_PLAIN, d->language, d->use_system, d->use_code, d->use_display,
+			rc = rf2_stage_designation(s, i, KEY_PLAIN, d->language, d->use_system, d->use_code, d->use_display,
 					       d->value, d->id, err);
 			/* Indexed so the folder's language refset rows can name the base's descriptions. */
 			if (rc == SV_OK && s->index_descriptions && d->id && d->language)
-				index_designation(s, s->nd - 1);
+				rf2_index_designation(s, s->nd - 1);
 		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &base->prop[k->prop + j];
@@ -245,27 +136,6 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 	}
 	s->nbase = s->nd;
 	return rc;
-}
-
-/* A description row of the folder naming base designation d[at] (the same description, a newer row of
- * it): an active one gives it its term, language and type; an inactive one drops it and the base's
- * copies of it in other languages (the concept's run of base designations). */
-static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, int syn)
-{
-	uint32_t concept = s->d[at].concept, from = at;
-
-	if (f[2][0] == '1') {
-		s->d[at].lang = sv_content_intern(&s->scratch, f[5]);
-		s->d[at].use_code = sv_content_intern(&s->scratch, f[6]);
-		s->d[at].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
-		s->d[at].value = sv_content_str(&s->scratch, f[7]);
-		return;
-	}
-	while (from > 0 && s->d[from - 1].concept == concept)
-		from--;
-	for (uint32_t j = from; j < s->nbase && s->d[j].concept == concept; j++)
-		if (s->d[j].id == s->d[at].id)
-			s->d[j].value = NULL;
 }
 
 static const char *const rf2_concept_cols[] = { "id", "effectiveTime", "active", "moduleId",
@@ -339,66 +209,6 @@ static enum sv_err rf2_concept_row(void *ctx, const struct sv_lines *lr, char **
 	s->flags[idx] |= F_ROW;
 	s->nactive += (size_t)active;
 	return SV_OK;
-}
-
-static enum sv_err rf2_description_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
-{
-	size_t lang_len = strlen(f[5]);
-	enum sv_err rc;
-
-	(void)ctx;
-	if ((rc = sv_rf2_id(lr, f[4], "conceptId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[6], "typeId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[8], "caseSignificanceId", 1, err)) != SV_OK)
-		return rc;
-	if (lang_len == 0 || lang_len > 16 ||
-	    strspn(f[5], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") != lang_len)
-		return sv_fail(err, SV_EINVAL, "%s:%zu: languageCode '%.16s' is not a language tag", lr->path,
-			       lr->lineno, f[5]);
-	if (!f[7][0])
-		return sv_fail(err, SV_EINVAL, "%s:%zu: empty term", lr->path, lr->lineno);
-	return SV_OK;
-}
-
-/* A description row: an active one of a kept concept becomes a designation. With language refsets to
- * read, every row is indexed by its id (an inactive one as DESC_SKIPPED, so rows naming it are not
- * reported); a row naming a base description updates or drops it (rf2_base_description). */
-static enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
-{
-	struct rf2 *s = ctx;
-	struct sv_content_concept *c;
-	uint64_t id = sv_rf2_id_num(f[0]);
-	uint32_t had;
-	int64_t idx;
-	int fsn, syn, active = f[2][0] == '1';
-	enum sv_err rc;
-
-	if ((rc = rf2_description_check(ctx, lr, f, err)) != SV_OK)
-		return rc;
-	idx = active ? concept_of(s, f[4]) : -1;
-	fsn = strcmp(f[6], SCT_FSN) == 0;
-	syn = strcmp(f[6], SCT_SYNONYM) == 0;
-	if (s->index_descriptions && !sv_rf2_map_put(&s->dmap, id, 0, 0, idx >= 0 ? s->nd : DESC_SKIPPED, &had)) {
-		if (had == DESC_SKIPPED || had >= s->nbase)
-			return sv_fail(err, SV_EINVAL, "%s:%zu: description %s appears twice in a snapshot", lr->path,
-				       lr->lineno, f[0]);
-		rf2_base_description(s, had, f, fsn, syn);
-		return SV_OK;
-	}
-	if (idx < 0)
-		return SV_OK; /* inactive description, or a concept not in the file */
-	c = &s->out->concept[idx];
-	rc = stage_designation(s, (uint32_t)idx, KEY_PLAIN, sv_content_intern(&s->scratch, f[5]), SV_SYS_SNOMED,
-			       sv_content_intern(&s->scratch, f[6]),
-			       fsn ? "Fully specified name" : syn ? "Synonym" : NULL, sv_content_str(&s->scratch, f[7]),
-			       id, err);
-	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
-	 * With several FSNs (one per language file) the first file's, in name order, wins. */
-	if (rc == SV_OK && ((fsn && !(s->flags[idx] & F_FSN)) || (syn && !c->display))) {
-		c->display = sv_content_str(s->out, f[7]);
-		s->flags[idx] = (unsigned char)((s->flags[idx] & ~F_FSN) | (fsn ? F_FSN : 0));
-	}
-	return rc;
 }
 
 /* An attribute relationship (not is-a): property <typeId> = <destinationId>, as FHIR's SNOMED CT page
@@ -524,140 +334,6 @@ static enum sv_err rf2_association_row(void *ctx, const struct sv_lines *lr, cha
 	return add_property(s, (uint32_t)src, rf2_associations[k].property, "valueCode", f[6], err);
 }
 
-/* A language refset row: the file's language tag (s->lang) gives the description's term in that language.
- * A description in another language than the tag (a "no" term in an nb refset) becomes a designation
- * in the tag's language; one in the tag's own language is that designation already. A preferred
- * synonym goes first among the concept's designations, so it is the display for that language
- * (display.c takes the first designation of the best-matching language). */
-static enum sv_err rf2_language_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
-{
-	enum sv_err rc;
-
-	(void)ctx;
-	if ((rc = sv_rf2_id(lr, f[4], "refsetId", 1, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[5], "referencedComponentId", 0, err)) != SV_OK ||
-	    (rc = sv_rf2_id(lr, f[6], "acceptabilityId", 1, err)) != SV_OK)
-		return rc;
-	if (strcmp(f[6], SCT_PREFERRED) != 0 && strcmp(f[6], SCT_ACCEPTABLE) != 0)
-		return sv_fail(err, SV_EINVAL, "%s:%zu: acceptabilityId %s is neither preferred (%s) nor acceptable (%s)",
-			       lr->path, lr->lineno, f[6], SCT_PREFERRED, SCT_ACCEPTABLE);
-	return SV_OK;
-}
-
-static enum sv_err rf2_language_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
-{
-	struct rf2 *s = ctx;
-	struct rf2_desig d;
-	uint64_t id;
-	uint32_t idx, any;
-	int preferred, syn, known;
-	enum sv_err rc;
-
-	if ((rc = rf2_language_check(ctx, lr, f, err)) != SV_OK)
-		return rc;
-	if (f[2][0] != '1')
-		return SV_OK;
-	preferred = strcmp(f[6], SCT_PREFERRED) == 0;
-	id = sv_rf2_id_num(f[5]);
-	idx = find_designation(s, id, s->lang, &known, &any);
-	if (!known) { /* in neither the folder nor the base: counted, reported after the file */
-		if (s->unknown++ == 0) {
-			s->unknown_line = lr->lineno;
-			snprintf(s->unknown_id, sizeof(s->unknown_id), "%s", f[5]);
-		}
-		return SV_OK;
-	}
-	if (any == DESC_SKIPPED || !s->d[any].value)
-		return SV_OK; /* an inactive description, or one of a concept not in this edition */
-	d = s->d[idx == UINT32_MAX ? any : idx];
-	syn = d.use_code && strcmp(d.use_code, SCT_SYNONYM) == 0;
-	if (idx == UINT32_MAX) { /* a description in another language: a designation in the tag's */
-		rc = stage_designation(s, d.concept, preferred && syn ? s->next_key-- : KEY_PLAIN,
-				       sv_content_intern(&s->scratch, s->lang), d.use_system, d.use_code, d.use_display,
-				       d.value, id, err);
-		if (rc == SV_OK)
-			index_designation(s, s->nd - 1);
-		return rc;
-	}
-	if (preferred && syn)
-		s->d[idx].key = s->next_key--;
-	return SV_OK;
-}
-
-/* Reports the rows of language file `path` that named a description in neither the folder nor the base
- * (not an error: a Snapshot may name another module's descriptions, but never silent). */
-static void rf2_report_unknown(struct rf2 *s, const char *path)
-{
-	if (s->unknown && s->log)
-		fprintf(s->log, "samsvar: %s: %zu active language refset row%s name%s a description in neither this "
-			"folder nor its base edition, not applied (the first: %s:%zu, description %s)\n", path, s->unknown,
-			s->unknown == 1 ? "" : "s", s->unknown == 1 ? "s" : "", path, s->unknown_line, s->unknown_id);
-	s->unknown = 0;
-}
-
-/* The language tag of language refset file `path` (der2_cRefset_LanguageSnapshot-<tag>_... or
- * der2_cRefset_LanguageFull-<tag>_...) into s->lang. */
-static enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	const char *t = base + strlen(strncmp(base, SV_RF2_LANG_PREFIX, strlen(SV_RF2_LANG_PREFIX)) == 0
-					      ? SV_RF2_LANG_PREFIX : SV_RF2_LANG_FULL_PREFIX);
-	size_t n = strcspn(t, "_.");
-
-	if (n == 0 || n >= sizeof(s->lang) ||
-	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") < n)
-		return sv_fail(err, SV_EINVAL, "%s: the file name names no language (" SV_RF2_LANG_PREFIX "<tag>_...)",
-			       path);
-	memcpy(s->lang, t, n);
-	s->lang[n] = '\0';
-	return SV_OK;
-}
-
-struct key_at {
-	uint32_t key, at;
-};
-
-static int cmp_key_at(const void *a, const void *b)
-{
-	const struct key_at *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->at < y->at ? -1 : x->at > y->at;
-}
-
-/* Hands the queued designations to out, each concept's in key order (then as read): a counting sort by
- * concept, and a sort of the few concepts a language refset reordered. */
-static enum sv_err rf2_emit_designations(struct rf2 *s, struct sv_error *err)
-{
-	uint32_t n = s->out->nconcept, *start = sv_xcalloc((size_t)n + 1, sizeof(uint32_t));
-	struct key_at *ord = sv_xmalloc(((size_t)s->nd + 1) * sizeof(*ord));
-	enum sv_err rc = SV_OK;
-
-	for (uint32_t i = 0; i < s->nd; i++)
-		start[s->d[i].concept + 1]++;
-	for (uint32_t c = 0; c < n; c++)
-		start[c + 1] += start[c];
-	for (uint32_t i = 0; i < s->nd; i++)
-		ord[start[s->d[i].concept]++] = (struct key_at){ s->d[i].key, i };
-	/* start[c] is now the end of concept c's run (and the start of c + 1's). */
-	for (uint32_t c = 0, from = 0; c < n; from = start[c++]) {
-		int reordered = 0;
-		for (uint32_t i = from; i < start[c] && !reordered; i++)
-			reordered = ord[i].key != KEY_PLAIN;
-		if (reordered)
-			qsort(ord + from, start[c] - from, sizeof(*ord), cmp_key_at);
-	}
-	for (uint32_t i = 0; i < s->nd && rc == SV_OK; i++) {
-		const struct rf2_desig *d = &s->d[ord[i].at];
-		struct sv_designation x = { d->lang, d->use_system, d->use_code, d->use_display, d->value, NULL, d->id };
-		if (d->value) /* else a base description the folder made inactive */
-			rc = sv_content_add_designation(s->out, d->concept, &x, err);
-	}
-	free(start);
-	free(ord);
-	return rc;
-}
 /* Declares the properties the concepts carry besides parent: each relationship type (uri
  * http://snomed.info/id/<type>, described by its display when the edition has the concept) and memberOf. */
 static void declare_properties(const struct rf2 *s, cJSON *cs)
