@@ -63,24 +63,25 @@ static uint32_t find_designation(const struct rf2 *s, uint64_t id, const char *t
 }
 
 /* A description row of the folder naming base designation d[at] (the same description, a newer row of
- * it): an active one gives it its term, language and type; an inactive one drops it and the base's
- * copies of it in other languages (the concept's run of base designations). */
+ * it): an active one gives it and the base's copies of it in other languages (the concept's run of base
+ * designations) its term and type, an inactive one drops them. */
 static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, int syn)
 {
 	uint32_t concept = s->d[at].concept, from = at;
+	uint64_t id = s->d[at].id;
+	int active = f[2][0] == '1';
+	const char *term = active ? sv_content_str(&s->scratch, f[7]) : NULL;
+	const char *type = sv_content_intern(&s->scratch, f[6]);
 
-	if (f[2][0] == '1') {
-		s->d[at].lang = sv_content_intern(&s->scratch, f[5]);
-		s->d[at].use_code = sv_content_intern(&s->scratch, f[6]);
-		s->d[at].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
-		s->d[at].value = sv_content_str(&s->scratch, f[7]);
-		return;
-	}
 	while (from > 0 && s->d[from - 1].concept == concept)
 		from--;
-	for (uint32_t j = from; j < s->nbase && s->d[j].concept == concept; j++)
-		if (s->d[j].id == s->d[at].id)
-			s->d[j].value = NULL;
+	for (uint32_t j = from; j < s->nbase && s->d[j].concept == concept; j++) {
+		if (s->d[j].id != id)
+			continue;
+		s->d[j].value = term;
+		s->d[j].use_code = type;
+		s->d[j].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
+	}
 }
 
 enum sv_err rf2_description_check(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)

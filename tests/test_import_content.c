@@ -490,6 +490,55 @@ Test(import_content, an_extension_language_row_naming_a_base_description_applies
 	cJSON_Delete(m);
 }
 
+/* An extension's description row for a base description (the en-GB refset's international synonym): an
+ * active one renames it, in its en-GB copy too; an inactive one drops it, and the language row naming it
+ * is then not reported (only the row naming a description read nowhere is). */
+Test(import_content, an_extension_description_row_for_a_base_description_renames_or_drops_it)
+{
+	for (int inactive = 0; inactive < 2; inactive++) {
+		char dir[512], cmd[2048], log[2048] = "";
+		/* two editions of other dates, so both variants go into one store */
+		cJSON *m = generate(inactive, inactive ? "--concepts 300 --seed 7 --extension --date 20260131 --ext-date 20260415"
+						       : "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(m, "extension");
+		const cJSON *gb = cJSON_GetObjectItemCaseSensitive(x, "gb_preferred");
+		const char *code = sv_jstr(gb, "code");
+		uint64_t id = strtoull(sv_jstr(gb, "description"), NULL, 10);
+		const struct sv_content_concept *k;
+		struct sv_content e;
+		struct sv_error err = {0};
+		int with_id = 0;
+
+		/* The international row of the description, as the extension's module's newer row. */
+		snprintf(cmd, sizeof(cmd), "awk -F'\\t' -v OFS='\\t' '$1 == \"%s\" { $2 = \"%s\"; $3 = \"%d\"; $4 = \"%s\"; "
+			 "$8 = \"Renamed by the extension\"; print }' %s/Snapshot/Terminology/sct2_Description_Snapshot* "
+			 ">> \"$(ls %s/Snapshot/Terminology/sct2_Description_Snapshot*)\"",
+			 sv_jstr(gb, "description"), sv_jstr(x, "date"), !inactive, sv_jstr(x, "module"),
+			 mstr(m, "international", "dir"), mstr(m, "extension", "dir"));
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+		cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, log, sizeof(log),
+					&err), SV_OK, "%s", err.message);
+		load(mstr(m, "extension", "version"), &e);
+		k = concept(&e, code);
+		for (uint32_t j = 0; j < k->ndesig; j++)
+			if (e.desig[k->desig + j].id == id) {
+				cr_assert_str_eq(e.desig[k->desig + j].value, "Renamed by the extension");
+				with_id++;
+			}
+		if (inactive) {
+			cr_assert_eq(with_id, 0, "the inactivated description is no designation");
+			cr_assert_null(strstr(log, sv_jstr(gb, "description")), "log: %s", log);
+			cr_assert(strstr(log, "1 active language refset row names"), "log: %s", log);
+		} else {
+			cr_assert_eq(with_id, 2, "the en designation and its en-GB copy, the preferred one: %d", with_id);
+			cr_assert_str_eq(first_in(&e, k, "en-GB"), "Renamed by the extension");
+		}
+		sv_content_release(&e);
+		cJSON_Delete(m);
+	}
+}
+
 /* Re-importing the same edition stores nothing, the ids included; an edition a store held without ids
  * (written before they were kept) is rewritten once with them, then kept again. */
 Test(import_content, an_unchanged_reimport_is_kept_and_a_store_without_ids_gets_them_once)
