@@ -537,7 +537,9 @@ enum sv_err sv_import_snomed_rf2_content(const char *dir, const struct sv_rf2_op
 	rf2_init(&s, out);
 	if ((rc = sv_rf2_find(dir, &files, err)) != SV_OK)
 		goto out;
-	s.index_descriptions = files.nlang > 0;
+	/* Descriptions are indexed by id for language refsets to find them, and for an extension, whose
+	 * description rows may name the base's (a newer row of one: it renames or retires it). */
+	s.index_descriptions = files.nlang > 0 || (o && o->base);
 	s.log = o ? o->log : NULL;
 	if (o && o->base && (rc = rf2_base(&s, o->base, err)) != SV_OK)
 		goto out;

@@ -60,7 +60,7 @@ struct rf2 {
 	struct rf2_desig *d;
 	uint32_t nd, dcap;
 	uint32_t nbase;              /* d[0 .. nbase) are the base edition's, each concept's in one run */
-	/* Description id -> index into d (when language refsets are read): (id, 0, 0) the first designation of
+	/* Description id -> index into d (when language refsets are read, or on a base): (id, 0, 0) the first designation of
 	 * that id; (id, lang_key(tag), 1) another one, in language tag (a language refset's copy). */
 	struct sv_rf2_map dmap;
 	int index_descriptions;

@@ -23,13 +23,13 @@
 #define SCT "http://snomed.info/sct"
 #define NOT_IN_EDITION "not-in-edition"
 
-static struct ts_daemon gen[2]; /* only their folders: where the generator writes */
+static struct ts_daemon gen[3]; /* only their folders: where the generator writes */
 static char store_path[64];
 static struct sv_store *st;
 
 static void setup(void)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		snprintf(gen[i].dir, sizeof(gen[i].dir), "/tmp/samsvar-impc-XXXXXX");
 		cr_assert_not_null(mkdtemp(gen[i].dir));
 	}
@@ -42,7 +42,7 @@ static void teardown(void)
 
 	sv_store_close(st);
 	ts_remove_store(store_path);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", gen[i].dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", gen[i].dir);
@@ -492,14 +492,20 @@ Test(import_content, an_extension_language_row_naming_a_base_description_applies
 
 /* An extension's description row for a base description (the en-GB refset's international synonym): an
  * active one renames it, in its en-GB copy too; an inactive one drops it, and the language row naming it
- * is then not reported (only the row naming a description read nowhere is). */
+ * is then not reported (only the row naming a description read nowhere is). An extension without
+ * language refset files renames it too (variant 2), rather than adding a second designation. */
 Test(import_content, an_extension_description_row_for_a_base_description_renames_or_drops_it)
 {
-	for (int inactive = 0; inactive < 2; inactive++) {
+	static const char *const args[] = {
+		"--concepts 300 --seed 7 --extension",
+		/* editions of other dates, so the variants go into one store */
+		"--concepts 300 --seed 7 --extension --date 20260131 --ext-date 20260415",
+		"--concepts 300 --seed 7 --extension --date 20270131 --ext-date 20270415",
+	};
+	for (int variant = 0; variant < 3; variant++) {
 		char dir[512], cmd[2048], log[2048] = "";
-		/* two editions of other dates, so both variants go into one store */
-		cJSON *m = generate(inactive, inactive ? "--concepts 300 --seed 7 --extension --date 20260131 --ext-date 20260415"
-						       : "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
+		int inactive = variant == 1, no_language = variant == 2;
+		cJSON *m = generate(variant, args[variant], dir, sizeof(dir));
 		const cJSON *x = cJSON_GetObjectItemCaseSensitive(m, "extension");
 		const cJSON *gb = cJSON_GetObjectItemCaseSensitive(x, "gb_preferred");
 		const char *code = sv_jstr(gb, "code");
@@ -516,6 +522,11 @@ Test(import_content, an_extension_description_row_for_a_base_description_renames
 			 sv_jstr(gb, "description"), sv_jstr(x, "date"), !inactive, sv_jstr(x, "module"),
 			 mstr(m, "international", "dir"), mstr(m, "extension", "dir"));
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		if (no_language) {
+			snprintf(cmd, sizeof(cmd), "rm %s/Snapshot/Refset/Language/der2_cRefset_LanguageSnapshot-*",
+				 mstr(m, "extension", "dir"));
+			cr_assert_eq(system(cmd), 0, "%s", cmd);
+		}
 		cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
 		cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, log, sizeof(log),
 					&err), SV_OK, "%s", err.message);
@@ -530,6 +541,9 @@ Test(import_content, an_extension_description_row_for_a_base_description_renames
 			cr_assert_eq(with_id, 0, "the inactivated description is no designation");
 			cr_assert_null(strstr(log, sv_jstr(gb, "description")), "log: %s", log);
 			cr_assert(strstr(log, "1 active language refset row names"), "log: %s", log);
+		} else if (no_language) {
+			cr_assert_eq(with_id, 1, "the en designation, renamed, and no second one: %d", with_id);
+			cr_assert_null(first_in(&e, k, "en-GB"), "no language refset made an en-GB copy");
 		} else {
 			cr_assert_eq(with_id, 2, "the en designation and its en-GB copy, the preferred one: %d", with_id);
 			cr_assert_str_eq(first_in(&e, k, "en-GB"), "Renamed by the extension");
