@@ -222,10 +222,50 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 	return sv_writer_commit(req->writer, &req->err);
 }
 
+/* The importer's notes `notes` (lines "samsvar: why", on what it read but could not apply) as warnings
+ * of an `outcome` parameter of answer `out`, the temporary folder `dir` named "the archive"; each line
+ * goes to the daemon's log as well. */
+static void add_notes(cJSON *out, const char *notes, const char *dir)
+{
+	static const char prefix[] = "samsvar: ";
+	cJSON *oo = NULL, *p;
+
+	for (const char *line = notes, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		struct sv_error e = {0};
+		size_t n;
+		cJSON *one;
+
+		nl = strchr(line, '\n');
+		n = nl ? (size_t)(nl - line) : strlen(line);
+		fprintf(stderr, "%.*s\n", (int)n, line);
+		if (n >= sizeof(prefix) - 1 && strncmp(line, prefix, sizeof(prefix) - 1) == 0) {
+			line += sizeof(prefix) - 1;
+			n -= sizeof(prefix) - 1;
+		}
+		snprintf(e.message, sizeof(e.message), "%.*s", (int)n, line);
+		while (strstr(e.message, dir))
+			name_the_body(&e, dir, "the archive");
+		one = sv_outcome_new("warning", "not-found", e.message);
+		if (!oo) {
+			oo = one;
+			continue;
+		}
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(oo, "issue"),
+				     cJSON_DetachItemFromArray(cJSON_GetObjectItemCaseSensitive(one, "issue"), 0));
+		cJSON_Delete(one);
+	}
+	if (!oo)
+		return;
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "name", "outcome");
+	cJSON_AddItemToObject(p, "resource", oo);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(out, "parameter"), p);
+}
+
 /* Imports the RF2 edition unpacked in `dir` (on top of stored edition `base` when not NULL) and stores it
  * as a new draft in the content tables, in one transaction; sets *out to the answer, or to a 422
- * OperationOutcome when the CodeSystem does not pass the write checks. The importer's notes go to the
- * daemon's log (stderr). */
+ * OperationOutcome when the CodeSystem does not pass the write checks. What the importer read but could
+ * not apply is told in the answer (add_notes). */
 static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char *base, const struct sv_actor *who,
 			     cJSON **out, int *status)
 {
@@ -233,19 +273,21 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 	cJSON *header = NULL, *oo;
 	struct sv_store *st;
 	struct sv_rev rev;
-	char id[80];
+	char id[80], *notes = NULL;
+	size_t nnotes = 0;
+	FILE *log = open_memstream(&notes, &nnotes);
 	enum sv_err rc;
 
 	sv_content_init(&c);
 	/* Seconds of parsing: outside the writer's lock, so other writes and the reload go on meanwhile.
 	 * An extension reads its base edition from the store, inside the transaction it is stored in. */
-	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, stderr, &header, &c, &req->err)) != SV_OK)
+	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, log ? log : stderr, &header, &c, &req->err)) != SV_OK)
 		goto out;
 	if (!(st = sv_writer_begin(req->writer, &req->err))) {
 		rc = req->err.code;
 		goto out;
 	}
-	if (base && (rc = sv_import_rf2_read(st, dir, base, stderr, &header, &c, &req->err)) != SV_OK)
+	if (base && (rc = sv_import_rf2_read(st, dir, base, log ? log : stderr, &header, &c, &req->err)) != SV_OK)
 		goto abort;
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
 	cJSON_AddStringToObject(header, "status", "draft");
@@ -269,10 +311,15 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 	*out = sv_params_new();
 	cJSON_AddArrayToObject(*out, "parameter");
 	add_created(*out, "CodeSystem", id, sv_jstr(header, "url"), sv_jstr(header, "version"), rev.vid);
+	if (log && fflush(log) == 0)
+		add_notes(*out, notes, dir);
 	goto out;
 abort:
 	sv_writer_abort(req->writer);
 out:
+	if (log)
+		fclose(log);
+	free(notes);
 	sv_content_release(&c);
 	cJSON_Delete(header);
 	return rc;

@@ -4,7 +4,7 @@
  * publishes and the next $lookup serves. Refusals: not a zip, no RF2 file, zip-slip, the same edition
  * again, over max_import_body (declared and chunked) and over max_import_unzipped. An extension module's
  * zip with base= (a stored edition) becomes its own version, also from a zip of its Full files only; a
- * base not stored is 404. The daemon's TMPDIR
+ * base not stored is 404; language refset rows it cannot apply are warnings of the answer. The daemon's TMPDIR
  * is a folder of the test's own, which must be empty after every request: the spooled body and the
  * unpacked folder are removed in every case, and nothing lands beside them. */
 #include <criterion/criterion.h>
@@ -260,6 +260,11 @@ Test(api_import, an_extension_module_on_a_stored_base_becomes_its_own_version)
 	snprintf(path, sizeof(path), "%.300s\"", xver);
 	cr_assert(strstr(r.body, path), "the extension's own version %s: %s", xver, r.body);
 	cr_assert(!strstr(r.body, EDITION "20210131\""), "the base is not stored again: %s", r.body);
+	/* The extension's en-GB rows name descriptions of the generated international edition, which is not
+	 * this base: not applied, and the answer says so, naming the file inside the archive. */
+	cr_assert(strstr(r.body, "\"outcome\"") && strstr(r.body, "\"warning\"") && strstr(r.body, "not applied") &&
+		  strstr(r.body, "the archive/") && strstr(r.body, "LanguageSnapshot-en-GB"), "%s", r.body);
+	cr_assert(!strstr(r.body, "samsvar-rf2-"), "the temporary folder is not named: %s", r.body);
 	free(r.body);
 	cr_assert_eq(tmp_entries(), 0);
 	/* base goes with snomed-rf2 only */
