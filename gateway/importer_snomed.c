@@ -108,7 +108,7 @@ static enum sv_err add_parent(struct rf2 *s, uint32_t child, uint32_t parent, st
 static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct sv_error *err)
 {
 	enum sv_err rc = SV_OK;
-	uint32_t idx;
+	uint32_t idx, with_id = 0;
 
 	if (!base->finished)
 		SV_BUG("an RF2 base content that is not finished");
@@ -125,6 +125,7 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 			/* Indexed so the folder's language refset rows can name the base's descriptions. */
 			if (rc == SV_OK && s->index_descriptions && d->id && d->language)
 				rf2_index_designation(s, s->nd - 1);
+			with_id += d->id != 0;
 		}
 		for (uint32_t j = 0; j < k->nprop && rc == SV_OK; j++) {
 			const struct sv_property *p = &base->prop[k->prop + j];
@@ -135,6 +136,11 @@ static enum sv_err rf2_base(struct rf2 *s, const struct sv_content *base, struct
 			rc = add_parent(s, i, base->parent[k->parent + j], err);
 	}
 	s->nbase = s->nd;
+	/* A base stored before description ids were kept: the folder's rows cannot name its descriptions. */
+	if (rc == SV_OK && s->log && s->nd && !with_id)
+		fprintf(s->log, "samsvar: the base edition was stored without RF2 description ids, so this folder's "
+			"language refset and description rows cannot name its descriptions: import the base edition "
+			"again once with samsvar import --snomed-rf2, then this folder\n");
 	return rc;
 }
 
@@ -546,6 +552,7 @@ enum sv_err sv_import_snomed_rf2_content(const char *dir, const struct sv_rf2_op
 	if ((rc = rf2_read_all(&s, &files, err)) != SV_OK)
 		goto out;
 	sv_rf2_map_release(&s.dmap);
+	rf2_redisplay(&s);
 	if ((rc = rf2_emit_designations(&s, err)) != SV_OK)
 		goto out;
 	sv_content_finish(out);

@@ -27,8 +27,9 @@ enum sv_err rf2_stage_designation(struct rf2 *s, uint32_t concept, uint32_t key,
 	return SV_OK;
 }
 
-/* The key of language tag `tag` in dmap: FNV-1a of its lower-case letters (a collision only costs a
- * look-up, which checks the tag). */
+/* The key of language tag `tag` in dmap: FNV-1a of its lower-case letters. Look-ups check the tag; two
+ * tags of one description colliding (odds 2^-64) would leave the second copy unindexed, so a later row in
+ * its language would make the copy again. */
 static uint64_t lang_key(const char *tag)
 {
 	uint64_t h = 14695981039346656037ULL;
@@ -64,7 +65,8 @@ static uint32_t find_designation(const struct rf2 *s, uint64_t id, const char *t
 
 /* A description row of the folder naming base designation d[at] (the same description, a newer row of
  * it): an active one gives it and the base's copies of it in other languages (the concept's run of base
- * designations) its term and type, an inactive one drops them. */
+ * designations) its term and type, an inactive one drops them. When the description was the concept's
+ * display, an active row renames the display too, and an inactive one has rf2_redisplay() choose again. */
 static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, int syn)
 {
 	uint32_t concept = s->d[at].concept, from = at;
@@ -72,7 +74,17 @@ static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, 
 	int active = f[2][0] == '1';
 	const char *term = active ? sv_content_str(&s->scratch, f[7]) : NULL;
 	const char *type = sv_content_intern(&s->scratch, f[6]);
+	struct sv_content_concept *c = &s->out->concept[concept];
 
+	if (c->display && s->d[at].value && strcmp(c->display, s->d[at].value) == 0) {
+		if (active) {
+			c->display = sv_content_str(s->out, term);
+			s->flags[concept] = (unsigned char)((s->flags[concept] & ~F_FSN) | (fsn ? F_FSN : 0));
+		} else {
+			s->flags[concept] |= F_REDISPLAY;
+			s->redisplay = 1;
+		}
+	}
 	while (from > 0 && s->d[from - 1].concept == concept)
 		from--;
 	for (uint32_t j = from; j < s->nbase && s->d[j].concept == concept; j++) {
@@ -81,6 +93,33 @@ static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, 
 		s->d[j].value = term;
 		s->d[j].use_code = type;
 		s->d[j].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
+	}
+}
+
+/* The display of each concept whose display the folder retired (F_REDISPLAY): as rf2_description_row
+ * chooses one, from the designations left (the base's, then the folder's as read): the first fully
+ * specified name, else the first synonym, else none. */
+void rf2_redisplay(struct rf2 *s)
+{
+	if (!s->redisplay)
+		return;
+	for (uint32_t k = 0; k < s->out->nconcept; k++)
+		if (s->flags[k] & F_REDISPLAY) {
+			s->out->concept[k].display = NULL;
+			s->flags[k] &= (unsigned char)~F_FSN;
+		}
+	for (uint32_t i = 0; i < s->nd; i++) {
+		const struct rf2_desig *d = &s->d[i];
+		struct sv_content_concept *c = &s->out->concept[d->concept];
+		int fsn = d->use_code && strcmp(d->use_code, SCT_FSN) == 0;
+		int syn = d->use_code && strcmp(d->use_code, SCT_SYNONYM) == 0;
+
+		if (!(s->flags[d->concept] & F_REDISPLAY) || !d->value)
+			continue;
+		if ((fsn && !(s->flags[d->concept] & F_FSN)) || (syn && !c->display)) {
+			c->display = sv_content_str(s->out, d->value);
+			s->flags[d->concept] |= fsn ? F_FSN : 0;
+		}
 	}
 }
 

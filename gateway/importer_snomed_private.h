@@ -40,8 +40,9 @@ struct rf2_desig {
 	uint64_t id; /* the description id, 0 when none */
 };
 
-#define F_FSN 1 /* the concept's display is a fully specified name */
-#define F_ROW 2 /* a concept row of the folder named the concept */
+#define F_FSN 1       /* the concept's display is a fully specified name */
+#define F_ROW 2       /* a concept row of the folder named the concept */
+#define F_REDISPLAY 4 /* the folder retired the base description that was the display (rf2_redisplay) */
 
 struct rf2 {
 	struct sv_content *out;      /* concepts, properties and parents as read; designations at the end */
@@ -67,6 +68,7 @@ struct rf2 {
 	FILE *log;                   /* where the language rows naming unknown descriptions are reported, or NULL */
 	size_t unknown, unknown_line; /* those rows of the language file being read, and the first one's line */
 	char unknown_id[19];
+	int redisplay;               /* some concept is F_REDISPLAY */
 	struct sv_rf2_map seen;      /* (property code, value, concept) and (0, parent, child) added */
 	uint32_t next_key;
 	char lang[17];               /* the language tag of the language refset file being read */
@@ -97,6 +99,10 @@ enum sv_err rf2_lang_of(struct rf2 *s, const char *path, struct sv_error *err);
 /* Notes on s->log how many rows of language file `path` named a description read nowhere (the first
  * one's line and id), when any did; starts the count again. */
 void rf2_report_unknown(struct rf2 *s, const char *path);
+
+/* Chooses the display again of the concepts whose display description the folder retired (F_REDISPLAY):
+ * the first fully specified name left, else the first synonym. */
+void rf2_redisplay(struct rf2 *s);
 
 /* Hands the queued designations to s->out, each concept's in key order (then as read). */
 enum sv_err rf2_emit_designations(struct rf2 *s, struct sv_error *err);

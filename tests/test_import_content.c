@@ -553,6 +553,74 @@ Test(import_content, an_extension_description_row_for_a_base_description_renames
 	}
 }
 
+/* An extension's rows for the base descriptions that are two concepts' displays (their fully specified
+ * names): one renames it, and the display follows; the other retires it, and the display is chosen again
+ * from what is left (a synonym), never a term the concept no longer has. */
+Test(import_content, an_extension_renaming_or_retiring_a_base_fsn_changes_the_display)
+{
+	char dir[512], cmd[4096], old_renamed[300], old_retired[300];
+	cJSON *m = generate(0, "--concepts 300 --seed 7 --extension", dir, sizeof(dir));
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(m, "extension");
+	const char *renamed = sv_jstr(cJSON_GetObjectItemCaseSensitive(x, "gb_preferred"), "code");
+	const char *retired = sv_jstr(m, "leaf");
+	const struct sv_content_concept *k;
+	struct sv_content b, e;
+	struct sv_error err = {0};
+	int synonym = 0;
+
+	cr_assert(renamed && retired && strcmp(renamed, retired) != 0);
+	cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+	load(mstr(m, "international", "version"), &b);
+	snprintf(old_renamed, sizeof(old_renamed), "%s", concept(&b, renamed)->display);
+	snprintf(old_retired, sizeof(old_retired), "%s", concept(&b, retired)->display);
+	sv_content_release(&b);
+	/* The international rows of the two displays, as the extension module's newer rows. */
+	snprintf(cmd, sizeof(cmd), "awk -F'\\t' -v OFS='\\t' '($5 == \"%s\" && $8 == \"%s\") || ($5 == \"%s\" && $8 == \"%s\") "
+		 "{ $2 = \"%s\"; $4 = \"%s\"; if ($5 == \"%s\") $8 = \"Renamed by the extension (product)\"; else $3 = \"0\"; "
+		 "print }' %s/Snapshot/Terminology/sct2_Description_Snapshot* >> \"$(ls %s/Snapshot/Terminology/sct2_Description_Snapshot*)\"",
+		 renamed, old_renamed, retired, old_retired, sv_jstr(x, "date"), sv_jstr(x, "module"), renamed,
+		 mstr(m, "international", "dir"), mstr(m, "extension", "dir"));
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, NULL, 0, &err),
+		     SV_OK, "%s", err.message);
+	load(mstr(m, "extension", "version"), &e);
+	cr_assert_str_eq(concept(&e, renamed)->display, "Renamed by the extension (product)");
+	k = concept(&e, retired);
+	cr_assert_not_null(k->display, "a synonym is left to be the display");
+	cr_assert_str_neq(k->display, old_retired, "the retired term is no display");
+	for (uint32_t j = 0; j < k->ndesig; j++) {
+		const struct sv_designation *d = &e.desig[k->desig + j];
+		cr_assert_str_neq(d->value, old_retired, "the retired term is no designation");
+		synonym |= strcmp(d->value, k->display) == 0 && d->use_display && strcmp(d->use_display, "Synonym") == 0;
+	}
+	cr_assert(synonym, "the display %s is one of the concept's synonyms", k->display);
+	sv_content_release(&e);
+	cJSON_Delete(m);
+}
+
+/* An extension on a base stored before description ids were kept: the import says why its rows cannot
+ * name the base's descriptions and what to do, instead of only calling them unknown. */
+Test(import_content, an_extension_on_a_base_without_description_ids_says_so)
+{
+	char dir[512], log[4096] = "";
+	cJSON *m = generate(0, "--concepts 100 --seed 5 --extension", dir, sizeof(dir));
+	struct sv_error err = {0};
+	sqlite3 *db;
+
+	cr_assert_eq(import_rf2(mstr(m, "international", "dir"), NULL, 0, NULL, 0, &err), SV_OK, "%s", err.message);
+	cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, log, sizeof(log),
+				&err), SV_OK, "%s", err.message);
+	cr_assert_null(strstr(log, "without RF2 description ids"), "log: %s", log);
+	cr_assert_eq(sqlite3_open(store_path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE cs_designation SET description_id = NULL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(import_rf2(mstr(m, "extension", "dir"), mstr(m, "international", "version"), 0, log, sizeof(log),
+				&err), SV_OK, "%s", err.message);
+	cr_assert(strstr(log, "the base edition was stored without RF2 description ids") &&
+		  strstr(log, "samsvar import --snomed-rf2"), "log: %s", log);
+	cJSON_Delete(m);
+}
+
 /* Re-importing the same edition stores nothing, the ids included; an edition a store held without ids
  * (written before they were kept) is rewritten once with them, then kept again. */
 Test(import_content, an_unchanged_reimport_is_kept_and_a_store_without_ids_gets_them_once)
