@@ -222,30 +222,46 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 	return sv_writer_commit(req->writer, &req->err);
 }
 
+/* The `n` bytes of `line` with every `dir` in them said as `what`, as a new string. */
+static char *name_the_folder(const char *line, size_t n, const char *dir, const char *what)
+{
+	size_t dl = strlen(dir), wl = strlen(what), k = 0;
+	char *text = sv_xmalloc(n + (n / dl + 1) * wl + 1);
+
+	for (size_t i = 0; i < n;) {
+		if (n - i >= dl && memcmp(line + i, dir, dl) == 0) {
+			memcpy(text + k, what, wl);
+			k += wl;
+			i += dl;
+		} else {
+			text[k++] = line[i++];
+		}
+	}
+	text[k] = '\0';
+	return text;
+}
+
 /* The importer's notes `notes` (lines "samsvar: why", on what it read but could not apply) as warnings
- * of an `outcome` parameter of answer `out`, the temporary folder `dir` named "the archive"; each line
- * goes to the daemon's log as well. */
+ * of an `outcome` parameter of answer `out`, the temporary folder `dir` named "the archive". */
 static void add_notes(cJSON *out, const char *notes, const char *dir)
 {
 	static const char prefix[] = "samsvar: ";
 	cJSON *oo = NULL, *p;
 
 	for (const char *line = notes, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		struct sv_error e = {0};
 		size_t n;
+		char *text;
 		cJSON *one;
 
 		nl = strchr(line, '\n');
 		n = nl ? (size_t)(nl - line) : strlen(line);
-		fprintf(stderr, "%.*s\n", (int)n, line);
 		if (n >= sizeof(prefix) - 1 && strncmp(line, prefix, sizeof(prefix) - 1) == 0) {
 			line += sizeof(prefix) - 1;
 			n -= sizeof(prefix) - 1;
 		}
-		snprintf(e.message, sizeof(e.message), "%.*s", (int)n, line);
-		while (strstr(e.message, dir))
-			name_the_body(&e, dir, "the archive");
-		one = sv_outcome_new("warning", "not-found", e.message);
+		text = name_the_folder(line, n, dir, "the archive");
+		one = sv_outcome_new("warning", "not-found", text);
+		free(text);
 		if (!oo) {
 			oo = one;
 			continue;
@@ -265,7 +281,7 @@ static void add_notes(cJSON *out, const char *notes, const char *dir)
 /* Imports the RF2 edition unpacked in `dir` (on top of stored edition `base` when not NULL) and stores it
  * as a new draft in the content tables, in one transaction; sets *out to the answer, or to a 422
  * OperationOutcome when the CodeSystem does not pass the write checks. What the importer read but could
- * not apply is told in the answer (add_notes). */
+ * not apply is told in a stored import's answer (add_notes) and, in every case, on the server's log. */
 static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char *base, const struct sv_actor *who,
 			     cJSON **out, int *status)
 {
@@ -317,8 +333,9 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 abort:
 	sv_writer_abort(req->writer);
 out:
-	if (log)
-		fclose(log);
+	/* The notes go to the server's log whatever the answer: a refused import's too. */
+	if (log && fclose(log) == 0 && notes && *notes)
+		fputs(notes, stderr);
 	free(notes);
 	sv_content_release(&c);
 	cJSON_Delete(header);

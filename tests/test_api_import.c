@@ -266,6 +266,22 @@ Test(api_import, an_extension_module_on_a_stored_base_becomes_its_own_version)
 		  strstr(r.body, "the archive/") && strstr(r.body, "LanguageSnapshot-en-GB"), "%s", r.body);
 	cr_assert(!strstr(r.body, "samsvar-rf2-"), "the temporary folder is not named: %s", r.body);
 	free(r.body);
+	/* The same extension again is refused (409); its notes still reach the server's log. */
+	cr_assert_eq(call("POST", "/fhir/$import?kind=snomed-rf2&base=" EDITION "20210131", tok_maint, ext, elen, &r), 409,
+		     "%s", r.body);
+	free(r.body);
+	{
+		size_t n;
+		char *log = ts_read_file(d.log, &n), *at = log;
+		int notes = 0;
+		cr_assert_not_null(log);
+		while ((at = strstr(at, "not applied")) != NULL) {
+			notes++;
+			at++;
+		}
+		cr_assert_eq(notes, 2, "the stored import's notes and the refused one's: %d in %s", notes, log);
+		free(log);
+	}
 	cr_assert_eq(tmp_entries(), 0);
 	/* base goes with snomed-rf2 only */
 	cr_assert_eq(call("POST", "/fhir/$import?kind=fhir&base=x", tok_maint, "{}", 2, &r), 400, "%s", r.body);
