@@ -721,9 +721,11 @@ void sv_http_stop(struct sv_http *h)
 	if (!h)
 		return;
 	atomic_store(&h->svc.draining, 1);
-	/* Stop accepting first, then MHD_stop_daemon waits for the worker threads to finish
-	 * the requests they are serving. */
-	MHD_quiesce_daemon(h->d);
+	/* MHD_stop_daemon stops accepting and waits for the worker threads to finish the requests
+	 * they are serving. Not MHD_quiesce_daemon first: with epoll worker threads (libmicrohttpd
+	 * 0.9.75) it races a worker removing the listen socket from its epoll set too, and the loser
+	 * aborts the process ("Failed to remove listen FD from epoll set"), so a clean stop exited
+	 * with SIGABRT now and then. */
 	MHD_stop_daemon(h->d);
 	pthread_mutex_lock(&h->lock);
 	h->stop = 1;
