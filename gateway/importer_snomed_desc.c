@@ -63,6 +63,24 @@ static uint32_t find_designation(const struct rf2 *s, uint64_t id, const char *t
 	return UINT32_MAX;
 }
 
+/* The display of a description's type: "Fully specified name", "Synonym", or NULL for another type. */
+static const char *type_display(int fsn, int syn)
+{
+	return fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
+}
+
+/* Offers `term` (a description of type FSN or synonym) as the display of concept `k`: the first FSN wins,
+ * and a synonym only while the concept has no display. */
+static void offer_display(struct rf2 *s, uint32_t k, const char *term, int fsn, int syn)
+{
+	struct sv_content_concept *c = &s->out->concept[k];
+
+	if ((fsn && !(s->flags[k] & F_FSN)) || (syn && !c->display)) {
+		c->display = sv_content_str(s->out, term);
+		s->flags[k] = (unsigned char)((s->flags[k] & ~F_FSN) | (fsn ? F_FSN : 0));
+	}
+}
+
 /* A description row of the folder naming base designation d[at] (the same description, a newer row of
  * it): an active one gives it and the base's copies of it in other languages (the concept's run of base
  * designations) its term and type, an inactive one drops them. When the description was the concept's
@@ -82,7 +100,6 @@ static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, 
 			s->flags[concept] = (unsigned char)((s->flags[concept] & ~F_FSN) | (fsn ? F_FSN : 0));
 		} else {
 			s->flags[concept] |= F_REDISPLAY;
-			s->redisplay = 1;
 		}
 	}
 	while (from > 0 && s->d[from - 1].concept == concept)
@@ -92,7 +109,7 @@ static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, 
 			continue;
 		s->d[j].value = term;
 		s->d[j].use_code = type;
-		s->d[j].use_display = fsn ? "Fully specified name" : syn ? "Synonym" : NULL;
+		s->d[j].use_display = type_display(fsn, syn);
 	}
 }
 
@@ -101,25 +118,20 @@ static void rf2_base_description(struct rf2 *s, uint32_t at, char **f, int fsn, 
  * specified name, else the first synonym, else none. */
 void rf2_redisplay(struct rf2 *s)
 {
-	if (!s->redisplay)
-		return;
+	int any = 0;
+
 	for (uint32_t k = 0; k < s->out->nconcept; k++)
 		if (s->flags[k] & F_REDISPLAY) {
 			s->out->concept[k].display = NULL;
 			s->flags[k] &= (unsigned char)~F_FSN;
+			any = 1;
 		}
-	for (uint32_t i = 0; i < s->nd; i++) {
+	for (uint32_t i = 0; any && i < s->nd; i++) {
 		const struct rf2_desig *d = &s->d[i];
-		struct sv_content_concept *c = &s->out->concept[d->concept];
-		int fsn = d->use_code && strcmp(d->use_code, SCT_FSN) == 0;
-		int syn = d->use_code && strcmp(d->use_code, SCT_SYNONYM) == 0;
 
-		if (!(s->flags[d->concept] & F_REDISPLAY) || !d->value)
-			continue;
-		if ((fsn && !(s->flags[d->concept] & F_FSN)) || (syn && !c->display)) {
-			c->display = sv_content_str(s->out, d->value);
-			s->flags[d->concept] |= fsn ? F_FSN : 0;
-		}
+		if ((s->flags[d->concept] & F_REDISPLAY) && d->value && d->use_code)
+			offer_display(s, d->concept, d->value, strcmp(d->use_code, SCT_FSN) == 0,
+				      strcmp(d->use_code, SCT_SYNONYM) == 0);
 	}
 }
 
@@ -148,7 +160,6 @@ enum sv_err rf2_description_check(void *ctx, const struct sv_lines *lr, char **f
 enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, struct sv_error *err)
 {
 	struct rf2 *s = ctx;
-	struct sv_content_concept *c;
 	uint64_t id = sv_rf2_id_num(f[0]);
 	uint32_t had;
 	int64_t idx;
@@ -169,17 +180,13 @@ enum sv_err rf2_description_row(void *ctx, const struct sv_lines *lr, char **f, 
 	}
 	if (idx < 0)
 		return SV_OK; /* inactive description, or a concept not in the file */
-	c = &s->out->concept[idx];
 	rc = rf2_stage_designation(s, (uint32_t)idx, KEY_PLAIN, sv_content_intern(&s->scratch, f[5]), SV_SYS_SNOMED,
-			       sv_content_intern(&s->scratch, f[6]),
-			       fsn ? "Fully specified name" : syn ? "Synonym" : NULL, sv_content_str(&s->scratch, f[7]),
-			       id, err);
+			       sv_content_intern(&s->scratch, f[6]), type_display(fsn, syn),
+			       sv_content_str(&s->scratch, f[7]), id, err);
 	/* display = the FSN (no language refset is read); a concept without one gets a synonym.
 	 * With several FSNs (one per language file) the first file's, in name order, wins. */
-	if (rc == SV_OK && ((fsn && !(s->flags[idx] & F_FSN)) || (syn && !c->display))) {
-		c->display = sv_content_str(s->out, f[7]);
-		s->flags[idx] = (unsigned char)((s->flags[idx] & ~F_FSN) | (fsn ? F_FSN : 0));
-	}
+	if (rc == SV_OK)
+		offer_display(s, (uint32_t)idx, f[7], fsn, syn);
 	return rc;
 }
 

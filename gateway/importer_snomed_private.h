@@ -68,7 +68,6 @@ struct rf2 {
 	FILE *log;                   /* where the language rows naming unknown descriptions are reported, or NULL */
 	size_t unknown, unknown_line; /* those rows of the language file being read, and the first one's line */
 	char unknown_id[19];
-	int redisplay;               /* some concept is F_REDISPLAY */
 	struct sv_rf2_map seen;      /* (property code, value, concept) and (0, parent, child) added */
 	uint32_t next_key;
 	char lang[17];               /* the language tag of the language refset file being read */
