@@ -78,16 +78,33 @@ static cJSON *run_importer(struct sv_request *req, const char *kind, const char 
 	return arr;
 }
 
+/* The `n` bytes of `text` with every `path` in them (a temporary file or folder) said as `what` ("the
+ * body"), as a new string. */
+static char *name_the_path(const char *text, size_t n, const char *path, const char *what)
+{
+	size_t pl = strlen(path), wl = strlen(what), k = 0;
+	char *out = sv_xmalloc(n + (n / pl + 1) * wl + 1);
+
+	for (size_t i = 0; i < n;) {
+		if (n - i >= pl && memcmp(text + i, path, pl) == 0) {
+			memcpy(out + k, what, wl);
+			k += wl;
+			i += pl;
+		} else {
+			out[k++] = text[i++];
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 /* Says `what` ("the body") where an importer's message names the temporary file or folder `path`. */
 static void name_the_body(struct sv_error *err, const char *path, const char *what)
 {
-	char *at = strstr(err->message, path);
-	char rest[sizeof(err->message)];
+	char *text = name_the_path(err->message, strlen(err->message), path, what);
 
-	if (!at)
-		return;
-	snprintf(rest, sizeof(rest), "%s", at + strlen(path));
-	snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s%s", what, rest);
+	snprintf(err->message, sizeof(err->message), "%s", text);
+	free(text);
 }
 
 /* The content the resources of one body are checked against: what is served, and, when the body
@@ -222,25 +239,6 @@ static enum sv_err store_all(struct sv_request *req, cJSON *arr, const struct sv
 	return sv_writer_commit(req->writer, &req->err);
 }
 
-/* The `n` bytes of `line` with every `dir` in them said as `what`, as a new string. */
-static char *name_the_folder(const char *line, size_t n, const char *dir, const char *what)
-{
-	size_t dl = strlen(dir), wl = strlen(what), k = 0;
-	char *text = sv_xmalloc(n + (n / dl + 1) * wl + 1);
-
-	for (size_t i = 0; i < n;) {
-		if (n - i >= dl && memcmp(line + i, dir, dl) == 0) {
-			memcpy(text + k, what, wl);
-			k += wl;
-			i += dl;
-		} else {
-			text[k++] = line[i++];
-		}
-	}
-	text[k] = '\0';
-	return text;
-}
-
 /* The importer's notes `notes` (lines "samsvar: why", on what it read but could not apply) as warnings
  * of an `outcome` parameter of answer `out`, the temporary folder `dir` named "the archive". */
 static void add_notes(cJSON *out, const char *notes, const char *dir)
@@ -259,7 +257,7 @@ static void add_notes(cJSON *out, const char *notes, const char *dir)
 			line += sizeof(prefix) - 1;
 			n -= sizeof(prefix) - 1;
 		}
-		text = name_the_folder(line, n, dir, "the archive");
+		text = name_the_path(line, n, dir, "the archive");
 		one = sv_outcome_new("warning", "not-found", text);
 		free(text);
 		if (!oo) {
@@ -291,19 +289,19 @@ static enum sv_err store_rf2(struct sv_request *req, const char *dir, const char
 	struct sv_rev rev;
 	char id[80], *notes = NULL;
 	size_t nnotes = 0;
-	FILE *log = open_memstream(&notes, &nnotes);
+	FILE *log = open_memstream(&notes, &nnotes), *to = log ? log : stderr;
 	enum sv_err rc;
 
 	sv_content_init(&c);
 	/* Seconds of parsing: outside the writer's lock, so other writes and the reload go on meanwhile.
 	 * An extension reads its base edition from the store, inside the transaction it is stored in. */
-	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, log ? log : stderr, &header, &c, &req->err)) != SV_OK)
+	if (!base && (rc = sv_import_rf2_read(NULL, dir, NULL, to, &header, &c, &req->err)) != SV_OK)
 		goto out;
 	if (!(st = sv_writer_begin(req->writer, &req->err))) {
 		rc = req->err.code;
 		goto out;
 	}
-	if (base && (rc = sv_import_rf2_read(st, dir, base, log ? log : stderr, &header, &c, &req->err)) != SV_OK)
+	if (base && (rc = sv_import_rf2_read(st, dir, base, to, &header, &c, &req->err)) != SV_OK)
 		goto abort;
 	cJSON_DeleteItemFromObjectCaseSensitive(header, "status");
 	cJSON_AddStringToObject(header, "status", "draft");
